@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from convergence.models import OPD, DesaLokus, Posyandu, Puskesmas, Region, Role, User
+from convergence.scoping import can_read, restrict
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Admin pages go through the same scope as every other view: rows outside it do not exist."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return restrict(super().get_queryset(request), request.user)
+
+    # Rights follow the role, not per-model Django permissions: the admin is Bappeda's tool.
+    def _is_admin(self, request: HttpRequest) -> bool:
+        user = request.user
+        return user.is_active and user.is_staff and (user.is_superuser or user.role == Role.BAPPEDA_ADMIN)
+
+    def _may_write(self, request: HttpRequest, obj: Model | None) -> bool:
+        if not self._is_admin(request):
+            return False
+        return obj is None or can_read(request.user, obj)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._may_write(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._may_write(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return self._may_write(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._may_write(request, None)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Choices of scoped models are scoped too, so nobody can attach a row to another district.
+        related = db_field.related_model
+        if hasattr(related, "scope_q"):
+            kwargs["queryset"] = restrict(related._default_manager.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedAdmin):
+    list_display = ["code", "name", "level", "puskesmas"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent", "puskesmas"]
+
+
+@admin.register(Puskesmas)
+class PuskesmasAdmin(ScopedAdmin):
+    list_display = ["name", "code", "kecamatan"]
+    search_fields = ["name", "code", "kecamatan__name"]
+    autocomplete_fields = ["kecamatan"]
+
+
+@admin.register(Posyandu)
+class PosyanduAdmin(ScopedAdmin):
+    list_display = ["name", "code", "desa", "target_balita", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "code", "desa__name"]
+    autocomplete_fields = ["desa"]
+
+
+@admin.register(DesaLokus)
+class DesaLokusAdmin(ScopedAdmin):
+    list_display = ["desa", "year", "decree_number"]
+    list_filter = ["year"]
+    autocomplete_fields = ["desa"]
+
+
+@admin.register(OPD)
+class OPDAdmin(ScopedAdmin):
+    list_display = ["short_name", "name", "kabupaten", "is_leading_sector"]
+    search_fields = ["short_name", "name"]
+
+
+@admin.register(User)
+class ScopedUserAdmin(ScopedAdmin, UserAdmin):
+    list_display = ["username", "get_full_name", "role", "is_active"]
+    list_filter = ["role", "is_active"]
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (
+            _("Peran dan unit kerja"),
+            {"fields": ("role", "kabupaten", "opd", "puskesmas", "desa", "posyandu")},
+        ),
+    )
+    autocomplete_fields = ["kabupaten", "desa", "opd", "puskesmas", "posyandu"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        # Only a superuser hands out superuser or staff rights.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "is_staff", "user_permissions", "groups"]
+        return readonly

@@ -1,0 +1,16 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from convergence.api import views
+
+router = DefaultRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("puskesmas", views.PuskesmasViewSet, basename="puskesmas")
+router.register("posyandu", views.PosyanduViewSet, basename="posyandu")
+router.register("opd", views.OPDViewSet, basename="opd")
+
+urlpatterns = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("me/", views.ProfileView.as_view(), name="api-me"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import autodiscover_modules
+
+from convergence import benchmarking
+
+
+class Command(BaseCommand):
+    help = "Run a named benchmark; it ends with one line 'bench <name>: <figure> <unit> (<ratio>x vs <baseline>)'."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("name", nargs="?", help="benchmark name (omit to list them)")
+        parser.add_argument("--rows", type=int, default=None, help="override the row count")
+        parser.add_argument("--seed", type=int, default=20261123)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        autodiscover_modules("benchmarks")
+        available = benchmarking.registered()
+        name = options["name"]
+        if not name:
+            for key, (_, help_text) in sorted(available.items()):
+                self.stdout.write(f"{key}: {help_text}")
+            return
+        if name not in available:
+            raise CommandError(f"unknown benchmark {name!r}; known: {', '.join(sorted(available))}")
+        result = benchmarking.run(name, out=self.stdout, rows=options["rows"], seed=options["seed"])
+        for line in result.details:
+            self.stdout.write(line)
+        self.stdout.write(result.closing_line(name))

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from convergence import views
+
+app_name = "convergence"
+
+urlpatterns = [
+    path("wilayah/", views.region_home, name="region-home"),
+    path("wilayah/<str:code>/", views.region_detail, name="region-detail"),
+    path("posyandu/<int:pk>/", views.posyandu_detail, name="posyandu-detail"),
+]

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from convergence.models import Posyandu, Puskesmas, Region
+
+GOOD = """code,name,level,parent_code
+35,JAWA TIMUR,provinsi,
+35.10,BANYUWANGI,kabupaten,35
+35.10.01,PESANGGARAN,kecamatan,35.10
+35.10.01.2001,SUMBERAGUNG,desa,35.10.01
+35.10.01.2002,SILIRAGUNG,desa,35.10.01
+35.10.01.1001,PESANGGARAN KOTA,kelurahan,35.10.01
+PKM01,Puskesmas Pesanggaran,puskesmas,35.10.01
+P01,Mawar,posyandu,35.10.01.2001
+P02,Melati,posyandu,35.10.01.2001
+P01,Anggrek,posyandu,35.10.01.2002
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "wilayah.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot() -> list[tuple[object, ...]]:
+    return [
+        *Region.objects.order_by("code").values_list(
+            "code", "name", "level", "parent__code", "puskesmas__code"
+        ),
+        *Puskesmas.objects.order_by("code").values_list("code", "name", "kecamatan__code"),
+        *Posyandu.objects.order_by("desa__code", "code").values_list("code", "name", "desa__code"),
+    ]
+
+
+@pytest.mark.django_db
+def test_it_loads_the_official_list_and_covers_desa_with_the_single_puskesmas(tmp_path: Path) -> None:
+    call_command("load_regions", write(tmp_path, GOOD))
+    assert Region.objects.count() == 6
+    assert Puskesmas.objects.count() == 1
+    assert Posyandu.objects.count() == 3
+    assert set(
+        Region.objects.filter(level__in=["desa", "kelurahan"]).values_list("puskesmas__code", flat=True)
+    ) == {"PKM01"}
+    assert Region.objects.get(code="35.10.01.2002").parent.code == "35.10.01"
+
+
+@pytest.mark.django_db
+def test_it_changes_nothing_when_the_same_file_is_loaded_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = write(tmp_path, GOOD)
+    call_command("load_regions", path)
+    before = snapshot()
+    capsys.readouterr()
+    with translation.override("id"):
+        call_command("load_regions", path)
+    assert snapshot() == before
+    assert capsys.readouterr().out == "10 baris tidak berubah.\n"
+
+
+@pytest.mark.django_db
+def test_it_updates_a_renamed_region(tmp_path: Path) -> None:
+    call_command("load_regions", write(tmp_path, GOOD))
+    call_command("load_regions", write(tmp_path, GOOD.replace("SILIRAGUNG", "SILIR AGUNG")))
+    assert Region.objects.get(code="35.10.01.2002").name == "SILIR AGUNG"
+
+
+@pytest.mark.django_db
+def test_it_reports_every_bad_row_with_its_line_and_loads_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    bad = GOOD + "\n".join(
+        [
+            "35.10.01.1002,SALAH,desa,35.10.01",
+            "35.10.02.2001,YATIM,desa,35.10.02",
+            "35.10.01.2001,GANDA,desa,35.10.01",
+            "P01,Kembar,posyandu,35.10.01.2001",
+            "PKM09,Salah Induk,puskesmas,35.10.01.2001",
+            "35.10.03,,kecamatan,35.10",
+            "35.10.04,X,dusun,35.10",
+        ]
+    )
+    with (
+        translation.override("id"),
+        pytest.raises(CommandError, match="7 baris salah; tidak ada yang dimuat."),
+    ):
+        call_command("load_regions", write(tmp_path, bad))
+    assert capsys.readouterr().err.splitlines() == [
+        "Baris 12: Kode desa '35.10.01.1002' tidak valid: digit pertama nomor desa harus 2 (desa) atau 3 (desa adat).",
+        "Baris 13: induk '35.10.02' tidak ditemukan di berkas maupun di basis data.",
+        "Baris 14: kode '35.10.01.2001' sudah ada di baris 5.",
+        "Baris 15: kode posyandu 'P01' ganda di bawah '35.10.01.2001'.",
+        "Baris 16: induk puskesmas harus kecamatan, bukan desa.",
+        "Baris 17: nama kosong.",
+        "Baris 18: tingkat 'dusun' tidak dikenal (pilih: desa, kabupaten, kecamatan, kelurahan, kota, "
+        "posyandu, provinsi, puskesmas).",
+    ]
+    assert snapshot() == []
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_file_with_the_wrong_columns(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with translation.override("id"), pytest.raises(CommandError):
+        call_command("load_regions", write(tmp_path, "kode,nama\n35,JAWA TIMUR\n"))
+    assert capsys.readouterr().err == "Baris 1: kolom harus tepat code,name,level,parent_code.\n"
+    assert Region.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_it_speaks_english_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with translation.override("en"), pytest.raises(CommandError):
+        call_command("load_regions", write(tmp_path, "code,name,level,parent_code\n3510,X,kabupaten,35\n"))
+    err = capsys.readouterr().err
+    assert err.startswith("Line 2: ")
+    assert "3510" in err

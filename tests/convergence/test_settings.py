@@ -1,0 +1,104 @@
+"""Settings come from the environment; malformed values stop start-up with a clear message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLEARED = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "REDIS_URL",
+    "DJANGO_DEBUG",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_HTTPS",
+    "DJANGO_ALLOWED_HOSTS",
+)
+PROBE = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG, s.CACHES['default']['BACKEND'])"
+)
+
+
+def run_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path), **env})
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_it_defaults_to_sqlite_and_in_process_tasks_with_debug_off(tmp_path: Path) -> None:
+    result = run_settings(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "True",
+        "False",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]
+    # The generated key stays in VAR_DIR, never in the repository.
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_it_switches_to_postgresql_and_redis(tmp_path: Path) -> None:
+    result = run_settings(
+        tmp_path,
+        DATABASE_URL="postgres://app@db.internal:5432/stunting",
+        REDIS_URL="redis://cache.internal:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "False",
+        "False",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DATABASE_URL": "mysql://root@localhost/db"}, "DATABASE_URL must start with one of"),
+        ({"DATABASE_URL": "postgres://db.internal:port/x"}, "DATABASE_URL has an invalid port"),
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL must start with one of"),
+        ({"CELERY_BROKER_URL": "localhost:6379"}, "CELERY_BROKER_URL must start with one of"),
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG must be one of true/false/1/0/yes/no, got 'maybe'"),
+        ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be at least 50 characters"),
+        ({"DJANGO_HSTS_SECONDS": "a year"}, "DJANGO_HSTS_SECONDS must be an integer, got 'a year'"),
+        ({"AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT must be at least 1, got 0"),
+    ],
+)
+def test_it_refuses_malformed_values_at_start_up(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    result = run_settings(tmp_path, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_it_passes_the_deployment_checklist_with_production_settings(tmp_path: Path) -> None:
+    clean = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    clean.update(
+        {
+            "VAR_DIR": str(tmp_path),
+            "DJANGO_SECRET_KEY": "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789-_",
+            "DJANGO_HTTPS": "true",
+            "DJANGO_ALLOWED_HOSTS": "stunting.example.go.id",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
