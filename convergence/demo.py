@@ -289,7 +289,9 @@ def seed_regions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
         for number in range(1, scale.kecamatan_count + 1)
     )
     desa_counts = _allocate(
-        scale.desa_total, [rng.uniform(0.6, 1.4) for _ in kecamatan], minimum=scale.kelurahan_count + 2
+        scale.desa_total,
+        [rng.lognormvariate(0.0, 0.35) for _ in kecamatan],
+        minimum=scale.kelurahan_count + 2,
     )
     desa_by_kecamatan: list[list[Region]] = []
     size: dict[str, float] = {}
@@ -321,7 +323,9 @@ def seed_regions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
         halves = [rows[: len(rows) // 2], rows[len(rows) // 2 :]] if position in largest else [rows]
         for serial, covered in enumerate(halves, start=1):
             name = kec.name if serial == 1 else covered[0].name
-            unit = Puskesmas(kecamatan=kec, code=f"P{kec.code.replace('.', '')}{serial:02d}", name=name.title())
+            unit = Puskesmas(
+                kecamatan=kec, code=f"P{kec.code.replace('.', '')}{serial:02d}", name=name.title()
+            )
             puskesmas.append(unit)
             coverage.append((unit, covered))
     Puskesmas.objects.bulk_create(puskesmas)
@@ -409,7 +413,12 @@ _OPD_CATALOGUE = (
         "Disdukcapil",
         "NIK dan akta kelahiran anak.",
     ),
-    ("PERIKANAN", "Dinas Perikanan", "Perikanan", "Promosi gemar makan ikan bagi keluarga berisiko stunting."),
+    (
+        "PERIKANAN",
+        "Dinas Perikanan",
+        "Perikanan",
+        "Promosi gemar makan ikan bagi keluarga berisiko stunting.",
+    ),
     (
         "DKP",
         "Dinas Ketahanan Pangan",
@@ -528,10 +537,13 @@ def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
     taken = sorted(User.objects.filter(username__in=DEMO_USERNAMES).values_list("username", flat=True))
     if taken:
         raise DemoError(
-            _("Nama pengguna demo sudah dipakai di luar kabupaten demo: %(names)s.") % {"names": ", ".join(taken)}
+            _("Nama pengguna demo sudah dipakai di luar kabupaten demo: %(names)s.")
+            % {"names": ", ".join(taken)}
         )
     puskesmas = district.puskesmas[0]
-    area = [region for region in district.desa if region.puskesmas is puskesmas and region.level == Level.DESA]
+    area = [
+        region for region in district.desa if region.puskesmas is puskesmas and region.level == Level.DESA
+    ]
     lokus = {region.code for region in district.lokus.get(district.today.year, [])}
     # The kader and the KPM work in the same desa (a lokus when there is one), inside the puskesmas'
     # area, so the personas see each other's data.
@@ -550,11 +562,15 @@ def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
     passwords = [demo_password(seed=rng_seed, username=username) for username in DEMO_USERNAMES]
     users = []
     for (username, role, first_name, last_name), encoded in zip(_PERSONAS, _hash_all(passwords), strict=True):
-        user = User(username=username, role=role, first_name=first_name, last_name=last_name, **units[username])
+        user = User(
+            username=username, role=role, first_name=first_name, last_name=last_name, **units[username]
+        )
         user.password = encoded
         users.append(user)
     User.objects.bulk_create(users)
-    token = Token.objects.create(user=users[DEMO_USERNAMES.index(API_USERNAME)], key=demo_token(seed=rng_seed))
+    token = Token.objects.create(
+        user=users[DEMO_USERNAMES.index(API_USERNAME)], key=demo_token(seed=rng_seed)
+    )
     AccessAttempt.objects.filter(username__in=DEMO_USERNAMES).delete()
     district.users = {user.username: user for user in users}
     district.logins = [_login(user, password) for user, password in zip(users, passwords, strict=True)]

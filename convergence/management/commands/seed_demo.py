@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+
+from convergence import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed the synthetic demo kabupaten (deterministic for a given --seed) and print the demo logins; "
+        "when it already exists, only print the logins again (use --reset to seed it anew)."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+        parser.add_argument("--scale", choices=sorted(demo.SCALES), default="small")
+        parser.add_argument(
+            "--reset", action="store_true", help="delete the demo kabupaten and seed it again"
+        )
+
+    def handle(self, *args: Any, seed: int, scale: str, reset: bool, **options: Any) -> None:
+        autodiscover_modules("demo")
+        kabupaten = demo.district_kabupaten()
+        if kabupaten is not None and not reset:
+            self.stdout.write(
+                _(
+                    "Kabupaten demo %(name)s (%(code)s) sudah ada; data tidak diubah (pakai --reset untuk membuat ulang)."
+                )
+                % {"name": kabupaten.name, "code": kabupaten.code}
+            )
+            with transaction.atomic():
+                refreshed = demo.logins_refresh(seed=seed)
+            for username in refreshed.missing:
+                self.stderr.write(
+                    _("Pengguna demo %(username)s tidak ditemukan; pakai --reset untuk membuatnya lagi.")
+                    % {"username": username}
+                )
+            self._print_logins(refreshed.logins, refreshed.api_token)
+            return
+        started = time.monotonic()
+        try:
+            # All or nothing: a failing step leaves the database as it was, demo district included.
+            with transaction.atomic():
+                if kabupaten is not None:
+                    demo.district_delete(kabupaten=kabupaten, out=self.stdout)
+                    self.stdout.write(_("Kabupaten demo lama dihapus."))
+                district = demo.district_seed(
+                    seed=seed, scale=demo.SCALES[scale], today=timezone.localdate(), out=self.stdout
+                )
+        except demo.DemoError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            _(
+                "Kabupaten demo %(name)s (%(code)s) dibuat (seed %(seed)d, skala %(scale)s) dalam %(seconds).1f detik."
+            )
+            % {
+                "name": district.kabupaten.name,
+                "code": district.kabupaten.code,
+                "seed": seed,
+                "scale": scale,
+                "seconds": time.monotonic() - started,
+            }
+        )
+        width = max(len(label) for label, _value in district.summary)
+        for label, value in district.summary:
+            self.stdout.write(f"  {label.ljust(width)}  {value:>8}")
+        self._print_logins(district.logins, district.api_token or None)
+
+    def _print_logins(self, logins: list[demo.DemoLogin], api_token: str | None) -> None:
+        header = demo.DemoLogin(_("Pengguna"), _("Peran"), _("Unit"), _("Kata sandi"))
+        rows = [header, *logins]
+        widths = [max(len(getattr(row, name)) for row in rows) for name in ("username", "role", "unit")]
+        self.stdout.write("")
+        self.stdout.write(_("Akun demo (kata sandi hanya untuk demo, jangan dipakai di server produksi):"))
+        for row in rows:
+            cells = (row.username, row.role, row.unit)
+            self.stdout.write(
+                "  "
+                + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+                + "  "
+                + row.password
+            )
+        if api_token:
+            self.stdout.write("")
+            self.stdout.write(
+                _("Token API %(username)s: %(token)s (header: Authorization: Token %(token)s)")
+                % {"username": demo.API_USERNAME, "token": api_token}
+            )
