@@ -251,18 +251,18 @@ def _place_names(rng: random.Random) -> Iterator[str]:
     return iter(names)
 
 
-def _allocate(total: int, weights: Sequence[float], *, minimum: int = 0) -> list[int]:
-    """Split `total` into integers proportional to `weights`, each at least `minimum` (largest remainder)."""
-    rest = total - minimum * len(weights)
+def _allocate(total: int, weights: Sequence[float], minimums: Sequence[int]) -> list[int]:
+    """Split `total` into integers proportional to `weights`, each at least its minimum (largest remainder)."""
+    rest = total - sum(minimums)
     if rest < 0:
-        raise ValueError("total too small for the minimum")
+        raise ValueError("total too small for the minimums")
     weight_sum = sum(weights)
     quotas = [rest * weight / weight_sum for weight in weights]
     shares = [int(quota) for quota in quotas]
     by_remainder = sorted(range(len(weights)), key=lambda i: (shares[i] - quotas[i], i))
     for i in by_remainder[: rest - sum(shares)]:
         shares[i] += 1
-    return [minimum + share for share in shares]
+    return [minimum + share for minimum, share in zip(minimums, shares, strict=True)]
 
 
 # --- Regions, puskesmas, posyandu ----------------------------------------------------------------------
@@ -288,10 +288,11 @@ def seed_regions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
         )
         for number in range(1, scale.kecamatan_count + 1)
     )
+    # Kecamatan hold 5 to about 25 desa; the capital also holds every kelurahan.
     desa_counts = _allocate(
         scale.desa_total,
-        [rng.lognormvariate(0.0, 0.35) for _ in kecamatan],
-        minimum=scale.kelurahan_count + 2,
+        [rng.lognormvariate(0.0, 0.45) for _ in kecamatan],
+        [scale.kelurahan_count + 3, *[5] * (len(kecamatan) - 1)],
     )
     desa_by_kecamatan: list[list[Region]] = []
     size: dict[str, float] = {}
@@ -349,7 +350,9 @@ def seed_regions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
                 Posyandu(desa=region, code=f"P{index + 1:02d}", name=flowers[index], rw=f"{rw[index]:02d}")
             )
             weights.append(size[region.code] / count * rng.uniform(0.7, 1.3))
-    for unit, target in zip(posyandu, _allocate(scale.children_total, weights, minimum=1), strict=True):
+    for unit, target in zip(
+        posyandu, _allocate(scale.children_total, weights, [1] * len(weights)), strict=True
+    ):
         unit.target_balita = target
     Posyandu.objects.bulk_create(posyandu, batch_size=1000)
 

@@ -1,0 +1,151 @@
+"""Browser tests: Debian's chromium driven by Playwright's sync API against pytest-django's live server.
+
+Chromium comes from the distribution (`make test` installs it with apt when missing), never from
+`playwright install`: districts run this on closed networks. Without chromium the browser tests skip,
+except under CI (env `CI` set), where they fail so that a missing browser cannot pass unnoticed.
+
+Screenshots go to var/test-artifacts/: one per key step, and one of every page open when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from tests.factories import PASSWORD
+
+# Playwright's sync API keeps an asyncio event loop in the test thread, so Django takes the ORM calls
+# of the test itself (fixtures, assertions) for calls from async code and refuses them. They are
+# plain synchronous calls; the live server answers the browser from its own thread.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+ARTIFACTS_DIR = Path(settings.BASE_DIR) / "var" / "test-artifacts"
+# Long enough for a slow CI machine, short enough that a missing element fails within the suite budget.
+TIMEOUT_MS = 10_000
+
+Screenshot = Callable[[Page, str], Path]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _chromium_path() -> str | None:
+    """CHROMIUM_PATH if set (it must then exist), else Debian's chromium, else chromium on PATH."""
+    configured = os.environ.get("CHROMIUM_PATH", "").strip()
+    if configured:
+        if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
+            pytest.fail(f"CHROMIUM_PATH={configured!r} is not an executable file", pytrace=False)
+        return configured
+    if os.access(DEFAULT_CHROMIUM, os.X_OK):
+        return DEFAULT_CHROMIUM
+    return shutil.which("chromium")
+
+
+def _artifact_name(nodeid: str) -> str:
+    """'tests/browser/test_x.py::test_y[kader]' -> 'test_x.py-test_y-kader'."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", nodeid.split("/")[-1]).strip("-")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    # Keeps each phase's report on the test item so that the `page` fixture knows whether it failed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    executable = _chromium_path()
+    if executable is None:
+        message = (
+            "chromium is not installed (looked at CHROMIUM_PATH, /usr/bin/chromium and PATH); "
+            "install it with `apt-get install chromium` or run `make browser`"
+        )
+        if _in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def new_context(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, artifacts_dir: Path
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Open fresh browser profiles (no cookies) of an Indonesian-speaking user, on a laptop by default.
+
+    Keyword arguments go to `Browser.new_context` (a phone: viewport, is_mobile, has_touch). When the
+    test fails, every page still open is saved as <test>-failure[-n].png.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_context(**options: Any) -> BrowserContext:
+        options = {"locale": "id-ID", "viewport": {"width": 1280, "height": 900}, **options}
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    report = getattr(request.node, "report_call", None)
+    failed = report is not None and report.failed
+    pages = [page for context in contexts for page in context.pages]
+    for number, page in enumerate(pages if failed else []):
+        suffix = f"-{number}" if number else ""
+        path = artifacts_dir / f"{_artifact_name(request.node.nodeid)}-failure{suffix}.png"
+        page.screenshot(path=path, full_page=True)
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., BrowserContext]) -> Page:
+    return new_context().new_page()
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest, artifacts_dir: Path) -> Screenshot:
+    """Save a full-page screenshot of a key step as var/test-artifacts/<test>-<step>.png."""
+    prefix = _artifact_name(request.node.nodeid)
+
+    def take(page: Page, step: str) -> Path:
+        path = artifacts_dir / f"{prefix}-{step}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
+
+
+def log_in(page: Page, *, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form, as a person would, and wait for the page that follows."""
+    page.goto("/masuk/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
