@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +23,19 @@ from pytest_django.live_server_helper import LiveServer
 
 from tests.factories import PASSWORD
 
-# Playwright's sync API keeps an asyncio event loop in the test thread, so Django takes the ORM calls
-# of the test itself (fixtures, assertions) for calls from async code and refuses them. They are
-# plain synchronous calls; the live server answers the browser from its own thread.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
 ARTIFACTS_DIR = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 # Long enough for a slow CI machine, short enough that a missing element fails within the suite budget.
 TIMEOUT_MS = 10_000
 
 Screenshot = Callable[[Page, str], Path]
+NewContext = Callable[..., BrowserContext]
 
 
 def _in_ci() -> bool:
@@ -58,8 +59,17 @@ def _artifact_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", nodeid.split("/")[-1]).strip("-")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The browser tests run last: from the first of them to the end of the run Playwright keeps an
+    # event loop running in the main thread (see the `playwright` fixture), which no other test expects.
+    browser_tests = [item for item in items if item.get_closest_marker("browser")]
+    items[:] = [item for item in items if not item.get_closest_marker("browser")] + browser_tests
+
+
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     # Keeps each phase's report on the test item so that the `page` fixture knows whether it failed.
     report = yield
     setattr(item, f"report_{report.when}", report)
@@ -68,14 +78,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
+    """var/test-artifacts/, emptied of the previous run's screenshots so that none is taken for new."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS_DIR.glob("*.png"):
+        old.unlink()
     return ARTIFACTS_DIR
 
 
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as playwright:
-        yield playwright
+    # Playwright's sync API runs an asyncio event loop in the test thread until it stops, so Django
+    # takes the ORM calls of the tests themselves (fixtures, assertions) for calls from async code and
+    # refuses them. They are plain synchronous calls (the live server answers the browser from its own
+    # thread). The variable is set only while Playwright runs, so that subprocesses started by other
+    # tests (`check --deploy` refuses it) never inherit it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield playwright
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +123,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def new_context(
     browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, artifacts_dir: Path
-) -> Iterator[Callable[..., BrowserContext]]:
+) -> Iterator[NewContext]:
     """Open fresh browser profiles (no cookies) of an Indonesian-speaking user, on a laptop by default.
 
     Keyword arguments go to `Browser.new_context` (a phone: viewport, is_mobile, has_touch). When the
@@ -125,7 +151,7 @@ def new_context(
 
 
 @pytest.fixture
-def page(new_context: Callable[..., BrowserContext]) -> Page:
+def page(new_context: NewContext) -> Page:
     return new_context().new_page()
 
 

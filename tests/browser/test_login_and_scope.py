@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Response, expect
+from playwright.sync_api import Page, Response, expect
 
-from tests.browser.conftest import Screenshot, log_in
+from tests.browser.conftest import NewContext, Screenshot, log_in
 from tests.factories import DistrictFixture
 
 pytestmark = pytest.mark.browser
@@ -123,12 +123,12 @@ def test_it_shows_the_login_page_in_indonesian_and_refuses_a_wrong_password(
     page: Page, district: DistrictFixture, screenshot: Screenshot
 ) -> None:
     static_status: dict[str, int] = {}
-    page.on(
-        "response",
-        lambda response: static_status.__setitem__(urlsplit(response.url).path, response.status)
-        if "/static/" in response.url
-        else None,
-    )
+
+    def record_static(response: Response) -> None:
+        if "/static/" in response.url:
+            static_status[urlsplit(response.url).path] = response.status
+
+    page.on("response", record_static)
     visit(page, "/masuk/")
 
     assert page.locator("html").get_attribute("lang") == "id"
@@ -191,7 +191,7 @@ def test_it_signs_each_role_in_and_shows_only_its_scope(
 
 
 def test_it_fits_the_login_and_home_pages_on_a_phone(
-    new_context: type[BrowserContext], district: DistrictFixture, screenshot: Screenshot
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot
 ) -> None:
     phone = new_context(
         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True, device_scale_factor=2
@@ -222,7 +222,9 @@ def test_it_switches_to_english_and_logs_out(
     assert path_of(page) == "/"
     assert page.locator("html").get_attribute("lang") == "en"
     expect(page.get_by_test_id("role")).to_have_text("Bappeda administrator")
-    expect(page.locator("header nav .menu a")).to_have_text(["Home", "Regions", "Z-score method", "Administration", "API"])
+    expect(page.locator("header nav .menu a")).to_have_text(
+        ["Home", "Regions", "Z-score method", "Administration", "API"]
+    )
     expect(page.get_by_label("Language")).to_have_value("en")
     screenshot(page, "english-home")
 

@@ -33,13 +33,19 @@ def test_it_scopes_children_and_measurements(district: DistrictFixture, role: st
         district.other_posyandu,
     ):
         child = Child.objects.create(
-            name=f"Anak {posyandu.name}", sex="P", birth_date=date(2025, 1, 1), posyandu=posyandu, desa=posyandu.desa
+            name=f"Anak {posyandu.name}",
+            sex="P",
+            birth_date=date(2025, 1, 1),
+            posyandu=posyandu,
+            desa=posyandu.desa,
         )
         Measurement.objects.create(child=child, posyandu=posyandu, measured_on=date(2026, 1, 5), age_days=369)
     user = district.users[role]
     children = restrict(Child.objects.order_by("name"), user).values_list("name", flat=True)
     assert list(children) == [f"Anak {name}" for name in VISIBLE_CHILDREN[role]]
-    measured = restrict(Measurement.objects.order_by("child__name"), user).values_list("child__name", flat=True)
+    measured = restrict(Measurement.objects.order_by("child__name"), user).values_list(
+        "child__name", flat=True
+    )
     assert list(measured) == [f"Anak {name}" for name in VISIBLE_CHILDREN[role]]
 
 
