@@ -35,7 +35,7 @@ PROVINSI_NAME = "JAWA TIMUR"
 # A fictional kabupaten: Jawa Timur's real kabupaten are numbered 01-29 and its kota 71-79, so 35.60
 # collides with no official code and a real region list can be loaded beside the demo.
 KABUPATEN_CODE = "35.60"
-KABUPATEN_NAME = "KABUPATEN SUKAMAJU"
+KABUPATEN_NAME = "SUKAMAJU"
 # The capital kecamatan carries the kabupaten's name, as is usual.
 CAPITAL_NAME = "SUKAMAJU"
 

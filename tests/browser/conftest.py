@@ -105,7 +105,7 @@ def playwright() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
+def chromium_executable() -> str:
     executable = _chromium_path()
     if executable is None:
         message = (
@@ -115,7 +115,14 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         if _in_ci():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+    return executable
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable: str, playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
+    )
     yield browser
     browser.close()
 

@@ -222,9 +222,8 @@ def test_it_switches_to_english_and_logs_out(
     assert path_of(page) == "/"
     assert page.locator("html").get_attribute("lang") == "en"
     expect(page.get_by_test_id("role")).to_have_text("Bappeda administrator")
-    expect(page.locator("header nav .menu a")).to_have_text(
-        ["Home", "Regions", "Z-score method", "Administration", "API"]
-    )
+    # Other apps add menu entries; these are the backbone's, in order.
+    expect(page.locator("header nav .menu a")).to_contain_text(["Home", "Regions", "Administration"])
     expect(page.get_by_label("Language")).to_have_value("en")
     screenshot(page, "english-home")
 
