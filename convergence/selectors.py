@@ -22,16 +22,37 @@ def region_get_for_user(*, user: User, code: str) -> Region:
     return region
 
 
-def region_children_for_user(*, user: User, region: Region) -> QuerySet[Region]:
-    return (
-        region_list_for_user(user=user)
-        .filter(parent=region)
-        .annotate(
-            posyandu_count=Count("posyandu_set", distinct=True),
-            subregion_count=Count("subregions", distinct=True),
-        )
-        .order_by("code")
+def region_children_for_user(*, user: User, region: Region) -> list[Region]:
+    """The visible regions directly under `region`, each with the visible regions and posyandu under it.
+
+    Counts go through the same scope as the rows: a kader sees one posyandu, so she counts one.
+    Three queries whatever the number of regions.
+    """
+    visible = region_list_for_user(user=user)
+    children = list(visible.filter(parent=region).order_by("code"))
+    below = dict(
+        visible.filter(parent__in=children)
+        .values("parent_id")
+        .annotate(n=Count("id"))
+        .values_list("parent_id", "n")
     )
+    posyandu_per_desa = (
+        restrict(Posyandu.objects.all(), user)
+        .filter(desa__code__startswith=f"{region.code}.")
+        .values("desa__code")
+        .annotate(n=Count("id"))
+        .values_list("desa__code", "n")
+    )
+    posyandu_count: dict[str, int] = {}
+    for desa_code, count in posyandu_per_desa:
+        # Desa codes extend their ancestors' codes: credit each posyandu to the child region above it.
+        for child in children:
+            if desa_code == child.code or desa_code.startswith(f"{child.code}."):
+                posyandu_count[child.code] = posyandu_count.get(child.code, 0) + count
+    for child in children:
+        child.subregion_count = below.get(child.pk, 0)  # type: ignore[attr-defined]
+        child.posyandu_count = posyandu_count.get(child.code, 0)  # type: ignore[attr-defined]
+    return children
 
 
 def region_home_for_user(*, user: User) -> Region | None:

@@ -144,3 +144,29 @@ def test_it_hides_other_districts_from_the_bappeda_admin_changelist(district: Di
     assert "Mawar" in page
     assert "Dahlia" not in page
     assert web.get(f"/admin/convergence/posyandu/{district.other_posyandu.pk}/change/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("bappeda_admin", [("35.10.01", 2, 3), ("35.10.02", 1, 1)]),
+        ("puskesmas_officer", [("35.10.01", 2, 3)]),
+        ("kader", [("35.10.01", 1, 1)]),
+        ("kpm", [("35.10.01", 1, 1)]),
+    ],
+)
+def test_it_counts_only_what_the_user_may_see(
+    district: DistrictFixture, role: str, expected: list[tuple]
+) -> None:
+    from convergence.selectors import region_children_for_user
+
+    rows = region_children_for_user(user=district.users[role], region=district.kabupaten)
+    assert [(r.code, r.subregion_count, r.posyandu_count) for r in rows] == expected
+
+
+def test_it_answers_outside_the_scope_with_a_translated_404_page(district: DistrictFixture) -> None:
+    web = Client(HTTP_ACCEPT_LANGUAGE="id")
+    web.force_login(district.users["kader"])
+    response = web.get("/wilayah/35.10.02/")
+    assert response.status_code == 404
+    assert "Halaman tidak ditemukan" in response.content.decode()
