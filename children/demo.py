@@ -166,24 +166,17 @@ def _weight_for(
     sex_code: np.ndarray, age_days: np.ndarray, length_cm: np.ndarray, whz: np.ndarray
 ) -> np.ndarray:
     """Weight (kg) at weight-for-length/height z `whz`, on the WHO table that applies to the age."""
-    wfl, wfh = growth.tables.table("wfl"), growth.tables.table("wfh")
+    weight = np.empty(age_days.size)
     length_mm = np.rint(length_cm * 10).astype(np.int64)
-    young = age_days < 731
-    table_rows = np.where(
-        young,
-        (sex_code - 1) * wfl.rows + np.clip(length_mm - wfl.key_min, 0, wfl.rows - 1),
-        (sex_code - 1) * wfh.rows + np.clip(length_mm - wfh.key_min, 0, wfh.rows - 1),
-    )
-    l_ = np.where(
-        young, wfl.l[np.minimum(table_rows, wfl.l.size - 1)], wfh.l[np.minimum(table_rows, wfh.l.size - 1)]
-    )
-    m_ = np.where(
-        young, wfl.m[np.minimum(table_rows, wfl.m.size - 1)], wfh.m[np.minimum(table_rows, wfh.m.size - 1)]
-    )
-    s_ = np.where(
-        young, wfl.s[np.minimum(table_rows, wfl.s.size - 1)], wfh.s[np.minimum(table_rows, wfh.s.size - 1)]
-    )
-    return m_ * np.power(1.0 + l_ * s_ * np.clip(whz, -2.9, 2.9), 1.0 / l_)
+    z = np.clip(whz, -2.9, 2.9)
+    for name, rows in (("wfl", age_days < 731), ("wfh", age_days >= 731)):
+        table = growth.tables.table(name)
+        index = (sex_code[rows] - 1) * table.rows + np.clip(
+            length_mm[rows] - table.key_min, 0, table.rows - 1
+        )
+        l_, m_, s_ = table.l[index], table.m[index], table.s[index]
+        weight[rows] = m_ * np.power(1.0 + l_ * s_ * z[rows], 1.0 / l_)
+    return weight
 
 
 def _weight_gain(
