@@ -15,10 +15,10 @@ from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext as _
 
 from children import growth
+from children.compute import GROWTH_FIELDS, measurement_growth_columns
 from children.growth.weight_gain import B_BARU, completed_months, weight_gain_status
 from children.models import Child, Measurement
 from children.selectors import kbm_table_on
-from children.services import GROWTH_FIELDS, measurement_growth_columns
 from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
 from convergence.models import Region
 

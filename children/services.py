@@ -1,50 +1,488 @@
-"""Writes of the children registry; z-scores always come from the one vectorised engine."""
+"""Writes of the registries. Every page, API endpoint, import and task goes through these functions.
+
+Z-scores always come from the one vectorised engine (children.compute); identity rules from
+children.identity; the NIK is stored only through children.pii.
+"""
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
 import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from children import growth
+from children import compute, identity, pii
+from children.access import check_registry_write
+from children.growth import classify
+from children.growth.weight_gain import NOT_ASSESSED
+from children.models import Child, Keluarga, Measurement, Person, Pregnancy, PregnancyVisit
+from children.selectors import kbm_table_on
+from convergence.models import User
 
-# Model field -> GrowthArrays attribute, for the z-scores and categories stored on a Measurement.
-GROWTH_FIELDS = (
-    "waz",
-    "haz",
-    "whz",
-    "baz",
-    "waz_category",
-    "haz_category",
-    "whz_category",
-    "baz_category",
-)
+# A height that drops by more than this since the last visit is a measuring error (or a new child).
+MAX_HEIGHT_SHRINK_CM = 1.5
 
 
-def measurement_growth_columns(
+class NeedsConfirmation(ValidationError):
+    """Implausible but possible values: saved only when the kader confirms she measured again."""
+
+
+@dataclass
+class MeasurementResult:
+    measurement: Measurement
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def _nan(value: Decimal | float | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _none(value: Any) -> Any:
+    number = value.item() if isinstance(value, np.generic) else value
+    if isinstance(number, float) and np.isnan(number):
+        return None
+    return number
+
+
+def _implausible(
     *,
-    sex: np.ndarray,
-    age_days: np.ndarray,
-    weight_kg: np.ndarray,
-    height_cm: np.ndarray,
-    position: np.ndarray,
-    oedema: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Stored growth columns for n measurements (shape (n,) each): adjusted height, z-scores, categories.
+    child: Child,
+    measured_on: datetime.date,
+    columns: dict[str, np.ndarray],
+    adjusted_height_cm: float | None,
+    exclude_pk: int | None,
+) -> list[str]:
+    problems = []
+    if bool(columns["flagged"][0]):
+        flagged = [
+            label
+            for label, name in (
+                (_("BB/U"), "waz_category"),
+                (_("TB/U"), "haz_category"),
+                (_("BB/TB"), "whz_category"),
+                (_("IMT/U"), "baz_category"),
+            )
+            if int(columns[name][0]) == classify.FLAGGED
+        ]
+        problems.append(
+            _("Nilai di luar batas wajar WHO (%(indices)s): periksa alat dan ukur ulang.")
+            % {"indices": ", ".join(str(x) for x in flagged) or _("lingkar kepala/LiLA")}
+        )
+    if adjusted_height_cm is not None:
+        earlier = (
+            Measurement.objects.filter(
+                child=child, measured_on__lt=measured_on, adjusted_height_cm__isnull=False
+            )
+            .exclude(pk=exclude_pk)
+            .order_by("-measured_on")
+            .values_list("adjusted_height_cm", "measured_on")
+            .first()
+        )
+        if earlier is not None and float(earlier[0]) - adjusted_height_cm > MAX_HEIGHT_SHRINK_CM:
+            problems.append(
+                _("Panjang/tinggi turun %(drop).1f cm sejak %(day)s (batas %(limit).1f cm): ukur ulang.")
+                % {
+                    "drop": float(earlier[0]) - adjusted_height_cm,
+                    "day": earlier[1].strftime("%d-%m-%Y"),
+                    "limit": MAX_HEIGHT_SHRINK_CM,
+                }
+            )
+    return problems
 
-    sex: "L"/"P"; position: "L" lying / "H" standing / "" unknown; weights and heights NaN when missing.
+
+def measurement_record(
+    *,
+    user: User | None,
+    child: Child,
+    measured_on: datetime.date,
+    weight_kg: Decimal | None,
+    height_cm: Decimal | None,
+    position: str = "",
+    oedema: bool = False,
+    lila_cm: Decimal | None = None,
+    head_circumference_cm: Decimal | None = None,
+    vitamin_a: bool = False,
+    pmt_received: bool = False,
+    pmt_kg: Decimal | None = None,
+    remeasure_confirmed: bool = False,
+    source: str = Measurement.Source.MANUAL,
+    today: datetime.date | None = None,
+) -> MeasurementResult:
+    """Record (or correct) the child's measurement of one day, with z-scores, category and N/T/2T.
+
+    Raises ValidationError (dict by field) for impossible input and NeedsConfirmation for WHO-flagged
+    values or a height shrinking by more than 1.5 cm, unless `remeasure_confirmed`. The weight-gain
+    status of the child's later weighings is recomputed, since it depends on this one.
     """
-    result = growth.zscores(
-        sex=np.where(sex == "P", growth.tables.SEX_FEMALE, growth.tables.SEX_MALE),
-        age_days=age_days,
-        weight_kg=weight_kg,
-        height_cm=height_cm,
-        measured=np.select(
-            [position == "L", position == "H"],
-            [growth.codes.MEASURED_LYING, growth.codes.MEASURED_STANDING],
-            growth.codes.MEASURED_UNKNOWN,
-        ),
-        oedema=oedema,
+    if user is not None:
+        check_registry_write(user, child)
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if measured_on > today:
+        errors["measured_on"] = [_("Tanggal pengukuran tidak boleh di masa depan.")]
+    elif measured_on < child.birth_date:
+        errors["measured_on"] = [_("Tanggal pengukuran sebelum tanggal lahir anak.")]
+    if weight_kg is None and height_cm is None:
+        errors["weight_kg"] = [_("Isi berat atau panjang/tinggi badan.")]
+    if height_cm is not None and not position:
+        errors["position"] = [_("Pilih cara ukur: telentang atau berdiri.")]
+    for name, value, low, high in (
+        ("weight_kg", weight_kg, Decimal("0.5"), Decimal("50")),
+        ("height_cm", height_cm, Decimal("30"), Decimal("140")),
+        ("lila_cm", lila_cm, Decimal("5"), Decimal("35")),
+        ("head_circumference_cm", head_circumference_cm, Decimal("20"), Decimal("60")),
+    ):
+        if value is not None and not low <= value <= high:
+            errors.setdefault(name, []).append(
+                _("Nilai %(value)s di luar rentang yang mungkin (%(low)s-%(high)s).")
+                % {"value": value, "low": low, "high": high}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    age_days = (measured_on - child.birth_date).days
+    columns = compute.measurement_growth_columns(
+        sex=np.array([child.sex]),
+        age_days=np.array([age_days]),
+        weight_kg=np.array([_nan(weight_kg)]),
+        height_cm=np.array([_nan(height_cm)]),
+        position=np.array([position]),
+        oedema=np.array([oedema]),
+        head_circumference_cm=np.array([_nan(head_circumference_cm)]),
+        lila_cm=np.array([_nan(lila_cm)]),
     )
-    columns = {name: getattr(result, name) for name in GROWTH_FIELDS}
-    columns["adjusted_height_cm"] = result.length_mm / 10.0
-    columns["error"] = result.error
-    return columns
+    adjusted = _none(columns["adjusted_height_cm"][0])
+    adjusted = None if adjusted is None else round(adjusted, 1)
+    existing = Measurement.objects.filter(child=child, measured_on=measured_on).first()
+    if not remeasure_confirmed:
+        problems = _implausible(
+            child=child,
+            measured_on=measured_on,
+            columns=columns,
+            adjusted_height_cm=adjusted,
+            exclude_pk=existing.pk if existing else None,
+        )
+        if problems:
+            raise NeedsConfirmation(problems, code="needs_confirmation")
+
+    values = {
+        "posyandu_id": child.posyandu_id,
+        "age_days": age_days,
+        "weight_kg": weight_kg,
+        "height_cm": height_cm,
+        "position": position if height_cm is not None else "",
+        "oedema": oedema,
+        "lila_cm": lila_cm,
+        "head_circumference_cm": head_circumference_cm,
+        "vitamin_a": vitamin_a,
+        "pmt_received": pmt_received or pmt_kg is not None,
+        "pmt_kg": pmt_kg,
+        "adjusted_height_cm": adjusted,
+        "error_flags": int(columns["error"][0]),
+        "remeasure_confirmed": remeasure_confirmed,
+        "source": source,
+        **{name: _none(columns[name][0]) for name in compute.GROWTH_FIELDS},
+    }
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)  # serialises a child's weighings
+        measurement = existing or Measurement(child=child, measured_on=measured_on, measured_by=user)
+        for name, value in values.items():
+            setattr(measurement, name, value)
+        if user is not None:
+            measurement._history_user = user  # type: ignore[attr-defined]
+        measurement.save()
+        child_weight_gain_refresh(child=child, since=measured_on)
+        measurement.refresh_from_db()
+    return MeasurementResult(measurement=measurement, created=existing is None)
+
+
+def child_weight_gain_refresh(*, child: Child, since: datetime.date) -> None:
+    """Recompute N/T/2T/O/B of the child's weighings from `since` on (each depends on the one before)."""
+    rows = list(
+        Measurement.objects.filter(child=child, weight_kg__isnull=False)
+        .order_by("measured_on")
+        .values_list("pk", "measured_on", "weight_kg", "weight_gain")
+    )
+    start = next((i for i, row in enumerate(rows) if row[1] >= since), None)
+    if start is None:
+        return
+    before = rows[start - 1] if start > 0 else None
+    todo = rows[start:]
+    n = len(todo)
+    previous = compute.PreviousWeighing(
+        weight_kg=np.full(n, float(before[2]) if before else np.nan),
+        month_index=np.full(
+            n, compute.month_index(np.array([before[1]], dtype="datetime64[D]"))[0] if before else -1
+        ),
+        status=np.full(n, before[3] if before else NOT_ASSESSED, dtype=np.int8),
+    )
+    status = compute.weight_gain_run(
+        child_key=np.zeros(n, dtype=np.int64),
+        birth_date=np.full(n, np.datetime64(child.birth_date, "D")),
+        measured_on=np.array([row[1] for row in todo], dtype="datetime64[D]"),
+        weight_kg=np.array([float(row[2]) for row in todo]),
+        previous=previous,
+        kbm=kbm_table_on(day=todo[-1][1]),
+    )
+    changed = [
+        Measurement(pk=row[0], weight_gain=int(code))
+        for row, code in zip(todo, status, strict=True)
+        if row[3] != code
+    ]
+    Measurement.objects.bulk_update(changed, ["weight_gain"])
+
+
+# Identity --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RegistrationResult:
+    obj: models.Model
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def nik_owner(*, nik: str, exclude: models.Model | None = None) -> Child | Person | None:
+    """The child or person already holding this (normalised) NIK, across both registries."""
+    digest = pii.nik_hash(nik)
+    for model in (Child, Person):
+        qs = model.objects.filter(nik_hash=digest)
+        if exclude is not None and isinstance(exclude, model):
+            qs = qs.exclude(pk=exclude.pk)
+        found = qs.select_related("desa").first()
+        if found is not None:
+            return found
+    return None
+
+
+def _duplicate_nik_error(owner: Child | Person) -> ValidationError:
+    kind = _("anak") if isinstance(owner, Child) else _("penduduk")
+    return ValidationError(
+        {
+            "nik": [
+                _("NIK ini sudah terdaftar: %(kind)s %(name)s di %(desa)s (nomor data %(pk)s).")
+                % {"kind": kind, "name": owner.name, "desa": owner.desa.name, "pk": owner.pk}
+            ]
+        },
+        code="duplicate_nik",
+    )
+
+
+def _apply_nik(
+    obj: Child | Person, nik: str | None, *, sex: str, birth_date: datetime.date | None, today: datetime.date
+) -> list[str]:
+    """Validate `nik` (None = leave as is, "" = remove) and set the encrypted NIK and hash on `obj`."""
+    if nik is None:
+        return []
+    check = identity.check_nik(nik, today=today, birth_date_hint=birth_date)
+    if check.error:
+        raise ValidationError({"nik": [_(check.error)]}, code="invalid_nik")
+    if not check.nik:
+        obj.nik_encrypted, obj.nik_hash = "", ""
+        return []
+    owner = nik_owner(nik=check.nik, exclude=obj if obj.pk else None)
+    if owner is not None:
+        raise _duplicate_nik_error(owner)
+    obj.nik_encrypted, obj.nik_hash = pii.encrypt(check.nik), pii.nik_hash(check.nik)
+    return [_(w) for w in identity.nik_warnings(check, sex=sex, birth_date=birth_date)]
+
+
+def _save(obj: models.Model, user: User | None, exclude: list[str] | None = None) -> None:
+    obj.full_clean(exclude=exclude)
+    if user is not None:
+        obj._history_user = user  # type: ignore[attr-defined]
+    obj.save()
+
+
+def child_save(
+    *,
+    user: User | None,
+    child: Child | None = None,
+    nik: str | None = None,
+    today: datetime.date | None = None,
+    **fields: Any,
+) -> RegistrationResult:
+    """Register a child (child=None) or change one; refuses a NIK already in the registry.
+
+    Fields are Child model fields; `desa` defaults to the posyandu's desa. Returns NIK warnings (sex or
+    birth date disagreeing with the NIK) and queues likely duplicates for review.
+    """
+    from children.duplicates import duplicates_find_for_child
+
+    today = today or timezone.localdate()
+    created = child is None
+    child = child or Child()
+    if user is not None:
+        check_registry_write(user, None if created else child)
+    for name, value in fields.items():
+        setattr(child, name, value)
+    if child.posyandu_id and not child.desa_id:
+        child.desa_id = child.posyandu.desa_id
+    if child.birth_date and child.birth_date > today:
+        raise ValidationError({"birth_date": [_("Tanggal lahir tidak boleh di masa depan.")]})
+    with transaction.atomic():
+        warnings = _apply_nik(child, nik, sex=child.sex, birth_date=child.birth_date, today=today)
+        if user is not None and created:
+            # The new row must fall inside the user's own unit (a kader registers at her posyandu).
+            from convergence.scoping import check_can_edit
+
+            check_can_edit(user, child.posyandu)
+        _save(child, user)
+        duplicates_find_for_child(child=child)
+    return RegistrationResult(obj=child, created=created, warnings=warnings)
+
+
+def person_save(
+    *,
+    user: User | None,
+    person: Person | None = None,
+    nik: str | None = None,
+    today: datetime.date | None = None,
+    **fields: Any,
+) -> RegistrationResult:
+    """Register or change a person (mother, pregnant woman, adolescent girl); NIK rules as for children."""
+    from children.duplicates import duplicates_find_for_person
+
+    today = today or timezone.localdate()
+    created = person is None
+    person = person or Person()
+    if user is not None:
+        check_registry_write(user, None if created else person)
+    for name, value in fields.items():
+        setattr(person, name, value)
+    if person.birth_date and person.birth_date > today:
+        raise ValidationError({"birth_date": [_("Tanggal lahir tidak boleh di masa depan.")]})
+    with transaction.atomic():
+        warnings = _apply_nik(person, nik, sex=person.sex, birth_date=person.birth_date, today=today)
+        if user is not None and created:
+            from convergence.scoping import check_can_edit
+
+            check_can_edit(user, person.desa)
+        _save(person, user)
+        duplicates_find_for_person(person=person)
+    return RegistrationResult(obj=person, created=created, warnings=warnings)
+
+
+def keluarga_save(
+    *, user: User | None, keluarga: Keluarga | None = None, today: datetime.date | None = None, **fields: Any
+) -> RegistrationResult:
+    """Register or change a family; a KK number already registered is refused with a pointer to it."""
+    today = today or timezone.localdate()
+    created = keluarga is None
+    keluarga = keluarga or Keluarga()
+    if user is not None:
+        check_registry_write(user, None if created else keluarga)
+    for name, value in fields.items():
+        setattr(keluarga, name, value)
+    if keluarga.kk_number:
+        digits, error = identity.check_kk(keluarga.kk_number, today=today)
+        if error:
+            raise ValidationError({"kk_number": [_(error)]}, code="invalid_kk")
+        keluarga.kk_number = digits
+        other = (
+            Keluarga.objects.filter(kk_number=digits).exclude(pk=keluarga.pk).select_related("desa").first()
+        )
+        if other is not None:
+            raise ValidationError(
+                {
+                    "kk_number": [
+                        _("Nomor KK ini sudah terdaftar: keluarga %(name)s di %(desa)s (nomor data %(pk)s).")
+                        % {"name": other.head_name, "desa": other.desa.name, "pk": other.pk}
+                    ]
+                },
+                code="duplicate_kk",
+            )
+    with transaction.atomic():
+        if user is not None and created:
+            from convergence.scoping import check_can_edit
+
+            check_can_edit(user, keluarga.desa)
+        _save(keluarga, user)
+    return RegistrationResult(obj=keluarga, created=created)
+
+
+# Pregnancies --------------------------------------------------------------------------------------
+
+
+def pregnancy_save(*, user: User | None, pregnancy: Pregnancy | None = None, **fields: Any) -> Pregnancy:
+    """Register or change a pregnancy episode; HPL defaults to HPHT + 280 days; derived flags refreshed."""
+    created = pregnancy is None
+    pregnancy = pregnancy or Pregnancy()
+    if user is not None:
+        check_registry_write(user, None if created else pregnancy)
+    for name, value in fields.items():
+        setattr(pregnancy, name, value)
+    if pregnancy.mother_id and not pregnancy.desa_id:
+        pregnancy.desa_id = pregnancy.mother.desa_id
+    if pregnancy.lmp_date and not pregnancy.expected_delivery_date:
+        pregnancy.expected_delivery_date = compute.expected_delivery_date(pregnancy.lmp_date)
+    if pregnancy.mother_id and pregnancy.mother.sex != "P":
+        raise ValidationError({"mother": [_("Ibu hamil harus perempuan.")]})
+    if pregnancy.outcome != Pregnancy.Outcome.ONGOING and not pregnancy.delivery_date:
+        raise ValidationError({"delivery_date": [_("Isi tanggal persalinan/keguguran.")]})
+    if pregnancy.lmp_date and pregnancy.delivery_date and pregnancy.delivery_date < pregnancy.lmp_date:
+        raise ValidationError({"delivery_date": [_("Tanggal persalinan sebelum HPHT.")]})
+    with transaction.atomic():
+        if user is not None and created:
+            from convergence.scoping import check_can_edit
+
+            check_can_edit(user, pregnancy.mother)
+        _save(pregnancy, user)
+        pregnancy_refresh(pregnancy=pregnancy)
+    return pregnancy
+
+
+def pregnancy_visit_record(
+    *, user: User | None, pregnancy: Pregnancy, visit_date: datetime.date, **fields: Any
+) -> PregnancyVisit:
+    """Record (or correct) the visit of one day and refresh the pregnancy's KEK/anaemia/TTD/ANC state."""
+    if user is not None:
+        check_registry_write(user, pregnancy)
+    if visit_date > timezone.localdate():
+        raise ValidationError({"visit_date": [_("Tanggal kunjungan tidak boleh di masa depan.")]})
+    if pregnancy.lmp_date and visit_date < pregnancy.lmp_date:
+        raise ValidationError({"visit_date": [_("Tanggal kunjungan sebelum HPHT.")]})
+    with transaction.atomic():
+        visit = PregnancyVisit.objects.filter(
+            pregnancy=pregnancy, visit_date=visit_date
+        ).first() or PregnancyVisit(pregnancy=pregnancy, visit_date=visit_date, recorded_by=user)
+        for name, value in fields.items():
+            setattr(visit, name, value)
+        _save(visit, user)
+        pregnancy_refresh(pregnancy=pregnancy)
+    return visit
+
+
+def pregnancy_refresh(*, pregnancy: Pregnancy) -> None:
+    """Store the derived state (TTD total, ANC count, KEK, anaemia, risk flags) computed from the visits."""
+    visits = pregnancy.visits.order_by("visit_date").values_list(
+        "is_anc", "lila_cm", "hb_g_dl", "systolic_mmhg", "diastolic_mmhg", "ttd_tablets"
+    )
+    status = compute.pregnancy_status(
+        mother_birth_date=pregnancy.mother.birth_date,
+        lmp_date=pregnancy.lmp_date,
+        parity=pregnancy.parity,
+        last_delivery_date=pregnancy.last_delivery_date,
+        risk_history=pregnancy.risk_history,
+        visits=[
+            (anc, None if lila is None else float(lila), None if hb is None else float(hb), sys_, dia, ttd)
+            for anc, lila, hb, sys_, dia, ttd in visits
+        ],
+    )
+    Pregnancy.objects.filter(pk=pregnancy.pk).update(
+        ttd_total=status.ttd_total,
+        anc_visits=status.anc_visits,
+        is_kek=status.is_kek,
+        is_anaemic=status.is_anaemic,
+        is_high_risk=status.is_high_risk,
+        risk_flags=status.risk_flags,
+    )
+    for name in ("ttd_total", "anc_visits", "is_kek", "is_anaemic", "is_high_risk", "risk_flags"):
+        setattr(pregnancy, name, getattr(status, name))

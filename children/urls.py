@@ -1,9 +1,14 @@
-from django.urls import path
+"""Pages of the registries; each module of children/views declares its own urlpatterns."""
 
-from children import views
+from children.views import child, duplicates, guide, imports, posyandu_day, registry
 
 app_name = "children"
 
 urlpatterns = [
-    path("panduan/zscore/", views.zscore_method, name="zscore-method"),
+    *guide.urlpatterns,
+    *posyandu_day.urlpatterns,
+    *child.urlpatterns,
+    *registry.urlpatterns,
+    *duplicates.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -7,6 +7,7 @@ start-up with a message naming the variable. `.env.example` documents every vari
 
 from __future__ import annotations
 
+import base64
 import secrets
 from pathlib import Path
 
@@ -38,6 +39,34 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _pii_key(variable: str, filename: str) -> str:
+    """A 32-byte key (urlsafe base64) from the environment, else generated once into var/ (never the repo)."""
+    value = env_str(variable)
+    if not value:
+        path = VAR_DIR / filename
+        if not path.exists():
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            path.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            path.chmod(0o600)
+        value = path.read_text().strip()
+    for key in value.split(","):
+        try:
+            raw = base64.urlsafe_b64decode(key.strip().encode())
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{variable} must be urlsafe base64 keys of 32 bytes") from exc
+        if len(raw) != 32:
+            raise ImproperlyConfigured(f"{variable} must be urlsafe base64 keys of 32 bytes")
+    return value
+
+
+# NIK at rest: AES-GCM with the first key (older keys, after a comma, still decrypt) and an HMAC
+# key for exact look-up. Losing these keys loses every NIK: back them up apart from the database.
+PII_ENCRYPTION_KEYS = [
+    key.strip() for key in _pii_key("PII_ENCRYPTION_KEYS", "pii_encryption_key").split(",")
+]
+PII_HASH_KEY = _pii_key("PII_HASH_KEY", "pii_hash_key").split(",")[0].strip()
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import factory
 
+from children.models import Child, Keluarga, Person
 from convergence.models import OPD, Posyandu, Puskesmas, Region, Role, User
 
 PASSWORD = "kata-sandi-uji-123"
@@ -57,6 +59,38 @@ class UserFactory(factory.django.DjangoModelFactory):
     def saved(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.save()
+
+
+class KeluargaFactory(factory.django.DjangoModelFactory):
+    """A family; pass desa=."""
+
+    class Meta:
+        model = Keluarga
+
+    head_name = factory.Sequence(lambda n: f"Kepala Keluarga {n}")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A woman of the registry without NIK; pass desa= (NIKs go through children.services.person_save)."""
+
+    class Meta:
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Ibu {n}")
+    sex = "P"
+    birth_date = datetime.date(1995, 5, 17)
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    """A child without NIK; pass posyandu= (desa follows it)."""
+
+    class Meta:
+        model = Child
+
+    name = factory.Sequence(lambda n: f"Anak {n}")
+    sex = "L"
+    birth_date = datetime.date(2024, 3, 10)
+    desa = factory.LazyAttribute(lambda o: o.posyandu.desa)
 
 
 @dataclass

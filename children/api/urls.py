@@ -1,7 +1,10 @@
 from django.urls import path
 
+from children.api import imports, registry
 from children.api.growth import ZScoreCalculatorView
 
 urlpatterns = [
     path("growth/zscores/", ZScoreCalculatorView.as_view(), name="growth-zscores"),
+    *registry.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -7,8 +7,8 @@ from datetime import date
 import numpy as np
 import pytest
 
+from children.compute import measurement_growth_columns
 from children.models import Child, Measurement
-from children.services import measurement_growth_columns
 from convergence.scoping import restrict
 from tests.factories import DistrictFixture
 

@@ -1,0 +1,49 @@
+"""Who may write the registries and who may read NIK: role rules on top of convergence.scoping."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+from children import pii
+from convergence.models import Role, User
+from convergence.scoping import check_can_edit, scope_for_user
+
+# Registry data is entered at the posyandu, the desa (KPM), the puskesmas and by Bappeda's data team;
+# OPD officers and the district head read it.
+REGISTRY_WRITERS = frozenset({Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER, Role.KADER, Role.KPM})
+# Roles that need the full NIK: to find a person in Dukcapil/BPJS data or resolve a duplicate.
+NIK_READERS = frozenset({Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER, Role.KADER})
+# Roles that review the duplicate queue and merge records.
+MERGERS = frozenset({Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER})
+
+
+def can_write_registry(user: User | AnonymousUser) -> bool:
+    scope = scope_for_user(user)
+    return scope.is_superuser or scope.role in REGISTRY_WRITERS
+
+
+def check_registry_write(user: User | AnonymousUser, obj: models.Model | None = None) -> None:
+    """PermissionDenied unless `user` may write registry rows (and `obj`, when given, is in scope)."""
+    if not can_write_registry(user):
+        raise PermissionDenied
+    check_can_edit(user, obj)
+
+
+def can_see_nik(user: User | AnonymousUser) -> bool:
+    scope = scope_for_user(user)
+    return scope.is_superuser or scope.role in NIK_READERS
+
+
+def can_merge(user: User | AnonymousUser) -> bool:
+    scope = scope_for_user(user)
+    return scope.is_superuser or scope.role in MERGERS
+
+
+def nik_for_display(user: User | AnonymousUser, nik_encrypted: str) -> str:
+    """The NIK as `user` may see it: in full, masked to its last four digits, or "" when none."""
+    if not nik_encrypted:
+        return ""
+    nik = pii.decrypt(nik_encrypted)
+    return nik if can_see_nik(user) else pii.mask_nik(nik)
