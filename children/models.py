@@ -490,7 +490,8 @@ class Pregnancy(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
-        return scope.q(desa="desa", posyandu="posyandu")
+        # A desa's pregnant women attend any of its posyandu: a kader follows those of her desa.
+        return scope.q(desa="desa")
 
 
 class PregnancyVisit(models.Model):
@@ -534,7 +535,7 @@ class PregnancyVisit(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
-        return scope.q(desa="pregnancy__desa", posyandu="pregnancy__posyandu")
+        return scope.q(desa="pregnancy__desa")
 
 
 class AdolescentGirl(models.Model):
