@@ -1,0 +1,125 @@
+"""A kader on a phone enters a measurement with the keyboard only and sees the status in the row."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from children import compute
+from children.growth import classify
+from children.models import Measurement
+from children.services import measurement_record
+from tests.browser.conftest import NewContext, Screenshot, log_in
+from tests.factories import ChildFactory, DistrictFixture
+
+pytestmark = pytest.mark.browser
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
+def test_a_kader_enters_a_measurement_on_a_phone_with_the_keyboard_only(
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot
+) -> None:
+    today = timezone.localdate()
+    born = today - datetime.timedelta(days=400)
+    ayu = ChildFactory(name="Ayu Lestari", sex="P", birth_date=born, posyandu=district.posyandu_a1)
+    bima = ChildFactory(name="Bima Saputra", sex="L", birth_date=born, posyandu=district.posyandu_a1)
+    expected = compute.measurement_growth_columns(
+        sex=np.array(["P"]),
+        age_days=np.array([400]),
+        weight_kg=np.array([8.9]),
+        height_cm=np.array([70.0]),
+        position=np.array(["L"]),
+        oedema=np.array([False]),
+    )
+    haz_label = classify.TBU_LABELS_ID[int(expected["haz_category"][0])]
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+
+    assert page.url.endswith(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/{today.year}/{today.month}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hari posyandu Mawar")
+    weight = page.locator(f"#id_c{ayu.pk}-weight_kg")
+    # Large inputs for fingers: at least 44 CSS pixels tall, and nothing wider than the phone.
+    assert weight.bounding_box()["height"] >= 44  # type: ignore[index]
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    # Lying is the default under 24 months.
+    expect(page.locator(f"#id_c{ayu.pk}-position_0")).to_be_checked()
+    screenshot(page, "phone-list")
+    page.evaluate("window.notReloaded = true")
+
+    weight.focus()
+    page.keyboard.type("8.9")
+    page.keyboard.press("Tab")
+    expect(page.locator(f"#id_c{ayu.pk}-height_cm")).to_be_focused()
+    page.keyboard.type("70.0")
+    page.keyboard.press("Enter")
+
+    row = page.locator(f"#anak-{ayu.pk}")
+    expect(row.locator(".saved")).to_have_text("Tersimpan.")
+    expect(row.locator("[data-category='haz']")).to_have_text(haz_label)
+    expect(row.locator("[data-z='haz']")).to_have_text(f"{float(expected['haz'][0]):.2f}")
+    expect(row.locator("[data-gain]")).to_have_text("B")
+    expect(page.get_by_test_id("progress")).to_have_text("1 dari 2 anak sudah diukur bulan ini.")
+    # The row was replaced in place: the page itself was not loaded again.
+    assert page.evaluate("window.notReloaded") is True
+    # Focus moved on to the next child's weight.
+    expect(page.locator(f"#id_c{bima.pk}-weight_kg")).to_be_focused()
+    screenshot(page, "phone-saved")
+
+    measurement = Measurement.objects.get(child=ayu)
+    assert (measurement.measured_on, measurement.weight_kg, measurement.height_cm, measurement.position) == (
+        today,
+        Decimal("8.90"),
+        Decimal("70.0"),
+        "L",
+    )
+    assert measurement.measured_by == district.users["kader"]
+    assert not Measurement.objects.filter(child=bima).exists()
+
+
+def test_the_child_page_draws_the_three_who_charts_on_a_phone(
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot
+) -> None:
+    today = timezone.localdate()
+    ayu = ChildFactory(
+        name="Ayu Lestari",
+        sex="P",
+        birth_date=today - datetime.timedelta(days=400),
+        posyandu=district.posyandu_a1,
+    )
+    for back, weight, height in ((60, "8.3", "67.5"), (30, "8.6", "68.8"), (0, "8.9", "70.0")):
+        measurement_record(
+            user=None,
+            child=ayu,
+            measured_on=today - datetime.timedelta(days=back),
+            weight_kg=Decimal(weight),
+            height_cm=Decimal(height),
+            position="L",
+        )
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+
+    page.goto(f"/anak/{ayu.pk}/")
+
+    expect(page.locator("[data-chart-url]")).to_have_attribute("data-charts-ready", "true")
+    charts = page.evaluate(
+        "[...document.querySelectorAll('canvas[data-chart]')].map((c) => {"
+        " const chart = Chart.getChart(c); return [c.dataset.chart, chart.data.datasets.length,"
+        " chart.data.datasets[5].data.length]; })"
+    )
+    # Five SD lines and the child's three points on each chart; under 24 months: weight-for-length.
+    assert charts == [["wfa", 6, 3], ["lhfa", 6, 3], ["wfl", 6, 3]]
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
+    screenshot(page, "phone-child-page")
