@@ -1,13 +1,711 @@
-"""The likely-duplicate queue and merges (owned by the registry work; placeholder until filled)."""
+"""The likely-duplicate queue and audited merges of the registries (one person, one record).
+
+Exact NIK/KK matches are refused at entry (children.services); what comes here is likely only: a child
+with the same mother, birth date and sex, or a similar name born the same day in the same desa; a
+person with a similar name born the same day in the same desa. A puskesmas officer or Bappeda reviews
+each pair and either merges it (every row pointing at the removed record moves to the survivor, the
+removed record's fields are kept in a MergeLog) or dismisses it, and a dismissed pair is never queued
+again.
+"""
 
 from __future__ import annotations
 
-from children.models import Child, Person
+import datetime
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.models import HistoricalChanges
+
+from children import compute, identity
+from children.access import can_merge, check_registry_write
+from children.models import (
+    AdolescentGirl,
+    AdolescentTTD,
+    Child,
+    DuplicateCandidate,
+    Measurement,
+    MergeLog,
+    Person,
+)
+from convergence.models import User
+from convergence.scoping import check_can_edit, restrict
+
+Kind = DuplicateCandidate.Kind
+Reason = DuplicateCandidate.Reason
+Status = DuplicateCandidate.Status
+
+# Fields a merge never copies from the removed record: identity, bookkeeping, and the NIK pair (moved
+# on its own because of the unique constraint).
+_NOT_FILLED = frozenset({"id", "nik_encrypted", "nik_hash", "created_at", "updated_at", "import_job"})
+
+
+# Finding -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildKey:
+    """What the child rules compare; `mother_name` is normalised (the registry mother's name when linked)."""
+
+    pk: int
+    name: str
+    sex: str
+    birth_date: datetime.date
+    desa_id: int
+    mother_id: int | None
+    mother_name: str
+
+
+@dataclass(frozen=True)
+class PersonKey:
+    pk: int
+    name: str
+    birth_date: datetime.date
+    desa_id: int
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A likely duplicate, lower id first."""
+
+    a: int
+    b: int
+    desa_id: int
+    reason: str
+    similarity: float
+
+
+def _child_keys(queryset: QuerySet[Child]) -> list[ChildKey]:
+    rows = queryset.values_list(
+        "pk", "name", "sex", "birth_date", "desa_id", "mother_id", "mother_name", "mother__name"
+    )
+    return [
+        ChildKey(pk, name, sex, birth_date, desa_id, mother_id, identity.normalise_name(linked or written))
+        for pk, name, sex, birth_date, desa_id, mother_id, written, linked in rows.iterator(chunk_size=2000)
+    ]
+
+
+def _same_mother(x: ChildKey, y: ChildKey) -> bool:
+    if x.mother_id is not None and y.mother_id is not None:
+        return x.mother_id == y.mother_id
+    # Without a registry mother on both sides, the name written on the register decides, within a desa.
+    return x.desa_id == y.desa_id and bool(x.mother_name) and x.mother_name == y.mother_name
+
+
+def child_pair(x: ChildKey, y: ChildKey) -> Pair | None:
+    """The pair of two children if a duplicate rule holds (same mother first), else None."""
+    if x.pk == y.pk or x.birth_date != y.birth_date:
+        return None
+    lo, hi = (x, y) if x.pk < y.pk else (y, x)
+    similarity = round(identity.name_similarity(x.name, y.name), 3)
+    if x.sex == y.sex and _same_mother(x, y):
+        return Pair(lo.pk, hi.pk, lo.desa_id, Reason.SAME_MOTHER_BIRTH_DATE_SEX, similarity)
+    if x.desa_id == y.desa_id and similarity >= identity.SIMILAR_NAME_THRESHOLD:
+        return Pair(lo.pk, hi.pk, lo.desa_id, Reason.SIMILAR_NAME_BIRTH_DATE, similarity)
+    return None
+
+
+def person_pair(x: PersonKey, y: PersonKey) -> Pair | None:
+    if x.pk == y.pk or x.birth_date != y.birth_date or x.desa_id != y.desa_id:
+        return None
+    similarity = round(identity.name_similarity(x.name, y.name), 3)
+    if similarity < identity.SIMILAR_NAME_THRESHOLD:
+        return None
+    return Pair(min(x.pk, y.pk), max(x.pk, y.pk), x.desa_id, Reason.SIMILAR_NAME_BIRTH_DATE, similarity)
+
+
+def _pairs_in_groups(groups: Iterable[list[Any]], match: Any) -> dict[tuple[int, int], Pair]:
+    found: dict[tuple[int, int], Pair] = {}
+    for group in groups:
+        for i, x in enumerate(group):
+            for y in group[i + 1 :]:
+                pair = match(x, y)
+                if pair is None:
+                    continue
+                known = found.get((pair.a, pair.b))
+                if known is None or pair.reason == Reason.SAME_MOTHER_BIRTH_DATE_SEX:
+                    found[(pair.a, pair.b)] = pair
+    return found
+
+
+def _queue(kind: str, pairs: Iterable[Pair]) -> int:
+    """Insert the pairs not queued before (in any status: a dismissed pair stays dismissed)."""
+    pairs = list(pairs)
+    if not pairs:
+        return 0
+    a_field, b_field = ("child_a_id", "child_b_id") if kind == Kind.CHILD else ("person_a_id", "person_b_id")
+    known = set(
+        DuplicateCandidate.objects.filter(
+            **{f"{a_field}__in": {p.a for p in pairs}, f"{b_field}__in": {p.b for p in pairs}}
+        ).values_list(a_field, b_field)
+    )
+    new = [
+        DuplicateCandidate(
+            kind=kind,
+            desa_id=p.desa_id,
+            reason=p.reason,
+            similarity=p.similarity,
+            **{a_field: p.a, b_field: p.b},
+        )
+        for p in pairs
+        if (p.a, p.b) not in known
+    ]
+    # A concurrent finder may insert the same pair: the unique constraint keeps one.
+    DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 def duplicates_find_for_child(*, child: Child) -> None:
-    """Queue likely duplicates of `child` for review."""
+    """Queue likely duplicates of `child` for review (children born the same day in its desa or to its mother)."""
+    if child.pk is None:
+        return
+    near = Q(desa_id=child.desa_id)
+    if child.mother_id is not None:
+        near |= Q(mother_id=child.mother_id)
+    keys = _child_keys(Child.objects.filter(near, birth_date=child.birth_date))
+    me = next((key for key in keys if key.pk == child.pk), None)
+    if me is None:
+        return
+    _queue(Kind.CHILD, [p for p in (child_pair(me, other) for other in keys) if p is not None])
 
 
 def duplicates_find_for_person(*, person: Person) -> None:
-    """Queue likely duplicates of `person` for review."""
+    """Queue likely duplicates of `person` for review (similar name, same birth date, same desa)."""
+    if person.pk is None or person.birth_date is None:
+        return
+    rows = Person.objects.filter(desa_id=person.desa_id, birth_date=person.birth_date).values_list(
+        "pk", "name", "birth_date", "desa_id"
+    )
+    keys = [PersonKey(*row) for row in rows]
+    me = next((key for key in keys if key.pk == person.pk), None)
+    if me is None:
+        return
+    _queue(Kind.PERSON, [p for p in (person_pair(me, other) for other in keys) if p is not None])
+
+
+def _grouped(queryset: QuerySet[Any], partition: list[str]) -> QuerySet[Any]:
+    """Rows of `queryset` that share the `partition` columns with at least one other row (one SQL query)."""
+    return queryset.annotate(
+        group_size=Window(Count("pk"), partition_by=[F(name) for name in partition])
+    ).filter(group_size__gt=1)
+
+
+def duplicates_scan(*, desa_ids: Iterable[int] | None = None) -> int:
+    """Queue every likely duplicate pair of the registry (or of the children/persons in `desa_ids`).
+
+    The database groups rows by (desa, birth date) and (mother, birth date, sex) and returns only the
+    groups with more than one row; pairs are compared only inside those groups, so the work follows the
+    number of same-day births, not the square of the registry. Returns the number of pairs queued.
+    """
+    desa_ids = None if desa_ids is None else list(desa_ids)
+    children = Child.objects.order_by()
+    same_desa_day = children if desa_ids is None else children.filter(desa_id__in=desa_ids)
+    with_mother = children.filter(mother__isnull=False)
+    if desa_ids is not None:
+        # A mother's children may be registered in two desa: take every child of the mothers seen here.
+        with_mother = with_mother.filter(
+            mother_id__in=Child.objects.filter(desa_id__in=desa_ids, mother__isnull=False).values("mother_id")
+        )
+    groups: dict[tuple[Any, ...], list[ChildKey]] = defaultdict(list)
+    for key in _child_keys(_grouped(same_desa_day, ["desa_id", "birth_date"])):
+        groups[("desa", key.desa_id, key.birth_date)].append(key)
+    for key in _child_keys(_grouped(with_mother, ["mother_id", "birth_date", "sex"])):
+        groups[("mother", key.mother_id, key.birth_date, key.sex)].append(key)
+    created = _queue(Kind.CHILD, _pairs_in_groups(groups.values(), child_pair).values())
+
+    persons = Person.objects.order_by().filter(birth_date__isnull=False)
+    if desa_ids is not None:
+        persons = persons.filter(desa_id__in=desa_ids)
+    person_groups: dict[tuple[int, datetime.date], list[PersonKey]] = defaultdict(list)
+    rows = _grouped(persons, ["desa_id", "birth_date"]).values_list("pk", "name", "birth_date", "desa_id")
+    for row in rows.iterator(chunk_size=2000):
+        key = PersonKey(*row)
+        person_groups[(key.desa_id, key.birth_date)].append(key)
+    created += _queue(Kind.PERSON, _pairs_in_groups(person_groups.values(), person_pair).values())
+    return created
+
+
+# Reading the queue -------------------------------------------------------------------------------
+
+
+def _measurement_count(field: str) -> Coalesce:
+    counts = (
+        Measurement.objects.filter(child=OuterRef(field))
+        .order_by()
+        .values("child")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def duplicate_list_for_user(*, user: User, status: str | None = Status.OPEN) -> QuerySet[DuplicateCandidate]:
+    """Candidates in the user's scope whose both records the user may read, with what a review shows.
+
+    Each row carries the two records (with desa, posyandu and mother) and `child_a_measurements` /
+    `child_b_measurements` counts; a constant number of queries whatever the number of rows.
+    """
+    visible_children = restrict(Child.objects.all(), user).values("pk")
+    visible_persons = restrict(Person.objects.all(), user).values("pk")
+    both_visible = Q(
+        kind=Kind.CHILD,
+        child_a__in=visible_children,
+    ) & (Q(child_b__isnull=True) | Q(child_b__in=visible_children)) | Q(
+        kind=Kind.PERSON, person_a__in=visible_persons
+    ) & (Q(person_b__isnull=True) | Q(person_b__in=visible_persons))
+    candidates = restrict(DuplicateCandidate.objects.all(), user).filter(both_visible)
+    if status:
+        candidates = candidates.filter(status=status)
+    return (
+        candidates.select_related(
+            "desa",
+            "resolved_by",
+            "child_a__desa",
+            "child_a__posyandu",
+            "child_a__mother",
+            "child_b__desa",
+            "child_b__posyandu",
+            "child_b__mother",
+            "person_a__desa",
+            "person_a__keluarga",
+            "person_b__desa",
+            "person_b__keluarga",
+        )
+        .annotate(
+            child_a_measurements=_measurement_count("child_a"),
+            child_b_measurements=_measurement_count("child_b"),
+        )
+        .order_by("status", "-created_at", "-pk")
+    )
+
+
+def duplicate_get_for_user(*, user: User, pk: int) -> DuplicateCandidate:
+    """One candidate (any status) the user may review; DuplicateCandidate.DoesNotExist otherwise."""
+    return duplicate_list_for_user(user=user, status=None).get(pk=pk)
+
+
+def merge_log_list_for_user(*, user: User) -> QuerySet[MergeLog]:
+    return restrict(MergeLog.objects.select_related("desa", "merged_by"), user)
+
+
+# Deciding ----------------------------------------------------------------------------------------
+
+
+def _check_reviewer(user: User, candidate: DuplicateCandidate | None) -> None:
+    if not can_merge(user):
+        raise PermissionDenied
+    if candidate is not None:
+        check_can_edit(user, candidate)
+
+
+def duplicate_dismiss(*, user: User, candidate: DuplicateCandidate, note: str) -> DuplicateCandidate:
+    """Mark an open pair "bukan duplikat" with the reviewer's note; it is never queued again."""
+    _check_reviewer(user, candidate)
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": [_("Tulis alasan mengapa keduanya bukan orang yang sama.")]})
+    with transaction.atomic():
+        candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.status != Status.OPEN:
+            raise ValidationError(_("Calon duplikat ini sudah ditinjau."), code="resolved")
+        candidate.status = Status.DISMISSED
+        candidate.resolved_by = user
+        candidate.resolved_at = timezone.now()
+        candidate.note = note
+        candidate.save(update_fields=["status", "resolved_by", "resolved_at", "note"])
+    return candidate
+
+
+def _snapshot(obj: models.Model) -> dict[str, Any]:
+    """Every concrete column of `obj` as JSON (the NIK only as its ciphertext, never the lookup hash)."""
+    values = {
+        field.attname: field.value_from_object(obj)
+        for field in obj._meta.concrete_fields
+        if field.attname != "nik_hash"
+    }
+    return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _fill_blanks(survivor: models.Model, removed: models.Model) -> list[str]:
+    """Copy the removed record's values into the survivor's empty fields; the names of the fields filled."""
+    filled = []
+    for field in survivor._meta.concrete_fields:
+        if field.name in _NOT_FILLED or field.primary_key:
+            continue
+        mine, theirs = getattr(survivor, field.attname), getattr(removed, field.attname)
+        if _is_blank(mine) and not _is_blank(theirs):
+            setattr(survivor, field.attname, theirs)
+            filled.append(field.name)
+    return filled
+
+
+def _take_nik(survivor: Child | Person, removed: Child | Person) -> bool:
+    """Give the survivor the removed record's NIK when it has none (cleared on the removed row first:
+    the NIK hash is unique, and both rows exist until the end of the merge)."""
+    if survivor.nik_hash or not removed.nik_hash:
+        return False
+    encrypted, digest = removed.nik_encrypted, removed.nik_hash
+    type(removed).objects.filter(pk=removed.pk).update(nik_encrypted="", nik_hash="")
+    removed.nik_encrypted, removed.nik_hash = "", ""
+    survivor.nik_encrypted, survivor.nik_hash = encrypted, digest
+    return True
+
+
+def _repoint_relations(
+    model: type[models.Model], survivor: models.Model, removed: models.Model, handled: set[str]
+) -> dict[str, int]:
+    """Point every row of another table that references `removed` at `survivor`.
+
+    Walks the model's reverse relations generically, so a relation added later (interventions received,
+    PMT episodes) moves too instead of being deleted with the removed record. History rows stay as they
+    were written. Returns counts by "<app>.<model>.<field>".
+    """
+    moved: dict[str, int] = {}
+    for relation in model._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete or relation.many_to_many:
+            continue
+        related_model = relation.related_model
+        if issubclass(related_model, HistoricalChanges):
+            continue
+        name = relation.field.name
+        key = f"{related_model._meta.label_lower}.{name}"
+        if key in handled:
+            continue
+        rows = related_model._base_manager.filter(**{name: removed})
+        if relation.one_to_one and rows.exists():
+            if related_model._base_manager.filter(**{name: survivor}).exists():
+                raise ValidationError(
+                    _("Kedua data sama-sama punya %(what)s: gabungkan itu lebih dahulu.")
+                    % {"what": related_model._meta.verbose_name}
+                )
+        try:
+            with transaction.atomic():
+                count = rows.update(**{name: survivor})
+        except IntegrityError as error:
+            raise ValidationError(
+                _("Data %(what)s tidak dapat dipindahkan tanpa bentrok: periksa dahulu.")
+                % {"what": related_model._meta.verbose_name_plural}
+            ) from error
+        if count:
+            moved[key] = count
+    return moved
+
+
+def _repoint_candidates(
+    *,
+    kind: str,
+    survivor: models.Model,
+    removed: models.Model,
+    current: DuplicateCandidate | None,
+    user: User,
+) -> int:
+    """Move the removed record's other queue entries to the survivor (lower id first again)."""
+    a_field, b_field = ("child_a_id", "child_b_id") if kind == Kind.CHILD else ("person_a_id", "person_b_id")
+    others = DuplicateCandidate.objects.select_for_update().filter(
+        Q(**{a_field: removed.pk}) | Q(**{b_field: removed.pk})
+    )
+    if current is not None:
+        others = others.exclude(pk=current.pk)
+    moved = 0
+    for candidate in others:
+        a, b = getattr(candidate, a_field), getattr(candidate, b_field)
+        other = b if a == removed.pk else a
+        if other == survivor.pk or other is None:
+            # This very pair, merged without naming its queue entry.
+            if candidate.status == Status.OPEN:
+                candidate.status, candidate.resolved_by, candidate.resolved_at = (
+                    Status.MERGED,
+                    user,
+                    timezone.now(),
+                )
+                candidate.save(update_fields=["status", "resolved_by", "resolved_at"])
+            continue
+        lo, hi = sorted((survivor.pk, other))
+        if DuplicateCandidate.objects.filter(**{a_field: lo, b_field: hi}).exists():
+            # The survivor is already paired with that record; an open copy of the pair adds nothing,
+            # a decided one keeps its decision (its removed side becomes empty).
+            if candidate.status == Status.OPEN:
+                candidate.delete()
+            continue
+        setattr(candidate, a_field, lo)
+        setattr(candidate, b_field, hi)
+        candidate.save(update_fields=[a_field.removesuffix("_id"), b_field.removesuffix("_id")])
+        moved += 1
+    return moved
+
+
+def _lock_pair(
+    model: type[Child] | type[Person], survivor: Child | Person, removed: Child | Person
+) -> tuple[Any, Any]:
+    if survivor.pk == removed.pk:
+        raise ValidationError(_("Pilih dua data yang berbeda."))
+    # Locked in id order, so two merges touching the same records cannot deadlock.
+    locked = {
+        row.pk: row
+        for row in model.objects.select_for_update().filter(pk__in=[survivor.pk, removed.pk]).order_by("pk")
+    }
+    if len(locked) != 2:
+        raise ValidationError(_("Salah satu data sudah digabung atau dihapus."))
+    return locked[survivor.pk], locked[removed.pk]
+
+
+def _lock_candidate(
+    candidate: DuplicateCandidate | None, kind: str, pair: set[int]
+) -> DuplicateCandidate | None:
+    if candidate is None:
+        return None
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != Status.OPEN:
+        raise ValidationError(_("Calon duplikat ini sudah ditinjau."), code="resolved")
+    ids = (
+        {candidate.child_a_id, candidate.child_b_id}
+        if kind == Kind.CHILD
+        else {
+            candidate.person_a_id,
+            candidate.person_b_id,
+        }
+    )
+    if candidate.kind != kind or ids != pair:
+        raise ValidationError(_("Data yang dipertahankan harus salah satu dari pasangan ini."))
+    return candidate
+
+
+def _resolve(candidate: DuplicateCandidate | None, user: User) -> None:
+    if candidate is None:
+        return
+    candidate.status = Status.MERGED
+    candidate.resolved_by = user
+    candidate.resolved_at = timezone.now()
+    candidate.save(update_fields=["status", "resolved_by", "resolved_at"])
+
+
+def _decimal(value: Decimal | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _measurements_regrow(*, child: Child, pks: list[int]) -> None:
+    """Recompute age and z-scores of measurements moved to a child with another birth date or sex."""
+    rows = list(Measurement.objects.filter(pk__in=pks).order_by("pk"))
+    if not rows:
+        return
+    age = np.array([(m.measured_on - child.birth_date).days for m in rows])
+    if (age < 0).any():
+        raise ValidationError(
+            {"birth_date": [_("Ada pengukuran sebelum tanggal lahir data yang dipertahankan.")]}
+        )
+    columns = compute.measurement_growth_columns(
+        sex=np.full(len(rows), child.sex),
+        age_days=age,
+        weight_kg=np.array([_decimal(m.weight_kg) for m in rows]),
+        height_cm=np.array([_decimal(m.height_cm) for m in rows]),
+        position=np.array([m.position for m in rows]),
+        oedema=np.array([m.oedema for m in rows]),
+        head_circumference_cm=np.array([_decimal(m.head_circumference_cm) for m in rows]),
+        lila_cm=np.array([_decimal(m.lila_cm) for m in rows]),
+    )
+    for i, measurement in enumerate(rows):
+        measurement.age_days = int(age[i])
+        adjusted = float(columns["adjusted_height_cm"][i])
+        measurement.adjusted_height_cm = None if np.isnan(adjusted) else round(adjusted, 1)
+        measurement.error_flags = int(columns["error"][i])
+        for name in compute.GROWTH_FIELDS:
+            value = columns[name][i].item()
+            setattr(measurement, name, None if isinstance(value, float) and np.isnan(value) else value)
+    Measurement.objects.bulk_update(
+        rows, ["age_days", "adjusted_height_cm", "error_flags", *compute.GROWTH_FIELDS]
+    )
+
+
+def child_merge(
+    *, user: User, survivor: Child, removed: Child, candidate: DuplicateCandidate | None = None
+) -> MergeLog:
+    """Merge `removed` into `survivor` (puskesmas officer or Bappeda, both records in scope).
+
+    Every measurement moves; on a day both have one, the survivor's stays and the removed one's values
+    go to MergeLog.removed["measurements_conflicting"]. Every other row pointing at the removed child
+    moves too (generic over the model's relations). The survivor's empty fields (NIK included) are
+    filled from the removed record, its N/T statuses recomputed, and the removed child deleted with its
+    history row credited to `user`. Locks both children for the transaction.
+    """
+    _check_reviewer(user, candidate)
+    check_registry_write(user, survivor)
+    check_registry_write(user, removed)
+    from children.services import child_weight_gain_refresh
+
+    with transaction.atomic():
+        survivor, removed = _lock_pair(Child, survivor, removed)
+        candidate = _lock_candidate(candidate, Kind.CHILD, {survivor.pk, removed.pk})
+        snapshot = _snapshot(removed)
+
+        survivor_days = set(Measurement.objects.filter(child=survivor).values_list("measured_on", flat=True))
+        conflicting = list(
+            Measurement.objects.filter(child=removed, measured_on__in=survivor_days).order_by("measured_on")
+        )
+        snapshot["measurements_conflicting"] = [_snapshot(m) for m in conflicting]
+        for measurement in conflicting:
+            measurement._history_user = user  # type: ignore[attr-defined]
+            measurement.delete()
+        to_move = Measurement.objects.filter(child=removed)
+        earliest = to_move.aggregate(day=Min("measured_on"))["day"]
+        moved_ids = list(to_move.values_list("pk", flat=True))
+        Measurement.objects.filter(pk__in=moved_ids).update(child=survivor)
+        if (survivor.birth_date, survivor.sex) != (removed.birth_date, removed.sex):
+            _measurements_regrow(child=survivor, pks=moved_ids)
+        moved: dict[str, Any] = {
+            "measurements": len(moved_ids),
+            "measurements_conflicting": len(conflicting),
+        }
+        moved.update(
+            _repoint_relations(
+                Child,
+                survivor,
+                removed,
+                handled={
+                    "children.measurement.child",
+                    "children.duplicatecandidate.child_a",
+                    "children.duplicatecandidate.child_b",
+                    "children.mergelog.survivor_child",
+                },
+            )
+        )
+        moved["duplicate_candidates"] = _repoint_candidates(
+            kind=Kind.CHILD, survivor=survivor, removed=removed, current=candidate, user=user
+        )
+        MergeLog.objects.filter(survivor_child=removed).update(survivor_child=survivor)
+        moved["filled_fields"] = _fill_blanks(survivor, removed)
+        if _take_nik(survivor, removed):
+            moved["filled_fields"].append("nik")
+        survivor._history_user = user  # type: ignore[attr-defined]
+        survivor.save()
+        if earliest is not None:
+            child_weight_gain_refresh(child=survivor, since=earliest)
+        log = MergeLog.objects.create(
+            kind=Kind.CHILD,
+            survivor_child=survivor,
+            removed_id=removed.pk,
+            removed=snapshot,
+            moved=moved,
+            candidate=candidate,
+            desa_id=survivor.desa_id,
+            merged_by=user,
+        )
+        removed._history_user = user  # type: ignore[attr-defined]
+        removed.delete()
+        _resolve(candidate, user)
+    return log
+
+
+def _adolescent_merge(*, survivor: Person, removed: Person, snapshot: dict[str, Any]) -> dict[str, int]:
+    """Keep the survivor's adolescent record (taking the removed one's weekly TTD), or move the removed one."""
+    theirs = AdolescentGirl.objects.filter(person=removed).first()
+    if theirs is None:
+        return {}
+    mine = AdolescentGirl.objects.filter(person=survivor).first()
+    if mine is None:
+        AdolescentGirl.objects.filter(pk=theirs.pk).update(person=survivor)
+        return {"children.adolescentgirl.person": 1}
+    weeks = set(AdolescentTTD.objects.filter(girl=mine).values_list("week_start", flat=True))
+    conflicting = AdolescentTTD.objects.filter(girl=theirs, week_start__in=weeks).order_by("week_start")
+    snapshot["adolescent"] = _snapshot(theirs)
+    snapshot["adolescent_ttd_conflicting"] = [_snapshot(row) for row in conflicting]
+    conflicting.delete()
+    moved = AdolescentTTD.objects.filter(girl=theirs).update(girl=mine)
+    filled = _fill_blanks(mine, theirs)
+    if filled:
+        mine.save(update_fields=filled)
+    return {"children.adolescentttd.girl": moved}
+
+
+def person_merge(
+    *, user: User, survivor: Person, removed: Person, candidate: DuplicateCandidate | None = None
+) -> MergeLog:
+    """Merge person `removed` into `survivor`: children, pregnancies, adolescent TTD, family and NIK.
+
+    Same rules as child_merge; the survivor keeps its own adolescent record and takes the removed one's
+    weekly TTD rows (a week both have stays the survivor's and is kept in the log). Locks both persons.
+    """
+    _check_reviewer(user, candidate)
+    check_registry_write(user, survivor)
+    check_registry_write(user, removed)
+    from children.services import pregnancy_refresh
+
+    with transaction.atomic():
+        survivor, removed = _lock_pair(Person, survivor, removed)
+        candidate = _lock_candidate(candidate, Kind.PERSON, {survivor.pk, removed.pk})
+        if survivor.sex != "P" and removed.pregnancies.exists():
+            raise ValidationError(
+                {"sex": [_("Data yang dipertahankan harus perempuan: ada data kehamilan.")]}
+            )
+        snapshot = _snapshot(removed)
+        moved: dict[str, Any] = _adolescent_merge(survivor=survivor, removed=removed, snapshot=snapshot)
+        pregnancy_ids = list(removed.pregnancies.values_list("pk", flat=True))
+        moved.update(
+            _repoint_relations(
+                Person,
+                survivor,
+                removed,
+                handled={
+                    "children.adolescentgirl.person",
+                    "children.duplicatecandidate.person_a",
+                    "children.duplicatecandidate.person_b",
+                    "children.mergelog.survivor_person",
+                },
+            )
+        )
+        moved["duplicate_candidates"] = _repoint_candidates(
+            kind=Kind.PERSON, survivor=survivor, removed=removed, current=candidate, user=user
+        )
+        MergeLog.objects.filter(survivor_person=removed).update(survivor_person=survivor)
+        moved["filled_fields"] = _fill_blanks(survivor, removed)
+        if _take_nik(survivor, removed):
+            moved["filled_fields"].append("nik")
+        survivor._history_user = user  # type: ignore[attr-defined]
+        survivor.save()
+        # The 4T risk flags depend on the mother's birth date.
+        for pregnancy in survivor.pregnancies.filter(pk__in=pregnancy_ids).select_related("mother"):
+            pregnancy_refresh(pregnancy=pregnancy)
+        log = MergeLog.objects.create(
+            kind=Kind.PERSON,
+            survivor_person=survivor,
+            removed_id=removed.pk,
+            removed=snapshot,
+            moved=moved,
+            candidate=candidate,
+            desa_id=survivor.desa_id,
+            merged_by=user,
+        )
+        removed._history_user = user  # type: ignore[attr-defined]
+        removed.delete()
+        _resolve(candidate, user)
+    return log
+
+
+def duplicate_merge(*, user: User, candidate: DuplicateCandidate, survivor_id: int) -> MergeLog:
+    """Merge the pair of `candidate`, keeping the record with id `survivor_id` (one of the two)."""
+    _check_reviewer(user, candidate)
+    if candidate.kind == Kind.CHILD:
+        ids, model, merge = (candidate.child_a_id, candidate.child_b_id), Child, child_merge
+    else:
+        ids, model, merge = (candidate.person_a_id, candidate.person_b_id), Person, person_merge
+    if survivor_id not in ids or None in ids:
+        raise ValidationError(
+            {"survivor": [_("Data yang dipertahankan harus salah satu dari pasangan ini.")]}
+        )
+    removed_id = ids[1] if survivor_id == ids[0] else ids[0]
+    records = model.objects.in_bulk([survivor_id, removed_id])
+    return merge(user=user, survivor=records[survivor_id], removed=records[removed_id], candidate=candidate)

@@ -1,3 +1,457 @@
+"""The registry REST API: families, persons, children, measurements, pregnancies, adolescent girls and the
+likely-duplicate queue, scoped like the pages.
+
+Querysets go through convergence.scoping.restrict (a record outside the scope is a 404); writes go
+through children.services (never serializer.save()), so the API enforces the same identity, NIK and
+plausibility rules as the forms; read-only roles get 403. Personal records read here are logged
+(children.audit). No DELETE: a wrong record is removed only by merging it into the right one.
+"""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.serializers import ValidationError
+
+from children import duplicates, identity, pii, services
+from children.access import can_merge, can_write_registry
+from children.api import filters, serializers
+from children.audit import record_access
+from children.models import (
+    AdolescentGirl,
+    AdolescentTTD,
+    Child,
+    DuplicateCandidate,
+    Keluarga,
+    Measurement,
+    MergeLog,
+    Person,
+    Pregnancy,
+    RecordAccess,
+)
+from convergence.scoping import restrict
+
+# --- errors and permissions ---------------------------------------------------------------------------
+
+
+class NeedsConfirmationError(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "needs_confirmation"
+
+
+def _field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(error, "error_dict"):
+        return {
+            ("non_field_errors" if name == NON_FIELD_ERRORS else name): messages
+            for name, messages in error.message_dict.items()
+        }
+    return {"non_field_errors": error.messages}
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Translate the services' Django errors into DRF's: 400 by field, or needs_confirmation."""
+    try:
+        yield
+    except services.NeedsConfirmation as error:
+        raise NeedsConfirmationError({"code": "needs_confirmation", "messages": error.messages}) from error
+    except DjangoValidationError as error:
+        raise ValidationError(_field_errors(error)) from error
+
+
+class RegistryWrite(BasePermission):
+    """Reads for every scoped user; writes only for the registry's writers (OPD and pimpinan read only)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS or getattr(view, "action", None) in getattr(
+            view, "read_actions", ()
+        ):
+            return True
+        return can_write_registry(request.user)
+
+
+class Reviewer(BasePermission):
+    """Merging and dismissing: puskesmas officers and Bappeda only."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in SAFE_METHODS or can_merge(request.user)
+
+
+_NEEDS_CONFIRMATION = OpenApiResponse(
+    serializers.NeedsConfirmationSerializer,
+    description="Validasi per kolom, atau code=needs_confirmation: kirim ulang dengan remeasure_confirmed=true.",
+)
+
+
+# --- base viewset -------------------------------------------------------------------------------------
+
+
+class RegistryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List/retrieve (read-logged for personal records), create and update through a service."""
+
+    permission_classes = [IsAuthenticated, RegistryWrite]
+    access_kind: str = ""
+    read_actions: tuple[str, ...] = ()
+
+    def _log(self, *, object_ids: Iterable[int] = (), count: int = 0) -> None:
+        if self.access_kind:
+            record_access(
+                user=self.request.user,  # type: ignore[arg-type]
+                kind=self.access_kind,
+                object_ids=object_ids,
+                count=count,
+                channel=RecordAccess.Channel.API,
+                path=self.request.path,
+            )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data
+        self._log(count=len(rows))
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        self._log(object_ids=[instance.pk])
+        return Response(self.get_serializer(instance).data)
+
+    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+        raise NotImplementedError
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            obj = self.save(instance=None, data=dict(serializer.validated_data))
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            obj = self.save(instance=instance, data=dict(serializer.validated_data))
+        return Response(self.get_serializer(obj).data)
+
+
+def _with_warnings(obj: Model, warnings: list[str]) -> Model:
+    obj.api_warnings = warnings  # type: ignore[attr-defined]
+    return obj
+
+
+def _nik_lookup(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The records with this NIK among `queryset` (already scoped): empty when none is visible, whether or
+    not the NIK exists elsewhere, so the answer tells nothing outside the caller's scope."""
+    lookup = serializers.NIKLookupSerializer(data=request.data)
+    lookup.is_valid(raise_exception=True)
+    digits, error = identity.recover_digits(lookup.validated_data["nik"])
+    if error:
+        raise ValidationError({"nik": [_(error)]})
+    return queryset.filter(nik_hash=pii.nik_hash(digits))
+
+
+# --- families, persons, children ----------------------------------------------------------------------
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: serializers.KeluargaSerializer, 400: _NEEDS_CONFIRMATION}),
+)
+class KeluargaViewSet(RegistryViewSet):
+    """Families (Kartu Keluarga). A KK number already registered is refused with a pointer to it."""
+
+    serializer_class = serializers.KeluargaSerializer
+    filterset_class = filters.KeluargaFilter
+    access_kind = RecordAccess.Kind.KELUARGA
+
+    def get_queryset(self) -> QuerySet[Keluarga]:
+        return restrict(Keluarga.objects.select_related("desa"), self.request.user).order_by(
+            "head_name", "pk"
+        )
+
+    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+        return services.keluarga_save(user=self.request.user, keluarga=instance, **data).obj  # type: ignore[arg-type]
+
+
+class _NIKRecordViewSet(RegistryViewSet):
+    read_actions = ("lookup",)
+
+    @extend_schema(
+        request=serializers.NIKLookupSerializer,
+        description="Cari data dengan NIK (NIK tidak pernah dikirim di URL). Hanya data dalam wilayah kerja Anda.",
+    )
+    @action(detail=False, methods=["post"])
+    def lookup(self, request: Request) -> Response:
+        found = list(_nik_lookup(request, self.get_queryset()))
+        self._log(object_ids=[obj.pk for obj in found])
+        return Response(self.get_serializer(found, many=True).data)
+
+
+@extend_schema_view(lookup=extend_schema(responses=serializers.PersonSerializer(many=True)))
+class PersonViewSet(_NIKRecordViewSet):
+    """Mothers, pregnant women and adolescent girls. An exact NIK match is refused with a pointer."""
+
+    serializer_class = serializers.PersonSerializer
+    filterset_class = filters.PersonFilter
+    access_kind = RecordAccess.Kind.PERSON
+
+    def get_queryset(self) -> QuerySet[Person]:
+        return restrict(Person.objects.select_related("desa"), self.request.user).order_by("name", "pk")
+
+    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+        nik = data.pop("nik_encrypted", None)
+        result = services.person_save(user=self.request.user, person=instance, nik=nik, **data)  # type: ignore[arg-type]
+        return _with_warnings(result.obj, result.warnings)
+
+
+@extend_schema_view(lookup=extend_schema(responses=serializers.ChildSerializer(many=True)))
+class ChildViewSet(_NIKRecordViewSet):
+    """Children 0-59 months. An exact NIK match is refused; likely duplicates go to duplicates/."""
+
+    serializer_class = serializers.ChildSerializer
+    filterset_class = filters.ChildFilter
+    access_kind = RecordAccess.Kind.CHILD
+
+    def get_queryset(self) -> QuerySet[Child]:
+        return restrict(Child.objects.select_related("desa"), self.request.user).order_by("name", "pk")
+
+    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+        nik = data.pop("nik_encrypted", None)
+        result = services.child_save(user=self.request.user, child=instance, nik=nik, **data)  # type: ignore[arg-type]
+        return _with_warnings(result.obj, result.warnings)
+
+
+# --- measurements -------------------------------------------------------------------------------------
+
+
+class MeasurementViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Measurements with the stored WHO z-scores, Permenkes 2/2020 categories and N/T status.
+
+    POST records the child's measurement of a day, or corrects it when that day already has one (200).
+    """
+
+    serializer_class = serializers.MeasurementRecordSerializer
+    filterset_class = filters.MeasurementFilter
+    permission_classes = [IsAuthenticated, RegistryWrite]
+
+    def get_queryset(self) -> QuerySet[Measurement]:
+        return restrict(Measurement.objects.all(), self.request.user).order_by("-measured_on", "pk")
+
+    @extend_schema(
+        responses={
+            201: serializers.MeasurementRecordSerializer,
+            200: serializers.MeasurementRecordSerializer,
+            400: _NEEDS_CONFIRMATION,
+        }
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = {"weight_kg": None, "height_cm": None, **serializer.validated_data}
+        with service_errors():
+            result = services.measurement_record(
+                user=request.user,  # type: ignore[arg-type]
+                source=Measurement.Source.API,
+                **data,
+            )
+        return Response(
+            self.get_serializer(result.measurement).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+# --- pregnancies --------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    visits=extend_schema(
+        methods=["POST"],
+        request=serializers.PregnancyVisitSerializer,
+        responses={201: serializers.PregnancyVisitSerializer},
+        description="Catat (atau koreksi) kunjungan satu hari; status KEK/anemia/TTD/ANC dihitung ulang.",
+    )
+)
+class PregnancyViewSet(RegistryViewSet):
+    """Pregnancy episodes with their visits; KEK, anaemia, risk and TTD totals are computed, never entered."""
+
+    serializer_class = serializers.PregnancySerializer
+    filterset_class = filters.PregnancyFilter
+    access_kind = RecordAccess.Kind.PREGNANCY
+
+    def get_queryset(self) -> QuerySet[Pregnancy]:
+        return (
+            restrict(Pregnancy.objects.select_related("desa"), self.request.user)
+            .prefetch_related("visits")
+            .order_by("-lmp_date", "pk")
+        )
+
+    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+        pregnancy = services.pregnancy_save(user=self.request.user, pregnancy=instance, **data)  # type: ignore[arg-type]
+        return self.get_queryset().get(pk=pregnancy.pk)
+
+    @extend_schema(methods=["GET"], responses=serializers.PregnancyVisitSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=serializers.PregnancyVisitSerializer,
+        responses={201: serializers.PregnancyVisitSerializer, 400: _NEEDS_CONFIRMATION},
+        description="Catat (atau koreksi) kunjungan satu hari; status KEK/anemia/TTD/ANC dihitung ulang.",
+    )
+    @action(detail=True, methods=["get", "post"], serializer_class=serializers.PregnancyVisitSerializer)
+    def visits(self, request: Request, pk: str | None = None) -> Response:
+        pregnancy = self.get_object()
+        if request.method == "GET":
+            self._log(object_ids=[pregnancy.pk])
+            return Response(self.get_serializer(pregnancy.visits.all(), many=True).data)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            visit = services.pregnancy_visit_record(
+                user=request.user,  # type: ignore[arg-type]
+                pregnancy=pregnancy,
+                **serializer.validated_data,
+            )
+        return Response(self.get_serializer(visit).data, status=status.HTTP_201_CREATED)
+
+
+# --- adolescent girls ---------------------------------------------------------------------------------
+
+
+class AdolescentGirlViewSet(viewsets.ReadOnlyModelViewSet):
+    """Adolescent girls followed for weekly TTD (read; registered through the pages)."""
+
+    serializer_class = serializers.AdolescentGirlSerializer
+    filterset_fields = {"person__desa__code": ["exact"], "school_name": ["icontains"]}
+
+    def get_queryset(self) -> QuerySet[AdolescentGirl]:
+        return restrict(AdolescentGirl.objects.select_related("person__desa"), self.request.user).order_by(
+            "person__name", "pk"
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data
+        record_access(
+            user=request.user,  # type: ignore[arg-type]
+            kind=RecordAccess.Kind.PERSON,
+            count=len(rows),
+            channel=RecordAccess.Channel.API,
+            path=request.path,
+        )
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        girl = self.get_object()
+        record_access(
+            user=request.user,  # type: ignore[arg-type]
+            kind=RecordAccess.Kind.PERSON,
+            object_ids=[girl.person_id],
+            channel=RecordAccess.Channel.API,
+            path=request.path,
+        )
+        return Response(self.get_serializer(girl).data)
+
+
+class AdolescentTTDViewSet(viewsets.ReadOnlyModelViewSet):
+    """Weekly TTD records of adolescent girls (the guideline: one tablet a week, 52 weeks a year)."""
+
+    serializer_class = serializers.AdolescentTTDSerializer
+    filterset_fields = {"girl": ["exact"], "week_start": ["gte", "lte"]}
+
+    def get_queryset(self) -> QuerySet[AdolescentTTD]:
+        return restrict(AdolescentTTD.objects.all(), self.request.user).order_by("girl_id", "week_start")
+
+
+# --- duplicates ---------------------------------------------------------------------------------------
+
+
+class DuplicateViewSet(viewsets.ReadOnlyModelViewSet):
+    """The likely-duplicate queue in the caller's scope; puskesmas officers and Bappeda merge or dismiss."""
+
+    serializer_class = serializers.DuplicateCandidateSerializer
+    filterset_class = filters.DuplicateFilter
+    permission_classes = [IsAuthenticated, Reviewer]
+
+    def get_queryset(self) -> QuerySet[DuplicateCandidate]:
+        return duplicates.duplicate_list_for_user(user=self.request.user, status=None)  # type: ignore[arg-type]
+
+    @extend_schema(
+        request=serializers.MergeRequestSerializer,
+        responses={201: serializers.MergeLogSerializer, 400: OpenApiResponse(description="Validasi.")},
+        description="Gabungkan pasangan ini; `survivor` adalah id data yang dipertahankan.",
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        candidate = self.get_object()
+        body = serializers.MergeRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            log = duplicates.duplicate_merge(
+                user=request.user,  # type: ignore[arg-type]
+                candidate=candidate,
+                survivor_id=body.validated_data["survivor"],
+            )
+        return Response(serializers.MergeLogSerializer(log).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.DismissRequestSerializer,
+        responses={200: serializers.DuplicateCandidateSerializer},
+        description="Tandai pasangan ini bukan duplikat (dengan catatan); tidak akan masuk antrean lagi.",
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request: Request, pk: str | None = None) -> Response:
+        candidate = self.get_object()
+        body = serializers.DismissRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            duplicates.duplicate_dismiss(
+                user=request.user,  # type: ignore[arg-type]
+                candidate=candidate,
+                note=body.validated_data["note"],
+            )
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+class MergeLogViewSet(viewsets.ReadOnlyModelViewSet):
+    """The audit of merges in the caller's scope (the removed records' contents stay server-side)."""
+
+    serializer_class = serializers.MergeLogSerializer
+
+    def get_queryset(self) -> QuerySet[MergeLog]:
+        return duplicates.merge_log_list_for_user(user=self.request.user).order_by("-merged_at", "-pk")  # type: ignore[arg-type]
+
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("keluarga", KeluargaViewSet, basename="keluarga")
+router.register("persons", PersonViewSet, basename="person")
+router.register("children", ChildViewSet, basename="child")
+router.register("measurements", MeasurementViewSet, basename="measurement")
+router.register("pregnancies", PregnancyViewSet, basename="pregnancy")
+router.register("adolescent-girls", AdolescentGirlViewSet, basename="adolescent-girl")
+router.register("adolescent-ttd", AdolescentTTDViewSet, basename="adolescent-ttd")
+router.register("duplicates", DuplicateViewSet, basename="duplicate")
+router.register("merges", MergeLogViewSet, basename="merge-log")
+
+urlpatterns = [path("", include(router.urls))]
