@@ -1,3 +1,155 @@
+"""/api/v1/imports/: upload an e-PPGBM file or a posyandu register, follow its dry run, read its issues, apply it."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.serializers import BaseSerializer
+
+from children.access import check_registry_write
+from children.imports.services import import_job_apply_queue, import_job_create
+from children.models import ImportJob, ImportRowIssue
+from children.views.imports import (
+    SUMMARY_LABELS,
+    import_issue_list,
+    import_job_get_for_user,
+    import_job_list_for_user,
+    validate_upload,
+)
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    percent = serializers.IntegerField(source="progress_percent", read_only=True)
+    summary = inline_serializer(
+        name="ImportSummary",
+        fields={
+            key: serializers.IntegerField(required=False, help_text=str(label))
+            for key, label in SUMMARY_LABELS
+        },
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "original_name",
+            "uploaded_by",
+            "status",
+            "status_label",
+            "rows_total",
+            "rows_done",
+            "percent",
+            "summary",
+            "error",
+            "created_at",
+            "checked_at",
+            "applied_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("Berkas ekspor e-PPGBM atau register posyandu (.xlsx atau .csv, paling besar 50 MB)."),
+        validators=[validate_upload],
+    )
+
+
+class ImportRowIssueSerializer(serializers.ModelSerializer):
+    action_label = serializers.CharField(source="get_action_display", read_only=True)
+
+    class Meta:
+        model = ImportRowIssue
+        fields = ["row_number", "field", "message", "action", "action_label"]
+        read_only_fields = fields
+
+
+def _drf_error(error: ValidationError) -> exceptions.ValidationError:
+    return exceptions.ValidationError(error.message_dict if hasattr(error, "error_dict") else error.messages)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Impor dalam cakupan pengguna"),
+    retrieve=extend_schema(summary="Status, kemajuan dan ringkasan satu impor"),
+)
+class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Import jobs: the caller's own; Bappeda, pimpinan and OPD officers see the kabupaten's."""
+
+    serializer_class = ImportJobSerializer
+    queryset = ImportJob.objects.none()  # the schema's model; requests use get_queryset
+
+    def get_queryset(self) -> QuerySet[ImportJob]:
+        return import_job_list_for_user(user=self.request.user)
+
+    def get_object(self) -> ImportJob:
+        return import_job_get_for_user(user=self.request.user, pk=int(self.kwargs["pk"]))
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if self.action == "issues":
+            return ImportRowIssueSerializer
+        return ImportJobSerializer
+
+    @extend_schema(
+        summary="Unggah berkas: uji coba berjalan di latar belakang",
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={202: ImportJobSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        check_registry_write(request.user)
+        upload = ImportUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            job = import_job_create(user=request.user, uploaded_file=upload.validated_data["file"])
+        except ValidationError as error:
+            raise _drf_error(error) from error
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Catatan per baris (ditolak, calon duplikat, peringatan)",
+        parameters=[
+            OpenApiParameter(
+                "action", str, enum=list(ImportRowIssue.Action.values), description="Saring per tindakan"
+            )
+        ],
+        responses={200: ImportRowIssueSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def issues(self, request: Request, pk: str) -> Response:
+        job = self.get_object()
+        issues = import_issue_list(job=job, action=request.query_params.get("action", ""))
+        page = self.paginate_queryset(issues)
+        return self.get_paginated_response(ImportRowIssueSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Terapkan impor yang sudah diuji coba",
+        request=None,
+        responses={202: ImportJobSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request: Request, pk: str) -> Response:
+        job = self.get_object()
+        try:
+            import_job_apply_queue(job_id=job.pk, user=request.user)
+        except ValidationError as error:
+            raise exceptions.ValidationError({"status": error.messages}) from error
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("imports", ImportJobViewSet, basename="import")
+
+urlpatterns = [path("", include(router.urls))]

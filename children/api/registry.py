@@ -338,49 +338,52 @@ class PregnancyViewSet(RegistryViewSet):
 # --- adolescent girls ---------------------------------------------------------------------------------
 
 
-class AdolescentGirlViewSet(viewsets.ReadOnlyModelViewSet):
-    """Adolescent girls followed for weekly TTD (read; registered through the pages)."""
+class AdolescentGirlViewSet(RegistryViewSet):
+    """Adolescent girls followed for weekly TTD: register an existing person (a girl of 10-19 years)."""
 
     serializer_class = serializers.AdolescentGirlSerializer
     filterset_fields = {"person__desa__code": ["exact"], "school_name": ["icontains"]}
+    access_kind = RecordAccess.Kind.PERSON
 
     def get_queryset(self) -> QuerySet[AdolescentGirl]:
         return restrict(AdolescentGirl.objects.select_related("person__desa"), self.request.user).order_by(
             "person__name", "pk"
         )
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        rows = response.data["results"] if isinstance(response.data, dict) else response.data
-        record_access(
-            user=request.user,  # type: ignore[arg-type]
-            kind=RecordAccess.Kind.PERSON,
-            count=len(rows),
-            channel=RecordAccess.Channel.API,
-            path=request.path,
-        )
-        return response
-
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         girl = self.get_object()
-        record_access(
-            user=request.user,  # type: ignore[arg-type]
-            kind=RecordAccess.Kind.PERSON,
-            object_ids=[girl.person_id],
-            channel=RecordAccess.Channel.API,
-            path=request.path,
-        )
+        self._log(object_ids=[girl.person_id])
         return Response(self.get_serializer(girl).data)
 
+    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+        if instance is None:
+            girl = services.adolescent_register(user=self.request.user, **data)  # type: ignore[arg-type]
+        else:
+            girl = services.adolescent_update(user=self.request.user, girl=instance, **data)  # type: ignore[arg-type]
+        return self.get_queryset().get(pk=girl.pk)
 
-class AdolescentTTDViewSet(viewsets.ReadOnlyModelViewSet):
-    """Weekly TTD records of adolescent girls (the guideline: one tablet a week, 52 weeks a year)."""
+
+class AdolescentTTDViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Weekly TTD records of adolescent girls (one tablet a week, 52 weeks a year).
+
+    POST records (or corrects) the week containing `week_start`; tablets 0 removes the week.
+    """
 
     serializer_class = serializers.AdolescentTTDSerializer
     filterset_fields = {"girl": ["exact"], "week_start": ["gte", "lte"]}
+    permission_classes = [IsAuthenticated, RegistryWrite]
 
     def get_queryset(self) -> QuerySet[AdolescentTTD]:
         return restrict(AdolescentTTD.objects.all(), self.request.user).order_by("girl_id", "week_start")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            record = services.adolescent_ttd_record(user=request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
 
 # --- duplicates ---------------------------------------------------------------------------------------

@@ -402,6 +402,8 @@ class AdolescentTTDSerializer(serializers.ModelSerializer):
         model = AdolescentTTD
         fields = ["id", "girl", "week_start", "tablets", "given_at", "created_at"]
         read_only_fields = ["created_at"]
+        # A week already recorded is corrected by the service, not refused as a duplicate.
+        validators: list = []
 
 
 # --- duplicates -----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from children.models import AdolescentTTD, Child, Keluarga, Person, Pregnancy, PregnancyVisit
-from children.services_adolescent import MAX_TABLETS_PER_WEEK
+from children.services import MAX_TABLETS_PER_WEEK
 
 # Above this many rows a choice list is replaced by a number box (the record number shown on its page).
 SELECT_LIMIT = 300

@@ -1,7 +1,7 @@
 """Registry pages: families, children (list and forms), persons, pregnancies, adolescent girls, NIK search.
 
 Reads go through children.selectors_registry (scoped: out of scope is a 404), writes through
-children.services / children.services_adolescent (read-only roles get a 403). Every detail page logs
+children.services (read-only roles get a 403). Every detail page logs
 the read (UU 27/2022); a NIK is never put in a URL: the NIK search is a POST form.
 """
 
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from children import compute, pii, services, services_adolescent
+from children import compute, pii, services
 from children import selectors_registry as selectors
 from children.access import can_see_nik, can_write_registry, nik_for_display
 from children.audit import record_access
@@ -553,12 +553,10 @@ def adolescent_create(request: HttpRequest) -> HttpResponse:
         school = {"school_name": data["school_name"], "school_class": data["school_class"]}
         try:
             if data["person"] is not None:
-                girl = services_adolescent.adolescent_register(
-                    user=request.user, person=data["person"], **school
-                )
+                girl = services.adolescent_register(user=request.user, person=data["person"], **school)
                 warnings: list[str] = []
             else:
-                girl, warnings = services_adolescent.adolescent_register_person(
+                girl, warnings = services.adolescent_register_person(
                     user=request.user,
                     nik=data["nik"],
                     name=data["name"],
@@ -611,7 +609,7 @@ def adolescent_ttd(request: HttpRequest, pk: int) -> HttpResponse:
     form = AdolescentTTDForm(request.POST)
     if form.is_valid():
         try:
-            services_adolescent.adolescent_ttd_record(user=request.user, girl=girl, **form.cleaned_data)
+            services.adolescent_ttd_record(user=request.user, girl=girl, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
