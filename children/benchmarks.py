@@ -143,3 +143,387 @@ def run(*, out: Any, rows: int | None, seed: int) -> BenchResult:
     return BenchResult(
         figure=engine_rate, unit="rows/s", ratio=engine_rate / peer_rate, baseline=peer_name, details=details
     )
+
+
+# `bench import` ---------------------------------------------------------------------------------
+# `python manage.py bench import`: a 100,000-row e-PPGBM .csv end to end into the database.
+#
+# Parse, validate, resolve posyandu and identities, compute z-scores and N/T, write (COPY on PostgreSQL),
+# timed inside a transaction that is rolled back (the bench leaves the database as it found it), next to
+# the same rows' first 1,000 through a django-import-export ModelResource imported row by row (z-scores
+# per row through children.compute with n = 1), scaled to rows per second. Also reads and imports the
+# same rows as .xlsx, and with `--rows 1000000` (or million=True) streams a million-row file. Needs the
+# demo district: run `python manage.py seed_demo` first.
+
+IMPORT_DEFAULT_ROWS = 100_000
+IMPORT_PEER_SAMPLE = 1_000
+MILLION = 1_000_000
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: kilobytes
+
+
+def _import_inputs(seed: int) -> dict[str, Any]:
+    """Posyandu of the demo district and a sample of its children, for the synthetic register."""
+    from datetime import timedelta
+
+    from django.core.management.base import CommandError
+    from django.utils import timezone
+
+    from children import pii
+    from children.models import Child
+    from convergence.demo import KABUPATEN_CODE
+    from convergence.models import Posyandu, Role, User
+
+    posyandu = list(
+        Posyandu.objects.filter(desa__code__startswith=f"{KABUPATEN_CODE}.", is_active=True)
+        .order_by("desa__code", "code")
+        .values_list("id", "name", "desa__name", "desa__parent__name", "desa__parent__code", "desa_id")
+    )
+    user = User.objects.filter(
+        role=Role.BAPPEDA_ADMIN, kabupaten__code=KABUPATEN_CODE, is_active=True
+    ).first()
+    if not posyandu or user is None:
+        raise CommandError(
+            "bench import needs the demo district: run `python manage.py seed_demo` first "
+            "(with the same DATABASE_URL)."
+        )
+    # Names must point at one posyandu for the e-PPGBM layout (no desa code): drop ambiguous ones.
+    counts: dict[tuple[str, str, str], int] = {}
+    for _pk, name, desa, kec, _kec_code, _desa_id in posyandu:
+        counts[(kec, desa, name)] = counts.get((kec, desa, name), 0) + 1
+    posyandu = [p for p in posyandu if counts[(p[3], p[2], p[1])] == 1]
+    today = timezone.localdate()
+    children = list(
+        Child.objects.filter(
+            desa__code__startswith=f"{KABUPATEN_CODE}.", birth_date__gt=today - timedelta(days=1790)
+        ).values_list("id", "name", "sex", "birth_date", "posyandu_id", "nik_encrypted")
+    )
+    rng = np.random.default_rng(seed)
+    rng.shuffle(children)  # type: ignore[arg-type]
+    children = children[:15_000]
+    niks = {pk: pii.decrypt(token) for pk, _n, _s, _b, _p, token in children if token}
+    return {"posyandu": posyandu, "children": children, "niks": niks, "user": user, "today": today}
+
+
+def _synthetic_rows(n: int, seed: int, inputs: dict[str, Any], chunk: int = 0) -> list[list[str]]:
+    """e-PPGBM rows: ~60% children new to the registry (with NIK), ~40% new weighings of registered
+    children (a quarter bringing a NIK the registry lacks), 0.5% bad rows; sorted by posyandu as
+    e-PPGBM exports are."""
+    from datetime import timedelta
+
+    from children.demo import FIRST_NAMES_L, FIRST_NAMES_P, SECOND_NAMES
+    from children.imports.layout import EPPGBM_COLUMNS
+
+    rng = np.random.default_rng(seed)
+    today = inputs["today"]
+    posyandu = inputs["posyandu"]
+    by_id = {p[0]: p for p in posyandu}
+    width = len(EPPGBM_COLUMNS)
+    index = {c.key: i for i, c in enumerate(EPPGBM_COLUMNS)}
+    rows: list[tuple[int, list[str]]] = []
+    serial: dict[tuple[str, str], int] = {}
+
+    def base(p: tuple, name: str, sex: str, born: Any, nik: str, day: Any) -> list[str]:
+        cells = [""] * width
+        age = (day - born).days
+        height = 47.0 + 63.0 * np.sqrt(age / 1856.0) + rng.normal(0.0, 3.0)
+        weight = 3.2 + 14.8 * np.sqrt(age / 1856.0) + rng.normal(0.0, 1.0)
+        values = {
+            "nik": nik, "name": name, "sex": sex, "birth_date": born.strftime("%d/%m/%Y"),
+            "parent_name": "Ibu " + name.split()[-1], "prov": "JAWA TIMUR", "kab": "SUKAMAJU", "kec": p[3],
+            "puskesmas": p[3].title(), "desa": p[2], "posyandu": p[1], "rt": f"{rng.integers(1, 15):03d}",
+            "rw": f"{rng.integers(1, 8):03d}", "address": "Dusun Krajan", "measured_on": day.strftime("%d/%m/%Y"),
+            "weight_kg": f"{max(weight, 2.0):.1f}".replace(".", ","), "height_cm": f"{height:.1f}",
+            "position": "Telentang" if age < 731 else "Berdiri", "lila_cm": f"{13.5 + rng.normal(0, 1):.1f}",
+            "vitamin_a": "1" if rng.random() < 0.3 else "0", "kia": "Ya",
+        }  # fmt: skip
+        for key, value in values.items():
+            cells[index[key]] = value
+        return cells
+
+    def new_nik(p: tuple, sex: str, born: Any) -> str:
+        area = p[4].replace(".", "")
+        day = born.day + (40 if sex == "P" else 0)
+        stem = f"{area}{day:02d}{born.month:02d}{born.year % 100:02d}"
+        # Serials from 5001 (clear of the demo's), each chunk of a streamed file in its own range.
+        serial[(area, stem)] = serial.get((area, stem), 5000 + 400 * chunk) + 1
+        return f"{stem}{serial[(area, stem)]:04d}"
+
+    existing = inputs["children"]
+    repeat = int(n * 0.4) if existing else 0
+    offsets = (2, 9, 16, 23)
+    for i in range(repeat):
+        pk, name, sex, born, posyandu_id, _token = existing[(i // len(offsets)) % len(existing)]
+        p = by_id.get(posyandu_id)
+        cycle = i // (len(offsets) * len(existing)) + 2 * chunk
+        day = today - timedelta(days=offsets[i % len(offsets)] + 28 * cycle)
+        if p is None or day <= born or (day - born).days > 1850:
+            p, day = None, None
+        if p is None:
+            continue
+        nik = inputs["niks"].get(pk, "")
+        if not nik and rng.random() < 0.25:
+            nik = new_nik(p, sex, born)
+        rows.append((p[0], base(p, name, sex, born, nik, day)))
+    while len(rows) < n:
+        p = posyandu[int(rng.integers(0, len(posyandu)))]
+        sex = "L" if rng.random() < 0.51 else "P"
+        first = FIRST_NAMES_L if sex == "L" else FIRST_NAMES_P
+        name = f"{rng.choice(first)} {rng.choice(SECOND_NAMES)} {rng.choice(SECOND_NAMES)}"
+        born = today - timedelta(days=int(rng.integers(40, 1780)))
+        day = today - timedelta(days=int(rng.integers(1, 28)) + 56 * chunk)
+        if day <= born:
+            continue
+        cells = base(p, name, sex, born, new_nik(p, sex, born), day)
+        if rng.random() < 0.005:  # a few bad rows: Excel-damaged NIK, impossible date, absurd weight
+            kind = int(rng.integers(0, 3))
+            if kind == 0:
+                cells[index["nik"]] = "3.56E+15"
+            elif kind == 1:
+                cells[index["measured_on"]] = "31/02/2026"
+            else:
+                cells[index["weight_kg"]] = "95"
+        rows.append((p[0], cells))
+    rows.sort(key=lambda item: item[0])
+    return [cells for _p, cells in rows[:n]]
+
+
+def _write_csv_streamed(path: Any, n: int, seed: int, inputs: dict[str, Any]) -> None:
+    """A big register written 100,000 rows at a time (never all rows in memory)."""
+    import csv
+
+    from children.imports.layout import EPPGBM_COLUMNS
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow([c.header for c in EPPGBM_COLUMNS])
+        for chunk in range(0, n, IMPORT_DEFAULT_ROWS):
+            size = min(IMPORT_DEFAULT_ROWS, n - chunk)
+            writer.writerows(_synthetic_rows(size, seed + chunk, inputs, chunk=chunk // IMPORT_DEFAULT_ROWS))
+
+
+def _write_csv(path: Any, rows: list[list[str]]) -> None:
+    import csv
+
+    from children.imports.layout import EPPGBM_COLUMNS
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow([c.header for c in EPPGBM_COLUMNS])
+        writer.writerows(rows)
+
+
+def _write_xlsx(path: Any, rows: list[list[str]]) -> None:
+    from openpyxl import Workbook
+
+    from children.imports.layout import EPPGBM_COLUMNS
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append([c.header for c in EPPGBM_COLUMNS])
+    for cells in rows:
+        sheet.append(cells)
+    workbook.save(path)
+
+
+def _timed_import(path: Any, user: Any) -> tuple[float, Any, int]:
+    """Seconds for import_file(commit=True) inside a rolled-back transaction, its report, queries.
+
+    Queries are counted by an execute wrapper (keeping their SQL, as CaptureQueriesContext does,
+    would itself hold megabytes of IN lists and distort the memory figure).
+    """
+    from django.db import connection, transaction
+
+    from children.imports.services import import_file
+
+    result: dict[str, Any] = {"queries": 0}
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        result["queries"] += 1
+        return execute(sql, params, many, context)
+
+    try:
+        with transaction.atomic(), connection.execute_wrapper(count):
+            start = time.perf_counter()
+            result["report"] = import_file(source=path, file_name=str(path), user=user, commit=True)
+            result["seconds"] = time.perf_counter() - start
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result["seconds"], result["report"], result["queries"]
+
+
+def _peer_resource() -> Any:
+    """A django-import-export resource for the e-PPGBM layout, as one would write it: per row it finds
+    the posyandu, finds or creates the child, computes the z-scores (n = 1) and saves the measurement."""
+    from import_export import fields, resources
+
+    from children import compute, identity, pii
+    from children.imports.parsing import parse_date, parse_decimal, parse_position
+    from children.models import Child, Measurement
+    from convergence.models import Posyandu
+
+    class EPPGBMResource(resources.ModelResource):
+        child = fields.Field(attribute="child_id", column_name="child_id")
+        posyandu = fields.Field(attribute="posyandu_id", column_name="posyandu_id")
+
+        class Meta:
+            model = Measurement
+            fields = ("child", "posyandu", "measured_on", "age_days", "weight_kg", "height_cm", "position")
+            import_id_fields = ("child", "measured_on")
+            use_transactions = False
+            skip_diff = True
+
+        def before_import_row(self, row: Any, **kwargs: Any) -> None:
+            posyandu = Posyandu.objects.select_related("desa").get(
+                name=row["Posyandu"], desa__name=row["Desa/Kel"], desa__parent__name=row["Kec"]
+            )
+            born, _e = parse_date(row["Tgl Lahir"])
+            day, _e = parse_date(row["Tanggal Pengukuran"])
+            check = identity.check_nik(row["NIK"], today=day, birth_date_hint=born)
+            if check.error:
+                raise ValueError(check.error)
+            child = Child.objects.filter(nik_hash=pii.nik_hash(check.nik)).first() if check.nik else None
+            if child is None:
+                child = Child.objects.filter(
+                    desa=posyandu.desa, name=row["Nama"], birth_date=born, sex=row["JK"]
+                ).first()
+            if child is None:
+                child = Child.objects.create(
+                    name=row["Nama"], sex=row["JK"], birth_date=born, posyandu=posyandu, desa=posyandu.desa,
+                    nik_encrypted=pii.encrypt(check.nik), nik_hash=pii.nik_hash(check.nik),
+                )  # fmt: skip
+            weight, _e = parse_decimal(row["Berat"])
+            height, _e = parse_decimal(row["Tinggi"])
+            position, _e = parse_position(row["Cara Ukur"])
+            row.update(
+                child_id=child.pk, posyandu_id=posyandu.pk, measured_on=day.isoformat(),
+                age_days=(day - born).days, weight_kg=weight, height_cm=height, position=position,
+            )  # fmt: skip
+            row["_growth"] = compute.measurement_growth_columns(
+                sex=np.array([child.sex]), age_days=np.array([(day - born).days]),
+                weight_kg=np.array([weight if weight is not None else np.nan]),
+                height_cm=np.array([height if height is not None else np.nan]),
+                position=np.array([position]), oedema=np.array([False]),
+            )  # fmt: skip
+
+        def before_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+            columns = row["_growth"]
+            for name in compute.GROWTH_FIELDS:
+                value = columns[name][0].item()
+                setattr(instance, name, None if value != value else value)
+            adjusted = float(columns["adjusted_height_cm"][0])
+            instance.adjusted_height_cm = None if adjusted != adjusted else round(adjusted, 1)
+            instance.error_flags = int(columns["error"][0])
+            instance.source = Measurement.Source.IMPORT
+
+    return EPPGBMResource()
+
+
+def _peer_rows_per_second_import(path: Any, sample: int) -> float:
+    import csv
+
+    import tablib
+    from django.db import transaction
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle, delimiter=";")
+        header = next(reader)
+        data = tablib.Dataset(headers=header)
+        for cells in reader:
+            if len(data) >= sample:
+                break
+            data.append(cells)
+    resource = _peer_resource()
+    elapsed = 0.0
+    try:
+        with transaction.atomic():
+            start = time.perf_counter()
+            resource.import_data(data, dry_run=False, raise_errors=False, use_transactions=False)
+            elapsed = time.perf_counter() - start
+            raise _Rollback
+    except _Rollback:
+        pass
+    return sample / elapsed
+
+
+@benchmark(
+    "import", help_text="e-PPGBM import: 100,000-row .csv end to end vs django-import-export row by row"
+)
+def run_import(
+    *, out: Any, rows: int | None, seed: int, million: bool = False, **options: Any
+) -> BenchResult:
+    """Rows per second of the bulk import (PostgreSQL COPY path), the peer's rate, and peak memory."""
+    import tempfile
+    from pathlib import Path
+
+    from django.db import connection
+
+    from children.imports.pipeline import BATCH_SIZE
+
+    n = rows or IMPORT_DEFAULT_ROWS
+    details = [f"database: {connection.vendor}"]
+    if connection.vendor != "postgresql":
+        details.append("note: not PostgreSQL (no COPY); figures are for development only")
+    inputs = _import_inputs(seed)
+    user = inputs["user"]
+    with tempfile.TemporaryDirectory() as folder:
+        csv_path = Path(folder) / "eppgbm.csv"
+        if n > IMPORT_DEFAULT_ROWS:
+            _write_csv_streamed(csv_path, n, seed, inputs)
+            generated = _synthetic_rows(IMPORT_DEFAULT_ROWS, seed, inputs)
+        else:
+            generated = _synthetic_rows(n, seed, inputs)
+            _write_csv(csv_path, generated)
+        rss_before = _peak_rss_mb()
+        seconds, report, queries = _timed_import(csv_path, user)
+        rate = report.rows_total / seconds
+        rss_after = _peak_rss_mb()
+        details += [
+            f"csv: {report.rows_total:,} rows in {seconds:.2f} s = {rate:,.0f} rows/s "
+            f"(commit inside a transaction rolled back afterwards)",
+            f"summary: {', '.join(f'{k} {v:,}' for k, v in report.summary.items())}",
+            f"queries: {queries} in {report.batches} batches of up to {BATCH_SIZE:,} rows "
+            f"(= {queries / max(report.batches, 1):.1f} per batch, plus one COPY per table and batch)",
+            f"peak memory (ru_maxrss of the process): {rss_after:,.0f} MB, +{rss_after - rss_before:,.0f} MB "
+            "during the csv import",
+        ]
+        peer_rate = _peer_rows_per_second_import(csv_path, min(IMPORT_PEER_SAMPLE, n))
+        details.append(
+            f"peer django-import-export ModelResource, row by row: {IMPORT_PEER_SAMPLE:,} rows sampled, "
+            f"{peer_rate:,.0f} rows/s (scaled: {n / peer_rate:,.0f} s for {n:,} rows)"
+        )
+        if million and n < MILLION:
+            big = Path(folder) / "eppgbm_million.csv"
+            _write_csv_streamed(big, MILLION, seed + 1, inputs)
+            rss_before = _peak_rss_mb()
+            big_seconds, big_report, big_queries = _timed_import(big, user)
+            details.append(
+                f"csv 1,000,000 rows streamed: {big_seconds:.1f} s = {big_report.rows_total / big_seconds:,.0f} "
+                f"rows/s, {big_queries / max(big_report.batches, 1):.1f} queries per batch, "
+                f"peak memory (ru_maxrss) {_peak_rss_mb():,.0f} MB (was {rss_before:,.0f} MB before)"
+            )
+        xlsx_path = Path(folder) / "eppgbm.xlsx"
+        _write_xlsx(xlsx_path, generated)
+        del generated
+        xlsx_seconds, xlsx_report, _q = _timed_import(xlsx_path, user)
+        details.append(
+            f"xlsx: {xlsx_report.rows_total:,} rows read (python-calamine) and imported in {xlsx_seconds:.2f} s "
+            f"= {xlsx_report.rows_total / xlsx_seconds:,.0f} rows/s; peak memory (ru_maxrss) {_peak_rss_mb():,.0f} MB"
+        )
+    details.append(f"bulk / row by row: {rate / peer_rate:,.1f}x")
+    return BenchResult(
+        figure=rate,
+        unit="rows/s",
+        ratio=rate / peer_rate,
+        baseline="django-import-export row-by-row",
+        details=details,
+    )

@@ -54,7 +54,8 @@ class NIKFields(models.Model):
     """
 
     nik_encrypted = models.TextField(_("NIK (terenkripsi)"), blank=True, editable=False)
-    nik_hash = models.CharField(_("hash NIK"), max_length=64, blank=True, editable=False, db_index=True)
+    # Looked up through the partial unique index of each concrete model (no second plain index).
+    nik_hash = models.CharField(_("hash NIK"), max_length=64, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -230,6 +231,7 @@ class Child(NIKFields, AddressFields):
         _("usia kehamilan saat lahir (minggu)"), null=True, blank=True
     )
     early_breastfeeding = models.BooleanField(_("IMD"), null=True, blank=True)
+    # Served by a composite index below that starts with this column.
     mother = models.ForeignKey(
         Person,
         verbose_name=_("ibu"),
@@ -237,6 +239,7 @@ class Child(NIKFields, AddressFields):
         null=True,
         blank=True,
         related_name="children",
+        db_index=False,
     )
     # Names as written on the register when the parent is not (yet) a Person of the registry.
     mother_name = models.CharField(_("nama ibu"), max_length=120, blank=True)
@@ -250,12 +253,22 @@ class Child(NIKFields, AddressFields):
         blank=True,
         related_name="children",
     )
+    # Served by a composite index below that starts with this column.
     posyandu = models.ForeignKey(
-        "convergence.Posyandu", verbose_name=_("posyandu"), on_delete=models.PROTECT, related_name="children"
+        "convergence.Posyandu",
+        verbose_name=_("posyandu"),
+        on_delete=models.PROTECT,
+        related_name="children",
+        db_index=False,
     )
     # The desa of the child's address: the unit puskesmas officers and KPM are scoped by.
+    # Served by a composite index below that starts with this column.
     desa = models.ForeignKey(
-        "convergence.Region", verbose_name=_("desa/kelurahan"), on_delete=models.PROTECT, related_name="+"
+        "convergence.Region",
+        verbose_name=_("desa/kelurahan"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     has_birth_certificate = models.BooleanField(_("punya akta kelahiran"), default=False)
     has_jkn = models.BooleanField(_("punya JKN"), default=False)
@@ -312,14 +325,17 @@ class Measurement(models.Model):
         API = "api", _("API")
         DEMO = "demo", _("Data demo")
 
+    # Served by the unique (child, measured_on) index.
     child = models.ForeignKey(
-        Child, verbose_name=_("anak"), on_delete=models.CASCADE, related_name="measurements"
+        Child, verbose_name=_("anak"), on_delete=models.CASCADE, related_name="measurements", db_index=False
     )
+    # Served by a composite index below that starts with this column.
     posyandu = models.ForeignKey(
         "convergence.Posyandu",
         verbose_name=_("posyandu"),
         on_delete=models.PROTECT,
         related_name="measurements",
+        db_index=False,
     )
     measured_on = models.DateField(_("tanggal pengukuran"))
     age_days = models.PositiveIntegerField(_("umur (hari)"))
@@ -371,6 +387,7 @@ class Measurement(models.Model):
         related_name="+",
         editable=False,
     )
+    # Never filtered on; an index would only slow the bulk import.
     measured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("dicatat oleh"),
@@ -379,6 +396,7 @@ class Measurement(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)

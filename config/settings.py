@@ -270,4 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600,
         "options": {"expires": 3600},
     },
+    # Imports and manual entry queue their own pairs; the nightly scan catches what they could not see.
+    "duplicates-nightly": {
+        "task": "children.duplicates_scan",
+        "schedule": 24 * 3600,
+        "options": {"expires": 3600},
+    },
 }

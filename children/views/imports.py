@@ -1,3 +1,317 @@
+"""Pages of the e-PPGBM import (upload, dry run, apply), the exports and the register template download."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from children import exports
+from children.access import can_write_registry, check_registry_write
+from children.imports.services import import_job_apply_queue, import_job_create, import_job_progress
+from children.models import ImportJob, ImportRowIssue, RecordAccess
+from convergence import selectors as convergence_selectors
+from convergence.models import User
+from convergence.scoping import restrict, scope_for_user
+
+# A kabupaten's e-PPGBM export of a year (some 100,000 rows) is 15-25 MB as .xlsx and less as .csv;
+# 50 MB leaves room for that while bounding what one upload may put on the server's disk. Django has
+# already spooled the upload to a temporary file when this is checked, so the reverse proxy's body
+# limit (client_max_body_size) should be set to the same figure.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+UPLOAD_EXTENSIONS = (".xlsx", ".csv")
+ISSUES_PER_PAGE = 50
+# While the job is in one of these states the page polls its progress.
+ACTIVE_STATUSES = frozenset({ImportJob.Status.QUEUED, ImportJob.Status.CHECKING, ImportJob.Status.APPLYING})
+
+SUMMARY_LABELS = (
+    ("create_child", _("Anak baru")),
+    ("update_child", _("Anak diperbarui")),
+    ("merge", _("Digabung dengan data yang ada")),
+    ("create_measurement", _("Pengukuran baru")),
+    ("update_measurement", _("Pengukuran diperbarui")),
+    ("unchanged", _("Tidak berubah")),
+    ("rejected", _("Ditolak")),
+    ("warnings", _("Peringatan")),
+)
+
+
+# Selectors of import jobs --------------------------------------------------------------------------
+
+
+def import_job_list_for_user(*, user: User) -> QuerySet[ImportJob]:
+    """The import jobs `user` may see (his own; Bappeda and the district roles: the kabupaten's)."""
+    return restrict(ImportJob.objects.select_related("uploaded_by"), user).order_by("-created_at", "-pk")
+
+
+def import_job_get_for_user(*, user: User, pk: int) -> ImportJob:
+    """The job `pk`, or 404 when it does not exist or lies outside the user's scope."""
+    job = import_job_list_for_user(user=user).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def import_issue_list(*, job: ImportJob, action: str = "") -> QuerySet[ImportRowIssue]:
+    """The issues of `job` (a job the caller may see), optionally of one action, in row order."""
+    issues = job.issues.order_by("row_number", "pk")
+    return issues.filter(action=action) if action else issues
+
+
+def import_job_summary(job: ImportJob) -> list[tuple[str, Any, int]]:
+    """(key, label, count) of the dry run/apply counts in a fixed order."""
+    summary = job.summary or {}
+    return [(key, label, int(summary.get(key, 0))) for key, label in SUMMARY_LABELS]
+
+
+# Forms ---------------------------------------------------------------------------------------------
+
+
+def validate_upload(uploaded: Any) -> None:
+    """The extension (the browser's content type is not trusted) and the size of an uploaded register."""
+    if Path(uploaded.name or "").suffix.lower() not in UPLOAD_EXTENSIONS:
+        raise ValidationError(_("Hanya berkas .xlsx atau .csv yang dapat diimpor."), code="extension")
+    if uploaded.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _("Berkas lebih dari %(mb)s MB: bagi menjadi beberapa berkas.")
+            % {"mb": MAX_UPLOAD_BYTES // 2**20},
+            code="too_large",
+        )
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Berkas e-PPGBM atau register posyandu (.xlsx/.csv)"),
+        validators=[validate_upload],
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+
+class IssueFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Tindakan"), choices=[("", _("Semua"))] + list(ImportRowIssue.Action.choices), required=False
+    )
+
+
+class ExportForm(forms.Form):
+    layout = forms.ChoiceField(
+        label=_("Data"),
+        choices=[
+            (exports.Layout.EPPGBM, _("Pengukuran (format e-PPGBM)")),
+            (exports.Layout.CHILDREN, _("Registri anak")),
+            (exports.Layout.KELUARGA, _("Registri keluarga")),
+        ],
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        choices=[(exports.Format.XLSX, "Excel (.xlsx)"), (exports.Format.CSV, "CSV (.csv)")],
+    )
+    posyandu = forms.ModelChoiceField(label=_("Posyandu"), queryset=None, required=False)
+    desa = forms.ModelChoiceField(
+        label=_("Desa/kelurahan"), queryset=None, required=False, to_field_name="code"
+    )
+    date_from = forms.DateField(
+        label=_("Diukur sejak"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Diukur sampai"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Choices come from the user's scope: nothing outside it can even be named.
+        self.fields["posyandu"].queryset = convergence_selectors.posyandu_list_for_user(user=user)
+        self.fields["desa"].queryset = convergence_selectors.desa_list_for_user(user=user).order_by("code")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("Tanggal akhir sebelum tanggal awal."))
+        return data
+
+    def filters(self) -> exports.ExportFilter:
+        data = self.cleaned_data
+        return exports.ExportFilter(
+            posyandu=data.get("posyandu"),
+            desa=data.get("desa"),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+
+# Views ---------------------------------------------------------------------------------------------
+
+
+def _require_scope(user: User) -> None:
+    if scope_for_user(user).is_empty:
+        raise PermissionDenied
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    _require_scope(request.user)
+    may_upload = can_write_registry(request.user)
+    form = ImportUploadForm()
+    if request.method == "POST":
+        if not may_upload:
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = import_job_create(user=request.user, uploaded_file=form.cleaned_data["file"])
+            except ValidationError as error:
+                form.add_error(None if hasattr(error, "error_dict") else "file", error)
+            else:
+                messages.success(request, _("Berkas diterima dan sedang diperiksa."))
+                return redirect("children:import-detail", pk=job.pk)
+    context = {
+        "jobs": import_job_list_for_user(user=request.user)[:100],
+        "form": form,
+        "may_upload": may_upload,
+        "posyandu_list": convergence_selectors.posyandu_list_for_user(user=request.user)
+        if may_upload
+        else [],
+        "max_upload_mb": MAX_UPLOAD_BYTES // 2**20,
+    }
+    return render(request, "children/imports/list.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = import_job_get_for_user(user=request.user, pk=pk)
+    filter_form = IssueFilterForm(request.GET or None)
+    action = filter_form.cleaned_data["action"] if filter_form.is_valid() else ""
+    page = Paginator(import_issue_list(job=job, action=action), ISSUES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "job": job,
+        "summary": import_job_summary(job),
+        "is_active": job.status in ACTIVE_STATUSES,
+        "may_apply": job.status == ImportJob.Status.CHECKED and can_write_registry(request.user),
+        "filter_form": filter_form,
+        "action": action,
+        "page": page,
+    }
+    return render(request, "children/imports/detail.html", context)
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    job = import_job_get_for_user(user=request.user, pk=pk)
+    try:
+        import_job_apply_queue(job_id=job.pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Impor sedang diterapkan."))
+    return redirect("children:import-detail", pk=job.pk)
+
+
+@login_required
+@require_GET
+def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    job = import_job_get_for_user(user=request.user, pk=pk)
+    return JsonResponse(import_job_progress(job))
+
+
+@login_required
+@require_GET
+def import_issues_csv(request: HttpRequest, pk: int) -> FileResponse:
+    job = import_job_get_for_user(user=request.user, pk=pk)
+    rows = (
+        (row, field, message, ImportRowIssue.Action(action).label)
+        for row, field, message, action in import_issue_list(job=job).values_list(
+            "row_number", "field", "message", "action"
+        )
+    )
+    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)
+    exports.write_csv(target, [_("Baris"), _("Kolom"), _("Alasan"), _("Tindakan")], rows)
+    target.seek(0)
+    return FileResponse(
+        target,
+        as_attachment=True,
+        filename=f"impor-{job.pk}-catatan.csv",
+        content_type=exports.CONTENT_TYPES[exports.Format.CSV],
+    )
+
+
+@login_required
+@require_GET
+def register_template(request: HttpRequest, posyandu_pk: int) -> FileResponse:
+    posyandu = exports.posyandu_for_export(user=request.user, pk=posyandu_pk)
+    check_registry_write(request.user)
+    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)
+    exports.register_template_export(user=request.user, posyandu=posyandu, target=target, path=request.path)
+    target.seek(0)
+    return FileResponse(
+        target,
+        as_attachment=True,
+        filename=f"register-posyandu-{posyandu.desa.code}-{posyandu.code}.xlsx",
+        content_type=exports.CONTENT_TYPES[exports.Format.XLSX],
+    )
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    _require_scope(request.user)
+    form = ExportForm(request.GET if "layout" in request.GET else None, user=request.user)
+    if not form.is_valid():
+        return render(
+            request, "children/exports/form.html", {"form": form}, status=400 if form.errors else 200
+        )
+    layout, fmt = form.cleaned_data["layout"], form.cleaned_data["format"]
+    target = tempfile.SpooledTemporaryFile(max_size=20 * 2**20)
+    if layout == exports.Layout.EPPGBM:
+        exports.eppgbm_export(
+            user=request.user,
+            target=target,
+            fmt=fmt,
+            filters=form.filters(),
+            channel=RecordAccess.Channel.EXPORT,
+            path=request.path,
+        )
+    else:
+        exports.registry_export(
+            user=request.user,
+            layout=layout,
+            target=target,
+            fmt=fmt,
+            filters=form.filters(),
+            path=request.path,
+        )
+    target.seek(0)
+    return FileResponse(
+        target,
+        as_attachment=True,
+        filename=exports.export_filename(layout, fmt, today=timezone.localdate()),
+        content_type=exports.CONTENT_TYPES[fmt],
+    )
+
+
+urlpatterns = [
+    path("impor/", import_list, name="import-list"),
+    path("impor/<int:pk>/", import_detail, name="import-detail"),
+    path("impor/<int:pk>/terapkan/", import_apply, name="import-apply"),
+    path("impor/<int:pk>/progres.json", import_progress, name="import-progress"),
+    path("impor/<int:pk>/catatan.csv", import_issues_csv, name="import-issues-csv"),
+    path("impor/templat/<int:posyandu_pk>.xlsx", register_template, name="register-template"),
+    path("ekspor/", export, name="export"),
+]

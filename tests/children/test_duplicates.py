@@ -497,3 +497,12 @@ def test_a_pair_outside_the_scope_is_404_and_stays(district: DistrictFixture) ->
     response = client.post(f"/duplikat/{candidate.pk}/", {"action": "gabung", "survivor": first.pk})
     assert response.status_code == 404
     assert (Child.objects.count(), DuplicateCandidate.objects.get().status) == (2, "terbuka")
+
+
+def test_the_nightly_task_runs_the_scan(district: DistrictFixture) -> None:
+    from children.tasks import duplicates_scan
+
+    PersonFactory(name="Nur Hasanah", desa=district.desa_b1)
+    PersonFactory(name="Nurhasanah", desa=district.desa_b1)
+    assert duplicates_scan.delay().get() == 1
+    assert duplicates_scan.delay(desa_ids=[district.desa_b1.pk]).get() == 0

@@ -1,0 +1,253 @@
+"""Import jobs of e-PPGBM registers: upload, dry run (check), apply in one transaction, progress.
+
+The web pages, the REST API, the Celery tasks and the `import_eppgbm` command all go through these
+functions; the work itself is children.imports.pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import IO, Any
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from children.access import can_write_registry
+from children.imports.pipeline import ACTIONS, ImportReport, import_rows
+from children.imports.readers import EXTENSIONS, UnreadableFile, extension
+from children.models import ImportJob
+from convergence.models import User
+from convergence.scoping import scope_for_user
+
+logger = logging.getLogger(__name__)
+
+# Progress lives in the cache: the apply runs in one open transaction, so a rows_done column would
+# stay invisible to the page polling it until the very end.
+PROGRESS_TIMEOUT_S = 6 * 3600
+
+__all__ = [
+    "ImportReport",
+    "import_file",
+    "import_job_apply",
+    "import_job_apply_queue",
+    "import_job_check",
+    "import_job_create",
+    "import_job_progress",
+    "import_progress_key",
+]
+
+
+def import_progress_key(job_id: int) -> str:
+    return f"children:import:{job_id}:progress"
+
+
+def _check_can_import(user: User) -> None:
+    if not can_write_registry(user):
+        raise PermissionDenied
+
+
+def _scope_code(user: User) -> str:
+    scope = scope_for_user(user)
+    if scope.is_superuser:
+        return ""
+    if scope.is_district_wide:
+        return f"{scope.kabupaten_code}." if scope.kabupaten_code else ""
+    return scope.desa_code or scope.kecamatan_code or ""
+
+
+def import_file(
+    *,
+    source: str | os.PathLike[str] | IO[Any],
+    file_name: str,
+    user: User,
+    commit: bool,
+    job: ImportJob | None = None,
+    progress: Any = None,
+) -> ImportReport:
+    """Check (commit=False) or apply (commit=True) one register file for `user`; returns the report.
+
+    The caller owns the transaction of an apply. Raises PermissionDenied for roles that may not write
+    the registry and ValidationError({"file": ...}) when the file cannot be read at all.
+    """
+    _check_can_import(user)
+    try:
+        return import_rows(
+            source=source, file_name=file_name, user=user, commit=commit, job=job, progress=progress
+        )
+    except UnreadableFile as error:
+        raise ValidationError(
+            {"file": [_(error.message) % error.params if error.params else _(error.message)]}
+        ) from error
+
+
+def import_job_create(*, user: User, uploaded_file: UploadedFile) -> ImportJob:
+    """Store an uploaded .csv/.xlsx register as an ImportJob and queue its dry run after commit."""
+    from children.tasks import import_check
+
+    _check_can_import(user)
+    name = os.path.basename(uploaded_file.name or "")
+    if extension(name) not in EXTENSIONS:
+        raise ValidationError({"file": [_("Hanya berkas .csv atau .xlsx yang dapat diimpor")]})
+    if not uploaded_file.size:
+        raise ValidationError({"file": [_("Berkas kosong")]})
+    with transaction.atomic():
+        job = ImportJob(original_name=name[:200], uploaded_by=user, scope_code=_scope_code(user))
+        job.file.save(name, uploaded_file, save=False)
+        job.save()
+        job_id = job.pk
+        transaction.on_commit(lambda: import_check.delay(job_id=job_id))
+    return job
+
+
+def _progress_callback(job_id: int, status: str) -> Any:
+    def report(rows_done: int, rows_total: int) -> None:
+        cache.set(
+            import_progress_key(job_id),
+            {"status": status, "rows_done": rows_done, "rows_total": rows_total},
+            PROGRESS_TIMEOUT_S,
+        )
+
+    return report
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.error = message
+    job.save(update_fields=["status", "error"])
+    cache.delete(import_progress_key(job.pk))
+
+
+def _failure_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    # Database errors may quote row values: report the kind only (the log has the traceback).
+    return _("Impor gagal karena kesalahan sistem (%(kind)s); hubungi admin.") % {
+        "kind": type(error).__name__
+    }
+
+
+def import_job_check(*, job_id: int) -> None:
+    """The dry run: CHECKING -> CHECKED (or FAILED); counts, rows_total and ImportRowIssue rows.
+
+    Nothing is written to the registry. Running it again replaces the previous report.
+    """
+    job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
+    if job.status in (ImportJob.Status.APPLYING, ImportJob.Status.APPLIED):
+        return
+    job.status = ImportJob.Status.CHECKING
+    job.error = ""
+    job.save(update_fields=["status", "error"])
+    job.issues.all().delete()
+    try:
+        with job.file.open("rb") as handle:
+            report = import_file(
+                source=handle,
+                file_name=job.original_name,
+                user=job.uploaded_by,
+                commit=False,
+                job=job,
+                progress=_progress_callback(job.pk, ImportJob.Status.CHECKING),
+            )
+    except Exception as error:
+        logger.exception("import %s: check failed", job_id)
+        job.issues.all().delete()
+        _fail(job, _failure_text(error))
+        return
+    job.status = ImportJob.Status.CHECKED
+    job.summary = report.summary
+    job.rows_total = job.rows_done = report.rows_total
+    job.checked_at = timezone.now()
+    job.save(update_fields=["status", "summary", "rows_total", "rows_done", "checked_at"])
+    cache.delete(import_progress_key(job.pk))
+    logger.info("import %s checked: %s rows", job_id, report.rows_total)
+
+
+def import_job_apply_queue(*, job_id: int, user: User) -> None:
+    """Queue the apply of a checked job (after the current transaction commits)."""
+    from children.tasks import import_apply
+
+    _check_can_import(user)
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != ImportJob.Status.CHECKED:
+        raise ValidationError(_("Hanya impor yang sudah diperiksa yang dapat diterapkan."))
+    user_id = user.pk
+    transaction.on_commit(lambda: import_apply.delay(job_id=job_id, user_id=user_id))
+
+
+def import_job_apply(*, job_id: int, user: User) -> None:
+    """Apply a checked job in ONE transaction: APPLYING -> APPLIED; rejected rows stay reported.
+
+    Idempotent: an APPLIED job is left alone; the job row is locked for the whole apply, so two
+    workers delivering the same task run one after the other and the second finds it APPLIED.
+    """
+    _check_can_import(user)
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status == ImportJob.Status.APPLIED:
+        return
+    if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.APPLYING):
+        raise ValidationError(_("Hanya impor yang sudah diperiksa yang dapat diterapkan."))
+    # Visible to the pages at once (committed before the long transaction starts).
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.APPLYING)
+    progress = _progress_callback(job_id, ImportJob.Status.APPLYING)
+    progress(0, job.rows_total)
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.select_for_update().get(pk=job_id)
+            if job.status == ImportJob.Status.APPLIED:
+                return
+            job.issues.all().delete()  # the apply writes the final report
+            with job.file.open("rb") as handle:
+                report = import_file(
+                    source=handle,
+                    file_name=job.original_name,
+                    user=user,
+                    commit=True,
+                    job=job,
+                    progress=progress,
+                )
+            job.status = ImportJob.Status.APPLIED
+            job.summary = report.summary
+            job.rows_total = job.rows_done = report.rows_total
+            job.applied_at = timezone.now()
+            job.error = ""
+            job.save(update_fields=["status", "summary", "rows_total", "rows_done", "applied_at", "error"])
+    except Exception as error:
+        logger.exception("import %s: apply failed", job_id)
+        job.refresh_from_db()
+        _fail(job, _failure_text(error))
+        return
+    cache.delete(import_progress_key(job_id))
+    logger.info("import %s applied: %s rows", job_id, report.rows_total)
+
+
+def import_job_progress(job: ImportJob) -> dict[str, Any]:
+    """status, rows_done, rows_total, percent and summary, live while a check or an apply runs."""
+    live = (
+        cache.get(import_progress_key(job.pk))
+        if job.status
+        in (
+            ImportJob.Status.CHECKING,
+            ImportJob.Status.APPLYING,
+        )
+        else None
+    )
+    if live:
+        rows_done, rows_total = live["rows_done"], live["rows_total"] or job.rows_total
+    else:
+        rows_done, rows_total = job.rows_done, job.rows_total
+    if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.APPLIED):
+        percent = 100
+    else:
+        percent = 0 if not rows_total else min(100, round(100 * rows_done / rows_total))
+    return {
+        "status": job.status,
+        "rows_done": rows_done,
+        "rows_total": rows_total,
+        "percent": percent,
+        "summary": {key: job.summary.get(key, 0) for key in ACTIONS} if job.summary else {},
+    }

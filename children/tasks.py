@@ -1,0 +1,41 @@
+"""Celery entry points of the registries: thin wrappers taking ids, idempotent (they may run twice)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+# A 1,000,000-row register takes about a minute on two cores; the limit leaves room for slow disks.
+IMPORT_TIME_LIMIT_S = 3600
+
+
+@shared_task(name="children.import_check", acks_late=True, time_limit=IMPORT_TIME_LIMIT_S)
+def import_check(*, job_id: int) -> None:
+    """Dry run of an uploaded register (children.imports.services.import_job_check)."""
+    from children.imports.services import import_job_check
+
+    import_job_check(job_id=job_id)
+    logger.info("import_check %s done", job_id)
+
+
+@shared_task(name="children.import_apply", acks_late=True, time_limit=IMPORT_TIME_LIMIT_S)
+def import_apply(*, job_id: int, user_id: int) -> None:
+    """Apply a checked register in one transaction; an applied job is left alone."""
+    from children.imports.services import import_job_apply
+    from convergence.models import User
+
+    import_job_apply(job_id=job_id, user=User.objects.get(pk=user_id))
+    logger.info("import_apply %s done", job_id)
+
+
+@shared_task(name="children.duplicates_scan", acks_late=True, time_limit=1800)
+def duplicates_scan(*, desa_ids: list[int] | None = None) -> int:
+    """Queue likely duplicates over the registry (or some desa); pairs already queued are left alone."""
+    from children.duplicates import duplicates_scan as scan
+
+    found = scan(desa_ids=desa_ids)
+    logger.info("duplicates_scan: %s new pairs", found)
+    return found
