@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.conf import settings
 
@@ -22,3 +24,23 @@ def pytest_configure(config: pytest.Config) -> None:
 def district(db: None) -> DistrictFixture:
     """Two kecamatan with desa, puskesmas, posyandu, two OPD, a user per role, and a second kabupaten."""
     return build_district()
+
+
+@pytest.fixture(autouse=True)
+def celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in the test's process (and transaction), also when CI points Celery at Redis.
+
+    Tests marked `worker` exercise a real worker process over the broker and keep the real setting.
+    """
+    from config.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    # The app reads Django settings under the CELERY_ namespace: the key must be set under that name.
+    previous = app.conf.CELERY_TASK_ALWAYS_EAGER
+    app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    try:
+        yield
+    finally:
+        app.conf.CELERY_TASK_ALWAYS_EAGER = previous
