@@ -30,6 +30,8 @@ _FLOAT_EXACT_LIMIT = 2**53
 
 _DIGITS = re.compile(r"\d{16}")
 _SCIENTIFIC = re.compile(r"^\d(?:[.,]\d+)?[eE]\+?\d+$")
+_TRAILING_ZEROS = re.compile(r"\d{16}\.0+")
+_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ def recover_digits(value: object) -> tuple[str, str]:
     """
     if value is None:
         return "", ""
+    if type(value) is str and len(value) == 16 and value.isdecimal():
+        return value, ""  # the common case, as the _DIGITS check below would accept it (\d is Nd)
     if isinstance(value, bool):
         return "", gettext_noop("NIK/KK harus 16 angka")
     if isinstance(value, int):
@@ -74,7 +78,7 @@ def recover_digits(value: object) -> tuple[str, str]:
             return "", gettext_noop(
                 "NIK/KK dalam notasi ilmiah (mis. 3.51E+15): angka terakhirnya hilang; tulis ulang sebagai teks"
             )
-        text = re.sub(r"[\s.\-]", "", text) if not re.fullmatch(r"\d{16}\.0+", text) else text.split(".")[0]
+        text = _SEPARATORS.sub("", text) if not _TRAILING_ZEROS.fullmatch(text) else text.split(".")[0]
     if not _DIGITS.fullmatch(text):
         return "", gettext_noop("NIK/KK harus tepat 16 angka")
     return text, ""
@@ -154,13 +158,14 @@ def check_kk(value: object, *, today: datetime.date) -> tuple[str, str]:
 
 
 _TITLES = re.compile(r"\b(an|by|bayi|ny|nn|tn|sdr|sdri|alm|almh|h|hj|dr|ir)\b\.?", re.IGNORECASE)
+_NOT_LETTERS = re.compile(r"[^A-Za-z ]+")
 
 
 def normalise_name(name: str) -> str:
     """Upper-case letters only, titles ("By.", "An.", "Ny.") dropped, spaces collapsed: for matching."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     text = _TITLES.sub(" ", text)
-    text = re.sub(r"[^A-Za-z ]+", " ", text)
+    text = _NOT_LETTERS.sub(" ", text)
     return " ".join(text.upper().split())
 
 

@@ -8,7 +8,24 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from convergence.models import OPD, DesaLokus, Posyandu, Puskesmas, Region, Role, User
+from convergence.models import (
+    OPD,
+    ActionOutput,
+    AssessmentGrade,
+    Attendance,
+    ConvergenceAction,
+    DesaLokus,
+    FieldWorker,
+    FollowUp,
+    Meeting,
+    Posyandu,
+    Puskesmas,
+    Region,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 from convergence.scoping import can_read, restrict
 
 
@@ -106,3 +123,82 @@ class ScopedUserAdmin(ScopedAdmin, UserAdmin):
         if not request.user.is_superuser:
             readonly += ["is_superuser", "is_staff", "user_permissions", "groups"]
         return readonly
+
+
+# --- TPPS, rosters, actions, meetings (teams and members are kept here by Bappeda) ---------------------
+
+
+class TeamMemberInline(admin.TabularInline):
+    model = TeamMember
+    extra = 1
+    autocomplete_fields = ["opd"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is OPD:
+            kwargs["queryset"] = restrict(OPD.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Team)
+class TeamAdmin(ScopedAdmin):
+    list_display = ["name", "region", "decree_number", "decree_date", "period_start", "period_end"]
+    search_fields = ["name", "decree_number", "region__name"]
+    autocomplete_fields = ["region"]
+    inlines = [TeamMemberInline]
+
+
+@admin.register(FieldWorker)
+class FieldWorkerAdmin(ScopedAdmin):
+    list_display = ["name", "kind", "desa", "decree_number", "period_start", "period_end"]
+    list_filter = ["kind"]
+    search_fields = ["name", "desa__name"]
+    autocomplete_fields = ["desa", "user"]
+
+
+class ActionOutputInline(admin.TabularInline):
+    model = ActionOutput
+    extra = 0
+    fields = ["code", "title", "required", "done", "done_on"]
+
+
+@admin.register(ConvergenceAction)
+class ConvergenceActionAdmin(ScopedAdmin):
+    list_display = ["__str__", "kabupaten", "pic_opd", "status", "planned_end", "actual_end"]
+    list_filter = ["year", "number", "status"]
+    search_fields = ["kabupaten__name", "person_in_charge"]
+    autocomplete_fields = ["kabupaten", "pic_opd"]
+    inlines = [ActionOutputInline]
+
+
+@admin.register(AssessmentGrade)
+class AssessmentGradeAdmin(ScopedAdmin):
+    list_display = ["indicator_code", "year", "kabupaten", "grade", "assessed_on"]
+    list_filter = ["year", "grade"]
+    autocomplete_fields = ["kabupaten"]
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    autocomplete_fields = ["opd"]
+
+
+class FollowUpInline(admin.TabularInline):
+    model = FollowUp
+    extra = 0
+    autocomplete_fields = ["owner_opd"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ScopedAdmin):
+    list_display = ["title", "kind", "region", "held_on"]
+    list_filter = ["kind"]
+    search_fields = ["title", "agenda"]
+    autocomplete_fields = ["kabupaten", "region", "action"]
+    filter_horizontal = ["invited"]
+    inlines = [AttendanceInline, FollowUpInline]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.related_model is OPD:
+            kwargs["queryset"] = restrict(OPD.objects.all(), request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

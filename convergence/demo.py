@@ -646,3 +646,8 @@ def delete_convergence(*, kabupaten: Region, out: OutputWrapper) -> None:
     Puskesmas.objects.filter(kecamatan__parent=kabupaten).delete()
     Region.objects.filter(parent=kabupaten).delete()
     kabupaten.delete()
+
+
+# The steps of the eight actions, TPPS and meetings live in their own module (imported last: it registers
+# its steps with the functions above).
+from convergence import demo_actions  # noqa: E402, F401

@@ -294,3 +294,422 @@ class User(AbstractUser):
                 | Q(posyandu__desa__code__startswith=inside)
             )
         return Q(pk=scope.user_id)
+
+
+# --- Convergence actions, TPPS, meetings ------------------------------------------------------------------
+
+
+def _in_kabupaten(scope: Scope, path: str) -> Q:
+    """Rows hanging off a Region at `path` inside the user's kabupaten (the region itself or below it).
+
+    Convergence governance (TPPS, the eight actions, meetings, assessment) is public inside the district:
+    every role of the kabupaten reads it; who may change a row is decided by the services.
+    """
+    if scope.is_superuser:
+        return Q()
+    if scope.is_empty or not scope.kabupaten_prefix:
+        return NOTHING
+    code = scope.kabupaten_prefix
+    return Q(**{f"{path}__code": code}) | Q(**{f"{path}__code__startswith": f"{code}."})
+
+
+class Team(models.Model):
+    """A TPPS (Tim Percepatan Penurunan Stunting) of a kabupaten, kecamatan or desa, set by decree."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="tpps_set"
+    )
+    name = models.CharField(_("nama tim"), max_length=160)
+    decree_number = models.CharField(_("nomor SK"), max_length=80, blank=True)
+    decree_date = models.DateField(_("tanggal SK"), null=True, blank=True)
+    period_start = models.DateField(_("masa kerja mulai"), null=True, blank=True)
+    period_end = models.DateField(_("masa kerja selesai"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("TPPS")
+        verbose_name_plural = _("TPPS")
+        ordering = ["region__code", "-period_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__isnull=True)
+                | Q(period_start__isnull=True)
+                | Q(period_end__gte=models.F("period_start")),
+                name="team_period_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "region")
+
+
+class TeamMember(models.Model):
+    class Position(models.TextChoices):
+        KETUA = "ketua", _("Ketua")
+        WAKIL_KETUA = "wakil_ketua", _("Wakil ketua")
+        SEKRETARIS = "sekretaris", _("Sekretaris")
+        KOORDINATOR = "koordinator_bidang", _("Koordinator bidang")
+        ANGGOTA = "anggota", _("Anggota")
+
+    team = models.ForeignKey(Team, verbose_name=_("tim"), on_delete=models.CASCADE, related_name="members")
+    name = models.CharField(_("nama"), max_length=120)
+    position_in_team = models.CharField(_("kedudukan dalam tim"), max_length=20, choices=Position.choices)
+    jabatan = models.CharField(_("jabatan"), max_length=160, blank=True)
+    opd = models.ForeignKey(
+        OPD, verbose_name=_("OPD"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    phone = models.CharField(_("telepon"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("anggota TPPS")
+        verbose_name_plural = _("anggota TPPS")
+        ordering = ["team", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_position_in_team_display()})"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "team__region")
+
+
+class FieldWorker(models.Model):
+    """A KPM (Kader Pembangunan Manusia) or TPK (Tim Pendamping Keluarga) member working in a desa."""
+
+    class Kind(models.TextChoices):
+        KPM = "kpm", _("KPM")
+        TPK = "tpk", _("TPK")
+
+    kind = models.CharField(_("jenis"), max_length=3, choices=Kind.choices)
+    name = models.CharField(_("nama"), max_length=120)
+    desa = models.ForeignKey(
+        Region, verbose_name=_("desa/kelurahan"), on_delete=models.PROTECT, related_name="field_workers"
+    )
+    decree_number = models.CharField(_("nomor SK"), max_length=80, blank=True)
+    period_start = models.DateField(_("masa kerja mulai"), null=True, blank=True)
+    period_end = models.DateField(_("masa kerja selesai"), null=True, blank=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("akun"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    phone = models.CharField(_("telepon"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("KPM/TPK")
+        verbose_name_plural = _("KPM/TPK")
+        ordering = ["desa__code", "kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        # Names and phone numbers of village workers: seen in their desa's scope, not district-public.
+        return scope.q(desa="desa")
+
+
+class ConvergenceAction(models.Model):
+    """One of the eight convergence actions of a kabupaten in a year; lateness is computed, not stored."""
+
+    class Status(models.TextChoices):
+        BELUM_MULAI = "belum_mulai", _("Belum mulai")
+        BERJALAN = "berjalan", _("Berjalan")
+        SELESAI = "selesai", _("Selesai")
+
+    kabupaten = models.ForeignKey(
+        Region, verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="convergence_actions"
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    number = models.PositiveSmallIntegerField(_("aksi"))
+    pic_opd = models.ForeignKey(
+        OPD,
+        verbose_name=_("OPD penanggung jawab"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    person_in_charge = models.CharField(_("penanggung jawab"), max_length=120, blank=True)
+    planned_start = models.DateField(_("rencana mulai"), null=True, blank=True)
+    planned_end = models.DateField(_("rencana selesai"), null=True, blank=True)
+    actual_start = models.DateField(_("realisasi mulai"), null=True, blank=True)
+    actual_end = models.DateField(_("realisasi selesai"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.BELUM_MULAI)
+
+    class Meta:
+        verbose_name = _("aksi konvergensi")
+        verbose_name_plural = _("aksi konvergensi")
+        ordering = ["kabupaten__code", "-year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["kabupaten", "year", "number"], name="action_once_per_year"),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=8), name="action_number_1_to_8"),
+            models.CheckConstraint(
+                condition=Q(planned_end__isnull=True)
+                | Q(planned_start__isnull=True)
+                | Q(planned_end__gte=models.F("planned_start")),
+                name="action_planned_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_end__isnull=True)
+                | Q(actual_start__isnull=True)
+                | Q(actual_end__gte=models.F("actual_start")),
+                name="action_actual_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Aksi {self.number} ({self.year})"
+
+    @property
+    def label_2018(self) -> str:
+        from convergence.actions import action_definition
+
+        return _(action_definition(self.number).label_2018)
+
+    @property
+    def label_kemendagri(self) -> str:
+        from convergence.actions import action_definition
+
+        return _(action_definition(self.number).label_kemendagri)
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "kabupaten")
+
+
+class ActionOutput(models.Model):
+    """An output of an action (e.g. Aksi 4: the Perbup), done or not, with its evidence documents."""
+
+    action = models.ForeignKey(
+        ConvergenceAction, verbose_name=_("aksi"), on_delete=models.CASCADE, related_name="outputs"
+    )
+    code = models.CharField(_("kode"), max_length=30)
+    title = models.CharField(_("judul"), max_length=200)
+    required = models.BooleanField(_("wajib"), default=True)
+    done = models.BooleanField(_("selesai"), default=False)
+    done_on = models.DateField(_("tanggal selesai"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("keluaran aksi")
+        verbose_name_plural = _("keluaran aksi")
+        ordering = ["action", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "code"], name="action_output_code_unique"),
+            models.CheckConstraint(
+                condition=Q(done=True) | Q(done_on__isnull=True), name="output_done_on_if_done"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "action__kabupaten")
+
+
+def evidence_upload_to(instance: EvidenceDocument, filename: str) -> str:
+    """`evidence/<year>/<random hex><ext>`: the user's file name never reaches the disk.
+
+    `filename` is already the random name chosen by the service (convergence.evidence.stored_name).
+    """
+    return f"evidence/{instance.output.action.year}/{filename}"
+
+
+class EvidenceDocument(models.Model):
+    """A document proving an output (berita acara, SK, Perbup...), stored under a random name.
+
+    Served only by the permission-checked download view, never from MEDIA_URL.
+    """
+
+    class DocType(models.TextChoices):
+        BERITA_ACARA = "berita_acara", _("Berita acara")
+        SK = "sk", _("Surat keputusan (SK)")
+        PERBUP = "perbup", _("Perbup/Perwali")
+        NOTULEN = "notulen", _("Notulen")
+        LAPORAN = "laporan", _("Laporan")
+        FOTO = "foto", _("Foto")
+        LAINNYA = "lainnya", _("Lainnya")
+
+    output = models.ForeignKey(
+        ActionOutput, verbose_name=_("keluaran"), on_delete=models.CASCADE, related_name="evidence"
+    )
+    file = models.FileField(_("berkas"), upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField(_("nama berkas asli"), max_length=200)
+    doc_type = models.CharField(_("jenis dokumen"), max_length=20, choices=DocType.choices)
+    size_bytes = models.PositiveIntegerField(_("ukuran (byte)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("diunggah oleh"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("diunggah pada"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dokumen bukti")
+        verbose_name_plural = _("dokumen bukti")
+        ordering = ["output", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "output__action__kabupaten")
+
+
+class AssessmentGrade(models.Model):
+    """The provincial assessment (penilaian kinerja) grade of one indicator for a kabupaten and year."""
+
+    class Grade(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+        D = "D", "D"
+
+    kabupaten = models.ForeignKey(
+        Region, verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="assessment_grades"
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    indicator_code = models.CharField(_("kode indikator"), max_length=10)
+    indicator_text = models.TextField(_("indikator"))
+    grade = models.CharField(_("nilai"), max_length=1, choices=Grade.choices)
+    notes = models.TextField(_("catatan"), blank=True)
+    assessed_on = models.DateField(_("tanggal penilaian"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nilai penilaian kinerja")
+        verbose_name_plural = _("nilai penilaian kinerja")
+        ordering = ["kabupaten__code", "-year", "indicator_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kabupaten", "year", "indicator_code"], name="assessment_grade_once_per_indicator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_code} {self.year}: {self.grade}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "kabupaten")
+
+
+class Meeting(models.Model):
+    """A rembuk stunting, mini lokakarya or coordination meeting at kabupaten, kecamatan or desa level."""
+
+    class Kind(models.TextChoices):
+        REMBUK = "rembuk_stunting", _("Rembuk stunting")
+        MINI_LOKAKARYA = "mini_lokakarya", _("Mini lokakarya")
+        PRA_AKSI = "koordinasi_pra_aksi", _("Koordinasi sebelum aksi")
+        PASCA_AKSI = "koordinasi_pasca_aksi", _("Koordinasi sesudah aksi")
+        LAINNYA = "lainnya", _("Lainnya")
+
+    kabupaten = models.ForeignKey(
+        Region, verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The region of the meeting's level: the kabupaten itself, a kecamatan or a desa.
+    region = models.ForeignKey(
+        Region, verbose_name=_("wilayah"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    kind = models.CharField(_("jenis rapat"), max_length=24, choices=Kind.choices)
+    action = models.ForeignKey(
+        ConvergenceAction,
+        verbose_name=_("aksi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+    )
+    held_on = models.DateField(_("tanggal"))
+    title = models.CharField(_("judul"), max_length=200)
+    agenda = models.TextField(_("agenda"), blank=True)
+    minutes = models.TextField(_("notulen"), blank=True)
+    invited = models.ManyToManyField(OPD, verbose_name=_("OPD yang diundang"), blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        User, verbose_name=_("dibuat oleh"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dibuat pada"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rapat")
+        verbose_name_plural = _("rapat")
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["kabupaten", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.held_on:%d-%m-%Y})"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "kabupaten")
+
+
+class Attendance(models.Model):
+    """Whether an OPD came to a meeting and who it sent."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("rapat"), on_delete=models.CASCADE, related_name="attendances"
+    )
+    opd = models.ForeignKey(OPD, verbose_name=_("OPD"), on_delete=models.PROTECT, related_name="+")
+    present = models.BooleanField(_("hadir"))
+    attendee_name = models.CharField(_("nama yang hadir"), max_length=120, blank=True)
+    attendee_jabatan = models.CharField(_("jabatan yang hadir"), max_length=160, blank=True)
+
+    class Meta:
+        verbose_name = _("kehadiran")
+        verbose_name_plural = _("kehadiran")
+        ordering = ["meeting", "opd__short_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "opd"], name="attendance_once_per_opd"),
+            models.CheckConstraint(
+                condition=Q(present=False) | ~Q(attendee_name=""), name="attendance_present_has_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opd}: {self.attendee_name or '-'}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "meeting__kabupaten")
+
+
+class FollowUp(models.Model):
+    """A follow-up item (rencana tindak lanjut) of a meeting, owned by an OPD with a due date."""
+
+    class Status(models.TextChoices):
+        TERBUKA = "terbuka", _("Terbuka")
+        SELESAI = "selesai", _("Selesai")
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("rapat"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    description = models.TextField(_("uraian"))
+    owner_opd = models.ForeignKey(
+        OPD, verbose_name=_("OPD pelaksana"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(_("batas waktu"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.TERBUKA)
+    done_on = models.DateField(_("tanggal selesai"), null=True, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+
+    class Meta:
+        verbose_name = _("tindak lanjut")
+        verbose_name_plural = _("tindak lanjut")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="selesai", done_on__isnull=False)
+                | Q(status="terbuka", done_on__isnull=True),
+                name="follow_up_done_on_iff_selesai",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _in_kabupaten(scope, "meeting__kabupaten")

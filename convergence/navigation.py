@@ -1,8 +1,8 @@
-"""The menu each role sees. Later apps add their entries here, gated by role."""
+"""The menu each role sees: a few top entries and dropdown groups. Later apps add their entries here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -19,7 +19,8 @@ _MERGERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER}
 @dataclass(frozen=True)
 class MenuItem:
     label: str | Promise
-    url: str
+    url: str = ""
+    items: list[MenuItem] = field(default_factory=list)  # a dropdown group when not empty
 
 
 def menu_for_user(user: User) -> list[MenuItem]:
@@ -31,21 +32,33 @@ def menu_for_user(user: User) -> list[MenuItem]:
         items.append(
             MenuItem(_("Hari posyandu"), reverse("children:posyandu-day-current", args=[scope.posyandu_id]))
         )
-    items.append(MenuItem(_("Wilayah"), reverse("convergence:region-home")))
-    items.append(MenuItem(_("Anak"), reverse("children:child-list")))
-    items.append(MenuItem(_("Keluarga"), reverse("children:keluarga-list")))
-    items.append(MenuItem(_("Ibu hamil"), reverse("children:pregnancy-list")))
-    items.append(MenuItem(_("Remaja putri"), reverse("children:adolescent-list")))
     writer = scope.is_superuser or scope.role in _REGISTRY_WRITERS
+    registry = [
+        MenuItem(_("Anak"), reverse("children:child-list")),
+        MenuItem(_("Keluarga"), reverse("children:keluarga-list")),
+        MenuItem(_("Ibu hamil"), reverse("children:pregnancy-list")),
+        MenuItem(_("Remaja putri"), reverse("children:adolescent-list")),
+    ]
     if writer:
-        items.append(MenuItem(_("Cari NIK"), reverse("children:nik-search")))
+        registry.append(MenuItem(_("Cari NIK"), reverse("children:nik-search")))
     if scope.is_superuser or scope.role in _MERGERS:
-        items.append(MenuItem(_("Calon duplikat"), reverse("children:duplicate-list")))
+        registry.append(MenuItem(_("Calon duplikat"), reverse("children:duplicate-list")))
     if writer:
-        items.append(MenuItem(_("Impor"), reverse("children:import-list")))
-    items.append(MenuItem(_("Ekspor"), reverse("children:export")))
-    items.append(MenuItem(_("Cara hitung z-score"), reverse("children:zscore-method")))
+        registry.append(MenuItem(_("Impor"), reverse("children:import-list")))
+    registry.append(MenuItem(_("Ekspor"), reverse("children:export")))
+    items.append(MenuItem(_("Registri"), items=registry))
+    convergence = [
+        MenuItem(_("Aksi konvergensi"), reverse("convergence:action-home")),
+        MenuItem(_("Rapat"), reverse("convergence:meeting-list")),
+        MenuItem(_("TPPS dan kader"), reverse("convergence:team-list")),
+    ]
+    items.append(MenuItem(_("Konvergensi"), items=convergence))
+    items.append(MenuItem(_("Wilayah"), reverse("convergence:region-home")))
+    help_items = [
+        MenuItem(_("Cara hitung z-score"), reverse("children:zscore-method")),
+        MenuItem(_("API"), reverse("api-docs")),
+    ]
     if scope.is_superuser or scope.role == Role.BAPPEDA_ADMIN:
-        items.append(MenuItem(_("Administrasi"), reverse("admin:index")))
-    items.append(MenuItem(_("API"), reverse("api-docs")))
+        help_items.append(MenuItem(_("Administrasi"), reverse("admin:index")))
+    items.append(MenuItem(_("Lainnya"), items=help_items))
     return items

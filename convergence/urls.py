@@ -1,6 +1,6 @@
 from django.urls import path
 
-from convergence import views
+from convergence import views, views_actions
 
 app_name = "convergence"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("wilayah/", views.region_home, name="region-home"),
     path("wilayah/<str:code>/", views.region_detail, name="region-detail"),
     path("posyandu/<int:pk>/", views.posyandu_detail, name="posyandu-detail"),
+    *views_actions.urlpatterns,
 ]

@@ -14,12 +14,16 @@ Measurement.import_job / Child.import_job on every row it created or changed.
 from __future__ import annotations
 
 import datetime
-import json
+import gc
 import os
 import re
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import compress
+from json.encoder import encode_basestring as _json_text
 from typing import IO, Any
 
 import numpy as np
@@ -30,7 +34,7 @@ from django.utils.translation import gettext as _
 from children import compute, identity, pii
 from children.growth import classify
 from children.growth.weight_gain import NOT_ASSESSED
-from children.imports import parsing
+from children.imports import parsing, pgcopy
 from children.imports.layout import HeaderMatch, normalise_header
 from children.imports.readers import Row, batches, open_table
 from children.models import Child, ImportJob, ImportRowIssue, Measurement, Person
@@ -153,6 +157,63 @@ def _memo(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return parse
 
 
+class _Bad:
+    """A cell the column-wise path leaves to the row-by-row check (an error or a warning)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "_BAD"
+
+
+_BAD = _Bad()
+_MEMO_TYPES = frozenset({str, type(None)})
+
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """`function` of each distinct cell, computed once: `column()` maps a whole column in one C loop."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.function(key)
+        return value
+
+    def column(self, cells: Sequence[Any]) -> list[Any]:
+        if set(map(type, cells)) <= _MEMO_TYPES:
+            return list(map(self.__getitem__, cells))
+        # Numbers, dates and booleans from .xlsx: 1, 1.0 and True are equal keys, so no cache.
+        function = self.function
+        return [self[c] if type(c) is str else function(c) for c in cells]
+
+
+def _clean_name(value: Any) -> Any:
+    return (value.strip()[:120] or _BAD) if isinstance(value, str) else _BAD
+
+
+def _clean_text(limit: int) -> Callable[[Any], str]:
+    def clean(value: Any) -> str:
+        return _text(value)[:limit]
+
+    return clean
+
+
+class _NIKStems(dict):  # type: ignore[type-arg]
+    """birth date -> the DDMMYY digits 7-12 of a NIK of that sex (women: day + 40)."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__()
+        self.offset = offset
+
+    def __missing__(self, day: datetime.date) -> str:
+        stem = self[day] = f"{day.day + self.offset:02d}{day.month:02d}{day.year % 100:02d}"
+        return stem
+
+
 @dataclass
 class ImportReport:
     """Counts per action, the reported issues (row, action, column, message) and the rows read."""
@@ -162,9 +223,10 @@ class ImportReport:
     issues_total: int = 0
     rows_total: int = 0
     batches: int = 0
-    # Wall-clock seconds per step (read is the reader's share: CSV/xlsx parsing into cells).
+    # Wall-clock seconds per step of the main thread (read is the reader's share: CSV/xlsx parsing into
+    # cells; wait is the time spent waiting for the writer thread to finish the previous batch).
     seconds: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(("read", "parse", "resolve", "compute", "write"), 0.0)
+        default_factory=lambda: dict.fromkeys(("read", "parse", "wait", "resolve", "compute", "write"), 0.0)
     )
 
 
@@ -211,6 +273,36 @@ def _norm_place(text: object) -> str:
     return normalise_header(_PLACE_PREFIX.sub("", str(text or "")))
 
 
+def _sorted_keys(keys: Iterable[int], dtype: type = np.uint64) -> np.ndarray:
+    return np.unique(np.fromiter(keys, dtype=dtype))
+
+
+def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> list[bool]:
+    """Which of `keys` are in `sorted_keys` (both uint64 or both int64)."""
+    if not sorted_keys.size or not keys.size:
+        return [False] * keys.size
+    at = np.searchsorted(sorted_keys, keys).clip(max=sorted_keys.size - 1)
+    return (sorted_keys[at] == keys).tolist()
+
+
+def _place_key(desa_id: int, born: datetime.date) -> int:
+    return desa_id * 4_000_000 + born.toordinal()  # ordinals of real dates stay below 3.7 million
+
+
+def _array_text(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal of ints or dates (no quoting needed)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def _python(values: Sequence[Any] | np.ndarray) -> list[Any]:
+    """A column as Python values for executemany: NaN of a float array as None."""
+    if not isinstance(values, np.ndarray):
+        return list(values)
+    if values.dtype.kind == "f":
+        return [None if x != x else x for x in values.tolist()]
+    return values.tolist()
+
+
 def _round(value: Any, places: int) -> float | None:
     return None if value is None else round(float(value), places)
 
@@ -230,17 +322,39 @@ class _Importer:
         self.bool_of = _memo(parsing.parse_bool)
         self.postgres = connection.vendor == "postgresql"
         self._load_places()
+        self.ops: list[tuple[str, bytes | None]] = []  # the batch's writes, for the writer (PostgreSQL)
+        self.writer = _Writer(connection.connection) if self.postgres else None
         self.kbm = kbm_table_on(day=today)
         # The first 64 bits of every NIK hash in the registries, loaded once: a batch then queries only
-        # the NIKs that may be there, instead of probing the indexes with thousands of new ones.
-        self.child_niks = {
+        # the NIKs that may be there, instead of probing the indexes with thousands of new ones. Sorted
+        # numpy arrays: 8 bytes a child (a Python set of ints takes ~60), so a district of a million
+        # children costs 8 MB.
+        self.child_niks = _sorted_keys(
             _key64(h)
-            for h in Child.objects.exclude(nik_hash="").values_list("nik_hash", flat=True).iterator(10_000)
-        }
-        self.person_niks = {
+            for h in Child.objects.exclude(nik_hash="")
+            .order_by()
+            .values_list("nik_hash", flat=True)
+            .iterator(10_000)
+        )
+        self.person_niks = _sorted_keys(
             _key64(h)
-            for h in Person.objects.exclude(nik_hash="").values_list("nik_hash", flat=True).iterator(10_000)
-        }
+            for h in Person.objects.exclude(nik_hash="")
+            .order_by()
+            .values_list("nik_hash", flat=True)
+            .iterator(10_000)
+        )
+        # (desa, birth date) of the registry's children, likewise: identity candidates are looked up
+        # only for the rows whose desa and birth date some child of the registry shares.
+        self.child_places = _sorted_keys(
+            (
+                _place_key(desa_id, born)
+                for desa_id, born in Child.objects.values_list("desa_id", "birth_date")
+                .distinct()
+                .iterator(10_000)
+                if desa_id is not None and born is not None
+            ),
+            np.int64,
+        )
         # Children created by this import, found again by later rows (also across batches of a dry run,
         # where nothing is in the database): 64-bit keys keep a million-row file within memory.
         self.new_by_nik: dict[int, int] = {}
@@ -252,6 +366,9 @@ class _Importer:
         self.next_temp_id = -1
         # (child, day) -> row number of the row that recorded it, for "Baris ganda".
         self.seen: dict[int, int] = {}
+        # Column-wise parse caches, kept across batches (dates, weights, places repeat).
+        self.column_memo: dict[str, _Memo] = {}
+        self.nik_stems = {"L": _NIKStems(0), "P": _NIKStems(40)}
 
     # Lookups built once -----------------------------------------------------------------------------
 
@@ -330,7 +447,189 @@ class _Importer:
     # Step 1: parse and validate -------------------------------------------------------------------------
 
     def _parse(self, batch: list[Row], header: HeaderMatch, pending: list[tuple]) -> list[_Row]:
-        """Parse and validate the cells of a batch; rejected rows are reported, the others returned."""
+        """Parse and validate the cells of a batch; rejected rows are reported, the others returned.
+
+        Column by column first: each distinct cell text of a column is parsed once (a register repeats
+        its dates, weights, places), and a row whose every cell is valid and raises no warning is built
+        from those results. Any other row (an error or a warning, ~5% of a register) goes through
+        `_parse_rows`, the cell-by-cell check that writes the messages, so both paths agree by design.
+        """
+        width = len(header.headers)
+        table: list[list[Any]] = []
+        for _number, raw_cells in batch:
+            cells = list(raw_cells[:width])
+            cells.extend([None] * (width + 1 - len(cells)))
+            table.append(cells)
+        columns = list(zip(*table, strict=True))
+        at = {key: header.positions.get(key, width) for key in _PARSED_KEYS}
+        memo = self.column_memo
+        bad = _BAD
+
+        def column(key: str, parse: Callable[[Any], Any], per_batch: bool = False) -> list[Any]:
+            cache = _Memo(parse) if per_batch else memo.setdefault(key, _Memo(parse))
+            if len(cache) > 100_000:  # free text never repeats: stop the cache growing
+                cache.clear()
+            return cache.column(columns[at[key]])
+
+        names = column("name", _clean_name, per_batch=True)
+        sexes = column("sex", self._sex_ok)
+        births = column("birth_date", self._date_ok)
+        days = column("measured_on", self._date_ok)
+        niks = columns[at["nik"]]
+        measures = [
+            (key, column(key, self._measure_ok(key, low, high))) for key, low, high in _MEASURE_RANGES
+        ]
+        positions = column("position", self._position_ok)
+        vitamins = column("vitamin_a", self._vitamin)
+        place_cache = memo.setdefault("place", _Memo(self._place_ok))
+        place_columns = [columns[at[key]] for key in ("kec", "desa", "posyandu", "desa_code")]
+        if all(set(map(type, cells)) <= _MEMO_TYPES for cells in place_columns):
+            places = list(map(place_cache.__getitem__, zip(*place_columns, strict=True)))
+        else:
+            places = list(map(self._place_ok, zip(*place_columns, strict=True)))
+        texts = [(name, column(key, _clean_text(limit))) for name, key, limit in _CHILD_TEXTS]
+        child_numbers = [
+            (key, column(key, self._child_number_ok(key, low, high))) for key, low, high in _CHILD_NUMBERS
+        ]
+        whole = [
+            ("birth_order", column("birth_order", self._whole_number(1, 30))),
+            ("gestational_age_weeks", column("gestational_age_weeks", self._whole_number(20, 45))),
+        ]
+        breastfeeding = column("early_breastfeeding", self.bool_of)
+        kia = column("kia", self._kia)
+        norm_cache = memo.setdefault("norm_name", _Memo(identity.normalise_name))
+        if len(norm_cache) > 100_000:
+            norm_cache.clear()
+        stems = self.nik_stems
+        provinces = identity.PROVINCE_CODES
+
+        good: list[_Row] = []
+        for k, (number, _cells) in enumerate(batch):
+            cells = table[k]
+            name, sex, birth_date, measured_on, place = names[k], sexes[k], births[k], days[k], places[k]
+            if name is bad or sex is bad or birth_date is bad or measured_on is bad or place is bad:
+                good.extend(self._parse_rows([(number, cells)], header, pending))
+                continue
+            age_days = (measured_on - birth_date).days
+            nik = niks[k]
+            if nik is None or nik == "":
+                nik = ""
+            elif not (
+                type(nik) is str
+                and len(nik) == 16
+                and nik.isdecimal()
+                and nik[:2] in provinces
+                and nik[2:4] != "00"
+                and nik[4:6] != "00"
+                and nik[12:] != "0000"
+                and nik[6:12] == stems[sex][birth_date]
+            ):
+                nik = bad  # anything but a NIK agreeing with JK and Tgl Lahir is checked row by row
+            values = {key: found[k] for key, found in measures}
+            weight, height = values["weight_kg"], values["height_cm"]
+            position = positions[k] if height is not None else ""
+            if (
+                nik is bad
+                or not 0 <= age_days <= MAX_AGE_DAYS
+                or bad in values.values()
+                or (weight is None and height is None)
+                or position is bad
+                or (height is not None and not position)
+            ):
+                good.extend(self._parse_rows([(number, cells)], header, pending))
+                continue
+            child = {name_: found[k] for name_, found in texts}
+            for key, found in child_numbers:
+                child[key] = found[k]
+            if bad in child.values():
+                good.extend(self._parse_rows([(number, cells)], header, pending))
+                continue
+            for key, found in whole:
+                child[key] = found[k]
+            child["early_breastfeeding"] = breastfeeding[k]
+            child["has_kia_book"] = kia[k]
+            values["position"] = position
+            values["vitamin_a"] = vitamins[k]
+            values["posyandu_id"] = place[0]
+            row = _Row(number, cells)
+            row.name, row.sex, row.birth_date, row.measured_on, row.age_days = (
+                name,
+                sex,
+                birth_date,
+                measured_on,
+                age_days,
+            )
+            row.nik = nik
+            row.posyandu_id, row.desa_id = place
+            row.values = values
+            row.child_values = child
+            row.norm_name = norm_cache[name]
+            good.append(row)
+        return good
+
+    # Cell checks of the column-wise path: the value when the cell is valid and raises no warning,
+    # _BAD otherwise (the row then goes through _parse_rows, which says why).
+
+    def _sex_ok(self, value: Any) -> Any:
+        sex, error = parsing.parse_sex(value)
+        return _BAD if error else sex
+
+    def _date_ok(self, value: Any) -> Any:
+        day, error = self.parse_date(value)
+        return _BAD if error or day is None or day > self.today else day
+
+    def _measure_ok(self, key: str, low: float, high: float) -> Callable[[Any], Any]:
+        places = _DECIMALS[key]
+
+        def check(value: Any) -> Any:
+            number, error = parsing.parse_decimal(value)
+            if error or (number is not None and not low <= number <= high):
+                return _BAD
+            return None if number is None else round(number, places)
+
+        return check
+
+    def _child_number_ok(self, key: str, low: float, high: float) -> Callable[[Any], Any]:
+        places = _DECIMALS_CHILD[key]
+
+        def check(value: Any) -> Any:
+            number, error = parsing.parse_decimal(value)
+            if error or (number is not None and not low <= number <= high):
+                return _BAD
+            return None if number is None else round(number, places)
+
+        return check
+
+    @staticmethod
+    def _whole_number(low: int, high: int) -> Callable[[Any], int | None]:
+        def check(value: Any) -> int | None:
+            number, error = parsing.parse_decimal(value)
+            ok = not error and number is not None and low <= number <= high
+            return int(number) if ok else None  # type: ignore[arg-type]
+
+        return check
+
+    def _position_ok(self, value: Any) -> Any:
+        position, error = parsing.parse_position(value)
+        return _BAD if error else position
+
+    def _vitamin(self, value: Any) -> bool:
+        count, error = parsing.parse_decimal(value)
+        return bool(count) if not error else bool(parsing.parse_bool(value))
+
+    def _kia(self, value: Any) -> bool:
+        kia = parsing.parse_bool(value)
+        return True if kia is None else kia
+
+    def _place_ok(self, cells: tuple[Any, Any, Any, Any]) -> Any:
+        kec, desa, name, code = (_text(cell) for cell in cells)
+        if not name:
+            return _BAD
+        found, _error = self._posyandu(kec, desa, name, code)
+        return _BAD if found is None else found
+
+    def _parse_rows(self, batch: list[Row], header: HeaderMatch, pending: list[tuple]) -> list[_Row]:
+        """Parse and validate rows cell by cell; rejected rows are reported, the others returned."""
         width = len(header.headers)
         # Missing columns point at one extra None cell appended to every row.
         at = {key: header.positions.get(key, width) for key in _PARSED_KEYS}
@@ -498,15 +797,20 @@ class _Importer:
     def _identity_key(self, desa_id: int, norm_name: str, birth_date: datetime.date, sex: str) -> int:
         return hash((desa_id, norm_name, birth_date.toordinal(), sex))
 
-    def _resolve(self, rows: list[_Row], pending: list[tuple]) -> tuple[list[_Row], list[_Row]]:
-        """Child of each row; returns (accepted rows, new children's first rows)."""
+    def _hash(self, rows: list[_Row]) -> None:
+        """The NIK hash of each row (no query: runs while the writer sends the previous batch)."""
         niks = [row.nik for row in rows if row.nik]
         hashes = iter(pii.nik_hash_many(niks))
         for row in rows:
             row.nik_hash = next(hashes) if row.nik else ""
+
+    def _resolve(self, rows: list[_Row], pending: list[tuple]) -> tuple[list[_Row], list[_Row]]:
+        """Child of each row; returns (accepted rows, new children's first rows)."""
         # Only NIKs the registry may hold are looked up (most NIKs of a register are new ones).
-        wanted_children = [h for h in (row.nik_hash for row in rows) if h and _key64(h) in self.child_niks]
-        wanted_persons = [h for h in (row.nik_hash for row in rows) if h and _key64(h) in self.person_niks]
+        hashes = [row.nik_hash for row in rows if row.nik_hash]
+        keys = np.fromiter(map(_key64, hashes), dtype=np.uint64, count=len(hashes))
+        wanted_children = list(compress(hashes, _contains(self.child_niks, keys)))
+        wanted_persons = list(compress(hashes, _contains(self.person_niks, keys)))
         by_hash: dict[str, dict[str, Any]] = {}
         persons: dict[str, tuple[int, str, str]] = {}
         if wanted_children:
@@ -524,10 +828,18 @@ class _Importer:
         candidates: dict[int, list[dict[str, Any]]] = {}
         look = [row for row in rows if row.nik_hash not in by_hash]
         if look:
-            pairs = {(row.desa_id, row.birth_date) for row in look}
             if self.postgres:
+                places = np.fromiter(
+                    (_place_key(row.desa_id, row.birth_date) for row in look), dtype=np.int64, count=len(look)
+                )
+                # The query runs even when no pair is left: a constant number of queries per batch.
+                pairs = {
+                    (row.desa_id, row.birth_date)
+                    for row in compress(look, _contains(self.child_places, places))
+                }
                 found = self._rows_matching(Child, _CHILD_LOAD, ("desa_id", "birth_date"), pairs)
             else:
+                pairs = {(row.desa_id, row.birth_date) for row in look}
                 found = Child.objects.filter(
                     desa_id__in={p[0] for p in pairs}, birth_date__in={p[1] for p in pairs}
                 ).values(*_CHILD_LOAD)
@@ -850,30 +1162,39 @@ class _Importer:
 
     # Step 5: write --------------------------------------------------------------------------------------
 
-    def _insert(self, model: type, columns: Sequence[str], rows: list[tuple]) -> None:
-        if not rows:
+    def _insert(
+        self, model: type, columns: Sequence[str], values: Sequence[Sequence[Any] | np.ndarray]
+    ) -> None:
+        """INSERT rows given column by column: one COPY on PostgreSQL (queued for the writer thread),
+        one executemany elsewhere. Float arrays may hold NaN for NULL."""
+        if not len(values[0]):
             return
         table = model._meta.db_table
         names = ", ".join(model._meta.get_field(c).column for c in columns)
+        if self.postgres:
+            self.ops.append((f"COPY {table} ({names}) FROM STDIN", pgcopy.copy_data(values)))
+            return
+        marks = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
-            if self.postgres:
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                list(zip(*map(_python, values), strict=True)),
+            )
 
     def _update(
-        self, model: type, columns: Sequence[str], rows: list[tuple], keep_when_null: Sequence[str] = ()
+        self,
+        model: type,
+        columns: Sequence[str],
+        values: Sequence[Sequence[Any] | np.ndarray],
+        keep_when_null: Sequence[str] = (),
     ) -> None:
-        """UPDATE rows by id (the last value of each tuple): one statement over unnest()ed arrays on
-        PostgreSQL, one executemany elsewhere. `keep_when_null` columns keep their value where given None."""
-        if not rows:
+        """UPDATE rows by id (the last column): COPY into a temporary table and one UPDATE ... FROM on
+        PostgreSQL (queued for the writer thread), one executemany elsewhere. `keep_when_null` columns
+        keep their value where given None."""
+        if not len(values[0]):
             return
         table = model._meta.db_table
-        fields = [model._meta.get_field(c) for c in columns]
-        names = [f.column for f in fields]
+        names = [model._meta.get_field(c).column for c in columns]
 
         def target(name: str, value: str) -> str:
             return (
@@ -882,24 +1203,25 @@ class _Importer:
                 else f"{name} = {value}"
             )
 
-        with connection.cursor() as cursor:
-            if self.postgres:
-                # COPY into a temporary table, then one UPDATE ... FROM: the values travel through
-                # psycopg's C copy path instead of being rendered as SQL array literals.
-                temp = f"import_update_{table}"
-                cursor.execute(
+        if self.postgres:
+            temp = f"import_update_{table}"
+            sets = ", ".join(target(n, f"v.{n}") for n in names)
+            self.ops += [
+                (
                     f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
-                    f"SELECT {', '.join(names)}, id FROM {table} WITH NO DATA"
-                )
-                with cursor.cursor.copy(f"COPY {temp} ({', '.join(names)}, id) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                sets = ", ".join(target(n, f"v.{n}") for n in names)
-                cursor.execute(f"UPDATE {table} SET {sets} FROM {temp} AS v WHERE {table}.id = v.id")
-                cursor.execute(f"DROP TABLE {temp}")
-            else:
-                sets = ", ".join(target(n, "%s") for n in names)
-                cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
+                    f"SELECT {', '.join(names)}, id FROM {table} WITH NO DATA",
+                    None,
+                ),
+                (f"COPY {temp} ({', '.join(names)}, id) FROM STDIN", pgcopy.copy_data(values)),
+                (f"UPDATE {table} SET {sets} FROM {temp} AS v WHERE {table}.id = v.id", None),
+                (f"DROP TABLE {temp}", None),
+            ]
+            return
+        sets = ", ".join(target(n, "%s") for n in names)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE id = %s", list(zip(*map(_python, values), strict=True))
+            )
 
     def _rows_matching(
         self, model: type, load: Sequence[str], keys: tuple[str, str], pairs: set[tuple[Any, Any]]
@@ -911,10 +1233,13 @@ class _Importer:
         columns = ", ".join(f"t.{model._meta.get_field(name).column}" for name in load)
         types = [f.db_type(connection) if not f.is_relation else "bigint" for f in fields]
         with connection.cursor() as cursor:
+            # Arrays sent as their text form ("{1,2,3}"): one string per array instead of psycopg
+            # adapting thousands of elements one by one.
             cursor.execute(
-                f"SELECT {columns} FROM {table} t JOIN unnest(%s::{types[0]}[], %s::{types[1]}[]) AS k(a, b) "
+                f"SELECT {columns} FROM {table} t "
+                f"JOIN unnest(%s::text::{types[0]}[], %s::text::{types[1]}[]) AS k(a, b) "
                 f"ON t.{fields[0].column} = k.a AND t.{fields[1].column} = k.b",
-                [list(first), list(second)],
+                [_array_text(first), _array_text(second)],
             )
             return [dict(zip(load, values, strict=True)) for values in cursor.fetchall()]
 
@@ -961,83 +1286,87 @@ class _Importer:
     def _write(
         self, new_rows: list[_Row], rows: list[_Row], write: list[_Row], columns: dict, header: HeaderMatch
     ) -> None:
+        """Queue the batch's writes: new children, new and changed measurements, changed children."""
         stamp = self._stamp()
         job_id = self.job.pk if self.job else None
-        niks = [row.nik for row in new_rows]
-        encrypted, hashes = pii.encrypt_many(niks), pii.nik_hash_many(niks)
+        date = self._date
+        n = len(new_rows)
         child_columns = (
             "id", "nik_encrypted", "nik_hash", "name", "sex", "birth_date", "posyandu", "desa", *CHILD_UPDATE_FIELDS,
             "birth_place", "father_name", "has_birth_certificate", "has_jkn", "has_kia_book", "status",
             "import_job", "created_at", "updated_at",
         )  # fmt: skip
+        child_values = [row.child_values for row in new_rows]
         self._insert(
             Child,
             child_columns,
             [
-                (
-                    row.child_id, encrypted[i], hashes[i], row.name, row.sex, self._date(row.birth_date),
-                    row.posyandu_id, row.desa_id,
-                    *(row.child_values[name] for name in CHILD_UPDATE_FIELDS),
-                    "", "", False, False, row.child_values["has_kia_book"], Child.Status.ACTIVE.value,
-                    job_id, stamp, stamp,
-                )
-                for i, row in enumerate(new_rows)
+                [row.child_id for row in new_rows],
+                pii.encrypt_many([row.nik for row in new_rows]),
+                [row.nik_hash for row in new_rows],  # computed by _resolve
+                [row.name for row in new_rows],
+                [row.sex for row in new_rows],
+                [date(row.birth_date) for row in new_rows],
+                [row.posyandu_id for row in new_rows],
+                [row.desa_id for row in new_rows],
+                *([values[name] for values in child_values] for name in CHILD_UPDATE_FIELDS),
+                [""] * n, [""] * n, [False] * n, [False] * n,
+                [values["has_kia_book"] for values in child_values],
+                [Child.Status.ACTIVE.value] * n, [job_id] * n, [stamp] * n, [stamp] * n,
             ],
         )  # fmt: skip
 
-        headers = header.headers
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        cell_text = parsing.cell_text
-        growth = [columns[name] for name in compute.GROWTH_FIELDS]
-        growth_lists = [g.tolist() for g in growth]
-        adjusted = np.round(columns["adjusted_height_cm"], 1).tolist()
-        error = columns["error"].tolist()
-        gain = columns["weight_gain"].tolist()
-        user_id = self.user.pk
-        source = Measurement.Source.IMPORT.value
-        identifiers = [header.positions[k] for k in _IDENTIFIER_KEYS if k in header.positions]
-        inserts, updates = [], []
-        for i, row in enumerate(write):
-            v = row.values
-            cells = row.cells
-            if identifiers:
-                # NIK and KK numbers never reach the database in plaintext, not even as raw values.
-                cells = list(cells)
-                for index in identifiers:
-                    if cells[index] not in (None, ""):
-                        cells[index] = pii.mask_nik(cell_text(cells[index]))
-            raw = dumps(
-                {
-                    h: c if type(c) is str else cell_text(c)
-                    for h, c in zip(headers, cells, strict=False)
-                    if c is not None and c != ""
-                }
-            )
-            derived = [None if x != x else x for x in (g[i] for g in growth_lists)]
-            adj = adjusted[i]
-            common = (
-                row.age_days, v["weight_kg"], v["height_cm"], v["position"], v["lila_cm"],
-                v["head_circumference_cm"], v["vitamin_a"], v["pmt_kg"] is not None, v["pmt_kg"],
-                None if adj != adj else adj, *derived, gain[i], error[i], source, raw, job_id,
-            )  # fmt: skip
-            if row.measurement_id is None:
-                inserts.append(
-                    (row.child_id, v["posyandu_id"], self._date(row.measured_on), *common, False, False, user_id,
-                     stamp, stamp)
-                )  # fmt: skip
-            else:
-                updates.append((v["posyandu_id"], *common, stamp, row.measurement_id))
         shared = (
             "age_days", "weight_kg", "height_cm", "position", "lila_cm", "head_circumference_cm", "vitamin_a",
             "pmt_received", "pmt_kg", "adjusted_height_cm", *compute.GROWTH_FIELDS, "weight_gain", "error_flags",
             "source", "raw", "import_job",
         )  # fmt: skip
-        self._insert(
-            Measurement,
-            ("child", "posyandu", "measured_on", *shared, "oedema", "remeasure_confirmed", "measured_by",
-             "created_at", "updated_at"),
-        inserts)  # fmt: skip
-        self._update(Measurement, ("posyandu", *shared, "updated_at"), updates)
+        raw = self._raw_json(write, header)
+        inserted = [i for i, row in enumerate(write) if row.measurement_id is None]
+        updated = [i for i, row in enumerate(write) if row.measurement_id is not None]
+        adjusted = np.round(columns["adjusted_height_cm"], 1)
+        source = Measurement.Source.IMPORT.value
+        for part in (inserted, updated):
+            if not part:
+                continue
+            rows_ = [write[i] for i in part] if len(part) < len(write) else write
+            take = np.asarray(part, dtype=np.intp)
+            values = [row.values for row in rows_]
+            m = len(rows_)
+            pmt = [v["pmt_kg"] for v in values]
+            common = [
+                [row.age_days for row in rows_],
+                [v["weight_kg"] for v in values],
+                [v["height_cm"] for v in values],
+                [v["position"] for v in values],
+                [v["lila_cm"] for v in values],
+                [v["head_circumference_cm"] for v in values],
+                [v["vitamin_a"] for v in values],
+                [p is not None for p in pmt],
+                pmt,
+                adjusted[take],
+                *(columns[name][take] for name in compute.GROWTH_FIELDS),
+                columns["weight_gain"][take],
+                columns["error"][take],
+                [source] * m,
+                [raw[i] for i in part] if len(part) < len(write) else raw,
+                [job_id] * m,
+            ]
+            posyandu = [v["posyandu_id"] for v in values]
+            if part is inserted:
+                self._insert(
+                    Measurement,
+                    ("child", "posyandu", "measured_on", *shared, "oedema", "remeasure_confirmed", "measured_by",
+                     "created_at", "updated_at"),
+                    [[row.child_id for row in rows_], posyandu, [date(row.measured_on) for row in rows_], *common,
+                     [False] * m, [False] * m, [self.user.pk] * m, [stamp] * m, [stamp] * m],
+                )  # fmt: skip
+            else:
+                self._update(
+                    Measurement,
+                    ("posyandu", *shared, "updated_at"),
+                    [posyandu, *common, [stamp] * m, [row.measurement_id for row in rows_]],
+                )
 
         child_updates = []
         for row in rows:
@@ -1057,23 +1386,60 @@ class _Importer:
                 )
             )
         # Children without a new NIK keep their ciphertext (None -> COALESCE keeps the column).
-        self._update(
-            Child,
-            (*CHILD_UPDATE_FIELDS, "nik_encrypted", "nik_hash", "import_job", "updated_at"),
-            child_updates,
-            keep_when_null=("nik_encrypted",),
-        )
+        if child_updates:
+            self._update(
+                Child,
+                (*CHILD_UPDATE_FIELDS, "nik_encrypted", "nik_hash", "import_job", "updated_at"),
+                [list(column) for column in zip(*child_updates, strict=True)],
+                keep_when_null=("nik_encrypted",),
+            )
+
+    def _raw_json(self, rows: list[_Row], header: HeaderMatch) -> list[str]:
+        """Measurement.raw of each row: {header: cell as written} over its non-blank cells, NIK and KK
+        numbers masked. Built a column at a time: each distinct cell of a column is JSON-encoded once."""
+        if not rows:
+            return []
+        headers = header.headers
+        identifiers = {header.positions[k] for k in _IDENTIFIER_KEYS if k in header.positions}
+        cells = list(zip(*(row.cells for row in rows), strict=True))
+        pieces = []
+        for index, title in enumerate(headers):
+            key = _json_text(title) + ": "
+            if index in identifiers:
+
+                def piece(cell: Any, key: str = key) -> str:
+                    # NIK and KK numbers never reach the database in plaintext, not even as raw values.
+                    text = "" if cell is None or cell == "" else pii.mask_nik(parsing.cell_text(cell))
+                    return key + _json_text(text) if text != "" else ""
+            else:
+
+                def piece(cell: Any, key: str = key) -> str:
+                    if cell is None or cell == "":
+                        return ""
+                    return key + _json_text(cell if type(cell) is str else parsing.cell_text(cell))
+
+            pieces.append(_Memo(piece).column(cells[index]))
+        return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*pieces, strict=True)]
 
     # The batch --------------------------------------------------------------------------------------------
 
     def run_batch(self, batch: list[Row], header: HeaderMatch) -> None:
+        """One batch: parse (while the writer may still send the previous batch), then wait for the
+        writer, resolve, compute, and hand this batch's writes to the writer."""
         self.header = header
+        self.ops = []
         clock = self.report.seconds
         pending: list[tuple] = []
         started = time.perf_counter()
         parsed = self._parse(batch, header, pending)
+        self._hash(parsed)
         lap = time.perf_counter()
         clock["parse"] += lap - started
+        # Every query below must see the previous batch's rows (its children's last weighing).
+        if self.writer is not None:
+            self.writer.wait()
+        started, lap = lap, time.perf_counter()
+        clock["wait"] += lap - started
         accepted, new_rows = self._resolve(parsed, pending)
         write = self._plan_measurements(accepted)
         if self.commit and new_rows:
@@ -1091,8 +1457,62 @@ class _Importer:
             self._write(new_rows, accepted, write, columns, header)
         if pending and self.job is not None:
             pending.sort(key=lambda issue: issue[1])
-            self._insert(ImportRowIssue, ("job", "row_number", "action", "field", "message"), pending)
+            self._insert(
+                ImportRowIssue,
+                ("job", "row_number", "action", "field", "message"),
+                [list(column) for column in zip(*pending, strict=True)],
+            )
+        if self.ops:
+            if self.commit:
+                # The foreign keys are DEFERRABLE INITIALLY DEFERRED: checked here, batch by batch in
+                # the writer thread (overlapping the next batch's parsing), instead of all at COMMIT,
+                # which also keeps PostgreSQL's queue of pending checks to one batch.
+                self.ops += [("SET CONSTRAINTS ALL IMMEDIATE", None), ("SET CONSTRAINTS ALL DEFERRED", None)]
+            assert self.writer is not None
+            self.writer.submit(self.ops)
         clock["write"] += time.perf_counter() - lap
+
+
+class _Writer:
+    """Sends each batch's COPY data and statements to PostgreSQL from one background thread.
+
+    The server ingests batch N (and the thread waits on the socket, releasing the GIL) while the main
+    thread reads and parses batch N+1; at most one batch is in flight, so memory stays bounded. The
+    thread uses the main thread's connection, inside its transaction: the main thread waits for the
+    writer before its next query (psycopg also serialises calls on one connection).
+    """
+
+    def __init__(self, raw_connection: Any) -> None:
+        self.connection = raw_connection
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self.future: Future[None] | None = None
+
+    def _run(self, ops: list[tuple[str, bytes | None]]) -> None:
+        with self.connection.cursor() as cursor:
+            for sql, data in ops:
+                if data is None:
+                    cursor.execute(sql)
+                else:
+                    with cursor.copy(sql) as copy:
+                        copy.write(data)
+
+    def submit(self, ops: list[tuple[str, bytes | None]]) -> None:
+        self.wait()
+        self.future = self.pool.submit(self._run, ops)
+
+    def wait(self) -> None:
+        """Block until the batch in flight is written; re-raises its error."""
+        future, self.future = self.future, None
+        if future is not None:
+            future.result()
+
+    def close(self) -> None:
+        """Wait for the batch in flight (its error, if any, is raised by wait()) and stop the thread."""
+        try:
+            if self.future is not None:
+                self.future.exception()
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def import_rows(
@@ -1112,20 +1532,39 @@ def import_rows(
     """
     importer = _Importer(user=user, commit=commit, job=job, today=today or timezone.localdate())
     report = importer.report
-    with open_table(source, file_name) as table:
-        if progress is not None:
-            progress(0, table.estimated_rows)
-        rows = batches(table.rows, batch_size)
-        while True:
-            started = time.perf_counter()
-            batch = next(rows, None)
-            report.seconds["read"] += time.perf_counter() - started
-            if batch is None:
-                break
-            importer.run_batch(batch, table.header)
-            report.rows_total += len(batch)
-            report.batches += 1
+    # A batch allocates a few million short-lived objects (cells, rows, dicts): with the default
+    # thresholds the cyclic collector would scan the whole heap, Django's objects included, many
+    # times a batch. None of the import's objects form cycles, so collections are made rarer.
+    thresholds, switch = gc.get_threshold(), sys.getswitchinterval()
+    gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
+    if importer.writer is not None:
+        # The writer thread needs the GIL back each time the socket accepts more COPY data; with the
+        # default 5 ms switch interval it idles behind the parsing thread.
+        sys.setswitchinterval(min(switch, 0.0005))
+    try:
+        with open_table(source, file_name) as table:
             if progress is not None:
-                progress(report.rows_total, max(table.estimated_rows, report.rows_total))
+                progress(0, table.estimated_rows)
+            rows = batches(table.rows, batch_size)
+            while True:
+                started = time.perf_counter()
+                batch = next(rows, None)
+                report.seconds["read"] += time.perf_counter() - started
+                if batch is None:
+                    break
+                importer.run_batch(batch, table.header)
+                report.rows_total += len(batch)
+                report.batches += 1
+                if progress is not None:
+                    progress(report.rows_total, max(table.estimated_rows, report.rows_total))
+        if importer.writer is not None:
+            started = time.perf_counter()
+            importer.writer.wait()
+            report.seconds["wait"] += time.perf_counter() - started
+    finally:
+        if importer.writer is not None:
+            importer.writer.close()
+        gc.set_threshold(*thresholds)
+        sys.setswitchinterval(switch)
     report.issues.sort(key=lambda issue: issue[0])
     return report

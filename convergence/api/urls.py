@@ -13,4 +13,5 @@ urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("me/", views.ProfileView.as_view(), name="api-me"),
     path("", include(router.urls)),
+    path("", include("convergence.api.actions")),
 ]

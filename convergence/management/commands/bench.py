@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -15,6 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("name", nargs="?", help="benchmark name (omit to list them)")
         parser.add_argument("--rows", type=int, default=None, help="override the row count")
         parser.add_argument("--seed", type=int, default=20261123)
+        parser.add_argument(
+            "--million", action="store_true", help="also run the benchmark's million-row case (bench import)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("benchmarks")
@@ -26,7 +30,13 @@ class Command(BaseCommand):
             return
         if name not in available:
             raise CommandError(f"unknown benchmark {name!r}; known: {', '.join(sorted(available))}")
-        result = benchmarking.run(name, out=self.stdout, rows=options["rows"], seed=options["seed"])
+        extra = {}
+        if options["million"]:
+            function, _help = available[name]
+            if "million" not in inspect.signature(function).parameters:
+                raise CommandError(f"benchmark {name!r} has no million-row case")
+            extra["million"] = True
+        result = benchmarking.run(name, out=self.stdout, rows=options["rows"], seed=options["seed"], **extra)
         for line in result.details:
             self.stdout.write(line)
         self.stdout.write(result.closing_line(name))
