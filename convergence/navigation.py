@@ -14,6 +14,8 @@ from convergence.scoping import scope_for_user
 # Roles that enter registry data (children.access.REGISTRY_WRITERS; kept here to avoid an upward import).
 _REGISTRY_WRITERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER, Role.KADER, Role.KPM}
 _MERGERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER}
+# Delivery records are the OPD's work; Bappeda and the district head follow them.
+_DELIVERY_READERS = {Role.BAPPEDA_ADMIN, Role.PIMPINAN, Role.OPD_OFFICER}
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,14 @@ def menu_for_user(user: User) -> list[MenuItem]:
         MenuItem(_("Rapat"), reverse("convergence:meeting-list")),
         MenuItem(_("TPPS dan kader"), reverse("convergence:team-list")),
     ]
+    convergence += [
+        MenuItem(_("Katalog intervensi"), reverse("interventions:catalogue")),
+        MenuItem(_("Buku konvergensi"), reverse("interventions:ledger")),
+        MenuItem(_("Kesenjangan layanan"), reverse("interventions:gap-list")),
+        MenuItem(_("Rujukan"), reverse("interventions:referral-list")),
+    ]
+    if scope.is_superuser or scope.role in _DELIVERY_READERS:
+        convergence.append(MenuItem(_("Penyaluran intervensi"), reverse("interventions:delivery-list")))
     items.append(MenuItem(_("Konvergensi"), items=convergence))
     items.append(MenuItem(_("Wilayah"), reverse("convergence:region-home")))
     help_items = [

@@ -6,3 +6,9 @@ class InterventionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "interventions"
     verbose_name = _("Intervensi")
+
+    def ready(self) -> None:
+        from children.panels import register_child_panel
+        from interventions.panels import child_deliveries_panel
+
+        register_child_panel(child_deliveries_panel)

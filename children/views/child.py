@@ -14,6 +14,7 @@ from children.access import can_write_registry, nik_for_display
 from children.audit import record_access
 from children.growth.weight_gain import completed_months
 from children.models import Child, RecordAccess
+from children.panels import child_panels
 from children.selectors_posyandu import child_chart_data, child_get_for_user, child_measurement_list
 
 
@@ -56,6 +57,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "length_index": growth_charts.length_index_for_age((today - child.birth_date).days),
         "can_write": can_write_registry(request.user),
         "today": today,
+        "panels": child_panels(user=request.user, child=child),
     }
     return render(request, "children/child_detail.html", context)
 

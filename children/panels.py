@@ -1,0 +1,36 @@
+"""Sections that later apps add to the registry's pages, without the registry importing them.
+
+Imports flow reports -> interventions -> children: the child page cannot ask interventions for the
+deliveries a child received, so interventions registers a provider here when its app is ready.
+A provider takes (user, child) and returns a ChildPanel or None; it must scope its own rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from children.models import Child
+from convergence.models import User
+
+
+@dataclass(frozen=True)
+class ChildPanel:
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+ChildPanelProvider = Callable[[User, Child], ChildPanel | None]
+
+_CHILD_PANELS: list[ChildPanelProvider] = []
+
+
+def register_child_panel(provider: ChildPanelProvider) -> ChildPanelProvider:
+    if provider not in _CHILD_PANELS:
+        _CHILD_PANELS.append(provider)
+    return provider
+
+
+def child_panels(*, user: User, child: Child) -> list[ChildPanel]:
+    return [panel for provider in _CHILD_PANELS if (panel := provider(user, child)) is not None]

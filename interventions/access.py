@@ -1,0 +1,71 @@
+"""Who records deliveries and handles referrals: role rules on top of convergence.scoping.
+
+Deliveries are the OPD's own records: an OPD officer records (and sees) only his agency's, Bappeda
+any of the kabupaten's. Referrals come from the field or the planners (Bappeda, the owner OPD,
+puskesmas officers, KPM) and are moved along by the owner OPD or Bappeda. Pimpinan and kader read.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+
+from convergence.models import Role, User
+from convergence.scoping import scope_for_user
+from interventions.models import Intervention, Referral
+
+REFERRAL_CREATORS = frozenset({Role.BAPPEDA_ADMIN, Role.OPD_OFFICER, Role.PUSKESMAS_OFFICER, Role.KPM})
+
+
+def _in_kabupaten(user: User | AnonymousUser, intervention: Intervention) -> bool:
+    scope = scope_for_user(user)
+    return scope.is_superuser or scope.kabupaten_prefix == intervention.kabupaten.code
+
+
+def can_record_delivery(user: User | AnonymousUser, intervention: Intervention | None = None) -> bool:
+    """Whether `user` may record deliveries (of `intervention`, when given)."""
+    scope = scope_for_user(user)
+    if scope.is_superuser:
+        return True
+    if scope.role == Role.BAPPEDA_ADMIN:
+        return intervention is None or _in_kabupaten(user, intervention)
+    if scope.role == Role.OPD_OFFICER:
+        return intervention is None or intervention.opd_id == scope.opd_id
+    return False
+
+
+def check_delivery_write(user: User | AnonymousUser, intervention: Intervention) -> None:
+    if not can_record_delivery(user, intervention):
+        raise PermissionDenied
+
+
+def can_create_referral(user: User | AnonymousUser, intervention: Intervention | None = None) -> bool:
+    scope = scope_for_user(user)
+    if scope.is_superuser:
+        return True
+    if scope.role not in REFERRAL_CREATORS:
+        return False
+    if intervention is None:
+        return True
+    if scope.role == Role.OPD_OFFICER:
+        return intervention.opd_id == scope.opd_id
+    return _in_kabupaten(user, intervention)
+
+
+def check_referral_create(user: User | AnonymousUser, intervention: Intervention) -> None:
+    if not can_create_referral(user, intervention):
+        raise PermissionDenied
+
+
+def can_manage_referral(user: User | AnonymousUser, referral: Referral) -> bool:
+    scope = scope_for_user(user)
+    if scope.is_superuser:
+        return True
+    if scope.role == Role.BAPPEDA_ADMIN:
+        return scope.kabupaten_code == referral.opd.kabupaten.code
+    return scope.role == Role.OPD_OFFICER and referral.opd_id == scope.opd_id
+
+
+def check_referral_manage(user: User | AnonymousUser, referral: Referral) -> None:
+    if not can_manage_referral(user, referral):
+        raise PermissionDenied

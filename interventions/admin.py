@@ -1,0 +1,98 @@
+"""Bappeda's admin for the catalogue: indicators, yearly targets and interventions (rules as data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from convergence.admin import ScopedAdmin
+from interventions import eligibility as rules
+from interventions.models import Delivery, Indicator, IndicatorTarget, Intervention, Referral
+
+
+class InterventionForm(forms.ModelForm):
+    eligibility_rule = forms.ChoiceField(
+        label=gettext_lazy("Aturan kelayakan"),
+        choices=sorted((rule.name, rule.label) for rule in rules.RULES.values()),
+    )
+
+    class Meta:
+        model = Intervention
+        fields = [
+            "kabupaten",
+            "code",
+            "name",
+            "kind",
+            "target_group",
+            "opd",
+            "indicator",
+            "unit",
+            "eligibility_rule",
+            "rule_params",
+            "valid_from",
+            "valid_to",
+            "is_active",
+            "description",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        problem = rules.rule_problem(
+            data.get("eligibility_rule", ""), data.get("target_group", ""), data.get("rule_params") or {}
+        )
+        if problem:
+            self.add_error("eligibility_rule", _(problem))
+        return data
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ScopedAdmin):
+    list_display = ["code", "name", "kind", "target_group"]
+    list_filter = ["kind", "target_group"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(IndicatorTarget)
+class IndicatorTargetAdmin(ScopedAdmin):
+    list_display = ["indicator", "kabupaten", "year", "target_percent"]
+    list_filter = ["year"]
+    autocomplete_fields = ["indicator"]
+
+
+@admin.register(Intervention)
+class InterventionAdmin(ScopedAdmin):
+    form = InterventionForm
+    list_display = [
+        "code",
+        "name",
+        "target_group",
+        "opd",
+        "eligibility_rule",
+        "valid_from",
+        "valid_to",
+        "is_active",
+    ]
+    list_filter = ["target_group", "kind", "is_active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ScopedAdmin):
+    list_display = ["delivered_on", "intervention", "opd", "desa", "quantity", "unit", "source"]
+    list_filter = ["source", "funding_source"]
+    raw_id_fields = ["intervention", "child", "person", "keluarga", "desa"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ScopedAdmin):
+    list_display = ["due_date", "intervention", "opd", "desa", "status"]
+    list_filter = ["status"]
+    raw_id_fields = ["intervention", "child", "person", "keluarga", "desa", "assigned_to"]

@@ -1,0 +1,317 @@
+"""The interventions REST API: catalogue, targets, deliveries, referrals, the ledger and gap lists.
+
+Querysets go through convergence.scoping.restrict (a row outside the scope is a 404; an OPD officer's
+lists hold only his OPD's rows); writes go through interventions.services, never serializer.save().
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import ValidationError
+from rest_framework.views import APIView
+
+from children.models import RecordAccess
+from convergence.models import OPD, Region, Role
+from convergence.scoping import restrict, scope_for_user
+from interventions import access, selectors, services
+from interventions.api import serializers
+from interventions.audit import log_subject_reads
+from interventions.models import Delivery, IndicatorTarget, Intervention, Referral
+
+
+def _raise_drf(error: DjangoValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        raise ValidationError(
+            {
+                ("non_field_errors" if key == NON_FIELD_ERRORS else key): value
+                for key, value in error.message_dict.items()
+            }
+        ) from error
+    raise ValidationError({"non_field_errors": error.messages}) from error
+
+
+class HasScope(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return not scope_for_user(request.user).is_empty
+
+
+class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+    """The national indicator catalogue (29 coverage indicators)."""
+
+    serializer_class = serializers.IndicatorSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["kind", "target_group"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.indicator_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+
+class TargetWrite(BasePermission):
+    """Everyone reads targets; Bappeda sets its kabupaten's (national ones are read-only here)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        scope = scope_for_user(request.user)
+        if request.method in SAFE_METHODS:
+            return not scope.is_empty
+        return scope.role == Role.BAPPEDA_ADMIN
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return request.method in SAFE_METHODS or obj.kabupaten_id is not None
+
+
+class IndicatorTargetViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Yearly targets: national defaults and the kabupaten's own (which take precedence)."""
+
+    serializer_class = serializers.IndicatorTargetSerializer
+    permission_classes = [IsAuthenticated, TargetWrite]
+    filterset_fields = ["year"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.indicator_target_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def perform_create(self, serializer: Any) -> None:
+        kabupaten = Region.objects.get(code=scope_for_user(self.request.user).kabupaten_code)
+        data = serializer.validated_data
+        if IndicatorTarget.objects.filter(
+            indicator=data["indicator"], kabupaten=kabupaten, year=data["year"]
+        ).exists():
+            raise ValidationError({"year": ["Target untuk indikator dan tahun ini sudah ada."]})
+        serializer.save(kabupaten=kabupaten)
+
+
+class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The kabupaten's intervention catalogue (edited by Bappeda in the admin)."""
+
+    serializer_class = serializers.InterventionSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["target_group", "kind", "is_active"]
+
+    def get_queryset(self) -> QuerySet[Intervention]:
+        return selectors.intervention_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+
+class _SubjectListMixin:
+    request: Request
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().list(request, *args, **kwargs)  # type: ignore[misc]
+        rows = response.data["results"] if isinstance(response.data, dict) else response.data
+        log_subject_reads(
+            user=request.user,  # type: ignore[arg-type]
+            kinds=[row["subject_kind"] for row in rows],
+            channel=RecordAccess.Channel.API,
+            path=request.path,
+        )
+        return response
+
+
+class DeliveryViewSet(
+    _SubjectListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """By-name deliveries. An OPD officer lists and records only his OPD's; Bappeda any of the kabupaten's.
+
+    POST is idempotent: the same intervention, subject and day answers 200 with the existing record.
+    Recording a delivery closes the open referrals of that intervention and subject.
+    """
+
+    serializer_class = serializers.DeliverySerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = {"intervention": ["exact"], "delivered_on": ["gte", "lte"], "desa__code": ["exact"]}
+
+    def get_queryset(self) -> QuerySet[Delivery]:
+        return selectors.delivery_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    @extend_schema(responses={201: serializers.DeliverySerializer, 200: serializers.DeliverySerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        intervention = data.pop("intervention")
+        if not access.can_record_delivery(request.user, intervention):
+            raise PermissionDenied
+        try:
+            subject = services.subject_for_user(
+                user=request.user,  # type: ignore[arg-type]
+                kind=data.pop("subject_kind"),
+                pk=data.pop("subject_id"),
+            )
+            result = services.delivery_record(
+                user=request.user,  # type: ignore[arg-type]
+                intervention=intervention,
+                subject=subject,
+                source=Delivery.Source.API,
+                **data,
+            )
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        delivery = self.get_queryset().get(pk=result.delivery.pk)
+        return Response(
+            self.get_serializer(delivery).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class ReferralViewSet(
+    _SubjectListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Referrals of named targets to the OPD whose intervention they lack; closed by the delivery."""
+
+    serializer_class = serializers.ReferralSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["status", "intervention"]
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        return selectors.referral_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        intervention = data.pop("intervention")
+        if not access.can_create_referral(request.user, intervention):
+            raise PermissionDenied
+        try:
+            subject = services.subject_for_user(
+                user=request.user,  # type: ignore[arg-type]
+                kind=data.pop("subject_kind"),
+                pk=data.pop("subject_id"),
+            )
+            referral = services.referral_create(
+                user=request.user,  # type: ignore[arg-type]
+                intervention=intervention,
+                subject=subject,
+                reason=data.get("reason", ""),
+                due_date=data["due_date"],
+                note=data.get("note", ""),
+            )
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=referral.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=serializers.ReferralStatusSerializer, responses=serializers.ReferralSerializer)
+    @action(detail=True, methods=["post"], url_path="status")
+    def change_status(self, request: Request, pk: str | None = None) -> Response:
+        """Move the referral to diproses, back to terbuka, or to dibatalkan (selesai comes with a delivery)."""
+        referral = self.get_object()
+        if not access.can_manage_referral(request.user, referral):
+            raise PermissionDenied
+        serializer = serializers.ReferralStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.referral_status_change(user=request.user, referral=referral, **serializer.validated_data)  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(self.get_queryset().get(pk=referral.pk)).data)
+
+
+class LedgerView(APIView):
+    """The convergence ledger of a region and year: services due and received per desa, kecamatan, total."""
+
+    permission_classes = [IsAuthenticated, HasScope]
+
+    @extend_schema(parameters=[serializers.LedgerQuerySerializer], responses=serializers.LedgerSerializer)
+    def get(self, request: Request) -> Response:
+        query = serializers.LedgerQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = selectors.Period(year=query.validated_data["year"], month=query.validated_data.get("month"))
+        ledger = selectors.ledger_for_user(
+            user=request.user,  # type: ignore[arg-type]
+            region_code=query.validated_data["region"],
+            period=period,
+            today=timezone.localdate(),
+        )
+        return Response(
+            {
+                "region": ledger.region.code,
+                "year": period.year,
+                "month": period.month,
+                "reference_day": ledger.on,
+                "desa": [serializers.region_row(row.region, row.counts) for row in ledger.rows],
+                "kecamatan": [serializers.region_row(row.region, row.counts) for row in ledger.kecamatan],
+                "total": serializers.counts_data(ledger.total),
+            }
+        )
+
+
+class GapView(APIView):
+    """Named targets in the caller's area due one of the OPD's interventions and not yet given it."""
+
+    permission_classes = [IsAuthenticated, HasScope]
+
+    @extend_schema(
+        parameters=[serializers.GapQuerySerializer], responses=serializers.GapSerializer(many=True)
+    )
+    def get(self, request: Request) -> Response:
+        query = serializers.GapQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        scope = scope_for_user(request.user)
+        choices = selectors.gap_opd_choices_for_user(user=request.user)  # type: ignore[arg-type]
+        if scope.role == Role.OPD_OFFICER:
+            opd = next((item for item in choices if item.pk == scope.opd_id), None)
+        else:
+            opd = next((item for item in choices if item.code == query.validated_data.get("opd")), None)
+        if opd is None:
+            raise ValidationError({"opd": ["OPD tidak ditemukan."]})
+        desa_id = None
+        if query.validated_data.get("desa"):
+            desa = restrict(Region.objects.filter(code=query.validated_data["desa"]), request.user).first()
+            if desa is None:
+                raise Http404
+            desa_id = desa.pk
+        rows = selectors.gap_list_for_user(
+            user=request.user,  # type: ignore[arg-type]
+            opd=OPD.objects.select_related("kabupaten").get(pk=opd.pk),
+            period=selectors.Period(year=query.validated_data["year"]),
+            today=timezone.localdate(),
+            desa_id=desa_id,
+        )
+        log_subject_reads(
+            user=request.user,  # type: ignore[arg-type]
+            kinds=[row.kind for row in rows],
+            channel=RecordAccess.Channel.API,
+            path=request.path,
+        )
+        return Response(
+            [
+                {
+                    "intervention": row.intervention.pk,
+                    "intervention_code": row.intervention.code,
+                    "subject_kind": row.kind,
+                    "subject_id": row.subject_id,
+                    "subject_name": row.name,
+                    "desa": row.desa.code,
+                    "reason": row.reason,
+                    "referral": row.referral.pk if row.referral else None,
+                }
+                for row in rows
+            ]
+        )

@@ -1,0 +1,455 @@
+"""The intervention catalogue (indicators, yearly targets, interventions with their eligibility rule),
+by-name delivery records and referrals created from gap lists.
+
+Targets, rules' parameters and validity dates are data edited by Bappeda; only the rule functions
+(interventions.eligibility) are code.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from convergence.scoping import Scope
+
+NOTHING = Q(pk__in=[])
+
+
+class Kind(models.TextChoices):
+    SPESIFIK = "spesifik", _("Spesifik")
+    SENSITIF = "sensitif", _("Sensitif")
+    ESENSIAL = "esensial", _("Cakupan layanan esensial")
+
+
+class TargetGroup(models.TextChoices):
+    REMAJA_PUTRI = "remaja_putri", _("Remaja putri")
+    CATIN = "catin", _("Calon pengantin")
+    IBU_HAMIL = "ibu_hamil", _("Ibu hamil")
+    BADUTA = "baduta", _("Baduta (0-23 bulan)")
+    BALITA = "balita", _("Balita (0-59 bulan)")
+    KELUARGA = "keluarga", _("Keluarga")
+
+
+class SubjectKind(models.TextChoices):
+    CHILD = "anak", _("Anak")
+    PERSON = "penduduk", _("Penduduk")
+    KELUARGA = "keluarga", _("Keluarga")
+
+
+# Who receives an intervention of each target group: a child, a person (woman, girl) or a family card.
+SUBJECT_KIND_OF_GROUP: dict[str, str] = {
+    TargetGroup.REMAJA_PUTRI: SubjectKind.PERSON,
+    TargetGroup.CATIN: SubjectKind.PERSON,
+    TargetGroup.IBU_HAMIL: SubjectKind.PERSON,
+    TargetGroup.BADUTA: SubjectKind.CHILD,
+    TargetGroup.BALITA: SubjectKind.CHILD,
+    TargetGroup.KELUARGA: SubjectKind.KELUARGA,
+}
+
+
+def _kabupaten_q(scope: Scope, field: str) -> Q:
+    if scope.is_superuser:
+        return Q()
+    if scope.is_empty:
+        return NOTHING
+    return Q(**{f"{field}__code": scope.kabupaten_prefix})
+
+
+class Indicator(models.Model):
+    """A national indicator (Perpres 72/2021 annex, the 29 coverage indicators of SE 400.5/8476/SJ)."""
+
+    code = models.CharField(_("kode"), max_length=40, unique=True)
+    name = models.CharField(_("nama"), max_length=255)
+    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices)
+    target_group = models.CharField(_("kelompok sasaran"), max_length=16, choices=TargetGroup.choices)
+    numerator = models.TextField(_("pembilang"), blank=True)
+    denominator = models.TextField(_("penyebut"), blank=True)
+    unit = models.CharField(_("satuan"), max_length=20, default="%")
+    source = models.TextField(_("sumber"), blank=True)
+
+    class Meta:
+        verbose_name = _("indikator")
+        verbose_name_plural = _("indikator")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """National reference data: every user with a role reads it."""
+        return NOTHING if scope.is_empty else Q()
+
+
+class IndicatorTarget(models.Model):
+    """The target of an indicator for a year: national (kabupaten empty) or the kabupaten's own."""
+
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("indikator"), on_delete=models.CASCADE, related_name="targets"
+    )
+    kabupaten = models.ForeignKey(
+        "convergence.Region",
+        verbose_name=_("kabupaten/kota"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Kosong: target nasional."),
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    target_percent = models.DecimalField(_("target (%)"), max_digits=5, decimal_places=1)
+    source = models.TextField(_("sumber"), blank=True)
+
+    class Meta:
+        verbose_name = _("target indikator")
+        verbose_name_plural = _("target indikator")
+        ordering = ["indicator__code", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "kabupaten", "year"],
+                condition=Q(kabupaten__isnull=False),
+                name="indicator_target_once_per_kabupaten_year",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "year"],
+                condition=Q(kabupaten__isnull=True),
+                name="indicator_target_national_once_per_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_percent__gte=0) & Q(target_percent__lte=100),
+                name="indicator_target_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}: {self.target_percent}%"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        if scope.is_superuser:
+            return Q()
+        if scope.is_empty:
+            return NOTHING
+        return Q(kabupaten__isnull=True) | Q(kabupaten__code=scope.kabupaten_prefix)
+
+
+class Intervention(models.Model):
+    """An intervention a kabupaten delivers: who is responsible, to whom, by which rule, feeding which indicator."""
+
+    kabupaten = models.ForeignKey(
+        "convergence.Region", verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.CharField(_("kode"), max_length=40)
+    name = models.CharField(_("nama"), max_length=200)
+    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices)
+    target_group = models.CharField(_("kelompok sasaran"), max_length=16, choices=TargetGroup.choices)
+    opd = models.ForeignKey(
+        "convergence.OPD", verbose_name=_("OPD penanggung jawab"), on_delete=models.PROTECT, related_name="+"
+    )
+    indicator = models.ForeignKey(
+        Indicator,
+        verbose_name=_("indikator"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interventions",
+    )
+    unit = models.CharField(_("satuan"), max_length=20)
+    # A name of interventions.eligibility.RULES; its parameters below.
+    eligibility_rule = models.CharField(_("aturan kelayakan"), max_length=60, default="semua")
+    rule_params = models.JSONField(_("parameter aturan"), default=dict, blank=True)
+    valid_from = models.DateField(_("berlaku mulai"))
+    valid_to = models.DateField(_("berlaku sampai"), null=True, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    description = models.TextField(_("keterangan"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("intervensi")
+        verbose_name_plural = _("intervensi")
+        ordering = ["kabupaten__code", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kabupaten", "code"], name="intervention_code_unique_in_kabupaten"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="intervention_validity_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def subject_kind(self) -> str:
+        return SUBJECT_KIND_OF_GROUP[self.target_group]
+
+    def is_valid_between(self, start: datetime.date, end: datetime.date) -> bool:
+        return self.is_active and self.valid_from <= end and (self.valid_to is None or self.valid_to >= start)
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """Every role reads its kabupaten's catalogue."""
+        return _kabupaten_q(scope, "kabupaten")
+
+
+class SubjectMixin:
+    """Properties of a row holding exactly one of a child, a person or a family (the subject)."""
+
+    child_id: int | None
+    person_id: int | None
+    keluarga_id: int | None
+
+    @property
+    def subject_kind(self) -> str:
+        if self.child_id:
+            return SubjectKind.CHILD
+        if self.person_id:
+            return SubjectKind.PERSON
+        return SubjectKind.KELUARGA
+
+    @property
+    def subject(self) -> models.Model | None:
+        return self.child or self.person or self.keluarga  # type: ignore[attr-defined]
+
+    @property
+    def subject_id(self) -> int | None:
+        return self.child_id or self.person_id or self.keluarga_id
+
+    @property
+    def subject_name(self) -> str:
+        subject = self.subject
+        return str(subject) if subject is not None else ""
+
+
+def _one_subject(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(child__isnull=False, person__isnull=True, keluarga__isnull=True)
+        | Q(child__isnull=True, person__isnull=False, keluarga__isnull=True)
+        | Q(child__isnull=True, person__isnull=True, keluarga__isnull=False),
+        name=f"{prefix}_exactly_one_subject",
+    )
+
+
+class FundingSource(models.TextChoices):
+    APBD = "apbd", _("APBD")
+    DAK = "dak", _("DAK non-fisik/BOK")
+    DANA_DESA = "dana_desa", _("Dana Desa")
+    ADD = "add", _("Alokasi Dana Desa (ADD)")
+    APBN = "apbn", _("APBN")
+    CSR = "csr", _("CSR")
+    OTHER = "lainnya", _("Lainnya")
+
+
+class Delivery(SubjectMixin, models.Model):
+    """One by-name delivery: which child, person or family received which intervention, when and how much."""
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Entri formulir")
+        API = "api", _("API")
+        IMPORT = "import", _("Impor berkas OPD")
+        DEMO = "demo", _("Data demo")
+
+    intervention = models.ForeignKey(
+        Intervention, verbose_name=_("intervensi"), on_delete=models.PROTECT, related_name="deliveries"
+    )
+    # The intervention's OPD, copied so that scoping an OPD officer's rows needs no join.
+    opd = models.ForeignKey(
+        "convergence.OPD", verbose_name=_("OPD"), on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    child = models.ForeignKey(
+        "children.Child",
+        verbose_name=_("anak"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "children.Person",
+        verbose_name=_("penduduk"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    keluarga = models.ForeignKey(
+        "children.Keluarga",
+        verbose_name=_("keluarga"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    desa = models.ForeignKey(
+        "convergence.Region", verbose_name=_("desa/kelurahan"), on_delete=models.PROTECT, related_name="+"
+    )
+    delivered_on = models.DateField(_("tanggal"))
+    quantity = models.DecimalField(_("jumlah"), max_digits=12, decimal_places=2, default=1)
+    unit = models.CharField(_("satuan"), max_length=20)
+    funding_source = models.CharField(
+        _("sumber dana"), max_length=10, choices=FundingSource.choices, default=FundingSource.APBD
+    )
+    provider_unit = models.CharField(_("unit pelaksana"), max_length=120, blank=True)
+    source = models.CharField(_("asal data"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dicatat oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("penyaluran intervensi")
+        verbose_name_plural = _("penyaluran intervensi")
+        ordering = ["-delivered_on", "-pk"]
+        constraints = [
+            _one_subject("delivery"),
+            # One delivery of an intervention to a subject a day: imports and API retries are idempotent.
+            models.UniqueConstraint(
+                fields=["intervention", "child", "delivered_on"],
+                condition=Q(child__isnull=False),
+                name="delivery_once_per_child_day",
+            ),
+            models.UniqueConstraint(
+                fields=["intervention", "person", "delivered_on"],
+                condition=Q(person__isnull=False),
+                name="delivery_once_per_person_day",
+            ),
+            models.UniqueConstraint(
+                fields=["intervention", "keluarga", "delivered_on"],
+                condition=Q(keluarga__isnull=False),
+                name="delivery_once_per_keluarga_day",
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="delivery_quantity_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["opd", "delivered_on"]),
+            models.Index(fields=["desa", "delivered_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id} {self.delivered_on}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        # An OPD officer sees his agency's deliveries only; area roles see their area's.
+        return scope.q(desa="desa", opd="opd")
+
+
+class Referral(SubjectMixin, models.Model):
+    """A named target referred to the OPD whose intervention it lacks; closed by the delivery."""
+
+    class Status(models.TextChoices):
+        OPEN = "terbuka", _("Terbuka")
+        IN_PROGRESS = "diproses", _("Diproses")
+        DONE = "selesai", _("Selesai")
+        CANCELLED = "dibatalkan", _("Dibatalkan")
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    intervention = models.ForeignKey(
+        Intervention, verbose_name=_("intervensi"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    opd = models.ForeignKey(
+        "convergence.OPD",
+        verbose_name=_("OPD tujuan"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    child = models.ForeignKey(
+        "children.Child",
+        verbose_name=_("anak"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "children.Person",
+        verbose_name=_("penduduk"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    keluarga = models.ForeignKey(
+        "children.Keluarga",
+        verbose_name=_("keluarga"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    desa = models.ForeignKey(
+        "convergence.Region", verbose_name=_("desa/kelurahan"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("alasan"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_date = models.DateField(_("batas waktu"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dibuat oleh"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("petugas"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    delivery = models.ForeignKey(
+        Delivery,
+        verbose_name=_("penyaluran"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        editable=False,
+    )
+    note = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rujukan")
+        verbose_name_plural = _("rujukan")
+        ordering = ["due_date", "pk"]
+        constraints = [
+            _one_subject("referral"),
+            models.CheckConstraint(
+                condition=~Q(status="selesai") | Q(delivery__isnull=False), name="referral_done_has_delivery"
+            ),
+        ]
+        indexes = [models.Index(fields=["opd", "status"]), models.Index(fields=["desa", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id} {self.get_status_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        # The owner OPD's officers see its referrals; area roles the referrals of their area.
+        return scope.q(desa="desa", opd="opd")

@@ -1,0 +1,19 @@
+"""Pages of the interventions app."""
+
+from django.urls import path
+
+from interventions import views
+
+app_name = "interventions"
+
+urlpatterns = [
+    path("intervensi/", views.catalogue, name="catalogue"),
+    path("intervensi/penyaluran/", views.delivery_list, name="delivery-list"),
+    path("intervensi/penyaluran/baru/", views.delivery_create, name="delivery-create"),
+    path("intervensi/penyaluran/impor/", views.delivery_import, name="delivery-import"),
+    path("intervensi/buku-konvergensi/", views.ledger, name="ledger"),
+    path("intervensi/kesenjangan/", views.gap_list, name="gap-list"),
+    path("intervensi/rujukan/", views.referral_list, name="referral-list"),
+    path("intervensi/rujukan/baru/", views.referral_create, name="referral-create"),
+    path("intervensi/rujukan/<int:pk>/", views.referral_detail, name="referral-detail"),
+]
