@@ -34,7 +34,9 @@ class PosyanduSerializer(serializers.ModelSerializer):
 class OPDSerializer(serializers.ModelSerializer):
     class Meta:
         model = OPD
-        fields = ["id", "code", "name", "short_name", "is_leading_sector"]
+        fields = ["id", "code", "name", "short_name", "is_leading_sector", "tupoksi"]
+        # Codes are unique per kabupaten: the service checks that, with a translated message.
+        validators: list = []
 
 
 class ProfileSerializer(serializers.ModelSerializer):

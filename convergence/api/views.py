@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from convergence import selectors
+from convergence import selectors, services_actions
 from convergence.api import serializers
 from convergence.models import OPD, Posyandu, Puskesmas, Region, User
+from convergence.scoping import scope_for_user
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -62,11 +66,56 @@ class PosyanduViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.posyandu_list_for_user(user=self.request.user)
 
 
-class OPDViewSet(viewsets.ReadOnlyModelViewSet):
+class OPDViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The kabupaten's agencies; Bappeda adds agencies and edits their tasks (tupoksi)."""
+
     serializer_class = serializers.OPDSerializer
 
     def get_queryset(self) -> QuerySet[OPD]:
-        return selectors.opd_list_for_user(user=self.request.user).order_by("short_name")
+        return selectors.opd_list_for_user(user=self.request.user).order_by("short_name", "pk")
+
+    def _save(self, serializer: serializers.OPDSerializer, opd: OPD | None) -> OPD:
+        scope = scope_for_user(self.request.user)
+        code = opd.kabupaten.code if opd is not None else scope.kabupaten_prefix
+        kabupaten = Region.objects.filter(code=code).first() if code else None
+        if kabupaten is None:
+            raise PermissionDenied
+        data = (
+            {**serializers.OPDSerializer(opd).data, **serializer.validated_data}
+            if opd
+            else serializer.validated_data
+        )
+        try:
+            return services_actions.opd_save(
+                user=self.request.user,
+                kabupaten=kabupaten,
+                opd=opd,
+                code=data["code"],
+                name=data["name"],
+                short_name=data.get("short_name", ""),
+                tupoksi=data.get("tupoksi", ""),
+                is_leading_sector=data.get("is_leading_sector", False),
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from error
+
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        opd = self._save(serializer, None)
+        return Response(self.get_serializer(opd).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: object, **kwargs: object) -> Response:
+        opd = self.get_object()
+        serializer = self.get_serializer(opd, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        return Response(self.get_serializer(self._save(serializer, opd)).data)
 
 
 class ProfileView(generics.RetrieveAPIView):
