@@ -59,6 +59,7 @@ def menu_for_user(user: User) -> list[MenuItem]:
         MenuItem(_("Buku konvergensi"), reverse("interventions:ledger")),
         MenuItem(_("Kesenjangan layanan"), reverse("interventions:gap-list")),
         MenuItem(_("Rujukan"), reverse("interventions:referral-list")),
+        MenuItem(_("Analisis situasi (Aksi 1)"), reverse("interventions:situation-current")),
     ]
     if scope.is_superuser or scope.role in _DELIVERY_READERS:
         convergence.append(MenuItem(_("Penyaluran intervensi"), reverse("interventions:delivery-list")))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from convergence.admin import ScopedAdmin
 from interventions import eligibility as rules
-from interventions.models import Delivery, Indicator, IndicatorTarget, Intervention, Referral
+from interventions.models import Delivery, Indicator, IndicatorTarget, Intervention, LokusWeights, Referral
 
 
 class InterventionForm(forms.ModelForm):
@@ -96,3 +96,18 @@ class ReferralAdmin(ScopedAdmin):
     list_display = ["due_date", "intervention", "opd", "desa", "status"]
     list_filter = ["status"]
     raw_id_fields = ["intervention", "child", "person", "keluarga", "desa", "assigned_to"]
+
+
+@admin.register(LokusWeights)
+class LokusWeightsAdmin(ScopedAdmin):
+    list_display = [
+        "kabupaten",
+        "year",
+        "weight_prevalence",
+        "weight_cases",
+        "weight_coverage_gap",
+        "weight_families_at_risk",
+        "weight_measurement_gap",
+        "lokus_count",
+    ]
+    list_filter = ["year"]

@@ -194,3 +194,99 @@ def total(counts: Iterable[Counts]) -> Counts:
     for item in counts:
         result.add(item)
     return result
+
+
+# --- Aksi 1: indicator coverage and lokus scoring -----------------------------------------------------
+
+
+def all_services(
+    population: rules.Population, interventions: Sequence[InterventionSpec], delivered: Delivered
+) -> Services:
+    """Every subject an intervention's rule selects (priority target or not) and whether it received it."""
+    return _services(population, interventions, delivered, priority_only=False)
+
+
+def counts_by_group_and_desa(
+    services: Services, group_of_intervention: Mapping[int, int]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """(due, received) per (group id, desa id), interventions grouped by `group_of_intervention`.
+
+    Used with the indicator of each intervention: an indicator served by two interventions adds the
+    services of both (counts are added, never rates averaged). Interventions without a group are left out.
+    """
+    result: dict[tuple[int, int], tuple[int, int]] = {}
+    for intervention_id, desa_id, received in zip(
+        services.intervention_id.tolist(), services.desa_id.tolist(), services.received.tolist(), strict=True
+    ):
+        group = group_of_intervention.get(intervention_id)
+        if group is None:
+            continue
+        due, got = result.get((group, desa_id), (0, 0))
+        result[(group, desa_id)] = (due + 1, got + int(received))
+    return result
+
+
+# Criteria of the lokus score, in the order of LokusWeights' fields.
+LOKUS_CRITERIA = ("prevalence", "cases", "coverage_gap", "families_at_risk", "measurement_gap")
+# Used when Bappeda has set no weights for the year; they are a starting point, not a regulation.
+DEFAULT_LOKUS_WEIGHTS: dict[str, float] = {
+    "prevalence": 0.4,
+    "cases": 0.3,
+    "coverage_gap": 0.2,
+    "families_at_risk": 0.1,
+    "measurement_gap": 0.0,
+}
+DEFAULT_LOKUS_COUNT = 10
+
+
+def normalise_min_max(values: np.ndarray) -> np.ndarray:
+    """(v - min) / (max - min) over the known values; a constant column and unknown (NaN) values give 0."""
+    values = np.asarray(values, dtype=float)
+    result = np.zeros(len(values), dtype=float)
+    known = ~np.isnan(values)
+    if not known.any():
+        return result
+    low, high = values[known].min(), values[known].max()
+    if high > low:
+        result[known] = (values[known] - low) / (high - low)
+    return result
+
+
+@dataclass(frozen=True)
+class LokusRanking:
+    """Per desa (in the input order): normalised criteria, score, rank (1 = highest) and recommendation."""
+
+    normalised: dict[str, np.ndarray]
+    score: np.ndarray
+    rank: np.ndarray
+    recommended: np.ndarray
+
+
+def lokus_scores(
+    criteria: Mapping[str, np.ndarray],
+    weights: Mapping[str, float],
+    *,
+    cases: np.ndarray,
+    codes: Sequence[str],
+    lokus_count: int,
+) -> LokusRanking:
+    """Rank the desa of a kabupaten for lokus: sum of weight x min-max normalised criterion.
+
+    `criteria` maps each LOKUS_CRITERIA name to one float per desa (NaN when unknown: scores 0).
+    Ties on the score go to the higher case count, then the lower desa code. The first `lokus_count`
+    desa are recommended.
+    """
+    n = len(codes)
+    normalised = {name: normalise_min_max(criteria.get(name, np.full(n, np.nan))) for name in LOKUS_CRITERIA}
+    score = np.zeros(n, dtype=float)
+    for name in LOKUS_CRITERIA:
+        score += float(weights.get(name, 0.0)) * normalised[name]
+    # Rounded for the comparison only, so that sums of the same terms in another order still tie.
+    rounded = np.round(score, 9)
+    cases_list = np.asarray(cases, dtype=np.int64).tolist()
+    order = sorted(range(n), key=lambda i: (-rounded[i], -cases_list[i], codes[i]))
+    rank = np.zeros(n, dtype=np.int64)
+    rank[np.array(order, dtype=np.int64)] = np.arange(1, n + 1)
+    return LokusRanking(
+        normalised=normalised, score=score, rank=rank, recommended=rank <= max(lokus_count, 0)
+    )

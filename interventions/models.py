@@ -8,6 +8,7 @@ Targets, rules' parameters and validity dates are data edited by Bappeda; only t
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -453,3 +454,90 @@ class Referral(SubjectMixin, models.Model):
     def scope_q(cls, scope: Scope) -> Q:
         # The owner OPD's officers see its referrals; area roles the referrals of their area.
         return scope.q(desa="desa", opd="opd")
+
+
+class LokusWeights(models.Model):
+    """Bappeda's weights of the desa lokus scoring for a year (Aksi 1); the formula is code, the weights data.
+
+    The score of a desa is the sum over the criteria of weight x the criterion normalised 0-1 across the
+    kabupaten's desa (interventions.compute.lokus_scores). No source fixes the weights (domain brief 8.5).
+    """
+
+    kabupaten = models.ForeignKey(
+        "convergence.Region",
+        verbose_name=_("kabupaten/kota"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level__in": ["kabupaten", "kota"]},
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    weight_prevalence = models.DecimalField(
+        _("bobot prevalensi stunting"), max_digits=5, decimal_places=2, default=Decimal("0.40")
+    )
+    weight_cases = models.DecimalField(
+        _("bobot jumlah kasus stunting"), max_digits=5, decimal_places=2, default=Decimal("0.30")
+    )
+    weight_coverage_gap = models.DecimalField(
+        _("bobot kesenjangan cakupan layanan"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.20"),
+        help_text=_("100 dikurangi rata-rata cakupan indikator layanan esensial yang datanya ada."),
+    )
+    weight_families_at_risk = models.DecimalField(
+        _("bobot proporsi keluarga berisiko stunting"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.10"),
+    )
+    weight_measurement_gap = models.DecimalField(
+        _("bobot balita belum diukur"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_("100 dikurangi cakupan pengukuran balita terdaftar."),
+    )
+    lokus_count = models.PositiveSmallIntegerField(_("jumlah desa lokus yang direkomendasikan"), default=10)
+    note = models.TextField(_("catatan/dasar penetapan"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("bobot penentuan lokus")
+        verbose_name_plural = _("bobot penentuan lokus")
+        ordering = ["kabupaten__code", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kabupaten", "year"], name="lokus_weights_once_per_kabupaten_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_prevalence__gte=0)
+                & Q(weight_cases__gte=0)
+                & Q(weight_coverage_gap__gte=0)
+                & Q(weight_families_at_risk__gte=0)
+                & Q(weight_measurement_gap__gte=0),
+                name="lokus_weights_not_negative",
+                violation_error_message=_("Bobot tidak boleh negatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_prevalence__gt=0)
+                | Q(weight_cases__gt=0)
+                | Q(weight_coverage_gap__gt=0)
+                | Q(weight_families_at_risk__gt=0)
+                | Q(weight_measurement_gap__gt=0),
+                name="lokus_weights_one_positive",
+                violation_error_message=_("Paling sedikit satu bobot harus lebih dari 0."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lokus_count__gte=1),
+                name="lokus_weights_count_positive",
+                violation_error_message=_("Jumlah desa lokus paling sedikit 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} (kabupaten {self.kabupaten_id})"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """Every role of the kabupaten reads its weights; Bappeda edits them."""
+        return _kabupaten_q(scope, "kabupaten")

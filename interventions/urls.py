@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interventions import views
+from interventions import views, views_situation
 
 app_name = "interventions"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("intervensi/rujukan/", views.referral_list, name="referral-list"),
     path("intervensi/rujukan/baru/", views.referral_create, name="referral-create"),
     path("intervensi/rujukan/<int:pk>/", views.referral_detail, name="referral-detail"),
+    *views_situation.urlpatterns,
 ]

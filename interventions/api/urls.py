@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from interventions.api import views
+from interventions.api import situation, views
 
 router = DefaultRouter()
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
@@ -13,5 +13,6 @@ router.register("referrals", views.ReferralViewSet, basename="referral")
 urlpatterns = [
     path("ledger/", views.LedgerView.as_view(), name="intervention-ledger"),
     path("gaps/", views.GapView.as_view(), name="intervention-gaps"),
+    path("", include(situation.urlpatterns)),
     path("", include(router.urls)),
 ]
