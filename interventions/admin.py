@@ -11,8 +11,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from convergence.admin import ScopedAdmin
+from convergence.scoping import restrict
 from interventions import eligibility as rules
-from interventions.models import Delivery, Indicator, IndicatorTarget, Intervention, LokusWeights, Referral
+from interventions.models import (
+    BudgetLine,
+    BudgetRevision,
+    Delivery,
+    Disbursement,
+    Indicator,
+    IndicatorTarget,
+    Intervention,
+    LokusWeights,
+    PMTDeliveryLog,
+    PMTEnrolment,
+    PMTFunding,
+    PMTProgramme,
+    PMTRate,
+    Referral,
+)
 
 
 class InterventionForm(forms.ModelForm):
@@ -111,3 +127,79 @@ class LokusWeightsAdmin(ScopedAdmin):
         "lokus_count",
     ]
     list_filter = ["year"]
+
+
+# --- PMT ---------------------------------------------------------------------------------------------
+# Money moves only through interventions.services_pmt (row locks, maker-checker, reversals): the admin
+# shows budget lines, episodes and money rows read-only; rates and programmes are edited here.
+
+
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PMTRate)
+class PMTRateAdmin(ScopedAdmin):
+    list_display = ["category", "kabupaten", "valid_from", "daily_rate", "duration_days"]
+    list_filter = ["category"]
+
+
+class PMTFundingInline(admin.TabularInline):
+    model = PMTFunding
+    extra = 1
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "budget_line":
+            kwargs["queryset"] = restrict(BudgetLine.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(PMTProgramme)
+class PMTProgrammeAdmin(ScopedAdmin):
+    list_display = ["year", "name", "category", "opd", "starts_on", "ends_on", "is_active"]
+    list_filter = ["year", "category", "is_active"]
+    inlines = [PMTFundingInline]
+
+
+@admin.register(BudgetLine)
+class BudgetLineAdmin(ReadOnlyScopedAdmin):
+    list_display = ["year", "source", "sub_activity_code", "name", "opd", "desa", "allocated"]
+    list_filter = ["year", "source"]
+
+
+@admin.register(BudgetRevision)
+class BudgetRevisionAdmin(ReadOnlyScopedAdmin):
+    list_display = ["revised_on", "budget_line", "previous_allocated", "new_allocated", "made_by"]
+
+
+@admin.register(PMTEnrolment)
+class PMTEnrolmentAdmin(ReadOnlyScopedAdmin):
+    list_display = ["start_date", "programme", "desa", "days", "cost", "status"]
+    list_filter = ["status"]
+
+
+@admin.register(PMTDeliveryLog)
+class PMTDeliveryLogAdmin(ReadOnlyScopedAdmin):
+    list_display = ["delivered_on", "enrolment", "days_delivered", "food_form"]
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(ReadOnlyScopedAdmin):
+    list_display = [
+        "paid_on",
+        "budget_line",
+        "kind",
+        "payee",
+        "amount",
+        "status",
+        "recorded_by",
+        "approved_by",
+    ]
+    list_filter = ["status", "kind"]

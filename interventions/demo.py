@@ -164,3 +164,7 @@ def delete_interventions(*, kabupaten: Region, out: OutputWrapper) -> None:
     Delivery.objects.filter(opd__kabupaten=kabupaten).delete()
     Intervention.history.filter(kabupaten=kabupaten).delete()
     Intervention.objects.filter(kabupaten=kabupaten).delete()
+
+
+# The PMT step lives in its own module; the demo registry only discovers <app>/demo.py.
+from interventions import demo_pmt  # noqa: E402, F401

@@ -541,3 +541,451 @@ class LokusWeights(models.Model):
     def scope_q(cls, scope: Scope) -> Q:
         """Every role of the kabupaten reads its weights; Bappeda edits them."""
         return _kabupaten_q(scope, "kabupaten")
+
+
+# --- PMT (Pemberian Makanan Tambahan): budget lines, programmes, episodes and money ---------------
+# Every rupiah of supplementary feeding is traced from its budget line to the named recipient
+# (domain brief 6). Money is Decimal rupiah without cents; money rows are insert-only: a correction is
+# a reversing row, never an edit or a delete (interventions.services_pmt).
+
+RUPIAH = {"max_digits": 15, "decimal_places": 0}
+
+
+class PMTCategory(models.TextChoices):
+    GIZI_KURANG = "gizi_kurang", _("Balita gizi kurang")
+    BB_KURANG = "bb_kurang", _("Balita BB kurang")
+    DUA_T = "dua_t", _("Balita 2T")
+    BUMIL_KEK = "bumil_kek", _("Ibu hamil KEK")
+    IBU_MENYUSUI = "ibu_menyusui", _("Ibu menyusui")
+    BADUTA_STUNTING = "baduta_stunting", _("Baduta stunting")
+
+
+# Categories whose recipient is a woman of the registry (a Person); the others are children.
+PMT_PERSON_CATEGORIES = frozenset({PMTCategory.BUMIL_KEK, PMTCategory.IBU_MENYUSUI})
+
+
+def _budget_line_q(scope: Scope, prefix: str = "") -> Q:
+    """Lines held by a desa are that desa's (Dana Desa, ADD); lines held by an OPD are the OPD's."""
+    from convergence.models import Role
+
+    p = f"{prefix}__" if prefix else ""
+    if scope.is_superuser:
+        return Q()
+    if scope.is_empty:
+        return NOTHING
+    if scope.role in (Role.BAPPEDA_ADMIN, Role.PIMPINAN):
+        return Q(**{f"{p}kabupaten__code": scope.kabupaten_code})
+    if scope.role == Role.OPD_OFFICER:
+        return Q(**{f"{p}opd_id": scope.opd_id})
+    if scope.role == Role.PUSKESMAS_OFFICER:
+        return Q(**{f"{p}desa__puskesmas_id": scope.puskesmas_id})
+    if scope.role in (Role.KPM, Role.KADER):
+        return Q(**{f"{p}desa_id": scope.desa_id})
+    return NOTHING
+
+
+class BudgetLine(models.Model):
+    """A budget line of a year (programme/activity/sub-activity), held by one OPD or one desa.
+
+    `allocated` is the current allocation: set at creation, changed only by
+    services_pmt.budget_line_revise, which records a BudgetRevision with its reason.
+    """
+
+    kabupaten = models.ForeignKey(
+        "convergence.Region", verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    source = models.CharField(_("sumber dana"), max_length=10, choices=FundingSource.choices)
+    opd = models.ForeignKey(
+        "convergence.OPD",
+        verbose_name=_("OPD pemegang"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    desa = models.ForeignKey(
+        "convergence.Region",
+        verbose_name=_("desa pemegang"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    programme_code = models.CharField(_("kode program"), max_length=40, blank=True)
+    activity_code = models.CharField(_("kode kegiatan"), max_length=40, blank=True)
+    sub_activity_code = models.CharField(_("kode sub kegiatan"), max_length=40, blank=True)
+    name = models.CharField(_("nama"), max_length=255)
+    original_allocated = models.DecimalField(_("pagu awal (Rp)"), **RUPIAH, editable=False)
+    allocated = models.DecimalField(_("pagu (Rp)"), **RUPIAH, editable=False)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("baris anggaran")
+        verbose_name_plural = _("baris anggaran")
+        ordering = ["-year", "programme_code", "activity_code", "sub_activity_code", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opd__isnull=False, desa__isnull=True) | Q(opd__isnull=True, desa__isnull=False),
+                name="budget_line_one_holder",
+                violation_error_message=_("Baris anggaran dipegang oleh tepat satu OPD atau satu desa."),
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__gte=0) & Q(original_allocated__gte=0),
+                name="budget_line_allocated_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.sub_activity_code or self.activity_code} {self.name}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _budget_line_q(scope)
+
+
+class BudgetRevision(models.Model):
+    """A change of a line's allocation (refocusing), with its reason; insert-only."""
+
+    budget_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("baris anggaran"), on_delete=models.PROTECT, related_name="revisions"
+    )
+    revised_on = models.DateField(_("tanggal"))
+    previous_allocated = models.DecimalField(_("pagu sebelumnya (Rp)"), **RUPIAH)
+    new_allocated = models.DecimalField(_("pagu baru (Rp)"), **RUPIAH)
+    reason = models.TextField(_("alasan"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("oleh"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("revisi anggaran")
+        verbose_name_plural = _("revisi anggaran")
+        ordering = ["budget_line_id", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(new_allocated__gte=0), name="budget_revision_not_negative"),
+            models.CheckConstraint(condition=~Q(reason=""), name="budget_revision_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_line_id} {self.revised_on}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _budget_line_q(scope, "budget_line")
+
+
+class PMTRate(models.Model):
+    """Dated reference data: the daily rate per recipient and the duration of a PMT category.
+
+    Kabupaten empty: the default for every kabupaten; a kabupaten's own row takes precedence.
+    """
+
+    kabupaten = models.ForeignKey(
+        "convergence.Region",
+        verbose_name=_("kabupaten/kota"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Kosong: nilai bawaan."),
+    )
+    category = models.CharField(_("kategori sasaran"), max_length=16, choices=PMTCategory.choices)
+    valid_from = models.DateField(_("berlaku mulai"))
+    daily_rate = models.DecimalField(_("biaya per hari per sasaran (Rp)"), **RUPIAH)
+    duration_days = models.PositiveSmallIntegerField(_("lama (hari)"))
+    source = models.TextField(_("sumber"), blank=True)
+
+    class Meta:
+        verbose_name = _("tarif PMT")
+        verbose_name_plural = _("tarif PMT")
+        ordering = ["category", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kabupaten", "category", "valid_from"], name="pmt_rate_once_per_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_rate__gt=0) & Q(duration_days__gt=0), name="pmt_rate_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.valid_from}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        if scope.is_superuser:
+            return Q()
+        if scope.is_empty:
+            return NOTHING
+        return Q(kabupaten__isnull=True) | Q(kabupaten__code=scope.kabupaten_prefix)
+
+
+class PMTProgramme(models.Model):
+    """A PMT programme of a year for one target category, run by an OPD, funded by budget lines."""
+
+    kabupaten = models.ForeignKey(
+        "convergence.Region", verbose_name=_("kabupaten/kota"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    name = models.CharField(_("nama"), max_length=200)
+    category = models.CharField(_("kategori sasaran"), max_length=16, choices=PMTCategory.choices)
+    starts_on = models.DateField(_("mulai"))
+    ends_on = models.DateField(_("selesai"))
+    opd = models.ForeignKey(
+        "convergence.OPD", verbose_name=_("OPD pelaksana"), on_delete=models.PROTECT, related_name="+"
+    )
+    budget_lines = models.ManyToManyField(
+        BudgetLine, through="PMTFunding", verbose_name=_("baris anggaran"), related_name="pmt_programmes"
+    )
+    is_active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("program PMT")
+        verbose_name_plural = _("program PMT")
+        ordering = ["-year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="pmt_programme_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """Every role of the kabupaten reads its programmes (names of people are in the episodes)."""
+        return _kabupaten_q(scope, "kabupaten")
+
+
+class PMTFunding(models.Model):
+    """A budget line funding a programme."""
+
+    programme = models.ForeignKey(PMTProgramme, on_delete=models.CASCADE, related_name="fundings")
+    budget_line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="fundings")
+
+    class Meta:
+        verbose_name = _("pendanaan PMT")
+        verbose_name_plural = _("pendanaan PMT")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "budget_line"], name="pmt_funding_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.budget_line_id}"
+
+
+class PMTEnrolment(models.Model):
+    """One PMT episode of a named recipient; its cost (days x daily rate) is reserved on a budget line."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "aktif", _("Aktif")
+        FINISHED = "selesai", _("Selesai")
+        CANCELLED = "dibatalkan", _("Dibatalkan")
+
+    programme = models.ForeignKey(
+        PMTProgramme, verbose_name=_("program"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    child = models.ForeignKey(
+        "children.Child",
+        verbose_name=_("anak"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        "children.Person",
+        verbose_name=_("ibu"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    desa = models.ForeignKey(
+        "convergence.Region", verbose_name=_("desa/kelurahan"), on_delete=models.PROTECT, related_name="+"
+    )
+    start_date = models.DateField(_("mulai"))
+    days = models.PositiveSmallIntegerField(_("lama (hari)"))
+    daily_rate = models.DecimalField(_("biaya per hari (Rp)"), **RUPIAH)
+    cost = models.DecimalField(_("biaya episode (Rp)"), **RUPIAH)
+    budget_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("baris anggaran"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("didaftarkan oleh"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("episode PMT")
+        verbose_name_plural = _("episode PMT")
+        ordering = ["-start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(child__isnull=False, person__isnull=True)
+                | Q(child__isnull=True, person__isnull=False),
+                name="pmt_enrolment_one_recipient",
+            ),
+            # Once per programme period: the database refuses a second episode even under a race.
+            models.UniqueConstraint(
+                fields=["programme", "child"],
+                condition=Q(child__isnull=False),
+                name="pmt_enrolment_once_child",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "person"],
+                condition=Q(person__isnull=False),
+                name="pmt_enrolment_once_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(days__gt=0)
+                & Q(daily_rate__gt=0)
+                & Q(cost=models.F("days") * models.F("daily_rate")),
+                name="pmt_enrolment_cost_is_days_times_rate",
+            ),
+        ]
+        indexes = [models.Index(fields=["desa", "start_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.start_date}"
+
+    @property
+    def end_date(self) -> datetime.date:
+        """The last day of the episode (inclusive)."""
+        return self.start_date + datetime.timedelta(days=self.days - 1)
+
+    @property
+    def recipient(self) -> models.Model:
+        return self.child or self.person  # type: ignore[attr-defined,return-value]
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return scope.q(desa="desa", opd="programme__opd")
+
+
+class PMTDeliveryLog(models.Model):
+    """Food delivered to a recipient on a day: how many days' worth, in which form, by whom."""
+
+    class FoodForm(models.TextChoices):
+        COOKED = "matang", _("Makanan matang")
+        FACTORY = "pabrikan", _("Pabrikan")
+        LOCAL_INGREDIENTS = "bahan_lokal", _("Bahan pangan lokal")
+
+    enrolment = models.ForeignKey(
+        PMTEnrolment, verbose_name=_("episode"), on_delete=models.PROTECT, related_name="delivery_logs"
+    )
+    delivered_on = models.DateField(_("tanggal"))
+    days_delivered = models.PositiveSmallIntegerField(_("jumlah hari"))
+    food_form = models.CharField(_("bentuk makanan"), max_length=12, choices=FoodForm.choices)
+    delivered_by = models.CharField(_("disalurkan oleh"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dicatat oleh"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("log penyaluran PMT")
+        verbose_name_plural = _("log penyaluran PMT")
+        ordering = ["enrolment_id", "delivered_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "delivered_on"], name="pmt_delivery_once_a_day"),
+            models.CheckConstraint(condition=Q(days_delivered__gt=0), name="pmt_delivery_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.delivered_on}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return scope.q(desa="enrolment__desa", opd="enrolment__programme__opd")
+
+
+class Disbursement(models.Model):
+    """A money row charged to a budget line: a payment (> 0) or the reversal (< 0) of one payment.
+
+    Insert-only: amounts are never edited; only the approval decision (status, approved_by,
+    decided_at) is set once, by a user other than the one who recorded it.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENT = "pembayaran", _("Pembayaran")
+        REVERSAL = "pembalikan", _("Pembalikan")
+
+    class Status(models.TextChoices):
+        PENDING = "menunggu", _("Menunggu persetujuan")
+        APPROVED = "disetujui", _("Disetujui")
+        REJECTED = "ditolak", _("Ditolak")
+
+    budget_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("baris anggaran"), on_delete=models.PROTECT, related_name="disbursements"
+    )
+    enrolment = models.ForeignKey(
+        PMTEnrolment,
+        verbose_name=_("episode"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disbursements",
+    )
+    kind = models.CharField(_("jenis"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
+    reverses = models.ForeignKey(
+        "self",
+        verbose_name=_("membalik"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+    )
+    paid_on = models.DateField(_("tanggal"))
+    payee = models.CharField(_("penerima pembayaran"), max_length=200)
+    amount = models.DecimalField(_("jumlah (Rp)"), **RUPIAH)
+    note = models.TextField(_("keterangan"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("dicatat oleh"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diputuskan oleh"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pencairan")
+        verbose_name_plural = _("pencairan")
+        ordering = ["-paid_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="pembayaran", amount__gt=0, reverses__isnull=True)
+                | Q(kind="pembalikan", amount__lt=0, reverses__isnull=False),
+                name="disbursement_sign_matches_kind",
+            ),
+            # A payment is reversed at most once (a rejected reversal does not count).
+            models.UniqueConstraint(
+                fields=["reverses"], condition=~Q(status="ditolak"), name="disbursement_reversed_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("recorded_by")),
+                name="disbursement_maker_is_not_checker",
+            ),
+        ]
+        indexes = [models.Index(fields=["budget_line", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.budget_line_id} {self.paid_on} {self.amount}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _budget_line_q(scope, "budget_line")

@@ -14,5 +14,6 @@ urlpatterns = [
     path("ledger/", views.LedgerView.as_view(), name="intervention-ledger"),
     path("gaps/", views.GapView.as_view(), name="intervention-gaps"),
     path("", include(situation.urlpatterns)),
+    path("", include("interventions.api.pmt")),
     path("", include(router.urls)),
 ]

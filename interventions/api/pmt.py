@@ -1,0 +1,510 @@
+"""PMT REST API: budget lines (revisions, absorption), rates, programmes, episodes, delivery logs,
+disbursements (record, approve, reject, reverse) and programme outcomes.
+
+Querysets go through interventions.selectors_pmt (scoped: a row outside the scope is a 404); every
+write goes through interventions.services_pmt (a read-only role gets 403). Money rows have no
+PUT/PATCH/DELETE: a correction is a reversal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import include, path
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
+
+from children.models import Child, Person, RecordAccess
+from convergence.models import OPD, Region
+from convergence.scoping import restrict, scope_for_user
+from interventions import selectors_pmt as sel
+from interventions import services_pmt as svc
+from interventions.api.serializers import ScopedPrimaryKeyRelatedField
+from interventions.api.views import HasScope, _raise_drf
+from interventions.audit import log_subject_reads
+from interventions.models import (
+    BudgetLine,
+    Disbursement,
+    FundingSource,
+    PMTDeliveryLog,
+    PMTEnrolment,
+    PMTProgramme,
+    PMTRate,
+)
+
+# --- serializers -------------------------------------------------------------------------------------
+
+
+class BudgetLineSerializer(serializers.ModelSerializer):
+    funding_source = serializers.ChoiceField(choices=FundingSource.choices, source="source")
+    opd = ScopedPrimaryKeyRelatedField(queryset=OPD.objects.all(), required=False, allow_null=True)
+    desa = ScopedPrimaryKeyRelatedField(
+        queryset=Region.objects.filter(level="desa"), required=False, allow_null=True
+    )
+    allocated = serializers.DecimalField(max_digits=15, decimal_places=0, min_value=0)
+    original_allocated = serializers.DecimalField(max_digits=15, decimal_places=0, read_only=True)
+
+    class Meta:
+        model = BudgetLine
+        fields = [
+            "id",
+            "year",
+            "funding_source",
+            "opd",
+            "desa",
+            "programme_code",
+            "activity_code",
+            "sub_activity_code",
+            "name",
+            "original_allocated",
+            "allocated",
+        ]
+
+
+class BudgetRevisionSerializer(serializers.Serializer):
+    new_allocated = serializers.DecimalField(max_digits=15, decimal_places=0, min_value=0)
+    reason = serializers.CharField()
+    revised_on = serializers.DateField()
+
+
+class MonthSerializer(serializers.Serializer):
+    month = serializers.DateField()
+    disbursed = serializers.DecimalField(max_digits=15, decimal_places=0)
+
+
+class AbsorptionSerializer(serializers.Serializer):
+    allocated = serializers.DecimalField(max_digits=15, decimal_places=0)
+    reserved = serializers.DecimalField(max_digits=15, decimal_places=0)
+    disbursed = serializers.DecimalField(max_digits=15, decimal_places=0)
+    committed = serializers.DecimalField(max_digits=15, decimal_places=0)
+    available = serializers.DecimalField(max_digits=15, decimal_places=0)
+    absorption_percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    months = MonthSerializer(many=True)
+
+
+class PMTRateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PMTRate
+        fields = ["id", "kabupaten", "category", "valid_from", "daily_rate", "duration_days", "source"]
+
+
+class PMTProgrammeSerializer(serializers.ModelSerializer):
+    budget_lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PMTProgramme
+        fields = [
+            "id",
+            "year",
+            "name",
+            "category",
+            "starts_on",
+            "ends_on",
+            "opd",
+            "budget_lines",
+            "is_active",
+        ]
+
+    def get_budget_lines(self, obj: PMTProgramme) -> list[int]:
+        # Served by the prefetch of the selector: no query per row.
+        return [funding.budget_line_id for funding in obj.fundings.all()]
+
+
+class PMTEnrolmentSerializer(serializers.ModelSerializer):
+    child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.all(), required=False, allow_null=True)
+    person = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True
+    )
+    programme = ScopedPrimaryKeyRelatedField(queryset=PMTProgramme.objects.all())
+    budget_line = ScopedPrimaryKeyRelatedField(queryset=BudgetLine.objects.all(), required=False)
+    recipient_name = serializers.SerializerMethodField()
+    posyandu = serializers.SerializerMethodField()
+    enrolment_status = serializers.CharField(source="status", read_only=True)
+
+    class Meta:
+        model = PMTEnrolment
+        fields = [
+            "id",
+            "programme",
+            "child",
+            "person",
+            "recipient_name",
+            "posyandu",
+            "desa",
+            "start_date",
+            "end_date",
+            "days",
+            "daily_rate",
+            "cost",
+            "budget_line",
+            "enrolment_status",
+        ]
+        read_only_fields = ["desa", "end_date", "days", "daily_rate", "cost"]
+        # The service checks "once per programme" (and the database constraint backs it).
+        validators: list[Any] = []
+
+    def get_recipient_name(self, obj: PMTEnrolment) -> str:
+        return str(obj.recipient)
+
+    def get_posyandu(self, obj: PMTEnrolment) -> str:
+        return obj.child.posyandu.name if obj.child_id and obj.child.posyandu_id else ""
+
+
+class PMTDeliverySerializer(serializers.ModelSerializer):
+    enrolment = ScopedPrimaryKeyRelatedField(queryset=PMTEnrolment.objects.all())
+
+    class Meta:
+        model = PMTDeliveryLog
+        fields = ["id", "enrolment", "delivered_on", "days_delivered", "food_form", "delivered_by"]
+        validators: list[Any] = []  # checked by the service
+
+
+class DisbursementSerializer(serializers.ModelSerializer):
+    budget_line = ScopedPrimaryKeyRelatedField(queryset=BudgetLine.objects.all())
+    enrolment = ScopedPrimaryKeyRelatedField(
+        queryset=PMTEnrolment.objects.all(), required=False, allow_null=True
+    )
+    amount = serializers.DecimalField(max_digits=15, decimal_places=0)
+    # Plain text: "kind"/"status" enums of other models would collide in the schema.
+    disbursement_kind = serializers.CharField(source="kind", read_only=True)
+    disbursement_status = serializers.CharField(source="status", read_only=True)
+
+    class Meta:
+        model = Disbursement
+        fields = [
+            "id",
+            "budget_line",
+            "enrolment",
+            "disbursement_kind",
+            "reverses",
+            "paid_on",
+            "payee",
+            "amount",
+            "note",
+            "disbursement_status",
+            "recorded_by",
+            "approved_by",
+            "decided_at",
+        ]
+        read_only_fields = ["reverses", "recorded_by", "approved_by", "decided_at"]
+
+
+class ReversalSerializer(serializers.Serializer):
+    paid_on = serializers.DateField()
+    note = serializers.CharField()
+
+
+class OutcomeRowSerializer(serializers.Serializer):
+    enrolment = serializers.IntegerField(source="enrolment.pk")
+    recipient_name = serializers.CharField(source="enrolment.recipient")
+    start_date = serializers.DateField(source="enrolment.start_date")
+    end_date = serializers.DateField(source="enrolment.end_date")
+    cost = serializers.DecimalField(max_digits=15, decimal_places=0, source="enrolment.cost")
+    measured_before = serializers.DateField(
+        source="outcome.before.measured_on", allow_null=True, default=None
+    )
+    measured_after = serializers.DateField(source="outcome.after.measured_on", allow_null=True, default=None)
+    weight_gain_kg = serializers.DecimalField(
+        max_digits=5, decimal_places=2, source="outcome.weight_gain_kg", allow_null=True
+    )
+    z_change = serializers.FloatField(source="outcome.z_change", allow_null=True)
+    recovered = serializers.BooleanField(source="outcome.recovered", allow_null=True)
+
+
+class ProgrammeOutcomeSerializer(serializers.Serializer):
+    finished = serializers.IntegerField()
+    assessed = serializers.IntegerField()
+    recovered = serializers.IntegerField()
+    recovery_rate_percent = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    total_cost = serializers.DecimalField(max_digits=15, decimal_places=0)
+    cost_per_recovered = serializers.DecimalField(max_digits=15, decimal_places=0, allow_null=True)
+    episodes = OutcomeRowSerializer(many=True)
+
+
+# --- viewsets ----------------------------------------------------------------------------------------
+
+
+class BudgetLineViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Budget lines: a desa sees its own (Dana Desa, ADD), an OPD its own, Bappeda the kabupaten's."""
+
+    serializer_class = BudgetLineSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["year", "source", "opd", "desa"]
+
+    def get_queryset(self) -> QuerySet[BudgetLine]:
+        return sel.budget_line_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        code = scope_for_user(request.user).kabupaten_prefix
+        kabupaten = Region.objects.filter(code=code).first()
+        if kabupaten is None:
+            raise Http404
+        try:
+            line = svc.budget_line_create(user=request.user, kabupaten=kabupaten, **serializer.validated_data)  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(line).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BudgetRevisionSerializer, responses=BudgetLineSerializer)
+    @action(detail=True, methods=["post"])
+    def revisions(self, request: Request, pk: str | None = None) -> Response:
+        """Revise the allocation (refocusing) with a reason; never below what is committed."""
+        line = self.get_object()
+        serializer = BudgetRevisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            svc.budget_line_revise(user=request.user, line=line, **serializer.validated_data)  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(line).data)
+
+    @extend_schema(responses=AbsorptionSerializer)
+    @action(detail=True, methods=["get"])
+    def absorption(self, request: Request, pk: str | None = None) -> Response:
+        """Allocated, reserved, disbursed, available and absorption of the line, with monthly disbursements."""
+        line = self.get_object()
+        totals = sel.budget_line_totals(line=line)
+        data = {
+            "allocated": totals.allocated,
+            "reserved": totals.reserved,
+            "disbursed": totals.disbursed,
+            "committed": totals.committed,
+            "available": totals.available,
+            "absorption_percent": totals.absorption_percent,
+            "months": [
+                {"month": m.month, "disbursed": m.disbursed} for m in sel.budget_line_monthly(line=line)
+            ],
+        }
+        return Response(AbsorptionSerializer(data).data)
+
+
+class PMTRateViewSet(viewsets.ReadOnlyModelViewSet):
+    """Dated daily rates and durations per category (defaults and the kabupaten's own; edited in the admin)."""
+
+    serializer_class = PMTRateSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["category"]
+
+    def get_queryset(self) -> QuerySet[PMTRate]:
+        return sel.pmt_rate_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+
+class PMTProgrammeViewSet(viewsets.ReadOnlyModelViewSet):
+    """The kabupaten's PMT programmes and the budget lines funding them (edited in the admin)."""
+
+    serializer_class = PMTProgrammeSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["year", "category", "is_active"]
+
+    def get_queryset(self) -> QuerySet[PMTProgramme]:
+        return sel.pmt_programme_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+
+def _log_recipients(request: Request, enrolments: list[PMTEnrolment]) -> None:
+    log_subject_reads(
+        user=request.user,  # type: ignore[arg-type]
+        kinds=["anak" if e.child_id else "penduduk" for e in enrolments],
+        channel=RecordAccess.Channel.API,
+        path=request.path,
+    )
+
+
+class PMTEnrolmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """PMT episodes by name. POST enrols (400 naming the field when ineligible, overlapping or over budget)."""
+
+    serializer_class = PMTEnrolmentSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["programme", "status", "budget_line"]
+
+    def get_queryset(self) -> QuerySet[PMTEnrolment]:
+        return sel.pmt_enrolment_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        _log_recipients(request, rows)
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        enrolment = self.get_object()
+        _log_recipients(request, [enrolment])
+        return Response(self.get_serializer(enrolment).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        recipient = data.get("child") or data.get("person")
+        if recipient is None or (data.get("child") and data.get("person")):
+            raise serializers.ValidationError({"child": ["Isi tepat satu: anak atau ibu."]})
+        # A recipient outside the caller's area reads as "not found", never as a name check.
+        if not restrict(type(recipient).objects.filter(pk=recipient.pk), request.user).exists():
+            raise serializers.ValidationError(
+                {"child" if data.get("child") else "person": ["Tidak ditemukan."]}
+            )
+        try:
+            enrolment = svc.pmt_enrol(
+                user=request.user,  # type: ignore[arg-type]
+                programme=data["programme"],
+                recipient=recipient,
+                start_date=data["start_date"],
+                budget_line=data.get("budget_line"),
+            )
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=PMTEnrolmentSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Cancel an episode nothing was paid for (its reservation returns to the line)."""
+        enrolment = self.get_object()
+        try:
+            svc.pmt_enrolment_cancel(user=request.user, enrolment=enrolment)  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(enrolment).data)
+
+
+class PMTDeliveryViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Daily or weekly delivery logs of PMT episodes."""
+
+    serializer_class = PMTDeliverySerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["enrolment"]
+
+    def get_queryset(self) -> QuerySet[PMTDeliveryLog]:
+        return sel.pmt_delivery_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            log = svc.pmt_delivery_record(user=request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(log).data, status=status.HTTP_201_CREATED)
+
+
+class DisbursementViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Payments and reversals (insert-only). POST records; another officer approves or rejects."""
+
+    serializer_class = DisbursementSerializer
+    permission_classes = [IsAuthenticated, HasScope]
+    filterset_fields = ["budget_line", "enrolment", "status", "kind"]
+
+    def get_queryset(self) -> QuerySet[Disbursement]:
+        return sel.disbursement_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            row = svc.disbursement_record(
+                user=request.user,  # type: ignore[arg-type]
+                budget_line=data["budget_line"],
+                enrolment=data.get("enrolment"),
+                amount=data["amount"],
+                payee=data["payee"],
+                paid_on=data["paid_on"],
+                note=data.get("note", ""),
+            )
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request: Request, decide: Any) -> Response:
+        row = self.get_object()
+        try:
+            row = decide(user=request.user, disbursement=row)
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(row).data)
+
+    @extend_schema(request=None, responses=DisbursementSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """Approve (not by the officer who recorded it)."""
+        return self._decide(request, svc.disbursement_approve)
+
+    @extend_schema(request=None, responses=DisbursementSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        return self._decide(request, svc.disbursement_reject)
+
+    @extend_schema(request=ReversalSerializer, responses={201: DisbursementSerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request: Request, pk: str | None = None) -> Response:
+        """Record the reversal of an approved payment (amount negated), waiting for approval."""
+        row = self.get_object()
+        serializer = ReversalSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            reversal = svc.disbursement_reverse(
+                user=request.user, disbursement=row, **serializer.validated_data
+            )  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(reversal).data, status=status.HTTP_201_CREATED)
+
+
+class PMTOutcomeView(APIView):
+    """Outcome of a programme's finished episodes: before/after measurements, recovery, cost per recovered."""
+
+    permission_classes = [IsAuthenticated, HasScope]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("programme", int, required=True)], responses=ProgrammeOutcomeSerializer
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            programme_id = int(request.query_params.get("programme", ""))
+        except ValueError:
+            raise serializers.ValidationError({"programme": ["Wajib diisi."]}) from None
+        programme = sel.pmt_programme_list_for_user(user=request.user).filter(pk=programme_id).first()  # type: ignore[arg-type]
+        if programme is None:
+            raise Http404
+        episodes, summary = sel.pmt_programme_outcomes(programme=programme, today=timezone.localdate())
+        # Only the episodes the caller may read (an area role sees its own area's recipients).
+        visible = set(sel.pmt_enrolment_list_for_user(user=request.user).values_list("pk", flat=True))  # type: ignore[arg-type]
+        shown = [e for e in episodes if e.enrolment.pk in visible]
+        _log_recipients(request, [e.enrolment for e in shown])
+        data = {**summary.__dict__, "episodes": shown}
+        return Response(ProgrammeOutcomeSerializer(data).data)
+
+
+router = DefaultRouter()
+router.register("budget-lines", BudgetLineViewSet, basename="budget-line")
+router.register("pmt-rates", PMTRateViewSet, basename="pmt-rate")
+router.register("pmt-programmes", PMTProgrammeViewSet, basename="pmt-programme")
+router.register("pmt-enrolments", PMTEnrolmentViewSet, basename="pmt-enrolment")
+router.register("pmt-deliveries", PMTDeliveryViewSet, basename="pmt-delivery")
+router.register("disbursements", DisbursementViewSet, basename="disbursement")
+
+urlpatterns = [
+    path("pmt-outcomes/", PMTOutcomeView.as_view(), name="pmt-outcomes"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,306 @@
+"""seed_demo step: a year of PMT money traced to named recipients.
+
+Budget lines (DAK non-fisik and APBD at Dinkes, Dana Desa of a few desa) with a mid-year refocusing
+revision; a gizi-kurang programme enrolling wasted children the day after the weighing that found
+them, until its line runs dry; an ibu-hamil-KEK programme; weekly delivery logs; one payment per
+episode recorded by Dinkes and approved by Bappeda (maker-checker), the running episodes' payments
+still pending, and one corrected payment (a reversal). Outcomes follow from the measurements the
+children step already made. Rows are bulk-inserted with the services' invariants kept by hand: no line
+commits more than its allocation.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.management.base import OutputWrapper
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from children.models import Measurement, Pregnancy
+from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
+from convergence.models import Region
+from interventions import pmt
+from interventions.models import (
+    BudgetLine,
+    BudgetRevision,
+    Disbursement,
+    FundingSource,
+    PMTCategory,
+    PMTDeliveryLog,
+    PMTEnrolment,
+    PMTFunding,
+    PMTProgramme,
+)
+
+CHILD_RATE, MOTHER_RATE = Decimal(17_500), Decimal(21_500)
+CHILD_DAYS, MOTHER_DAYS = 56, 120
+ENROL_SHARE = 0.7  # share of the found targets the programme reaches
+FUNDED_SHARE = Decimal("0.8")  # the line covers this share of what the found targets would cost
+
+
+def _line(
+    district: DemoDistrict, year: int, source: str, name: str, amount: Decimal, **holder: object
+) -> BudgetLine:
+    return BudgetLine.objects.create(
+        kabupaten=district.kabupaten,
+        year=year,
+        source=source,
+        name=name,
+        allocated=amount,
+        original_allocated=amount,
+        programme_code="1.02.02",
+        activity_code="1.02.02.2.02",
+        sub_activity_code="1.02.02.2.02.0011",
+        **holder,  # type: ignore[arg-type]
+    )
+
+
+def _millions(amount: Decimal) -> Decimal:
+    return (amount / 1_000_000).to_integral_value(rounding="ROUND_CEILING") * 1_000_000
+
+
+@demo_step(210, "pmt")
+def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: OutputWrapper) -> None:
+    """Budget lines, PMT programmes, episodes, delivery logs and disbursements of the current year."""
+    rng = step_rng(rng_seed, "pmt")
+    today, year = district.today, district.today.year
+    dinkes = district.opd["DINKES"]
+    maker, checker = district.users["dinkes"], district.users["bappeda"]
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    in_kabupaten = {"child__desa__code__startswith": f"{district.kabupaten.code}."}
+    # Wasted children: the first weighing of the year that found them, if there is room for 56 days.
+    found: dict[int, tuple[datetime.date, int]] = {}
+    for child_id, measured_on, desa_id in (
+        Measurement.objects.filter(
+            measured_on__gte=start,
+            measured_on__lte=today - datetime.timedelta(days=2),
+            whz_category__in=[pmt.WHZ_GIZI_BURUK, pmt.WHZ_GIZI_KURANG],
+            **in_kabupaten,
+        )
+        .order_by("measured_on", "child_id")
+        .values_list("child_id", "measured_on", "child__desa_id")
+    ):
+        found.setdefault(child_id, (measured_on + datetime.timedelta(days=1), desa_id))
+    child_cost = pmt.episode_cost(days=CHILD_DAYS, daily_rate=CHILD_RATE)
+    original = _millions(child_cost * len(found) * FUNDED_SHARE / Decimal("0.9")) or Decimal(1_000_000)
+    dak = _line(
+        district,
+        year,
+        FundingSource.DAK,
+        _("PMT lokal balita gizi kurang (DAK non-fisik)"),
+        original,
+        opd=dinkes,
+    )
+    revised = _millions(original * Decimal("0.9"))
+    BudgetRevision.objects.create(
+        budget_line=dak,
+        revised_on=datetime.date(year, 6, 30),
+        previous_allocated=original,
+        new_allocated=revised,
+        reason=_("Refocusing anggaran semester II"),
+        made_by=checker,
+    )
+    dak.allocated = revised
+    dak.save(update_fields=["allocated"])
+    gk = PMTProgramme.objects.create(
+        kabupaten=district.kabupaten,
+        year=year,
+        name=_("PMT lokal balita gizi kurang %(year)s") % {"year": year},
+        category=PMTCategory.GIZI_KURANG,
+        starts_on=start,
+        ends_on=end,
+        opd=dinkes,
+    )
+    PMTFunding.objects.create(programme=gk, budget_line=dak)
+    enrolments: list[PMTEnrolment] = []
+    left = revised
+    for child_id, (day, desa_id) in sorted(found.items(), key=lambda item: (item[1][0], item[0])):
+        if rng.random() >= ENROL_SHARE or child_cost > left:
+            continue
+        left -= child_cost
+        enrolments.append(
+            PMTEnrolment(
+                programme=gk,
+                child_id=child_id,
+                desa_id=desa_id,
+                start_date=day,
+                days=CHILD_DAYS,
+                daily_rate=CHILD_RATE,
+                cost=child_cost,
+                budget_line=dak,
+                enrolled_by=maker,
+            )
+        )
+    # Ibu hamil KEK: ongoing KEK pregnancies, enrolled on a day of the year so far.
+    kek = list(
+        Pregnancy.objects.filter(
+            is_kek=True,
+            outcome=Pregnancy.Outcome.ONGOING,
+            desa__code__startswith=f"{district.kabupaten.code}.",
+        )
+        .order_by("pk")
+        .values_list("mother_id", "desa_id")
+    )
+    mother_cost = pmt.episode_cost(days=MOTHER_DAYS, daily_rate=MOTHER_RATE)
+    apbd = _line(
+        district,
+        year,
+        FundingSource.APBD,
+        _("PMT ibu hamil KEK (APBD)"),
+        _millions(mother_cost * len(kek)) or Decimal(1_000_000),
+        opd=dinkes,
+    )
+    bumil = PMTProgramme.objects.create(
+        kabupaten=district.kabupaten,
+        year=year,
+        name=_("PMT ibu hamil KEK %(year)s") % {"year": year},
+        category=PMTCategory.BUMIL_KEK,
+        starts_on=start,
+        ends_on=end,
+        opd=dinkes,
+    )
+    PMTFunding.objects.create(programme=bumil, budget_line=apbd)
+    span = max((today - start).days - 7, 1)
+    for mother_id, desa_id in kek:
+        if rng.random() >= ENROL_SHARE:
+            continue
+        enrolments.append(
+            PMTEnrolment(
+                programme=bumil,
+                person_id=mother_id,
+                desa_id=desa_id,
+                start_date=start + datetime.timedelta(days=rng.randrange(span)),
+                days=MOTHER_DAYS,
+                daily_rate=MOTHER_RATE,
+                cost=mother_cost,
+                budget_line=apbd,
+                enrolled_by=maker,
+            )
+        )
+    for enrolment in enrolments:
+        if enrolment.end_date < today:
+            enrolment.status = PMTEnrolment.Status.FINISHED
+    PMTEnrolment.objects.bulk_create(enrolments, batch_size=2000)
+    logs, payments = _deliveries_and_payments(enrolments, today, maker, checker)
+    PMTDeliveryLog.objects.bulk_create(logs, batch_size=5000)
+    Disbursement.objects.bulk_create(payments, batch_size=2000)
+    _one_reversal(maker, checker, today)
+    # Dana Desa of the first desa: cooking classes and local-food PMT, half spent.
+    desa_list = list(
+        Region.objects.filter(code__startswith=f"{district.kabupaten.code}.", level="desa").order_by("code")[
+            :3
+        ]
+    )
+    for desa in desa_list:
+        line = _line(
+            district,
+            year,
+            FundingSource.DANA_DESA,
+            _("PMT lokal desa (Dana Desa)"),
+            Decimal(30_000_000),
+            desa=desa,
+        )
+        Disbursement.objects.create(
+            budget_line=line,
+            paid_on=min(today, datetime.date(year, 3, 15)),
+            payee=_("TP-PKK %(desa)s") % {"desa": desa.name.title()},
+            amount=Decimal(15_000_000),
+            status=Disbursement.Status.APPROVED,
+            recorded_by=maker,
+            approved_by=checker,
+            decided_at=timezone.now(),
+        )
+    district.count(_("Episode PMT"), len(enrolments))
+    district.count(
+        _("Pencairan PMT"), Disbursement.objects.filter(budget_line__kabupaten=district.kabupaten).count()
+    )
+
+
+def _deliveries_and_payments(
+    enrolments: list[PMTEnrolment], today: datetime.date, maker: object, checker: object
+) -> tuple[list[PMTDeliveryLog], list[Disbursement]]:
+    logs: list[PMTDeliveryLog] = []
+    payments: list[Disbursement] = []
+    for enrolment in enrolments:
+        day, delivered = enrolment.start_date, 0
+        while delivered < enrolment.days and day <= today:
+            days = min(7, enrolment.days - delivered)
+            logs.append(
+                PMTDeliveryLog(
+                    enrolment=enrolment,
+                    delivered_on=day,
+                    days_delivered=days,
+                    food_form=PMTDeliveryLog.FoodForm.COOKED,
+                    delivered_by=_("Kader posyandu"),
+                    recorded_by=maker,  # type: ignore[misc]
+                )
+            )
+            delivered += days
+            day += datetime.timedelta(days=7)
+        finished = enrolment.end_date < today
+        payments.append(
+            Disbursement(
+                budget_line_id=enrolment.budget_line_id,
+                enrolment=enrolment,
+                paid_on=min(enrolment.end_date, today),
+                payee=_("Penyedia PMT lokal"),
+                amount=enrolment.cost if finished else enrolment.cost / 2,
+                status=Disbursement.Status.APPROVED if finished else Disbursement.Status.PENDING,
+                recorded_by=maker,  # type: ignore[misc]
+                approved_by=checker if finished else None,  # type: ignore[misc]
+                decided_at=timezone.now() if finished else None,
+            )
+        )
+    return logs, payments
+
+
+def _one_reversal(maker: object, checker: object, today: datetime.date) -> None:
+    """Correct one approved payment (wrong provider): reverse it and pay again."""
+    original = (
+        Disbursement.objects.filter(status=Disbursement.Status.APPROVED, enrolment__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    if original is None:
+        return
+    now = timezone.now()
+    common = {
+        "budget_line_id": original.budget_line_id,
+        "enrolment_id": original.enrolment_id,
+        "paid_on": today,
+    }
+    Disbursement.objects.create(
+        **common,
+        kind=Disbursement.Kind.REVERSAL,
+        reverses=original,
+        payee=original.payee,
+        amount=-original.amount,
+        note=_("Salah penerima pembayaran"),
+        status=Disbursement.Status.APPROVED,
+        recorded_by=maker,
+        approved_by=checker,
+        decided_at=now,
+    )
+    Disbursement.objects.create(
+        **common,
+        payee=_("Penyedia PMT lokal (koreksi)"),
+        amount=original.amount,
+        status=Disbursement.Status.APPROVED,
+        recorded_by=maker,
+        approved_by=checker,
+        decided_at=now,
+    )
+
+
+@demo_cleanup(210, "pmt")
+def delete_pmt(*, kabupaten: Region, out: OutputWrapper) -> None:
+    """PMT rows of the kabupaten, in FK order (reversals before the payments they reverse)."""
+    Disbursement.objects.filter(budget_line__kabupaten=kabupaten, reverses__isnull=False).delete()
+    Disbursement.objects.filter(budget_line__kabupaten=kabupaten).delete()
+    PMTDeliveryLog.objects.filter(enrolment__programme__kabupaten=kabupaten).delete()
+    PMTEnrolment.objects.filter(programme__kabupaten=kabupaten).delete()
+    PMTProgramme.objects.filter(kabupaten=kabupaten).delete()
+    BudgetRevision.objects.filter(budget_line__kabupaten=kabupaten).delete()
+    BudgetLine.objects.filter(kabupaten=kabupaten).delete()
