@@ -71,7 +71,7 @@ def worker_queue() -> object:
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_runs_a_task_in_a_real_worker_process(worker_queue: str) -> None:
     now = timezone.now()
     Session.objects.create(session_key="a" * 32, session_data="x", expire_date=now - timedelta(days=1))

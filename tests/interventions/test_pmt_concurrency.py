@@ -6,6 +6,7 @@ DATABASE_URL); SQLite locks the whole database file and has no row locks to test
 
 from __future__ import annotations
 
+import datetime
 import threading
 from decimal import Decimal
 
@@ -15,7 +16,7 @@ from django.db import connection, connections
 
 from interventions import selectors_pmt as sel
 from interventions import services_pmt as svc
-from interventions.models import PMTEnrolment
+from interventions.models import PMTCategory, PMTEnrolment, PMTRate
 from tests.factories import build_district
 from tests.interventions.test_pmt import START, make_line, make_programme, wasted_child
 
@@ -24,9 +25,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_enrolments_against_the_last_rupiah_let_one_through() -> None:
     district = build_district()
+    # Its own rate: the test must not depend on which reference rows an earlier transactional test left.
+    PMTRate.objects.create(
+        kabupaten=district.kabupaten,
+        category=PMTCategory.GIZI_KURANG,
+        valid_from=datetime.date(2025, 1, 1),
+        daily_rate=Decimal(17_500),
+        duration_days=56,
+    )
     line = make_line(district, Decimal(980_000))  # exactly one 56-day episode at Rp 17,500
     programme = make_programme(district, line)
     children = [wasted_child(district, "Ayu"), wasted_child(district, "Bima")]
@@ -40,7 +49,7 @@ def test_two_concurrent_enrolments_against_the_last_rupiah_let_one_through() -> 
             svc.pmt_enrol(user=user, programme=programme, recipient=children[child_index], start_date=START)
             outcomes.append("ok")
         except ValidationError as error:
-            outcomes.append(error.message_dict["budget_line"][0])
+            outcomes.append(" ".join(error.messages))
         finally:
             connections.close_all()
 
