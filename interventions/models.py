@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from convergence.models import Role
+
 if TYPE_CHECKING:
     from convergence.scoping import Scope
 
@@ -867,7 +869,13 @@ class PMTEnrolment(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
-        return scope.q(desa="desa", opd="programme__opd")
+        in_desa = scope.q(desa="desa", opd="programme__opd")
+        if scope.role != Role.KADER or scope.is_superuser:
+            return in_desa
+        # A kader sees the children of her posyandu, and the mothers of her desa (who have no posyandu).
+        return (Q(child__isnull=False) & scope.q(desa="desa", posyandu="child__posyandu")) | (
+            Q(child__isnull=True) & in_desa
+        )
 
 
 class PMTDeliveryLog(models.Model):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interventions import views, views_situation
+from interventions import views, views_pmt, views_situation
 
 app_name = "interventions"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("intervensi/rujukan/baru/", views.referral_create, name="referral-create"),
     path("intervensi/rujukan/<int:pk>/", views.referral_detail, name="referral-detail"),
     *views_situation.urlpatterns,
+    *views_pmt.urlpatterns,
 ]

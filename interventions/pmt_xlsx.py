@@ -1,0 +1,146 @@
+"""The PMT report as an .xlsx workbook: sheets Serapan, Per bulan, Program, Penerima.
+
+Rupiah are written as numbers with a "#,##0" format, percentages as numbers with one decimal.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from interventions.pmt_reports import Absorption, ProgrammeRow, RecipientRow
+
+RUPIAH_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.0"
+
+
+def _append(
+    sheet: Worksheet,
+    values: list[object],
+    rupiah: frozenset[int] = frozenset(),
+    percent: frozenset[int] = frozenset(),
+) -> None:
+    sheet.append([int(v) if isinstance(v, Decimal) and i in rupiah else v for i, v in enumerate(values)])
+    row = sheet.max_row
+    for i in rupiah:
+        sheet.cell(row=row, column=i + 1).number_format = RUPIAH_FORMAT
+    for i in percent:
+        cell = sheet.cell(row=row, column=i + 1)
+        if isinstance(cell.value, Decimal):
+            cell.value = float(cell.value)
+        cell.number_format = PERCENT_FORMAT
+
+
+def workbook_bytes(
+    absorption: Absorption, programmes: list[ProgrammeRow], recipients: list[RecipientRow]
+) -> bytes:
+    book = Workbook()
+    lines = book.active
+    lines.title = "Serapan"
+    lines.append(
+        [
+            _("Sumber dana"),
+            _("Pemegang"),
+            _("Kode sub kegiatan"),
+            _("Nama"),
+            _("Pagu (Rp)"),
+            _("Dicadangkan (Rp)"),
+            _("Dicairkan (Rp)"),
+            _("Tersedia (Rp)"),
+            _("Serapan (%)"),
+        ]
+    )
+    for row in absorption.lines:
+        t = row.totals
+        _append(
+            lines,
+            [
+                row.line.get_source_display(),
+                row.holder,
+                row.line.sub_activity_code,
+                row.line.name,
+                t.allocated,
+                t.reserved,
+                t.disbursed,
+                t.available,
+                t.absorption_percent,
+            ],
+            rupiah=frozenset({4, 5, 6, 7}),
+            percent=frozenset({8}),
+        )
+    months = book.create_sheet("Per bulan")
+    months.append([_("Bulan"), _("Dicairkan (Rp)")])
+    for month in absorption.by_month:
+        _append(months, [month.month.strftime("%Y-%m"), month.disbursed], rupiah=frozenset({1}))
+    program = book.create_sheet("Program")
+    program.append(
+        [
+            _("Program"),
+            _("Episode"),
+            _("Penerima"),
+            _("Biaya (Rp)"),
+            _("Biaya per penerima (Rp)"),
+            _("Dinilai"),
+            _("Pulih"),
+            _("Tingkat pemulihan (%)"),
+            _("Biaya per anak pulih (Rp)"),
+        ]
+    )
+    for p in programmes:
+        o = p.outcome
+        _append(
+            program,
+            [
+                p.programme.name,
+                p.episodes,
+                p.recipients,
+                p.total_cost,
+                p.cost_per_recipient,
+                o.assessed,
+                o.recovered,
+                o.recovery_rate_percent,
+                o.cost_per_recovered,
+            ],
+            rupiah=frozenset({3, 4, 8}),
+            percent=frozenset({7}),
+        )
+    people = book.create_sheet("Penerima")
+    people.append(
+        [
+            _("Posyandu"),
+            _("Nama"),
+            _("Program"),
+            _("Kategori"),
+            _("Mulai"),
+            _("Hari"),
+            _("Biaya (Rp)"),
+            _("Status"),
+            _("Pulih"),
+        ]
+    )
+    outcome = {True: _("ya"), False: _("tidak"), None: _("belum dinilai")}
+    for r in recipients:
+        e = r.enrolment
+        _append(
+            people,
+            [
+                r.posyandu,
+                r.name,
+                e.programme.name,
+                e.programme.get_category_display(),
+                e.start_date,
+                e.days,
+                e.cost,
+                e.get_status_display(),
+                outcome[r.recovered],
+            ],
+            rupiah=frozenset({6}),
+        )
+        people.cell(row=people.max_row, column=5).number_format = "DD-MM-YYYY"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

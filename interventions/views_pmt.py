@@ -1,0 +1,101 @@
+"""PMT report pages: absorption and programme outcomes of a year, recipients by name, .xlsx export.
+
+Every role with a scope sees what its scope holds (interventions.pmt_reports reads through
+convergence.scoping.restrict); a user without a role gets a 403. Lists naming recipients are read-logged.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from children.audit import record_access
+from children.models import RecordAccess
+from convergence.scoping import scope_for_user
+from interventions import pmt_reports, pmt_xlsx
+
+
+def _require_scope(request: HttpRequest) -> None:
+    if scope_for_user(request.user).is_empty:
+        raise PermissionDenied
+
+
+def _log(request: HttpRequest, count: int, channel: str = RecordAccess.Channel.PAGE) -> None:
+    record_access(
+        user=request.user,  # type: ignore[arg-type]
+        kind=RecordAccess.Kind.CHILD,
+        count=count,
+        channel=channel,
+        path=request.path,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def pmt_report_current(request: HttpRequest) -> HttpResponse:
+    _require_scope(request)
+    return redirect("interventions:pmt-report", year=timezone.localdate().year)
+
+
+@login_required
+@require_http_methods(["GET"])
+def pmt_report(request: HttpRequest, year: int) -> HttpResponse:
+    _require_scope(request)
+    user = request.user
+    context = {
+        "year": year,
+        "absorption": pmt_reports.pmt_absorption(user=user, year=year),  # type: ignore[arg-type]
+        "programmes": pmt_reports.pmt_programme_report(
+            user=user,  # type: ignore[arg-type]
+            year=year,
+            today=timezone.localdate(),
+        ),
+    }
+    return render(request, "interventions/pmt/report.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
+    _require_scope(request)
+    value = request.GET.get("posyandu", "")
+    posyandu_id = int(value) if value.isdigit() else None
+    rows, choices = pmt_reports.pmt_recipients(
+        user=request.user,  # type: ignore[arg-type]
+        year=year,
+        today=timezone.localdate(),
+        posyandu_id=posyandu_id,
+    )
+    _log(request, len(rows))
+    context = {"year": year, "rows": rows, "choices": choices, "posyandu_id": posyandu_id}
+    return render(request, "interventions/pmt/recipients.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+    _require_scope(request)
+    user, today = request.user, timezone.localdate()
+    absorption = pmt_reports.pmt_absorption(user=user, year=year)  # type: ignore[arg-type]
+    programmes = pmt_reports.pmt_programme_report(user=user, year=year, today=today)  # type: ignore[arg-type]
+    rows, _choices = pmt_reports.pmt_recipients(user=user, year=year, today=today)  # type: ignore[arg-type]
+    _log(request, len(rows), RecordAccess.Channel.EXPORT)
+    response = HttpResponse(
+        pmt_xlsx.workbook_bytes(absorption, programmes, rows),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="laporan-pmt-{year}.xlsx"'
+    return response
+
+
+urlpatterns = [
+    path("pmt/", pmt_report_current, name="pmt-report-current"),
+    path("pmt/<int:year>/", pmt_report, name="pmt-report"),
+    path("pmt/<int:year>/penerima/", pmt_recipients, name="pmt-recipients"),
+    path("pmt/<int:year>/laporan.xlsx", pmt_report_xlsx, name="pmt-report-xlsx"),
+]
