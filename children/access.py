@@ -47,3 +47,8 @@ def nik_for_display(user: User | AnonymousUser, nik_encrypted: str) -> str:
         return ""
     nik = pii.decrypt(nik_encrypted)
     return nik if can_see_nik(user) else pii.mask_nik(nik)
+
+
+def kk_for_display(user: User | AnonymousUser, kk_number: str) -> str:
+    """The KK number identifies a household as a NIK a person: the same need-to-know rule."""
+    return kk_number if can_see_nik(user) else pii.mask_nik(kk_number)

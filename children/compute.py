@@ -238,6 +238,22 @@ def pregnancy_status(
     )
 
 
+def age_years(birth_date: datetime.date, on: datetime.date) -> int:
+    """Completed years of age on `on`."""
+    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+# BKKBN: a family at risk of stunting has a target (baduta, balita, pregnant woman) and a risk factor.
+# The codes are Keluarga.AtRiskReason values.
+AT_RISK_TARGETS = frozenset({"ada_baduta", "ada_balita", "ada_ibu_hamil"})
+
+
+def keluarga_is_at_risk(reasons: Iterable[str]) -> bool:
+    """True when the reasons hold a target (baduta, balita, pregnant woman) and at least one risk factor."""
+    found = {str(reason) for reason in reasons}
+    return bool(found & AT_RISK_TARGETS) and bool(found - AT_RISK_TARGETS)
+
+
 def expected_delivery_date(lmp_date: datetime.date) -> datetime.date:
     """HPL by Naegele's rule: HPHT + 280 days."""
     return lmp_date + datetime.timedelta(days=280)

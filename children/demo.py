@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from children import growth, pii
-from children.compute import GROWTH_FIELDS, measurement_growth_columns, pregnancy_status
+from children.compute import GROWTH_FIELDS, keluarga_is_at_risk, measurement_growth_columns, pregnancy_status
 from children.growth.weight_gain import B_BARU, completed_months, weight_gain_status
 from children.models import (
     AdolescentGirl,
@@ -38,7 +38,6 @@ from children.models import (
     RecordAccess,
 )
 from children.selectors import kbm_table_on
-from children.selectors_registry import keluarga_is_at_risk
 from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
 from convergence.models import Posyandu, Region, User
 

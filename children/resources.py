@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from import_export import fields, resources
 
 from children import pii
-from children.access import can_see_nik, nik_for_display
+from children.access import kk_for_display, nik_for_display
 from children.models import Child, Keluarga
 from convergence.models import Posyandu, Region, User
 from convergence.scoping import restrict
@@ -155,10 +155,11 @@ class KeluargaResource(ExportOnlyResource):
         chunk_size = 2_000
 
     def dehydrate_kk_number(self, keluarga: Keluarga) -> str:
-        # The KK number identifies a household as a NIK identifies a person: same need-to-know rule.
-        if self.user is not None and can_see_nik(self.user):
-            return keluarga.kk_number
-        return pii.mask_nik(keluarga.kk_number)
+        return (
+            kk_for_display(self.user, keluarga.kk_number)
+            if self.user is not None
+            else pii.mask_nik(keluarga.kk_number)
+        )
 
     def dehydrate_water_source(self, keluarga: Keluarga) -> str:
         return str(keluarga.get_water_source_display()) if keluarga.water_source else ""

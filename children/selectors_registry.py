@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -32,11 +31,6 @@ from convergence.selectors import desa_list_for_user, posyandu_list_for_user
 PAGE_SIZE = 50
 TTD_WINDOW_WEEKS = 52
 
-# BKKBN: a family at risk of stunting has a target (baduta, balita, pregnant woman) and a risk factor.
-AT_RISK_TARGETS = frozenset(
-    {Keluarga.AtRiskReason.HAS_BADUTA, Keluarga.AtRiskReason.HAS_BALITA, Keluarga.AtRiskReason.HAS_PREGNANT}
-)
-
 # Age bands of the child list (months, inclusive lower and exclusive upper), as in SKDN (Format F2).
 AGE_BANDS = {
     "0-5": (0, 6),
@@ -45,13 +39,6 @@ AGE_BANDS = {
     "24-35": (24, 36),
     "36-59": (36, 60),
 }
-
-
-def keluarga_is_at_risk(reasons: Iterable[str]) -> bool:
-    """True when the reasons hold a target (baduta, balita, pregnant woman) and at least one risk factor."""
-    found = {str(reason) for reason in reasons}
-    targets = {str(reason) for reason in AT_RISK_TARGETS}
-    return bool(found & targets) and bool(found - targets)
 
 
 def _get(queryset: QuerySet, pk: int):  # type: ignore[no-untyped-def]

@@ -390,6 +390,9 @@ def keluarga_save(
         check_registry_write(user, None if created else keluarga)
     for name, value in fields.items():
         setattr(keluarga, name, value)
+    if "at_risk_reasons" in fields:
+        # The flag follows BKKBN's rule over the reasons, whichever screen or client set them.
+        keluarga.at_risk = compute.keluarga_is_at_risk(keluarga.at_risk_reasons)
     if keluarga.kk_number:
         digits, error = identity.check_kk(keluarga.kk_number, today=today)
         if error:
@@ -504,10 +507,6 @@ MAX_TABLETS_PER_WEEK = 7
 ADOLESCENT_AGE_YEARS = (10, 19)
 
 
-def _age_years(birth_date: datetime.date, on: datetime.date) -> int:
-    return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
-
-
 def adolescent_register(
     *,
     user: User | None,
@@ -527,7 +526,7 @@ def adolescent_register(
     if person.sex != "P":
         errors["person"] = [_("Remaja putri harus perempuan.")]
     elif person.birth_date is not None:
-        age = _age_years(person.birth_date, today)
+        age = compute.age_years(person.birth_date, today)
         if not ADOLESCENT_AGE_YEARS[0] <= age <= ADOLESCENT_AGE_YEARS[1]:
             errors["person"] = [
                 _("Umur %(age)d tahun: remaja putri berumur %(low)d-%(high)d tahun.")

@@ -137,6 +137,7 @@ class RegistryViewSet(
         return Response(self.get_serializer(instance).data)
 
     def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+        """Each viewset writes through its registry service (child_save, person_save, ...)."""
         raise NotImplementedError
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from children import compute, pii, services
+from children import compute, services
 from children import selectors_registry as selectors
-from children.access import can_see_nik, can_write_registry, nik_for_display
+from children.access import can_write_registry, kk_for_display, nik_for_display
 from children.audit import record_access
 from children.forms.registry import (
     AdolescentForm,
@@ -102,10 +102,6 @@ def _warn(request: HttpRequest, warnings: list[str]) -> None:
         messages.warning(request, _("Periksa NIK: %(warning)s.") % {"warning": warning})
 
 
-def _kk_for_display(request: HttpRequest, kk_number: str) -> str:
-    return kk_number if can_see_nik(request.user) else pii.mask_nik(kk_number)
-
-
 def _form_page(
     request: HttpRequest, form: Any, *, title: str, cancel: str, status: int = 200
 ) -> HttpResponse:
@@ -149,9 +145,7 @@ def _keluarga_form(request: HttpRequest, keluarga: Keluarga | None) -> KeluargaF
 
 
 def _keluarga_fields(form: KeluargaForm) -> dict[str, Any]:
-    fields = dict(form.cleaned_data)
-    fields["at_risk"] = selectors.keluarga_is_at_risk(fields["at_risk_reasons"])
-    return fields
+    return dict(form.cleaned_data)
 
 
 @login_required
@@ -198,7 +192,7 @@ def keluarga_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _log(request, RecordAccess.Kind.KELUARGA, ids=[keluarga.pk])
     context = {
         "keluarga": keluarga,
-        "kk_number": _kk_for_display(request, keluarga.kk_number),
+        "kk_number": kk_for_display(request.user, keluarga.kk_number),
         "reasons": [Keluarga.AtRiskReason(reason).label for reason in keluarga.at_risk_reasons],
         "persons": persons,
         "children": children,

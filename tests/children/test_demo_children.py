@@ -11,6 +11,7 @@ from django.core.management.base import OutputWrapper
 from django.db.models import Count, F, Q
 
 from children import identity, pii
+from children.compute import keluarga_is_at_risk
 from children.demo import delete_children, seed_adolescent_girls, seed_children, seed_pregnancies
 from children.models import (
     AdolescentGirl,
@@ -22,7 +23,6 @@ from children.models import (
     Pregnancy,
     PregnancyVisit,
 )
-from children.selectors_registry import keluarga_is_at_risk
 from convergence.demo import SCALES, DemoDistrict
 from tests.factories import DistrictFixture
 

@@ -365,3 +365,20 @@ def test_log_lines_never_carry_a_nik() -> None:
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
     RedactNIKFilter().filter(record)
     assert "3510015703240002" not in record.exc_text
+
+
+def test_the_at_risk_flag_follows_the_reasons_whoever_sets_them(district: DistrictFixture) -> None:
+    kpm = district.users["kpm"]
+    family = keluarga_save(
+        user=kpm,
+        today=TODAY,
+        head_name="Slamet",
+        desa=district.desa_a2,
+        at_risk=False,
+        at_risk_reasons=["ada_baduta", "air_tidak_layak"],
+    ).obj
+    assert family.at_risk is True
+    keluarga_save(user=kpm, keluarga=family, today=TODAY, at_risk_reasons=["ada_baduta"])
+    family.refresh_from_db()
+    assert family.at_risk is False
+    assert compute.age_years(datetime.date(2008, 2, 29), datetime.date(2026, 2, 28)) == 17
