@@ -30,6 +30,7 @@ from simple_history.models import HistoricalChanges
 
 from children import compute, identity
 from children.access import can_merge, check_registry_write
+from children.changes import measurements_changed
 from children.models import (
     AdolescentGirl,
     AdolescentTTD,
@@ -552,6 +553,16 @@ def child_merge(
         candidate = _lock_candidate(candidate, Kind.CHILD, {survivor.pk, removed.pk})
         snapshot = _snapshot(removed)
 
+        placed = list(
+            Measurement.objects.filter(child__in=[survivor, removed]).values_list(
+                "measured_on", "posyandu_id"
+            )
+        )
+        measurements_changed(
+            desa_ids=[survivor.desa_id, removed.desa_id],
+            posyandu_ids={posyandu for _, posyandu in placed},
+            days=[day for day, _ in placed],
+        )
         survivor_days = set(Measurement.objects.filter(child=survivor).values_list("measured_on", flat=True))
         conflicting = list(
             Measurement.objects.filter(child=removed, measured_on__in=survivor_days).order_by("measured_on")

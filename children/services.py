@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from children import compute, identity, pii
 from children.access import check_registry_write
+from children.changes import measurements_changed
 from children.growth import classify
 from children.growth.weight_gain import NOT_ASSESSED
 from children.models import (
@@ -209,6 +210,11 @@ def measurement_record(
         measurement.save()
         child_weight_gain_refresh(child=child, since=measured_on)
         measurement.refresh_from_db()
+        measurements_changed(
+            desa_ids=[child.desa_id],
+            posyandu_ids=[child.posyandu_id, existing.posyandu_id if existing else None],
+            days=[measured_on],
+        )
     return MeasurementResult(measurement=measurement, created=existing is None)
 
 
@@ -330,6 +336,7 @@ def child_save(
     child = child or Child()
     if user is not None:
         check_registry_write(user, None if created else child)
+    before = None if created else Child.objects.filter(pk=child.pk).values(*PLACING_FIELDS).first()
     for name, value in fields.items():
         setattr(child, name, value)
     if child.posyandu_id and not child.desa_id:
@@ -345,7 +352,28 @@ def child_save(
             check_can_edit(user, child.posyandu)
         _save(child, user)
         duplicates_find_for_child(child=child)
+        _announce_child_change(child=child, before=before, today=today)
     return RegistrationResult(obj=child, created=created, warnings=warnings)
+
+
+# What places a child in the prevalence figures: where it lives and is weighed, its age, its status.
+PLACING_FIELDS = ("desa_id", "posyandu_id", "birth_date", "status")
+
+
+def _announce_child_change(*, child: Child, before: dict[str, Any] | None, today: datetime.date) -> None:
+    """A new child changes this month's registered count; a moved, re-dated or closed one every month
+    it was measured in, at its old and new place."""
+    after = {name: getattr(child, name) for name in PLACING_FIELDS}
+    if before == after:
+        return
+    days = [today]
+    if before is not None:
+        days += list(Measurement.objects.filter(child=child).values_list("measured_on", flat=True))
+    measurements_changed(
+        desa_ids=[after["desa_id"], (before or {}).get("desa_id")],
+        posyandu_ids=[after["posyandu_id"], (before or {}).get("posyandu_id")],
+        days=days,
+    )
 
 
 def person_save(

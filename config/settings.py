@@ -209,6 +209,8 @@ CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", schemes={"redis", "rediss", "am
 CELERY_RESULT_BACKEND = env_url("CELERY_RESULT_BACKEND", schemes={"redis", "rediss"}) or REDIS_URL
 # Without a broker the tasks run in-process, so the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+# How far back the prevalence summaries go (months); older months stay as they were last computed.
+PREVALENCE_MONTHS = env_int("PREVALENCE_MONTHS", 60, minimum=1)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -273,6 +275,19 @@ CELERY_BEAT_SCHEDULE = {
     # Imports and manual entry queue their own pairs; the nightly scan catches what they could not see.
     "duplicates-nightly": {
         "task": "children.duplicates_scan",
+        "schedule": 24 * 3600,
+        "options": {"expires": 3600},
+    },
+    # Measurements refresh their own months on commit; the nightly run catches what they could not
+    # see (registrations, bulk loads, ageing out of the 0-59-month window).
+    "prevalence-nightly": {
+        "task": "reports.prevalence_recompute_all",
+        "schedule": 24 * 3600,
+        "options": {"expires": 3600},
+    },
+    # PMT episodes past their planned last day are closed (unspent reservation back to the lines).
+    "pmt-finish-nightly": {
+        "task": "interventions.pmt_finish_due",
         "schedule": 24 * 3600,
         "options": {"expires": 3600},
     },

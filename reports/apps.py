@@ -6,3 +6,9 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = _("Laporan")
+
+    def ready(self) -> None:
+        from children.changes import register_listener
+        from reports.services import measurements_changed_queue
+
+        register_listener(measurements_changed_queue)

@@ -1,0 +1,399 @@
+"""Prevalence aggregation, confidence intervals and target arithmetic. Pure: numpy only, no Django.
+
+The aggregation takes every measurement of a set of children as columns and returns, per unit and
+period, the counts of PrevalenceSummary. Each child is counted once per period and index: its latest
+measurement of the period whose value for that index is valid; a child whose only values of the
+period are WHO-flagged is counted in the index's flagged column instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+NO_VALUE, FLAGGED = -1, -2  # children.growth.classify codes
+AGE_LIMIT_DAYS = 1826  # 60 completed months: balita are 0-59 months (365.25 * 5)
+Z95 = 1.959963984540054
+
+# Output columns per index, in the category codes' order (children.growth.classify).
+INDEX_COLUMNS: dict[str, tuple[str, ...]] = {
+    "haz": ("haz_sangat_pendek", "haz_pendek", "haz_normal", "haz_tinggi"),
+    "waz": ("waz_sangat_kurang", "waz_kurang", "waz_normal", "waz_risiko_lebih"),
+    "whz": (
+        "whz_gizi_buruk",
+        "whz_gizi_kurang",
+        "whz_gizi_baik",
+        "whz_berisiko_gizi_lebih",
+        "whz_gizi_lebih",
+        "whz_obesitas",
+    ),
+}
+COUNT_COLUMNS: tuple[str, ...] = (
+    "registered",
+    "measured",
+    *(name for index in INDEX_COLUMNS for name in (f"{index}_flagged", *INDEX_COLUMNS[index])),
+)
+
+
+@dataclass(frozen=True)
+class MeasurementFrame:
+    """Measurements as columns (one row each). `day` is days since 1970-01-01."""
+
+    child: np.ndarray  # int64
+    day: np.ndarray  # int64
+    posyandu: np.ndarray  # int64, where it was taken
+    desa: np.ndarray  # int64, the child's desa
+    haz: np.ndarray  # int8 category codes
+    waz: np.ndarray
+    whz: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.child)
+
+
+@dataclass(frozen=True)
+class ChildFrame:
+    """Registered children as columns: birth day (days since 1970-01-01), posyandu, desa, active."""
+
+    child: np.ndarray  # int64, sorted
+    birth_day: np.ndarray
+    posyandu: np.ndarray
+    desa: np.ndarray
+    active: np.ndarray  # bool
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The periods to count: months and years, as [start, end] day numbers and a label key."""
+
+    kind: np.ndarray  # "M" or "Y"
+    start_day: np.ndarray  # int64
+    end_day: np.ndarray  # int64, inclusive
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+
+def month_periods(first_month: np.datetime64, last_month: np.datetime64, *, years: bool = True) -> Periods:
+    """Every month from `first_month` to `last_month` (datetime64[M]) and, if asked, their years."""
+    months = np.arange(first_month, last_month + 1, dtype="datetime64[M]")
+    kinds = ["M"] * len(months)
+    starts = list(months.astype("datetime64[D]").astype(np.int64))
+    ends = list(((months + 1).astype("datetime64[D]") - 1).astype(np.int64))
+    if years:
+        for year in np.unique(months.astype("datetime64[Y]")):
+            kinds.append("Y")
+            starts.append(int(year.astype("datetime64[D]").astype(np.int64)))
+            ends.append(int(((year + 1).astype("datetime64[D]") - 1).astype(np.int64)))
+    return Periods(
+        kind=np.array(kinds),
+        start_day=np.array(starts, dtype=np.int64),
+        end_day=np.array(ends, dtype=np.int64),
+    )
+
+
+def _period_of_day(day: np.ndarray, periods: Periods, kind: str) -> np.ndarray:
+    """Index into `periods` of the period of `kind` holding each day, -1 where none does."""
+    chosen = np.flatnonzero(periods.kind == kind)
+    out = np.full(len(day), -1, dtype=np.int64)
+    if not len(chosen):
+        return out
+    order = chosen[np.argsort(periods.start_day[chosen])]
+    starts = periods.start_day[order]
+    ends = periods.end_day[order]
+    slot = np.searchsorted(starts, day, side="right") - 1
+    inside = (slot >= 0) & (day <= ends[np.clip(slot, 0, None)])
+    out[inside] = order[slot[inside]]
+    return out
+
+
+@dataclass
+class UnitCounts:
+    """Counts for one level: `unit` ids and `period` indices of the rows, and a column per count."""
+
+    unit: np.ndarray
+    period: np.ndarray
+    counts: dict[str, np.ndarray]
+
+
+def _last_per_group(keys: np.ndarray) -> np.ndarray:
+    """Positions of the last row of each run of equal keys (keys sorted)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[keys[1:] != keys[:-1], True])
+
+
+def count_children(
+    measurements: MeasurementFrame,
+    children: ChildFrame,
+    periods: Periods,
+    unit_of: dict[str, tuple[str, np.ndarray | None]],
+) -> dict[str, UnitCounts]:
+    """Counts per level, unit and period.
+
+    `unit_of` maps a level name to (attribute, mapping): the attribute ("posyandu" or "desa") of the
+    measurement/child that places it, and an optional lookup array mapping that id to the level's
+    unit id (e.g. desa id -> kecamatan id; -1 where the id is outside the levels computed). Rows with a
+    unit of -1 are left out.
+    """
+    n_periods = len(periods)
+    # (child, period) pairs: a measurement belongs to its month and to its year.
+    rows, period = [], []
+    for kind in ("M", "Y"):
+        p = _period_of_day(measurements.day, periods, kind)
+        keep = np.flatnonzero(p >= 0)
+        rows.append(keep)
+        period.append(p[keep])
+    row = np.concatenate(rows)
+    period_idx = np.concatenate(period)
+    child = measurements.child[row]
+    order = np.lexsort((measurements.day[row], period_idx, child))
+    row, period_idx, child = row[order], period_idx[order], child[order]
+    group = child * n_periods + period_idx
+
+    # For each index: the latest valid row per group; else the latest flagged one.
+    picks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for index in INDEX_COLUMNS:
+        category = getattr(measurements, index)[row]
+        valid = np.flatnonzero(category >= 0)
+        valid_last = valid[_last_per_group(group[valid])]
+        flagged = np.flatnonzero(category == FLAGGED)
+        flagged_last = flagged[_last_per_group(group[flagged])]
+        flagged_last = flagged_last[~np.isin(group[flagged_last], group[valid_last])]
+        picks[index] = (valid_last, flagged_last)
+    any_last = _last_per_group(group)  # `measured`: the latest row of the period, any value
+
+    results: dict[str, UnitCounts] = {}
+    for level, (attribute, mapping) in unit_of.items():
+        source = getattr(measurements, attribute)[row]
+        unit = source if mapping is None else _map(mapping, source)
+        child_source = getattr(children, attribute)
+        child_unit = child_source if mapping is None else _map(mapping, child_source)
+        keys: dict[str, np.ndarray] = {}
+
+        def key_of(positions: np.ndarray, unit: np.ndarray = unit) -> np.ndarray:
+            u = unit[positions]
+            keep = u >= 0
+            return u[keep] * n_periods + period_idx[positions][keep]
+
+        keys["measured"] = key_of(any_last)
+        for index, columns in INDEX_COLUMNS.items():
+            valid_last, flagged_last = picks[index]
+            keys[f"{index}_flagged"] = key_of(flagged_last)
+            category = getattr(measurements, index)[row]
+            for code, name in enumerate(columns):
+                keys[name] = key_of(valid_last[category[valid_last] == code])
+        keys["registered"] = _registered_keys(
+            children, child_unit, periods, (child[any_last], unit[any_last], period_idx[any_last])
+        )
+        results[level] = _tally(keys, n_periods)
+    return results
+
+
+def _map(mapping: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    inside = (ids >= 0) & (ids < len(mapping))
+    out = np.full(len(ids), -1, dtype=np.int64)
+    out[inside] = mapping[ids[inside]]
+    return out
+
+
+def _registered_keys(
+    children: ChildFrame,
+    child_unit: np.ndarray,
+    periods: Periods,
+    measured: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """Keys of the registered children per period: children measured in it (where they were
+    measured; a child who has since moved or died was registered then), plus the other active
+    children aged 0-59 months during the period (at their own posyandu/desa)."""
+    n_periods = len(periods)
+    measured_child, measured_unit, measured_period = measured
+    # children.child is sorted: mark each period's measured children to count them once
+    position = np.searchsorted(children.child, measured_child)
+    found = position < len(children.child)
+    found[found] = children.child[position[found]] == measured_child[found]
+    by_period = np.argsort(measured_period, kind="stable")
+    bounds = np.searchsorted(measured_period[by_period], np.arange(n_periods + 1))
+    parts = []
+    alive = children.active & (child_unit >= 0)
+    for p in range(n_periods):
+        start, end = periods.start_day[p], periods.end_day[p]
+        eligible = alive & (children.birth_day <= end) & (start - children.birth_day < AGE_LIMIT_DAYS)
+        these = by_period[bounds[p] : bounds[p + 1]]
+        eligible[position[these][found[these]]] = False
+        parts.append(child_unit[eligible] * n_periods + p)
+    keep = measured_unit >= 0
+    parts.append(measured_unit[keep] * n_periods + measured_period[keep])
+    return np.concatenate(parts)
+
+
+def _tally(keys: dict[str, np.ndarray], n_periods: int) -> UnitCounts:
+    every = np.unique(np.concatenate([k for k in keys.values()])) if keys else np.zeros(0, dtype=np.int64)
+    counts = {}
+    for name in COUNT_COLUMNS:
+        k = keys.get(name, np.zeros(0, dtype=np.int64))
+        slot = np.searchsorted(every, k)
+        counts[name] = np.bincount(slot, minlength=len(every)).astype(np.int64)
+    return UnitCounts(unit=every // n_periods, period=every % n_periods, counts=counts)
+
+
+# Reading the counts -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """A share with its 95% Wilson score interval, in percent (None when the denominator is 0)."""
+
+    numerator: int
+    denominator: int
+    pct: float | None
+    low: float | None
+    high: float | None
+
+
+def wilson_interval(numerator: int, denominator: int, z: float = Z95) -> Proportion:
+    """Share and 95% Wilson score interval (good for small n and shares near 0, unlike Wald)."""
+    if denominator <= 0:
+        return Proportion(numerator, denominator, None, None, None)
+    p = numerator / denominator
+    z2 = z * z
+    centre = (p + z2 / (2 * denominator)) / (1 + z2 / denominator)
+    half = (
+        z
+        * math.sqrt(p * (1 - p) / denominator + z2 / (4 * denominator * denominator))
+        / (1 + z2 / denominator)
+    )
+    return Proportion(
+        numerator, denominator, 100 * p, 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
+    )
+
+
+# Targets -------------------------------------------------------------------------------------------
+
+
+def target_path(
+    *, baseline_year: int, baseline_pct: float, min_reduction_points: float, years: list[int]
+) -> dict[int, float]:
+    """The district's path: the baseline less at least `min_reduction_points` a year (never below 0)."""
+    return {
+        year: max(0.0, baseline_pct - min_reduction_points * (year - baseline_year))
+        for year in years
+        if year >= baseline_year
+    }
+
+
+def change_status(current: float | None, previous: float | None) -> str:
+    """'Turun', 'Naik' or 'Tetap' as in the e-PPGBM tables; '' without both years."""
+    if current is None or previous is None:
+        return ""
+    change = round(current - previous, 2)
+    if change < 0:
+        return "Turun"
+    if change > 0:
+        return "Naik"
+    return "Tetap"
+
+
+def aarr(*, start_pct: float, end_pct: float, years: float) -> float | None:
+    """Average annual rate of reduction in percent: 100 * (1 - (end/start)^(1/years))."""
+    if years <= 0 or start_pct <= 0 or end_pct < 0:
+        return None
+    return 100 * (1 - (end_pct / start_pct) ** (1 / years))
+
+
+def required_annual_points(*, current_pct: float, target_pct: float, years_left: int) -> float | None:
+    """Linear reduction needed per year to reach the target (percentage points)."""
+    if years_left <= 0:
+        return None
+    return (current_pct - target_pct) / years_left
+
+
+@dataclass(frozen=True)
+class YearTarget:
+    """One year of a region's path: the actual, the district and national targets and the verdicts."""
+
+    year: int
+    actual_pct: float | None
+    change_points: float | None  # from the previous year with data
+    status: str  # Turun / Naik / Tetap / ''
+    target_pct: float | None  # district path
+    national_pct: float | None
+    on_course: bool | None
+    aarr_achieved: float | None  # from the baseline year
+    aarr_required: float | None  # to reach the district target of `target_year` from this year
+    points_required: float | None  # linear points a year to reach it
+
+
+def target_rows(
+    actual: dict[int, float],
+    *,
+    baseline_year: int | None,
+    min_reduction_points: float,
+    target_year: int | None = None,
+    target_pct: float | None = None,
+    national: dict[int, float] | None = None,
+    years: list[int] | None = None,
+) -> list[YearTarget]:
+    """The target table of a region: per year the actual and the district path, which falls at least
+    `min_reduction_points` a year from the baseline (and, when the regulation names a target year and
+    value, no slower than the straight line to it), plus the national path where it has a value."""
+    national = national or {}
+    years = sorted(set(years or []) | set(actual))
+    if baseline_year is None:
+        baseline_year = min(actual) if actual else None
+    baseline = actual.get(baseline_year) if baseline_year is not None else None
+    path: dict[int, float] = {}
+    if baseline is not None and baseline_year is not None:
+        path = target_path(
+            baseline_year=baseline_year,
+            baseline_pct=baseline,
+            min_reduction_points=min_reduction_points,
+            years=years,
+        )
+        if target_year is not None and target_pct is not None and target_year > baseline_year:
+            step = (baseline - target_pct) / (target_year - baseline_year)
+            for year in path:
+                path[year] = min(path[year], max(target_pct, baseline - step * (year - baseline_year)))
+    rows = []
+    previous: float | None = None
+    goal_year = target_year if target_year is not None else (max(path) if path else None)
+    for year in years:
+        value = actual.get(year)
+        goal = (
+            target_pct if target_pct is not None else (path.get(goal_year) if goal_year is not None else None)
+        )
+        left = goal_year - year if goal_year is not None else 0
+        rows.append(
+            YearTarget(
+                year=year,
+                actual_pct=value,
+                change_points=None if value is None or previous is None else round(value - previous, 2),
+                status=change_status(value, previous),
+                target_pct=path.get(year),
+                national_pct=national.get(year),
+                on_course=None if value is None or year not in path else value <= path[year] + 1e-9,
+                aarr_achieved=(
+                    aarr(start_pct=baseline, end_pct=value, years=year - baseline_year)
+                    if value is not None
+                    and baseline is not None
+                    and baseline_year is not None
+                    and year > baseline_year
+                    else None
+                ),
+                aarr_required=(
+                    aarr(start_pct=value, end_pct=goal, years=left)
+                    if value is not None and goal is not None and left > 0
+                    else None
+                ),
+                points_required=(
+                    required_annual_points(current_pct=value, target_pct=goal, years_left=left)
+                    if value is not None and goal is not None and left > 0
+                    else None
+                ),
+            )
+        )
+        if value is not None:
+            previous = value
+    return rows

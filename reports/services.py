@@ -1,0 +1,340 @@
+"""Writing the prevalence summaries: full and incremental recomputes, chunked by kecamatan.
+
+A chunk (one kecamatan and a set of periods) is rewritten in one transaction under a lock of its
+own, so a worker killed mid-way leaves the chunk as it was and the redelivered task redoes it; and
+rewriting is idempotent: a second run finds nothing to change. The kabupaten rows are the sum of
+their kecamatan rows, re-added under the kabupaten's lock after each chunk.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from children.changes import MeasurementChanges
+from convergence.codes import Level
+from convergence.models import Region
+
+from . import compute, loaders
+from .models import PrevalenceSummary, RecomputeChunk, RecomputeRun
+
+log = logging.getLogger(__name__)
+Row = PrevalenceSummary
+COUNTS = compute.COUNT_COLUMNS
+LEVEL_UNITS = {
+    Row.Level.POSYANDU: ("posyandu", "own_posyandu"),
+    Row.Level.DESA: ("desa", "own_desa"),
+    Row.Level.KECAMATAN: ("desa", "kecamatan_of_desa"),
+}
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    chunks: int
+    periods: int
+    measurements: int
+    written: int
+    deleted: int
+
+
+def _lock(key: str) -> None:
+    """Serialise writers of one chunk (PostgreSQL advisory lock, released at commit).
+
+    SQLite serialises writers itself.
+    """
+    if connection.vendor != "postgresql":
+        return
+    number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+
+
+def _date(day: int) -> datetime.date:
+    return loaders.EPOCH + datetime.timedelta(days=int(day))
+
+
+def periods_for_months(months: Iterable[datetime.date]) -> compute.Periods:
+    """The given months and the years that hold them."""
+    starts = sorted({m.replace(day=1) for m in months})
+    kinds, first, last = [], [], []
+    for start in starts:
+        end = (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+        kinds.append("M")
+        first.append(loaders.day_number(start))
+        last.append(loaders.day_number(end))
+    for year in sorted({s.year for s in starts}):
+        kinds.append("Y")
+        first.append(loaders.day_number(datetime.date(year, 1, 1)))
+        last.append(loaders.day_number(datetime.date(year, 12, 31)))
+    return compute.Periods(
+        kind=np.array(kinds),
+        start_day=np.array(first, dtype=np.int64),
+        end_day=np.array(last, dtype=np.int64),
+    )
+
+
+def full_periods(*, kabupaten: Region, today: datetime.date | None = None) -> compute.Periods | None:
+    """Every month from the first measurement (at most PREVALENCE_MONTHS back) to this month."""
+    span = loaders.measurement_months(kabupaten=kabupaten)
+    if span is None:
+        return None
+    today = today or timezone.localdate()
+    back = np.datetime64(today, "M") - (settings.PREVALENCE_MONTHS - 1)
+    first = max(np.datetime64(span[0], "M"), back)
+    last = max(np.datetime64(today, "M"), np.datetime64(span[1], "M"))
+    return compute.month_periods(first, last)
+
+
+def kecamatan_of(kabupaten: Region) -> list[int]:
+    return list(
+        Region.objects.filter(parent=kabupaten, level=Level.KECAMATAN)
+        .order_by("code")
+        .values_list("id", flat=True)
+    )
+
+
+def prevalence_recompute(
+    *, kabupaten: Region, kecamatan_ids: list[int] | None = None, periods: compute.Periods | None = None
+) -> RecomputeResult:
+    """Recompute the summaries of the given kecamatan (all of the kabupaten's when None) for the
+    given periods (every period with data when None: a full recompute, which also drops rows of
+    periods no longer computed). One load and one aggregation for all chunks, then one transaction
+    per kecamatan and one for the kabupaten rows.
+    """
+    full = periods is None
+    if kecamatan_ids is None:
+        kecamatan_ids = kecamatan_of(kabupaten)
+    if periods is None:
+        periods = full_periods(kabupaten=kabupaten)
+    if periods is None or not kecamatan_ids:
+        deleted = _delete_all(kabupaten) if full else 0
+        return RecomputeResult(len(kecamatan_ids), 0, 0, 0, deleted)
+    units = loaders.units_of(kecamatan_ids)
+    first_day, last_day = _date(periods.start_day.min()), _date(periods.end_day.max())
+    measurements = loaders.measurement_frame(units=units, first_day=first_day, last_day=last_day)
+    children = loaders.child_frame(units=units, first_day=first_day, last_day=last_day)
+    unit_of = {
+        level: (attribute, getattr(units, lookup)) for level, (attribute, lookup) in LEVEL_UNITS.items()
+    }
+    counts = compute.count_children(measurements, children, periods, unit_of)
+    rows = _rows(counts, periods, units)
+    written = deleted = 0
+    for kecamatan_id in units.kecamatan_ids:
+        w, d = _write_chunk(kecamatan_id, rows.get(kecamatan_id, {}), periods, full=full)
+        written, deleted = written + w, deleted + d
+    w, d = _rollup_kabupaten(kabupaten, periods, full=full)
+    return RecomputeResult(
+        len(units.kecamatan_ids), len(periods), len(measurements), written + w, deleted + d
+    )
+
+
+Key = tuple[str, int, int | None, str, datetime.date]  # level, region, posyandu, kind, period
+
+
+def _rows(
+    counts: dict[str, compute.UnitCounts], periods: compute.Periods, units: loaders.Units
+) -> dict[int, dict[Key, tuple[int, ...]]]:
+    """Counts per kecamatan chunk, keyed like the table's unique constraints."""
+    by_chunk: dict[int, dict[Key, tuple[int, ...]]] = {}
+    period_dates = [_date(d) for d in periods.start_day]
+    for level, result in counts.items():
+        columns = np.stack([result.counts[name] for name in COUNTS], axis=1).tolist()
+        for unit, p, values in zip(result.unit.tolist(), result.period.tolist(), columns, strict=True):
+            if level == Row.Level.POSYANDU:
+                region, posyandu = int(units.desa_of_posyandu[unit]), unit
+                chunk = int(units.kecamatan_of_desa[region])
+            elif level == Row.Level.DESA:
+                region, posyandu = unit, None
+                chunk = int(units.kecamatan_of_desa[unit])
+            else:
+                region, posyandu, chunk = unit, None, unit
+            key = (str(level), region, posyandu, str(periods.kind[p]), period_dates[p])
+            by_chunk.setdefault(chunk, {})[key] = tuple(values)
+    return by_chunk
+
+
+def _existing(rows: Iterable[tuple]) -> dict[Key, tuple[int, tuple[int, ...]]]:
+    return {(r[1], r[2], r[3], r[4], r[5]): (r[0], tuple(r[6:])) for r in rows}
+
+
+VALUE_FIELDS = ("pk", "level", "region_id", "posyandu_id", "period_kind", "period", *COUNTS)
+
+
+def _period_q(periods: compute.Periods) -> Q:
+    q = Q(pk__in=[])
+    for kind in ("M", "Y"):
+        days = [_date(d) for d, k in zip(periods.start_day, periods.kind, strict=True) if k == kind]
+        if days:
+            q |= Q(period_kind=kind, period__in=days)
+    return q
+
+
+def _stored_q(periods: compute.Periods, *, full: bool) -> Q:
+    """The stored rows a recompute replaces: its periods, or with `full` every period from its first
+    on (months older than PREVALENCE_MONTHS stay as last computed)."""
+    if full:
+        return Q(period__gte=_date(periods.start_day.min()))
+    return _period_q(periods)
+
+
+def _apply(
+    wanted: dict[Key, tuple[int, ...]],
+    existing: dict[Key, tuple[int, tuple[int, ...]]],
+    kecamatan_id: int | None,
+) -> tuple[int, int]:
+    """Make the stored rows equal `wanted`: delete the stale and changed rows, insert the new."""
+    stale = [pk for key, (pk, values) in existing.items() if wanted.get(key) != values]
+    if stale:
+        Row.objects.filter(pk__in=stale).delete()
+    fresh = [
+        Row(
+            level=key[0],
+            region_id=key[1],
+            posyandu_id=key[2],
+            period_kind=key[3],
+            period=key[4],
+            kecamatan_id=kecamatan_id,
+            **dict(zip(COUNTS, values, strict=True)),
+        )
+        for key, values in wanted.items()
+        if key not in existing or existing[key][1] != values
+    ]
+    Row.objects.bulk_create(fresh, batch_size=2000)
+    return len(fresh), len(stale)
+
+
+def _write_chunk(
+    kecamatan_id: int, wanted: dict[Key, tuple[int, ...]], periods: compute.Periods, *, full: bool
+) -> tuple[int, int]:
+    with transaction.atomic():
+        _lock(f"prevalence:{kecamatan_id}")
+        stored = Row.objects.filter(kecamatan_id=kecamatan_id)
+        stored = stored.filter(_stored_q(periods, full=full))
+        existing = _existing(stored.values_list(*VALUE_FIELDS))
+        return _apply(wanted, existing, kecamatan_id)
+
+
+def _rollup_kabupaten(kabupaten: Region, periods: compute.Periods, *, full: bool) -> tuple[int, int]:
+    """The kabupaten rows: the sum of its kecamatan rows, period by period."""
+    with transaction.atomic():
+        _lock(f"prevalence:{kabupaten.pk}")
+        kecamatan_rows = Row.objects.filter(level=Row.Level.KECAMATAN, region__parent=kabupaten)
+        stored = Row.objects.filter(level=Row.Level.KABUPATEN, region=kabupaten)
+        kecamatan_rows = kecamatan_rows.filter(_stored_q(periods, full=full))
+        stored = stored.filter(_stored_q(periods, full=full))
+        sums = kecamatan_rows.values("period_kind", "period").annotate(**{f"sum_{c}": Sum(c) for c in COUNTS})
+        wanted = {
+            (str(Row.Level.KABUPATEN), kabupaten.pk, None, s["period_kind"], s["period"]): tuple(
+                int(s[f"sum_{c}"]) for c in COUNTS
+            )
+            for s in sums
+        }
+        existing = _existing(stored.values_list(*VALUE_FIELDS))
+        return _apply(wanted, existing, None)
+
+
+def _delete_all(kabupaten: Region) -> int:
+    deleted, _ = Row.objects.filter(
+        Q(region=kabupaten) | Q(region__code__startswith=f"{kabupaten.code}.")
+    ).delete()
+    return deleted
+
+
+def prevalence_refresh(
+    *, desa_ids: Iterable[int], posyandu_ids: Iterable[int], months: Iterable[datetime.date]
+) -> list[RecomputeResult]:
+    """Incremental refresh after measurements of these desa/posyandu and months changed."""
+    desa_ids, posyandu_ids, months = set(desa_ids), set(posyandu_ids), set(months)
+    if not months:
+        return []
+    kecamatan = set(
+        Region.objects.filter(
+            Q(subregions__id__in=desa_ids) | Q(subregions__posyandu_set__id__in=posyandu_ids)
+        )
+        .filter(level=Level.KECAMATAN)
+        .values_list("id", "parent_id")
+        .distinct()
+    )
+    periods = periods_for_months(months)
+    results = []
+    for kabupaten_id in sorted({k for _, k in kecamatan}):
+        kabupaten = Region.objects.get(pk=kabupaten_id)
+        chunk = sorted(k for k, parent in kecamatan if parent == kabupaten_id)
+        results.append(prevalence_recompute(kabupaten=kabupaten, kecamatan_ids=chunk, periods=periods))
+    return results
+
+
+def measurements_changed_queue(changes: MeasurementChanges) -> None:
+    """Listener of children.changes: queue the incremental refresh (runs after commit)."""
+    from reports.tasks import prevalence_refresh as task
+
+    task.delay(
+        desa_ids=sorted(changes.desa_ids),
+        posyandu_ids=sorted(changes.posyandu_ids),
+        months=sorted(m.isoformat() for m in changes.months),
+    )
+
+
+def prevalence_recompute_kecamatan(*, kecamatan_id: int, run_id: int | None = None) -> RecomputeResult:
+    """Full recompute of one kecamatan chunk; with a run, marks its chunk done (idempotent)."""
+    kecamatan = Region.objects.select_related("parent").get(pk=kecamatan_id)
+    result = prevalence_recompute(kabupaten=kecamatan.parent, kecamatan_ids=[kecamatan_id])
+    if run_id is not None:
+        RecomputeChunk.objects.filter(run_id=run_id, kecamatan_id=kecamatan_id, done_at__isnull=True).update(
+            done_at=timezone.now()
+        )
+    return result
+
+
+def prevalence_schedule_all(*, day: datetime.date | None = None) -> int:
+    """Start today's full recompute of every kabupaten with posyandu: one run per kabupaten and day.
+
+    The run's unique (kabupaten, day) is the guard against two beat schedulers: the second insert
+    fails and that scheduler queues nothing. Chunks are queued after the run commits.
+    """
+    from reports.tasks import prevalence_recompute_chunk
+
+    day = day or timezone.localdate()
+    kabupaten_ids = set(
+        Region.objects.filter(
+            level__in=[Level.KABUPATEN, Level.KOTA], subregions__subregions__posyandu_set__isnull=False
+        ).values_list("id", flat=True)
+    )
+    queued = 0
+    for kabupaten_id in sorted(kabupaten_ids):
+        try:
+            with transaction.atomic():
+                run = RecomputeRun.objects.create(kabupaten_id=kabupaten_id, scheduled_for=day)
+                chunks = RecomputeChunk.objects.bulk_create(
+                    RecomputeChunk(run=run, kecamatan_id=k) for k in kecamatan_of(Region(pk=kabupaten_id))
+                )
+        except IntegrityError:
+            log.info("prevalence recompute of kabupaten %s for %s already started", kabupaten_id, day)
+            continue
+        for chunk in chunks:
+            transaction.on_commit(
+                lambda k=chunk.kecamatan_id, r=run.pk: prevalence_recompute_chunk.delay(
+                    kecamatan_id=k, run_id=r
+                )
+            )
+        queued += len(chunks)
+    return queued
+
+
+def prevalence_recompute_region(*, region: Region) -> list[RecomputeResult]:
+    """Full recompute, now, of a kabupaten (every kecamatan) or of the kecamatan holding `region`."""
+    if region.level in (Level.KABUPATEN, Level.KOTA):
+        return [prevalence_recompute(kabupaten=region)]
+    kecamatan = region if region.level == Level.KECAMATAN else region.parent
+    if kecamatan is None or kecamatan.level != Level.KECAMATAN:
+        raise ValueError(region.code)
+    return [prevalence_recompute_kecamatan(kecamatan_id=kecamatan.pk)]
