@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("convergence.api.urls")),
     path("", include("children.api.urls")),
     path("", include("interventions.api.urls")),
+    path("", include("reports.api.urls")),
 ]

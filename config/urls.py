@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("convergence.urls")),
     path("", include("children.urls")),
     path("", include("interventions.urls")),
+    path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
