@@ -218,6 +218,22 @@ def measurement_record(
     return MeasurementResult(measurement=measurement, created=existing is None)
 
 
+def measurement_delete(*, user: User | None, measurement: Measurement) -> None:
+    """Delete a measurement entered by mistake (kept in the history with its user); the child's later
+    N/T statuses and the prevalence of its month follow."""
+    child = measurement.child
+    if user is not None:
+        check_registry_write(user, child)
+    with transaction.atomic():
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        if user is not None:
+            measurement._history_user = user  # type: ignore[attr-defined]
+        measured_on, posyandu_id = measurement.measured_on, measurement.posyandu_id
+        measurement.delete()
+        child_weight_gain_refresh(child=child, since=measured_on)
+        measurements_changed(desa_ids=[child.desa_id], posyandu_ids=[posyandu_id], days=[measured_on])
+
+
 def child_weight_gain_refresh(*, child: Child, since: datetime.date) -> None:
     """Recompute N/T/2T/O/B of the child's weighings from `since` on (each depends on the one before)."""
     rows = list(
@@ -361,14 +377,15 @@ PLACING_FIELDS = ("desa_id", "posyandu_id", "birth_date", "status")
 
 
 def _announce_child_change(*, child: Child, before: dict[str, Any] | None, today: datetime.date) -> None:
-    """A new child changes this month's registered count; a moved, re-dated or closed one every month
-    it was measured in, at its old and new place."""
+    """A new, moved, re-dated or closed child changes the registered counts of every month since its
+    birth, at its old and its new place (the listeners keep only the months they summarise)."""
     after = {name: getattr(child, name) for name in PLACING_FIELDS}
     if before == after:
         return
-    days = [today]
-    if before is not None:
-        days += list(Measurement.objects.filter(child=child).values_list("measured_on", flat=True))
+    born = min(d for d in (after["birth_date"], (before or {}).get("birth_date")) if d is not None)
+    days = [born]
+    while days[-1] < today.replace(day=1):
+        days.append((days[-1].replace(day=1) + datetime.timedelta(days=32)).replace(day=1))
     measurements_changed(
         desa_ids=[after["desa_id"], (before or {}).get("desa_id")],
         posyandu_ids=[after["posyandu_id"], (before or {}).get("posyandu_id")],

@@ -209,11 +209,15 @@ CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", schemes={"redis", "rediss", "am
 CELERY_RESULT_BACKEND = env_url("CELERY_RESULT_BACKEND", schemes={"redis", "rediss"}) or REDIS_URL
 # Without a broker the tasks run in-process, so the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
-# How far back the prevalence summaries go (months); older months stay as they were last computed.
-PREVALENCE_MONTHS = env_int("PREVALENCE_MONTHS", 60, minimum=1)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it ends: a worker that dies mid-way leaves it unacknowledged, and Redis
+# hands it to another worker once the visibility timeout has passed (longer than any task runs).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# How far back the prevalence summaries go (months).
+PREVALENCE_MONTHS = env_int("PREVALENCE_MONTHS", 60, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -64,6 +64,19 @@ def menu_for_user(user: User) -> list[MenuItem]:
     if scope.is_superuser or scope.role in _DELIVERY_READERS:
         convergence.append(MenuItem(_("Penyaluran intervensi"), reverse("interventions:delivery-list")))
     items.append(MenuItem(_("Konvergensi"), items=convergence))
+    reports = []
+    if scope.is_superuser or scope.role in (Role.PIMPINAN, Role.BAPPEDA_ADMIN):
+        reports.append(MenuItem(_("Dasbor pimpinan"), reverse("reports:dashboard")))
+    if scope.is_superuser or scope.role in (Role.PIMPINAN, Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER):
+        reports.append(MenuItem(_("Dasbor wilayah"), reverse("reports:bappeda")))
+    if scope.is_superuser or scope.role in (Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER):
+        reports.append(MenuItem(_("Kualitas data"), reverse("reports:data-quality")))
+    if scope.is_superuser or scope.role in (Role.PIMPINAN, Role.BAPPEDA_ADMIN, Role.OPD_OFFICER):
+        reports.append(MenuItem(_("Reviu kinerja (Aksi 8)"), reverse("reports:performance-review-current")))
+    if scope.is_superuser or scope.role == Role.BAPPEDA_ADMIN:
+        reports.append(MenuItem(_("Peta batas desa"), reverse("reports:map-upload")))
+    reports.append(MenuItem(_("Publikasi stunting (Aksi 7)"), reverse("reports:publication-index")))
+    items.append(MenuItem(_("Laporan"), items=reports))
     items.append(MenuItem(_("Wilayah"), reverse("convergence:region-home")))
     help_items = [
         MenuItem(_("Cara hitung z-score"), reverse("children:zscore-method")),

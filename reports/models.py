@@ -303,3 +303,7 @@ class SurveyFigure(models.Model):
             return NOTHING
         kab = scope.kabupaten_prefix
         return Q(region__code=kab) | Q(region__code__startswith=f"{kab}.")
+
+
+from reports.models_maps import RegionMap  # noqa: E402,F401
+from reports.models_quality import DataQualitySummary  # noqa: E402,F401

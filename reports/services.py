@@ -82,8 +82,11 @@ def periods_for_months(months: Iterable[datetime.date]) -> compute.Periods:
     )
 
 
-def full_periods(*, kabupaten: Region, today: datetime.date | None = None) -> compute.Periods | None:
-    """Every month from the first measurement (at most PREVALENCE_MONTHS back) to this month."""
+def window(
+    *, kabupaten: Region, today: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date] | None:
+    """First and last month summarised: from the first measurement (at most PREVALENCE_MONTHS back)
+    to this month (or the last measurement's, if later)."""
     span = loaders.measurement_months(kabupaten=kabupaten)
     if span is None:
         return None
@@ -91,7 +94,15 @@ def full_periods(*, kabupaten: Region, today: datetime.date | None = None) -> co
     back = np.datetime64(today, "M") - (settings.PREVALENCE_MONTHS - 1)
     first = max(np.datetime64(span[0], "M"), back)
     last = max(np.datetime64(today, "M"), np.datetime64(span[1], "M"))
-    return compute.month_periods(first, last)
+    return first.astype(datetime.date), last.astype(datetime.date)
+
+
+def full_periods(*, kabupaten: Region, today: datetime.date | None = None) -> compute.Periods | None:
+    """Every month of the kabupaten's window, and their years."""
+    months = window(kabupaten=kabupaten, today=today)
+    if months is None:
+        return None
+    return compute.month_periods(np.datetime64(months[0], "M"), np.datetime64(months[1], "M"))
 
 
 def kecamatan_of(kabupaten: Region) -> list[int]:
@@ -132,6 +143,9 @@ def prevalence_recompute(
         w, d = _write_chunk(kecamatan_id, rows.get(kecamatan_id, {}), periods, full=full)
         written, deleted = written + w, deleted + d
     w, d = _rollup_kabupaten(kabupaten, periods, full=full)
+    from .services_quality import quality_recompute_periods  # reads the posyandu rows written above
+
+    quality_recompute_periods(kecamatan_ids=units.kecamatan_ids, periods=periods, full=full)
     return RecomputeResult(
         len(units.kecamatan_ids), len(periods), len(measurements), written + w, deleted + d
     )
@@ -253,7 +267,8 @@ def prevalence_refresh(
     *, desa_ids: Iterable[int], posyandu_ids: Iterable[int], months: Iterable[datetime.date]
 ) -> list[RecomputeResult]:
     """Incremental refresh after measurements of these desa/posyandu and months changed."""
-    desa_ids, posyandu_ids, months = set(desa_ids), set(posyandu_ids), set(months)
+    desa_ids, posyandu_ids = set(desa_ids), set(posyandu_ids)
+    months = {m.replace(day=1) for m in months}
     if not months:
         return []
     kecamatan = set(
@@ -264,12 +279,15 @@ def prevalence_refresh(
         .values_list("id", "parent_id")
         .distinct()
     )
-    periods = periods_for_months(months)
     results = []
     for kabupaten_id in sorted({k for _, k in kecamatan}):
         kabupaten = Region.objects.get(pk=kabupaten_id)
         chunk = sorted(k for k, parent in kecamatan if parent == kabupaten_id)
-        results.append(prevalence_recompute(kabupaten=kabupaten, kecamatan_ids=chunk, periods=periods))
+        span = window(kabupaten=kabupaten)
+        inside = [m for m in months if span is not None and span[0] <= m <= span[1]]
+        if inside:
+            periods = periods_for_months(inside)
+            results.append(prevalence_recompute(kabupaten=kabupaten, kecamatan_ids=chunk, periods=periods))
     return results
 
 

@@ -1,7 +1,108 @@
-"""Pages of the reports app (filled in below)."""
+"""The district head's dashboard, Bappeda's drill-down by region and the desa map upload."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-urlpatterns: list[URLPattern] = []
+from reports import dashboard
+from reports.forms import RegionMapForm
+
+
+@login_required
+@require_http_methods(["GET"])
+def head_dashboard(request: HttpRequest) -> HttpResponse:
+    dashboard.check_dashboard_access(request.user)  # type: ignore[arg-type]
+    page = dashboard.head_dashboard(
+        user=request.user,  # type: ignore[arg-type]
+        requested_month=request.GET.get("periode"),
+        today=timezone.localdate(),
+    )
+    context = {"page": page, "data": page.data(), "legend": dashboard.legend()}
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def bappeda_dashboard(request: HttpRequest) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
+    region = dashboard.drilldown_home(user=request.user)  # type: ignore[arg-type]
+    return _region_page(request, region)
+
+
+@login_required
+@require_http_methods(["GET"])
+def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
+    region = dashboard.drilldown_region(user=request.user, code=code)  # type: ignore[arg-type]
+    return _region_page(request, region)
+
+
+def _region_page(request: HttpRequest, region: object) -> HttpResponse:
+    page = dashboard.region_dashboard(
+        user=request.user,  # type: ignore[arg-type]
+        region=region,  # type: ignore[arg-type]
+        requested_month=request.GET.get("periode"),
+    )
+    context = {"page": page, "data": page.data(), "legend": dashboard.legend()}
+    return render(request, "reports/dashboard_region.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def posyandu_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
+    page = dashboard.posyandu_dashboard(user=request.user, pk=pk)  # type: ignore[arg-type]
+    return render(request, "reports/dashboard_posyandu.html", {"page": page, "data": page.data()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_upload(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    dashboard.check_map_upload(user)  # type: ignore[arg-type]
+    kabupaten = dashboard.dashboard_kabupaten(user=user)  # type: ignore[arg-type]
+    form = RegionMapForm(request.POST or None, request.FILES or None)
+    check = None
+    if request.method == "POST" and form.is_valid():
+        check = dashboard.geojson_check(
+            raw=form.cleaned_data["berkas"].read(),
+            code_property=form.cleaned_data["properti_kode"].strip(),
+            desa=dashboard.map_desa(kabupaten=kabupaten),
+        )
+        if check.is_valid:
+            saved = dashboard.region_map_save(user=user, kabupaten=kabupaten, check=check)  # type: ignore[arg-type]
+            messages.success(
+                request,
+                _('Peta disimpan: %(n)s desa/kelurahan bergambar (properti "%(property)s").')
+                % {"n": saved.feature_count, "property": saved.code_property},
+            )
+            if not check.unmatched_features and not check.missing_desa:
+                return redirect("reports:map-upload")
+    context = {
+        "form": form,
+        "check": check,
+        "kabupaten": kabupaten,
+        "current": dashboard.region_map_for(user=user, kabupaten=kabupaten),  # type: ignore[arg-type]
+    }
+    return render(
+        request,
+        "reports/dashboard_map_upload.html",
+        context,
+        status=400 if check and not check.is_valid else 200,
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("dasbor/", head_dashboard, name="dashboard"),
+    path("dasbor/bappeda/", bappeda_dashboard, name="bappeda"),
+    path("dasbor/wilayah/<str:code>/", region_dashboard, name="region-dashboard"),
+    path("dasbor/posyandu/<int:pk>/", posyandu_dashboard, name="posyandu-dashboard"),
+    path("dasbor/peta/", map_upload, name="map-upload"),
+]

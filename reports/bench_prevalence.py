@@ -1,0 +1,198 @@
+"""`python manage.py bench prevalence`: the summaries' full and incremental recompute against a
+per-region ORM loop computing the same counts, on the seeded demo district.
+
+Run it on PostgreSQL after `seed_demo --scale large`. The full recompute rewrites every row (the
+summaries are emptied first, inside a transaction rolled back afterwards, so the database is left
+as it was); the incremental refresh follows one posyandu's month after one measurement changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
+from django.test.utils import CaptureQueriesContext
+
+from children.models import Measurement
+from convergence.benchmarking import BenchResult, benchmark
+from convergence.codes import Level
+from convergence.models import Posyandu, Region, User
+
+from . import compute, services
+from .models import PrevalenceSummary
+
+SAMPLE_UNIT_MONTHS = 60
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _orm_counts(unit_q: Q, start: datetime.date, end: datetime.date) -> dict[str, int]:
+    """The baseline: one unit-month the way a per-region loop would do it, latest measurement per
+    child by a window function, then one COUNT per category."""
+    latest = (
+        Measurement.objects.filter(
+            unit_q, measured_on__gte=start, measured_on__lte=end, age_days__lt=compute.AGE_LIMIT_DAYS
+        )
+        .annotate(rank=Window(RowNumber(), partition_by=[F("child_id")], order_by=F("measured_on").desc()))
+        .filter(rank=1)
+    )
+    counts: dict[str, Any] = {"measured": Count("pk")}
+    for index, columns in compute.INDEX_COLUMNS.items():
+        counts[f"{index}_flagged"] = Count("pk", filter=Q(**{f"{index}_category": -2}))
+        for code, name in enumerate(columns):
+            counts[name] = Count("pk", filter=Q(**{f"{index}_category": code}))
+    return latest.aggregate(**counts)
+
+
+def _unit_months(kabupaten: Region, months: list[datetime.date]) -> list[tuple[Q, datetime.date]]:
+    units: list[Q] = [Q(child__desa__parent__parent=kabupaten)]
+    units += [Q(child__desa__parent_id=k) for k in services.kecamatan_of(kabupaten)]
+    units += [
+        Q(child__desa_id=d)
+        for d in Region.objects.filter(
+            parent__parent=kabupaten, level__in=[Level.DESA, Level.KELURAHAN]
+        ).values_list("id", flat=True)
+    ]
+    units += [
+        Q(posyandu_id=p)
+        for p in Posyandu.objects.filter(desa__parent__parent=kabupaten).values_list("id", flat=True)
+    ]
+    return [(unit, month) for unit in units for month in months]
+
+
+def _end_of(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+
+
+@benchmark(
+    "prevalence",
+    help_text="full and incremental recompute of the prevalence summaries vs a per-region ORM loop",
+)
+def run_prevalence(*, out: Any, seed: int, **options: Any) -> BenchResult:
+    from django.conf import settings
+
+    from convergence.demo import district_kabupaten
+
+    kabupaten = district_kabupaten()
+    if kabupaten is None:
+        raise RuntimeError("seed the demo district first: python manage.py seed_demo --scale large")
+    measurements = Measurement.objects.filter(posyandu__desa__parent__parent=kabupaten).count()
+    details = [f"database: {connection.vendor}; measurements in the kabupaten: {measurements:,}"]
+    periods = services.full_periods(kabupaten=kabupaten)
+    months = sorted(
+        {
+            datetime.date(1970, 1, 1) + datetime.timedelta(days=int(d))
+            for d, k in zip(periods.start_day, periods.kind, strict=True)
+            if k == "M"
+        }
+    )
+    data_months = [
+        m
+        for m in months
+        if Measurement.objects.filter(measured_on__gte=m, measured_on__lte=_end_of(m)).exists()
+    ]
+    details.append(f"periods: {len(months)} months ({len(data_months)} with measurements) and their years")
+
+    # Full recompute from empty summaries, rolled back afterwards.
+    try:
+        with transaction.atomic():
+            PrevalenceSummary.objects.filter(
+                Q(region=kabupaten) | Q(region__code__startswith=f"{kabupaten.code}.")
+            ).delete()
+            started = time.perf_counter()
+            result = services.prevalence_recompute(kabupaten=kabupaten)
+            full_s = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    details.append(
+        f"full recompute: {full_s:.2f} s ({result.measurements:,} measurements read, {result.written:,} rows written, "
+        f"{result.chunks} kecamatan, {result.periods} periods)"
+    )
+    # The nightly run over unchanged data: the same work, nothing to write.
+    started = time.perf_counter()
+    again = services.prevalence_recompute(kabupaten=kabupaten)
+    details.append(
+        f"full recompute, summaries already current: {time.perf_counter() - started:.2f} s ({again.written} rows written)"
+    )
+
+    # Incremental: one posyandu's month changes.
+    rng = random.Random(seed)
+    last_month = data_months[-1]
+    sample = (
+        Measurement.objects.filter(posyandu__desa__parent__parent=kabupaten, measured_on__gte=last_month)
+        .select_related("child", "posyandu")
+        .order_by("pk")
+    )
+    changed = sample[rng.randrange(min(1000, sample.count()))]
+    try:
+        with transaction.atomic():
+            Measurement.objects.filter(pk=changed.pk).update(haz_category=(changed.haz_category + 1) % 4)
+            started = time.perf_counter()
+            refreshed = services.prevalence_refresh(
+                desa_ids=[changed.child.desa_id],
+                posyandu_ids=[changed.posyandu_id],
+                months=[changed.measured_on],
+            )
+            incremental_s = time.perf_counter() - started
+            raise _Rollback
+    except _Rollback:
+        pass
+    details.append(
+        f"incremental refresh (posyandu {changed.posyandu.name}, {changed.measured_on:%Y-%m}): {incremental_s * 1000:.0f} ms "
+        f"({sum(r.measurements for r in refreshed):,} measurements read, {sum(r.written for r in refreshed)} rows rewritten)"
+    )
+
+    # The dashboard's reads touch the summaries only.
+    from reports import selectors
+
+    reader = User.objects.filter(is_superuser=True).first() or User(is_superuser=True)
+    with CaptureQueriesContext(connection) as queries:
+        selectors.region_series(user=reader, region=kabupaten)
+        selectors.year_table(user=reader, region=kabupaten)
+        list(
+            selectors.summary_list(
+                user=reader,
+                level=PrevalenceSummary.Level.DESA,
+                within=kabupaten,
+                period_from=last_month,
+                period_to=last_month,
+            )
+        )
+    touched = [q["sql"] for q in queries.captured_queries if Measurement._meta.db_table in q["sql"]]
+    details.append(
+        f"dashboard reads: {len(queries.captured_queries)} queries, {len(touched)} on the measurements table"
+    )
+
+    # Baseline: the per-region ORM loop on a sample of unit-months, scaled to all of them.
+    everything = _unit_months(kabupaten, data_months)
+    sample_size = min(SAMPLE_UNIT_MONTHS, len(everything))
+    chosen = rng.sample(everything, sample_size)
+    started = time.perf_counter()
+    for unit_q, month in chosen:
+        _orm_counts(unit_q, month, _end_of(month))
+    per_unit_month = (time.perf_counter() - started) / sample_size
+    # Years are unit-years on top; the loop would run them too.
+    loop_s = per_unit_month * len(everything) * (1 + 1 / 12)
+    details.append(
+        f"per-region ORM loop: {sample_size} of {len(everything):,} unit-months sampled, {per_unit_month * 1000:.0f} ms each; "
+        f"scaled: {loop_s:.0f} s for every unit and month (and year)"
+    )
+    details.append(
+        f"targets: full < 5 s ({'met' if full_s < 5 else 'NOT met'}), incremental < 1 s "
+        f"({'met' if incremental_s < 1 else 'NOT met'}); PREVALENCE_MONTHS={settings.PREVALENCE_MONTHS}"
+    )
+    return BenchResult(
+        figure=full_s * 1000,
+        unit="ms full recompute",
+        ratio=loop_s / full_s,
+        baseline="per-region ORM loop",
+        details=details,
+    )

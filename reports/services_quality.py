@@ -1,0 +1,216 @@
+"""Writing the data-quality summaries, chunked by kecamatan like the prevalence summaries.
+
+One query loads the measurements (reports/quality.py computes), one reads the posyandu rows of the
+prevalence summaries for the registered/measured children; then each kecamatan's rows are rewritten
+in one transaction under a lock of their own. Rewriting is idempotent: rows whose values did not
+change are left as they are.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import Q
+
+from children.models import Measurement
+
+from . import compute, loaders, quality
+from .models import PrevalenceSummary
+from .models_quality import DataQualitySummary
+from .services import _lock
+
+Row = DataQualitySummary
+Key = tuple[str, int, int | None, datetime.date]  # kind, posyandu, measurer, month
+VALUES = (*quality.SUM_COLUMNS, "registered", "measured")
+VALUE_FIELDS = ("pk", "kind", "posyandu_id", "measurer_id", "period", *VALUES)
+
+
+@dataclass(frozen=True)
+class QualityResult:
+    chunks: int
+    measurements: int
+    written: int
+    deleted: int
+
+
+def _height_sql(column: str, scale: int) -> str:
+    return f"COALESCE(CAST(ROUND({column} * {scale}) AS INTEGER), -1)"
+
+
+def quality_frame(
+    *, units: loaders.Units, first_day: datetime.date, last_day: datetime.date
+) -> quality.QualityFrame:
+    """Balita measurements of the children measured at `units`' posyandu between the two days, with
+    their measurements of the SHRINK_LOOKBACK_DAYS before (for the shrinking-height check), sorted by
+    child and day. Imported rows carry the uploader in measured_by, not who measured: no measurer."""
+    m = Measurement._meta.db_table
+    posyandu = ",".join(map(str, units.posyandu_ids.tolist())) or "NULL"
+    since = first_day - datetime.timedelta(days=quality.SHRINK_LOOKBACK_DAYS)
+    sql = (
+        f"SELECT m.child_id, {loaders._day_sql('m.measured_on')}, m.posyandu_id, "
+        f"CASE WHEN m.measured_by_id IS NULL OR m.source = %s THEN -1 ELSE m.measured_by_id END, "
+        f"{_height_sql('m.height_cm', 10)}, {_height_sql('m.adjusted_height_cm', 10)}, "
+        f"{_height_sql('m.weight_kg', 100)}, m.haz, m.whz, m.haz_category, m.waz_category, m.whz_category "
+        f"FROM {m} m WHERE m.child_id IN ("
+        f"SELECT s.child_id FROM {m} s WHERE s.posyandu_id IN ({posyandu}) "
+        f"AND s.measured_on >= %s AND s.measured_on <= %s) "
+        f"AND m.measured_on >= %s AND m.measured_on <= %s AND m.age_days < %s "
+        f"ORDER BY m.child_id, m.measured_on"
+    )
+    params = [Measurement.Source.IMPORT, first_day, last_day, since, last_day, compute.AGE_LIMIT_DAYS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # float64 holds the ids exactly and turns NULL z-scores into NaN.
+    table = np.array(rows, dtype=np.float64).reshape(-1, 12)
+    ints = table[:, [0, 1, 2, 3, 4, 5, 6]].astype(np.int64)
+    categories = table[:, 9:12].astype(np.int8)
+    return quality.QualityFrame(
+        child=ints[:, 0].copy(),
+        day=ints[:, 1].copy(),
+        posyandu=ints[:, 2].copy(),
+        measured_by=ints[:, 3].copy(),
+        height_mm=ints[:, 4].copy(),
+        adjusted_height_mm=ints[:, 5].copy(),
+        weight_dag=ints[:, 6].copy(),
+        haz=table[:, 7].copy(),
+        whz=table[:, 8].copy(),
+        haz_category=categories[:, 0].copy(),
+        waz_category=categories[:, 1].copy(),
+        whz_category=categories[:, 2].copy(),
+    )
+
+
+def _month_date(month: int) -> datetime.date:
+    return np.datetime64(month, "M").astype("datetime64[D]").astype(datetime.date)
+
+
+def _wanted(
+    frame: quality.QualityFrame,
+    units: loaders.Units,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    children: dict[tuple[int, datetime.date], tuple[int, int]],
+) -> dict[int, dict[Key, tuple]]:
+    """The rows per kecamatan chunk, keyed like the table's unique constraints."""
+    own = units.own_posyandu
+    inside = (frame.posyandu >= 0) & (frame.posyandu < len(own))
+    inside[inside] = own[frame.posyandu[inside]] >= 0
+    counted = (
+        inside & (frame.day >= loaders.day_number(first_day)) & (frame.day <= loaders.day_number(last_day))
+    )
+    month = quality.month_of_day(frame.day)
+    by_posyandu = quality.quality_sums(frame, np.stack([frame.posyandu, month], axis=1), counted)
+    by_measurer = quality.quality_sums(
+        frame,
+        np.stack([frame.measured_by, frame.posyandu, month], axis=1),
+        counted & (frame.measured_by >= 0),
+    )
+    wanted: dict[Key, tuple] = {}
+    zero = tuple(0.0 if name in quality.FLOAT_COLUMNS else 0 for name in quality.SUM_COLUMNS)
+    for (posyandu, period), registered_measured in children.items():
+        wanted[(str(Row.Kind.POSYANDU), posyandu, None, period)] = (*zero, *registered_measured)
+    for kind, sums in ((Row.Kind.POSYANDU, by_posyandu), (Row.Kind.MEASURER, by_measurer)):
+        columns = [sums.columns[name].tolist() for name in quality.SUM_COLUMNS]
+        for i, key in enumerate(sums.keys.tolist()):
+            values = tuple(column[i] for column in columns)
+            if kind == Row.Kind.POSYANDU:
+                posyandu, period, measurer = key[0], _month_date(key[1]), None
+                extra = children.get((posyandu, period), (None, None))
+            else:
+                posyandu, period, measurer = key[1], _month_date(key[2]), key[0]
+                extra = (None, None)
+            wanted[(str(kind), posyandu, measurer, period)] = (*values, *extra)
+    by_chunk: dict[int, dict[Key, tuple]] = {}
+    for key, values in wanted.items():
+        chunk = int(units.kecamatan_of_desa[units.desa_of_posyandu[key[1]]])
+        by_chunk.setdefault(chunk, {})[key] = values
+    return by_chunk
+
+
+def _children(
+    kecamatan_ids: list[int], first_month: datetime.date, last_day: datetime.date
+) -> dict[tuple[int, datetime.date], tuple[int, int]]:
+    """(registered, measured) children per posyandu and month, from the prevalence summaries."""
+    rows = PrevalenceSummary.objects.filter(
+        level=PrevalenceSummary.Level.POSYANDU,
+        period_kind=PrevalenceSummary.PeriodKind.MONTH,
+        kecamatan_id__in=kecamatan_ids,
+        period__gte=first_month,
+        period__lte=last_day,
+    ).values_list("posyandu_id", "period", "registered", "measured")
+    return {(p, period): (registered, measured) for p, period, registered, measured in rows}
+
+
+def _stored_q(first_month: datetime.date, last_day: datetime.date, *, full: bool) -> Q:
+    """The stored rows a recompute replaces: its months, or with `full` every month from its first."""
+    if full:
+        return Q(period__gte=first_month)
+    return Q(period__gte=first_month, period__lte=last_day)
+
+
+def _write_chunk(
+    kecamatan_id: int,
+    wanted: dict[Key, tuple],
+    first_month: datetime.date,
+    last_day: datetime.date,
+    *,
+    full: bool,
+) -> tuple[int, int]:
+    """Make the chunk's stored rows equal `wanted`: delete the stale and changed rows, insert the new."""
+    with transaction.atomic():
+        _lock(f"quality:{kecamatan_id}")
+        stored = Row.objects.filter(kecamatan_id=kecamatan_id).filter(
+            _stored_q(first_month, last_day, full=full)
+        )
+        existing = {(r[1], r[2], r[3], r[4]): (r[0], tuple(r[5:])) for r in stored.values_list(*VALUE_FIELDS)}
+        stale = [pk for key, (pk, values) in existing.items() if wanted.get(key) != values]
+        if stale:
+            Row.objects.filter(pk__in=stale).delete()
+        fresh = [
+            Row(
+                kind=key[0],
+                posyandu_id=key[1],
+                measurer_id=key[2],
+                period=key[3],
+                kecamatan_id=kecamatan_id,
+                **dict(zip(VALUES, values, strict=True)),
+            )
+            for key, values in wanted.items()
+            if key not in existing or existing[key][1] != values
+        ]
+        Row.objects.bulk_create(fresh, batch_size=2000)
+        return len(fresh), len(stale)
+
+
+def quality_recompute(
+    *, kecamatan_ids: list[int], first_day: datetime.date, last_day: datetime.date, full: bool
+) -> QualityResult:
+    """Recompute the data-quality rows of the given kecamatan for the months from `first_day` to
+    `last_day`; with `full`, also drop the chunk's rows of later months no longer computed. Reads the
+    prevalence summaries of the same months: run after prevalence_recompute."""
+    first_month = first_day.replace(day=1)
+    units = loaders.units_of(kecamatan_ids)
+    frame = quality_frame(units=units, first_day=first_month, last_day=last_day)
+    children = _children(units.kecamatan_ids, first_month, last_day)
+    wanted = _wanted(frame, units, first_month, last_day, children)
+    written = deleted = 0
+    for kecamatan_id in units.kecamatan_ids:
+        w, d = _write_chunk(kecamatan_id, wanted.get(kecamatan_id, {}), first_month, last_day, full=full)
+        written, deleted = written + w, deleted + d
+    return QualityResult(len(units.kecamatan_ids), len(frame), written, deleted)
+
+
+def quality_recompute_periods(
+    *, kecamatan_ids: list[int], periods: compute.Periods, full: bool
+) -> QualityResult | None:
+    """quality_recompute over the months of a prevalence recompute's periods (None without months)."""
+    months = periods.kind == "M"
+    if not months.any():
+        return None
+    first = loaders.EPOCH + datetime.timedelta(days=int(periods.start_day[months].min()))
+    last = loaders.EPOCH + datetime.timedelta(days=int(periods.end_day[months].max()))
+    return quality_recompute(kecamatan_ids=kecamatan_ids, first_day=first, last_day=last, full=full)
