@@ -2,23 +2,26 @@
 
 Budget lines (DAK non-fisik and APBD at Dinkes, Dana Desa of a few desa) with a mid-year refocusing
 revision; a gizi-kurang programme enrolling wasted children the day after the weighing that found
-them, until its line runs dry; an ibu-hamil-KEK programme; weekly delivery logs; one payment per
+them, until its line runs dry; an ibu-hamil-KEK programme funded 60/40 by an APBD and a DAK line,
+enrolling KEK mothers the day after the visit that found them; weekly delivery logs; one payment per
 episode recorded by Dinkes and approved by Bappeda (maker-checker), the running episodes' payments
-still pending, and one corrected payment (a reversal). Outcomes follow from the measurements the
-children step already made. Rows are bulk-inserted with the services' invariants kept by hand: no line
-commits more than its allocation.
+still pending, and one corrected payment (a reversal). Episodes whose last day has passed are
+finished, with their outcome stored: children's from the measurements the children step made,
+mothers' from their visits plus the LiLA the midwife measures at the end of the episode. Rows are
+bulk-inserted with the services' invariants kept by hand: no line commits more than its allocation.
 """
 
 from __future__ import annotations
 
 import datetime
+import random
 from decimal import Decimal
 
 from django.core.management.base import OutputWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from children.models import Measurement, Pregnancy
+from children.models import Measurement, Pregnancy, PregnancyVisit
 from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
 from convergence.models import Region
 from interventions import pmt
@@ -32,12 +35,18 @@ from interventions.models import (
     PMTEnrolment,
     PMTFunding,
     PMTProgramme,
+    PMTRate,
+    PMTReservation,
 )
+from interventions.services_pmt import pmt_outcomes_store
 
 CHILD_RATE, MOTHER_RATE = Decimal(17_500), Decimal(21_500)
 CHILD_DAYS, MOTHER_DAYS = 56, 120
 ENROL_SHARE = 0.7  # share of the found targets the programme reaches
 FUNDED_SHARE = Decimal("0.8")  # the line covers this share of what the found targets would cost
+MOTHER_SHARES = [Decimal(60), Decimal(40)]  # APBD, DAK
+# LiLA gained over a 120-day episode (cm): mean and spread, so that about half leave KEK.
+LILA_GAIN_CM, LILA_GAIN_SD_CM = 1.2, 0.7
 
 
 def _line(
@@ -115,25 +124,27 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
     )
     PMTFunding.objects.create(programme=gk, budget_line=dak)
     enrolments: list[PMTEnrolment] = []
+    lines_of: dict[int, list[tuple[BudgetLine, Decimal]]] = {}  # by id() of the enrolment
     left = revised
     for child_id, (day, desa_id) in sorted(found.items(), key=lambda item: (item[1][0], item[0])):
         if rng.random() >= ENROL_SHARE or child_cost > left:
             continue
         left -= child_cost
-        enrolments.append(
-            PMTEnrolment(
-                programme=gk,
-                child_id=child_id,
-                desa_id=desa_id,
-                start_date=day,
-                days=CHILD_DAYS,
-                daily_rate=CHILD_RATE,
-                cost=child_cost,
-                budget_line=dak,
-                enrolled_by=maker,
-            )
+        enrolment = PMTEnrolment(
+            programme=gk,
+            child_id=child_id,
+            desa_id=desa_id,
+            start_date=day,
+            days=CHILD_DAYS,
+            daily_rate=CHILD_RATE,
+            cost=child_cost,
+            rate=_default_rate(PMTCategory.GIZI_KURANG, CHILD_DAYS, CHILD_RATE),
+            enrolled_by=maker,
         )
-    # Ibu hamil KEK: ongoing KEK pregnancies, enrolled on a day of the year so far.
+        enrolments.append(enrolment)
+        lines_of[id(enrolment)] = [(dak, child_cost)]
+    # Ibu hamil KEK: ongoing KEK pregnancies, enrolled the day after the first visit of the year that
+    # found the LiLA under 23.5 cm (or on a day of the year so far when no visit recorded it).
     kek = list(
         Pregnancy.objects.filter(
             is_kek=True,
@@ -141,15 +152,36 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
             desa__code__startswith=f"{district.kabupaten.code}.",
         )
         .order_by("pk")
-        .values_list("mother_id", "desa_id")
+        .values_list("pk", "mother_id", "desa_id")
     )
+    found_kek: dict[int, datetime.date] = {}
+    for pregnancy_id, visit_date in (
+        PregnancyVisit.objects.filter(
+            pregnancy_id__in=[row[0] for row in kek],
+            visit_date__gte=start,
+            visit_date__lte=today - datetime.timedelta(days=2),
+            lila_cm__lt=pmt.KEK_LILA_CM,
+        )
+        .order_by("visit_date", "pk")
+        .values_list("pregnancy_id", "visit_date")
+    ):
+        found_kek.setdefault(pregnancy_id, visit_date + datetime.timedelta(days=1))
     mother_cost = pmt.episode_cost(days=MOTHER_DAYS, daily_rate=MOTHER_RATE)
+    mother_total = mother_cost * len(kek)
     apbd = _line(
         district,
         year,
         FundingSource.APBD,
         _("PMT ibu hamil KEK (APBD)"),
-        _millions(mother_cost * len(kek)) or Decimal(1_000_000),
+        _millions(mother_total * MOTHER_SHARES[0] / 100) or Decimal(1_000_000),
+        opd=dinkes,
+    )
+    dak_bumil = _line(
+        district,
+        year,
+        FundingSource.DAK,
+        _("PMT lokal ibu hamil KEK (DAK non-fisik)"),
+        _millions(mother_total * MOTHER_SHARES[1] / 100) or Decimal(1_000_000),
         opd=dinkes,
     )
     bumil = PMTProgramme.objects.create(
@@ -161,32 +193,50 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
         ends_on=end,
         opd=dinkes,
     )
-    PMTFunding.objects.create(programme=bumil, budget_line=apbd)
+    for line, share in zip((apbd, dak_bumil), MOTHER_SHARES, strict=True):
+        PMTFunding.objects.create(programme=bumil, budget_line=line, share_percent=share)
+    mother_parts = pmt.split_cost(mother_cost, MOTHER_SHARES)
     span = max((today - start).days - 7, 1)
-    for mother_id, desa_id in kek:
-        if rng.random() >= ENROL_SHARE:
+    pregnancy_of: dict[int, int] = {}  # mother id -> her KEK pregnancy
+    for pregnancy_id, mother_id, desa_id in kek:
+        if rng.random() >= ENROL_SHARE or mother_id in pregnancy_of:
             continue
-        enrolments.append(
-            PMTEnrolment(
-                programme=bumil,
-                person_id=mother_id,
-                desa_id=desa_id,
-                start_date=start + datetime.timedelta(days=rng.randrange(span)),
-                days=MOTHER_DAYS,
-                daily_rate=MOTHER_RATE,
-                cost=mother_cost,
-                budget_line=apbd,
-                enrolled_by=maker,
-            )
+        pregnancy_of[mother_id] = pregnancy_id
+        enrolment = PMTEnrolment(
+            programme=bumil,
+            person_id=mother_id,
+            desa_id=desa_id,
+            start_date=found_kek.get(pregnancy_id) or start + datetime.timedelta(days=rng.randrange(span)),
+            days=MOTHER_DAYS,
+            daily_rate=MOTHER_RATE,
+            cost=mother_cost,
+            rate=_default_rate(PMTCategory.BUMIL_KEK, MOTHER_DAYS, MOTHER_RATE),
+            enrolled_by=maker,
         )
+        enrolments.append(enrolment)
+        lines_of[id(enrolment)] = list(zip((apbd, dak_bumil), mother_parts, strict=True))
     for enrolment in enrolments:
         if enrolment.end_date < today:
+            # Delivered in full (the weekly logs below): finished on its planned last day.
             enrolment.status = PMTEnrolment.Status.FINISHED
+            enrolment.finished_on = enrolment.end_date
+            enrolment.days_delivered = enrolment.days
     PMTEnrolment.objects.bulk_create(enrolments, batch_size=2000)
-    logs, payments = _deliveries_and_payments(enrolments, today, maker, checker)
+    PMTReservation.objects.bulk_create(
+        (
+            PMTReservation(enrolment=e, budget_line=line, amount=amount)
+            for e in enrolments
+            for line, amount in lines_of[id(e)]
+        ),
+        batch_size=5000,
+    )
+    logs, payments = _deliveries_and_payments(enrolments, lines_of, today, maker, checker)
     PMTDeliveryLog.objects.bulk_create(logs, batch_size=5000)
     Disbursement.objects.bulk_create(payments, batch_size=2000)
     _one_reversal(maker, checker, today)
+    finished = [e for e in enrolments if e.status == PMTEnrolment.Status.FINISHED]
+    _evaluation_visits(rng, finished, pregnancy_of, today)
+    pmt_outcomes_store(enrolments=finished, today=today)
     # Dana Desa of the first desa: cooking classes and local-food PMT, half spent.
     desa_list = list(
         Region.objects.filter(code__startswith=f"{district.kabupaten.code}.", level="desa").order_by("code")[
@@ -218,8 +268,55 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
     )
 
 
+def _default_rate(category: str, days: int, daily_rate: Decimal) -> PMTRate | None:
+    """The national default row the demo's days and rate come from (None if it was changed)."""
+    return (
+        PMTRate.objects.filter(kabupaten=None, category=category, duration_days=days, daily_rate=daily_rate)
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def _evaluation_visits(
+    rng: random.Random, finished: list[PMTEnrolment], pregnancy_of: dict[int, int], today: datetime.date
+) -> None:
+    """The LiLA a midwife measures a few days after a mother's episode: her latest LiLA plus a gain."""
+    mothers = [e for e in finished if e.person_id]
+    latest: dict[int, tuple[datetime.date, Decimal, Decimal | None]] = {}
+    for pregnancy_id, visit_date, lila_cm, weight_kg in (
+        PregnancyVisit.objects.filter(pregnancy_id__in=pregnancy_of.values(), lila_cm__isnull=False)
+        .order_by("visit_date", "pk")
+        .values_list("pregnancy_id", "visit_date", "lila_cm", "weight_kg")
+    ):
+        latest[pregnancy_id] = (visit_date, lila_cm, weight_kg)
+    visits = []
+    for enrolment in mothers:
+        pregnancy_id = pregnancy_of[enrolment.person_id]  # type: ignore[index]
+        day = min(enrolment.end_date + datetime.timedelta(days=rng.randrange(1, 8)), today)
+        last_day, lila, weight = latest.get(pregnancy_id, (day, Decimal("22.5"), None))
+        gain = Decimal(str(round(max(rng.gauss(LILA_GAIN_CM, LILA_GAIN_SD_CM), 0.0), 1)))
+        # About 0.42 kg a week in the second half of pregnancy, as the children step plans visits.
+        weight_gain = Decimal(str(round(0.42 * (day - last_day).days / 7, 1)))
+        visits.append(
+            PregnancyVisit(
+                pregnancy_id=pregnancy_id,
+                visit_date=day,
+                is_anc=True,
+                lila_cm=lila + gain,
+                weight_kg=weight + weight_gain if weight is not None else None,
+                notes=_("Evaluasi akhir PMT"),
+            )
+        )
+    # A visit already recorded that day stays as it was (once per day per pregnancy).
+    PregnancyVisit.objects.bulk_create(visits, ignore_conflicts=True)
+
+
 def _deliveries_and_payments(
-    enrolments: list[PMTEnrolment], today: datetime.date, maker: object, checker: object
+    enrolments: list[PMTEnrolment],
+    lines_of: dict[int, list[tuple[BudgetLine, Decimal]]],
+    today: datetime.date,
+    maker: object,
+    checker: object,
 ) -> tuple[list[PMTDeliveryLog], list[Disbursement]]:
     logs: list[PMTDeliveryLog] = []
     payments: list[Disbursement] = []
@@ -240,19 +337,21 @@ def _deliveries_and_payments(
             delivered += days
             day += datetime.timedelta(days=7)
         finished = enrolment.end_date < today
-        payments.append(
-            Disbursement(
-                budget_line_id=enrolment.budget_line_id,
-                enrolment=enrolment,
-                paid_on=min(enrolment.end_date, today),
-                payee=_("Penyedia PMT lokal"),
-                amount=enrolment.cost if finished else enrolment.cost / 2,
-                status=Disbursement.Status.APPROVED if finished else Disbursement.Status.PENDING,
-                recorded_by=maker,  # type: ignore[misc]
-                approved_by=checker if finished else None,  # type: ignore[misc]
-                decided_at=timezone.now() if finished else None,
+        # One payment per line funding the episode: its part in full once finished, half before.
+        for line, amount in lines_of[id(enrolment)]:
+            payments.append(
+                Disbursement(
+                    budget_line=line,
+                    enrolment=enrolment,
+                    paid_on=min(enrolment.end_date, today),
+                    payee=_("Penyedia PMT lokal"),
+                    amount=amount if finished else (amount / 2).to_integral_value(),
+                    status=Disbursement.Status.APPROVED if finished else Disbursement.Status.PENDING,
+                    recorded_by=maker,  # type: ignore[misc]
+                    approved_by=checker if finished else None,  # type: ignore[misc]
+                    decided_at=timezone.now() if finished else None,
+                )
             )
-        )
     return logs, payments
 
 

@@ -763,16 +763,25 @@ class PMTProgramme(models.Model):
 
 
 class PMTFunding(models.Model):
-    """A budget line funding a programme."""
+    """A budget line funding a programme, for a share of each episode's cost.
+
+    The shares of a programme add up to 100 % (checked by services_pmt, which writes fundings); each
+    episode's cost is split by them (interventions.pmt.split_cost), the remainder to the last line.
+    """
 
     programme = models.ForeignKey(PMTProgramme, on_delete=models.CASCADE, related_name="fundings")
     budget_line = models.ForeignKey(BudgetLine, on_delete=models.PROTECT, related_name="fundings")
+    share_percent = models.DecimalField(_("porsi (%)"), max_digits=5, decimal_places=2, default=Decimal(100))
 
     class Meta:
         verbose_name = _("pendanaan PMT")
         verbose_name_plural = _("pendanaan PMT")
+        ordering = ["programme_id", "budget_line_id"]
         constraints = [
             models.UniqueConstraint(fields=["programme", "budget_line"], name="pmt_funding_once"),
+            models.CheckConstraint(
+                condition=Q(share_percent__gt=0) & Q(share_percent__lte=100), name="pmt_funding_share_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -780,7 +789,10 @@ class PMTFunding(models.Model):
 
 
 class PMTEnrolment(models.Model):
-    """One PMT episode of a named recipient; its cost (days x daily rate) is reserved on a budget line."""
+    """One PMT episode of a named recipient; its cost (days x daily rate) is reserved on the lines funding
+    its programme (PMTReservation, one per line). Finishing it records the days delivered and gives
+    the unspent part of the reservations back (services_pmt.pmt_enrolment_finish).
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "aktif", _("Aktif")
@@ -813,10 +825,29 @@ class PMTEnrolment(models.Model):
     days = models.PositiveSmallIntegerField(_("lama (hari)"))
     daily_rate = models.DecimalField(_("biaya per hari (Rp)"), **RUPIAH)
     cost = models.DecimalField(_("biaya episode (Rp)"), **RUPIAH)
-    budget_line = models.ForeignKey(
-        BudgetLine, verbose_name=_("baris anggaran"), on_delete=models.PROTECT, related_name="enrolments"
+    rate = models.ForeignKey(
+        PMTRate,
+        verbose_name=_("tarif"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enrolments",
+    )
+    budget_lines = models.ManyToManyField(
+        BudgetLine, through="PMTReservation", verbose_name=_("baris anggaran"), related_name="enrolments"
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    finished_on = models.DateField(_("tanggal selesai"), null=True, blank=True)
+    days_delivered = models.PositiveSmallIntegerField(_("hari tersalurkan"), null=True, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diselesaikan oleh"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Kosong: diselesaikan otomatis setelah tanggal akhir."),
+    )
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("didaftarkan oleh"),
@@ -852,8 +883,19 @@ class PMTEnrolment(models.Model):
                 & Q(cost=models.F("days") * models.F("daily_rate")),
                 name="pmt_enrolment_cost_is_days_times_rate",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="selesai") | Q(finished_on__isnull=False, days_delivered__isnull=False),
+                name="pmt_enrolment_finished_has_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(days_delivered__isnull=True) | Q(days_delivered__lte=models.F("days")),
+                name="pmt_enrolment_delivered_within_days",
+            ),
         ]
-        indexes = [models.Index(fields=["desa", "start_date"])]
+        indexes = [
+            models.Index(fields=["desa", "start_date"]),
+            models.Index(fields=["status", "start_date"], name="pmt_enrolment_status_start"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme_id} {self.start_date}"
@@ -876,6 +918,80 @@ class PMTEnrolment(models.Model):
         return (Q(child__isnull=False) & scope.q(desa="desa", posyandu="child__posyandu")) | (
             Q(child__isnull=True) & in_desa
         )
+
+
+class PMTReservation(models.Model):
+    """The part of an episode's cost reserved on one budget line; `released` is given back at its end.
+
+    Still reserved: amount - released (nothing once the episode is cancelled). Amounts are set at
+    enrolment and never edited; `released` is set once, when the episode is finished.
+    """
+
+    enrolment = models.ForeignKey(
+        PMTEnrolment, verbose_name=_("episode"), on_delete=models.CASCADE, related_name="reservations"
+    )
+    budget_line = models.ForeignKey(
+        BudgetLine, verbose_name=_("baris anggaran"), on_delete=models.PROTECT, related_name="reservations"
+    )
+    amount = models.DecimalField(_("dicadangkan (Rp)"), **RUPIAH)
+    released = models.DecimalField(_("dikembalikan (Rp)"), **RUPIAH, default=Decimal(0))
+
+    class Meta:
+        verbose_name = _("pencadangan PMT")
+        verbose_name_plural = _("pencadangan PMT")
+        ordering = ["enrolment_id", "budget_line_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "budget_line"], name="pmt_reservation_once"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(released__gte=0) & Q(released__lte=models.F("amount")),
+                name="pmt_reservation_released_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.budget_line_id} {self.amount}"
+
+    @property
+    def held(self) -> Decimal:
+        return self.amount - self.released
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        return _budget_line_q(scope, "budget_line")
+
+
+class PMTOutcome(models.Model):
+    """The outcome of a finished episode (interventions.pmt.episode_outcome), stored when it is finished.
+
+    Children: weight and the z-score of the category (WHZ, WAZ or HAZ); mothers: weight and LiLA.
+    Recomputed by the nightly task while late measurements may still come in.
+    """
+
+    enrolment = models.OneToOneField(
+        PMTEnrolment,
+        verbose_name=_("episode"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="outcome",
+    )
+    measured_before_on = models.DateField(_("diukur sebelum"), null=True, blank=True)
+    measured_after_on = models.DateField(_("diukur sesudah"), null=True, blank=True)
+    weight_before_kg = models.DecimalField(_("berat sebelum (kg)"), max_digits=5, decimal_places=2, null=True)
+    weight_after_kg = models.DecimalField(_("berat sesudah (kg)"), max_digits=5, decimal_places=2, null=True)
+    weight_gain_kg = models.DecimalField(_("kenaikan berat (kg)"), max_digits=5, decimal_places=2, null=True)
+    z_change = models.FloatField(_("perubahan z-score"), null=True)
+    lila_before_cm = models.DecimalField(_("LiLA sebelum (cm)"), max_digits=4, decimal_places=1, null=True)
+    lila_after_cm = models.DecimalField(_("LiLA sesudah (cm)"), max_digits=4, decimal_places=1, null=True)
+    lila_change_cm = models.DecimalField(_("perubahan LiLA (cm)"), max_digits=4, decimal_places=1, null=True)
+    recovered = models.BooleanField(_("pulih"), null=True)
+    computed_on = models.DateField(_("dihitung"))
+
+    class Meta:
+        verbose_name = _("hasil episode PMT")
+        verbose_name_plural = _("hasil episode PMT")
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.recovered}"
 
 
 class PMTDeliveryLog(models.Model):

@@ -1,4 +1,4 @@
-"""Pure PMT rules: episode cost, eligibility decision and outcome of an episode. No Django.
+"""Pure PMT rules: episode cost and its split over budget lines, eligibility, outcome of an episode. No Django.
 
 Category codes are those of interventions.models.PMTCategory; z-score category codes those of
 children.growth.classify and weight-gain codes those of children.growth.weight_gain (repeated here
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 GIZI_KURANG = "gizi_kurang"
 BB_KURANG = "bb_kurang"
@@ -18,6 +19,7 @@ BUMIL_KEK = "bumil_kek"
 IBU_MENYUSUI = "ibu_menyusui"
 BADUTA_STUNTING = "baduta_stunting"
 CHILD_CATEGORIES = frozenset({GIZI_KURANG, BB_KURANG, DUA_T, BADUTA_STUNTING})
+MOTHER_CATEGORIES = frozenset({BUMIL_KEK, IBU_MENYUSUI})
 
 # children.growth.classify / weight_gain codes.
 WHZ_GIZI_BURUK, WHZ_GIZI_KURANG, WHZ_GIZI_BAIK = 0, 1, 2
@@ -29,6 +31,9 @@ BADUTA_MAX_AGE_MONTHS = 24
 BREASTFEEDING_MAX_DAYS = 183  # six months after a live birth
 # The "after" measurement of an episode: the first on or after its last day, at most this many days later.
 OUTCOME_WINDOW_DAYS = 30
+# KEK: LiLA < 23.5 cm (Depkes 2010; the same threshold as children.compute.KEK_LILA_CM). A mother whose
+# LiLA is at least this after the episode has left KEK: recovered.
+KEK_LILA_CM = Decimal("23.5")
 
 # Eligibility refusal reasons (the service translates them).
 NO_MEASUREMENT = "tanpa_pengukuran"
@@ -44,6 +49,35 @@ NOT_BREASTFEEDING = "bukan_ibu_menyusui"
 def episode_cost(*, days: int, daily_rate: Decimal) -> Decimal:
     """Cost of an episode in rupiah: days x daily rate (both exact; no rounding involved)."""
     return Decimal(days) * daily_rate
+
+
+def split_cost(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split whole rupiah `total` in proportion to `weights` (funding shares in %, or earlier parts).
+
+    Every part but the last one with a positive weight is rounded down to whole rupiah; that last one
+    takes the remainder, so the parts add up to `total` exactly and none is negative. Weights >= 0,
+    at least one > 0.
+    """
+    if not weights or any(w < 0 for w in weights) or not any(w > 0 for w in weights):
+        raise ValueError(f"weights must be >= 0 with one > 0: {weights}")
+    whole = sum(weights, Decimal(0))
+    last = max(i for i, w in enumerate(weights) if w > 0)
+    parts = [
+        Decimal(0) if i == last else (total * w / whole).quantize(Decimal(1), rounding=ROUND_DOWN)
+        for i, w in enumerate(weights)
+    ]
+    parts[last] = total - sum(parts, Decimal(0))
+    return parts
+
+
+def released_parts(*, reserved: list[Decimal], actual: list[Decimal], paid: list[Decimal]) -> list[Decimal]:
+    """What each line's reservation gives back when an episode closes: reserved - max(actual, paid), >= 0.
+
+    `actual[i]` is line i's part of the cost of the days delivered, `paid[i]` the net approved payments
+    for the episode on line i: a line keeps what was delivered and never less than what it already
+    paid (an overpayment is corrected by a reversal, not by the release).
+    """
+    return [max(r - max(a, p), Decimal(0)) for r, a, p in zip(reserved, actual, paid, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -106,17 +140,30 @@ class Point:
 
 
 @dataclass(frozen=True)
+class MotherPoint:
+    """One visit of a mother (any of her pregnancies) with her LiLA, as the outcome needs it."""
+
+    measured_on: datetime.date
+    weight_kg: Decimal | None
+    lila_cm: Decimal | None
+
+
+_P = TypeVar("_P", Point, MotherPoint)
+
+
+@dataclass(frozen=True)
 class Outcome:
-    before: Point | None
-    after: Point | None
+    before: Point | MotherPoint | None
+    after: Point | MotherPoint | None
     weight_gain_kg: Decimal | None
-    z_change: float | None
-    recovered: bool | None  # None: not assessable (no before or after measurement, or a mother)
+    z_change: float | None  # children only
+    recovered: bool | None  # None: not assessable (no before or after measurement)
+    lila_change_cm: Decimal | None = None  # mothers only
 
 
 def pick_before_after(
-    points: list[Point], *, start: datetime.date, end: datetime.date
-) -> tuple[Point | None, Point | None]:
+    points: list[_P], *, start: datetime.date, end: datetime.date
+) -> tuple[_P | None, _P | None]:
     """Latest measurement on/before `start`; first on/after `end` within OUTCOME_WINDOW_DAYS."""
     before = None
     after = None
@@ -158,15 +205,41 @@ def is_recovered(category: str, after: Point, before: Point) -> bool:
     raise ValueError(f"not a child category: {category}")
 
 
-def episode_outcome(
-    category: str, points: list[Point], *, start: datetime.date, end: datetime.date
-) -> Outcome:
-    """Before/after measurements, weight gain (kg), z-score change and recovery of one child episode.
+def _gain(after: Decimal | None, before: Decimal | None) -> Decimal | None:
+    return after - before if after is not None and before is not None else None
 
-    The z-score is WHZ for gizi kurang, WAZ for BB kurang and 2T, HAZ for baduta stunting.
+
+def mother_episode_outcome(points: list[MotherPoint], *, start: datetime.date, end: datetime.date) -> Outcome:
+    """Before/after LiLA (cm) and weight (kg) of one mother episode (ibu hamil KEK, ibu menyusui).
+
+    Only visits with a LiLA count. Recovered: LiLA after >= KEK_LILA_CM (no longer KEK).
     """
+    before, after = pick_before_after([p for p in points if p.lila_cm is not None], start=start, end=end)
+    if before is None or after is None:
+        return Outcome(before, after, None, None, None)
+    assert before.lila_cm is not None and after.lila_cm is not None
+    return Outcome(
+        before,
+        after,
+        _gain(after.weight_kg, before.weight_kg),
+        None,
+        after.lila_cm >= KEK_LILA_CM,
+        after.lila_cm - before.lila_cm,
+    )
+
+
+def episode_outcome(
+    category: str, points: list[Point] | list[MotherPoint], *, start: datetime.date, end: datetime.date
+) -> Outcome:
+    """Before/after measurements, weight gain (kg), z-score or LiLA change and recovery of one episode.
+
+    Children (`points` of Point): the z-score is WHZ for gizi kurang, WAZ for BB kurang and 2T, HAZ for
+    baduta stunting. Mothers (`points` of MotherPoint): see mother_episode_outcome.
+    """
+    if category in MOTHER_CATEGORIES:
+        return mother_episode_outcome(points, start=start, end=end)  # type: ignore[arg-type]
     if category not in CHILD_CATEGORIES:
-        return Outcome(None, None, None, None, None)
+        raise ValueError(f"not a PMT category: {category}")
     before, after = pick_before_after(points, start=start, end=end)
     if before is None or after is None:
         return Outcome(before, after, None, None, None)

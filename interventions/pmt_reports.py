@@ -6,19 +6,24 @@ limited to what the user's scope holds (convergence.scoping.restrict).
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 
-from children.models import Measurement
 from convergence.models import User
 from convergence.scoping import restrict
 from interventions import pmt
-from interventions.models import BudgetLine, Disbursement, PMTEnrolment, PMTProgramme
-from interventions.selectors_pmt import ZERO, LineTotals, MonthAbsorption
+from interventions.models import BudgetLine, Disbursement, PMTEnrolment, PMTProgramme, PMTReservation
+from interventions.selectors_pmt import (
+    HELD,
+    ZERO,
+    LineTotals,
+    MonthAbsorption,
+    held_reservations,
+    stored_outcome,
+)
 
 APPROVED = Disbursement.Status.APPROVED
 CANCELLED = PMTEnrolment.Status.CANCELLED
@@ -82,7 +87,7 @@ def _grouped(rows: list[LineRow], key_of: object) -> list[GroupRow]:
 def pmt_absorption(*, user: User, year: int) -> Absorption:
     """Allocated, reserved, disbursed, available and absorption of the user's lines of `year`.
 
-    Three queries: the lines, the reserved episode costs per line, the approved disbursements per line
+    Three queries: the lines, the reservations still held per line, the approved disbursements per line
     (total and not tied to an episode); plus one for the approved disbursements per month.
     """
     lines = list(
@@ -92,10 +97,9 @@ def pmt_absorption(*, user: User, year: int) -> Absorption:
     )
     ids = [line.pk for line in lines]
     reserved = dict(
-        PMTEnrolment.objects.filter(budget_line_id__in=ids)
-        .exclude(status=CANCELLED)
+        held_reservations(PMTReservation.objects.filter(budget_line_id__in=ids))
         .values("budget_line_id")
-        .annotate(total=Sum("cost"))
+        .annotate(total=Sum(HELD))
         .values_list("budget_line_id", "total")
     )
     paid = {
@@ -139,6 +143,11 @@ class RecipientRow:
     posyandu_id: int | None
     posyandu: str
     recovered: bool | None  # None: not (yet) assessed
+    kept: Decimal  # cost less what a finished episode gave back to its lines
+
+    @property
+    def finished(self) -> bool:
+        return self.enrolment.status == PMTEnrolment.Status.FINISHED
 
 
 @dataclass(frozen=True)
@@ -156,39 +165,20 @@ class ProgrammeRow:
         return (self.total_cost / self.recipients).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
-def _episodes(*, user: User, year: int, today: datetime.date) -> list[RecipientRow]:
-    """The user's episodes of `year` with their outcome (two queries: episodes, measurements)."""
+def _episodes(*, user: User, year: int) -> list[RecipientRow]:
+    """The user's episodes of `year`, finished ones with their stored outcome (one query)."""
     enrolments = list(
         restrict(
-            PMTEnrolment.objects.select_related("programme", "child", "child__posyandu", "person", "desa"),
+            PMTEnrolment.objects.select_related(
+                "programme", "programme__kabupaten", "child", "child__posyandu", "person", "desa", "outcome"
+            ).annotate(released=Coalesce(Sum("reservations__released"), ZERO)),
             user,
         )
         .filter(programme__year=year)
         .order_by("child__posyandu__name", "person__name", "child__name", "start_date", "pk")
     )
-    child_ids = {e.child_id for e in enrolments if e.child_id}
-    points: dict[int, list[pmt.Point]] = {}
-    for row in Measurement.objects.filter(child_id__in=child_ids).values_list(
-        "child_id",
-        "measured_on",
-        "weight_kg",
-        "whz",
-        "waz",
-        "haz",
-        "whz_category",
-        "waz_category",
-        "haz_category",
-        "weight_gain",
-    ):
-        points.setdefault(row[0], []).append(pmt.Point(*row[1:]))
     rows = []
     for e in enrolments:
-        finished = e.status == PMTEnrolment.Status.FINISHED or (e.status != CANCELLED and e.end_date < today)
-        recovered = None
-        if finished:
-            recovered = pmt.episode_outcome(
-                e.programme.category, points.get(e.child_id or 0, []), start=e.start_date, end=e.end_date
-            ).recovered
         posyandu = e.child.posyandu if e.child_id else None  # type: ignore[union-attr]
         rows.append(
             RecipientRow(
@@ -196,48 +186,44 @@ def _episodes(*, user: User, year: int, today: datetime.date) -> list[RecipientR
                 name=e.recipient.name,  # type: ignore[attr-defined]
                 posyandu_id=posyandu.pk if posyandu else None,
                 posyandu=posyandu.name if posyandu else "",
-                recovered=recovered,
+                recovered=stored_outcome(e) if e.status == PMTEnrolment.Status.FINISHED else None,
+                kept=e.cost - e.released,  # type: ignore[attr-defined]
             )
         )
     return rows
 
 
 def pmt_recipients(
-    *, user: User, year: int, today: datetime.date, posyandu_id: int | None = None
+    *, user: User, year: int, posyandu_id: int | None = None
 ) -> tuple[list[RecipientRow], list[tuple[int, str]]]:
     """Named recipients of `year` in the user's scope (optionally of one posyandu) and the posyandu choices."""
-    rows = _episodes(user=user, year=year, today=today)
+    rows = _episodes(user=user, year=year)
     choices = sorted({(r.posyandu_id, r.posyandu) for r in rows if r.posyandu_id}, key=lambda c: c[1])
     if posyandu_id is not None:
         rows = [r for r in rows if r.posyandu_id == posyandu_id]
     return rows, choices  # type: ignore[return-value]
 
 
-def pmt_programme_report(*, user: User, year: int, today: datetime.date) -> list[ProgrammeRow]:
-    """Per programme: episodes, recipients, cost (not cancelled) and the outcome of finished episodes."""
+def pmt_programme_report(*, user: User, year: int) -> list[ProgrammeRow]:
+    """Per programme: episodes, recipients, cost (not cancelled; finished ones at what they kept) and
+    the outcome of the finished episodes, children and mothers alike."""
     programmes = list(restrict(PMTProgramme.objects.all(), user).filter(year=year).order_by("name", "pk"))
     by_programme: dict[int, list[RecipientRow]] = {}
-    for row in _episodes(user=user, year=year, today=today):
+    for row in _episodes(user=user, year=year):
         if row.enrolment.status != CANCELLED:
             by_programme.setdefault(row.enrolment.programme_id, []).append(row)
     result = []
     for programme in programmes:
         rows = by_programme.get(programme.pk, [])
-        finished = [
-            r
-            for r in rows
-            if r.enrolment.status == PMTEnrolment.Status.FINISHED or r.enrolment.end_date < today
-        ]
+        finished = [r for r in rows if r.finished]
         recipients = {(r.enrolment.child_id, r.enrolment.person_id) for r in rows}
         result.append(
             ProgrammeRow(
                 programme=programme,
                 episodes=len(rows),
                 recipients=len(recipients),
-                total_cost=sum((r.enrolment.cost for r in rows), ZERO),
-                outcome=pmt.programme_outcome(
-                    [r.enrolment.cost for r in finished], [r.recovered for r in finished]
-                ),
+                total_cost=sum((r.kept for r in rows), ZERO),
+                outcome=pmt.programme_outcome([r.kept for r in finished], [r.recovered for r in finished]),
             )
         )
     return result

@@ -87,7 +87,7 @@ def workbook_bytes(
             _("Dinilai"),
             _("Pulih"),
             _("Tingkat pemulihan (%)"),
-            _("Biaya per anak pulih (Rp)"),
+            _("Biaya per penerima pulih (Rp)"),
         ]
     )
     for p in programmes:
@@ -119,6 +119,9 @@ def workbook_bytes(
             _("Hari"),
             _("Biaya (Rp)"),
             _("Status"),
+            _("Selesai"),
+            _("Hari tersalurkan"),
+            _("Biaya terpakai (Rp)"),
             _("Pulih"),
         ]
     )
@@ -136,11 +139,15 @@ def workbook_bytes(
                 e.days,
                 e.cost,
                 e.get_status_display(),
+                e.finished_on,
+                e.days_delivered,
+                r.kept,
                 outcome[r.recovered],
             ],
-            rupiah=frozenset({6}),
+            rupiah=frozenset({6, 10}),
         )
-        people.cell(row=people.max_row, column=5).number_format = "DD-MM-YYYY"
+        for column in (5, 9):
+            people.cell(row=people.max_row, column=column).number_format = "DD-MM-YYYY"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

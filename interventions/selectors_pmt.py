@@ -1,7 +1,8 @@
 """Reads of PMT money and episodes: scoped lists, a line's totals, absorption, eligibility inputs, outcomes.
 
 Totals of a line (all Decimal rupiah):
-- reserved: costs of the line's episodes that are not cancelled;
+- reserved: the line's parts of the costs of episodes that are not cancelled (PMTReservation.amount),
+  less what finished episodes gave back (PMTReservation.released);
 - disbursed: approved disbursements (reversals included, they are negative);
 - committed: reserved + approved disbursements not tied to an episode;
 - available: allocated - committed (what a new episode or an untied payment may still take).
@@ -14,11 +15,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from children.growth.weight_gain import completed_months
-from children.models import Child, Measurement, Person, Pregnancy
+from children.models import Child, Measurement, Person, Pregnancy, PregnancyVisit
 from convergence.models import User
 from convergence.scoping import restrict
 from interventions import pmt
@@ -27,8 +28,11 @@ from interventions.models import (
     Disbursement,
     PMTDeliveryLog,
     PMTEnrolment,
+    PMTFunding,
+    PMTOutcome,
     PMTProgramme,
     PMTRate,
+    PMTReservation,
 )
 
 ZERO = Decimal(0)
@@ -54,9 +58,17 @@ class LineTotals:
         return (self.disbursed * 100 / self.allocated).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+HELD = F("amount") - F("released")
+
+
+def held_reservations(queryset: QuerySet[PMTReservation]) -> QuerySet[PMTReservation]:
+    """Reservations that still hold money: those of episodes that are not cancelled."""
+    return queryset.exclude(enrolment__status=PMTEnrolment.Status.CANCELLED)
+
+
 def budget_line_totals(*, line: BudgetLine) -> LineTotals:
     """Totals of one line from the database (call under the line's row lock when deciding on them)."""
-    reserved = _sum(line.enrolments.exclude(status=PMTEnrolment.Status.CANCELLED), "cost")
+    reserved = held_reservations(line.reservations.all()).aggregate(total=Coalesce(Sum(HELD), ZERO))["total"]
     approved = line.disbursements.filter(status=Disbursement.Status.APPROVED)
     disbursed = _sum(approved, "amount")
     untied = _sum(approved.filter(enrolment__isnull=True), "amount")
@@ -64,9 +76,27 @@ def budget_line_totals(*, line: BudgetLine) -> LineTotals:
     return LineTotals(line.allocated, reserved, disbursed, committed, line.allocated - committed)
 
 
-def enrolment_paid(*, enrolment: PMTEnrolment) -> Decimal:
-    """Net approved payments tied to an episode (reversals included)."""
-    return _sum(enrolment.disbursements.filter(status=Disbursement.Status.APPROVED), "amount")
+def enrolment_paid(*, enrolment: PMTEnrolment, line: BudgetLine | None = None) -> Decimal:
+    """Net approved payments tied to an episode (reversals included), on one line or on all."""
+    rows = enrolment.disbursements.filter(status=Disbursement.Status.APPROVED)
+    if line is not None:
+        rows = rows.filter(budget_line=line)
+    return _sum(rows, "amount")
+
+
+def enrolment_paid_by_line(*, enrolment: PMTEnrolment) -> dict[int, Decimal]:
+    """Net approved payments tied to an episode per budget line id."""
+    return dict(
+        enrolment.disbursements.filter(status=Disbursement.Status.APPROVED)
+        .values("budget_line_id")
+        .annotate(total=Sum("amount"))
+        .values_list("budget_line_id", "total")
+    )
+
+
+def programme_fundings(*, programme: PMTProgramme) -> list[PMTFunding]:
+    """The programme's fundings in budget line order (the order of row locks and of the cost split)."""
+    return list(programme.fundings.select_related("budget_line").order_by("budget_line_id"))
 
 
 # --- scoped lists ------------------------------------------------------------------------------------
@@ -77,16 +107,29 @@ def budget_line_list_for_user(*, user: User) -> QuerySet[BudgetLine]:
 
 
 def pmt_rate_list_for_user(*, user: User) -> QuerySet[PMTRate]:
-    return restrict(PMTRate.objects.all(), user)
+    """Rates the user may read, each annotated `used`: whether an episode took its days and rate."""
+    return restrict(
+        PMTRate.objects.annotate(used=Exists(PMTEnrolment.objects.filter(rate=OuterRef("pk")))), user
+    )
 
 
 def pmt_programme_list_for_user(*, user: User) -> QuerySet[PMTProgramme]:
-    return restrict(PMTProgramme.objects.select_related("opd").prefetch_related("fundings"), user)
+    return restrict(
+        PMTProgramme.objects.select_related("opd", "kabupaten").prefetch_related(
+            Prefetch("fundings", queryset=PMTFunding.objects.order_by("budget_line_id"))
+        ),
+        user,
+    )
 
 
 def pmt_enrolment_list_for_user(*, user: User) -> QuerySet[PMTEnrolment]:
     return restrict(
-        PMTEnrolment.objects.select_related("programme", "child", "child__posyandu", "person", "desa"), user
+        PMTEnrolment.objects.select_related(
+            "programme", "programme__kabupaten", "child", "child__posyandu", "person", "desa", "outcome"
+        ).prefetch_related(
+            Prefetch("reservations", queryset=PMTReservation.objects.order_by("budget_line_id"))
+        ),
+        user,
     )
 
 
@@ -192,28 +235,9 @@ def mother_status_on(*, person: Person, on: datetime.date) -> pmt.MotherStatus:
 # --- outcomes ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class EpisodeOutcome:
-    enrolment: PMTEnrolment
-    outcome: pmt.Outcome
-
-
-def pmt_programme_outcomes(
-    *, programme: PMTProgramme, today: datetime.date
-) -> tuple[list[EpisodeOutcome], pmt.ProgrammeOutcome]:
-    """Outcome of every finished episode of a programme (finished: status selesai or last day before today).
-
-    Two queries: the episodes, then all their children's measurements.
-    """
-    enrolments = [
-        e
-        for e in programme.enrolments.exclude(status=PMTEnrolment.Status.CANCELLED)
-        .select_related("child", "person")
-        .order_by("start_date", "pk")
-        if e.status == PMTEnrolment.Status.FINISHED or e.end_date < today
-    ]
+def child_points(*, child_ids: list[int]) -> dict[int, list[pmt.Point]]:
+    """Every measurement of the children, as outcome points, by child id (one query)."""
     points: dict[int, list[pmt.Point]] = {}
-    child_ids = [e.child_id for e in enrolments if e.child_id]
     for row in Measurement.objects.filter(child_id__in=child_ids).values_list(
         "child_id",
         "measured_on",
@@ -227,19 +251,88 @@ def pmt_programme_outcomes(
         "weight_gain",
     ):
         points.setdefault(row[0], []).append(pmt.Point(*row[1:]))
-    episodes = [
-        EpisodeOutcome(
-            e,
-            pmt.episode_outcome(
-                programme.category, points.get(e.child_id or 0, []), start=e.start_date, end=e.end_date
-            ),
-        )
-        for e in enrolments
-    ]
+    return points
+
+
+def mother_points(*, person_ids: list[int]) -> dict[int, list[pmt.MotherPoint]]:
+    """Every visit with a LiLA of the mothers (any pregnancy), as outcome points, by person id (one query)."""
+    points: dict[int, list[pmt.MotherPoint]] = {}
+    for person_id, visit_date, weight_kg, lila_cm in PregnancyVisit.objects.filter(
+        pregnancy__mother_id__in=person_ids, lila_cm__isnull=False
+    ).values_list("pregnancy__mother_id", "visit_date", "weight_kg", "lila_cm"):
+        points.setdefault(person_id, []).append(pmt.MotherPoint(visit_date, weight_kg, lila_cm))
+    return points
+
+
+def episode_outcomes(*, enrolments: list[PMTEnrolment]) -> dict[int, pmt.Outcome]:
+    """The outcome of each (finished) episode up to its actual last day, by enrolment id (two queries).
+
+    The programme must be loaded with each enrolment (select_related).
+    """
+    children = child_points(child_ids=[e.child_id for e in enrolments if e.child_id])
+    mothers = mother_points(person_ids=[e.person_id for e in enrolments if e.person_id])
+    result = {}
+    for e in enrolments:
+        points = children.get(e.child_id, []) if e.child_id else mothers.get(e.person_id or 0, [])
+        end = e.finished_on or e.end_date
+        result[e.pk] = pmt.episode_outcome(e.programme.category, points, start=e.start_date, end=end)
+    return result
+
+
+def stored_outcome(enrolment: PMTEnrolment) -> bool | None:
+    """Recovered (True/False) or not assessable (None) from the stored outcome of a finished episode."""
+    outcome: PMTOutcome | None = getattr(enrolment, "outcome", None)
+    return outcome.recovered if outcome is not None else None
+
+
+@dataclass(frozen=True)
+class EpisodeOutcome:
+    enrolment: PMTEnrolment
+    outcome: PMTOutcome | None
+
+
+def pmt_programme_outcomes(*, programme: PMTProgramme) -> tuple[list[EpisodeOutcome], pmt.ProgrammeOutcome]:
+    """The stored outcome of every finished episode of a programme, children and mothers alike (one query).
+
+    The cost of a finished episode is what it kept: the cost of the days delivered, or more when more
+    was already paid (see pmt.released_parts).
+    """
+    enrolments = list(
+        programme.enrolments.filter(status=PMTEnrolment.Status.FINISHED)
+        .select_related("child", "person", "outcome")
+        .annotate(released=Coalesce(Sum("reservations__released"), ZERO))
+        .order_by("start_date", "pk")
+    )
+    episodes = [EpisodeOutcome(e, getattr(e, "outcome", None)) for e in enrolments]
     summary = pmt.programme_outcome(
-        [e.enrolment.cost for e in episodes], [e.outcome.recovered for e in episodes]
+        [e.cost - e.released for e in enrolments],  # type: ignore[attr-defined]
+        [stored_outcome(e) for e in enrolments],
     )
     return episodes, summary
+
+
+def pmt_enrolments_due(*, today: datetime.date) -> list[int]:
+    """Ids of active episodes whose planned last day is before `today` (to be finished), oldest first."""
+    return [
+        pk
+        for pk, start, days in PMTEnrolment.objects.filter(
+            status=PMTEnrolment.Status.ACTIVE, start_date__lt=today
+        )
+        .order_by("start_date", "pk")
+        .values_list("pk", "start_date", "days")
+        if start + datetime.timedelta(days=days - 1) < today
+    ]
+
+
+def pmt_outcomes_open(*, today: datetime.date, days: int) -> list[int]:
+    """Ids of episodes finished in the last `days` days whose outcome may still change (late data entry)."""
+    return list(
+        PMTEnrolment.objects.filter(
+            status=PMTEnrolment.Status.FINISHED, finished_on__gte=today - datetime.timedelta(days=days)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def pmt_overlapping(

@@ -6,18 +6,23 @@ convergence.scoping.restrict); a user without a role gets a 403. Lists naming re
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from children.audit import record_access
 from children.models import RecordAccess
 from convergence.scoping import scope_for_user
 from interventions import pmt_reports, pmt_xlsx
+from interventions import selectors_pmt as sel
+from interventions import services_pmt as svc
 
 
 def _require_scope(request: HttpRequest) -> None:
@@ -50,11 +55,7 @@ def pmt_report(request: HttpRequest, year: int) -> HttpResponse:
     context = {
         "year": year,
         "absorption": pmt_reports.pmt_absorption(user=user, year=year),  # type: ignore[arg-type]
-        "programmes": pmt_reports.pmt_programme_report(
-            user=user,  # type: ignore[arg-type]
-            year=year,
-            today=timezone.localdate(),
-        ),
+        "programmes": pmt_reports.pmt_programme_report(user=user, year=year),  # type: ignore[arg-type]
     }
     return render(request, "interventions/pmt/report.html", context)
 
@@ -68,11 +69,19 @@ def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
     rows, choices = pmt_reports.pmt_recipients(
         user=request.user,  # type: ignore[arg-type]
         year=year,
-        today=timezone.localdate(),
         posyandu_id=posyandu_id,
     )
     _log(request, len(rows))
-    context = {"year": year, "rows": rows, "choices": choices, "posyandu_id": posyandu_id}
+    # Programmes whose episodes the user may finish (few per year: one check each, not one per row).
+    programmes = {r.enrolment.programme_id: r.enrolment.programme for r in rows}
+    finishable = {pk for pk, p in programmes.items() if svc.can_enrol(request.user, p)}  # type: ignore[arg-type]
+    context = {
+        "year": year,
+        "rows": rows,
+        "choices": choices,
+        "posyandu_id": posyandu_id,
+        "finishable": finishable,
+    }
     return render(request, "interventions/pmt/recipients.html", context)
 
 
@@ -80,10 +89,10 @@ def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     _require_scope(request)
-    user, today = request.user, timezone.localdate()
+    user = request.user
     absorption = pmt_reports.pmt_absorption(user=user, year=year)  # type: ignore[arg-type]
-    programmes = pmt_reports.pmt_programme_report(user=user, year=year, today=today)  # type: ignore[arg-type]
-    rows, _choices = pmt_reports.pmt_recipients(user=user, year=year, today=today)  # type: ignore[arg-type]
+    programmes = pmt_reports.pmt_programme_report(user=user, year=year)  # type: ignore[arg-type]
+    rows, _choices = pmt_reports.pmt_recipients(user=user, year=year)  # type: ignore[arg-type]
     _log(request, len(rows), RecordAccess.Channel.EXPORT)
     response = HttpResponse(
         pmt_xlsx.workbook_bytes(absorption, programmes, rows),
@@ -93,9 +102,30 @@ def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
     return response
 
 
+@login_required
+@require_http_methods(["POST"])
+def pmt_enrolment_finish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Finish an episode today (or on its planned last day if that has passed), then go back."""
+    _require_scope(request)
+    enrolment = sel.pmt_enrolment_list_for_user(user=request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+    if enrolment is None:
+        raise Http404
+    try:
+        svc.pmt_enrolment_finish(user=request.user, enrolment=enrolment, today=timezone.localdate())  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Episode PMT %(name)s selesai.") % {"name": enrolment.recipient})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("interventions:pmt-recipients", args=[enrolment.programme.year])
+    return redirect(target)
+
+
 urlpatterns = [
     path("pmt/", pmt_report_current, name="pmt-report-current"),
     path("pmt/<int:year>/", pmt_report, name="pmt-report"),
     path("pmt/<int:year>/penerima/", pmt_recipients, name="pmt-recipients"),
     path("pmt/<int:year>/laporan.xlsx", pmt_report_xlsx, name="pmt-report-xlsx"),
+    path("pmt/episode/<int:pk>/selesai/", pmt_enrolment_finish, name="pmt-enrolment-finish"),
 ]

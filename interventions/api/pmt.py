@@ -1,15 +1,18 @@
-"""PMT REST API: budget lines (revisions, absorption), rates, programmes, episodes, delivery logs,
-disbursements (record, approve, reject, reverse) and programme outcomes.
+"""PMT REST API: budget lines (revisions, absorption), rates and programmes (create, edit), episodes
+(enrol, cancel, finish), delivery logs, disbursements (record, approve, reject, reverse) and programme
+outcomes.
 
 Querysets go through interventions.selectors_pmt (scoped: a row outside the scope is a 404); every
 write goes through interventions.services_pmt (a read-only role gets 403). Money rows have no
-PUT/PATCH/DELETE: a correction is a reversal.
+PUT/PATCH/DELETE: a correction is a reversal. A rate used by an episode is not edited: a new dated
+row supersedes it; a programme is edited only before its first episode.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -18,6 +21,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,8 +42,11 @@ from interventions.models import (
     FundingSource,
     PMTDeliveryLog,
     PMTEnrolment,
+    PMTFunding,
+    PMTOutcome,
     PMTProgramme,
     PMTRate,
+    PMTReservation,
 )
 
 # --- serializers -------------------------------------------------------------------------------------
@@ -93,13 +100,43 @@ class AbsorptionSerializer(serializers.Serializer):
 
 
 class PMTRateSerializer(serializers.ModelSerializer):
+    daily_rate = serializers.DecimalField(max_digits=15, decimal_places=0, min_value=1)
+    used = serializers.SerializerMethodField()
+
     class Meta:
         model = PMTRate
-        fields = ["id", "kabupaten", "category", "valid_from", "daily_rate", "duration_days", "source"]
+        fields = [
+            "id",
+            "kabupaten",
+            "category",
+            "valid_from",
+            "daily_rate",
+            "duration_days",
+            "source",
+            "used",
+        ]
+        read_only_fields = ["kabupaten"]
+        validators: list[Any] = []  # the service checks "once per day" (and the constraint backs it)
+
+    def get_used(self, obj: PMTRate) -> bool:
+        """Whether an episode uses this rate (then it is superseded by a new row, never edited)."""
+        used = getattr(obj, "used", None)  # annotated by the viewset's queryset: no query per row
+        return bool(used) if used is not None else obj.enrolments.exists()
+
+
+class PMTFundingSerializer(serializers.ModelSerializer):
+    budget_line = ScopedPrimaryKeyRelatedField(queryset=BudgetLine.objects.all())
+    share_percent = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100)
+
+    class Meta:
+        model = PMTFunding
+        fields = ["budget_line", "share_percent"]
 
 
 class PMTProgrammeSerializer(serializers.ModelSerializer):
+    opd = ScopedPrimaryKeyRelatedField(queryset=OPD.objects.all())
     budget_lines = serializers.SerializerMethodField()
+    fundings = PMTFundingSerializer(many=True)
 
     class Meta:
         model = PMTProgramme
@@ -112,6 +149,7 @@ class PMTProgrammeSerializer(serializers.ModelSerializer):
             "ends_on",
             "opd",
             "budget_lines",
+            "fundings",
             "is_active",
         ]
 
@@ -120,16 +158,41 @@ class PMTProgrammeSerializer(serializers.ModelSerializer):
         return [funding.budget_line_id for funding in obj.fundings.all()]
 
 
+class PMTReservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PMTReservation
+        fields = ["budget_line", "amount", "released"]
+
+
+class PMTOutcomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PMTOutcome
+        fields = [
+            "measured_before_on",
+            "measured_after_on",
+            "weight_before_kg",
+            "weight_after_kg",
+            "weight_gain_kg",
+            "z_change",
+            "lila_before_cm",
+            "lila_after_cm",
+            "lila_change_cm",
+            "recovered",
+            "computed_on",
+        ]
+
+
 class PMTEnrolmentSerializer(serializers.ModelSerializer):
     child = serializers.PrimaryKeyRelatedField(queryset=Child.objects.all(), required=False, allow_null=True)
     person = serializers.PrimaryKeyRelatedField(
         queryset=Person.objects.all(), required=False, allow_null=True
     )
     programme = ScopedPrimaryKeyRelatedField(queryset=PMTProgramme.objects.all())
-    budget_line = ScopedPrimaryKeyRelatedField(queryset=BudgetLine.objects.all(), required=False)
     recipient_name = serializers.SerializerMethodField()
     posyandu = serializers.SerializerMethodField()
     enrolment_status = serializers.CharField(source="status", read_only=True)
+    reservations = PMTReservationSerializer(many=True, read_only=True)
+    outcome = PMTOutcomeSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = PMTEnrolment
@@ -146,10 +209,13 @@ class PMTEnrolmentSerializer(serializers.ModelSerializer):
             "days",
             "daily_rate",
             "cost",
-            "budget_line",
+            "reservations",
             "enrolment_status",
+            "finished_on",
+            "days_delivered",
+            "outcome",
         ]
-        read_only_fields = ["desa", "end_date", "days", "daily_rate", "cost"]
+        read_only_fields = ["desa", "end_date", "days", "daily_rate", "cost", "finished_on", "days_delivered"]
         # The service checks "once per programme" (and the database constraint backs it).
         validators: list[Any] = []
 
@@ -158,6 +224,12 @@ class PMTEnrolmentSerializer(serializers.ModelSerializer):
 
     def get_posyandu(self, obj: PMTEnrolment) -> str:
         return obj.child.posyandu.name if obj.child_id and obj.child.posyandu_id else ""
+
+
+class PMTFinishSerializer(serializers.Serializer):
+    finished_on = serializers.DateField(
+        required=False, help_text="Default: today, at most the planned last day."
+    )
 
 
 class PMTDeliverySerializer(serializers.ModelSerializer):
@@ -208,17 +280,10 @@ class OutcomeRowSerializer(serializers.Serializer):
     enrolment = serializers.IntegerField(source="enrolment.pk")
     recipient_name = serializers.CharField(source="enrolment.recipient")
     start_date = serializers.DateField(source="enrolment.start_date")
-    end_date = serializers.DateField(source="enrolment.end_date")
+    finished_on = serializers.DateField(source="enrolment.finished_on")
+    days_delivered = serializers.IntegerField(source="enrolment.days_delivered")
     cost = serializers.DecimalField(max_digits=15, decimal_places=0, source="enrolment.cost")
-    measured_before = serializers.DateField(
-        source="outcome.before.measured_on", allow_null=True, default=None
-    )
-    measured_after = serializers.DateField(source="outcome.after.measured_on", allow_null=True, default=None)
-    weight_gain_kg = serializers.DecimalField(
-        max_digits=5, decimal_places=2, source="outcome.weight_gain_kg", allow_null=True
-    )
-    z_change = serializers.FloatField(source="outcome.z_change", allow_null=True)
-    recovered = serializers.BooleanField(source="outcome.recovered", allow_null=True)
+    outcome = PMTOutcomeSerializer(allow_null=True)
 
 
 class ProgrammeOutcomeSerializer(serializers.Serializer):
@@ -292,8 +357,26 @@ class BudgetLineViewSet(
         return Response(AbsorptionSerializer(data).data)
 
 
-class PMTRateViewSet(viewsets.ReadOnlyModelViewSet):
-    """Dated daily rates and durations per category (defaults and the kabupaten's own; edited in the admin)."""
+def _kabupaten_of(request: Request) -> Region:
+    code = scope_for_user(request.user).kabupaten_prefix
+    kabupaten = Region.objects.filter(code=code).first() if code else None
+    if kabupaten is None:
+        raise Http404
+    return kabupaten
+
+
+class PMTRateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Dated daily rates and durations per category (defaults and the kabupaten's own).
+
+    POST adds a row of the caller's kabupaten from its `valid_from` (Bappeda); PUT/PATCH correct a row
+    no episode used yet (400 otherwise: add a new dated row instead).
+    """
 
     serializer_class = PMTRateSerializer
     permission_classes = [IsAuthenticated, HasScope]
@@ -302,9 +385,47 @@ class PMTRateViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[PMTRate]:
         return sel.pmt_rate_list_for_user(user=self.request.user)  # type: ignore[arg-type]
 
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        scope = scope_for_user(request.user)
+        kabupaten = None if scope.is_superuser and not scope.kabupaten_prefix else _kabupaten_of(request)
+        try:
+            rate = svc.pmt_rate_create(user=request.user, kabupaten=kabupaten, **serializer.validated_data)  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(rate).data, status=status.HTTP_201_CREATED)
 
-class PMTProgrammeViewSet(viewsets.ReadOnlyModelViewSet):
-    """The kabupaten's PMT programmes and the budget lines funding them (edited in the admin)."""
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rate = self.get_object()
+        serializer = self.get_serializer(rate, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        if changes.pop("category", rate.category) != rate.category:
+            raise serializers.ValidationError({"category": ["Tidak dapat diubah."]})
+        try:
+            rate = svc.pmt_rate_update(user=request.user, rate=rate, **changes)  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(rate).data)
+
+
+def _fundings(data: list[dict[str, Any]]) -> list[tuple[BudgetLine, Any]]:
+    return [(row["budget_line"], row["share_percent"]) for row in data]
+
+
+class PMTProgrammeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The kabupaten's PMT programmes and the budget lines funding them, with each line's share (%).
+
+    POST creates (Bappeda, or an OPD officer for his OPD with his own lines); the shares add up to
+    100. PUT/PATCH edit a programme before its first episode; after it only `is_active` changes.
+    """
 
     serializer_class = PMTProgrammeSerializer
     permission_classes = [IsAuthenticated, HasScope]
@@ -312,6 +433,47 @@ class PMTProgrammeViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[PMTProgramme]:
         return sel.pmt_programme_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # A role that never creates programmes gets 403, not a 400 about lines it cannot see.
+        if not svc.may_create_programmes(request.user):  # type: ignore[arg-type]
+            raise PermissionDenied
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        fundings = _fundings(data.pop("fundings"))
+        try:
+            programme = svc.pmt_programme_create(
+                user=request.user,  # type: ignore[arg-type]
+                kabupaten=_kabupaten_of(request),
+                fundings=fundings,
+                **data,
+            )
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(self.get_queryset().get(pk=programme.pk)).data, status=201)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        programme = self.get_object()
+        if not svc.may_create_programmes(request.user):  # type: ignore[arg-type]
+            raise PermissionDenied
+        serializer = self.get_serializer(programme, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        fundings = _fundings(changes.pop("fundings")) if "fundings" in changes else None
+        try:
+            svc.pmt_programme_update(user=request.user, programme=programme, fundings=fundings, **changes)  # type: ignore[arg-type]
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(self.get_queryset().get(pk=programme.pk)).data)
+
+
+class PMTEnrolmentFilter(django_filters.FilterSet):
+    budget_line = django_filters.NumberFilter(field_name="reservations__budget_line", label="budget line id")
+
+    class Meta:
+        model = PMTEnrolment
+        fields = ["programme", "status", "budget_line"]
 
 
 def _log_recipients(request: Request, enrolments: list[PMTEnrolment]) -> None:
@@ -330,7 +492,7 @@ class PMTEnrolmentViewSet(
 
     serializer_class = PMTEnrolmentSerializer
     permission_classes = [IsAuthenticated, HasScope]
-    filterset_fields = ["programme", "status", "budget_line"]
+    filterset_class = PMTEnrolmentFilter
 
     def get_queryset(self) -> QuerySet[PMTEnrolment]:
         return sel.pmt_enrolment_list_for_user(user=self.request.user)  # type: ignore[arg-type]
@@ -366,7 +528,6 @@ class PMTEnrolmentViewSet(
                 programme=data["programme"],
                 recipient=recipient,
                 start_date=data["start_date"],
-                budget_line=data.get("budget_line"),
             )
         except DjangoValidationError as error:
             _raise_drf(error)
@@ -381,7 +542,25 @@ class PMTEnrolmentViewSet(
             svc.pmt_enrolment_cancel(user=request.user, enrolment=enrolment)  # type: ignore[arg-type]
         except DjangoValidationError as error:
             _raise_drf(error)
-        return Response(self.get_serializer(enrolment).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=enrolment.pk)).data)
+
+    @extend_schema(request=PMTFinishSerializer, responses=PMTEnrolmentSerializer)
+    @action(detail=True, methods=["post"])
+    def finish(self, request: Request, pk: str | None = None) -> Response:
+        """Close an episode: days delivered, unspent reservation given back, outcome stored (idempotent)."""
+        enrolment = self.get_object()
+        serializer = PMTFinishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            svc.pmt_enrolment_finish(
+                user=request.user,  # type: ignore[arg-type]
+                enrolment=enrolment,
+                today=timezone.localdate(),
+                finished_on=serializer.validated_data.get("finished_on"),
+            )
+        except DjangoValidationError as error:
+            _raise_drf(error)
+        return Response(self.get_serializer(self.get_queryset().get(pk=enrolment.pk)).data)
 
 
 class PMTDeliveryViewSet(
@@ -472,7 +651,8 @@ class DisbursementViewSet(
 
 
 class PMTOutcomeView(APIView):
-    """Outcome of a programme's finished episodes: before/after measurements, recovery, cost per recovered."""
+    """Stored outcomes of a programme's finished episodes (children: weight and z-score; mothers: weight
+    and LiLA), recovery rate and cost per recovered recipient."""
 
     permission_classes = [IsAuthenticated, HasScope]
 
@@ -487,7 +667,7 @@ class PMTOutcomeView(APIView):
         programme = sel.pmt_programme_list_for_user(user=request.user).filter(pk=programme_id).first()  # type: ignore[arg-type]
         if programme is None:
             raise Http404
-        episodes, summary = sel.pmt_programme_outcomes(programme=programme, today=timezone.localdate())
+        episodes, summary = sel.pmt_programme_outcomes(programme=programme)
         # Only the episodes the caller may read (an area role sees its own area's recipients).
         visible = set(sel.pmt_enrolment_list_for_user(user=request.user).values_list("pk", flat=True))  # type: ignore[arg-type]
         shown = [e for e in episodes if e.enrolment.pk in visible]

@@ -244,8 +244,18 @@ def test_it_reports_programme_outcomes(district: DistrictFixture) -> None:
     measure(ayu, datetime.date(2025, 5, 2), weight_kg=Decimal("7.95"), whz=-1.7, whz_category=2)
     measure(bima, datetime.date(2025, 5, 2), weight_kg=Decimal("7.30"), whz=-2.3, whz_category=1)
     for child in (ayu, bima):
-        svc.pmt_enrol(user=admin, programme=programme, recipient=child, start_date=START)
-    response = api(admin).get(f"/api/v1/pmt-outcomes/?programme={programme.pk}")
+        enrolment = svc.pmt_enrol(user=admin, programme=programme, recipient=child, start_date=START)
+        svc.pmt_delivery_record(
+            user=admin, enrolment=enrolment, delivered_on=START, days_delivered=56, food_form="matang"
+        )
+    url = f"/api/v1/pmt-outcomes/?programme={programme.pk}"
+    assert api(admin).get(url).json()["finished"] == 0  # nothing finished yet
+    for enrolment in PMTEnrolment.objects.order_by("pk"):
+        response = api(admin).post(
+            f"/api/v1/pmt-enrolments/{enrolment.pk}/finish/", {"finished_on": "2025-04-27"}, format="json"
+        )
+        assert (response.status_code, response.json()["enrolment_status"]) == (200, "selesai")
+    response = api(admin).get(url)
     assert response.status_code == 200
     data = response.json()
     assert {
@@ -267,15 +277,20 @@ def test_it_reports_programme_outcomes(district: DistrictFixture) -> None:
         "cost_per_recovered": "1960000",
     }
     assert [
-        (e["recipient_name"], e["weight_gain_kg"], e["z_change"], e["recovered"]) for e in data["episodes"]
+        (
+            e["recipient_name"],
+            e["finished_on"],
+            e["days_delivered"],
+            e["outcome"]["weight_gain_kg"],
+            e["outcome"]["z_change"],
+            e["outcome"]["recovered"],
+        )
+        for e in data["episodes"]
     ] == [
-        ("Ayu", "0.85", 0.8, True),
-        ("Bima", "0.20", 0.2, False),
+        ("Ayu", "2025-04-27", 56, "0.85", 0.8, True),
+        ("Bima", "2025-04-27", 56, "0.20", 0.2, False),
     ]
-    assert (
-        api(district.users["kpm"]).get(f"/api/v1/pmt-outcomes/?programme={programme.pk}").json()["episodes"]
-        == []
-    )
+    assert api(district.users["kpm"]).get(url).json()["episodes"] == []
 
 
 def test_the_admin_shows_money_rows_read_only(district: DistrictFixture) -> None:

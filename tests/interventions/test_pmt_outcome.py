@@ -88,10 +88,98 @@ def test_it_recovers_2t_on_a_real_weight_gain(gain_code: int, after_kg: str, rec
     assert outcome.recovered is recovered
 
 
-def test_mothers_are_not_assessed_on_child_measurements() -> None:
+def test_a_mother_without_visits_is_not_assessed() -> None:
     assert pmt.episode_outcome(pmt.BUMIL_KEK, [], start=START, end=END) == pmt.Outcome(
         None, None, None, None, None
     )
+
+
+def visit(on: datetime.date, lila: str | None, kg: str | None = None) -> pmt.MotherPoint:
+    return pmt.MotherPoint(on, Decimal(kg) if kg else None, Decimal(lila) if lila else None)
+
+
+def test_it_assesses_a_kek_mother_on_her_lila_and_weight() -> None:
+    points = [
+        visit(datetime.date(2025, 2, 1), "22.4", "47.0"),
+        visit(datetime.date(2025, 2, 28), "22.6", "48.0"),  # before: latest with a LiLA on/before start
+        visit(datetime.date(2025, 3, 3), None, "48.2"),  # no LiLA: does not count
+        visit(datetime.date(2025, 4, 27), None, "51.0"),  # no LiLA: does not count as the after visit
+        visit(datetime.date(2025, 5, 9), "23.5", "52.5"),  # after: first with a LiLA on/after the end
+    ]
+    outcome = pmt.episode_outcome(pmt.BUMIL_KEK, points, start=START, end=END)
+    assert outcome == pmt.Outcome(
+        before=points[1],
+        after=points[4],
+        weight_gain_kg=Decimal("4.5"),
+        z_change=None,
+        recovered=True,  # 23.5 cm is no longer KEK (KEK: LiLA < 23.5 cm)
+        lila_change_cm=Decimal("0.9"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("category", "lila_after", "recovered"),
+    [(pmt.BUMIL_KEK, "23.4", False), (pmt.IBU_MENYUSUI, "23.4", False), (pmt.IBU_MENYUSUI, "24.0", True)],
+)
+def test_a_mother_recovers_when_her_lila_leaves_kek(category: str, lila_after: str, recovered: bool) -> None:
+    points = [visit(START, "22.0"), visit(datetime.date(2025, 5, 1), lila_after)]
+    outcome = pmt.episode_outcome(category, points, start=START, end=END)
+    assert (outcome.recovered, outcome.weight_gain_kg, outcome.lila_change_cm) == (
+        recovered,
+        None,
+        Decimal(lila_after) - Decimal("22.0"),
+    )
+
+
+def test_a_mother_measured_too_late_is_not_assessed() -> None:
+    points = [visit(START, "22.0"), visit(END + datetime.timedelta(days=31), "24.0")]
+    assert pmt.episode_outcome(pmt.IBU_MENYUSUI, points, start=START, end=END).recovered is None
+
+
+def test_the_kek_threshold_is_the_registry_one() -> None:
+    from children.compute import KEK_LILA_CM
+
+    assert pmt.KEK_LILA_CM == Decimal(str(KEK_LILA_CM))
+
+
+@pytest.mark.parametrize(
+    ("total", "weights", "parts"),
+    [
+        (Decimal(980_000), [Decimal(100)], [Decimal(980_000)]),
+        (Decimal(980_000), [Decimal(60), Decimal(40)], [Decimal(588_000), Decimal(392_000)]),
+        # 980,000 / 3 = 326,666.67: the first two rounded down, the last takes the remainder.
+        (
+            Decimal(980_000),
+            [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")],
+            [Decimal(326_634), Decimal(326_634), Decimal(326_732)],
+        ),
+        (Decimal(17_501), [Decimal(50), Decimal(50)], [Decimal(8_750), Decimal(8_751)]),
+        # A zero weight (a line already given back) gets nothing, the remainder goes to the last > 0.
+        (Decimal(1_001), [Decimal(2), Decimal(1), Decimal(0)], [Decimal(667), Decimal(334), Decimal(0)]),
+        (Decimal(0), [Decimal(60), Decimal(40)], [Decimal(0), Decimal(0)]),
+    ],
+)
+def test_it_splits_a_cost_exactly_by_shares(
+    total: Decimal, weights: list[Decimal], parts: list[Decimal]
+) -> None:
+    assert pmt.split_cost(total, weights) == parts
+    assert sum(parts) == total
+
+
+def test_it_refuses_to_split_without_a_positive_share() -> None:
+    with pytest.raises(ValueError):
+        pmt.split_cost(Decimal(100), [Decimal(0)])
+    with pytest.raises(ValueError):
+        pmt.split_cost(Decimal(100), [])
+
+
+def test_a_line_keeps_what_was_delivered_or_already_paid() -> None:
+    released = pmt.released_parts(
+        reserved=[Decimal(588_000), Decimal(392_000)],
+        actual=[Decimal(294_000), Decimal(196_000)],  # half the days delivered
+        paid=[Decimal(588_000), Decimal(0)],  # the first line already paid in full
+    )
+    assert released == [Decimal(0), Decimal(196_000)]
 
 
 def test_it_summarises_a_programme() -> None:

@@ -1,8 +1,9 @@
 """PMT reports: absorption per line, source, holder and month; cost per recipient; recovery; recipients; .xlsx.
 
 Hand-made case (2025): line A (Dinkes, DAK, Rp 2.000.000) funds a gizi kurang programme with two
-56-day episodes at Rp 17.500 (Ayu of Mawar recovered, Bima of Anggrek still wasted), Rp 600.000 paid
-on 10-03 for Ayu; line B (a desa, Dana Desa, Rp 500.000) paid Rp 200.000 untied on 15-04.
+56-day episodes at Rp 17.500, delivered in full and finished (Ayu of Mawar recovered, Bima of Anggrek
+still wasted), Rp 600.000 paid on 10-03 for Ayu; line B (a desa, Dana Desa, Rp 500.000) paid
+Rp 200.000 untied on 15-04.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def case(district: DistrictFixture) -> Case:
     measure(bima, datetime.date(2025, 5, 3), weight_kg=Decimal("7.20"), whz=-2.2, whz_category=1)
     officer = district.users["opd_officer"]
     enrol_ayu = svc.pmt_enrol(user=officer, programme=programme, recipient=ayu, start_date=START)
-    svc.pmt_enrol(user=officer, programme=programme, recipient=bima, start_date=START)
+    enrol_bima = svc.pmt_enrol(user=officer, programme=programme, recipient=bima, start_date=START)
     admin, checker = district.users["bappeda_admin"], second_bappeda(district)
     for line, amount, paid_on, enrolment in (
         (line_a, 600_000, datetime.date(2025, 3, 10), enrol_ayu),
@@ -69,6 +70,11 @@ def case(district: DistrictFixture) -> Case:
             enrolment=enrolment,
         )
         svc.disbursement_approve(user=checker, disbursement=payment)
+    for enrolment in (enrol_ayu, enrol_bima):
+        svc.pmt_delivery_record(
+            user=officer, enrolment=enrolment, delivered_on=START, days_delivered=56, food_form="matang"
+        )
+        svc.pmt_enrolment_finish(user=officer, enrolment=enrolment, today=TODAY)
     return Case(district, line_a, line_b)
 
 
@@ -116,9 +122,7 @@ def test_it_reports_absorption_per_line_source_holder_and_month(case: Case) -> N
 
 
 def test_it_reports_cost_per_recipient_and_recovery(case: Case) -> None:
-    (row,) = pmt_reports.pmt_programme_report(
-        user=case.district.users["bappeda_admin"], year=2025, today=TODAY
-    )
+    (row,) = pmt_reports.pmt_programme_report(user=case.district.users["bappeda_admin"], year=2025)
     o = row.outcome
     assert (row.episodes, row.recipients, row.total_cost, row.cost_per_recipient) == (
         2,
@@ -193,7 +197,18 @@ def test_the_xlsx_has_the_sheets_and_exact_rows(case: Case) -> None:
     assert book["Per bulan"]["B2"].number_format == "#,##0"
     people = [[c.value for c in row] for row in book["Penerima"].iter_rows(min_row=2)]
     ayu = next(row for row in people if row[1] == "Ayu")
-    assert ayu[:3] + ayu[5:7] == ["Mawar", "Ayu", "PMT gizi_kurang", 56, 980_000]
+    assert ayu[:3] + ayu[5:] == [
+        "Mawar",
+        "Ayu",
+        "PMT gizi_kurang",
+        56,
+        980_000,
+        "Selesai",
+        datetime.datetime(2025, 4, 27),
+        56,
+        980_000,
+        "ya",
+    ]
     assert RecordAccess.objects.get(channel="ekspor").record_count == 2
 
 
@@ -202,5 +217,5 @@ def test_the_reports_read_each_table_once(case: Case, django_assert_num_queries:
     pmt_reports.pmt_absorption(user=user, year=2025)  # builds and caches the scope
     with django_assert_num_queries(4):  # type: ignore[operator]
         pmt_reports.pmt_absorption(user=user, year=2025)
-    with django_assert_num_queries(3):  # type: ignore[operator]
-        pmt_reports.pmt_programme_report(user=user, year=2025, today=TODAY)
+    with django_assert_num_queries(2):  # type: ignore[operator]
+        pmt_reports.pmt_programme_report(user=user, year=2025)
