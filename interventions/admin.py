@@ -161,8 +161,10 @@ class PMTFundingInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+# Programmes change through interventions.services_pmt (shares adding up to 100, no edit after the
+# first episode): the admin shows them.
 @admin.register(PMTProgramme)
-class PMTProgrammeAdmin(ScopedAdmin):
+class PMTProgrammeAdmin(ReadOnlyScopedAdmin):
     list_display = ["year", "name", "category", "opd", "starts_on", "ends_on", "is_active"]
     list_filter = ["year", "category", "is_active"]
     inlines = [PMTFundingInline]
