@@ -111,7 +111,7 @@ def _period_of_day(day: np.ndarray, periods: Periods, kind: str) -> np.ndarray:
 
 @dataclass
 class UnitCounts:
-    """Counts for one level: `unit` ids and `period` indices of the rows, and a column per count."""
+    """Counts for one level: `unit` (dense index) and `period` index of the rows, a column per count."""
 
     unit: np.ndarray
     period: np.ndarray
@@ -125,6 +125,54 @@ def _last_per_group(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[keys[1:] != keys[:-1], True])
 
 
+@dataclass(frozen=True)
+class _Picks:
+    """Rows (into the sorted frame) and period indices of the counted child-periods."""
+
+    any_rows: np.ndarray
+    any_period: np.ndarray
+    valid: dict[str, tuple[np.ndarray, np.ndarray]]
+    flagged: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _picks(child: np.ndarray, day: np.ndarray, categories: dict[str, np.ndarray], periods: Periods) -> _Picks:
+    """For every child and period: its latest row, and per index its latest valid row or, when it has
+    none, its latest WHO-flagged row. Rows are sorted by child then day, so within a child the months
+    (and the years) run in order and each (child, period) is one run of rows."""
+    n_periods = len(periods)
+    any_rows, any_period = [], []
+    valid: dict[str, list[list[np.ndarray]]] = {index: [[], []] for index in categories}
+    flagged: dict[str, list[list[np.ndarray]]] = {index: [[], []] for index in categories}
+    for kind in ("M", "Y"):
+        period = _period_of_day(day, periods, kind)
+        rows = np.flatnonzero(period >= 0)
+        group = child[rows] * n_periods + period[rows]
+        last = rows[_last_per_group(group)]
+        any_rows.append(last)
+        any_period.append(period[last])
+        for index, category in categories.items():
+            ok = rows[category[rows] >= 0]
+            ok_last = ok[_last_per_group(child[ok] * n_periods + period[ok])]
+            bad = rows[category[rows] == FLAGGED]
+            bad_last = bad[_last_per_group(child[bad] * n_periods + period[bad])]
+            bad_last = bad_last[
+                ~np.isin(
+                    child[bad_last] * n_periods + period[bad_last],
+                    child[ok_last] * n_periods + period[ok_last],
+                )
+            ]
+            valid[index][0].append(ok_last)
+            valid[index][1].append(period[ok_last])
+            flagged[index][0].append(bad_last)
+            flagged[index][1].append(period[bad_last])
+    return _Picks(
+        any_rows=np.concatenate(any_rows),
+        any_period=np.concatenate(any_period),
+        valid={i: (np.concatenate(v[0]), np.concatenate(v[1])) for i, v in valid.items()},
+        flagged={i: (np.concatenate(v[0]), np.concatenate(v[1])) for i, v in flagged.items()},
+    )
+
+
 def count_children(
     measurements: MeasurementFrame,
     children: ChildFrame,
@@ -133,62 +181,53 @@ def count_children(
 ) -> dict[str, UnitCounts]:
     """Counts per level, unit and period.
 
-    `unit_of` maps a level name to (attribute, mapping): the attribute ("posyandu" or "desa") of the
-    measurement/child that places it, and an optional lookup array mapping that id to the level's
-    unit id (e.g. desa id -> kecamatan id; -1 where the id is outside the levels computed). Rows with a
-    unit of -1 are left out.
+    `unit_of` maps a level name to (attribute, lookup): the attribute ("posyandu" or "desa") of the
+    measurement/child that places it, and a lookup array from that id to the level's unit as a dense
+    index 0..n-1 (-1 outside the units computed; None: the id itself is the index). Counting is a
+    bincount over unit x period, with no sort beyond the one of the measurements by child and day.
     """
     n_periods = len(periods)
-    # (child, period) pairs: a measurement belongs to its month and to its year.
-    rows, period = [], []
-    for kind in ("M", "Y"):
-        p = _period_of_day(measurements.day, periods, kind)
-        keep = np.flatnonzero(p >= 0)
-        rows.append(keep)
-        period.append(p[keep])
-    row = np.concatenate(rows)
-    period_idx = np.concatenate(period)
-    child = measurements.child[row]
-    order = np.lexsort((measurements.day[row], period_idx, child))
-    row, period_idx, child = row[order], period_idx[order], child[order]
-    group = child * n_periods + period_idx
-
-    # For each index: the latest valid row per group; else the latest flagged one.
-    picks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for index in INDEX_COLUMNS:
-        category = getattr(measurements, index)[row]
-        valid = np.flatnonzero(category >= 0)
-        valid_last = valid[_last_per_group(group[valid])]
-        flagged = np.flatnonzero(category == FLAGGED)
-        flagged_last = flagged[_last_per_group(group[flagged])]
-        flagged_last = flagged_last[~np.isin(group[flagged_last], group[valid_last])]
-        picks[index] = (valid_last, flagged_last)
-    any_last = _last_per_group(group)  # `measured`: the latest row of the period, any value
+    order = np.argsort(measurements.child * 100_000 + measurements.day, kind="stable")
+    child, day = measurements.child[order], measurements.day[order]
+    categories = {index: getattr(measurements, index)[order] for index in INDEX_COLUMNS}
+    picks = _picks(child, day, categories, periods)
 
     results: dict[str, UnitCounts] = {}
-    for level, (attribute, mapping) in unit_of.items():
-        source = getattr(measurements, attribute)[row]
-        unit = source if mapping is None else _map(mapping, source)
-        child_source = getattr(children, attribute)
-        child_unit = child_source if mapping is None else _map(mapping, child_source)
-        keys: dict[str, np.ndarray] = {}
+    for level, (attribute, lookup) in unit_of.items():
+        unit = getattr(measurements, attribute)[order]
+        child_unit = getattr(children, attribute)
+        if lookup is not None:
+            unit, child_unit = _map(lookup, unit), _map(lookup, child_unit)
+            n_units = int(lookup.max()) + 1 if len(lookup) else 0
+        else:
+            n_units = int(max(unit.max(initial=-1), child_unit.max(initial=-1))) + 1
+        size = n_units * n_periods
 
-        def key_of(positions: np.ndarray, unit: np.ndarray = unit) -> np.ndarray:
-            u = unit[positions]
+        def tally(
+            rows: np.ndarray, period: np.ndarray, unit: np.ndarray = unit, size: int = size
+        ) -> np.ndarray:
+            u = unit[rows]
             keep = u >= 0
-            return u[keep] * n_periods + period_idx[positions][keep]
+            return np.bincount(u[keep] * n_periods + period[keep], minlength=size)
 
-        keys["measured"] = key_of(any_last)
+        counts = {"measured": tally(picks.any_rows, picks.any_period)}
         for index, columns in INDEX_COLUMNS.items():
-            valid_last, flagged_last = picks[index]
-            keys[f"{index}_flagged"] = key_of(flagged_last)
-            category = getattr(measurements, index)[row]
+            counts[f"{index}_flagged"] = tally(*picks.flagged[index])
+            rows, period = picks.valid[index]
+            category = categories[index][rows]
             for code, name in enumerate(columns):
-                keys[name] = key_of(valid_last[category[valid_last] == code])
-        keys["registered"] = _registered_keys(
-            children, child_unit, periods, (child[any_last], unit[any_last], period_idx[any_last])
+                chosen = category == code
+                counts[name] = tally(rows[chosen], period[chosen])
+        registered = _registered_keys(
+            children, child_unit, periods, (child[picks.any_rows], unit[picks.any_rows], picks.any_period)
         )
-        results[level] = _tally(keys, n_periods)
+        counts["registered"] = np.bincount(registered, minlength=size)
+        present = np.flatnonzero(counts["registered"])  # measured children are registered too
+        results[level] = UnitCounts(
+            unit=present // n_periods if n_periods else present,
+            period=present % n_periods if n_periods else present,
+            counts={name: counts[name][present] for name in COUNT_COLUMNS},
+        )
     return results
 
 
@@ -227,16 +266,6 @@ def _registered_keys(
     keep = measured_unit >= 0
     parts.append(measured_unit[keep] * n_periods + measured_period[keep])
     return np.concatenate(parts)
-
-
-def _tally(keys: dict[str, np.ndarray], n_periods: int) -> UnitCounts:
-    every = np.unique(np.concatenate([k for k in keys.values()])) if keys else np.zeros(0, dtype=np.int64)
-    counts = {}
-    for name in COUNT_COLUMNS:
-        k = keys.get(name, np.zeros(0, dtype=np.int64))
-        slot = np.searchsorted(every, k)
-        counts[name] = np.bincount(slot, minlength=len(every)).astype(np.int64)
-    return UnitCounts(unit=every // n_periods, period=every % n_periods, counts=counts)
 
 
 # Reading the counts -------------------------------------------------------------------------------

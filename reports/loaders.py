@@ -22,6 +22,55 @@ from .compute import AGE_LIMIT_DAYS, ChildFrame, MeasurementFrame
 EPOCH = datetime.date(1970, 1, 1)
 
 
+# Column kinds of fetch_columns: PostgreSQL type to cast to, binary COPY field, numpy type.
+KINDS = {
+    "i8": ("bigint", ">i8", np.int64),
+    "i4": ("integer", ">i4", np.int64),
+    "f8": ("double precision", ">f8", np.float64),
+}
+_COPY_HEADER = 19  # PGCOPY signature (11), flags (4), header extension length (4)
+
+
+def fetch_columns(sql: str, params: list, kinds: list[str]) -> list[np.ndarray]:
+    """The rows of `sql` as one numpy array per column.
+
+    On PostgreSQL through `COPY (...) TO STDOUT (FORMAT BINARY)`: every row then has the same width,
+    so numpy reads the whole stream as one structured array: a million rows in a fraction of a second
+    where fetching tuples costs seconds. The query must return no NULL (COALESCE to -1 or NaN) and
+    each column must have the kind's type (cast it).
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        table = np.array(rows, dtype=np.float64).reshape(-1, len(kinds))
+        return [table[:, i].astype(KINDS[kind][2]) for i, kind in enumerate(kinds)]
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for i, kind in enumerate(kinds):
+        fields += [(f"length{i}", ">i4"), (f"value{i}", KINDS[kind][1])]
+    row_type = np.dtype(fields)
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT BINARY)", params) as copy:
+            data = b"".join(bytes(chunk) for chunk in copy)
+    body = data[_COPY_HEADER:-2]  # the stream ends with a field count of -1
+    rows = np.frombuffer(body, dtype=row_type)
+    if len(rows) and (rows["count"] != len(kinds)).any():
+        raise ValueError("COPY stream does not match the expected columns")
+    return [rows[f"value{i}"].astype(KINDS[kind][2]) for i, kind in enumerate(kinds)]
+
+
+def cast(expression: str, kind: str, *, default: str | None = None) -> str:
+    """`expression` cast to the kind's type, NULL replaced by `default` (a SQL literal)."""
+    if default is not None:
+        if kind == "f8" and default == "NaN":
+            if connection.vendor != "postgresql":
+                return expression  # SQLite: NULL becomes NaN in numpy
+            default = "'NaN'::double precision"
+        expression = f"COALESCE({expression}, {default})"
+    return f"CAST({expression} AS {KINDS[kind][0]})"
+
+
 def _day_sql(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"({column} - DATE '1970-01-01')"
@@ -43,6 +92,10 @@ class Units:
     kecamatan_of_desa: np.ndarray  # indexed by desa id
     own_posyandu: np.ndarray  # posyandu id -> itself when inside, else -1
     own_desa: np.ndarray  # desa id -> itself when inside, else -1
+    # Dense indexes for counting: id -> position in posyandu_ids / desa_ids / kecamatan_ids, else -1.
+    posyandu_index: np.ndarray
+    desa_index: np.ndarray
+    kecamatan_index_of_desa: np.ndarray
 
 
 def _lookup(keys: list[int], values: list[int]) -> np.ndarray:
@@ -59,71 +112,74 @@ def units_of(kecamatan_ids: list[int]) -> Units:
         ).values_list("id", "parent_id")
     )
     posyandu = list(Posyandu.objects.filter(desa__parent_id__in=kecamatan_ids).values_list("id", "desa_id"))
+    desa.sort()
+    posyandu.sort()
+    kecamatan_ids = sorted(kecamatan_ids)
     desa_ids = [d for d, _ in desa]
     posyandu_ids = [p for p, _ in posyandu]
+    kecamatan_position = {k: i for i, k in enumerate(kecamatan_ids)}
     return Units(
-        kecamatan_ids=sorted(kecamatan_ids),
-        desa_ids=np.array(sorted(desa_ids), dtype=np.int64),
-        posyandu_ids=np.array(sorted(posyandu_ids), dtype=np.int64),
+        kecamatan_ids=kecamatan_ids,
+        desa_ids=np.array(desa_ids, dtype=np.int64),
+        posyandu_ids=np.array(posyandu_ids, dtype=np.int64),
         desa_of_posyandu=_lookup(posyandu_ids, [d for _, d in posyandu]),
         kecamatan_of_desa=_lookup(desa_ids, [k for _, k in desa]),
         own_posyandu=_lookup(posyandu_ids, posyandu_ids),
         own_desa=_lookup(desa_ids, desa_ids),
+        posyandu_index=_lookup(posyandu_ids, list(range(len(posyandu_ids)))),
+        desa_index=_lookup(desa_ids, list(range(len(desa_ids)))),
+        kecamatan_index_of_desa=_lookup(desa_ids, [kecamatan_position[k] for _, k in desa]),
     )
 
 
-def _in_units(alias: str, posyandu_column: str, units: Units) -> tuple[str, list[int]]:
+def _in_units(alias: str, posyandu_column: str, units: Units) -> str:
     """SQL condition: the row's child lives in one of the desa or was seen at one of the posyandu."""
     desa = ",".join(map(str, units.desa_ids.tolist())) or "NULL"
     posyandu = ",".join(map(str, units.posyandu_ids.tolist())) or "NULL"
-    return f"({alias}.desa_id IN ({desa}) OR {posyandu_column} IN ({posyandu}))", []
+    return f"({alias}.desa_id IN ({desa}) OR {posyandu_column} IN ({posyandu}))"
 
 
 def measurement_frame(*, units: Units, first_day: datetime.date, last_day: datetime.date) -> MeasurementFrame:
     """Measurements of balita (0-59 months) between the two days of children in or seen in `units`."""
     m, c = Measurement._meta.db_table, Child._meta.db_table
-    where, params = _in_units("c", "m.posyandu_id", units)
+    where = _in_units("c", "m.posyandu_id", units)
     sql = (
-        f"SELECT m.child_id, {_day_sql('m.measured_on')}, m.posyandu_id, c.desa_id, "
-        f"m.haz_category, m.waz_category, m.whz_category "
+        f"SELECT {cast('m.child_id', 'i8')}, {cast(_day_sql('m.measured_on'), 'i4')}, "
+        f"{cast('m.posyandu_id', 'i8', default='-1')}, {cast('c.desa_id', 'i8', default='-1')}, "
+        f"{cast('m.haz_category', 'i4')}, {cast('m.waz_category', 'i4')}, {cast('m.whz_category', 'i4')} "
         f"FROM {m} m JOIN {c} c ON c.id = m.child_id "
         f"WHERE m.measured_on >= %s AND m.measured_on <= %s AND m.age_days < %s AND {where}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [first_day, last_day, AGE_LIMIT_DAYS, *params])
-        rows = cursor.fetchall()
-    table = np.array(rows, dtype=np.int64).reshape(-1, 7)
+    child, day, posyandu, desa, haz, waz, whz = fetch_columns(
+        sql, [first_day, last_day, AGE_LIMIT_DAYS], ["i8", "i4", "i8", "i8", "i4", "i4", "i4"]
+    )
     return MeasurementFrame(
-        child=table[:, 0].copy(),
-        day=table[:, 1].copy(),
-        posyandu=table[:, 2].copy(),
-        desa=table[:, 3].copy(),
-        haz=table[:, 4].astype(np.int8),
-        waz=table[:, 5].astype(np.int8),
-        whz=table[:, 6].astype(np.int8),
+        child=child,
+        day=day,
+        posyandu=posyandu,
+        desa=desa,
+        haz=haz.astype(np.int8),
+        waz=waz.astype(np.int8),
+        whz=whz.astype(np.int8),
     )
 
 
 def child_frame(*, units: Units, first_day: datetime.date, last_day: datetime.date) -> ChildFrame:
     """Children in or registered at `units` who are balita at some point between the two days."""
     c = Child._meta.db_table
-    where, params = _in_units("c", "c.posyandu_id", units)
+    where = _in_units("c", "c.posyandu_id", units)
     oldest = first_day - datetime.timedelta(days=AGE_LIMIT_DAYS)
     sql = (
-        f"SELECT c.id, {_day_sql('c.birth_date')}, COALESCE(c.posyandu_id, -1), c.desa_id, "
-        f"CASE WHEN c.status = %s THEN 1 ELSE 0 END "
+        f"SELECT {cast('c.id', 'i8')}, {cast(_day_sql('c.birth_date'), 'i4')}, "
+        f"{cast('c.posyandu_id', 'i8', default='-1')}, {cast('c.desa_id', 'i8', default='-1')}, "
+        f"CAST(CASE WHEN c.status = %s THEN 1 ELSE 0 END AS integer) "
         f"FROM {c} c WHERE c.birth_date > %s AND c.birth_date <= %s AND {where} ORDER BY c.id"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [Child.Status.ACTIVE, oldest, last_day, *params])
-        rows = cursor.fetchall()
-    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    child, birth_day, posyandu, desa, active = fetch_columns(
+        sql, [Child.Status.ACTIVE, oldest, last_day], ["i8", "i4", "i8", "i8", "i4"]
+    )
     return ChildFrame(
-        child=table[:, 0].copy(),
-        birth_day=table[:, 1].copy(),
-        posyandu=table[:, 2].copy(),
-        desa=table[:, 3].copy(),
-        active=table[:, 4].astype(bool),
+        child=child, birth_day=birth_day, posyandu=posyandu, desa=desa, active=active.astype(bool)
     )
 
 

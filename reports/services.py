@@ -31,9 +31,9 @@ log = logging.getLogger(__name__)
 Row = PrevalenceSummary
 COUNTS = compute.COUNT_COLUMNS
 LEVEL_UNITS = {
-    Row.Level.POSYANDU: ("posyandu", "own_posyandu"),
-    Row.Level.DESA: ("desa", "own_desa"),
-    Row.Level.KECAMATAN: ("desa", "kecamatan_of_desa"),
+    Row.Level.POSYANDU: ("posyandu", "posyandu_index"),
+    Row.Level.DESA: ("desa", "desa_index"),
+    Row.Level.KECAMATAN: ("desa", "kecamatan_index_of_desa"),
 }
 
 
@@ -160,9 +160,15 @@ def _rows(
     """Counts per kecamatan chunk, keyed like the table's unique constraints."""
     by_chunk: dict[int, dict[Key, tuple[int, ...]]] = {}
     period_dates = [_date(d) for d in periods.start_day]
+    ids = {
+        Row.Level.POSYANDU: units.posyandu_ids.tolist(),
+        Row.Level.DESA: units.desa_ids.tolist(),
+        Row.Level.KECAMATAN: units.kecamatan_ids,
+    }
     for level, result in counts.items():
         columns = np.stack([result.counts[name] for name in COUNTS], axis=1).tolist()
-        for unit, p, values in zip(result.unit.tolist(), result.period.tolist(), columns, strict=True):
+        for index, p, values in zip(result.unit.tolist(), result.period.tolist(), columns, strict=True):
+            unit = ids[level][index]
             if level == Row.Level.POSYANDU:
                 region, posyandu = int(units.desa_of_posyandu[unit]), unit
                 chunk = int(units.kecamatan_of_desa[region])

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 
 from children.models import Measurement
@@ -49,11 +49,15 @@ def quality_frame(
     m = Measurement._meta.db_table
     posyandu = ",".join(map(str, units.posyandu_ids.tolist())) or "NULL"
     since = first_day - datetime.timedelta(days=quality.SHRINK_LOOKBACK_DAYS)
+    cast = loaders.cast
     sql = (
-        f"SELECT m.child_id, {loaders._day_sql('m.measured_on')}, m.posyandu_id, "
-        f"CASE WHEN m.measured_by_id IS NULL OR m.source = %s THEN -1 ELSE m.measured_by_id END, "
-        f"{_height_sql('m.height_cm', 10)}, {_height_sql('m.adjusted_height_cm', 10)}, "
-        f"{_height_sql('m.weight_kg', 100)}, m.haz, m.whz, m.haz_category, m.waz_category, m.whz_category "
+        f"SELECT {cast('m.child_id', 'i8')}, {cast(loaders._day_sql('m.measured_on'), 'i4')}, "
+        f"{cast('m.posyandu_id', 'i8', default='-1')}, "
+        f"{cast('CASE WHEN m.measured_by_id IS NULL OR m.source = %s THEN -1 ELSE m.measured_by_id END', 'i8')}, "
+        f"{cast(_height_sql('m.height_cm', 10), 'i4')}, {cast(_height_sql('m.adjusted_height_cm', 10), 'i4')}, "
+        f"{cast(_height_sql('m.weight_kg', 100), 'i4')}, {cast('m.haz', 'f8', default='NaN')}, "
+        f"{cast('m.whz', 'f8', default='NaN')}, {cast('m.haz_category', 'i4')}, {cast('m.waz_category', 'i4')}, "
+        f"{cast('m.whz_category', 'i4')} "
         f"FROM {m} m WHERE m.child_id IN ("
         f"SELECT s.child_id FROM {m} s WHERE s.posyandu_id IN ({posyandu}) "
         f"AND s.measured_on >= %s AND s.measured_on <= %s) "
@@ -61,26 +65,36 @@ def quality_frame(
         f"ORDER BY m.child_id, m.measured_on"
     )
     params = [Measurement.Source.IMPORT, first_day, last_day, since, last_day, compute.AGE_LIMIT_DAYS]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # float64 holds the ids exactly and turns NULL z-scores into NaN.
-    table = np.array(rows, dtype=np.float64).reshape(-1, 12)
-    ints = table[:, [0, 1, 2, 3, 4, 5, 6]].astype(np.int64)
-    categories = table[:, 9:12].astype(np.int8)
+    columns = loaders.fetch_columns(
+        sql, params, ["i8", "i4", "i8", "i8", "i4", "i4", "i4", "f8", "f8", "i4", "i4", "i4"]
+    )
+    (
+        child,
+        day,
+        posyandu_id,
+        measured_by,
+        height_mm,
+        adjusted_mm,
+        weight_dag,
+        haz,
+        whz,
+        haz_c,
+        waz_c,
+        whz_c,
+    ) = columns
     return quality.QualityFrame(
-        child=ints[:, 0].copy(),
-        day=ints[:, 1].copy(),
-        posyandu=ints[:, 2].copy(),
-        measured_by=ints[:, 3].copy(),
-        height_mm=ints[:, 4].copy(),
-        adjusted_height_mm=ints[:, 5].copy(),
-        weight_dag=ints[:, 6].copy(),
-        haz=table[:, 7].copy(),
-        whz=table[:, 8].copy(),
-        haz_category=categories[:, 0].copy(),
-        waz_category=categories[:, 1].copy(),
-        whz_category=categories[:, 2].copy(),
+        child=child,
+        day=day,
+        posyandu=posyandu_id,
+        measured_by=measured_by,
+        height_mm=height_mm,
+        adjusted_height_mm=adjusted_mm,
+        weight_dag=weight_dag,
+        haz=haz,
+        whz=whz,
+        haz_category=haz_c.astype(np.int8),
+        waz_category=waz_c.astype(np.int8),
+        whz_category=whz_c.astype(np.int8),
     )
 
 

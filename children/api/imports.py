@@ -89,6 +89,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     serializer_class = ImportJobSerializer
     queryset = ImportJob.objects.none()  # the schema's model; requests use get_queryset
+    lookup_value_regex = r"[0-9]+"  # get_object reads the pk as a number: anything else is a 404
 
     def get_queryset(self) -> QuerySet[ImportJob]:
         return import_job_list_for_user(user=self.request.user)

@@ -246,12 +246,20 @@ class ChildViewSet(_NIKRecordViewSet):
 
 
 class MeasurementViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Measurements with the stored WHO z-scores, Permenkes 2/2020 categories and N/T status.
 
     POST records the child's measurement of a day, or corrects it when that day already has one (200).
+    DELETE removes one entered by mistake (kept in the history).
     """
+
+    def perform_destroy(self, instance: Measurement) -> None:
+        services.measurement_delete(user=self.request.user, measurement=instance)
 
     serializer_class = serializers.MeasurementRecordSerializer
     filterset_class = filters.MeasurementFilter

@@ -487,5 +487,8 @@ class MergeLogSerializer(serializers.ModelSerializer):
 
 
 class NeedsConfirmationSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text='"needs_confirmation"')
-    messages = serializers.ListField(child=serializers.CharField())
+    """A 400 of the registry: either errors by field (`{"desa": ["..."]}`) or, when the service asks
+    for a confirmation, `code` and `messages`; so neither key is required."""
+
+    code = serializers.CharField(required=False, help_text='"needs_confirmation"')
+    messages = serializers.ListField(child=serializers.CharField(), required=False)

@@ -1,7 +1,28 @@
-"""Routes of the reports API under /api/v1/."""
+"""Routes of the reports API under /api/v1/.
+
+Viewsets register on `router` below, one line each; plain views go in `urlpatterns` before the router's
+routes (`prevalence/targets/` must come before anything under `prevalence/`).
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver, include, path
+from rest_framework.routers import DefaultRouter
 
-urlpatterns: list[URLPattern] = []
+from reports.api import quality, views
+
+router = DefaultRouter()
+router.include_root_view = False
+
+# Prevalence, targets and survey figures.
+router.register("prevalence", views.PrevalenceViewSet, basename="prevalence")
+router.register("survey-figures", views.SurveyFigureViewSet, basename="survey-figure")
+router.register("target-rules", views.TargetRuleViewSet, basename="target-rule")
+
+# Data quality: register its viewsets here.
+router.register("data-quality", quality.DataQualityViewSet, basename="data-quality")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("prevalence/targets/", views.YearTableView.as_view(), name="prevalence-targets"),
+    path("", include(router.urls)),
+]
