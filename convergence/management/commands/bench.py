@@ -19,6 +19,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--million", action="store_true", help="also run the benchmark's million-row case (bench import)"
         )
+        parser.add_argument("--users", type=int, default=None, help="concurrent clients (bench api; default 50)")
+        parser.add_argument("--seconds", type=int, default=None, help="load duration (bench api; default 120)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("benchmarks")
@@ -36,6 +38,12 @@ class Command(BaseCommand):
             if "million" not in inspect.signature(function).parameters:
                 raise CommandError(f"benchmark {name!r} has no million-row case")
             extra["million"] = True
+        for option in ("users", "seconds"):
+            if options[option] is not None:
+                function, _help = available[name]
+                if option not in inspect.signature(function).parameters:
+                    raise CommandError(f"benchmark {name!r} takes no --{option}")
+                extra[option] = options[option]
         result = benchmarking.run(name, out=self.stdout, rows=options["rows"], seed=options["seed"], **extra)
         for line in result.details:
             self.stdout.write(line)
