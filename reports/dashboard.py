@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
@@ -374,9 +375,30 @@ class Money:
     absorption_percent: Decimal | None
 
 
+# The absorption and the convergence rate are read live from the ledgers, which costs far more than
+# the prevalence summaries; under a room of dashboard readers they are served from the cache for a
+# few minutes (the page says so). Both pages that show them are district-wide, so the key is the
+# kabupaten and the period (superusers see every district's money: their own key).
+LIVE_FIGURES_CACHE_S = 600
+
+
+def _cache_key(user: User, *parts: object) -> str:
+    reach = "all" if user.is_superuser else "district"
+    return ":".join(["dashboard", reach, *map(str, parts)])
+
+
 def budget_absorption(*, user: User, year: int) -> Money:
-    total = pmt_absorption(user=user, year=year).total
-    return Money(total.allocated, total.disbursed, total.absorption_percent)
+    scope = scope_for_user(user)
+
+    def compute() -> Money:
+        total = pmt_absorption(user=user, year=year).total
+        return Money(total.allocated, total.disbursed, total.absorption_percent)
+
+    if not (scope.is_superuser or scope.is_district_wide):
+        return compute()
+    return cache.get_or_set(
+        _cache_key(user, "absorption", scope.kabupaten_prefix, year), compute, LIVE_FIGURES_CACHE_S
+    )
 
 
 @dataclass(frozen=True)
@@ -389,8 +411,16 @@ class ConvergenceRate:
 def convergence_rate(
     *, user: User, kabupaten: Region, period: Period, today: datetime.date
 ) -> ConvergenceRate:
-    total = ledger_for_user(user=user, region_code=kabupaten.code, period=period, today=today).total
-    return ConvergenceRate(total.due_total, total.received_total, total.rate())
+    scope = scope_for_user(user)
+
+    def compute() -> ConvergenceRate:
+        total = ledger_for_user(user=user, region_code=kabupaten.code, period=period, today=today).total
+        return ConvergenceRate(total.due_total, total.received_total, total.rate())
+
+    if not (scope.is_superuser or scope.is_district_wide):
+        return compute()
+    key = _cache_key(user, "convergence", kabupaten.code, period.start, period.end, today)
+    return cache.get_or_set(key, compute, LIVE_FIGURES_CACHE_S)
 
 
 # --- the pages --------------------------------------------------------------------------------------

@@ -44,3 +44,13 @@ def celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
     finally:
         app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Pages cache some live figures (the dashboards' ledgers); every test starts from its own data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -120,7 +120,7 @@ def test_it_names_the_source_and_period_of_every_figure(measured: DistrictFixtur
     assert "periode: 2025-01 – 2025-02" in html  # the trend
     assert "Sumber: Aksi konvergensi yang dicatat Bappeda; periode: 2025" in html
     assert (
-        "Sumber: Buku konvergensi (penyaluran intervensi per sasaran); periode: 2025-01-01 – 2025-02-28"
+        "Sumber: Buku konvergensi (penyaluran intervensi per sasaran); diperbarui paling lama tiap 10 menit; periode: 2025-01-01 – 2025-02-28"
         in html
     )
     assert "Pagu dan pencairan PMT" in html
