@@ -16,6 +16,7 @@ import numpy as np
 
 NULL = "\\N"
 _SPECIAL = re.compile(r"[\\\t\n\r]")
+_FLOATS = frozenset({float, type(None)})
 
 
 def _escape(text: str) -> str:
@@ -60,14 +61,27 @@ def text_column(values: Sequence[Any] | np.ndarray) -> list[str]:
         return list(map(_escape, values))
     if kinds == {int}:
         return list(map(str, values))
+    if kinds <= _FLOATS:  # parsed measurements: None for a blank cell
+        fields = [NULL if value is None else repr(value) for value in values]
+        if "nan" in fields:
+            fields = [NULL if text == "nan" else text for text in fields]
+        return fields
+    if kinds == {bool}:
+        return ["t" if value else "f" for value in values]
     if kinds == {datetime.date}:
         return list(map(datetime.date.isoformat, values))
     return list(map(_field, values))
 
 
+def copy_lines(columns: Sequence[Sequence[Any] | np.ndarray]) -> list[str]:
+    """The COPY text lines (without their newline) of rows given as columns of equal length."""
+    if not columns or not len(columns[0]):
+        return []
+    fields = [text_column(column) for column in columns]
+    return list(map("\t".join, zip(*fields, strict=True)))
+
+
 def copy_data(columns: Sequence[Sequence[Any] | np.ndarray]) -> bytes:
     """The COPY text data of rows given as columns of equal length (one line per row)."""
-    if not columns or not len(columns[0]):
-        return b""
-    fields = [text_column(column) for column in columns]
-    return ("\n".join(map("\t".join, zip(*fields, strict=True))) + "\n").encode()
+    lines = copy_lines(columns)
+    return ("\n".join(lines) + "\n").encode() if lines else b""

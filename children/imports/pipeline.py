@@ -128,6 +128,27 @@ _PARSED_KEYS = (
 )  # fmt: skip
 
 
+# Measurement columns written by the import. _FOUND_COLUMNS need the batch's queries (the child's id,
+# N/T from its previous weighing, the raw row kept for rows with warnings); the others are known from
+# the file alone, so their COPY text is made while the writer thread sends the previous batch.
+_FOUND_COLUMNS = ("child", "weight_gain", "raw")
+_MEASUREMENT_UPDATE = (
+    "posyandu", "age_days", "weight_kg", "height_cm", "position", "lila_cm", "head_circumference_cm", "vitamin_a",
+    "pmt_received", "pmt_kg", "adjusted_height_cm", *compute.GROWTH_FIELDS, "error_flags", "source", "import_job",
+    "import_row", "updated_at",
+)  # fmt: skip
+_MEASUREMENT_INSERT = (
+    *_MEASUREMENT_UPDATE, "measured_on", "oedema", "remeasure_confirmed", "measured_by", "created_at"
+)  # fmt: skip
+
+
+_CHILD_INSERT = (
+    "nik_encrypted", "nik_hash", "name", "sex", "birth_date", "posyandu", "desa", *CHILD_UPDATE_FIELDS,
+    "birth_place", "father_name", "has_birth_certificate", "has_jkn", "has_kia_book", "status", "import_job",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
 def _key64(nik_hash: str) -> int:
     """The first 64 bits of a NIK hash (HMAC-SHA256): unique enough to key a million rows in memory."""
     return int(nik_hash[:16], 16)
@@ -224,9 +245,10 @@ class ImportReport:
     rows_total: int = 0
     batches: int = 0
     # Wall-clock seconds per step of the main thread (read is the reader's share: CSV/xlsx parsing into
-    # cells; wait is the time spent waiting for the writer thread to finish the previous batch).
+    # cells; prepare is the work that needs no query: parsing, NIK hashes, z-scores, COPY text, done
+    # while the writer thread sends the previous batch; wait is the time spent waiting for the writer).
     seconds: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(("read", "parse", "wait", "resolve", "compute", "write"), 0.0)
+        default_factory=lambda: dict.fromkeys(("read", "prepare", "wait", "resolve", "compute", "write"), 0.0)
     )
 
 
@@ -254,6 +276,7 @@ class _Row:
         "measurement_id",
         "existing",
         "keys",
+        "index",
     )
 
     def __init__(self, number: int, cells: Sequence[Any]) -> None:
@@ -369,6 +392,14 @@ class _Importer:
         # Column-wise parse caches, kept across batches (dates, weights, places repeat).
         self.column_memo: dict[str, _Memo] = {}
         self.nik_stems = {"L": _NIKStems(0), "P": _NIKStems(40)}
+        # The batch's measurement COPY lines without _FOUND_COLUMNS, by row index (PostgreSQL apply).
+        self.measurement_text: list[str] = []
+        self.child_text: dict[int, str | None] = {}
+        self.child_sequence = ""
+        if self.postgres and commit:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Child._meta.db_table])
+                self.child_sequence = cursor.fetchone()[0]
 
     # Lookups built once -----------------------------------------------------------------------------
 
@@ -809,8 +840,9 @@ class _Importer:
         # Only NIKs the registry may hold are looked up (most NIKs of a register are new ones).
         hashes = [row.nik_hash for row in rows if row.nik_hash]
         keys = np.fromiter(map(_key64, hashes), dtype=np.uint64, count=len(hashes))
-        wanted_children = list(compress(hashes, _contains(self.child_niks, keys)))
-        wanted_persons = list(compress(hashes, _contains(self.person_niks, keys)))
+        # A child's visits follow one another in a register: each NIK is looked up once.
+        wanted_children = list(dict.fromkeys(compress(hashes, _contains(self.child_niks, keys))))
+        wanted_persons = list(dict.fromkeys(compress(hashes, _contains(self.person_niks, keys))))
         by_hash: dict[str, dict[str, Any]] = {}
         persons: dict[str, tuple[int, str, str]] = {}
         if wanted_children:
@@ -1036,7 +1068,7 @@ class _Importer:
                     """
                     SELECT k.child_id, w.measured_on, w.weight_kg, w.weight_gain, h.measured_on,
                            h.adjusted_height_cm
-                    FROM unnest(%s::bigint[], %s::date[]) AS k(child_id, cutoff)
+                    FROM unnest(%s::text::bigint[], %s::text::date[]) AS k(child_id, cutoff)
                     LEFT JOIN LATERAL (
                         SELECT m.measured_on, m.weight_kg, m.weight_gain FROM children_measurement m
                         WHERE m.child_id = k.child_id AND m.measured_on < k.cutoff
@@ -1049,7 +1081,7 @@ class _Importer:
                         ORDER BY m.measured_on DESC LIMIT 1) h ON true
                     WHERE w.measured_on IS NOT NULL OR h.measured_on IS NOT NULL
                     """,
-                    [ids, days],
+                    [_array_text(ids), _array_text(days)],
                 )
                 fetched = cursor.fetchall()
         else:
@@ -1085,25 +1117,43 @@ class _Importer:
 
     # Step 4: compute ------------------------------------------------------------------------------------
 
-    def _compute(self, rows: list[_Row], previous: dict) -> dict[str, np.ndarray]:
+    def _growth(self, rows: list[_Row]) -> dict[str, np.ndarray]:
+        """Adjusted height, z-scores, categories, error bits and WHO flags of the rows' values, shape (n,)
+        each. Needs no query: for a batch it runs while the writer thread sends the previous one."""
         n = len(rows)
         values = [row.values for row in rows]
 
         def column(name: str) -> np.ndarray:
             return np.array([np.nan if v[name] is None else v[name] for v in values], dtype=np.float64)
 
-        sex = np.array([row.sex for row in rows])
-        age_days = np.fromiter((row.age_days for row in rows), dtype=np.int64, count=n)
-        weight = column("weight_kg")
-        columns = compute.measurement_growth_columns(
-            sex=sex,
-            age_days=age_days,
-            weight_kg=weight,
+        return compute.measurement_growth_columns(
+            sex=np.array([row.sex for row in rows]),
+            age_days=np.fromiter((row.age_days for row in rows), dtype=np.int64, count=n),
+            weight_kg=column("weight_kg"),
             height_cm=column("height_cm"),
             position=np.array([v["position"] for v in values]),
             oedema=np.zeros(n, dtype=bool),
             head_circumference_cm=column("head_circumference_cm"),
             lila_cm=column("lila_cm"),
+        )
+
+    def _compute(
+        self, rows: list[_Row], growth: dict[str, np.ndarray], previous: dict
+    ) -> dict[str, np.ndarray]:
+        """The growth columns of the rows written (taken from the batch's `growth`, recomputed for the
+        updates, whose values were merged with the stored ones), N/T chained from each child's previous
+        weighing, and the warnings of WHO flags and shrinking lengths."""
+        n = len(rows)
+        take = np.fromiter((row.index for row in rows), dtype=np.intp, count=n)
+        columns = {name: array[take] for name, array in growth.items()}
+        merged = [i for i, row in enumerate(rows) if row.measurement_id is not None]
+        if merged:
+            again = self._growth([rows[i] for i in merged])
+            for name, array in again.items():
+                columns[name][merged] = array
+        weight = np.array(
+            [np.nan if row.values["weight_kg"] is None else row.values["weight_kg"] for row in rows],
+            dtype=np.float64,
         )
         # N/T/2T/O/B over the weighed rows, chained per child from its last weighing before the batch.
         weighed = np.flatnonzero(~np.isnan(weight))
@@ -1246,9 +1296,9 @@ class _Importer:
     def _reserve_ids(self, count: int) -> list[int]:
         with connection.cursor() as cursor:
             if self.postgres:
+                # The sequence as a constant (pg_get_serial_sequence() in the query ran once per id).
                 cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [Child._meta.db_table, count],
+                    "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [self.child_sequence, count]
                 )
                 return [r[0] for r in cursor.fetchall()]
             # SQLite writes hold the database lock for the transaction: max(id) + n cannot be taken twice.
@@ -1289,84 +1339,82 @@ class _Importer:
         """Queue the batch's writes: new children, new and changed measurements, changed children."""
         stamp = self._stamp()
         job_id = self.job.pk if self.job else None
-        date = self._date
-        n = len(new_rows)
-        child_columns = (
-            "id", "nik_encrypted", "nik_hash", "name", "sex", "birth_date", "posyandu", "desa", *CHILD_UPDATE_FIELDS,
-            "birth_place", "father_name", "has_birth_certificate", "has_jkn", "has_kia_book", "status",
-            "import_job", "created_at", "updated_at",
-        )  # fmt: skip
-        child_values = [row.child_values for row in new_rows]
-        self._insert(
-            Child,
-            child_columns,
-            [
-                [row.child_id for row in new_rows],
-                pii.encrypt_many([row.nik for row in new_rows]),
-                [row.nik_hash for row in new_rows],  # computed by _resolve
-                [row.name for row in new_rows],
-                [row.sex for row in new_rows],
-                [date(row.birth_date) for row in new_rows],
-                [row.posyandu_id for row in new_rows],
-                [row.desa_id for row in new_rows],
-                *([values[name] for values in child_values] for name in CHILD_UPDATE_FIELDS),
-                [""] * n, [""] * n, [False] * n, [False] * n,
-                [values["has_kia_book"] for values in child_values],
-                [Child.Status.ACTIVE.value] * n, [job_id] * n, [stamp] * n, [stamp] * n,
-            ],
-        )  # fmt: skip
+        if new_rows and self.postgres:
+            # The rest of each line was made by _prepare_text, before the batch's queries.
+            text = self.child_text
+            missing = [row for row in new_rows if text[row.index] is None]
+            for row, line in zip(missing, pgcopy.copy_lines(self._child_values(missing)), strict=True):
+                text[row.index] = line
+            ids = pgcopy.text_column([row.child_id for row in new_rows])
+            data = "\n".join([f"{pk}\t{text[row.index]}" for pk, row in zip(ids, new_rows, strict=True)])
+            self.ops.append(
+                (
+                    f"COPY {Child._meta.db_table} (id, {self._column_names(Child, _CHILD_INSERT)}) FROM STDIN",
+                    (data + "\n").encode(),
+                )
+            )
+        elif new_rows:
+            self._insert(
+                Child,
+                ("id", *_CHILD_INSERT),
+                [[row.child_id for row in new_rows], *self._child_values(new_rows)],
+            )
 
-        shared = (
-            "age_days", "weight_kg", "height_cm", "position", "lila_cm", "head_circumference_cm", "vitamin_a",
-            "pmt_received", "pmt_kg", "adjusted_height_cm", *compute.GROWTH_FIELDS, "weight_gain", "error_flags",
-            "source", "raw", "import_job",
-        )  # fmt: skip
-        raw = self._raw_json(write, header)
+        # Measurements: the raw row for those a reviewer reads again (a warning, or stored data changed).
+        raw: list[str | None] = [None] * len(write)
+        keep = [
+            i for i, row in enumerate(write) if row.warnings or row.measurement_id is not None or row.existing
+        ]
+        for i, text in zip(keep, self._raw_json([write[i] for i in keep], header), strict=True):
+            raw[i] = text
         inserted = [i for i, row in enumerate(write) if row.measurement_id is None]
         updated = [i for i, row in enumerate(write) if row.measurement_id is not None]
-        adjusted = np.round(columns["adjusted_height_cm"], 1)
-        source = Measurement.Source.IMPORT.value
-        for part in (inserted, updated):
-            if not part:
-                continue
-            rows_ = [write[i] for i in part] if len(part) < len(write) else write
-            take = np.asarray(part, dtype=np.intp)
-            values = [row.values for row in rows_]
-            m = len(rows_)
-            pmt = [v["pmt_kg"] for v in values]
-            common = [
-                [row.age_days for row in rows_],
-                [v["weight_kg"] for v in values],
-                [v["height_cm"] for v in values],
-                [v["position"] for v in values],
-                [v["lila_cm"] for v in values],
-                [v["head_circumference_cm"] for v in values],
-                [v["vitamin_a"] for v in values],
-                [p is not None for p in pmt],
-                pmt,
-                adjusted[take],
-                *(columns[name][take] for name in compute.GROWTH_FIELDS),
+        if inserted:
+            rows_ = [write[i] for i in inserted]
+            take = np.asarray(inserted, dtype=np.intp)
+            found = (
+                [row.child_id for row in rows_],
                 columns["weight_gain"][take],
-                columns["error"][take],
-                [source] * m,
-                [raw[i] for i in part] if len(part) < len(write) else raw,
-                [job_id] * m,
-            ]
-            posyandu = [v["posyandu_id"] for v in values]
-            if part is inserted:
+                [raw[i] for i in inserted],
+            )
+            if self.postgres:
+                # The rest of each line was made by _prepare_text, before the batch's queries.
+                lines = pgcopy.copy_lines(found)
+                text = self.measurement_text
+                data = "\n".join(
+                    [f"{line}\t{text[row.index]}" for line, row in zip(lines, rows_, strict=True)]
+                )
+                self.ops.append(
+                    (
+                        f"COPY {Measurement._meta.db_table} ({self._column_names(Measurement, _FOUND_COLUMNS)}, "
+                        f"{self._column_names(Measurement, _MEASUREMENT_INSERT)}) FROM STDIN",
+                        (data + "\n").encode(),
+                    )
+                )
+            else:
                 self._insert(
                     Measurement,
-                    ("child", "posyandu", "measured_on", *shared, "oedema", "remeasure_confirmed", "measured_by",
-                     "created_at", "updated_at"),
-                    [[row.child_id for row in rows_], posyandu, [date(row.measured_on) for row in rows_], *common,
-                     [False] * m, [False] * m, [self.user.pk] * m, [stamp] * m, [stamp] * m],
-                )  # fmt: skip
-            else:
-                self._update(
-                    Measurement,
-                    ("posyandu", *shared, "updated_at"),
-                    [posyandu, *common, [stamp] * m, [row.measurement_id for row in rows_]],
+                    (*_FOUND_COLUMNS, *_MEASUREMENT_INSERT),
+                    [
+                        *found,
+                        *self._measurement_values(
+                            rows_, {k: v[take] for k, v in columns.items()}, insert=True
+                        ),
+                    ],
                 )
+        if updated:
+            rows_ = [write[i] for i in updated]
+            take = np.asarray(updated, dtype=np.intp)
+            self._update(
+                Measurement,
+                (*_FOUND_COLUMNS[1:], *_MEASUREMENT_UPDATE),
+                [
+                    columns["weight_gain"][take],
+                    [raw[i] for i in updated],
+                    *self._measurement_values(rows_, {k: v[take] for k, v in columns.items()}, insert=False),
+                    [row.measurement_id for row in rows_],
+                ],
+            )
 
         child_updates = []
         for row in rows:
@@ -1393,6 +1441,82 @@ class _Importer:
                 [list(column) for column in zip(*child_updates, strict=True)],
                 keep_when_null=("nik_encrypted",),
             )
+
+    def _prepare_text(self, rows: list[_Row], growth: dict[str, np.ndarray]) -> None:
+        """PostgreSQL apply: the COPY lines of each row's measurement and of its child (were it new),
+        without the columns the batch's queries decide (ids, N/T, raw). Made while the writer thread
+        sends the previous batch; the lines of rows that turn out not to need them are dropped."""
+        self.measurement_text = pgcopy.copy_lines(self._measurement_values(rows, growth, insert=True))
+        # A child line (and its NIK's encryption) only for rows that may bring a new child: not those
+        # whose NIK the registry already holds.
+        hashes = [row.nik_hash for row in rows if row.nik_hash]
+        keys = np.fromiter(map(_key64, hashes), dtype=np.uint64, count=len(hashes))
+        known = iter(_contains(self.child_niks, keys))
+        maybe_new = [row for row in rows if not row.nik_hash or not next(known)]
+        self.child_text = dict.fromkeys(range(len(rows)))
+        for row, line in zip(maybe_new, pgcopy.copy_lines(self._child_values(maybe_new)), strict=True):
+            self.child_text[row.index] = line
+
+    def _child_values(self, rows: list[_Row]) -> list[Sequence[Any]]:
+        """The columns _CHILD_INSERT of a new child for each row (all known before any query)."""
+        n = len(rows)
+        child_values = [row.child_values for row in rows]
+        stamp = self._stamp()
+        return [
+            pii.encrypt_many([row.nik for row in rows]),
+            [row.nik_hash for row in rows],
+            [row.name for row in rows],
+            [row.sex for row in rows],
+            [self._date(row.birth_date) for row in rows],
+            [row.posyandu_id for row in rows],
+            [row.desa_id for row in rows],
+            *([values[name] for values in child_values] for name in CHILD_UPDATE_FIELDS),
+            [""] * n, [""] * n, [False] * n, [False] * n,
+            [values["has_kia_book"] for values in child_values],
+            [Child.Status.ACTIVE.value] * n, [self.job.pk if self.job else None] * n, [stamp] * n, [stamp] * n,
+        ]  # fmt: skip
+
+    def _measurement_values(
+        self, rows: list[_Row], columns: dict[str, np.ndarray], *, insert: bool
+    ) -> list[Sequence[Any] | np.ndarray]:
+        """The columns _MEASUREMENT_INSERT (or _MEASUREMENT_UPDATE) of the rows: all known before any
+        query, given the rows' growth columns."""
+        values = [row.values for row in rows]
+        m = len(rows)
+        pmt = [v["pmt_kg"] for v in values]
+        stamp = self._stamp()
+        out: list[Sequence[Any] | np.ndarray] = [
+            [v["posyandu_id"] for v in values],
+            [row.age_days for row in rows],
+            [v["weight_kg"] for v in values],
+            [v["height_cm"] for v in values],
+            [v["position"] for v in values],
+            [v["lila_cm"] for v in values],
+            [v["head_circumference_cm"] for v in values],
+            [v["vitamin_a"] for v in values],
+            [p is not None for p in pmt],
+            pmt,
+            np.round(columns["adjusted_height_cm"], 1),
+            *(columns[name] for name in compute.GROWTH_FIELDS),
+            columns["error"],
+            [Measurement.Source.IMPORT.value] * m,
+            [self.job.pk if self.job else None] * m,
+            [row.number for row in rows],
+            [stamp] * m,
+        ]
+        if insert:
+            out += [
+                [self._date(row.measured_on) for row in rows],
+                [False] * m,
+                [False] * m,
+                [self.user.pk] * m,
+                [stamp] * m,
+            ]
+        return out
+
+    @staticmethod
+    def _column_names(model: type, fields: Sequence[str]) -> str:
+        return ", ".join(model._meta.get_field(name).column for name in fields)
 
     def _raw_json(self, rows: list[_Row], header: HeaderMatch) -> list[str]:
         """Measurement.raw of each row: {header: cell as written} over its non-blank cells, NIK and KK
@@ -1424,8 +1548,9 @@ class _Importer:
     # The batch --------------------------------------------------------------------------------------------
 
     def run_batch(self, batch: list[Row], header: HeaderMatch) -> None:
-        """One batch: parse (while the writer may still send the previous batch), then wait for the
-        writer, resolve, compute, and hand this batch's writes to the writer."""
+        """One batch: parse, compute z-scores and make the measurements' COPY text (while the writer may
+        still send the previous batch), then wait for the writer, resolve, plan, chain N/T, and hand
+        this batch's writes to the writer."""
         self.header = header
         self.ops = []
         clock = self.report.seconds
@@ -1433,8 +1558,13 @@ class _Importer:
         started = time.perf_counter()
         parsed = self._parse(batch, header, pending)
         self._hash(parsed)
+        for index, row in enumerate(parsed):
+            row.index = index
+        growth = self._growth(parsed) if parsed else {}
+        if self.postgres and self.commit:
+            self._prepare_text(parsed, growth)
         lap = time.perf_counter()
-        clock["parse"] += lap - started
+        clock["prepare"] += lap - started
         # Every query below must see the previous batch's rows (its children's last weighing).
         if self.writer is not None:
             self.writer.wait()
@@ -1447,7 +1577,7 @@ class _Importer:
         started, lap = lap, time.perf_counter()
         clock["resolve"] += lap - started
         previous = self._previous(write)
-        columns = self._compute(write, previous) if write else {}
+        columns = self._compute(write, growth, previous) if write else {}
         for row in accepted:
             for key, message in row.warnings:
                 self._issue(row.number, WARNING, self._label(key), message, pending)

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from children import compute, pii
+from children.imports import pipeline
 from children.imports.pipeline import import_rows
 from children.imports.services import (
     import_file,
@@ -227,6 +228,27 @@ def test_it_warns_about_nik_mismatch_and_missing_position(district: DistrictFixt
     assert Measurement.objects.get().position == "L"
 
 
+def test_it_keeps_the_raw_row_of_rows_with_a_warning_or_a_change(district: DistrictFixture) -> None:
+    admin = district.users["bappeda_admin"]
+    run(csv_text([row(), SITI]), admin, commit=True)
+    # Budi: a new visit without Cara Ukur (a warning); Siti: her weighing of 05-01 corrected.
+    later = row(**{"Cara Ukur": "", "Tanggal Pengukuran": "12/01/2026"})
+
+    run(csv_text([later, {**SITI, "Berat": "9,3"}]), admin, commit=True)
+
+    stored = {
+        (m.child.name, m.measured_on): (m.raw, m.import_row)
+        for m in Measurement.objects.select_related("child")
+    }
+    assert stored[("Budi Santoso", datetime.date(2026, 1, 5))] == (None, 2)
+    warned, warned_row = stored[("Budi Santoso", datetime.date(2026, 1, 12))]
+    assert warned_row == 2
+    assert warned["NIK"] == "••••••••••••0001"  # never the NIK in plaintext
+    assert (warned["Berat"], "Cara Ukur" in warned) == ("10,2", False)  # blank cells are left out
+    changed, changed_row = stored[("Siti Aminah", datetime.date(2026, 1, 5))]
+    assert (changed["Berat"], changed["Tgl Lahir"], changed_row) == ("9,3", "15 Juni 2024", 3)
+
+
 # Apply and idempotency ------------------------------------------------------------------------------------
 
 
@@ -264,8 +286,8 @@ def test_it_applies_the_exact_children_and_measurements(district: DistrictFixtur
         Decimal("14.5"),
     )
     assert (measured.source, measured.measured_by, measured.age_days) == ("import", admin, 666)
-    assert measured.raw["NIK"] == "••••••••••••0001"  # never the NIK in plaintext
-    assert measured.raw["Berat"] == "10,2"
+    # A clean row keeps no copy of itself: its file row is referenced by (import_job, import_row).
+    assert (measured.raw, measured.import_row) == (None, 2)
     expected = compute.measurement_growth_columns(
         sex=np.array(["L"]),
         age_days=np.array([666]),
@@ -281,6 +303,24 @@ def test_it_applies_the_exact_children_and_measurements(district: DistrictFixtur
     assert measured.adjusted_height_cm == Decimal("81.2")
     assert measured.error_flags == int(expected["error"][0])
     assert measured.weight_gain == 4  # B: first weighing
+
+
+def test_it_creates_children_whose_nik_looked_registered_before_the_queries(
+    district: DistrictFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The registry's NIKs are kept as 64-bit keys: a key may match a NIK the registry lacks. Such a row
+    # is resolved as new by its batch's queries, and its child is still written in full.
+    monkeypatch.setattr(pipeline, "_contains", lambda sorted_keys, keys: [True] * keys.size)
+
+    report = run(csv_text([row(), SITI]), district.users["bappeda_admin"], commit=True)
+
+    assert report.summary == counts(create_child=2, create_measurement=2)
+    children = Child.objects.order_by("name")
+    assert [(c.name, pii.decrypt(c.nik_encrypted), c.posyandu) for c in children] == [
+        ("Budi Santoso", NIK_BUDI, district.posyandu_a1),
+        ("Siti Aminah", NIK_SITI, district.posyandu_a1),
+    ]
+    assert Measurement.objects.filter(child__in=children).count() == 2
 
 
 def test_it_changes_nothing_when_the_same_file_is_imported_again(district: DistrictFixture) -> None:
