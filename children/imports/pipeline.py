@@ -244,6 +244,9 @@ class ImportReport:
     issues_total: int = 0
     rows_total: int = 0
     batches: int = 0
+    # (child's desa, posyandu, month) of every row that writes a measurement or changes a child: the
+    # prevalence of those places and months follows the apply (children.changes).
+    changed: set[tuple[int | None, int | None, datetime.date]] = field(default_factory=set)
     # Wall-clock seconds per step of the main thread (read is the reader's share: CSV/xlsx parsing into
     # cells; prepare is the work that needs no query: parsing, NIK hashes, z-scores, COPY text, done
     # while the writer thread sends the previous batch; wait is the time spent waiting for the writer).
@@ -1043,6 +1046,12 @@ class _Importer:
                     summary["unchanged"] += 1
             if row.child_action:
                 summary[row.child_action] += 1
+        changed = self.report.changed
+        for row in write:
+            changed.add((row.desa_id, row.posyandu_id, row.measured_on.replace(day=1)))
+        for row in rows:
+            if row.child_action:
+                changed.add((row.desa_id, row.posyandu_id, row.measured_on.replace(day=1)))
         return write
 
     def _previous(

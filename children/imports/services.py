@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from children.access import can_write_registry
+from children.changes import measurements_changed
 from children.imports.pipeline import ACTIONS, ImportReport, import_rows
 from children.imports.readers import EXTENSIONS, UnreadableFile, extension
 from children.models import ImportJob
@@ -76,13 +77,20 @@ def import_file(
     """
     _check_can_import(user)
     try:
-        return import_rows(
+        report = import_rows(
             source=source, file_name=file_name, user=user, commit=commit, job=job, progress=progress
         )
     except UnreadableFile as error:
         raise ValidationError(
             {"file": [_(error.message) % error.params if error.params else _(error.message)]}
         ) from error
+    if commit and report.changed:
+        measurements_changed(
+            desa_ids={desa for desa, _, _ in report.changed},
+            posyandu_ids={posyandu for _, posyandu, _ in report.changed},
+            days={month for _, _, month in report.changed},
+        )
+    return report
 
 
 def import_job_create(*, user: User, uploaded_file: UploadedFile) -> ImportJob:

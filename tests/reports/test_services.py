@@ -122,3 +122,26 @@ def test_the_incremental_refresh_equals_a_full_recompute(
     Row.objects.all().delete()
     prevalence_recompute(kabupaten=d.kabupaten)
     assert _stored() == incremental
+
+
+def test_a_bulk_import_refreshes_the_prevalence_of_its_months(
+    district, django_capture_on_commit_callbacks
+) -> None:
+    from io import StringIO
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    sample = Path(__file__).parents[1] / "children" / "data" / "eppgbm_sample.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_eppgbm", str(sample), "--commit", "--user", "pkm_pesanggaran", stdout=StringIO())
+    months = set(Measurement.objects.values_list("measured_on", flat=True))
+    assert months
+    for day in months:
+        kab = Row.objects.get(
+            level="kabupaten", region=district.kabupaten, period_kind="M", period=day.replace(day=1)
+        )
+        assert (
+            kab.measured
+            == Measurement.objects.filter(measured_on__month=day.month, measured_on__year=day.year).count()
+        )
