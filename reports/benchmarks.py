@@ -460,4 +460,6 @@ def run_api(
         baseline="on-the-fly ORM figures p95",
         details=details,
     )
+
+
 from reports import bench_prevalence  # noqa: E402, F401  (registers `bench prevalence`)

@@ -145,22 +145,17 @@ def _picks(child: np.ndarray, day: np.ndarray, categories: dict[str, np.ndarray]
     flagged: dict[str, list[list[np.ndarray]]] = {index: [[], []] for index in categories}
     for kind in ("M", "Y"):
         period = _period_of_day(day, periods, kind)
+        group = child * n_periods + period  # meaningless where period is -1: those rows are left out
         rows = np.flatnonzero(period >= 0)
-        group = child[rows] * n_periods + period[rows]
-        last = rows[_last_per_group(group)]
+        last = rows[_last_per_group(group[rows])]
         any_rows.append(last)
         any_period.append(period[last])
         for index, category in categories.items():
             ok = rows[category[rows] >= 0]
-            ok_last = ok[_last_per_group(child[ok] * n_periods + period[ok])]
+            ok_last = ok[_last_per_group(group[ok])]
             bad = rows[category[rows] == FLAGGED]
-            bad_last = bad[_last_per_group(child[bad] * n_periods + period[bad])]
-            bad_last = bad_last[
-                ~np.isin(
-                    child[bad_last] * n_periods + period[bad_last],
-                    child[ok_last] * n_periods + period[ok_last],
-                )
-            ]
+            bad_last = bad[_last_per_group(group[bad])]
+            bad_last = bad_last[~np.isin(group[bad_last], group[ok_last])]
             valid[index][0].append(ok_last)
             valid[index][1].append(period[ok_last])
             flagged[index][0].append(bad_last)
@@ -191,6 +186,7 @@ def count_children(
     child, day = measurements.child[order], measurements.day[order]
     categories = {index: getattr(measurements, index)[order] for index in INDEX_COLUMNS}
     picks = _picks(child, day, categories, periods)
+    unmeasured = _unmeasured_registered(children, periods, child[picks.any_rows], picks.any_period)
 
     results: dict[str, UnitCounts] = {}
     for level, (attribute, lookup) in unit_of.items():
@@ -218,10 +214,10 @@ def count_children(
             for code, name in enumerate(columns):
                 chosen = category == code
                 counts[name] = tally(rows[chosen], period[chosen])
-        registered = _registered_keys(
-            children, child_unit, periods, (child[picks.any_rows], unit[picks.any_rows], picks.any_period)
+        unmeasured_unit = child_unit[unmeasured[0]]
+        counts["registered"] = counts["measured"] + np.bincount(
+            (unmeasured_unit * n_periods + unmeasured[1])[unmeasured_unit >= 0], minlength=size
         )
-        counts["registered"] = np.bincount(registered, minlength=size)
         present = np.flatnonzero(counts["registered"])  # measured children are registered too
         results[level] = UnitCounts(
             unit=present // n_periods if n_periods else present,
@@ -238,34 +234,32 @@ def _map(mapping: np.ndarray, ids: np.ndarray) -> np.ndarray:
     return out
 
 
-def _registered_keys(
-    children: ChildFrame,
-    child_unit: np.ndarray,
-    periods: Periods,
-    measured: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> np.ndarray:
-    """Keys of the registered children per period: children measured in it (where they were
-    measured; a child who has since moved or died was registered then), plus the other active
-    children aged 0-59 months during the period (at their own posyandu/desa)."""
+def _unmeasured_registered(
+    children: ChildFrame, periods: Periods, measured_child: np.ndarray, measured_period: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(child position, period) of the active children aged 0-59 months during each period who were
+    not measured in it; the measured ones are registered where they were measured."""
     n_periods = len(periods)
-    measured_child, measured_unit, measured_period = measured
     # children.child is sorted: mark each period's measured children to count them once
     position = np.searchsorted(children.child, measured_child)
     found = position < len(children.child)
     found[found] = children.child[position[found]] == measured_child[found]
     by_period = np.argsort(measured_period, kind="stable")
     bounds = np.searchsorted(measured_period[by_period], np.arange(n_periods + 1))
-    parts = []
-    alive = children.active & (child_unit >= 0)
+    chosen, chosen_period = [], []
     for p in range(n_periods):
         start, end = periods.start_day[p], periods.end_day[p]
-        eligible = alive & (children.birth_day <= end) & (start - children.birth_day < AGE_LIMIT_DAYS)
+        eligible = (
+            children.active & (children.birth_day <= end) & (start - children.birth_day < AGE_LIMIT_DAYS)
+        )
         these = by_period[bounds[p] : bounds[p + 1]]
         eligible[position[these][found[these]]] = False
-        parts.append(child_unit[eligible] * n_periods + p)
-    keep = measured_unit >= 0
-    parts.append(measured_unit[keep] * n_periods + measured_period[keep])
-    return np.concatenate(parts)
+        where = np.flatnonzero(eligible)
+        chosen.append(where)
+        chosen_period.append(np.full(len(where), p, dtype=np.int64))
+    if not chosen:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(chosen), np.concatenate(chosen_period)
 
 
 # Reading the counts -------------------------------------------------------------------------------

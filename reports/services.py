@@ -9,7 +9,6 @@ their kecamatan rows, re-added under the kabupaten's lock after each chunk.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,7 +24,9 @@ from convergence.codes import Level
 from convergence.models import Region
 
 from . import compute, loaders
+from .locks import lock as _lock
 from .models import PrevalenceSummary, RecomputeChunk, RecomputeRun
+from .services_quality import quality_recompute_periods
 
 log = logging.getLogger(__name__)
 Row = PrevalenceSummary
@@ -44,18 +45,6 @@ class RecomputeResult:
     measurements: int
     written: int
     deleted: int
-
-
-def _lock(key: str) -> None:
-    """Serialise writers of one chunk (PostgreSQL advisory lock, released at commit).
-
-    SQLite serialises writers itself.
-    """
-    if connection.vendor != "postgresql":
-        return
-    number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
 
 
 def _date(day: int) -> datetime.date:
@@ -114,7 +103,11 @@ def kecamatan_of(kabupaten: Region) -> list[int]:
 
 
 def prevalence_recompute(
-    *, kabupaten: Region, kecamatan_ids: list[int] | None = None, periods: compute.Periods | None = None
+    *,
+    kabupaten: Region,
+    kecamatan_ids: list[int] | None = None,
+    periods: compute.Periods | None = None,
+    quality: bool = True,
 ) -> RecomputeResult:
     """Recompute the summaries of the given kecamatan (all of the kabupaten's when None) for the
     given periods (every period with data when None: a full recompute, which also drops rows of
@@ -131,7 +124,9 @@ def prevalence_recompute(
         return RecomputeResult(len(kecamatan_ids), 0, 0, 0, deleted)
     units = loaders.units_of(kecamatan_ids)
     first_day, last_day = _date(periods.start_day.min()), _date(periods.end_day.max())
-    measurements = loaders.measurement_frame(units=units, first_day=first_day, last_day=last_day)
+    measurements = loaders.measurement_frame(
+        units=units, first_day=first_day, last_day=last_day, selective=not full
+    )
     children = loaders.child_frame(units=units, first_day=first_day, last_day=last_day)
     unit_of = {
         level: (attribute, getattr(units, lookup)) for level, (attribute, lookup) in LEVEL_UNITS.items()
@@ -143,9 +138,10 @@ def prevalence_recompute(
         w, d = _write_chunk(kecamatan_id, rows.get(kecamatan_id, {}), periods, full=full)
         written, deleted = written + w, deleted + d
     w, d = _rollup_kabupaten(kabupaten, periods, full=full)
-    from .services_quality import quality_recompute_periods  # reads the posyandu rows written above
-
-    quality_recompute_periods(kecamatan_ids=units.kecamatan_ids, periods=periods, full=full)
+    if quality:
+        # The data-quality summaries of the same chunks and months; they read the posyandu rows
+        # written above (children registered and measured).
+        quality_recompute_periods(kecamatan_ids=units.kecamatan_ids, periods=periods, full=full)
     return RecomputeResult(
         len(units.kecamatan_ids), len(periods), len(measurements), written + w, deleted + d
     )
@@ -216,20 +212,52 @@ def _apply(
     if stale:
         Row.objects.filter(pk__in=stale).delete()
     fresh = [
-        Row(
-            level=key[0],
-            region_id=key[1],
-            posyandu_id=key[2],
-            period_kind=key[3],
-            period=key[4],
-            kecamatan_id=kecamatan_id,
-            **dict(zip(COUNTS, values, strict=True)),
-        )
-        for key, values in wanted.items()
-        if key not in existing or existing[key][1] != values
+        (key, values) for key, values in wanted.items() if key not in existing or existing[key][1] != values
     ]
-    Row.objects.bulk_create(fresh, batch_size=2000)
+    if connection.vendor == "postgresql" and fresh:
+        _copy_rows(fresh, kecamatan_id)
+    else:
+        Row.objects.bulk_create(
+            [
+                Row(
+                    level=key[0],
+                    region_id=key[1],
+                    posyandu_id=key[2],
+                    period_kind=key[3],
+                    period=key[4],
+                    kecamatan_id=kecamatan_id,
+                    **dict(zip(COUNTS, values, strict=True)),
+                )
+                for key, values in fresh
+            ],
+            batch_size=2000,
+        )
     return len(fresh), len(stale)
+
+
+def _copy_rows(fresh: list[tuple[Key, tuple[int, ...]]], kecamatan_id: int | None) -> None:
+    """Insert summary rows with COPY: a full recompute writes tens of thousands of them."""
+    from children.imports.pgcopy import copy_data
+
+    now = timezone.now()
+    names = [
+        "level",
+        "region_id",
+        "posyandu_id",
+        "period_kind",
+        "period",
+        "kecamatan_id",
+        *COUNTS,
+        "computed_at",
+    ]
+    columns: list[list] = [[] for _ in names]
+    for key, values in fresh:
+        for column, value in zip(columns, (*key[:5], kecamatan_id, *values, now), strict=True):
+            column.append(value)
+    table = Row._meta.db_table
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            copy.write(copy_data(columns))
 
 
 def _write_chunk(
@@ -270,7 +298,11 @@ def _delete_all(kabupaten: Region) -> int:
 
 
 def prevalence_refresh(
-    *, desa_ids: Iterable[int], posyandu_ids: Iterable[int], months: Iterable[datetime.date]
+    *,
+    desa_ids: Iterable[int],
+    posyandu_ids: Iterable[int],
+    months: Iterable[datetime.date],
+    quality: bool = True,
 ) -> list[RecomputeResult]:
     """Incremental refresh after measurements of these desa/posyandu and months changed."""
     desa_ids, posyandu_ids = set(desa_ids), set(posyandu_ids)
@@ -293,7 +325,11 @@ def prevalence_refresh(
         inside = [m for m in months if span is not None and span[0] <= m <= span[1]]
         if inside:
             periods = periods_for_months(inside)
-            results.append(prevalence_recompute(kabupaten=kabupaten, kecamatan_ids=chunk, periods=periods))
+            results.append(
+                prevalence_recompute(
+                    kabupaten=kabupaten, kecamatan_ids=chunk, periods=periods, quality=quality
+                )
+            )
     return results
 
 

@@ -18,9 +18,9 @@ from django.db.models import Q
 from children.models import Measurement
 
 from . import compute, loaders, quality
+from .locks import lock as _lock
 from .models import PrevalenceSummary
 from .models_quality import DataQualitySummary
-from .services import _lock
 
 Row = DataQualitySummary
 Key = tuple[str, int, int | None, datetime.date]  # kind, posyandu, measurer, month
@@ -61,13 +61,14 @@ def quality_frame(
         f"FROM {m} m WHERE m.child_id IN ("
         f"SELECT s.child_id FROM {m} s WHERE s.posyandu_id IN ({posyandu}) "
         f"AND s.measured_on >= %s AND s.measured_on <= %s) "
-        f"AND m.measured_on >= %s AND m.measured_on <= %s AND m.age_days < %s "
-        f"ORDER BY m.child_id, m.measured_on"
+        f"AND m.measured_on >= %s AND m.measured_on <= %s AND m.age_days < %s"
     )
     params = [Measurement.Source.IMPORT, first_day, last_day, since, last_day, compute.AGE_LIMIT_DAYS]
     columns = loaders.fetch_columns(
         sql, params, ["i8", "i4", "i8", "i8", "i4", "i4", "i4", "f8", "f8", "i4", "i4", "i4"]
     )
+    order = np.lexsort((columns[1], columns[0]))  # by child, then day
+    columns = [column[order] for column in columns]
     (
         child,
         day,
