@@ -214,7 +214,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # hands it to another worker once the visibility timeout has passed (longer than any task runs).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # How far back the prevalence summaries go (months).
 PREVALENCE_MONTHS = env_int("PREVALENCE_MONTHS", 60, minimum=1)

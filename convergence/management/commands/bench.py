@@ -19,8 +19,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--million", action="store_true", help="also run the benchmark's million-row case (bench import)"
         )
-        parser.add_argument("--users", type=int, default=None, help="concurrent clients (bench api; default 50)")
-        parser.add_argument("--seconds", type=int, default=None, help="load duration (bench api; default 120)")
+        parser.add_argument(
+            "--users", type=int, default=None, help="concurrent clients (bench api; default 50)"
+        )
+        parser.add_argument(
+            "--seconds", type=int, default=None, help="load duration (bench api; default 120)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("benchmarks")
