@@ -126,8 +126,10 @@ class ErrorItemSerializer(serializers.Serializer):
 
 
 class ValidationErrorSerializer(serializers.Serializer):
+    """A 400: `errors` lists the invalid values; a body that cannot be parsed at all has `detail` only."""
+
     detail = serializers.CharField()
-    errors = ErrorItemSerializer(many=True)
+    errors = ErrorItemSerializer(many=True, required=False)
 
 
 def _float_or_none(value: float) -> float | None:
