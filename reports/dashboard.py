@@ -35,6 +35,7 @@ from interventions.pmt_reports import pmt_absorption
 from interventions.selectors import Period, ledger_for_user
 
 from . import compute
+from .locks import summaries_version
 from .models import NationalTarget, PrevalenceSummary, RegionMap
 from .selectors import (
     SOURCE_ROUTINE,
@@ -446,6 +447,7 @@ class HeadDashboard:
     convergence_period: Period
     national_sources: list[str]
     source_routine: str = field(default_factory=lambda: str(SOURCE_ROUTINE))
+    cache_key: str = ""  # of this assembly; the template caches its large blocks under it too
 
     def data(self) -> dict[str, Any]:
         return {"trend": self.trend, "map": self.map}
@@ -468,8 +470,29 @@ class HeadDashboard:
 
 
 def head_dashboard(*, user: User, requested_month: str | None, today: datetime.date) -> HeadDashboard:
-    """Everything of the district head's page. A fixed number of queries whatever the number of desa."""
+    """Everything of the district head's page, cached until the kabupaten's summaries change (or for
+    LIVE_FIGURES_CACHE_S, the age the ledger figures may have): a room of readers costs one assembly.
+    The page is the same for every district-wide reader (pimpinan, Bappeda)."""
     kabupaten = dashboard_kabupaten(user=user)
+    asked = parse_month(requested_month)  # the key holds a parsed month, never the raw parameter
+    key = _cache_key(user, "head", kabupaten.code, asked or "", today, summaries_version(kabupaten.code))
+    page = cache.get(key)
+    if page is None:
+        page = _head_dashboard(
+            user=user,
+            kabupaten=kabupaten,
+            requested_month=asked.isoformat()[:7] if asked else None,
+            today=today,
+        )
+        page.cache_key = key
+        cache.set(key, page, LIVE_FIGURES_CACHE_S)
+    return page
+
+
+def _head_dashboard(
+    *, user: User, kabupaten: Region, requested_month: str | None, today: datetime.date
+) -> HeadDashboard:
+    """Assemble the page; a fixed number of queries whatever the number of desa."""
     months = months_with_data(user=user, region=kabupaten)
     month = chosen_month(months, requested_month)
     series = [figure_of(row) for row in summary_list(user=user, region=kabupaten, level=Row.Level.KABUPATEN)]

@@ -1,10 +1,12 @@
-"""The lock a summary writer takes for its chunk."""
+"""The lock a summary writer takes for its chunk, and the version readers cache against."""
 
 from __future__ import annotations
 
 import hashlib
+import uuid
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 
 
 def lock(key: str) -> None:
@@ -17,3 +19,17 @@ def lock(key: str) -> None:
     number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [number])
+
+
+def _version_key(kabupaten_code: str) -> str:
+    return f"reports:summaries:{kabupaten_code}"
+
+
+def summaries_version(kabupaten_code: str) -> str:
+    """Changes whenever a recompute writes a summary row of the kabupaten: pages cache against it."""
+    return cache.get(_version_key(kabupaten_code)) or "0"
+
+
+def summaries_changed(kabupaten_code: str) -> None:
+    """A new version once the writing transaction commits (readers never cache uncommitted rows)."""
+    transaction.on_commit(lambda: cache.set(_version_key(kabupaten_code), uuid.uuid4().hex, None))

@@ -25,6 +25,7 @@ from convergence.models import Region
 
 from . import compute, loaders
 from .locks import lock as _lock
+from .locks import summaries_changed
 from .models import PrevalenceSummary, RecomputeChunk, RecomputeRun
 from .services_quality import quality_recompute_periods
 
@@ -138,13 +139,14 @@ def prevalence_recompute(
         w, d = _write_chunk(kecamatan_id, rows.get(kecamatan_id, {}), periods, full=full)
         written, deleted = written + w, deleted + d
     w, d = _rollup_kabupaten(kabupaten, periods, full=full)
+    written, deleted = written + w, deleted + d
+    if written or deleted:
+        summaries_changed(kabupaten.code)
     if quality:
         # The data-quality summaries of the same chunks and months; they read the posyandu rows
         # written above (children registered and measured).
         quality_recompute_periods(kecamatan_ids=units.kecamatan_ids, periods=periods, full=full)
-    return RecomputeResult(
-        len(units.kecamatan_ids), len(periods), len(measurements), written + w, deleted + d
-    )
+    return RecomputeResult(len(units.kecamatan_ids), len(periods), len(measurements), written, deleted)
 
 
 Key = tuple[str, int, int | None, str, datetime.date]  # level, region, posyandu, kind, period
