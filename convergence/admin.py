@@ -68,6 +68,19 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    """Rows that change only through their services (money, computed summaries): shown, never edited."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(Region)
 class RegionAdmin(ScopedAdmin):
     list_display = ["code", "name", "level", "puskesmas"]

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from convergence.admin import ScopedAdmin
+from convergence.admin import ReadOnlyScopedAdmin, ScopedAdmin
 from convergence.scoping import restrict
 from interventions import eligibility as rules
 from interventions.models import (
@@ -132,17 +132,6 @@ class LokusWeightsAdmin(ScopedAdmin):
 # --- PMT ---------------------------------------------------------------------------------------------
 # Money moves only through interventions.services_pmt (row locks, maker-checker, reversals): the admin
 # shows budget lines, episodes and money rows read-only; rates and programmes are edited here.
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(PMTRate)

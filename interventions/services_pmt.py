@@ -69,6 +69,21 @@ INELIGIBLE: dict[str, str] = {  # type: ignore[dict-item]
     ),
 }
 
+# What an episode's outcome holds, recomputed as later measurements arrive (API shows the same fields).
+OUTCOME_FIELDS = (
+    "measured_before_on",
+    "measured_after_on",
+    "weight_before_kg",
+    "weight_after_kg",
+    "weight_gain_kg",
+    "z_change",
+    "lila_before_cm",
+    "lila_after_cm",
+    "lila_change_cm",
+    "recovered",
+    "computed_on",
+)
+
 
 def rupiah(amount: Decimal) -> str:
     """Rp 1.234.567 (Indonesian thousands separator)."""
@@ -702,19 +717,7 @@ def pmt_outcomes_store(*, enrolments: list[PMTEnrolment], today: datetime.date) 
         rows,
         update_conflicts=True,
         unique_fields=["enrolment"],
-        update_fields=[
-            "measured_before_on",
-            "measured_after_on",
-            "weight_before_kg",
-            "weight_after_kg",
-            "weight_gain_kg",
-            "z_change",
-            "lila_before_cm",
-            "lila_after_cm",
-            "lila_change_cm",
-            "recovered",
-            "computed_on",
-        ],
+        update_fields=list(OUTCOME_FIELDS),
     )
     return len(rows)
 

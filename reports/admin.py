@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from convergence.admin import ScopedAdmin
+from convergence.admin import ReadOnlyScopedAdmin, ScopedAdmin
 
 from .models import NationalTarget, PrevalenceSummary, SurveyFigure, TargetRule
 
@@ -54,7 +54,9 @@ class NationalTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(PrevalenceSummary)
-class PrevalenceSummaryAdmin(ScopedAdmin):
+class PrevalenceSummaryAdmin(ReadOnlyScopedAdmin):
+    """Rewritten by the recompute jobs only."""
+
     list_display = [
         "period",
         "period_kind",
@@ -67,12 +69,3 @@ class PrevalenceSummaryAdmin(ScopedAdmin):
     ]
     list_filter = ["period_kind", "level"]
     list_select_related = ["region", "posyandu"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

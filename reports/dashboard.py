@@ -34,7 +34,6 @@ from convergence.selectors_actions import action_is_late, action_list_for_user, 
 from interventions.pmt_reports import pmt_absorption
 from interventions.selectors import Period, ledger_for_user
 
-from . import compute
 from .locks import summaries_version
 from .models import NationalTarget, PrevalenceSummary, RegionMap
 from .selectors import (
@@ -47,6 +46,7 @@ from .selectors import (
     national_path,
     summary_list,
     target_rule_for,
+    targets_by_year,
     year_table,
 )
 
@@ -650,15 +650,9 @@ def posyandu_dashboard(*, user: User, pk: int) -> PosyanduDashboard:
     year_figures = [figure_of(row) for row in years]
     rule = target_rule_for(posyandu.desa)
     actual = {f.row.period.year: f.stunting.pct for f in year_figures if f.stunting.pct is not None}
-    targets = compute.target_rows(
-        actual,
-        baseline_year=rule.baseline_year if rule else None,
-        min_reduction_points=float(rule.min_reduction_points) if rule else 1.0,
-        target_year=rule.target_year if rule else None,
-        target_pct=float(rule.target_pct) if rule and rule.target_pct is not None else None,
-        years=[f.row.period.year for f in year_figures],
+    by_year = targets_by_year(
+        rule=rule, actual=actual, years=[f.row.period.year for f in year_figures], national=False
     )
-    by_year = {t.year: t for t in targets}
     return PosyanduDashboard(
         posyandu=posyandu,
         breadcrumbs=[*region_breadcrumbs(region=posyandu.desa), posyandu.desa],

@@ -27,7 +27,7 @@ from convergence.models import Region
 
 from . import compute, disclosure
 from .models import PrevalenceSummary, SurveyFigure
-from .selectors import SOURCE_ROUTINE, figure_of, national_path, target_rule_for
+from .selectors import SOURCE_ROUTINE, figure_of, target_rule_for, targets_by_year
 
 Row = PrevalenceSummary
 DESA_LEVEL_VALUES = [level.value for level in DESA_LEVELS]
@@ -178,19 +178,11 @@ def _targets(kabupaten: Region, year: int) -> tuple[list[TargetRow], str]:
         if f.stunting.pct is not None and f.row.period.year not in hidden
     }
     rule = target_rule_for(kabupaten)
-    targets = compute.target_rows(
-        actual,
-        baseline_year=rule.baseline_year if rule else None,
-        min_reduction_points=float(rule.min_reduction_points) if rule else 1.0,
-        target_year=rule.target_year if rule else None,
-        target_pct=float(rule.target_pct) if rule and rule.target_pct is not None else None,
-        national=national_path(),
-        years=list(sizes),
-    )
+    targets = targets_by_year(rule=rule, actual=actual, years=list(sizes))
     return (
         [
             TargetRow(year=t.year, measured=sizes.get(t.year, 0), suppressed=t.year in hidden, target=t)
-            for t in targets
+            for t in targets.values()
         ],
         rule.regulation if rule else "",
     )

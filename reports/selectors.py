@@ -123,6 +123,23 @@ def national_path() -> dict[int, float]:
     return {t.year: float(t.stunting_pct) for t in NationalTarget.objects.all()}
 
 
+def targets_by_year(
+    *, rule: TargetRule | None, actual: dict[int, float], years: list[int], national: bool = True
+) -> dict[int, compute.YearTarget]:
+    """The target rows of a region's yearly actuals under its district's rule (by default at least
+    1 point a year from the first year), with the national path unless `national` is False."""
+    rows = compute.target_rows(
+        actual,
+        baseline_year=rule.baseline_year if rule else None,
+        min_reduction_points=float(rule.min_reduction_points) if rule else 1.0,
+        target_year=rule.target_year if rule else None,
+        target_pct=float(rule.target_pct) if rule and rule.target_pct is not None else None,
+        national=national_path() if national else None,
+        years=years,
+    )
+    return {t.year: t for t in rows}
+
+
 def year_table(
     *, user: User, region: Region, up_to_year: int | None = None, month: int | None = None
 ) -> YearTable:
@@ -139,16 +156,7 @@ def year_table(
         figures = [f for f in figures if f.row.period.year <= up_to_year]
     rule = target_rule_for(region)
     actual = {f.row.period.year: f.stunting.pct for f in figures if f.stunting.pct is not None}
-    targets = compute.target_rows(
-        actual,
-        baseline_year=rule.baseline_year if rule else None,
-        min_reduction_points=float(rule.min_reduction_points) if rule else 1.0,
-        target_year=rule.target_year if rule else None,
-        target_pct=float(rule.target_pct) if rule and rule.target_pct is not None else None,
-        national=national_path(),
-        years=[f.row.period.year for f in figures],
-    )
-    by_year = {t.year: t for t in targets}
+    by_year = targets_by_year(rule=rule, actual=actual, years=[f.row.period.year for f in figures])
     rows = [YearTableRow(figure=f, target=by_year[f.row.period.year]) for f in figures]
     surveys = list(restrict(SurveyFigure.objects.filter(region=region), user).order_by("year", "source"))
     return YearTable(

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.urls import include, path
@@ -44,6 +43,7 @@ from children.models import (
     Pregnancy,
     RecordAccess,
 )
+from convergence.api.errors import field_errors
 from convergence.scoping import restrict
 
 # --- errors and permissions ---------------------------------------------------------------------------
@@ -54,15 +54,6 @@ class NeedsConfirmationError(APIException):
     default_code = "needs_confirmation"
 
 
-def _field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {
-            ("non_field_errors" if name == NON_FIELD_ERRORS else name): messages
-            for name, messages in error.message_dict.items()
-        }
-    return {"non_field_errors": error.messages}
-
-
 @contextmanager
 def service_errors() -> Iterator[None]:
     """Translate the services' Django errors into DRF's: 400 by field, or needs_confirmation."""
@@ -71,7 +62,7 @@ def service_errors() -> Iterator[None]:
     except services.NeedsConfirmation as error:
         raise NeedsConfirmationError({"code": "needs_confirmation", "messages": error.messages}) from error
     except DjangoValidationError as error:
-        raise ValidationError(_field_errors(error)) from error
+        raise ValidationError(field_errors(error)) from error
 
 
 class RegistryWrite(BasePermission):

@@ -8,12 +8,8 @@ Evidence files are downloaded from the permission-checked page `aksi/dokumen/<id
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, QuerySet
 from django.urls import include, path, reverse
 from django.utils import timezone
@@ -29,6 +25,7 @@ from rest_framework.routers import DefaultRouter
 
 from convergence import selectors_actions as selectors
 from convergence import services_actions as services
+from convergence.api.errors import service_errors
 from convergence.models import (
     OPD,
     ActionOutput,
@@ -47,22 +44,6 @@ from convergence.models import (
 from convergence.scoping import restrict, scope_for_user
 
 # --- errors and permissions ---------------------------------------------------------------------------
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """The services' Django ValidationError as DRF's 400, by field."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            detail = {
-                ("non_field_errors" if name == NON_FIELD_ERRORS else name): messages
-                for name, messages in error.message_dict.items()
-            }
-        else:
-            detail = {"non_field_errors": error.messages}
-        raise serializers.ValidationError(detail) from error
 
 
 class ConvergenceWrite(BasePermission):

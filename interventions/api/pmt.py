@@ -167,19 +167,7 @@ class PMTReservationSerializer(serializers.ModelSerializer):
 class PMTOutcomeSerializer(serializers.ModelSerializer):
     class Meta:
         model = PMTOutcome
-        fields = [
-            "measured_before_on",
-            "measured_after_on",
-            "weight_before_kg",
-            "weight_after_kg",
-            "weight_gain_kg",
-            "z_change",
-            "lila_before_cm",
-            "lila_after_cm",
-            "lila_change_cm",
-            "recovered",
-            "computed_on",
-        ]
+        fields = list(svc.OUTCOME_FIELDS)
 
 
 class PMTEnrolmentSerializer(serializers.ModelSerializer):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import include, path
 from django.utils import timezone
@@ -20,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from convergence.api.errors import service_errors
 from convergence.models import Region, Role
 from convergence.scoping import restrict, scope_for_user
 from interventions import compute
@@ -56,15 +56,8 @@ class LokusWeightsSerializer(serializers.ModelSerializer):
         instance = self.instance or LokusWeights(kabupaten=self.context["kabupaten"])
         for key, value in attrs.items():
             setattr(instance, key, value)
-        try:
+        with service_errors():
             instance.full_clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(
-                {
-                    ("non_field_errors" if key == "__all__" else key): value
-                    for key, value in error.message_dict.items()
-                }
-            ) from error
         return attrs
 
 

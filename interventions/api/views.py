@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -24,6 +23,7 @@ from rest_framework.serializers import ValidationError
 from rest_framework.views import APIView
 
 from children.models import RecordAccess
+from convergence.api.errors import field_errors
 from convergence.models import OPD, Region, Role
 from convergence.scoping import restrict, scope_for_user
 from interventions import access, selectors, services
@@ -33,14 +33,7 @@ from interventions.models import Delivery, IndicatorTarget, Intervention, Referr
 
 
 def _raise_drf(error: DjangoValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        raise ValidationError(
-            {
-                ("non_field_errors" if key == NON_FIELD_ERRORS else key): value
-                for key, value in error.message_dict.items()
-            }
-        ) from error
-    raise ValidationError({"non_field_errors": error.messages}) from error
+    raise ValidationError(field_errors(error)) from error
 
 
 class HasScope(BasePermission):

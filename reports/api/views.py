@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -20,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from convergence.api.errors import service_errors
 from convergence.models import Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_get_for_user
@@ -82,15 +82,8 @@ class YearTableView(APIView):
 
 
 def _full_clean(instance: SurveyFigure | TargetRule) -> None:
-    try:
+    with service_errors():
         instance.full_clean()
-    except DjangoValidationError as error:
-        raise serializers.ValidationError(
-            {
-                ("non_field_errors" if key == "__all__" else key): value
-                for key, value in error.message_dict.items()
-            }
-        ) from error
 
 
 class SurveyFigureViewSet(viewsets.ModelViewSet):
