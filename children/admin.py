@@ -43,7 +43,7 @@ from children.models import (
     RecordAccess,
 )
 from children.resources import ChildResource, KeluargaResource
-from convergence.admin import ScopedAdmin
+from convergence.admin import ReadOnlyMixin, ScopedAdmin
 from convergence.models import User
 from convergence.scoping import restrict
 
@@ -53,19 +53,6 @@ class MinimumWeightGainAdmin(admin.ModelAdmin):
     list_display = ["valid_from", "age_month_from", "age_month_to", "min_gain_g", "source"]
     list_filter = ["valid_from"]
     ordering = ["-valid_from", "age_month_from"]
-
-
-class ReadOnlyMixin:
-    """Rows written by the engine, a service or an audit: viewable in scope, never changed here."""
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 class ScopedHistoryAdmin(ScopedAdmin, SimpleHistoryAdmin):

@@ -68,8 +68,9 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    """Rows that change only through their services (money, computed summaries): shown, never edited."""
+class ReadOnlyMixin:
+    """Rows written by the engine, a service or an audit (money, summaries, logs): viewable in scope,
+    never changed here."""
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -79,6 +80,10 @@ class ReadOnlyScopedAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
+
+
+class ReadOnlyScopedAdmin(ReadOnlyMixin, ScopedAdmin):
+    pass
 
 
 @admin.register(Region)
