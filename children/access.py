@@ -41,14 +41,16 @@ def can_merge(user: User | AnonymousUser) -> bool:
     return scope.is_superuser or scope.role in MERGERS
 
 
-def nik_for_display(user: User | AnonymousUser, nik_encrypted: str) -> str:
-    """The NIK as `user` may see it: in full, masked to its last four digits, or "" when none."""
-    if not nik_encrypted:
+def identifier_for_display(user: User | AnonymousUser, encrypted: str) -> str:
+    """A NIK or KK number (as stored, encrypted) as `user` may see it: in full, masked, or "" when none.
+
+    Every page, serializer, export and admin view shows NIK and KK through here (pii.mask_identifier).
+    """
+    if not encrypted:
         return ""
-    nik = pii.decrypt(nik_encrypted)
-    return nik if can_see_nik(user) else pii.mask_nik(nik)
+    number = pii.decrypt(encrypted)
+    return number if can_see_nik(user) else pii.mask_identifier(number)
 
 
-def kk_for_display(user: User | AnonymousUser, kk_number: str) -> str:
-    """The KK number identifies a household as a NIK a person: the same need-to-know rule."""
-    return kk_number if can_see_nik(user) else pii.mask_nik(kk_number)
+# The KK number identifies a household as a NIK a person: the same need-to-know rule.
+nik_for_display = kk_for_display = identifier_for_display

@@ -88,8 +88,8 @@ class NIKAdminMixin:
 
     @admin.display(description=_("NIK"))
     def nik(self, obj: Child | Person) -> str:
-        # Lists show many people at once: always the last four digits, whatever the role.
-        return pii.mask_nik(pii.decrypt(obj.nik_encrypted))
+        # Lists show many people at once: always masked, whatever the role.
+        return pii.mask_identifier(pii.decrypt(obj.nik_encrypted))
 
     def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
         # The NIK is not a form field (it changes through the services' NIK checks); it is shown above

@@ -333,12 +333,14 @@ def _plan_families(
     keluarga: list[Keluarga] = []
     mothers: list[Person] = []
     card_index = np.full(f, -1)
+    kk_encrypted, kk_hash = _encrypted([str(kk[i]) for i in np.flatnonzero(with_card)])
     for i in np.flatnonzero(with_card):
         address = f"Dusun {dusun[i]}"
         card_index[i] = len(keluarga)
         keluarga.append(
             Keluarga(
-                kk_number=str(kk[i]),
+                kk_encrypted=kk_encrypted[len(keluarga)],
+                kk_hash=kk_hash[len(keluarga)],
                 head_name=heads[i],
                 desa_id=int(desa_id[i]),
                 address=address,
@@ -843,6 +845,7 @@ def seed_pregnancies(*, rng_seed: int, scale: DemoScale, district: DemoDistrict,
     conditions = _household_conditions(rng, rng.random(new))
     household = _household_reasons(conditions)
     kk = _kk_numbers(rng, kecamatan6, lmp64, today, SERIAL_PREGNANCY) if new else []
+    kk_encrypted, kk_hash = _encrypted([str(number) for number in kk])
     heads = _names(rng, FATHER_NAMES, FATHER_SECOND, new)
     names = _names(rng, MOTHER_NAMES, MOTHER_SECOND, new)
     phones = _phones(rng, new, 0.75)
@@ -852,7 +855,8 @@ def seed_pregnancies(*, rng_seed: int, scale: DemoScale, district: DemoDistrict,
         rt, rw = f"{int(rng.integers(1, 13)):03d}", f"{int(rng.integers(1, 9)):03d}"
         address = f"Dusun {rng.choice(DUSUN)}"
         keluarga = Keluarga(
-            kk_number=str(kk[i]),
+            kk_encrypted=kk_encrypted[i],
+            kk_hash=kk_hash[i],
             head_name=heads[i],
             desa_id=desa_id,
             address=address,

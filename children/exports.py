@@ -257,7 +257,7 @@ def eppgbm_rows_for_user(
     ) in qs.values_list(*_EPPGBM_FIELDS).iterator(chunk_size=CHUNK_SIZE):
         nik = pii.decrypt(nik_encrypted)
         yield [
-            nik if full_nik else pii.mask_nik(nik),
+            nik if full_nik else pii.mask_identifier(nik),
             name,
             sex,
             birth_date,

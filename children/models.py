@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from children.storage import import_storage
+
 if TYPE_CHECKING:
     from convergence.scoping import Scope
 
@@ -65,6 +67,20 @@ class NIKFields(models.Model):
         return bool(self.nik_hash)
 
 
+class KKFields(models.Model):
+    """The family card (KK) number, protected like a NIK: encrypted, with a keyed hash for exact look-up."""
+
+    kk_encrypted = models.TextField(_("nomor KK (terenkripsi)"), blank=True, editable=False)
+    kk_hash = models.CharField(_("hash nomor KK"), max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_kk(self) -> bool:
+        return bool(self.kk_hash)
+
+
 class AddressFields(models.Model):
     address = models.CharField(_("alamat"), max_length=255, blank=True)
     rt = models.CharField(_("RT"), max_length=3, blank=True)
@@ -74,7 +90,7 @@ class AddressFields(models.Model):
         abstract = True
 
 
-class Keluarga(AddressFields):
+class Keluarga(KKFields, AddressFields):
     """A family (Kartu Keluarga) at an address: the unit sensitive interventions reach."""
 
     class WaterSource(models.TextChoices):
@@ -115,7 +131,6 @@ class Keluarga(AddressFields):
         {WaterSource.PIPED, WaterSource.PROTECTED_WELL, WaterSource.PROTECTED_SPRING, WaterSource.RAINWATER}
     )
 
-    kk_number = models.CharField(_("nomor KK"), max_length=16, blank=True)
     head_name = models.CharField(_("kepala keluarga"), max_length=120)
     desa = models.ForeignKey(
         "convergence.Region", verbose_name=_("desa/kelurahan"), on_delete=models.PROTECT, related_name="+"
@@ -139,7 +154,7 @@ class Keluarga(AddressFields):
         ordering = ["head_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kk_number"], condition=~models.Q(kk_number=""), name="keluarga_kk_unique"
+                fields=["kk_hash"], condition=~models.Q(kk_hash=""), name="keluarga_kk_hash_unique"
             )
         ]
         indexes = [models.Index(fields=["desa", "head_name"])]
@@ -796,7 +811,9 @@ class ImportJob(models.Model):
         APPLIED = "selesai", _("Selesai diterapkan")
         FAILED = "gagal", _("Gagal")
 
-    file = models.FileField(_("berkas"), upload_to="imports/%Y/%m/")
+    # Sealed at rest (children.storage); deleted after IMPORT_FILE_RETENTION_DAYS (file_deleted_at).
+    file = models.FileField(_("berkas"), upload_to="imports/%Y/%m/", storage=import_storage, blank=True)
+    file_deleted_at = models.DateTimeField(_("berkas dihapus"), null=True, blank=True, editable=False)
     original_name = models.CharField(_("nama berkas"), max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("diunggah oleh"), on_delete=models.PROTECT, related_name="+"

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 from collections.abc import Iterable
 from functools import cache
 
@@ -85,6 +86,29 @@ def decrypt(token: str) -> str:
     return cipher.decrypt(data[:12], data[12:], None).decode()
 
 
+_FILE_MAGIC = b"KSPII1"
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """A whole file sealed under the current key: magic, key id, nonce, then AES-GCM ciphertext."""
+    (key_id, cipher), _ = _ciphers(tuple(settings.PII_ENCRYPTION_KEYS))
+    nonce = os.urandom(12)
+    return _FILE_MAGIC + key_id.encode() + nonce + cipher.encrypt(nonce, data, None)
+
+
+def decrypt_bytes(sealed: bytes) -> bytes:
+    """The plaintext of encrypt_bytes(); ValueError when it is not such a file or no key opens it."""
+    if not sealed.startswith(_FILE_MAGIC):
+        raise ValueError("not an encrypted file")
+    body = sealed[len(_FILE_MAGIC) :]
+    key_id, nonce, ciphertext = body[:8].decode(), body[8:20], body[20:]
+    _, by_id = _ciphers(tuple(settings.PII_ENCRYPTION_KEYS))
+    cipher = by_id.get(key_id)
+    if cipher is None:
+        raise ValueError("no configured key decrypts this file")
+    return cipher.decrypt(nonce, ciphertext, None)
+
+
 def nik_hash(nik: str) -> str:
     """Keyed hash (64 hex characters) of a normalised 16-digit NIK or KK; "" for ""."""
     if not nik:
@@ -97,8 +121,28 @@ def nik_hash_many(values: Iterable[str]) -> list[str]:
     return [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() if v else "" for v in values]
 
 
-def mask_nik(nik: str) -> str:
-    """What roles without need-to-know see: the last four digits only."""
-    if not nik:
+# The first six digits of a NIK or KK are the code of the kecamatan that issued it: a region these roles
+# see anyway. The rest (birth date, serial) is what identifies the person, and is never shown.
+REGION_DIGITS = 6
+MASK = "•"
+
+
+def mask_identifier(number: str) -> str:
+    """The one masking rule for NIK and KK numbers: the region part, then a dot for every other digit.
+
+    Anything that is not a 16-digit number (a damaged cell, an already masked value) shows no digit.
+    """
+    if not number:
         return ""
-    return "•" * (len(nik) - 4) + nik[-4:]
+    if len(number) == 16 and number.isdigit():
+        return number[:REGION_DIGITS] + MASK * (16 - REGION_DIGITS)
+    return MASK * len(number)
+
+
+# 16 digits standing alone: a NIK or KK number (a card or account number is masked just the same).
+_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
+def redact_identifiers(text: str) -> str:
+    """`text` with every 16-digit number masked by mask_identifier (log lines, error texts)."""
+    return _SIXTEEN_DIGITS.sub(lambda match: mask_identifier(match.group()), text)

@@ -155,11 +155,9 @@ class KeluargaResource(ExportOnlyResource):
         chunk_size = 2_000
 
     def dehydrate_kk_number(self, keluarga: Keluarga) -> str:
-        return (
-            kk_for_display(self.user, keluarga.kk_number)
-            if self.user is not None
-            else pii.mask_nik(keluarga.kk_number)
-        )
+        if self.user is None:
+            return pii.mask_identifier(pii.decrypt(keluarga.kk_encrypted))
+        return kk_for_display(self.user, keluarga.kk_encrypted)
 
     def dehydrate_water_source(self, keluarga: Keluarga) -> str:
         return str(keluarga.get_water_source_display()) if keluarga.water_source else ""

@@ -425,9 +425,17 @@ def person_save(
 
 
 def keluarga_save(
-    *, user: User | None, keluarga: Keluarga | None = None, today: datetime.date | None = None, **fields: Any
+    *,
+    user: User | None,
+    keluarga: Keluarga | None = None,
+    kk_number: str | None = None,
+    today: datetime.date | None = None,
+    **fields: Any,
 ) -> RegistrationResult:
-    """Register or change a family; a KK number already registered is refused with a pointer to it."""
+    """Register or change a family; a KK number already registered is refused with a pointer to it.
+
+    `kk_number` is plaintext (None = leave as is, "" = remove); it is stored encrypted with a keyed hash.
+    """
     today = today or timezone.localdate()
     created = keluarga is None
     keluarga = keluarga or Keluarga()
@@ -438,24 +446,8 @@ def keluarga_save(
     if "at_risk_reasons" in fields:
         # The flag follows BKKBN's rule over the reasons, whichever screen or client set them.
         keluarga.at_risk = compute.keluarga_is_at_risk(keluarga.at_risk_reasons)
-    if keluarga.kk_number:
-        digits, error = identity.check_kk(keluarga.kk_number, today=today)
-        if error:
-            raise ValidationError({"kk_number": [_(error)]}, code="invalid_kk")
-        keluarga.kk_number = digits
-        other = (
-            Keluarga.objects.filter(kk_number=digits).exclude(pk=keluarga.pk).select_related("desa").first()
-        )
-        if other is not None:
-            raise ValidationError(
-                {
-                    "kk_number": [
-                        _("Nomor KK ini sudah terdaftar: keluarga %(name)s di %(desa)s (nomor data %(pk)s).")
-                        % {"name": other.head_name, "desa": other.desa.name, "pk": other.pk}
-                    ]
-                },
-                code="duplicate_kk",
-            )
+    if kk_number is not None:
+        _apply_kk(keluarga, kk_number, today=today)
     with transaction.atomic():
         if user is not None and created:
             from convergence.scoping import check_can_edit
@@ -463,6 +455,33 @@ def keluarga_save(
             check_can_edit(user, keluarga.desa)
         _save(keluarga, user)
     return RegistrationResult(obj=keluarga, created=created)
+
+
+def keluarga_by_kk(kk_number: str) -> Keluarga | None:
+    """The family registered with that KK number (16 digits), found through its keyed hash."""
+    return Keluarga.objects.filter(kk_hash=pii.nik_hash(kk_number)).select_related("desa").first()
+
+
+def _apply_kk(keluarga: Keluarga, kk_number: str, *, today: datetime.date) -> None:
+    """Validate `kk_number` and set the encrypted number and hash on `keluarga` ("" removes it)."""
+    if not kk_number.strip():
+        keluarga.kk_encrypted, keluarga.kk_hash = "", ""
+        return
+    digits, error = identity.check_kk(kk_number, today=today)
+    if error:
+        raise ValidationError({"kk_number": [_(error)]}, code="invalid_kk")
+    other = keluarga_by_kk(digits)
+    if other is not None and other.pk != keluarga.pk:
+        raise ValidationError(
+            {
+                "kk_number": [
+                    _("Nomor KK ini sudah terdaftar: keluarga %(name)s di %(desa)s (nomor data %(pk)s).")
+                    % {"name": other.head_name, "desa": other.desa.name, "pk": other.pk}
+                ]
+            },
+            code="duplicate_kk",
+        )
+    keluarga.kk_encrypted, keluarga.kk_hash = pii.encrypt(digits), pii.nik_hash(digits)
 
 
 # Pregnancies --------------------------------------------------------------------------------------

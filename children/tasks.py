@@ -31,6 +31,16 @@ def import_apply(*, job_id: int, user_id: int) -> None:
     logger.info("import_apply %s done", job_id)
 
 
+@shared_task(name="children.import_files_expire", acks_late=True, time_limit=600)
+def import_files_expire() -> int:
+    """Delete uploaded registers past their retention (children.imports.services.import_files_expire)."""
+    from children.imports.services import import_files_expire as expire
+
+    count = expire()
+    logger.info("import_files_expire: %s files deleted", count)
+    return count
+
+
 @shared_task(name="children.duplicates_scan", acks_late=True, time_limit=1800)
 def duplicates_scan(*, desa_ids: list[int] | None = None) -> int:
     """Queue likely duplicates over the registry (or some desa); pairs already queued are left alone."""

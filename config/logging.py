@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-import re
 
-# 16 digits standing alone: a NIK or KK number (also a raw card or account number: masked just the same).
-_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
-
-
-def redact(text: str) -> str:
-    return _SIXTEEN_DIGITS.sub("[NIK disamarkan]", text)
+from children.pii import redact_identifiers as redact
 
 
 class RedactNIKFilter(logging.Filter):
-    """Replaces 16-digit numbers in the formatted message (and exception text) of every record."""
+    """Masks 16-digit numbers in the message and exception text of every record.
+
+    The mask is children.pii.mask_identifier: the one rule for NIK and KK numbers.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -218,6 +218,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
 }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Uploaded registers (sealed at rest) are deleted this many days after upload, applied or not.
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=0)
 # How far back the prevalence summaries go (months).
 PREVALENCE_MONTHS = env_int("PREVALENCE_MONTHS", 60, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -244,8 +246,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "convergence.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
+    "EXCEPTION_HANDLER": "convergence.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Konvergensi Stunting API",
@@ -275,6 +278,12 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "housekeeping-nightly": {
         "task": "convergence.housekeeping",
+        "schedule": 24 * 3600,
+        "options": {"expires": 3600},
+    },
+    # Uploaded registers hold NIKs and names: kept only for their retention period.
+    "import-files-expire-nightly": {
+        "task": "children.import_files_expire",
         "schedule": 24 * 3600,
         "options": {"expires": 3600},
     },

@@ -175,16 +175,15 @@ def _subjects(
             hashes.add(pii.nik_hash(nik))
         kk, _error = recover_digits(cells.get("kk"))
         if kk:
-            kks.add(kk)
+            kks.add(pii.nik_hash(kk))
     by_hash: dict[str, Any] = {}
     for person in restrict(Person.objects.filter(nik_hash__in=hashes), user):
         by_hash[person.nik_hash] = person
     # A child's NIK wins over a person's (they cannot share one: NIKs are unique across the registry).
     for child in restrict(Child.objects.filter(nik_hash__in=hashes), user):
         by_hash[child.nik_hash] = child
-    by_kk = {
-        family.kk_number: family for family in restrict(Keluarga.objects.filter(kk_number__in=kks), user)
-    }
+    # Keyed by the KK's hash: the number itself is stored encrypted only.
+    by_kk = {family.kk_hash: family for family in restrict(Keluarga.objects.filter(kk_hash__in=kks), user)}
     return by_hash, by_kk
 
 
@@ -220,7 +219,7 @@ def delivery_import(
             if error or not kk:
                 result.messages.append(error or gettext_noop("Nomor KK wajib untuk intervensi keluarga."))
             else:
-                subject = by_kk.get(kk)
+                subject = by_kk.get(pii.nik_hash(kk))
                 if subject is None:
                     result.messages.append(gettext_noop("Nomor KK tidak ditemukan di wilayah kerja Anda."))
         else:

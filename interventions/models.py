@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -107,7 +108,12 @@ class IndicatorTarget(models.Model):
         help_text=_("Kosong: target nasional."),
     )
     year = models.PositiveSmallIntegerField(_("tahun"))
-    target_percent = models.DecimalField(_("target (%)"), max_digits=5, decimal_places=1)
+    target_percent = models.DecimalField(
+        _("target (%)"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     source = models.TextField(_("sumber"), blank=True)
 
     class Meta:

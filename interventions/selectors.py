@@ -568,4 +568,4 @@ def subject_find_for_user(
     digits, error = recover_digits(kk_number)
     if error or not digits:
         return None
-    return restrict(Keluarga.objects.select_related("desa").filter(kk_number=digits), user).first()
+    return restrict(Keluarga.objects.select_related("desa").filter(kk_hash=nik_hash(digits)), user).first()

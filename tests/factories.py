@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import factory
 
+from children import pii
 from children.models import Child, Keluarga, Person
 from convergence.models import OPD, Posyandu, Puskesmas, Region, Role, User
 
@@ -62,12 +63,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class KeluargaFactory(factory.django.DjangoModelFactory):
-    """A family; pass desa=."""
+    """A family; pass desa= (and kk_number= for a KK number, stored encrypted as the service does)."""
 
     class Meta:
         model = Keluarga
 
+    class Params:
+        kk_number = ""
+
     head_name = factory.Sequence(lambda n: f"Kepala Keluarga {n}")
+    kk_encrypted = factory.LazyAttribute(lambda o: pii.encrypt(o.kk_number))
+    kk_hash = factory.LazyAttribute(lambda o: pii.nik_hash(o.kk_number))
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

@@ -9,6 +9,7 @@ import numpy as np
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -119,19 +120,6 @@ class ZScoreResultSerializer(serializers.Serializer):
     stunted = serializers.BooleanField(help_text=_("Pendek atau sangat pendek."))
 
 
-class ErrorItemSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text=_("Posisi pengukuran dalam permintaan (0 untuk satu objek)."))
-    field = serializers.CharField()
-    messages = serializers.ListField(child=serializers.CharField())
-
-
-class ValidationErrorSerializer(serializers.Serializer):
-    """A 400: `errors` lists the invalid values; a body that cannot be parsed at all has `detail` only."""
-
-    detail = serializers.CharField()
-    errors = ErrorItemSerializer(many=True, required=False)
-
-
 def _float_or_none(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
@@ -168,14 +156,6 @@ def _items(result: GrowthArrays, age_days: list[int]) -> list[dict[str, Any]]:
     return items
 
 
-def _flatten_errors(errors: Any, index: int, out: list[dict[str, Any]]) -> None:
-    for field, messages in errors.items():
-        if isinstance(messages, dict):
-            _flatten_errors(messages, index, out)
-        else:
-            out.append({"index": index, "field": field, "messages": [str(message) for message in messages]})
-
-
 _REQUEST = PolymorphicProxySerializer(
     component_name="ZScore",
     serializers=[MeasurementSerializer, MeasurementSerializer(many=True)],
@@ -203,7 +183,7 @@ class ZScoreCalculatorView(APIView):
             "urutan sama). Z-score tidak dibulatkan; null bila tidak terdefinisi. Lihat /panduan/zscore/."
         ),
         request=_REQUEST,
-        responses={200: _RESPONSE, 400: ValidationErrorSerializer},
+        responses={200: _RESPONSE},
         examples=[
             OpenApiExample(
                 "Satu pengukuran",
@@ -217,19 +197,19 @@ class ZScoreCalculatorView(APIView):
         single = isinstance(request.data, dict)
         records = [request.data] if single else request.data
         if not isinstance(records, list) or not records:
-            return _bad_request(_("Kirim satu objek pengukuran atau daftar pengukuran."), [])
+            raise ValidationError(_("Kirim satu objek pengukuran atau daftar pengukuran."))
         if len(records) > MAX_ITEMS:
-            return _bad_request(_("Terlalu banyak pengukuran dalam satu permintaan (maksimal 10.000)."), [])
+            raise ValidationError(_("Terlalu banyak pengukuran dalam satu permintaan (maksimal 10.000)."))
         valid: list[dict[str, Any]] = []
-        errors: list[dict[str, Any]] = []
-        for index, record in enumerate(records):
+        errors: list[Any] = []
+        for record in records:
             serializer = MeasurementSerializer(data=record)
-            if serializer.is_valid():
-                valid.append(serializer.validated_data)
-            else:
-                _flatten_errors(serializer.errors, index, errors)
-        if errors:
-            return _bad_request(_("Data pengukuran tidak valid."), errors)
+            serializer.is_valid()
+            valid.append(serializer.validated_data)
+            errors.append(serializer.errors)
+        if any(errors):
+            # A batch's errors carry each item's index in the problem body.
+            raise ValidationError(errors)
         result = zscores(
             sex=np.array([item["sex"] for item in valid], dtype=np.int8),
             age_days=np.array([item["age_days"] for item in valid], dtype=np.int64),
@@ -244,7 +224,3 @@ class ZScoreCalculatorView(APIView):
 
 def _nan_if_none(value: float | None) -> float:
     return math.nan if value is None else value
-
-
-def _bad_request(detail: Any, errors: list[dict[str, Any]]) -> Response:
-    return Response({"detail": str(detail), "errors": errors}, status=status.HTTP_400_BAD_REQUEST)

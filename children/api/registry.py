@@ -17,10 +17,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -49,18 +48,13 @@ from convergence.scoping import restrict
 # --- errors and permissions ---------------------------------------------------------------------------
 
 
-class NeedsConfirmationError(APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "needs_confirmation"
-
-
 @contextmanager
 def service_errors() -> Iterator[None]:
-    """Translate the services' Django errors into DRF's: 400 by field, or needs_confirmation."""
+    """The services' Django errors as DRF's 400: by field, or `needs_confirmation` on remeasure_confirmed."""
     try:
         yield
     except services.NeedsConfirmation as error:
-        raise NeedsConfirmationError({"code": "needs_confirmation", "messages": error.messages}) from error
+        raise ValidationError({"remeasure_confirmed": error.messages}, code="needs_confirmation") from error
     except DjangoValidationError as error:
         raise ValidationError(field_errors(error)) from error
 
@@ -81,12 +75,6 @@ class Reviewer(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return request.method in SAFE_METHODS or can_merge(request.user)
-
-
-_NEEDS_CONFIRMATION = OpenApiResponse(
-    serializers.NeedsConfirmationSerializer,
-    description="Validasi per kolom, atau code=needs_confirmation: kirim ulang dengan remeasure_confirmed=true.",
-)
 
 
 # --- base viewset -------------------------------------------------------------------------------------
@@ -167,7 +155,7 @@ def _nik_lookup(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
 
 
 @extend_schema_view(
-    create=extend_schema(responses={201: serializers.KeluargaSerializer, 400: _NEEDS_CONFIRMATION}),
+    create=extend_schema(responses={201: serializers.KeluargaSerializer}),
 )
 class KeluargaViewSet(RegistryViewSet):
     """Families (Kartu Keluarga). A KK number already registered is refused with a pointer to it."""
@@ -182,7 +170,13 @@ class KeluargaViewSet(RegistryViewSet):
         )
 
     def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
-        return services.keluarga_save(user=self.request.user, keluarga=instance, **data).obj  # type: ignore[arg-type]
+        kk_number = data.pop("kk_encrypted", None)
+        return services.keluarga_save(
+            user=self.request.user,  # type: ignore[arg-type]
+            keluarga=instance,
+            kk_number=kk_number,
+            **data,
+        ).obj
 
 
 class _NIKRecordViewSet(RegistryViewSet):
@@ -192,7 +186,7 @@ class _NIKRecordViewSet(RegistryViewSet):
         request=serializers.NIKLookupSerializer,
         description="Cari data dengan NIK (NIK tidak pernah dikirim di URL). Hanya data dalam wilayah kerja Anda.",
     )
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], pagination_class=None)
     def lookup(self, request: Request) -> Response:
         found = list(_nik_lookup(request, self.get_queryset()))
         self._log(object_ids=[obj.pk for obj in found])
@@ -263,7 +257,6 @@ class MeasurementViewSet(
         responses={
             201: serializers.MeasurementRecordSerializer,
             200: serializers.MeasurementRecordSerializer,
-            400: _NEEDS_CONFIRMATION,
         }
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -315,10 +308,15 @@ class PregnancyViewSet(RegistryViewSet):
     @extend_schema(
         methods=["POST"],
         request=serializers.PregnancyVisitSerializer,
-        responses={201: serializers.PregnancyVisitSerializer, 400: _NEEDS_CONFIRMATION},
+        responses={201: serializers.PregnancyVisitSerializer},
         description="Catat (atau koreksi) kunjungan satu hari; status KEK/anemia/TTD/ANC dihitung ulang.",
     )
-    @action(detail=True, methods=["get", "post"], serializer_class=serializers.PregnancyVisitSerializer)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        serializer_class=serializers.PregnancyVisitSerializer,
+        pagination_class=None,
+    )
     def visits(self, request: Request, pk: str | None = None) -> Response:
         pregnancy = self.get_object()
         if request.method == "GET":
@@ -401,7 +399,7 @@ class DuplicateViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=serializers.MergeRequestSerializer,
-        responses={201: serializers.MergeLogSerializer, 400: OpenApiResponse(description="Validasi.")},
+        responses={201: serializers.MergeLogSerializer},
         description="Gabungkan pasangan ini; `survivor` adalah id data yang dipertahankan.",
     )
     @action(detail=True, methods=["post"])

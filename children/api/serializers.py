@@ -93,6 +93,12 @@ class WarningsMixin(serializers.Serializer):
 
 class KeluargaSerializer(serializers.ModelSerializer):
     desa = DesaField()
+    kk_number = NIKField(
+        source="kk_encrypted",
+        help_text=gettext_lazy(
+            "Nomor KK 16 angka sebagai teks. Ditampilkan lengkap atau tersamar sesuai peran."
+        ),
+    )
 
     class Meta:
         model = Keluarga
@@ -115,8 +121,6 @@ class KeluargaSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        # The KK number's uniqueness is the service's (with a pointer to the registered family).
-        extra_kwargs = {"kk_number": {"validators": []}}
 
     def validate_at_risk_reasons(self, value: Any) -> list[str]:
         allowed = set(Keluarga.AtRiskReason.values)
@@ -484,11 +488,3 @@ class MergeLogSerializer(serializers.ModelSerializer):
             "merged_at",
         ]
         read_only_fields = fields
-
-
-class NeedsConfirmationSerializer(serializers.Serializer):
-    """A 400 of the registry: either errors by field (`{"desa": ["..."]}`) or, when the service asks
-    for a confirmation, `code` and `messages`; so neither key is required."""
-
-    code = serializers.CharField(required=False, help_text='"needs_confirmation"')
-    messages = serializers.ListField(child=serializers.CharField(), required=False)

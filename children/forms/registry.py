@@ -56,12 +56,6 @@ def nik_field(*, editing: bool) -> forms.CharField:
 
 
 class KeluargaForm(ParseOnlyModelForm):
-    kk_number = forms.CharField(
-        label=_("Nomor KK"),
-        required=False,
-        max_length=30,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
     at_risk_reasons = forms.MultipleChoiceField(
         label=_("Alasan berisiko stunting"),
         choices=Keluarga.AtRiskReason.choices,
@@ -72,7 +66,6 @@ class KeluargaForm(ParseOnlyModelForm):
     class Meta:
         model = Keluarga
         fields = [
-            "kk_number",
             "head_name",
             "desa",
             "address",
@@ -86,8 +79,12 @@ class KeluargaForm(ParseOnlyModelForm):
             "at_risk_reasons",
         ]
 
-    def __init__(self, *args: Any, desa: QuerySet, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, desa: QuerySet, editing: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Stored encrypted like a NIK, so never pre-filled: left blank, the number stays as it is.
+        kk = nik_field(editing=editing)
+        kk.label = _("Nomor KK")
+        self.fields = {"kk_number": kk, **self.fields}
         scoped_choice(self.fields["desa"], desa)
 
 

@@ -1542,7 +1542,7 @@ class _Importer:
 
                 def piece(cell: Any, key: str = key) -> str:
                     # NIK and KK numbers never reach the database in plaintext, not even as raw values.
-                    text = "" if cell is None or cell == "" else pii.mask_nik(parsing.cell_text(cell))
+                    text = "" if cell is None or cell == "" else pii.mask_identifier(parsing.cell_text(cell))
                     return key + _json_text(text) if text != "" else ""
             else:
 

@@ -6,10 +6,12 @@ functions; the work itself is children.imports.pipeline.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -183,6 +185,10 @@ def import_job_apply_queue(*, job_id: int, user: User) -> None:
     job = ImportJob.objects.get(pk=job_id)
     if job.status != ImportJob.Status.CHECKED:
         raise ValidationError(_("Hanya impor yang sudah diperiksa yang dapat diterapkan."))
+    if job.file_deleted_at is not None:
+        raise ValidationError(
+            _("Berkas impor ini sudah dihapus setelah masa simpannya; unggah ulang berkasnya.")
+        )
     user_id = user.pk
     transaction.on_commit(lambda: import_apply.delay(job_id=job_id, user_id=user_id))
 
@@ -259,3 +265,25 @@ def import_job_progress(job: ImportJob) -> dict[str, Any]:
         "percent": percent,
         "summary": {key: job.summary.get(key, 0) for key in ACTIONS} if job.summary else {},
     }
+
+
+def import_files_expire(*, now: datetime.datetime | None = None) -> int:
+    """Delete the stored files of jobs uploaded more than IMPORT_FILE_RETENTION_DAYS ago; returns the count.
+
+    Jobs keep their summary and issues; only the uploaded register (personal data) goes. A job still
+    being checked or applied keeps its file.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.IMPORT_FILE_RETENTION_DAYS)
+    busy = (ImportJob.Status.QUEUED, ImportJob.Status.CHECKING, ImportJob.Status.APPLYING)
+    expired = ImportJob.objects.filter(created_at__lt=cutoff, file_deleted_at__isnull=True).exclude(
+        status__in=busy
+    )
+    count = 0
+    for job in expired.iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.file_deleted_at = now
+        job.save(update_fields=["file", "file_deleted_at"])
+        count += 1
+    return count

@@ -141,11 +141,15 @@ def _keluarga_form(request: HttpRequest, keluarga: Keluarga | None) -> KeluargaF
         request.POST or None,
         instance=keluarga,
         desa=selectors.desa_choices_for_user(user=request.user),
+        editing=keluarga is not None,
     )
 
 
 def _keluarga_fields(form: KeluargaForm) -> dict[str, Any]:
-    return dict(form.cleaned_data)
+    fields = dict(form.cleaned_data)
+    if form.instance.pk and not fields["kk_number"]:
+        fields["kk_number"] = None  # blank while editing: the number stays as it is
+    return fields
 
 
 @login_required
@@ -192,7 +196,7 @@ def keluarga_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _log(request, RecordAccess.Kind.KELUARGA, ids=[keluarga.pk])
     context = {
         "keluarga": keluarga,
-        "kk_number": kk_for_display(request.user, keluarga.kk_number),
+        "kk_number": kk_for_display(request.user, keluarga.kk_encrypted),
         "reasons": [Keluarga.AtRiskReason(reason).label for reason in keluarga.at_risk_reasons],
         "persons": persons,
         "children": children,

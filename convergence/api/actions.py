@@ -14,7 +14,7 @@ from django.db.models import Count, QuerySet
 from django.urls import include, path, reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,7 +25,6 @@ from rest_framework.routers import DefaultRouter
 
 from convergence import selectors_actions as selectors
 from convergence import services_actions as services
-from convergence.api.errors import service_errors
 from convergence.models import (
     OPD,
     ActionOutput,
@@ -192,10 +191,9 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upd
         return selectors.action_list_for_user(user=self.request.user)  # type: ignore[arg-type]
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        with service_errors():
-            serializer.instance = services.action_update(
-                user=self.request.user, action=serializer.instance, **serializer.validated_data
-            )
+        serializer.instance = services.action_update(
+            user=self.request.user, action=serializer.instance, **serializer.validated_data
+        )
 
 
 class ActionOutputSerializer(serializers.ModelSerializer):
@@ -222,13 +220,12 @@ class ActionOutputViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         output = serializer.instance
         data = serializer.validated_data
-        with service_errors():
-            services.action_output_set(
-                user=self.request.user,
-                output=output,
-                done=data.get("done", output.done),
-                done_on=data.get("done_on", output.done_on),
-            )
+        services.action_output_set(
+            user=self.request.user,
+            output=output,
+            done=data.get("done", output.done),
+            done_on=data.get("done_on", output.done_on),
+        )
         serializer.instance = self.get_queryset().get(pk=output.pk)
 
 
@@ -275,10 +272,9 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
-        with service_errors():
-            serializer.instance = services.evidence_upload(
-                user=self.request.user, output=data["output"], upload=data["file"], doc_type=data["doc_type"]
-            )
+        serializer.instance = services.evidence_upload(
+            user=self.request.user, output=data["output"], upload=data["file"], doc_type=data["doc_type"]
+        )
 
 
 class AssessmentGradeSerializer(serializers.ModelSerializer):
@@ -312,10 +308,9 @@ class AssessmentGradeViewSet(
         return selectors.assessment_list_for_user(user=self.request.user)  # type: ignore[arg-type]
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        with service_errors():
-            serializer.instance = services.assessment_grade_save(
-                user=self.request.user, kabupaten=_kabupaten(self.request), **serializer.validated_data
-            )
+        serializer.instance = services.assessment_grade_save(
+            user=self.request.user, kabupaten=_kabupaten(self.request), **serializer.validated_data
+        )
 
 
 # --- meetings -----------------------------------------------------------------------------------------
@@ -364,8 +359,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return selectors.meeting_list_for_user(user=self.request.user).prefetch_related("invited")  # type: ignore[arg-type]
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        with service_errors():
-            serializer.instance = services.meeting_save(user=self.request.user, **serializer.validated_data)
+        serializer.instance = services.meeting_save(user=self.request.user, **serializer.validated_data)
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
@@ -398,10 +392,7 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return selectors.attendance_list_for_user(user=self.request.user)  # type: ignore[arg-type]
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        with service_errors():
-            serializer.instance = services.attendance_record(
-                user=self.request.user, **serializer.validated_data
-            )
+        serializer.instance = services.attendance_record(user=self.request.user, **serializer.validated_data)
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
@@ -438,6 +429,13 @@ class FollowUpSerializer(serializers.ModelSerializer):
         return selectors.follow_up_is_overdue(follow_up, today=timezone.localdate())
 
 
+class FollowUpUpdateSerializer(serializers.Serializer):
+    """What a PATCH of a follow-up may change."""
+
+    status = serializers.ChoiceField(choices=FollowUp.Status.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
 class FollowUpViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, _Base
 ):
@@ -452,26 +450,25 @@ class FollowUpViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
-        with service_errors():
-            serializer.instance = services.follow_up_create(
-                user=self.request.user,
-                meeting=data["meeting"],
-                description=data["description"],
-                owner_opd=data["owner_opd"],
-                due_date=data["due_date"],
-            )
+        serializer.instance = services.follow_up_create(
+            user=self.request.user,
+            meeting=data["meeting"],
+            description=data["description"],
+            owner_opd=data["owner_opd"],
+            due_date=data["due_date"],
+        )
 
+    @extend_schema(request=FollowUpUpdateSerializer, responses=FollowUpSerializer)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         follow_up = self.get_object()
-        status_value = request.data.get("status", follow_up.status)
-        note = request.data.get("note")
-        with service_errors():
-            services.follow_up_update(
-                user=request.user,
-                follow_up=follow_up,
-                status=str(status_value),
-                note=None if note is None else str(note),
-            )
+        changes = FollowUpUpdateSerializer(data=request.data)
+        changes.is_valid(raise_exception=True)
+        services.follow_up_update(
+            user=request.user,
+            follow_up=follow_up,
+            status=changes.validated_data.get("status", follow_up.status),
+            note=changes.validated_data.get("note"),
+        )
         return Response(self.get_serializer(follow_up).data, status=status.HTTP_200_OK)
 
 

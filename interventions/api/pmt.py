@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import include, path
@@ -34,7 +33,7 @@ from convergence.scoping import restrict, scope_for_user
 from interventions import selectors_pmt as sel
 from interventions import services_pmt as svc
 from interventions.api.serializers import ScopedPrimaryKeyRelatedField
-from interventions.api.views import HasScope, _raise_drf
+from interventions.api.views import HasScope
 from interventions.audit import log_subject_reads
 from interventions.models import (
     BudgetLine,
@@ -306,10 +305,7 @@ class BudgetLineViewSet(
         kabupaten = Region.objects.filter(code=code).first()
         if kabupaten is None:
             raise Http404
-        try:
-            line = svc.budget_line_create(user=request.user, kabupaten=kabupaten, **serializer.validated_data)  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        line = svc.budget_line_create(user=request.user, kabupaten=kabupaten, **serializer.validated_data)  # type: ignore[arg-type]
         return Response(self.get_serializer(line).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=BudgetRevisionSerializer, responses=BudgetLineSerializer)
@@ -319,10 +315,7 @@ class BudgetLineViewSet(
         line = self.get_object()
         serializer = BudgetRevisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            svc.budget_line_revise(user=request.user, line=line, **serializer.validated_data)  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        svc.budget_line_revise(user=request.user, line=line, **serializer.validated_data)  # type: ignore[arg-type]
         return Response(self.get_serializer(line).data)
 
     @extend_schema(responses=AbsorptionSerializer)
@@ -378,10 +371,7 @@ class PMTRateViewSet(
         serializer.is_valid(raise_exception=True)
         scope = scope_for_user(request.user)
         kabupaten = None if scope.is_superuser and not scope.kabupaten_prefix else _kabupaten_of(request)
-        try:
-            rate = svc.pmt_rate_create(user=request.user, kabupaten=kabupaten, **serializer.validated_data)  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        rate = svc.pmt_rate_create(user=request.user, kabupaten=kabupaten, **serializer.validated_data)  # type: ignore[arg-type]
         return Response(self.get_serializer(rate).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -391,10 +381,7 @@ class PMTRateViewSet(
         changes = dict(serializer.validated_data)
         if changes.pop("category", rate.category) != rate.category:
             raise serializers.ValidationError({"category": ["Tidak dapat diubah."]})
-        try:
-            rate = svc.pmt_rate_update(user=request.user, rate=rate, **changes)  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        rate = svc.pmt_rate_update(user=request.user, rate=rate, **changes)  # type: ignore[arg-type]
         return Response(self.get_serializer(rate).data)
 
 
@@ -430,15 +417,12 @@ class PMTProgrammeViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         fundings = _fundings(data.pop("fundings"))
-        try:
-            programme = svc.pmt_programme_create(
-                user=request.user,  # type: ignore[arg-type]
-                kabupaten=_kabupaten_of(request),
-                fundings=fundings,
-                **data,
-            )
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        programme = svc.pmt_programme_create(
+            user=request.user,  # type: ignore[arg-type]
+            kabupaten=_kabupaten_of(request),
+            fundings=fundings,
+            **data,
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=programme.pk)).data, status=201)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -449,10 +433,7 @@ class PMTProgrammeViewSet(
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         fundings = _fundings(changes.pop("fundings")) if "fundings" in changes else None
-        try:
-            svc.pmt_programme_update(user=request.user, programme=programme, fundings=fundings, **changes)  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        svc.pmt_programme_update(user=request.user, programme=programme, fundings=fundings, **changes)  # type: ignore[arg-type]
         return Response(self.get_serializer(self.get_queryset().get(pk=programme.pk)).data)
 
 
@@ -510,15 +491,12 @@ class PMTEnrolmentViewSet(
             raise serializers.ValidationError(
                 {"child" if data.get("child") else "person": ["Tidak ditemukan."]}
             )
-        try:
-            enrolment = svc.pmt_enrol(
-                user=request.user,  # type: ignore[arg-type]
-                programme=data["programme"],
-                recipient=recipient,
-                start_date=data["start_date"],
-            )
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        enrolment = svc.pmt_enrol(
+            user=request.user,  # type: ignore[arg-type]
+            programme=data["programme"],
+            recipient=recipient,
+            start_date=data["start_date"],
+        )
         return Response(self.get_serializer(enrolment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=PMTEnrolmentSerializer)
@@ -526,10 +504,7 @@ class PMTEnrolmentViewSet(
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Cancel an episode nothing was paid for (its reservation returns to the line)."""
         enrolment = self.get_object()
-        try:
-            svc.pmt_enrolment_cancel(user=request.user, enrolment=enrolment)  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        svc.pmt_enrolment_cancel(user=request.user, enrolment=enrolment)  # type: ignore[arg-type]
         return Response(self.get_serializer(self.get_queryset().get(pk=enrolment.pk)).data)
 
     @extend_schema(request=PMTFinishSerializer, responses=PMTEnrolmentSerializer)
@@ -539,15 +514,12 @@ class PMTEnrolmentViewSet(
         enrolment = self.get_object()
         serializer = PMTFinishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            svc.pmt_enrolment_finish(
-                user=request.user,  # type: ignore[arg-type]
-                enrolment=enrolment,
-                today=timezone.localdate(),
-                finished_on=serializer.validated_data.get("finished_on"),
-            )
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        svc.pmt_enrolment_finish(
+            user=request.user,  # type: ignore[arg-type]
+            enrolment=enrolment,
+            today=timezone.localdate(),
+            finished_on=serializer.validated_data.get("finished_on"),
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=enrolment.pk)).data)
 
 
@@ -566,10 +538,7 @@ class PMTDeliveryViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            log = svc.pmt_delivery_record(user=request.user, **serializer.validated_data)  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        log = svc.pmt_delivery_record(user=request.user, **serializer.validated_data)  # type: ignore[arg-type]
         return Response(self.get_serializer(log).data, status=status.HTTP_201_CREATED)
 
 
@@ -589,26 +558,20 @@ class DisbursementViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            row = svc.disbursement_record(
-                user=request.user,  # type: ignore[arg-type]
-                budget_line=data["budget_line"],
-                enrolment=data.get("enrolment"),
-                amount=data["amount"],
-                payee=data["payee"],
-                paid_on=data["paid_on"],
-                note=data.get("note", ""),
-            )
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        row = svc.disbursement_record(
+            user=request.user,  # type: ignore[arg-type]
+            budget_line=data["budget_line"],
+            enrolment=data.get("enrolment"),
+            amount=data["amount"],
+            payee=data["payee"],
+            paid_on=data["paid_on"],
+            note=data.get("note", ""),
+        )
         return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request: Request, decide: Any) -> Response:
         row = self.get_object()
-        try:
-            row = decide(user=request.user, disbursement=row)
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        row = decide(user=request.user, disbursement=row)
         return Response(self.get_serializer(row).data)
 
     @extend_schema(request=None, responses=DisbursementSerializer)
@@ -629,12 +592,7 @@ class DisbursementViewSet(
         row = self.get_object()
         serializer = ReversalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            reversal = svc.disbursement_reverse(
-                user=request.user, disbursement=row, **serializer.validated_data
-            )  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        reversal = svc.disbursement_reverse(user=request.user, disbursement=row, **serializer.validated_data)  # type: ignore[arg-type]
         return Response(self.get_serializer(reversal).data, status=status.HTTP_201_CREATED)
 
 

@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
-from convergence.api.errors import service_errors
 from convergence.models import Region, Role
 from convergence.scoping import restrict, scope_for_user
 from interventions import compute
@@ -56,8 +55,7 @@ class LokusWeightsSerializer(serializers.ModelSerializer):
         instance = self.instance or LokusWeights(kabupaten=self.context["kabupaten"])
         for key, value in attrs.items():
             setattr(instance, key, value)
-        with service_errors():
-            instance.full_clean()
+        instance.full_clean()
         return attrs
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -23,17 +23,13 @@ from rest_framework.serializers import ValidationError
 from rest_framework.views import APIView
 
 from children.models import RecordAccess
-from convergence.api.errors import field_errors
+from convergence.api.errors import Conflict
 from convergence.models import OPD, Region, Role
 from convergence.scoping import restrict, scope_for_user
 from interventions import access, selectors, services
 from interventions.api import serializers
 from interventions.audit import log_subject_reads
 from interventions.models import Delivery, IndicatorTarget, Intervention, Referral
-
-
-def _raise_drf(error: DjangoValidationError) -> None:
-    raise ValidationError(field_errors(error)) from error
 
 
 class HasScope(BasePermission):
@@ -83,12 +79,26 @@ class IndicatorTargetViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         kabupaten = Region.objects.get(code=scope_for_user(self.request.user).kabupaten_code)
-        data = serializer.validated_data
-        if IndicatorTarget.objects.filter(
-            indicator=data["indicator"], kabupaten=kabupaten, year=data["year"]
-        ).exists():
-            raise ValidationError({"year": ["Target untuk indikator dan tahun ini sudah ada."]})
+        _check_target_is_new(serializer.validated_data, kabupaten=kabupaten, instance=None)
         serializer.save(kabupaten=kabupaten)
+
+    def perform_update(self, serializer: Any) -> None:
+        instance = serializer.instance
+        _check_target_is_new(serializer.validated_data, kabupaten=instance.kabupaten, instance=instance)
+        serializer.save()
+
+
+def _check_target_is_new(
+    data: dict[str, Any], *, kabupaten: Region, instance: IndicatorTarget | None
+) -> None:
+    """409 when the kabupaten already has a target for that indicator and year (one per year)."""
+    indicator = data.get("indicator", getattr(instance, "indicator", None))
+    year = data.get("year", getattr(instance, "year", None))
+    clash = IndicatorTarget.objects.filter(indicator=indicator, kabupaten=kabupaten, year=year)
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    if clash.exists():
+        raise Conflict(_("Target untuk indikator dan tahun ini sudah ada."))
 
 
 class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -145,21 +155,18 @@ class DeliveryViewSet(
         intervention = data.pop("intervention")
         if not access.can_record_delivery(request.user, intervention):
             raise PermissionDenied
-        try:
-            subject = services.subject_for_user(
-                user=request.user,  # type: ignore[arg-type]
-                kind=data.pop("subject_kind"),
-                pk=data.pop("subject_id"),
-            )
-            result = services.delivery_record(
-                user=request.user,  # type: ignore[arg-type]
-                intervention=intervention,
-                subject=subject,
-                source=Delivery.Source.API,
-                **data,
-            )
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        subject = services.subject_for_user(
+            user=request.user,  # type: ignore[arg-type]
+            kind=data.pop("subject_kind"),
+            pk=data.pop("subject_id"),
+        )
+        result = services.delivery_record(
+            user=request.user,  # type: ignore[arg-type]
+            intervention=intervention,
+            subject=subject,
+            source=Delivery.Source.API,
+            **data,
+        )
         delivery = self.get_queryset().get(pk=result.delivery.pk)
         return Response(
             self.get_serializer(delivery).data,
@@ -190,22 +197,19 @@ class ReferralViewSet(
         intervention = data.pop("intervention")
         if not access.can_create_referral(request.user, intervention):
             raise PermissionDenied
-        try:
-            subject = services.subject_for_user(
-                user=request.user,  # type: ignore[arg-type]
-                kind=data.pop("subject_kind"),
-                pk=data.pop("subject_id"),
-            )
-            referral = services.referral_create(
-                user=request.user,  # type: ignore[arg-type]
-                intervention=intervention,
-                subject=subject,
-                reason=data.get("reason", ""),
-                due_date=data["due_date"],
-                note=data.get("note", ""),
-            )
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        subject = services.subject_for_user(
+            user=request.user,  # type: ignore[arg-type]
+            kind=data.pop("subject_kind"),
+            pk=data.pop("subject_id"),
+        )
+        referral = services.referral_create(
+            user=request.user,  # type: ignore[arg-type]
+            intervention=intervention,
+            subject=subject,
+            reason=data.get("reason", ""),
+            due_date=data["due_date"],
+            note=data.get("note", ""),
+        )
         return Response(
             self.get_serializer(self.get_queryset().get(pk=referral.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -219,10 +223,7 @@ class ReferralViewSet(
             raise PermissionDenied
         serializer = serializers.ReferralStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.referral_status_change(user=request.user, referral=referral, **serializer.validated_data)  # type: ignore[arg-type]
-        except DjangoValidationError as error:
-            _raise_drf(error)
+        services.referral_status_change(user=request.user, referral=referral, **serializer.validated_data)  # type: ignore[arg-type]
         return Response(self.get_serializer(self.get_queryset().get(pk=referral.pk)).data)
 
 

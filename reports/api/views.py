@@ -19,7 +19,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from convergence.api.errors import service_errors
 from convergence.models import Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_get_for_user
@@ -82,8 +81,7 @@ class YearTableView(APIView):
 
 
 def _full_clean(instance: SurveyFigure | TargetRule) -> None:
-    with service_errors():
-        instance.full_clean()
+    instance.full_clean()
 
 
 class SurveyFigureViewSet(viewsets.ModelViewSet):

@@ -1,9 +1,9 @@
 """Every operation of the API, generated from its own OpenAPI schema, against a small measured district.
 
-Requests go to the WSGI application in the test's transaction (rolled back after each operation), as
-Bappeda with a DRF token. The checks: no 5xx answer, and every answer with a documented status matches
-its documented body. Status codes themselves are not checked: drf-spectacular documents the success
-status of each operation only, and 400/401/403/404 are the API's ordinary answers to generated input.
+Requests go to the WSGI application in the test's transaction (rolled back after each operation), once
+as Bappeda and once as a kader, each with a DRF token. The checks: no 5xx answer, and every answer with a documented status matches
+its documented body. Every error answer is the API's one problem body (convergence.api.errors), documented for
+the statuses each operation can give (convergence.api.schema), so error bodies are checked too.
 
 Generation is seeded and derandomized, with a few examples per operation, so a run is reproducible and
 the file stays within a few minutes on a small machine.
@@ -52,8 +52,8 @@ def _schema() -> schemathesis.BaseSchema:
 schema = _schema()
 
 
-@pytest.fixture(scope="module")
-def token(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+@pytest.fixture(scope="module", params=["bappeda_admin", "kader"])
+def token(request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """The district, its measurements and summaries, built once for the module and rolled back after.
 
     Each operation's test runs in a savepoint inside this transaction (pytest-django's `db`), so what a
@@ -66,7 +66,7 @@ def token(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     try:
         with django_db_blocker.unblock(), transaction.atomic():
             district = measure_district(build_district())
-            yield Token.objects.create(user=district.users["bappeda_admin"]).key
+            yield Token.objects.create(user=district.users[request.param]).key
             transaction.set_rollback(True)
     finally:
         signals.request_started.connect(close_old_connections)

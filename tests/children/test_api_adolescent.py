@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from children.models import AdolescentGirl, AdolescentTTD
 from tests.factories import DistrictFixture, PersonFactory
+from tests.problems import field_errors
 
 
 def _api(district: DistrictFixture, role: str) -> APIClient:
@@ -50,7 +51,10 @@ def test_a_boy_or_a_second_registration_is_refused_by_field(district: DistrictFi
     api = _api(district, "kader")
     boy = PersonFactory(desa=district.desa_a1, sex="L", birth_date=_girl_born())
     refused = api.post("/api/v1/adolescent-girls/", {"person": boy.pk}, format="json")
-    assert (refused.status_code, refused.json()) == (400, {"person": ["Remaja putri harus perempuan."]})
+    assert (refused.status_code, field_errors(refused)) == (
+        400,
+        {"person": ["Remaja putri harus perempuan."]},
+    )
     girl = PersonFactory(desa=district.desa_a1, birth_date=_girl_born())
     assert api.post("/api/v1/adolescent-girls/", {"person": girl.pk}, format="json").status_code == 201
     twice = api.post("/api/v1/adolescent-girls/", {"person": girl.pk}, format="json")

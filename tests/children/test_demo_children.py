@@ -151,7 +151,7 @@ def test_it_gives_only_valid_unique_nik_and_kk_numbers(district: DistrictFixture
             assert identity.nik_warnings(check, sex=sex, birth_date=birth_date) == []
             niks.append(nik)
     assert len(niks) == len(set(niks))
-    kk = list(Keluarga.objects.values_list("kk_number", flat=True))
+    kk = [pii.decrypt(value) for value in Keluarga.objects.values_list("kk_encrypted", flat=True)]
     assert [number for number in kk if identity.check_kk(number, today=TODAY)[1]] == []
     assert len(kk) == len(set(kk))
 

@@ -91,7 +91,7 @@ def test_it_names_the_item_and_field_of_each_error(nutritionist_client: APIClien
         (2, "measured"),
         (3, "age_days"),
     ]
-    assert response.json()["errors"][1]["messages"] == ["Tinggi berdiri di bawah 9 bulan: ukur telentang."]
+    assert response.json()["errors"][1]["detail"] == "Tinggi berdiri di bawah 9 bulan: ukur telentang."
 
 
 @pytest.mark.django_db
@@ -107,7 +107,7 @@ def test_it_documents_the_endpoint_in_the_openapi_schema(nutritionist_client: AP
 
     operation = response.json()["paths"][URL]["post"]
     assert operation["operationId"] == "growth_zscores"
-    assert set(operation["responses"]) == {"200", "400"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403"}
 
 
 @pytest.mark.django_db

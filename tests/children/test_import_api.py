@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from children.models import Child, ImportJob
 from tests.children.test_import_pages import NOTHING, child_row, register_csv
 from tests.factories import DistrictFixture
+from tests.problems import field_errors
 
 
 @pytest.fixture(autouse=True)
@@ -61,13 +62,13 @@ def test_it_uploads_checks_lists_and_applies(
     assert list(Child.objects.values_list("name", flat=True)) == ["Eka Putri"]
     again = api.post(f"/api/v1/imports/{job_id}/apply/")
     assert again.status_code == 400
-    assert again.json() == {"status": ["Hanya impor yang sudah diperiksa yang dapat diterapkan."]}
+    assert field_errors(again) == {"status": ["Hanya impor yang sudah diperiksa yang dapat diterapkan."]}
 
 
 def test_it_refuses_a_wrong_extension(district: DistrictFixture) -> None:
     response = _upload(_api(district, "kader"), b"x", name="register.pdf")
     assert response.status_code == 400
-    assert response.json() == {"file": ["Hanya berkas .xlsx atau .csv yang dapat diimpor."]}
+    assert field_errors(response) == {"file": ["Hanya berkas .xlsx atau .csv yang dapat diimpor."]}
     assert ImportJob.objects.count() == 0
 
 

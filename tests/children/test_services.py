@@ -348,7 +348,8 @@ def test_pii_ciphertext_round_trips_and_rotates(settings) -> None:  # type: igno
         pii.decrypt(token)
     assert pii.encrypt_many(["", "1"])[0] == ""
     assert pii.nik_hash_many(["3510015703240002"]) == [pii.nik_hash("3510015703240002")]
-    assert pii.mask_nik("3510015703240002") == "••••••••••••0002"
+    assert pii.mask_identifier("3510015703240002") == "351001••••••••••"
+    assert pii.mask_identifier("35100157032400") == "••••••••••••••"
 
 
 def test_log_lines_never_carry_a_nik() -> None:
@@ -356,7 +357,7 @@ def test_log_lines_never_carry_a_nik() -> None:
         "x", logging.INFO, __file__, 1, "lookup %s failed", ("3510015703240002",), None
     )
     RedactNIKFilter().filter(record)
-    assert record.getMessage() == "lookup [NIK disamarkan] failed"
+    assert record.getMessage() == "lookup 351001•••••••••• failed"
     try:
         raise ValueError("NIK 3510015703240002 bad")
     except ValueError:

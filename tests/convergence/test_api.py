@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, DistrictFixture
+from tests.problems import field_errors
 
 
 def test_it_exchanges_a_password_for_a_token_that_works_like_its_user(district: DistrictFixture) -> None:
@@ -24,7 +25,7 @@ def test_it_refuses_a_wrong_password_with_a_clear_message(district: DistrictFixt
         "/api/v1/auth/token/", {"username": "kader_mawar", "password": "salah"}
     )
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["Tidak dapat masuk dengan data pengguna ini."]}
+    assert field_errors(response) == {"non_field_errors": ["Tidak dapat masuk dengan data pengguna ini."]}
 
 
 @pytest.mark.django_db

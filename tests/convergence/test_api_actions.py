@@ -18,6 +18,7 @@ from convergence.models import (
     Meeting,
 )
 from tests.factories import DistrictFixture, UserFactory
+from tests.problems import field_errors
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -150,7 +151,7 @@ def test_a_finished_action_without_its_end_date_is_a_400_on_that_field(
     response = api(district, "bappeda_admin").patch(
         f"/api/v1/actions/{action.pk}/", {"status": "selesai"}, format="json"
     )
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, field_errors(response)) == (
         400,
         {"actual_end": ["Aksi yang selesai perlu tanggal realisasi selesai."]},
     )
@@ -198,7 +199,7 @@ def test_evidence_upload_refuses_a_disguised_file(district: DistrictFixture, dat
         },
         format="multipart",
     )
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, field_errors(response)) == (
         400,
         {"file": ["Isi berkas tidak sesuai dengan jenisnya (pdf)."]},
     )

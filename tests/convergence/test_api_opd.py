@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from convergence.models import OPD
 from tests.factories import DistrictFixture, OPDFactory
+from tests.problems import field_errors
 
 
 def _api(district: DistrictFixture, role: str) -> APIClient:
@@ -33,7 +34,7 @@ def test_a_code_already_used_in_the_kabupaten_is_refused_by_field(district: Dist
     response = _api(district, "bappeda_admin").post(
         "/api/v1/opd/", {"code": "PUPR", "name": "Lain", "short_name": "Lain"}, format="json"
     )
-    assert (response.status_code, response.json()) == (
+    assert (response.status_code, field_errors(response)) == (
         400,
         {"code": ["Kode OPD ini sudah dipakai di kabupaten ini."]},
     )

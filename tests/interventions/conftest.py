@@ -127,7 +127,8 @@ def village(district: DistrictFixture) -> Village:
     families = {
         "budi": Keluarga.objects.create(
             head_name="Keluarga Budi",
-            kk_number=KK_BUDI,
+            kk_encrypted=pii.encrypt(KK_BUDI),
+            kk_hash=pii.nik_hash(KK_BUDI),
             desa=desa,
             water_source="tidak_terlindung",
             latrine="sendiri_layak",

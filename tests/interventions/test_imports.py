@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from children.services import keluarga_save
 from interventions import imports
 from interventions.models import Delivery, Referral
 from tests.interventions.conftest import KK_BUDI, NIK, TODAY, Village
@@ -98,8 +99,7 @@ def test_an_import_closes_the_referrals_it_answers(delivered: Village) -> None:
         created_by=delivered.district.users["bappeda_admin"],
     )
     tono_kk = "3510010101200009"
-    delivered.families["tono"].kk_number = tono_kk
-    delivered.families["tono"].save()
+    keluarga_save(user=None, keluarga=delivered.families["tono"], kk_number=tono_kk)
     report = _run(
         delivered, "pupr", _sheet(f"AIR;;{tono_kk};Tono;2025-12-10;1;sambungan;Dana Desa;"), commit=True
     )

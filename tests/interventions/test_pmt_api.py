@@ -22,6 +22,7 @@ from tests.interventions.test_pmt import (
     second_bappeda,
     wasted_child,
 )
+from tests.problems import field_errors
 
 # Lines: Dinkes (DAK), PUPR (APBD), Dana Desa of SUMBERAGUNG, of SILIRAGUNG, ADD of SAMBIMULYO, and a
 # line of the neighbouring kabupaten.
@@ -150,12 +151,12 @@ def test_it_enrols_through_the_service_and_answers_400_with_the_reason(district:
     }
     response = client.post("/api/v1/pmt-enrolments/", {**body, "child": bima.pk}, format="json")
     assert response.status_code == 400
-    assert response.json() == {
+    assert field_errors(response) == {
         "budget_line": ["Sisa anggaran PMT lokal balita tidak cukup: perlu Rp 980.000, tersisa Rp 20.000."]
     }
     response = client.post("/api/v1/pmt-enrolments/", body, format="json")
     assert response.status_code == 400
-    assert list(response.json()) == ["recipient"]
+    assert list(field_errors(response)) == ["recipient"]
     assert (
         api(district.users["pimpinan"])
         .post("/api/v1/pmt-enrolments/", {**body, "child": bima.pk}, format="json")
@@ -208,7 +209,7 @@ def test_disbursements_follow_maker_checker_and_cannot_be_edited(district: Distr
     again = maker.post(
         f"/api/v1/disbursements/{pk}/reverse/", {"paid_on": "2025-03-11", "note": "Lagi"}, format="json"
     )
-    assert again.json() == {"reverses": ["Pembayaran ini sudah dibalik."]}
+    assert field_errors(again) == {"reverses": ["Pembayaran ini sudah dibalik."]}
     assert sorted(Disbursement.objects.values_list("amount", "status")) == [
         (Decimal(-250_000), "menunggu"),
         (Decimal(250_000), "disetujui"),

@@ -14,6 +14,7 @@ from reports.models import PrevalenceSummary, SurveyFigure, TargetRule
 from reports.selectors import figure_of, year_table
 from tests.api.data import measure_district
 from tests.factories import DistrictFixture, UserFactory
+from tests.problems import field_errors
 
 Row = PrevalenceSummary
 JAN = "2025-01-01"
@@ -303,7 +304,7 @@ def test_bappeda_cannot_record_a_figure_out_of_bounds(
         "/api/v1/survey-figures/", {**NEW_FIGURE, **change}, format="json"
     )
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(field_errors(response)) == [field]
     assert SurveyFigure.objects.count() == count
 
 
@@ -359,7 +360,7 @@ def test_the_target_year_cannot_come_before_the_baseline(measured: DistrictFixtu
         f"/api/v1/target-rules/{rule.pk}/", {"target_year": 2020}, format="json"
     )
     assert response.status_code == 400
-    assert list(response.json()) == ["target_year"]
+    assert list(field_errors(response)) == ["target_year"]
     rule.refresh_from_db()
     assert rule.target_year == 2026
 
