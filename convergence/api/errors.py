@@ -84,7 +84,7 @@ def _flatten(detail: Any, path: tuple[str, ...], index: int | None) -> Iterator[
         return
     for leaf in detail if isinstance(detail, list) else [detail]:
         entry: dict[str, Any] = {
-            "field": ".".join(path) or NON_FIELD,
+            "field": ".".join(NON_FIELD if step == NON_FIELD_ERRORS else step for step in path) or NON_FIELD,
             "code": str(getattr(leaf, "code", None) or "invalid"),
             "detail": str(leaf),
         }

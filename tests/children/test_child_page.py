@@ -16,7 +16,7 @@ from children.services import child_save, measurement_record
 from tests.factories import DistrictFixture, PersonFactory
 
 NIK = "3510011003240001"  # a boy born 10 March 2024 in kabupaten 35.10
-MASKED = "••••••••••••0001"
+MASKED = "351001••••••••••"
 
 
 @pytest.fixture

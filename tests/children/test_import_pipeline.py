@@ -243,7 +243,7 @@ def test_it_keeps_the_raw_row_of_rows_with_a_warning_or_a_change(district: Distr
     assert stored[("Budi Santoso", datetime.date(2026, 1, 5))] == (None, 2)
     warned, warned_row = stored[("Budi Santoso", datetime.date(2026, 1, 12))]
     assert warned_row == 2
-    assert warned["NIK"] == "••••••••••••0001"  # never the NIK in plaintext
+    assert warned["NIK"] == "351001••••••••••"  # never the NIK in plaintext
     assert (warned["Berat"], "Cara Ukur" in warned) == ("10,2", False)  # blank cells are left out
     changed, changed_row = stored[("Siti Aminah", datetime.date(2026, 1, 5))]
     assert (changed["Berat"], changed["Tgl Lahir"], changed_row) == ("9,3", "15 Juni 2024", 3)

@@ -15,6 +15,7 @@ from convergence.models import User
 from interventions import compute
 from interventions.models import LokusWeights
 from tests.factories import DistrictFixture
+from tests.problems import field_errors
 
 NAN = np.nan
 
@@ -149,7 +150,7 @@ def test_bappeda_creates_and_edits_the_weights(district: DistrictFixture) -> Non
         f"/api/v1/lokus-weights/{row.pk}/", {"weight_prevalence": "0", "weight_cases": "0"}, format="json"
     )
     assert zero.status_code == 400
-    assert zero.json() == {"non_field_errors": ["Paling sedikit satu bobot harus lebih dari 0."]}
+    assert field_errors(zero) == {"non_field_errors": ["Paling sedikit satu bobot harus lebih dari 0."]}
     negative = client.patch(f"/api/v1/lokus-weights/{row.pk}/", {"weight_cases": "-1"}, format="json")
     assert negative.status_code == 400
     changed = client.patch(f"/api/v1/lokus-weights/{row.pk}/", {"weight_cases": "0.25"}, format="json")
