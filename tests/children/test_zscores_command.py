@@ -42,7 +42,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -51,7 +51,7 @@ def test_it_keeps_every_input_column_and_row_and_adds_the_results(tmp_path: Path
 
     call_command("zscores", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"))
 
-    with open(tmp_path / "out.csv", newline="") as handle:
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8-sig") as handle:
         assert next(csv.reader(handle)) == HEADER + ADDED
     out = _read_csv(tmp_path / "out.csv")
     assert [row["id"] for row in out] == ["a1", "a2", "a3", "a4", "a5"]
