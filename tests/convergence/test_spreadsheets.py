@@ -102,8 +102,8 @@ def test_the_csv_writer_escapes_text_and_keeps_numbers_numbers() -> None:
     )
 
 
-def _stored(text: str) -> str:
-    # XML turns a carriage return into a line feed in every .xlsx text (see convergence.spreadsheets).
+def xlsx_stored(text: str) -> str:
+    """`text` as an .xlsx holds it: XML turns a carriage return into a line feed (convergence.spreadsheets)."""
     return text.replace("\r", "\n")
 
 
@@ -116,7 +116,7 @@ def test_the_xlsx_writer_keeps_text_exactly_in_string_cells() -> None:
     assert count == 1
     texts = cells[: len(FORMULAS) + 2]
     assert [cell.data_type for cell in texts] == ["s"] * (len(FORMULAS) + 2)
-    assert [cell.value for cell in texts] == [_stored(text) for text in [*FORMULAS, "#N/A", "Aisyah"]]
+    assert [cell.value for cell in texts] == [xlsx_stored(text) for text in [*FORMULAS, "#N/A", "Aisyah"]]
     # Excel's own mark of a typed leading ', so editing the cell keeps it text.
     assert [cell.quotePrefix for cell in texts] == [True] * len(FORMULAS) + [False, False]
     assert cells[1].number_format == "@"
