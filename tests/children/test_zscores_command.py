@@ -145,10 +145,10 @@ def test_it_escapes_text_a_spreadsheet_would_run_and_keeps_z_scores_numbers(tmp_
 
 
 def test_it_writes_such_text_as_a_string_cell_in_a_workbook(tmp_path: Path) -> None:
-    _write_csv(tmp_path / "in.csv", HEADER, [["@SUM(1+1)", *ROWS[0][1:]]])
+    _write_csv(tmp_path / "in.csv", HEADER, [["=SUM(1+1)", *ROWS[0][1:]]])
 
     call_command("zscores", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.xlsx"))
 
     row = list(load_workbook(tmp_path / "out.xlsx").active.iter_rows(min_row=2))[0]
-    assert (row[0].data_type, row[0].value) == ("s", "@SUM(1+1)")
+    assert (row[0].data_type, row[0].value) == ("s", "=SUM(1+1)")
     assert (row[len(HEADER)].data_type, row[len(HEADER)].value) == ("n", -1.153)
