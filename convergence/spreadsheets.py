@@ -34,6 +34,8 @@ ESCAPE = "'"
 DATE_FORMAT = "dd-mm-yyyy"
 TEXT_FORMAT = "@"
 
+_is_text = str.__instancecheck__  # a C-level isinstance(value, str) for filter()
+
 
 def _formula_like(text: str) -> bool:
     # Leading apostrophes are looked through, so a text that itself starts with "'=" is escaped too
@@ -59,7 +61,7 @@ def spreadsheet_unescape(value: Any) -> Any:
 
 
 def spreadsheet_unescape_row(cells: Sequence[Any]) -> Sequence[Any]:
-    """The cells of one imported row through `spreadsheet_unescape`; the same object when none is escaped.
+    """The cells of one imported row through `spreadsheet_unescape`; the same object without any "'".
 
     A register has up to a million rows: one scan in C passes over the rows without any apostrophe.
     """
@@ -70,9 +72,6 @@ def spreadsheet_unescape_row(cells: Sequence[Any]) -> Sequence[Any]:
     if ESCAPE not in text:
         return cells
     return [spreadsheet_unescape(cell) for cell in cells]
-
-
-_is_text = str.__instancecheck__
 
 
 # CSV ----------------------------------------------------------------------------------------------
