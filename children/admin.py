@@ -19,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -43,7 +42,7 @@ from children.models import (
     RecordAccess,
 )
 from children.resources import ChildResource, KeluargaResource
-from convergence.admin import ReadOnlyMixin, ScopedAdmin
+from convergence.admin import EXPORT_FORMATS, ReadOnlyMixin, ScopedAdmin
 from convergence.models import User
 from convergence.scoping import restrict
 
@@ -120,7 +119,7 @@ class NIKAdminMixin:
 class ScopedExportMixin(ExportMixin):
     """django-import-export's export of the scoped changelist, bound to the user and logged."""
 
-    export_formats = [XLSX, CSV]
+    export_formats = EXPORT_FORMATS
     # The fields of a registry export are fixed (NIK handling lives in the resource), not picked per export.
     export_form_class = ExportForm
     access_kind = ""

@@ -1,19 +1,17 @@
 """Exports of the registries: the e-PPGBM measurement layout, the registry resources and the register template.
 
 Rows are read through the access scope with `values_list` in chunks (no query per row) and written by
-two writers that keep NIK as text: Excel turns a 16-digit number into 3.51E+15 and loses the last digits
-(domain.md 3.2), so the .xlsx writer stores it as a text cell and the .csv writer quotes it.
+the shared writers of convergence.spreadsheets (formula injection escaped), keeping NIK as text: Excel
+turns a 16-digit number into 3.51E+15 and loses the last digits (domain.md 3.2), so the .xlsx writer
+stores it as a text cell and the .csv writer quotes it.
 Every export is logged in the read log (children.audit.record_access).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import IO, Any
 
 from django.db.models import Q, QuerySet
@@ -32,6 +30,7 @@ from children.resources import (
     child_export_queryset,
     keluarga_export_queryset,
 )
+from convergence import spreadsheets
 from convergence.models import Posyandu, Region, User
 from convergence.scoping import restrict
 
@@ -378,65 +377,6 @@ def register_template_rows(*, user: User, posyandu: Posyandu) -> list[list[Any]]
 # Writers ------------------------------------------------------------------------------------------
 
 
-def write_xlsx(
-    target: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[Any]], *, text_columns: Iterable[int]
-) -> int:
-    """Write one sheet (openpyxl write-only: rows are not kept in memory); returns the number of data rows.
-
-    Cells of `text_columns` are written as strings in the text format "@", so Excel keeps a NIK's
-    16 digits and leading zeros; dates get the format dd-mm-yyyy.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    text = frozenset(text_columns)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Data")
-    sheet.append(list(header))
-    count = 0
-    for row in rows:
-        cells = []
-        for index, value in enumerate(row):
-            if index in text:
-                cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
-                cell.number_format = "@"
-            elif isinstance(value, datetime.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "dd-mm-yyyy"
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    workbook.save(target)
-    return count
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-        return value
-    return "" if value is None else str(value)
-
-
-def write_csv(target: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Write UTF-8 with a BOM (so Excel reads the names right); texts quoted, numbers not; returns the rows.
-
-    Quoting every text cell quotes the NIK: a reader that honours quotes keeps it a string.
-    """
-    stream = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
-    writer = csv.writer(stream, quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow(list(header))
-    count = 0
-    for row in rows:
-        writer.writerow([_csv_value(value) for value in row])
-        count += 1
-    stream.flush()
-    stream.detach()  # leave `target` open for the caller
-    return count
-
-
 def write_table(
     target: IO[bytes],
     fmt: str,
@@ -445,10 +385,11 @@ def write_table(
     *,
     text_columns: Iterable[int],
 ) -> int:
+    """Write `rows` as .xlsx or .csv through the shared writers (formula injection escaped, NIK kept text)."""
     if fmt == Format.XLSX:
-        return write_xlsx(target, header, rows, text_columns=text_columns)
+        return spreadsheets.xlsx_write(target, header, rows, text_columns=text_columns)
     if fmt == Format.CSV:
-        return write_csv(target, header, rows)
+        return spreadsheets.csv_write(target, header, rows)
     raise ValueError(f"unknown export format {fmt!r}")
 
 
@@ -514,7 +455,7 @@ def registry_export(
 def register_template_export(*, user: User, posyandu: Posyandu, target: IO[bytes], path: str = "") -> int:
     """Write the posyandu register template (.xlsx) pre-filled with the posyandu's children; log the read."""
     rows = register_template_rows(user=user, posyandu=posyandu)
-    count = write_xlsx(target, TEMPLATE_HEADERS, rows, text_columns=[0, NIK_COLUMN + 1])
+    count = spreadsheets.xlsx_write(target, TEMPLATE_HEADERS, rows, text_columns=[0, NIK_COLUMN + 1])
     record_access(
         user=user, kind=RecordAccess.Kind.CHILD, count=count, channel=RecordAccess.Channel.EXPORT, path=path
     )

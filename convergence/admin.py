@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import admin
@@ -7,7 +8,10 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from import_export.formats import base_formats
+from tablib import Dataset
 
+from convergence import spreadsheets
 from convergence.models import (
     OPD,
     ActionOutput,
@@ -84,6 +88,29 @@ class ReadOnlyMixin:
 
 class ReadOnlyScopedAdmin(ReadOnlyMixin, ScopedAdmin):
     pass
+
+
+class SpreadsheetCSV(base_formats.CSV):
+    """django-import-export's CSV written by convergence.spreadsheets: formula injection escaped, BOM."""
+
+    def is_binary(self) -> bool:
+        return True  # the bytes come out encoded (UTF-8 with a BOM)
+
+    def export_data(self, dataset: Dataset, **kwargs: Any) -> bytes:
+        return spreadsheets.csv_bytes(dataset.headers or [], dataset)
+
+
+class SpreadsheetXLSX(base_formats.XLSX):
+    """django-import-export's .xlsx written by convergence.spreadsheets: texts as string cells."""
+
+    def export_data(self, dataset: Dataset, **kwargs: Any) -> bytes:
+        target = io.BytesIO()
+        spreadsheets.xlsx_write(target, dataset.headers or [], dataset)
+        return target.getvalue()
+
+
+# Every admin export goes through these, never through tablib's own writers.
+EXPORT_FORMATS = [SpreadsheetXLSX, SpreadsheetCSV]
 
 
 @admin.register(Region)

@@ -4,12 +4,12 @@ Sheet "Data Desa": the Data Sasaran figures, the coverage of each of the 29 indi
 denominator, percent; "-" where the system holds no data for the indicator, with a note on its
 header), the score, the rank and the recommendation. Sheet "Bobot dan Metode": the weights of the
 year and how the score is computed. Sheet "Indikator": the indicator definitions and whether the
-system computes them. Counts only: the workbook holds no personal data.
+system computes them. Counts only: the workbook holds no personal data; names of desa and indicators
+are written as string cells through convergence.spreadsheets.
 """
 
 from __future__ import annotations
 
-from io import BytesIO
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
 
+from convergence.spreadsheets import xlsx_append, xlsx_bytes
 from interventions import compute
 from interventions.situation import DesaRow, SituationAnalysis
 
@@ -159,7 +160,7 @@ def workbook_bytes(analysis: SituationAnalysis) -> bytes:
     sheet = book.active
     sheet.title = "Data Desa"
     names = header(analysis)
-    sheet.append(names)
+    xlsx_append(sheet, names)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     first_indicator_column = len(_desa_columns()) + 1
@@ -171,34 +172,36 @@ def workbook_bytes(analysis: SituationAnalysis) -> bytes:
                 _("Konvergensi Stunting"),
             )
     for row in sorted(analysis.rows, key=lambda item: item.desa.code):
-        sheet.append(desa_row(analysis, row))
+        xlsx_append(sheet, desa_row(analysis, row))
     sheet.freeze_panes = "C2"
 
     method = book.create_sheet("Bobot dan Metode")
-    method.append([_("Kabupaten/kota"), analysis.kabupaten.name, analysis.kabupaten.code])
-    method.append([_("Tahun"), analysis.year])
-    method.append([_("Tanggal acuan"), analysis.on.isoformat()])
-    method.append(
+    xlsx_append(method, [_("Kabupaten/kota"), analysis.kabupaten.name, analysis.kabupaten.code])
+    xlsx_append(method, [_("Tahun"), analysis.year])
+    xlsx_append(method, [_("Tanggal acuan"), analysis.on.isoformat()])
+    xlsx_append(
+        method,
         [
             _("Sumber bobot"),
             _("Bobot bawaan (belum ditetapkan Bappeda)")
             if analysis.weights.is_default
             else _("Ditetapkan Bappeda"),
-        ]
+        ],
     )
-    method.append([])
-    method.append([_("Kriteria"), _("Bobot")])
+    xlsx_append(method, [])
+    xlsx_append(method, [_("Kriteria"), _("Bobot")])
     labels = criterion_labels()
     for name in compute.LOKUS_CRITERIA:
-        method.append([labels[name], analysis.weights.values[name]])
-    method.append([_("Jumlah desa lokus yang direkomendasikan"), analysis.weights.lokus_count])
-    method.append([])
-    method.append([_("Metode")])
+        xlsx_append(method, [labels[name], analysis.weights.values[name]])
+    xlsx_append(method, [_("Jumlah desa lokus yang direkomendasikan"), analysis.weights.lokus_count])
+    xlsx_append(method, [])
+    xlsx_append(method, [_("Metode")])
     for line in method_lines(analysis):
-        method.append([line])
+        xlsx_append(method, [line])
 
     indicators = book.create_sheet("Indikator")
-    indicators.append(
+    xlsx_append(
+        indicators,
         [
             _("Kode"),
             _("Indikator"),
@@ -207,10 +210,11 @@ def workbook_bytes(analysis: SituationAnalysis) -> bytes:
             _("Pembilang"),
             _("Penyebut"),
             _("Data di sistem"),
-        ]
+        ],
     )
     for indicator in analysis.indicators:
-        indicators.append(
+        xlsx_append(
+            indicators,
             [
                 indicator.code,
                 indicator.name,
@@ -221,8 +225,6 @@ def workbook_bytes(analysis: SituationAnalysis) -> bytes:
                 _("Dihitung dari penyaluran intervensi")
                 if indicator.pk in analysis.indicators_with_data
                 else _("Tidak ada data (belum ada intervensi yang dipetakan)"),
-            ]
+            ],
         )
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)

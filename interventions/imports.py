@@ -29,6 +29,7 @@ from children.imports.parsing import parse_date
 from children.models import Child, Keluarga, Person
 from convergence.models import User
 from convergence.scoping import restrict
+from convergence.spreadsheets import spreadsheet_unescape_row
 from interventions import access, selectors
 from interventions import eligibility as rules
 from interventions.models import Delivery, FundingSource, Intervention, Referral
@@ -134,6 +135,8 @@ def read_rows(handle: IO[bytes], file_name: str) -> list[tuple[int, dict[str, An
     for number, cells in enumerate(table[1:], start=2):
         if all(cell is None or str(cell).strip() == "" for cell in cells):
             continue
+        # A sheet made from one of our exports holds "'=..." for a text that looked like a formula.
+        cells = spreadsheet_unescape_row(cells)
         rows.append((number, {key: cells[i] for i, key in enumerate(header) if key and i < len(cells)}))
     return rows
 

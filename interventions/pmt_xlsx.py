@@ -1,17 +1,18 @@
 """The PMT report as an .xlsx workbook: sheets Serapan, Per bulan, Program, Penerima.
 
-Rupiah are written as numbers with a "#,##0" format, percentages as numbers with one decimal.
+Rupiah are written as numbers with a "#,##0" format, percentages as numbers with one decimal, dates
+as dd-mm-yyyy; texts (names typed by users) as string cells through convergence.spreadsheets.
 """
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from convergence.spreadsheets import xlsx_append, xlsx_bytes
 from interventions.pmt_reports import Absorption, ProgrammeRow, RecipientRow
 
 RUPIAH_FORMAT = "#,##0"
@@ -24,7 +25,9 @@ def _append(
     rupiah: frozenset[int] = frozenset(),
     percent: frozenset[int] = frozenset(),
 ) -> None:
-    sheet.append([int(v) if isinstance(v, Decimal) and i in rupiah else v for i, v in enumerate(values)])
+    xlsx_append(
+        sheet, [int(v) if isinstance(v, Decimal) and i in rupiah else v for i, v in enumerate(values)]
+    )
     row = sheet.max_row
     for i in rupiah:
         sheet.cell(row=row, column=i + 1).number_format = RUPIAH_FORMAT
@@ -41,7 +44,8 @@ def workbook_bytes(
     book = Workbook()
     lines = book.active
     lines.title = "Serapan"
-    lines.append(
+    xlsx_append(
+        lines,
         [
             _("Sumber dana"),
             _("Pemegang"),
@@ -52,7 +56,7 @@ def workbook_bytes(
             _("Dicairkan (Rp)"),
             _("Tersedia (Rp)"),
             _("Serapan (%)"),
-        ]
+        ],
     )
     for row in absorption.lines:
         t = row.totals
@@ -73,11 +77,12 @@ def workbook_bytes(
             percent=frozenset({8}),
         )
     months = book.create_sheet("Per bulan")
-    months.append([_("Bulan"), _("Dicairkan (Rp)")])
+    xlsx_append(months, [_("Bulan"), _("Dicairkan (Rp)")])
     for month in absorption.by_month:
         _append(months, [month.month.strftime("%Y-%m"), month.disbursed], rupiah=frozenset({1}))
     program = book.create_sheet("Program")
-    program.append(
+    xlsx_append(
+        program,
         [
             _("Program"),
             _("Episode"),
@@ -88,7 +93,7 @@ def workbook_bytes(
             _("Pulih"),
             _("Tingkat pemulihan (%)"),
             _("Biaya per penerima pulih (Rp)"),
-        ]
+        ],
     )
     for p in programmes:
         o = p.outcome
@@ -109,7 +114,8 @@ def workbook_bytes(
             percent=frozenset({7}),
         )
     people = book.create_sheet("Penerima")
-    people.append(
+    xlsx_append(
+        people,
         [
             _("Posyandu"),
             _("Nama"),
@@ -123,7 +129,7 @@ def workbook_bytes(
             _("Hari tersalurkan"),
             _("Biaya terpakai (Rp)"),
             _("Pulih"),
-        ]
+        ],
     )
     outcome = {True: _("ya"), False: _("tidak"), None: _("belum dinilai")}
     for r in recipients:
@@ -146,8 +152,4 @@ def workbook_bytes(
             ],
             rupiah=frozenset({6, 10}),
         )
-        for column in (5, 9):
-            people.cell(row=people.max_row, column=column).number_format = "DD-MM-YYYY"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(book)

@@ -1,17 +1,19 @@
 """The Aksi 7 publication and the Aksi 8 performance review as .xlsx workbooks.
 
 Counts and rupiah are written as numbers, percentages as numbers with one or two decimals; a
-suppressed cell holds the publication's marker, never its value.
+suppressed cell holds the publication's marker, never its value. Texts (names of regions, OPD,
+interventions) are written as string cells through convergence.spreadsheets.
 """
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+
+from convergence.spreadsheets import xlsx_append, xlsx_bytes
 
 from .performance import PerformanceReview
 from .publication import Cell, Publication, notes, value_header
@@ -27,17 +29,11 @@ def _number(value: object) -> object:
 
 
 def _cells(sheet: Worksheet, first: list[str], cells: list[Cell], label: object) -> None:
-    sheet.append([*first, *value_header()])
+    xlsx_append(sheet, [*first, *value_header()])
     for cell in cells:
-        sheet.append([*label(cell), *cell.shown()])  # type: ignore[operator]
+        xlsx_append(sheet, [*label(cell), *cell.shown()])  # type: ignore[operator]
         for column in (3, 5, 7):  # the percentages, after the label columns
             sheet.cell(row=sheet.max_row, column=len(first) + column).number_format = PERCENT_FORMAT
-
-
-def _bytes(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def publication_workbook(item: Publication) -> bytes:
@@ -54,7 +50,8 @@ def publication_workbook(item: Publication) -> bytes:
     areas = book.create_sheet("Per puskesmas")
     _cells(areas, [_("Puskesmas")], [*item.puskesmas, item.total], lambda c: [c.name])
     targets = book.create_sheet("Target")
-    targets.append(
+    xlsx_append(
+        targets,
         [
             _("Tahun"),
             _("Balita diukur"),
@@ -63,11 +60,12 @@ def publication_workbook(item: Publication) -> bytes:
             _("Status"),
             _("Target daerah (%)"),
             _("Target nasional (%)"),
-        ]
+        ],
     )
     for row in item.targets:
         t = row.target
-        targets.append(
+        xlsx_append(
+            targets,
             [
                 row.year,
                 "*" if row.suppressed else row.measured,
@@ -76,33 +74,36 @@ def publication_workbook(item: Publication) -> bytes:
                 t.status,
                 None if t.target_pct is None else round(t.target_pct, 2),
                 t.national_pct,
-            ]
+            ],
         )
     if item.surveys:
-        targets.append([])
-        targets.append(
-            [_("Angka survei"), _("Sumber"), _("Stunting (%)"), _("Wasting (%)"), _("Underweight (%)")]
+        xlsx_append(targets, [])
+        xlsx_append(
+            targets,
+            [_("Angka survei"), _("Sumber"), _("Stunting (%)"), _("Wasting (%)"), _("Underweight (%)")],
         )
         for survey in item.surveys:
-            targets.append(
+            xlsx_append(
+                targets,
                 [
                     survey.year,
                     survey.source,
                     _number(survey.stunting_pct),
                     _number(survey.wasting_pct),
                     _number(survey.underweight_pct),
-                ]
+                ],
             )
     about = book.create_sheet("Keterangan")
-    about.append(
+    xlsx_append(
+        about,
         [
             _("Publikasi data stunting (Aksi 7) %(name)s %(year)s")
             % {"name": item.kabupaten.name, "year": item.year}
-        ]
+        ],
     )
     for line in notes(item):
-        about.append([line])
-    return _bytes(book)
+        xlsx_append(about, [line])
+    return xlsx_bytes(book)
 
 
 def performance_workbook(review: PerformanceReview) -> bytes:
@@ -111,10 +112,11 @@ def performance_workbook(review: PerformanceReview) -> bytes:
     summary = book.active
     summary.title = "Ringkasan"
     prevalence = review.prevalence
-    summary.append([_("Reviu kinerja tahunan (Aksi 8)"), review.kabupaten.name, review.year])
+    xlsx_append(summary, [_("Reviu kinerja tahunan (Aksi 8)"), review.kabupaten.name, review.year])
     if prevalence is not None:
         t = prevalence.target
-        summary.append(
+        xlsx_append(
+            summary,
             [
                 _("Prevalensi stunting (%)"),
                 None if t.actual_pct is None else round(t.actual_pct, 2),
@@ -123,11 +125,12 @@ def performance_workbook(review: PerformanceReview) -> bytes:
                 _("Sesuai target")
                 if t.on_course
                 else (_("Tidak sesuai target") if t.on_course is False else ""),
-            ]
+            ],
         )
-    summary.append([_("Tingkat konvergensi (%)"), review.convergence.rate()])
-    summary.append([])
-    summary.append(
+    xlsx_append(summary, [_("Tingkat konvergensi (%)"), review.convergence.rate()])
+    xlsx_append(summary, [])
+    xlsx_append(
+        summary,
         [
             _("OPD"),
             _("Intervensi"),
@@ -139,10 +142,11 @@ def performance_workbook(review: PerformanceReview) -> bytes:
             _("Layanan seharusnya"),
             _("Layanan diterima"),
             _("Konvergensi (%)"),
-        ]
+        ],
     )
     for section in review.sections:
-        summary.append(
+        xlsx_append(
+            summary,
             [
                 section.opd.short_name,
                 len(section.interventions),
@@ -154,12 +158,13 @@ def performance_workbook(review: PerformanceReview) -> bytes:
                 section.convergence.due,
                 section.convergence.received,
                 section.convergence.rate,
-            ]
+            ],
         )
         for column in (5, 6):
             summary.cell(row=summary.max_row, column=column).number_format = RUPIAH_FORMAT
     interventions = book.create_sheet("Intervensi")
-    interventions.append(
+    xlsx_append(
+        interventions,
         [
             _("OPD"),
             _("Kode"),
@@ -170,12 +175,13 @@ def performance_workbook(review: PerformanceReview) -> bytes:
             _("Diterima / seharusnya"),
             _("Penyaluran"),
             _("Tercapai"),
-        ]
+        ],
     )
     for section in review.sections:
         for row in section.interventions:
             indicator = row.intervention.indicator
-            interventions.append(
+            xlsx_append(
+                interventions,
                 [
                     section.opd.short_name,
                     row.intervention.code,
@@ -186,15 +192,17 @@ def performance_workbook(review: PerformanceReview) -> bytes:
                     f"{row.realised.numerator} / {row.realised.denominator}" if row.realised else "",
                     row.deliveries,
                     "" if row.achieved is None else (_("Ya") if row.achieved else _("Tidak")),
-                ]
+                ],
             )
     budget = book.create_sheet("Anggaran")
-    budget.append(
-        [_("OPD"), _("Kode sub kegiatan"), _("Nama"), _("Pagu (Rp)"), _("Realisasi (Rp)"), _("Serapan (%)")]
+    xlsx_append(
+        budget,
+        [_("OPD"), _("Kode sub kegiatan"), _("Nama"), _("Pagu (Rp)"), _("Realisasi (Rp)"), _("Serapan (%)")],
     )
     for section in review.sections:
         for line in section.budget_lines:
-            budget.append(
+            xlsx_append(
+                budget,
                 [
                     section.opd.short_name,
                     line.line.sub_activity_code,
@@ -202,8 +210,8 @@ def performance_workbook(review: PerformanceReview) -> bytes:
                     int(line.totals.allocated),
                     int(line.totals.disbursed),
                     _number(line.totals.absorption_percent),
-                ]
+                ],
             )
             for column in (4, 5):
                 budget.cell(row=budget.max_row, column=column).number_format = RUPIAH_FORMAT
-    return _bytes(book)
+    return xlsx_bytes(book)

@@ -2,7 +2,8 @@
 
 A CSV is read with the csv module (delimiter sniffed between "," and ";", UTF-8 with or without BOM,
 falling back to Latin-1 for files saved by old Excel versions); an .xlsx with python-calamine (first
-sheet). Neither holds more than one batch of parsed rows in Python at a time. Pure: no Django.
+sheet). Neither holds more than one batch of parsed rows in Python at a time. Cells our own exports
+escaped against formula injection are read back as written (convergence.spreadsheets). Pure: no Django.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from children.imports.layout import MISSING_COLUMNS, HeaderMatch, looks_like_header, match_header
+from convergence.spreadsheets import spreadsheet_unescape_row
 
 
 def gettext_noop(message: str) -> str:
@@ -126,7 +128,9 @@ def _csv_table(source: str | os.PathLike[str] | IO[Any]) -> Iterator[Table]:
         if "\t" in first_line and first_line.count("\t") > first_line.count(delimiter):
             delimiter = "\t"
         reader = csv.reader(text, delimiter=delimiter)
-        numbered: Iterator[Row] = enumerate(reader, start=1)
+        # Our own exports escape text a spreadsheet would run as a formula ("'=..."): read it back as
+        # written, so a re-imported export changes nothing.
+        numbered: Iterator[Row] = enumerate(map(spreadsheet_unescape_row, reader), start=1)
         header, header_row = _find_header(numbered)
         rows = (row for row in numbered if not _is_blank(row[1]))
         yield Table(
@@ -151,7 +155,9 @@ def _xlsx_table(source: str | os.PathLike[str] | IO[Any]) -> Iterator[Table]:
         except (CalamineError, ValueError, OSError) as error:
             raise UnreadableFile(UNREADABLE, {"kind": "Excel (.xlsx)"}) from error
         start = sheet.start[0] if sheet.start else 0
-        numbered: Iterator[Row] = enumerate(sheet.iter_rows(), start=start + 1)
+        # Escaped text also comes back from a CSV export that Excel saved as .xlsx.
+        rows_read = map(spreadsheet_unescape_row, sheet.iter_rows())
+        numbered: Iterator[Row] = enumerate(rows_read, start=start + 1)
         header, header_row = _find_header(numbered)
         rows = (row for row in numbered if not _is_blank(row[1]))
         yield Table(

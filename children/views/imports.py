@@ -24,6 +24,7 @@ from children.access import can_write_registry, check_registry_write
 from children.imports.services import import_job_apply_queue, import_job_create, import_job_progress
 from children.models import ImportJob, ImportRowIssue, RecordAccess
 from convergence import selectors as convergence_selectors
+from convergence import spreadsheets
 from convergence.models import User
 from convergence.scoping import restrict, scope_for_user
 
@@ -242,7 +243,7 @@ def import_issues_csv(request: HttpRequest, pk: int) -> FileResponse:
         )
     )
     target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)
-    exports.write_csv(target, [_("Baris"), _("Kolom"), _("Alasan"), _("Tindakan")], rows)
+    spreadsheets.csv_write(target, [_("Baris"), _("Kolom"), _("Alasan"), _("Tindakan")], rows)
     target.seek(0)
     return FileResponse(
         target,

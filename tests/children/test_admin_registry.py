@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
@@ -9,7 +10,16 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from children.models import Child, ImportJob, Measurement, RecordAccess
-from tests.children.test_exports import MASKED, NIK, build_registry
+from tests.children.test_exports import (
+    ADDRESS,
+    FORMULA_NAMES,
+    MASKED,
+    MOTHER,
+    NIK,
+    build_registry,
+    formula_children,
+)
+from tests.convergence.test_spreadsheets import xlsx_stored
 from tests.factories import ChildFactory, DistrictFixture, UserFactory
 
 MODELS = [
@@ -132,6 +142,25 @@ def test_the_admin_export_is_scoped_and_logged(district: DistrictFixture) -> Non
         3,
         RecordAccess.Channel.EXPORT,
     )
+
+
+def test_the_admin_csv_export_escapes_names_a_spreadsheet_would_run(district: DistrictFixture) -> None:
+    formula_children(district)
+    response = _admin(district).post("/admin/children/child/export/", {"format": "1", "resource": "0"})
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    text = io.StringIO(response.content.decode("utf-8-sig"), newline="")
+    rows = list(csv.reader(text))[1:]
+    assert sorted(row[2] for row in rows) == sorted(f"'{name}" for name in FORMULA_NAMES)
+    assert {(row[8], row[15]) for row in rows} == {(f"'{MOTHER}", f"'{ADDRESS}")}
+
+
+def test_the_admin_xlsx_export_writes_such_names_as_string_cells(district: DistrictFixture) -> None:
+    formula_children(district)
+    response = _admin(district).post("/admin/children/child/export/", {"format": "0", "resource": "0"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(min_row=2))
+    assert sorted(row[2].value for row in rows) == sorted(xlsx_stored(name) for name in FORMULA_NAMES)
+    assert {(row[2].data_type, row[8].data_type, row[8].value) for row in rows} == {("s", "s", MOTHER)}
 
 
 @pytest.mark.parametrize("role", ["kader", "kpm", "puskesmas_officer", "pimpinan", "opd_officer", "no_role"])

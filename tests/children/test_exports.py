@@ -20,7 +20,8 @@ from children.imports import layout
 from children.models import Child, Measurement, RecordAccess
 from children.services import child_save, keluarga_save, measurement_record
 from convergence.scoping import scope_for_user
-from tests.factories import ChildFactory, DistrictFixture, UserFactory
+from tests.convergence.test_spreadsheets import xlsx_stored
+from tests.factories import ChildFactory, DistrictFixture, KeluargaFactory, UserFactory
 
 NIK = "3510011003240001"  # kecamatan 35.10.01, born 10-03-2024, a boy
 MASKED = "351001••••••••••"  # the region part only: never the birth date or serial
@@ -414,3 +415,98 @@ def test_the_command_refuses_ambiguous_or_wrong_arguments(district: DistrictFixt
         call_command("export_eppgbm", "-o", str(tmp_path / "x.csv"))
     assert not (tmp_path / "x.csv").exists()
     assert RecordAccess.objects.count() == 0
+
+
+# --- formula injection ----------------------------------------------------------------------------
+
+# Names a spreadsheet program would run as a formula, as a user may type them into the registry.
+FORMULA_NAMES = ['=HYPERLINK("http://x","y")', "@SUM(1+1)", "+cmd", "-2+3", "\tAisyah", "\rCitra"]
+MOTHER, ADDRESS = "@SUM(1+1)", "+cmd"
+
+
+def formula_children(district: DistrictFixture) -> list[Child]:
+    """One child per name of FORMULA_NAMES at Posyandu Mawar, measured light and short (negative z-scores)."""
+    children = []
+    for name in FORMULA_NAMES:
+        child = ChildFactory(posyandu=district.posyandu_a1, name=name, mother_name=MOTHER, address=ADDRESS)
+        measurement_record(
+            user=None,
+            child=child,
+            measured_on=MEASURED_ON,
+            weight_kg=Decimal("7.00"),
+            height_cm=Decimal("70.0"),
+            position="L",
+            today=TODAY,
+        )
+        children.append(child)
+    return children
+
+
+def _csv_cells(content: bytes) -> list[list[object]]:
+    # QUOTE_NONNUMERIC on reading turns every unquoted cell into a float: numbers must come out unquoted.
+    text = io.StringIO(content.decode("utf-8-sig"), newline="")
+    return list(csv.reader(text, quoting=csv.QUOTE_NONNUMERIC))
+
+
+def _escaped(texts: list[str]) -> list[str]:
+    return sorted(f"'{text}" for text in texts)
+
+
+def _download(district: DistrictFixture, role: str, **params: str) -> bytes:
+    response = _login(district, role).get("/ekspor/", params)
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_the_e_ppgbm_csv_escapes_names_a_spreadsheet_would_run(district: DistrictFixture) -> None:
+    formula_children(district)
+    rows = _csv_cells(_download(district, "kader", layout="eppgbm", format="csv"))[1:]
+    assert sorted(row[1] for row in rows) == _escaped(FORMULA_NAMES)  # type: ignore[type-var]
+    assert {(row[6], row[15]) for row in rows} == {(f"'{MOTHER}", f"'{ADDRESS}")}
+    # Numbers stay numbers: the weight and the negative z-scores are unquoted values, not escaped text.
+    assert {row[18] for row in rows} == {7.0}
+    assert {type(row[23]) for row in rows} == {float}
+    assert max(row[23] for row in rows) < 0  # type: ignore[type-var]
+
+
+def test_the_e_ppgbm_xlsx_keeps_such_names_exactly_in_string_cells(district: DistrictFixture) -> None:
+    formula_children(district)
+    content = _download(district, "kader", layout="eppgbm", format="xlsx")
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2))
+    assert sorted(row[1].value for row in rows) == sorted(xlsx_stored(name) for name in FORMULA_NAMES)
+    assert {(row[1].data_type, row[6].data_type, row[15].data_type) for row in rows} == {("s", "s", "s")}
+    assert {(row[6].value, row[15].value) for row in rows} == {(MOTHER, ADDRESS)}
+    assert {(row[18].data_type, row[18].value) for row in rows} == {("n", 7)}
+    assert {row[23].data_type for row in rows} == {"n"}
+    assert max(row[23].value for row in rows) < 0
+
+
+def test_the_children_registry_csv_escapes_names(district: DistrictFixture) -> None:
+    formula_children(district)
+    rows = _csv_cells(_download(district, "kader", layout="anak", format="csv"))[1:]
+    assert sorted(row[2] for row in rows) == _escaped(FORMULA_NAMES)  # type: ignore[type-var]
+    assert {(row[8], row[15]) for row in rows} == {(f"'{MOTHER}", f"'{ADDRESS}")}
+
+
+def test_the_family_registry_xlsx_writes_such_names_as_string_cells(district: DistrictFixture) -> None:
+    KeluargaFactory(desa=district.desa_a1, head_name=FORMULA_NAMES[0], address="-2+3")
+    content = _download(district, "bappeda_admin", layout="keluarga", format="xlsx")
+    (row,) = list(load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2))
+    assert (row[2].data_type, row[2].value) == ("s", FORMULA_NAMES[0])
+    assert (row[7].data_type, row[7].value) == ("s", "-2+3")
+
+
+def test_the_register_template_writes_such_names_as_string_cells(district: DistrictFixture) -> None:
+    formula_children(district)
+    response = _login(district, "kader").get(f"/impor/templat/{district.posyandu_a1.pk}.xlsx")
+    rows = list(load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(min_row=2))
+    assert sorted(row[2].value for row in rows) == sorted(xlsx_stored(name) for name in FORMULA_NAMES)
+    assert {(row[2].data_type, row[7].data_type, row[7].value) for row in rows} == {("s", "s", MOTHER)}
+
+
+def test_the_command_escapes_such_names_in_csv(district: DistrictFixture, tmp_path: Path) -> None:
+    formula_children(district)
+    target = tmp_path / "export.csv"
+    call_command("export_eppgbm", "-o", str(target), "--user", "kader_mawar", stdout=io.StringIO())
+    rows = _csv_cells(target.read_bytes())[1:]
+    assert sorted(row[1] for row in rows) == _escaped(FORMULA_NAMES)  # type: ignore[type-var]

@@ -13,9 +13,9 @@ from django.test import Client
 
 from children import exports
 from children.imports.services import import_file
-from children.models import Child, ImportJob, ImportRowIssue, Measurement
+from children.models import Child, ImportJob, ImportRowIssue, Measurement, RecordAccess
 from children.views import imports as import_views
-from tests.children.test_exports import build_registry
+from tests.children.test_exports import ADDRESS, FORMULA_NAMES, MOTHER, build_registry, formula_children
 from tests.factories import DistrictFixture
 
 NOTHING = {
@@ -104,6 +104,24 @@ def test_an_export_reimports_as_unchanged(district: DistrictFixture, fmt: str) -
     target.seek(0)
     report = import_file(source=target, file_name=f"ekspor.{fmt}", user=kader, commit=False)
     assert report.summary == {**NOTHING, "unchanged": 1}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_export_of_names_escaped_against_formulas_reimports_as_unchanged(
+    district: DistrictFixture, fmt: str
+) -> None:
+    registry = build_registry(district)
+    # Matched by NIK, so the compared fields (mother, RT, address) must come back exactly as written.
+    Child.objects.filter(pk=registry.child.pk).update(
+        name="-Budi", mother_name=MOTHER, rt="-1", address=ADDRESS
+    )
+    formula_children(district)
+    kader = district.users["kader"]
+    target = io.BytesIO()
+    exports.eppgbm_export(user=kader, target=target, fmt=fmt, channel=RecordAccess.Channel.EXPORT)
+    target.seek(0)
+    report = import_file(source=target, file_name=f"ekspor.{fmt}", user=kader, commit=False)
+    assert report.summary == {**NOTHING, "unchanged": 1 + len(FORMULA_NAMES)}
 
 
 def test_it_uploads_checks_shows_and_applies(

@@ -42,7 +42,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -51,7 +51,7 @@ def test_it_keeps_every_input_column_and_row_and_adds_the_results(tmp_path: Path
 
     call_command("zscores", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"))
 
-    with open(tmp_path / "out.csv", newline="") as handle:
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8-sig") as handle:
         assert next(csv.reader(handle)) == HEADER + ADDED
     out = _read_csv(tmp_path / "out.csv")
     assert [row["id"] for row in out] == ["a1", "a2", "a3", "a4", "a5"]
@@ -132,3 +132,23 @@ def test_it_refuses_a_file_without_the_required_columns(tmp_path: Path) -> None:
 
     with pytest.raises(CommandError, match="kolom wajib tidak ada: height_cm, age_days"):
         call_command("zscores", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"))
+
+
+def test_it_escapes_text_a_spreadsheet_would_run_and_keeps_z_scores_numbers(tmp_path: Path) -> None:
+    _write_csv(tmp_path / "in.csv", HEADER, [['=HYPERLINK("http://x","y")', *ROWS[0][1:]]])
+
+    call_command("zscores", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"))
+
+    line = (tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()[1]
+    assert line.startswith('"\'=HYPERLINK(""http://x"",""y"")","L","2023-01-01",')
+    assert ',-1.1530,-1.4475,-0.6101,-0.4094,"0","0","0","0","Berat badan normal",' in line
+
+
+def test_it_writes_such_text_as_a_string_cell_in_a_workbook(tmp_path: Path) -> None:
+    _write_csv(tmp_path / "in.csv", HEADER, [["=SUM(1+1)", *ROWS[0][1:]]])
+
+    call_command("zscores", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.xlsx"))
+
+    row = list(load_workbook(tmp_path / "out.xlsx").active.iter_rows(min_row=2))[0]
+    assert (row[0].data_type, row[0].value) == ("s", "=SUM(1+1)")
+    assert (row[len(HEADER)].data_type, row[len(HEADER)].value) == ("n", -1.153)

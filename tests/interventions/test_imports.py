@@ -108,6 +108,26 @@ def test_an_import_closes_the_referrals_it_answers(delivered: Village) -> None:
     assert (referral.status, referral.delivery.keluarga_id) == ("selesai", delivered.families["tono"].pk)
 
 
+def test_it_reads_cells_our_exports_escaped_as_they_were_written() -> None:
+    # "'" is dropped only before a character a spreadsheet would run as a formula.
+    assert _sheet("'+PMT;'3510;;'=SUM(1);2025-12-01;'-1;kg;APBD;'Puskesmas") == [
+        (
+            2,
+            {
+                "code": "+PMT",
+                "nik": "'3510",
+                "kk": "",
+                "name": "=SUM(1)",
+                "date": "2025-12-01",
+                "quantity": "-1",
+                "unit": "kg",
+                "funding": "APBD",
+                "provider": "'Puskesmas",
+            },
+        )
+    ]
+
+
 def test_it_rejects_a_file_without_the_header() -> None:
     with pytest.raises(imports.UnreadableFile):
         imports.read_rows(io.BytesIO(b"a,b,c\n1,2,3\n"), "x.csv")

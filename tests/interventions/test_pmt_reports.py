@@ -18,11 +18,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from children.models import RecordAccess
+from children.models import Child, RecordAccess
 from convergence.models import Role, User
 from interventions import pmt_reports
 from interventions import services_pmt as svc
-from interventions.models import BudgetLine
+from interventions.models import BudgetLine, PMTProgramme
 from tests.factories import ChildFactory, DistrictFixture, UserFactory
 from tests.interventions.test_pmt import (
     START,
@@ -210,6 +210,28 @@ def test_the_xlsx_has_the_sheets_and_exact_rows(case: Case) -> None:
         "ya",
     ]
     assert RecordAccess.objects.get(channel="ekspor").record_count == 2
+
+
+def test_the_xlsx_writes_names_typed_by_users_as_string_cells_never_formulas(case: Case) -> None:
+    Child.objects.filter(name="Ayu").update(name='=HYPERLINK("http://x","y")')
+    PMTProgramme.objects.update(name="@SUM(1+1)")
+    BudgetLine.objects.filter(pk=case.line_a.pk).update(name="+cmd", sub_activity_code="-2+3")
+    response = _client(case.district.users["bappeda_admin"]).get(
+        reverse("interventions:pmt-report-xlsx", args=[2025])
+    )
+    book = load_workbook(io.BytesIO(response.content))
+    ayu = next(row for row in book["Penerima"].iter_rows(min_row=2) if row[0].value == "Mawar")
+    assert [(cell.data_type, cell.value) for cell in ayu[1:3]] == [
+        ("s", '=HYPERLINK("http://x","y")'),
+        ("s", "@SUM(1+1)"),
+    ]
+    assert (ayu[6].data_type, ayu[6].value) == ("n", 980_000)
+    line = next(row for row in book["Serapan"].iter_rows(min_row=2) if row[3].value == "+cmd")
+    assert [(cell.data_type, cell.value) for cell in line[2:5]] == [
+        ("s", "-2+3"),
+        ("s", "+cmd"),
+        ("n", 2_000_000),
+    ]
 
 
 def test_the_reports_read_each_table_once(case: Case, django_assert_num_queries: object) -> None:

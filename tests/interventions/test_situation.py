@@ -352,6 +352,25 @@ def test_the_workbook_has_one_row_per_desa(kabupaten: DistrictFixture) -> None:
     assert indicators[17][6] == "Dihitung dari penyaluran intervensi"
 
 
+def test_the_workbook_writes_names_as_string_cells_never_formulas(kabupaten: DistrictFixture) -> None:
+    from interventions.ansit import workbook_bytes
+
+    Region.objects.filter(code=A1).update(name='=HYPERLINK("http://x","y")')
+    Region.objects.filter(code="35.10.01").update(name="@SUM(1+1)")
+    book = _workbook(
+        workbook_bytes(situation_analysis(kabupaten=kabupaten.kabupaten, year=YEAR, today=TODAY))
+    )
+    a1 = next(book["Data Desa"].iter_rows(min_row=2, max_row=2))
+    assert [(cell.data_type, cell.value) for cell in a1[:5]] == [
+        ("s", A1),
+        ("s", '=HYPERLINK("http://x","y")'),
+        ("s", "@SUM(1+1)"),
+        ("s", "Pesanggaran"),
+        ("n", 4),
+    ]
+    assert (a1[17].data_type, a1[17].value) == ("s", "-")  # no data: text, not a formula
+
+
 def test_the_command_writes_the_workbook_and_prints_the_top(kabupaten: DistrictFixture, tmp_path) -> None:  # type: ignore[no-untyped-def]
     target = tmp_path / "ansit.xlsx"
     out = io.StringIO()

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from convergence.models import Puskesmas, Region
 from interventions.models import BudgetLine, Delivery, Disbursement, Indicator, IndicatorTarget, Intervention
 from reports.models import PrevalenceSummary, SurveyFigure, TargetRule
 from reports.publication import publication
@@ -188,6 +189,21 @@ def test_the_xlsx_holds_the_same_suppressed_table(published) -> None:
     ]
 
 
+def test_the_xlsx_writes_region_names_as_string_cells_never_formulas(published) -> None:
+    Region.objects.filter(pk=published.desa_b1.pk).update(name='=HYPERLINK("http://x","y")')
+    Puskesmas.objects.filter(pk=published.puskesmas_b.pk).update(name="+cmd")
+    response = Client().get(_url("publication-xlsx", published))
+    sheet = load_workbook(io.BytesIO(response.content))["Per desa"]
+    b1 = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "35.10.02.2001")
+    assert [(cell.data_type, cell.value) for cell in b1[:5]] == [
+        ("s", "35.10.02.2001"),
+        ("s", '=HYPERLINK("http://x","y")'),
+        ("s", "+cmd"),
+        ("n", 40),
+        ("n", 8),
+    ]
+
+
 # --- Aksi 8 performance review -------------------------------------------------------------------
 
 
@@ -340,6 +356,31 @@ def test_the_opd_officer_exports_only_his_section(reviewed) -> None:
     ]
     interventions = [list(r)[:3] for r in book["Intervensi"].iter_rows(values_only=True)][1:]
     assert interventions == [["Dinkes", "GIZI-01", "Pemantauan pertumbuhan"]]
+
+
+def test_the_review_xlsx_writes_names_as_string_cells_never_formulas(reviewed) -> None:
+    BudgetLine.objects.filter(opd=reviewed.dinkes).update(name="=1+2")
+    Intervention.objects.filter(code="GIZI-01").update(name='=HYPERLINK("http://x","y")')
+    client = Client()
+    client.force_login(reviewed.users["opd_officer"])
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("reports:performance-review-xlsx", args=[2025])).content)
+    )
+    (line,) = book["Anggaran"].iter_rows(min_row=2)
+    assert [(cell.data_type, cell.value) for cell in line] == [
+        ("s", "Dinkes"),
+        ("s", "DINKES-1"),
+        ("s", "=1+2"),
+        ("n", 1000000),
+        ("n", 250000),
+        ("n", 25.0),
+    ]
+    (weighing,) = book["Intervensi"].iter_rows(min_row=2)
+    assert [(cell.data_type, cell.value) for cell in weighing[:3]] == [
+        ("s", "Dinkes"),
+        ("s", "GIZI-01"),
+        ("s", '=HYPERLINK("http://x","y")'),
+    ]
 
 
 @pytest.mark.parametrize("role", ["kader", "kpm", "puskesmas_officer"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from children.growth.batch import OUTPUT_COLUMNS, MissingColumns, column_index, compute_rows
+from convergence import spreadsheets
 
 # Rows per engine call: large enough that numpy dominates, small enough that a district-wide export
 # of a few hundred thousand rows streams through in constant memory.
@@ -40,13 +43,17 @@ class Command(BaseCommand):
             positions = column_index(header)
         except MissingColumns as missing:
             raise CommandError(f"kolom wajib tidak ada: {missing}") from missing
-        output_rows = _computed(positions, rows)
         out_header = [*header, *OUTPUT_COLUMNS]
-        if target.suffix.lower() == ".xlsx":
-            count, bad = _write_xlsx(target, out_header, output_rows)
-        else:
-            count, bad = _write_csv(target, out_header, output_rows)
-        self.stdout.write(f"{count} baris dihitung, {bad} dengan kesalahan -> {target}")
+        tally = _Tally()
+        with open(target, "wb") as handle:
+            if target.suffix.lower() == ".xlsx":
+                output_rows = _numeric(_computed(positions, rows), len(header), float, tally)
+                count = spreadsheets.xlsx_write(handle, out_header, output_rows, title="zscores")
+            else:
+                # Decimal keeps the text's four decimals and is written as a number, not as text.
+                output_rows = _numeric(_computed(positions, rows), len(header), Decimal, tally)
+                count = spreadsheets.csv_write(handle, out_header, output_rows)
+        self.stdout.write(f"{count} baris dihitung, {tally.bad} dengan kesalahan -> {target}")
 
 
 def _computed(positions: dict[str, int], rows: Iterator[Sequence[object]]) -> Iterator[list[object]]:
@@ -62,7 +69,8 @@ def _read_csv(path: Path) -> Iterator[Sequence[object]]:
             dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        yield from csv.reader(handle, dialect)
+        # A CSV this application wrote holds "'=..." for a text that looked like a formula.
+        yield from map(spreadsheets.spreadsheet_unescape_row, csv.reader(handle, dialect))
 
 
 def _read_xlsx(path: Path) -> Iterator[Sequence[object]]:
@@ -76,31 +84,17 @@ def _read_xlsx(path: Path) -> Iterator[Sequence[object]]:
         workbook.close()
 
 
-def _write_csv(path: Path, header: list[object], rows: Iterator[list[object]]) -> tuple[int, int]:
-    count = bad = 0
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-            bad += bool(row[-1])
-    return count, bad
+@dataclass
+class _Tally:
+    bad: int = 0
 
 
-def _write_xlsx(path: Path, header: list[object], rows: Iterator[list[object]]) -> tuple[int, int]:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("zscores")
-    sheet.append(header)
-    first_z = len(header) - len(OUTPUT_COLUMNS)  # waz, haz, whz, baz are stored as numbers in a workbook
-    count = bad = 0
+def _numeric(
+    rows: Iterator[list[object]], first_z: int, number: Callable[[str], object], tally: _Tally
+) -> Iterator[list[object]]:
+    """The rows with waz, haz, whz, baz as numbers (blank: None), so the writers keep them numeric."""
     for row in rows:
         for position in range(first_z, first_z + 4):
-            row[position] = float(row[position]) if row[position] != "" else None
-        sheet.append(row)
-        count += 1
-        bad += bool(row[-1])
-    workbook.save(path)
-    return count, bad
+            row[position] = number(row[position]) if row[position] != "" else None  # type: ignore[arg-type]
+        tally.bad += bool(row[-1])
+        yield row
