@@ -161,16 +161,47 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-# Every spreadsheet writer starts a cell with `<c r="B7"`: the fast path. A cell written otherwise
-# (a namespace prefix, r after other attributes) sends its chunk through the general pattern.
-_CELL_COLUMN = re.compile(rb'<c r="([A-Z]{1,4})[0-9]')
-_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,4}([0-9]{1,9})"')
+# Every spreadsheet writer starts a cell with `<c r="B7"` and writes rows in order: the fast path then
+# costs a few C-level scans a chunk and no object per cell (the last cell gives the chunk's highest row;
+# a search for any reference beyond the highest row and column seen proves it). A chunk with a cell
+# written otherwise (a namespace prefix, r after other attributes, no r) or out of order is read cell by
+# cell instead.
+_CELL_AT = re.compile(rb'<c r="([A-Z]{1,4})0*([0-9]{1,9})"')
 _CELL_ANY = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])([^>]*)>")
-_REFERENCE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{1,4})([0-9]{1,9})["']""")
+_REFERENCE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{1,4})([0-9]{1,12})["']""")
 # Control characters a cell may not hold (tab, line feed and carriage return are text): PostgreSQL refuses
 # NUL in text and JSON, and none of them belongs in a register.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CELL_TAGS = (b"<c ", b"<c>", b"<c/>", b":c ", b":c>", b":c/>")
+
+
+def _greater(text: str, low: str, high: str) -> str:
+    """A pattern for the strings over `low`..`high` of `text`'s length that sort after `text`, or longer."""
+    alternatives = [f"[{low}-{high}]{{{len(text) + 1},}}"]
+    for index, char in enumerate(text):
+        if char < high:
+            rest = len(text) - index - 1
+            following = f"[{low}-{high}]{{{rest}}}" if rest else ""
+            alternatives.append(f"{text[:index]}[{chr(ord(char) + 1)}-{high}]{following}")
+    return "|".join(alternatives)
+
+
+def _column_name(number: int) -> str:
+    name = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
+    """Any `<c r="..."` naming a row over `rows` or a column over `columns` (leading zeros allowed)."""
+    column = _greater(_column_name(columns), "A", "Z") if columns else "[A-Z]+"
+    row = (
+        "[1-9][0-9]*"
+        if not rows
+        else "|".join([f"[1-9][0-9]{{{len(str(rows))},}}", *_greater(str(rows), "0", "9").split("|")[1:]])
+    )
+    return re.compile(f'<c r="(?:(?:{column})[0-9]|[A-Z]{{1,4}}0*(?:{row})")'.encode())
 
 
 class _SheetScan:
@@ -182,19 +213,24 @@ class _SheetScan:
         self.columns = 0
 
     def feed(self, segment: bytes) -> None:
-        columns = _CELL_COLUMN.findall(segment)
-        if len(columns) == sum(map(segment.count, _CELL_TAGS)):
-            rows = _CELL_ROW.findall(segment)
-            if columns:
-                self.columns = max(self.columns, *map(_column_number, set(columns)))
-                self.rows = max(self.rows, *map(int, set(rows)))
-            return
+        if (
+            segment.count(b'<c r="') == segment.count(b"<c ")
+            and b"<c>" not in segment
+            and b"<c/>" not in segment
+            and b":c" not in segment
+        ):
+            last = segment.rfind(b'<c r="')
+            found = _CELL_AT.match(segment, last) if last >= 0 else None
+            if found is not None:
+                self.rows = max(self.rows, int(found[2]))
+            if last < 0 or _beyond(self.rows, self.columns).search(segment) is None:
+                return
         for attributes in _CELL_ANY.findall(segment):
-            found = _REFERENCE.search(attributes)
-            if found is None:
+            reference = _REFERENCE.search(attributes)
+            if reference is None:
                 raise UploadRefused(CELL_WITHOUT_ADDRESS, {"member": self.member})
-            self.columns = max(self.columns, _column_number(found[1]))
-            self.rows = max(self.rows, int(found[2]))
+            self.columns = max(self.columns, _column_number(reference[1]))
+            self.rows = max(self.rows, int(reference[2]))
 
 
 def _long_text(segment: bytes, limits: UploadLimits) -> None:

@@ -14,7 +14,6 @@ from django.test import Client
 from children import exports
 from children.imports.services import import_file
 from children.models import Child, ImportJob, ImportRowIssue, Measurement
-from children.views import imports as import_views
 from tests.children.test_exports import build_registry
 from tests.factories import DistrictFixture
 
