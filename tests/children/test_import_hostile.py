@@ -14,15 +14,21 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.test import Client
+from rest_framework.test import APIClient
 
 from children.models import Child, ImportJob, ImportRowIssue, Measurement, Person
 from children.tasks import import_check
 from tests.children import hostile
+from tests.children.test_import_pages import child_row
 from tests.factories import DistrictFixture
 
 MEMORY_LIMIT_MB = 300
@@ -165,3 +171,50 @@ def test_reading_a_hostile_file_stays_under_300_mb(corpus: dict[str, Path], case
     outcome, peak_mb = json.loads(result.stdout)
     assert peak_mb < MEMORY_LIMIT_MB, (outcome, peak_mb)
     assert outcome.endswith(" rows") == (not CASES[case][1](corpus[case])), outcome
+
+
+def _bad_rows(count: int) -> bytes:
+    return hostile.register_csv([child_row(f"Anak {n}", sex="X") for n in range(count)])
+
+
+def test_issues_over_the_cap_are_counted_and_shown_on_the_page_the_api_and_the_command(
+    district: DistrictFixture, settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    settings.IMPORT_MAX_ISSUES_STORED = 2
+    kader = district.users["kader"]
+    job = ImportJob(original_name="register.csv", uploaded_by=kader)
+    job.file.save("register.csv", ContentFile(_bad_rows(5)), save=False)
+    job.save()
+
+    import_check.delay(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.summary["rejected"], job.issues_not_stored) == ("siap", 5, 3)
+    assert list(job.issues.values_list("row_number", flat=True)) == [2, 3]
+    note = "… dan 3 masalah lain tidak ditampilkan"
+    client = Client()
+    client.force_login(kader)
+    page = client.get(f"/impor/{job.pk}/")
+    assert f'<p data-testid="issues-not-stored">{note}</p>' in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(kader)
+    detail = api.get(f"/api/v1/imports/{job.pk}/").json()
+    assert (detail["issues_not_stored"], detail["issues_not_stored_text"]) == (3, note)
+    path = tmp_path / "register.csv"
+    path.write_bytes(_bad_rows(5))
+    out = StringIO()
+    call_command("import_eppgbm", str(path), "--user", kader.username, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert [line.split("\t")[0] for line in lines if "\tditolak\t" in line] == ["2", "3"]
+    assert lines[-2:] == [note, "Jalankan lagi dengan --commit untuk menerapkan."]
+
+
+def test_the_import_page_states_the_limits(district: DistrictFixture) -> None:
+    client = Client()
+    client.force_login(district.users["kader"])
+    text = client.get("/impor/").content.decode()
+    assert "paling besar 50,0\xa0MB." in text
+    assert "Isi berkas .xlsx setelah dibuka paling besar 500,0\xa0MB" in text
+    assert "Paling banyak 1.000.000 baris dan 200 kolom; lembar .xlsx paling banyak 10.000.000 sel" in text
+    assert "Paling banyak 10.000 karakter per sel" in text
+    assert "Catatan per baris: 1.000 yang pertama disimpan" in text
