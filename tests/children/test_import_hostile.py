@@ -26,7 +26,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from children.models import Child, ImportJob, ImportRowIssue, Measurement, Person
-from children.tasks import import_check
+from children.tasks import import_apply, import_check
 from tests.children import hostile
 from tests.children.test_import_pages import child_row
 from tests.factories import DistrictFixture
@@ -218,3 +218,22 @@ def test_the_import_page_states_the_limits(district: DistrictFixture) -> None:
     assert "Paling banyak 1.000.000 baris dan 200 kolom; lembar .xlsx paling banyak 10.000.000 sel" in text
     assert "Paling banyak 10.000 karakter per sel" in text
     assert "Catatan per baris: 1.000 yang pertama disimpan" in text
+
+
+def test_a_row_with_a_nul_byte_is_skipped_at_apply_too(
+    district: DistrictFixture, corpus: dict[str, Path]
+) -> None:
+    kader = district.users["kader"]
+    job = ImportJob(original_name="nul.csv", uploaded_by=kader)
+    job.file.save("nul.csv", ContentFile(corpus["nul-bytes"].read_bytes()), save=False)
+    job.save()
+    import_check.delay(job_id=job.pk)
+    import_apply.delay(job_id=job.pk, user_id=kader.pk)
+    job.refresh_from_db()
+    assert (job.status, job.error, job.summary["create_child"], job.summary["rejected"]) == (
+        "selesai",
+        "",
+        1,
+        1,
+    )
+    assert list(Child.objects.values_list("name", flat=True)) == ["Dewi Ayu"]
