@@ -141,7 +141,7 @@ def check_size(size: int, limits: UploadLimits) -> None:
 # .xlsx ------------------------------------------------------------------------------------------------
 
 
-def _member_count(handle: IO[bytes], size: int) -> int:
+def zip_member_count(handle: IO[bytes], size: int) -> int:
     """Entries in the ZIP's end-of-central-directory record (its last 22 bytes plus a comment)."""
     tail_size = min(size, _EOCD.size + 0xFFFF)
     handle.seek(size - tail_size)
@@ -313,7 +313,7 @@ def check_xlsx(handle: IO[bytes], limits: UploadLimits) -> None:
 
     size = source_size(handle)
     check_size(size, limits)
-    members = _member_count(handle, size)
+    members = zip_member_count(handle, size)
     if members > MAX_XLSX_MEMBERS:
         raise UploadRefused(TOO_MANY_MEMBERS, {"found": members, "limit": MAX_XLSX_MEMBERS})
     handle.seek(0)
