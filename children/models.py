@@ -826,6 +826,9 @@ class ImportJob(models.Model):
     # Counts per action of the dry run, then of the apply: create/update/unchanged/merge/reject.
     summary = models.JSONField(_("ringkasan"), default=dict, blank=True)
     error = models.TextField(_("kesalahan"), blank=True)
+    # Row issues beyond settings.IMPORT_MAX_ISSUES_STORED: counted, not stored (a broken file must not
+    # write millions of issue rows).
+    issues_not_stored = models.PositiveIntegerField(_("catatan tidak disimpan"), default=0)
     task_id = models.CharField(max_length=50, blank=True, editable=False)
     created_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
     checked_at = models.DateTimeField(_("diperiksa"), null=True, blank=True)

@@ -220,6 +220,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Uploaded registers (sealed at rest) are deleted this many days after upload, applied or not.
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=0)
+# Limits on uploaded registers, checked before any parser reads them (convergence.uploads). A
+# kabupaten's yearly e-PPGBM export (~100,000 rows) is 15-25 MB as .xlsx, about 150 MB unpacked, 40
+# columns; the defaults leave room for that and refuse decompression bombs and absurd sheets.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_MAX_UNCOMPRESSED_BYTES", 500 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100, minimum=2)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 1_000_000, minimum=1)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200, minimum=10)
+IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000, minimum=255)
+# The rectangle an .xlsx sheet spans (rows x columns): the reader allocates 32 bytes for each of its
+# cells, filled or not, so 10,000,000 cells is ~320 MB (250,000 rows of 40 columns; larger as .csv).
+IMPORT_MAX_SHEET_CELLS = env_int("IMPORT_MAX_SHEET_CELLS", 10_000_000, minimum=1000)
+# Row issues (rejections, duplicates, warnings) stored per import; the rest are counted.
+IMPORT_MAX_ISSUES_STORED = env_int("IMPORT_MAX_ISSUES_STORED", 1000, minimum=1)
 # How far back the prevalence summaries go (months).
 PREVALENCE_MONTHS = env_int("PREVALENCE_MONTHS", 60, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -18,6 +18,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from convergence.uploads import MAX_XLSX_MEMBERS, UploadRefused, zip_member_count
+
 # Scanned berita acara, signed decrees of several pages and phone photos are 1-6 MB; 10 MB leaves room
 # for a long scanned Perbup while keeping an upload well inside the web server's request limit and the
 # district server's disk (documents are kept for the provincial assessment, year after year).
@@ -66,9 +68,13 @@ def _allowed_list() -> str:
 def _zip_has_folder(upload: UploadedFile, folder: str) -> bool:
     upload.seek(0)
     try:
+        # zipfile builds an object per listed member: an archive listing a million is refused first.
+        if zip_member_count(upload, upload.size or 0) > MAX_XLSX_MEMBERS:  # type: ignore[arg-type]
+            return False
+        upload.seek(0)
         with zipfile.ZipFile(upload) as archive:
             return any(name.startswith(folder) for name in archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, UploadRefused):
         return False
     finally:
         upload.seek(0)

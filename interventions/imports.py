@@ -6,14 +6,17 @@ A row is "baru" (will be / was created), "sudah ada" (the same intervention, sub
 already recorded, or repeated in the file: imports are idempotent) or "ditolak" with its reasons.
 Row numbers are those of the sheet (the header is row 1). An OPD officer may import only his OPD's
 interventions. Apply runs in one transaction. OPD sheets hold hundreds to a few thousand rows, so this
-runs in the request; the e-PPGBM pipeline's Celery jobs are not needed at this size.
+runs in the request; the e-PPGBM pipeline's Celery jobs are not needed at this size. The limits of
+convergence.uploads are checked before the sheet is parsed (an .xlsx inspected before calamine opens
+it, a CSV decoded from its BOM and read line by line), with at most MAX_DELIVERY_ROWS rows, which
+bounds the request's work.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,15 +24,18 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from children import pii
 from children.identity import recover_digits
 from children.imports.parsing import parse_date
 from children.models import Child, Keluarga, Person
+from convergence import uploads
 from convergence.models import User
 from convergence.scoping import restrict
 from convergence.spreadsheets import spreadsheet_unescape_row
+from convergence.uploads import UploadLimits
 from interventions import access, selectors
 from interventions import eligibility as rules
 from interventions.models import Delivery, FundingSource, Intervention, Referral
@@ -63,8 +69,12 @@ FUNDING = {
 }
 
 
-class UnreadableFile(Exception):
-    """The file is not a readable .csv/.xlsx with the expected header (message untranslated)."""
+# An OPD's year of deliveries is a few thousand rows; ten times that keeps a dry run in the request
+# within a few seconds.
+MAX_DELIVERY_ROWS = 20_000
+# The file is not a readable .csv/.xlsx with the expected header, or exceeds a limit: `message` is a
+# msgid, `params` its values (convergence.uploads.refusal_text translates it).
+UnreadableFile = uploads.UploadRefused
 
 
 @dataclass
@@ -101,25 +111,48 @@ class ImportReport:
         return {status: self.count(status) for status in (CREATED, UNCHANGED, REJECTED)}
 
 
-def read_rows(handle: IO[bytes], file_name: str) -> list[tuple[int, dict[str, Any]]]:
-    """(sheet row number, {column key: cell}) of a .csv or .xlsx file, blank rows skipped."""
-    name = file_name.lower()
-    if name.endswith(".xlsx"):
-        from python_calamine import CalamineError, CalamineWorkbook
+def _xlsx_table(handle: IO[bytes], limits: UploadLimits) -> list[list[Any]]:
+    from python_calamine import CalamineError, CalamineWorkbook
 
-        try:
-            sheet = CalamineWorkbook.from_filelike(handle).get_sheet_by_index(0)
-            table = [list(row) for row in sheet.iter_rows()]
-        except (CalamineError, ValueError, OSError) as error:
-            raise UnreadableFile(gettext_noop("Berkas Excel tidak dapat dibaca.")) from error
+    uploads.check_xlsx(handle, limits)  # before calamine allocates anything
+    try:
+        sheet = CalamineWorkbook.from_filelike(handle).get_sheet_by_index(0)
+    except (CalamineError, ValueError, OSError) as error:
+        raise UnreadableFile(gettext_noop("Berkas Excel tidak dapat dibaca.")) from error
+    uploads.check_extent(rows=sheet.height, columns=sheet.width, limits=limits)
+    return [list(row) for row in sheet.iter_rows()]
+
+
+def _csv_table(handle: IO[bytes], limits: UploadLimits) -> list[list[Any]]:
+    text, _encoding = uploads.open_text(handle, limits)
+    first_line = next(uploads.bounded_lines(text, limits), "")
+    text.seek(0)
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    table: list[list[Any]] = []
+    try:
+        for number, cells in enumerate(
+            csv.reader(uploads.bounded_lines(text, limits), delimiter=delimiter), 1
+        ):
+            uploads.check_row(number, cells, limits)
+            table.append(cells)
+    except csv.Error as error:
+        raise UnreadableFile(uploads.NOT_XLSX, {"kind": "CSV"}) from error
+    return table
+
+
+def read_rows(handle: IO[bytes], file_name: str) -> list[tuple[int, dict[str, Any]]]:
+    """(sheet row number, {column key: cell}) of a .csv or .xlsx file, blank rows skipped.
+
+    UnreadableFile when the file is unreadable, exceeds a limit of the settings (checked before it is
+    parsed) or lacks the header.
+    """
+    name = file_name.lower()
+    limits = UploadLimits.from_settings()
+    limits = dataclasses.replace(limits, max_rows=min(limits.max_rows, MAX_DELIVERY_ROWS))
+    if name.endswith(".xlsx"):
+        table = _xlsx_table(handle, limits)
     elif name.endswith(".csv"):
-        raw = handle.read()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-        delimiter = ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
-        table = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        table = _csv_table(handle, limits)
     else:
         raise UnreadableFile(gettext_noop("Hanya berkas .csv atau .xlsx."))
     if not table:
@@ -139,6 +172,24 @@ def read_rows(handle: IO[bytes], file_name: str) -> list[tuple[int, dict[str, An
         cells = spreadsheet_unescape_row(cells)
         rows.append((number, {key: cells[i] for i, key in enumerate(header) if key and i < len(cells)}))
     return rows
+
+
+HEADERS = {
+    key: header.title().replace("Kk", "KK").replace("Nik", "NIK") for header, key in reversed(COLUMNS.items())
+}
+
+
+def _control_character(cells: dict[str, Any]) -> str:
+    """The message for a row whose cell holds a control character (NUL...), or ""."""
+    for key, cell in cells.items():
+        if isinstance(cell, str) and (found := uploads.CONTROL_CHARACTERS.search(cell)):
+            return gettext(
+                "Kolom %(column)s berisi karakter kontrol %(code)s; hapus karakter itu dari berkas."
+            ) % {
+                "column": HEADERS[key],
+                "code": f"U+{ord(found[0]):04X}",
+            }
+    return ""
 
 
 def _text(value: Any) -> str:
@@ -206,6 +257,10 @@ def delivery_import(
     for number, cells in rows:
         result = RowResult(row_number=number, status=REJECTED, name=_text(cells.get("name")))
         planned.append(_Planned(result))
+        if control := _control_character(cells):
+            result.name = uploads.CONTROL_CHARACTERS.sub("", result.name)
+            result.messages.append(control)
+            continue
         code = _text(cells.get("code")).upper()
         result.code = code
         intervention: Intervention | None = interventions.get(code)

@@ -26,6 +26,7 @@ from children.models import RecordAccess
 from convergence.models import OPD
 from convergence.scoping import scope_for_user
 from convergence.selectors import desa_list_for_user, region_home_for_user
+from convergence.uploads import refusal_text
 from interventions import access, compute, imports, selectors, services
 from interventions.audit import log_subject_reads
 from interventions.forms import DeliveryForm, ImportForm, ReferralCreateForm, ReferralStatusForm
@@ -178,7 +179,7 @@ def delivery_import(request: HttpRequest) -> HttpResponse:
         try:
             rows = imports.read_rows(upload, upload.name)
         except imports.UnreadableFile as error:
-            form.add_error("file", _(str(error)))
+            form.add_error("file", refusal_text(error))
         else:
             report = imports.delivery_import(
                 user=request.user,  # type: ignore[arg-type]

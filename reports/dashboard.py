@@ -31,6 +31,7 @@ from convergence.models import ConvergenceAction, Posyandu, Region, Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_breadcrumbs, region_home_for_user, region_list_for_user
 from convergence.selectors_actions import action_is_late, action_list_for_user, kabupaten_for_user
+from convergence.uploads import text_encoding
 from interventions.pmt_reports import pmt_absorption
 from interventions.selectors import Period, ledger_for_user
 
@@ -720,8 +721,9 @@ def geojson_check(*, raw: bytes, code_property: str, desa: dict[str, tuple[str, 
     """
     check = MapCheck()
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        # GIS tools write UTF-8, some with a BOM; a few Windows tools UTF-16 (convergence.uploads).
+        data = json.loads(raw.decode(text_encoding(raw[: 1 << 16]), "replace"))
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         check.errors.append(_("Berkas bukan JSON yang sah."))
         return check
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":

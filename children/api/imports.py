@@ -17,7 +17,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import BaseSerializer
 
 from children.access import check_registry_write
-from children.imports.services import import_job_apply_queue, import_job_create
+from children.imports.services import import_job_apply_queue, import_job_create, issues_not_shown_text
 from children.models import ImportJob, ImportRowIssue
 from children.views.imports import (
     SUMMARY_LABELS,
@@ -32,6 +32,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
     percent = serializers.IntegerField(source="progress_percent", read_only=True)
+    issues_not_stored_text = serializers.SerializerMethodField(
+        help_text=_("Kalimat untuk catatan per baris yang tidak disimpan (kosong bila tidak ada).")
+    )
     summary = inline_serializer(
         name="ImportSummary",
         fields={
@@ -52,6 +55,8 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "rows_done",
             "percent",
             "summary",
+            "issues_not_stored",
+            "issues_not_stored_text",
             "error",
             "created_at",
             "checked_at",
@@ -59,10 +64,17 @@ class ImportJobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_issues_not_stored_text(self, job: ImportJob) -> str:
+        return issues_not_shown_text(job.issues_not_stored) if job.issues_not_stored else ""
+
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text=_("Berkas ekspor e-PPGBM atau register posyandu (.xlsx atau .csv, paling besar 50 MB)."),
+        help_text=_(
+            "Berkas ekspor e-PPGBM atau register posyandu (.xlsx atau .csv). Batas ukuran, baris, kolom "
+            "dan panjang sel: lihat halaman impor; berkas yang melampauinya gagal diuji coba dengan "
+            "alasannya di `error`."
+        ),
         validators=[validate_upload],
     )
 

@@ -27,6 +27,7 @@ from json.encoder import encode_basestring as _json_text
 from typing import IO, Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,14 +43,13 @@ from children.selectors import kbm_table_on
 from children.services import MAX_HEIGHT_SHRINK_CM
 from convergence.models import Posyandu, Region, User
 from convergence.scoping import restrict, scope_for_user
+from convergence.uploads import CONTROL_CHARACTERS, UploadLimits
 
 # Rows per batch. 5,000 keeps every per-batch query's IN list well under SQLite's 32,766 variables and
 # PostgreSQL's planner comfort zone, makes numpy's per-call overhead negligible (the growth engine
 # reaches full speed from a few thousand rows), and bounds Python memory to a few MB of parsed rows;
 # larger batches gained nothing measurable on the 100,000-row benchmark.
 BATCH_SIZE = 5_000
-# The command prints at most this many issues (the job path stores every one as an ImportRowIssue).
-MAX_REPORTED_ISSUES = 1_000
 # WHO growth standards end at 60 months (1856 days); older children leave the balita registry.
 MAX_AGE_DAYS = 1856
 LYING_UNDER_DAYS = 731  # PB (length, lying) under 24 months, TB (height, standing) from 24 months
@@ -212,8 +212,15 @@ class _Memo(dict):  # type: ignore[type-arg]
         return [self[c] if type(c) is str else function(c) for c in cells]
 
 
+# A name starting like a spreadsheet formula is kept as text (exports escape it), with a warning: it
+# usually means the sheet held a formula's text instead of the name.
+FORMULA_START = ("=", "+", "-", "@")
+
+
 def _clean_name(value: Any) -> Any:
-    return (value.strip()[:120] or _BAD) if isinstance(value, str) else _BAD
+    if not isinstance(value, str) or value.startswith(FORMULA_START):
+        return _BAD
+    return value.strip()[:120] or _BAD
 
 
 def _clean_text(limit: int) -> Callable[[Any], str]:
@@ -242,6 +249,8 @@ class ImportReport:
     summary: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
     issues: list[tuple[int, str, str, str]] = field(default_factory=list)
     issues_total: int = 0
+    # Issues beyond settings.IMPORT_MAX_ISSUES_STORED (stored as ImportRowIssue, or kept in `issues`).
+    issues_not_stored: int = 0
     rows_total: int = 0
     batches: int = 0
     # (child's desa, posyandu, month) of every row that writes a measurement or changes a child: the
@@ -341,6 +350,8 @@ class _Importer:
         self.today = today
         self.now = timezone.now()
         self.report = ImportReport()
+        self.max_issues: int = settings.IMPORT_MAX_ISSUES_STORED
+        self.issues_kept = 0
         self.parse_date = parsing.DateParser()
         self.decimal = _memo(parsing.parse_decimal)
         self.sex_of = _memo(parsing.parse_sex)
@@ -473,10 +484,55 @@ class _Importer:
         report.issues_total += 1
         if action == WARNING:
             report.summary["warnings"] += 1
-        if self.job is not None:
-            pending.append((self.job.pk, number, action, column[:60], message))
-        elif len(report.issues) < MAX_REPORTED_ISSUES:
-            report.issues.append((number, action, column, message))
+        pending.append((number, action, column[:60], message))
+
+    def _keep_issues(self, pending: list[tuple]) -> None:
+        """Store (job) or keep (command) a batch's issues in row order up to the cap; count the rest.
+
+        Batches come in row order, so the issues kept are the file's first ones.
+        """
+        report = self.report
+        pending.sort(key=lambda issue: issue[0])
+        room = max(0, self.max_issues - self.issues_kept)
+        kept = pending[:room]
+        report.issues_not_stored += len(pending) - len(kept)
+        self.issues_kept += len(kept)
+        if not kept:
+            return
+        if self.job is None:
+            report.issues.extend(kept)
+            return
+        self._insert(
+            ImportRowIssue,
+            ("job", "row_number", "action", "field", "message"),
+            [[self.job.pk] * len(kept), *(list(column) for column in zip(*kept, strict=True))],
+        )
+
+    def _without_control_characters(
+        self, batch: list[Row], header: HeaderMatch, pending: list[tuple]
+    ) -> list[Row]:
+        """Reject the rows holding a control character (NUL...): PostgreSQL would refuse them at apply."""
+        try:
+            text = "".join([cell for _number, cells in batch for cell in cells])
+        except TypeError:  # .xlsx rows mix numbers and dates with text
+            text = "".join([cell for _number, cells in batch for cell in cells if type(cell) is str])
+        if CONTROL_CHARACTERS.search(text) is None:
+            return batch
+        kept: list[Row] = []
+        for number, cells in batch:
+            for index, cell in enumerate(cells):
+                found = CONTROL_CHARACTERS.search(cell) if type(cell) is str else None
+                if found is not None:
+                    column = header.headers[index] if index < len(header.headers) else f"#{index + 1}"
+                    self.report.summary["rejected"] += 1
+                    message = _("Sel berisi karakter kontrol %(code)s; hapus karakter itu dari berkas.")
+                    self._issue(
+                        number, REJECTED, column, message % {"code": f"U+{ord(found[0]):04X}"}, pending
+                    )
+                    break
+            else:
+                kept.append((number, cells))
+        return kept
 
     # Step 1: parse and validate -------------------------------------------------------------------------
 
@@ -488,6 +544,9 @@ class _Importer:
         from those results. Any other row (an error or a warning, ~5% of a register) goes through
         `_parse_rows`, the cell-by-cell check that writes the messages, so both paths agree by design.
         """
+        batch = self._without_control_characters(batch, header, pending)
+        if not batch:
+            return []
         width = len(header.headers)
         table: list[list[Any]] = []
         for _number, raw_cells in batch:
@@ -704,6 +763,10 @@ class _Importer:
             row.name = name.strip()[:120] if isinstance(name, str) else parsing.cell_text(name)[:120]
             if not row.name:
                 errors.append(("name", _("Nama wajib diisi")))
+            elif row.name.startswith(FORMULA_START):
+                row.warnings.append(
+                    ("name", _("Nama diawali tanda rumus (=, +, -, @): disimpan sebagai teks biasa"))
+                )
             row.sex, error = sex_of(cells[i_sex])
             if error:
                 errors.append(("sex", _(error)))
@@ -1594,13 +1657,8 @@ class _Importer:
         clock["compute"] += lap - started
         if self.commit and (write or new_rows or any(row.existing for row in accepted)):
             self._write(new_rows, accepted, write, columns, header)
-        if pending and self.job is not None:
-            pending.sort(key=lambda issue: issue[1])
-            self._insert(
-                ImportRowIssue,
-                ("job", "row_number", "action", "field", "message"),
-                [list(column) for column in zip(*pending, strict=True)],
-            )
+        if pending:
+            self._keep_issues(pending)
         if self.ops:
             if self.commit:
                 # The foreign keys are DEFERRABLE INITIALLY DEFERRED: checked here, batch by batch in
@@ -1667,7 +1725,8 @@ def import_rows(
 ) -> ImportReport:
     """Run the pipeline over a file; writes only when `commit` (the caller holds the transaction).
 
-    `progress(rows_done, rows_total_estimate)` is called after every batch. Raises readers.UnreadableFile.
+    `progress(rows_done, rows_total_estimate)` is called after every batch. Raises readers.UnreadableFile
+    (convergence.uploads.UploadRefused) when the file is unreadable or over a limit of the settings.
     """
     importer = _Importer(user=user, commit=commit, job=job, today=today or timezone.localdate())
     report = importer.report
@@ -1681,7 +1740,7 @@ def import_rows(
         # default 5 ms switch interval it idles behind the parsing thread.
         sys.setswitchinterval(min(switch, 0.0005))
     try:
-        with open_table(source, file_name) as table:
+        with open_table(source, file_name, UploadLimits.from_settings()) as table:
             if progress is not None:
                 progress(0, table.estimated_rows)
             rows = batches(table.rows, batch_size)

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from children.access import can_write_registry
@@ -26,6 +27,7 @@ from children.imports.readers import EXTENSIONS, UnreadableFile, extension
 from children.models import ImportJob
 from convergence.models import User
 from convergence.scoping import scope_for_user
+from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal_text
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ __all__ = [
     "import_job_create",
     "import_job_progress",
     "import_progress_key",
+    "issues_not_shown_text",
 ]
 
 
@@ -75,7 +78,8 @@ def import_file(
     """Check (commit=False) or apply (commit=True) one register file for `user`; returns the report.
 
     The caller owns the transaction of an apply. Raises PermissionDenied for roles that may not write
-    the registry and ValidationError({"file": ...}) when the file cannot be read at all.
+    the registry and ValidationError({"file": ...}) when the file cannot be read at all or exceeds a limit
+    of convergence.uploads (checked by the reader, wherever this runs, before the file is parsed).
     """
     _check_can_import(user)
     try:
@@ -83,9 +87,7 @@ def import_file(
             source=source, file_name=file_name, user=user, commit=commit, job=job, progress=progress
         )
     except UnreadableFile as error:
-        raise ValidationError(
-            {"file": [_(error.message) % error.params if error.params else _(error.message)]}
-        ) from error
+        raise ValidationError({"file": [refusal_text(error)]}) from error
     if commit and report.changed:
         measurements_changed(
             desa_ids={desa for desa, _, _ in report.changed},
@@ -96,15 +98,21 @@ def import_file(
 
 
 def import_job_create(*, user: User, uploaded_file: UploadedFile) -> ImportJob:
-    """Store an uploaded .csv/.xlsx register as an ImportJob and queue its dry run after commit."""
+    """Store an uploaded .csv/.xlsx register as an ImportJob and queue its dry run after commit.
+
+    Only the name and the size are checked here: the request never opens the file (the dry run's
+    reader inspects it under every limit).
+    """
     from children.tasks import import_check
 
     _check_can_import(user)
     name = os.path.basename(uploaded_file.name or "")
     if extension(name) not in EXTENSIONS:
         raise ValidationError({"file": [_("Hanya berkas .csv atau .xlsx yang dapat diimpor")]})
-    if not uploaded_file.size:
-        raise ValidationError({"file": [_("Berkas kosong")]})
+    try:
+        check_size(uploaded_file.size or 0, UploadLimits.from_settings())
+    except UploadRefused as error:
+        raise ValidationError({"file": [refusal_text(error)]}) from error
     with transaction.atomic():
         job = ImportJob(original_name=name[:200], uploaded_by=user, scope_code=_scope_code(user))
         job.file.save(name, uploaded_file, save=False)
@@ -112,6 +120,13 @@ def import_job_create(*, user: User, uploaded_file: UploadedFile) -> ImportJob:
         job_id = job.pk
         transaction.on_commit(lambda: import_check.delay(job_id=job_id))
     return job
+
+
+def issues_not_shown_text(count: int) -> str:
+    """ "… dan N masalah lain tidak ditampilkan": the row issues over IMPORT_MAX_ISSUES_STORED."""
+    return _("… dan %(count)s masalah lain tidak ditampilkan") % {
+        "count": number_format(count, force_grouping=True)
+    }
 
 
 def _progress_callback(job_id: int, status: str) -> Any:
@@ -128,7 +143,8 @@ def _progress_callback(job_id: int, status: str) -> Any:
 def _fail(job: ImportJob, message: str) -> None:
     job.status = ImportJob.Status.FAILED
     job.error = message
-    job.save(update_fields=["status", "error"])
+    job.issues_not_stored = 0
+    job.save(update_fields=["status", "error", "issues_not_stored"])
     cache.delete(import_progress_key(job.pk))
 
 
@@ -151,7 +167,8 @@ def import_job_check(*, job_id: int) -> None:
         return
     job.status = ImportJob.Status.CHECKING
     job.error = ""
-    job.save(update_fields=["status", "error"])
+    job.issues_not_stored = 0
+    job.save(update_fields=["status", "error", "issues_not_stored"])
     job.issues.all().delete()
     try:
         with job.file.open("rb") as handle:
@@ -164,15 +181,21 @@ def import_job_check(*, job_id: int) -> None:
                 progress=_progress_callback(job.pk, ImportJob.Status.CHECKING),
             )
     except Exception as error:
-        logger.exception("import %s: check failed", job_id)
+        if isinstance(error, ValidationError):  # refused: unreadable or over a limit, not a fault
+            logger.warning("import %s: refused: %s", job_id, " ".join(error.messages))
+        else:
+            logger.exception("import %s: check failed", job_id)
         job.issues.all().delete()
         _fail(job, _failure_text(error))
         return
     job.status = ImportJob.Status.CHECKED
     job.summary = report.summary
     job.rows_total = job.rows_done = report.rows_total
+    job.issues_not_stored = report.issues_not_stored
     job.checked_at = timezone.now()
-    job.save(update_fields=["status", "summary", "rows_total", "rows_done", "checked_at"])
+    job.save(
+        update_fields=["status", "summary", "rows_total", "rows_done", "issues_not_stored", "checked_at"]
+    )
     cache.delete(import_progress_key(job.pk))
     logger.info("import %s checked: %s rows", job_id, report.rows_total)
 
@@ -227,9 +250,20 @@ def import_job_apply(*, job_id: int, user: User) -> None:
             job.status = ImportJob.Status.APPLIED
             job.summary = report.summary
             job.rows_total = job.rows_done = report.rows_total
+            job.issues_not_stored = report.issues_not_stored
             job.applied_at = timezone.now()
             job.error = ""
-            job.save(update_fields=["status", "summary", "rows_total", "rows_done", "applied_at", "error"])
+            job.save(
+                update_fields=[
+                    "status",
+                    "summary",
+                    "rows_total",
+                    "rows_done",
+                    "issues_not_stored",
+                    "applied_at",
+                    "error",
+                ]
+            )
     except Exception as error:
         logger.exception("import %s: apply failed", job_id)
         job.refresh_from_db()

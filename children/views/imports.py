@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,25 +15,31 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from children import exports
 from children.access import can_write_registry, check_registry_write
-from children.imports.services import import_job_apply_queue, import_job_create, import_job_progress
+from children.imports.services import (
+    import_job_apply_queue,
+    import_job_create,
+    import_job_progress,
+    issues_not_shown_text,
+)
 from children.models import ImportJob, ImportRowIssue, RecordAccess
 from convergence import selectors as convergence_selectors
 from convergence import spreadsheets
 from convergence.models import User
 from convergence.scoping import restrict, scope_for_user
+from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal_text
 
-# A kabupaten's e-PPGBM export of a year (some 100,000 rows) is 15-25 MB as .xlsx and less as .csv;
-# 50 MB leaves room for that while bounding what one upload may put on the server's disk. Django has
-# already spooled the upload to a temporary file when this is checked, so the reverse proxy's body
-# limit (client_max_body_size) should be set to the same figure.
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# The upload size (settings.IMPORT_MAX_UPLOAD_BYTES) is the one limit checked in the request: Django has
+# already spooled the upload to a temporary file by then, so the reverse proxy's body limit
+# (client_max_body_size) should be set to the same figure. Every other limit is checked by the dry run.
 UPLOAD_EXTENSIONS = (".xlsx", ".csv")
 ISSUES_PER_PAGE = 50
 # While the job is in one of these states the page polls its progress.
@@ -82,15 +89,31 @@ def import_job_summary(job: ImportJob) -> list[tuple[str, Any, int]]:
 
 
 def validate_upload(uploaded: Any) -> None:
-    """The extension (the browser's content type is not trusted) and the size of an uploaded register."""
+    """The extension (the browser's content type is not trusted) and the size of an uploaded register.
+
+    Nothing here opens the file: the dry run's reader does, under every limit of convergence.uploads.
+    """
     if Path(uploaded.name or "").suffix.lower() not in UPLOAD_EXTENSIONS:
         raise ValidationError(_("Hanya berkas .xlsx atau .csv yang dapat diimpor."), code="extension")
-    if uploaded.size > MAX_UPLOAD_BYTES:
-        raise ValidationError(
-            _("Berkas lebih dari %(mb)s MB: bagi menjadi beberapa berkas.")
-            % {"mb": MAX_UPLOAD_BYTES // 2**20},
-            code="too_large",
-        )
+    try:
+        check_size(uploaded.size or 0, UploadLimits.from_settings())
+    except UploadRefused as error:
+        raise ValidationError(refusal_text(error), code="too_large") from error
+
+
+def upload_limits_context() -> dict[str, str]:
+    """The upload limits as the import page states them (sizes and grouped numbers, localised)."""
+    limits = UploadLimits.from_settings()
+    return {
+        "max_upload": filesizeformat(limits.max_upload_bytes),
+        "max_uncompressed": filesizeformat(limits.max_uncompressed_bytes),
+        "max_ratio": number_format(limits.max_compression_ratio, force_grouping=True),
+        "max_rows": number_format(limits.max_rows, force_grouping=True),
+        "max_columns": number_format(limits.max_columns, force_grouping=True),
+        "max_cell_chars": number_format(limits.max_cell_chars, force_grouping=True),
+        "max_sheet_cells": number_format(limits.max_sheet_cells, force_grouping=True),
+        "max_issues": number_format(settings.IMPORT_MAX_ISSUES_STORED, force_grouping=True),
+    }
 
 
 class ImportUploadForm(forms.Form):
@@ -186,7 +209,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         "posyandu_list": convergence_selectors.posyandu_list_for_user(user=request.user)
         if may_upload
         else [],
-        "max_upload_mb": MAX_UPLOAD_BYTES // 2**20,
+        "limits": upload_limits_context(),
     }
     return render(request, "children/imports/list.html", context, status=400 if form.errors else 200)
 
@@ -208,6 +231,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filter_form": filter_form,
         "action": action,
         "page": page,
+        "issues_not_shown": issues_not_shown_text(job.issues_not_stored) if job.issues_not_stored else "",
     }
     return render(request, "children/imports/detail.html", context)
 

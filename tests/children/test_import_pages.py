@@ -14,7 +14,6 @@ from django.test import Client
 from children import exports
 from children.imports.services import import_file
 from children.models import Child, ImportJob, ImportRowIssue, Measurement, RecordAccess
-from children.views import imports as import_views
 from tests.children.test_exports import ADDRESS, FORMULA_NAMES, MOTHER, build_registry, formula_children
 from tests.factories import DistrictFixture
 
@@ -207,14 +206,15 @@ def test_a_queued_job_polls_with_a_reload_link(district: DistrictFixture) -> Non
     assert b'data-testid="summary"' not in page.content
 
 
-def test_it_refuses_a_wrong_extension_and_a_too_large_file(district: DistrictFixture, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_it_refuses_a_wrong_extension_and_a_too_large_file(district: DistrictFixture, settings) -> None:  # type: ignore[no-untyped-def]
     client = _client(district, "kader")
     wrong = upload(client, b"NIK,Nama", name="register.pdf")
     assert wrong.status_code == 400
     assert wrong.context["form"].errors == {"file": ["Hanya berkas .xlsx atau .csv yang dapat diimpor."]}
-    monkeypatch.setattr(import_views, "MAX_UPLOAD_BYTES", 4)
+    settings.IMPORT_MAX_UPLOAD_BYTES = 4
     large = upload(client, b"NIK,Nama")
     assert large.status_code == 400
+    assert large.context["form"].errors == {"file": ["Berkas berukuran 8\xa0bita; batasnya 4\xa0bita."]}
     assert ImportJob.objects.count() == 0
 
 

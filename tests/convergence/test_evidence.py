@@ -225,3 +225,22 @@ def test_it_hides_the_documents_of_another_kabupaten(district: DistrictFixture, 
     client = Client()
     client.force_login(outsider)
     assert client.get(reverse("convergence:evidence-download", args=[document.pk])).status_code == 404
+
+
+def test_an_office_file_listing_too_many_members_is_refused_unread(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from convergence.evidence import evidence_check
+
+    path = tmp_path / "banyak.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", b"")
+        for number in range(1_001):
+            archive.writestr(f"x/{number}", b"")
+    upload = SimpleUploadedFile("banyak.xlsx", path.read_bytes())
+    with pytest.raises(ValidationError) as refused:
+        evidence_check(upload=upload)
+    assert refused.value.message_dict == {"file": ["Isi berkas tidak sesuai dengan jenisnya (xlsx)."]}

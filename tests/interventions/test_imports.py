@@ -146,3 +146,58 @@ def test_the_command_dry_runs_then_commits(delivered: Village, tmp_path) -> None
     assert Delivery.objects.filter(child=delivered.children["eko"]).count() == 1
     with pytest.raises(CommandError):
         call_command("import_deliveries", str(path), "--user", "tidak-ada")
+
+
+def test_it_reads_a_utf16_sheet_and_rejects_a_row_with_a_nul_byte(delivered: Village) -> None:
+    text = (
+        HEADER
+        + f"MPASI;{NIK['eko']};;Eko;2025-12-06;1;;APBD;\n"
+        + f"MPASI;{NIK['ayu']};;A\x00yu;2025-12-06;1;;APBD;\n"
+    )
+    rows = imports.read_rows(io.BytesIO(text.encode("utf-16")), "pmt.csv")
+    report = _run(delivered, "opd_officer", rows, commit=False)
+    assert [(row.row_number, row.status, row.name, row.messages) for row in report.rows] == [
+        (2, "baru", "Eko", []),
+        (3, "ditolak", "Ayu", ["Kolom Nama berisi karakter kontrol U+0000; hapus karakter itu dari berkas."]),
+    ]
+
+
+def test_it_refuses_sheets_over_the_limits_before_parsing(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.children import hostile
+
+    with pytest.raises(imports.UnreadableFile) as bomb:
+        imports.read_rows(hostile.huge_cell(tmp_path).open("rb"), "pmt.xlsx")
+    assert (
+        bomb.value.message
+        == "Bagian %(member)s berkas .xlsx memampat %(found)s kali; batasnya %(limit)s kali (bom zip)."
+    )
+    settings.IMPORT_MAX_COLUMNS = 10
+    wide = (HEADER.rstrip("\n") + ";x" * 5 + "\n").encode()
+    with pytest.raises(imports.UnreadableFile) as columns:
+        imports.read_rows(io.BytesIO(wide), "pmt.csv")
+    assert (columns.value.message, columns.value.params) == (
+        "Berkas berisi %(found)s kolom; batasnya %(limit)s kolom.",
+        {"found": 14, "limit": 10},
+    )
+    many = (HEADER + f"MPASI;{NIK['eko']};;Eko;2025-12-06;1;;APBD;\n" * imports.MAX_DELIVERY_ROWS).encode()
+    with pytest.raises(imports.UnreadableFile) as rows:
+        imports.read_rows(io.BytesIO(many), "pmt.csv")
+    assert (rows.value.message, rows.value.params) == (
+        "Berkas berisi lebih dari %(limit)s baris.",
+        {"limit": imports.MAX_DELIVERY_ROWS},
+    )
+
+
+def test_the_page_shows_a_refusal_with_its_limit(delivered: Village, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    settings.IMPORT_MAX_CELL_CHARS = 300
+    client = Client()
+    client.force_login(delivered.district.users["opd_officer"])
+    content = (HEADER + f"MPASI;{NIK['eko']};;{'E' * 301};2025-12-06;1;;APBD;\n").encode()
+    response = client.post("/intervensi/penyaluran/impor/", {"file": SimpleUploadedFile("pmt.csv", content)})
+    assert response.context["form"].errors == {
+        "file": ["Satu sel berisi 301 karakter; batasnya 300 karakter per sel."]
+    }
+    assert Delivery.objects.filter(child=delivered.children["eko"]).count() == 0

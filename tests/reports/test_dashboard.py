@@ -382,6 +382,12 @@ def _check(data: object, prop: str = "kode") -> dashboard.MapCheck:
     return dashboard.geojson_check(raw=raw, code_property=prop, desa=DESA)
 
 
+def test_a_utf16_map_with_a_bom_is_read() -> None:
+    data = _collection(_square("35.10.01.2001"))
+    check = _check(json.dumps(data).encode("utf-16"))
+    assert (check.errors, [f["properties"]["code"] for f in check.features]) == ([], ["35.10.01.2001"])
+
+
 def test_a_map_matches_desa_by_code_in_any_spelling() -> None:
     check = _check(
         _collection(
@@ -405,6 +411,8 @@ def test_a_map_matches_desa_by_code_in_any_spelling() -> None:
     ("data", "prop", "errors"),
     [
         (b"{bukan json", "kode", ["Berkas bukan JSON yang sah."]),
+        (b"[" * 100_000 + b"]" * 100_000, "kode", ["Berkas bukan JSON yang sah."]),
+        (b"\x00" * 64, "kode", ["Berkas bukan JSON yang sah."]),
         ({"type": "Feature"}, "kode", ['Berkas harus berupa GeoJSON dengan type "FeatureCollection".']),
         (_collection(), "kode", ["FeatureCollection tidak berisi fitur."]),
         (

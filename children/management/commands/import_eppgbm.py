@@ -14,8 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from children.imports.pipeline import ACTIONS, MAX_REPORTED_ISSUES
-from children.imports.services import import_file
+from children.imports.pipeline import ACTIONS
+from children.imports.services import import_file, issues_not_shown_text
 from convergence.models import Role, User
 
 
@@ -62,10 +62,7 @@ class Command(BaseCommand):
             self.stdout.write("baris\ttindakan\tkolom\tpesan")
             for row_number, action, column, message in report.issues:
                 self.stdout.write(f"{row_number}\t{action}\t{column}\t{message}")
-        if report.issues_total > len(report.issues):
-            self.stdout.write(
-                f"... dan {report.issues_total - len(report.issues)} catatan lain "
-                f"(hanya {MAX_REPORTED_ISSUES} pertama yang dicetak)"
-            )
+        if report.issues_not_stored:
+            self.stdout.write(issues_not_shown_text(report.issues_not_stored))
         if not commit:
             self.stdout.write("Jalankan lagi dengan --commit untuk menerapkan.")

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from convergence.models import User
+from convergence.uploads import refusal_text
 from interventions.imports import REJECTED, UnreadableFile, delivery_import, read_rows
 
 
@@ -30,8 +31,10 @@ class Command(BaseCommand):
         try:
             with path.open("rb") as handle:
                 rows = read_rows(handle, path.name)
-        except (OSError, UnreadableFile) as error:
-            raise CommandError(_(str(error))) from error
+        except UnreadableFile as error:
+            raise CommandError(refusal_text(error)) from error
+        except OSError as error:
+            raise CommandError(str(error)) from error
         report = delivery_import(user=account, rows=rows, commit=commit)
         for row in report.rows:
             if row.status == REJECTED:
