@@ -7,7 +7,8 @@ from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
+from rest_framework.exceptions import ErrorDetail
 
 
 def field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -27,3 +28,11 @@ def service_errors() -> Iterator[None]:
         yield
     except DjangoValidationError as error:
         raise serializers.ValidationError(field_errors(error)) from error
+
+
+class RateLimited(exceptions.Throttled):
+    """429 with Retry-After and only our message (DRF's Throttled appends an untranslated sentence)."""
+
+    def __init__(self, *, wait: int, detail: str) -> None:
+        super().__init__(wait=wait)
+        self.detail = ErrorDetail(detail, code=self.default_code)

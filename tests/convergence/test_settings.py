@@ -90,6 +90,7 @@ def test_it_passes_the_deployment_checklist_with_production_settings(tmp_path: P
             "DJANGO_SECRET_KEY": "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789-_",
             "DJANGO_HTTPS": "true",
             "DJANGO_ALLOWED_HOSTS": "stunting.example.go.id",
+            "REDIS_URL": "redis://cache.internal:6379/0",
         }
     )
     result = subprocess.run(
@@ -102,3 +103,17 @@ def test_it_passes_the_deployment_checklist_with_production_settings(tmp_path: P
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_it_warns_at_deployment_when_rate_limits_would_count_per_process(tmp_path: Path) -> None:
+    clean = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    clean.update({"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--tag", "security", "--deploy"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "?: (convergence.W001) The default cache is local to each process" in result.stderr + result.stdout
