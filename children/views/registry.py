@@ -2,7 +2,8 @@
 
 Reads go through children.selectors_registry (scoped: out of scope is a 404), writes through
 children.services (read-only roles get a 403). Every detail page logs
-the read (UU 27/2022); a NIK is never put in a URL: the NIK search is a POST form.
+the read (UU 27/2022); a NIK or KK number is never put in a URL: the name searches refuse numbers and
+point to the NIK search (children.views.lookup), a POST form.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from children.forms.registry import (
     AdolescentTTDForm,
     ChildForm,
     KeluargaForm,
-    NIKSearchForm,
     PersonForm,
     PregnancyForm,
     PregnancyVisitForm,
@@ -286,29 +286,6 @@ def child_update(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("children:child-detail", pk=child.pk)
     cancel = reverse("children:child-detail", kwargs={"pk": child.pk})
     return _form_page(request, form, title=_("Ubah data %(name)s") % {"name": child.name}, cancel=cancel)
-
-
-# NIK search ------------------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def nik_search(request: HttpRequest) -> HttpResponse:
-    """Find a child or person by NIK (POST only: a NIK never travels in a URL)."""
-    _require_scope(request)
-    form = NIKSearchForm(request.POST or None)
-    not_found = False
-    if request.method == "POST" and form.is_valid():
-        found = selectors.nik_find_for_user(
-            user=request.user, nik=form.cleaned_data["nik"], today=timezone.localdate()
-        )
-        if isinstance(found, Child):
-            return redirect("children:child-detail", pk=found.pk)
-        if isinstance(found, Person):
-            return redirect("children:person-detail", pk=found.pk)
-        not_found = True
-        form = NIKSearchForm()
-    return render(request, "children/registry/nik_search.html", {"form": form, "not_found": not_found})
 
 
 # Persons ---------------------------------------------------------------------------------------------
@@ -620,7 +597,6 @@ urlpatterns = [
     path("anak/", child_list, name="child-list"),
     path("anak/baru/", child_create, name="child-create"),
     path("anak/<int:pk>/ubah/", child_update, name="child-update"),
-    path("cari-nik/", nik_search, name="nik-search"),
     path("penduduk/", person_list, name="person-list"),
     path("penduduk/baru/", person_create, name="person-create"),
     path("penduduk/<int:pk>/", person_detail, name="person-detail"),
