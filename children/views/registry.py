@@ -71,6 +71,21 @@ def _require_writer(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+def _refuse_number_search(request: HttpRequest) -> HttpResponse | None:
+    """A number in a name search (a NIK or KK number) is never searched from a URL, where it would stay
+    in access logs and browser history: drop it from the address and point to the NIK search (POST)."""
+    if not any(ch.isdigit() for ch in request.GET.get("q", "")):
+        return None
+    messages.warning(
+        request,
+        _("Nomor tidak dicari lewat kotak nama. Cari NIK atau nomor KK di halaman Cari NIK."),
+    )
+    params = request.GET.copy()
+    params.pop("q")
+    params.pop("halaman", None)
+    return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
+
+
 def _int(request: HttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "")
     return int(value) if value.isdigit() else None
@@ -126,6 +141,8 @@ def _list_context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, A
 @require_http_methods(["GET"])
 def keluarga_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     families = selectors.keluarga_list_for_user(
         user=request.user, q=request.GET.get("q", ""), desa_id=_int(request, "desa")
     )
@@ -208,6 +225,8 @@ def keluarga_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def child_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     filters = selectors.ChildFilters(
         q=request.GET.get("q", ""),
         posyandu_id=_int(request, "posyandu"),
@@ -295,6 +314,8 @@ def child_update(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def person_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     persons = selectors.person_list_for_user(
         user=request.user, q=request.GET.get("q", ""), desa_id=_int(request, "desa")
     )
@@ -375,6 +396,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def pregnancy_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     outcome = request.GET.get("hasil", "")
     filters = selectors.PregnancyFilters(
         q=request.GET.get("q", ""),
@@ -501,6 +524,8 @@ def pregnancy_visit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def adolescent_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     girls = selectors.adolescent_list_for_user(
         user=request.user, q=request.GET.get("q", ""), today=timezone.localdate()
     )

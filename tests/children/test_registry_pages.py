@@ -182,6 +182,33 @@ def test_it_logs_one_read_row_for_a_list_page(district: DistrictFixture) -> None
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("keluarga-list", "/keluarga/"),
+        ("child-list", "/anak/"),
+        ("person-list", "/penduduk/"),
+        ("pregnancy-list", "/kehamilan/"),
+        ("adolescent-list", "/remaja/"),
+    ],
+)
+def test_it_never_searches_a_number_from_the_address_and_points_to_the_nik_search(
+    district: DistrictFixture, name: str, path: str
+) -> None:
+    client = client_for(district, "puskesmas_officer")
+    response = client.get(
+        reverse(f"children:{name}"), {"q": BOY_NIK, "desa": district.desa_a1.pk, "halaman": 2}
+    )
+    # Sent back without the number (other filters kept, page reset), before any row is read.
+    assert (response.status_code, response["Location"]) == (302, f"{path}?desa={district.desa_a1.pk}")
+    assert RecordAccess.objects.count() == 0
+    page = client.get(response["Location"]).content.decode()
+    assert "Nomor tidak dicari lewat kotak nama. Cari NIK atau nomor KK di halaman Cari NIK." in page
+    assert BOY_NIK not in page
+    # The name box itself refuses digits before anything is sent.
+    assert 'name="q" value="" pattern="[^0-9]*"' in page
+
+
 # Children: create and edit --------------------------------------------------------------------------------
 
 
