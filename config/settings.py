@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The duplicate queue's record kinds are the delivery subjects' (child, person, family): one name.
+    "ENUM_NAME_OVERRIDES": {"SubjectKindEnum": "interventions.models.SubjectKind"},
 }
 
 
