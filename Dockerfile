@@ -11,4 +11,4 @@ RUN DJANGO_SECRET_KEY=build-only-key-build-only-key-build-only-key-0123456789 \
  && useradd --system --home /app stunting && mkdir -p $VAR_DIR && chown stunting $VAR_DIR
 USER stunting
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "--config", "gunicorn.conf.py"]

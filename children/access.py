@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext as _
 
 from children import pii
 from convergence.models import Role, User
+from convergence.ratelimit import Verdict, rate_limit_hit
 from convergence.scoping import check_can_edit, scope_for_user
 
 # Registry data is entered at the posyandu, the desa (KPM), the puskesmas and by Bappeda's data team;
@@ -54,3 +59,14 @@ def identifier_for_display(user: User | AnonymousUser, encrypted: str) -> str:
 
 # The KK number identifies a household as a NIK a person: the same need-to-know rule.
 nik_for_display = kk_for_display = identifier_for_display
+
+
+def lookup_allow(*, user: User) -> Verdict:
+    """Count one NIK/KK look-up of `user` against NIK_LOOKUP_RATE: every page and API look-up calls
+    this, so one count covers them all (a list or an import is not a look-up)."""
+    return rate_limit_hit(scope="nik-lookup", ident=str(user.pk), rate=settings.NIK_LOOKUP_RATE)
+
+
+def lookup_refused_message(verdict: Verdict) -> str:
+    minutes = max(1, math.ceil(verdict.retry_after / 60))
+    return _("Terlalu banyak pencarian NIK/KK. Coba lagi dalam %(minutes)d menit.") % {"minutes": minutes}

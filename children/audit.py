@@ -26,3 +26,15 @@ def record_access(
         )
     if rows:
         RecordAccess.objects.bulk_create(rows)
+
+
+def record_lookup(*, user: User, results: int, channel: str, path: str) -> None:
+    """Log one NIK/KK look-up, hit or miss: how many records it found, never the number looked up."""
+    RecordAccess.objects.create(
+        user=user,
+        kind=RecordAccess.Kind.LOOKUP,
+        object_id=None,
+        record_count=results,
+        channel=channel,
+        path=path.split("?", 1)[0][:200],
+    )

@@ -2,7 +2,9 @@
 
 Exact NIK/KK matches are refused at entry (children.services); what comes here is likely only: a child
 with the same mother, birth date and sex, or a similar name born the same day in the same desa; a
-person with a similar name born the same day in the same desa. A puskesmas officer or Bappeda reviews
+person with a similar name born the same day in the same desa. One exception: when the record holding
+the number lies outside the scope of whoever tried to register it, that record alone is queued with
+who tried (the refusal does not name it), for someone who sees it to sort out. A puskesmas officer or Bappeda reviews
 each pair and either merges it (every row pointing at the removed record moves to the survivor, the
 removed record's fields are kept in a MergeLog) or dismisses it, and a dismissed pair is never queued
 again.
@@ -36,6 +38,7 @@ from children.models import (
     AdolescentTTD,
     Child,
     DuplicateCandidate,
+    Keluarga,
     Measurement,
     MergeLog,
     Person,
@@ -195,6 +198,26 @@ def duplicates_find_for_person(*, person: Person) -> None:
     _queue(Kind.PERSON, [p for p in (person_pair(me, other) for other in keys) if p is not None])
 
 
+def duplicate_report_outside_scope(*, record: Child | Person | Keluarga, reporter: User) -> None:
+    """Queue `record` for review: `reporter`, whose scope does not hold it, tried to register its NIK
+    (child, person) or KK number (family) and was refused. The case sits in the record's desa, for its
+    puskesmas officer and Bappeda; one open case per record and reporter."""
+    if isinstance(record, Keluarga):
+        kind, field, reason = Kind.KELUARGA, "keluarga_a", Reason.KK_OUTSIDE_SCOPE
+    elif isinstance(record, Child):
+        kind, field, reason = Kind.CHILD, "child_a", Reason.NIK_OUTSIDE_SCOPE
+    else:
+        kind, field, reason = Kind.PERSON, "person_a", Reason.NIK_OUTSIDE_SCOPE
+    DuplicateCandidate.objects.get_or_create(
+        kind=kind,
+        reason=reason,
+        status=Status.OPEN,
+        reported_by=reporter,
+        **{field: record},
+        defaults={"desa_id": record.desa_id, "similarity": 1.0},
+    )
+
+
 def _grouped(queryset: QuerySet[Any], partition: list[str]) -> QuerySet[Any]:
     """Rows of `queryset` that share the `partition` columns with at least one other row (one SQL query)."""
     return queryset.annotate(
@@ -259,12 +282,14 @@ def duplicate_list_for_user(*, user: User, status: str | None = Status.OPEN) -> 
     """
     visible_children = restrict(Child.objects.all(), user).values("pk")
     visible_persons = restrict(Person.objects.all(), user).values("pk")
-    both_visible = Q(
-        kind=Kind.CHILD,
-        child_a__in=visible_children,
-    ) & (Q(child_b__isnull=True) | Q(child_b__in=visible_children)) | Q(
-        kind=Kind.PERSON, person_a__in=visible_persons
-    ) & (Q(person_b__isnull=True) | Q(person_b__in=visible_persons))
+    visible_keluarga = restrict(Keluarga.objects.all(), user).values("pk")
+    both_visible = (
+        Q(kind=Kind.CHILD, child_a__in=visible_children)
+        & (Q(child_b__isnull=True) | Q(child_b__in=visible_children))
+        | Q(kind=Kind.PERSON, person_a__in=visible_persons)
+        & (Q(person_b__isnull=True) | Q(person_b__in=visible_persons))
+        | Q(kind=Kind.KELUARGA, keluarga_a__in=visible_keluarga)
+    )
     candidates = restrict(DuplicateCandidate.objects.all(), user).filter(both_visible)
     if status:
         candidates = candidates.filter(status=status)
@@ -282,6 +307,8 @@ def duplicate_list_for_user(*, user: User, status: str | None = Status.OPEN) -> 
             "person_a__keluarga",
             "person_b__desa",
             "person_b__keluarga",
+            "keluarga_a__desa",
+            "reported_by__posyandu",
         )
         .annotate(
             child_a_measurements=_measurement_count("child_a"),

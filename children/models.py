@@ -650,6 +650,7 @@ class DuplicateCandidate(models.Model):
     class Kind(models.TextChoices):
         CHILD = "anak", _("Anak")
         PERSON = "penduduk", _("Penduduk")
+        KELUARGA = "keluarga", _("Keluarga")
 
     class Reason(models.TextChoices):
         SAME_MOTHER_BIRTH_DATE_SEX = "ibu_tgl_lahir_jk", _("Ibu, tanggal lahir dan jenis kelamin sama")
@@ -657,6 +658,10 @@ class DuplicateCandidate(models.Model):
             "nama_mirip_tgl_lahir",
             _("Nama mirip dan tanggal lahir sama di desa yang sama"),
         )
+        # Someone whose scope does not hold the record tried to register its NIK or KK number: the
+        # registration was refused and only the record (side A) is queued, with who tried.
+        NIK_OUTSIDE_SCOPE = "nik_luar_wilayah", _("NIK yang sama didaftarkan dari luar wilayah")
+        KK_OUTSIDE_SCOPE = "kk_luar_wilayah", _("Nomor KK yang sama didaftarkan dari luar wilayah")
 
     class Status(models.TextChoices):
         OPEN = "terbuka", _("Menunggu tinjauan")
@@ -685,6 +690,22 @@ class DuplicateCandidate(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("penduduk B"),
+    )
+    keluarga_a = models.ForeignKey(
+        Keluarga,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("keluarga"),
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("didaftarkan ulang oleh"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     desa = models.ForeignKey(
         "convergence.Region", verbose_name=_("desa/kelurahan"), on_delete=models.PROTECT, related_name="+"
@@ -771,6 +792,8 @@ class RecordAccess(models.Model):
         PERSON = "penduduk", _("Penduduk")
         PREGNANCY = "kehamilan", _("Kehamilan")
         KELUARGA = "keluarga", _("Keluarga")
+        # One NIK/KK look-up, hit or miss: record_count is the number found (never the number sought).
+        LOOKUP = "pencarian", _("Pencarian NIK/KK")
 
     class Channel(models.TextChoices):
         PAGE = "halaman", _("Halaman")

@@ -181,8 +181,9 @@ def posyandu_choices_for_user(*, user: User) -> QuerySet[Posyandu]:
 # NIK look-up ---------------------------------------------------------------------------------------------
 
 
-def nik_find_for_user(*, user: User, nik: str, today: datetime.date) -> Child | Person | None:
-    """The child or person in the user's scope holding `nik`; None when invalid, unknown or out of scope."""
+def nik_find_for_user(*, user: User, nik: str, today: datetime.date) -> Child | Person | Keluarga | None:
+    """The child or person in the user's scope holding NIK `nik`, else the family with that KK number;
+    None when invalid, unknown or out of scope."""
     digits, error = identity.recover_digits(nik)
     if error or not digits:
         return None
@@ -190,7 +191,10 @@ def nik_find_for_user(*, user: User, nik: str, today: datetime.date) -> Child | 
     child = restrict(Child.objects.filter(nik_hash=digest), user).first()
     if child is not None:
         return child
-    return restrict(Person.objects.filter(nik_hash=digest), user).first()
+    person = restrict(Person.objects.filter(nik_hash=digest), user).first()
+    if person is not None:
+        return person
+    return restrict(Keluarga.objects.filter(kk_hash=digest), user).first()
 
 
 # Pregnancies --------------------------------------------------------------------------------------------

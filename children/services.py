@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -34,6 +34,7 @@ from children.models import (
 )
 from children.selectors import kbm_table_on
 from convergence.models import User
+from convergence.scoping import can_read
 
 # A height that drops by more than this since the last visit is a measuring error (or a new child).
 MAX_HEIGHT_SHRINK_CM = 1.5
@@ -293,21 +294,52 @@ def nik_owner(*, nik: str, exclude: models.Model | None = None) -> Child | Perso
     return None
 
 
-def _duplicate_nik_error(owner: Child | Person) -> ValidationError:
-    kind = _("anak") if isinstance(owner, Child) else _("penduduk")
-    return ValidationError(
-        {
-            "nik": [
-                _("NIK ini sudah terdaftar: %(kind)s %(name)s di %(desa)s (nomor data %(pk)s).")
-                % {"kind": kind, "name": owner.name, "desa": owner.desa.name, "pk": owner.pk}
-            ]
-        },
-        code="duplicate_nik",
-    )
+def refuse_taken_number(*, user: User | None, owner: Child | Person | Keluarga, field: str) -> NoReturn:
+    """Refuse a NIK (`field` "nik") or KK number ("kk_number") that `owner` already holds.
+
+    The message names the record only when `user` may open it; otherwise it says a record exists
+    outside the user's scope, and the case goes to the duplicate review queue (written before the
+    refusal: callers must not hold a transaction that the refusal rolls back).
+    """
+    from children.duplicates import duplicate_report_outside_scope
+
+    is_kk = isinstance(owner, Keluarga)
+    if user is None or can_read(user, owner):
+        if is_kk:
+            message = _(
+                "Nomor KK ini sudah terdaftar: keluarga %(name)s di %(desa)s (nomor data %(pk)s)."
+            ) % {"name": owner.head_name, "desa": owner.desa.name, "pk": owner.pk}
+        else:
+            message = _("NIK ini sudah terdaftar: %(kind)s %(name)s di %(desa)s (nomor data %(pk)s).") % {
+                "kind": _("anak") if isinstance(owner, Child) else _("penduduk"),
+                "name": owner.name,
+                "desa": owner.desa.name,
+                "pk": owner.pk,
+            }
+    else:
+        duplicate_report_outside_scope(record=owner, reporter=user)
+        message = (
+            _(
+                "Nomor KK ini sudah terdaftar pada data di luar wilayah Anda; kasus ini dikirim ke antrean "
+                "tinjauan duplikat."
+            )
+            if is_kk
+            else _(
+                "NIK ini sudah terdaftar pada data di luar wilayah Anda; kasus ini dikirim ke antrean "
+                "tinjauan duplikat."
+            )
+        )
+    raise ValidationError({field: [message]}, code="duplicate_kk" if is_kk else "duplicate_nik")
 
 
 def _apply_nik(
-    obj: Child | Person, nik: str | None, *, sex: str, birth_date: datetime.date | None, today: datetime.date
+    obj: Child | Person,
+    nik: str | None,
+    *,
+    user: User | None,
+    sex: str,
+    birth_date: datetime.date | None,
+    today: datetime.date,
 ) -> list[str]:
     """Validate `nik` (None = leave as is, "" = remove) and set the encrypted NIK and hash on `obj`."""
     if nik is None:
@@ -320,7 +352,7 @@ def _apply_nik(
         return []
     owner = nik_owner(nik=check.nik, exclude=obj if obj.pk else None)
     if owner is not None:
-        raise _duplicate_nik_error(owner)
+        refuse_taken_number(user=user, owner=owner, field="nik")
     obj.nik_encrypted, obj.nik_hash = pii.encrypt(check.nik), pii.nik_hash(check.nik)
     return [_(w) for w in identity.nik_warnings(check, sex=sex, birth_date=birth_date)]
 
@@ -359,8 +391,9 @@ def child_save(
         child.desa_id = child.posyandu.desa_id
     if child.birth_date and child.birth_date > today:
         raise ValidationError({"birth_date": [_("Tanggal lahir tidak boleh di masa depan.")]})
+    # Outside the transaction: a number taken outside the user's scope is queued for review as it is refused.
+    warnings = _apply_nik(child, nik, user=user, sex=child.sex, birth_date=child.birth_date, today=today)
     with transaction.atomic():
-        warnings = _apply_nik(child, nik, sex=child.sex, birth_date=child.birth_date, today=today)
         if user is not None and created:
             # The new row must fall inside the user's own unit (a kader registers at her posyandu).
             from convergence.scoping import check_can_edit
@@ -413,8 +446,9 @@ def person_save(
         setattr(person, name, value)
     if person.birth_date and person.birth_date > today:
         raise ValidationError({"birth_date": [_("Tanggal lahir tidak boleh di masa depan.")]})
+    # Outside the transaction, as in child_save.
+    warnings = _apply_nik(person, nik, user=user, sex=person.sex, birth_date=person.birth_date, today=today)
     with transaction.atomic():
-        warnings = _apply_nik(person, nik, sex=person.sex, birth_date=person.birth_date, today=today)
         if user is not None and created:
             from convergence.scoping import check_can_edit
 
@@ -447,7 +481,7 @@ def keluarga_save(
         # The flag follows BKKBN's rule over the reasons, whichever screen or client set them.
         keluarga.at_risk = compute.keluarga_is_at_risk(keluarga.at_risk_reasons)
     if kk_number is not None:
-        _apply_kk(keluarga, kk_number, today=today)
+        _apply_kk(keluarga, kk_number, user=user, today=today)
     with transaction.atomic():
         if user is not None and created:
             from convergence.scoping import check_can_edit
@@ -462,7 +496,7 @@ def keluarga_by_kk(kk_number: str) -> Keluarga | None:
     return Keluarga.objects.filter(kk_hash=pii.nik_hash(kk_number)).select_related("desa").first()
 
 
-def _apply_kk(keluarga: Keluarga, kk_number: str, *, today: datetime.date) -> None:
+def _apply_kk(keluarga: Keluarga, kk_number: str, *, user: User | None, today: datetime.date) -> None:
     """Validate `kk_number` and set the encrypted number and hash on `keluarga` ("" removes it)."""
     if not kk_number.strip():
         keluarga.kk_encrypted, keluarga.kk_hash = "", ""
@@ -472,15 +506,7 @@ def _apply_kk(keluarga: Keluarga, kk_number: str, *, today: datetime.date) -> No
         raise ValidationError({"kk_number": [_(error)]}, code="invalid_kk")
     other = keluarga_by_kk(digits)
     if other is not None and other.pk != keluarga.pk:
-        raise ValidationError(
-            {
-                "kk_number": [
-                    _("Nomor KK ini sudah terdaftar: keluarga %(name)s di %(desa)s (nomor data %(pk)s).")
-                    % {"name": other.head_name, "desa": other.desa.name, "pk": other.pk}
-                ]
-            },
-            code="duplicate_kk",
-        )
+        refuse_taken_number(user=user, owner=other, field="kk_number")
     keluarga.kk_encrypted, keluarga.kk_hash = pii.encrypt(digits), pii.nik_hash(digits)
 
 
@@ -679,6 +705,10 @@ def adolescent_register_person(
 
     Returns the girl and the NIK warnings; both rows or neither are saved.
     """
+    # A NIK taken outside the user's scope is refused (and queued) before the transaction opens.
+    check = identity.check_nik(nik, today=today or timezone.localdate())
+    if check.nik and (owner := nik_owner(nik=check.nik)) is not None:
+        refuse_taken_number(user=user, owner=owner, field="nik")
     with transaction.atomic():
         result = person_save(user=user, nik=nik, today=today, sex="P", **person_fields)
         person = result.obj

@@ -1,6 +1,6 @@
 """Pages of the registries; each module of children/views declares its own urlpatterns."""
 
-from children.views import child, duplicates, guide, imports, posyandu_day, registry
+from children.views import child, duplicates, guide, imports, lookup, posyandu_day, registry
 
 app_name = "children"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     *posyandu_day.urlpatterns,
     *child.urlpatterns,
     *registry.urlpatterns,
+    *lookup.urlpatterns,
     *duplicates.urlpatterns,
     *imports.urlpatterns,
 ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -65,3 +68,44 @@ def env_url(name: str, *, schemes: set[str]) -> str | None:
     except ValueError as error:
         raise ImproperlyConfigured(f"{name} has an invalid port") from error
     return raw
+
+
+class Rate(NamedTuple):
+    """At most `count` events in `seconds`."""
+
+    count: int
+    seconds: int
+
+
+_RATE = re.compile(r"^(\d+)/(\d*)(s|sec|m|min|h|hour|d|day)$")
+_PERIOD_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def parse_rate(text: str) -> Rate:
+    """ "30/10min" -> Rate(30, 600); "20/min" -> Rate(20, 60). ValueError on anything else."""
+    match = _RATE.match(text.strip().lower())
+    if match is None or int(match[1]) < 1 or match[2] == "0":
+        raise ValueError(text)
+    return Rate(int(match[1]), int(match[2] or 1) * _PERIOD_SECONDS[match[3]])
+
+
+def env_rate(name: str, default: str) -> Rate:
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        return parse_rate(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"{name} must look like 30/10min (a count, a slash, an optional number and s/min/hour/day), "
+            f"got {raw!r}"
+        ) from error
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of IP addresses or CIDR networks, each checked."""
+    items = env_list(name, default)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, got {item!r}") from error
+    return items

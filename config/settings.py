@@ -15,7 +15,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str, env_url
+from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -87,7 +87,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_SECONDS", 8 * 3600, minimum=300)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.LimitedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -182,6 +182,23 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The same client address as the rate limits below (X-Forwarded-For believed only from TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "convergence.ratelimit.client_address"
+
+# Addresses (or CIDR networks) of the reverse proxies in front of the application. X-Forwarded-For is
+# believed only when the request comes from one of them; otherwise anyone could pick their own address.
+TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES", [])
+# Rate limits, counted in the default cache (Redis in production: one count for every gunicorn worker
+# and host; the embedded default runs one process, where local memory is enough).
+# NIK/KK look-ups per user, pages and API together. A kader or a puskesmas officer checking a family at
+# a time needs a few look-ups an hour; 60 leaves room for a desk session, while a script walking through
+# NIKs gets 60 tries an hour instead of 200 a second. Lists and imports do not count.
+NIK_LOOKUP_RATE = env_rate("NIK_LOOKUP_RATE", "60/hour")
+# API token requests per client address (the token endpoint checks passwords).
+TOKEN_RATE = env_rate("TOKEN_RATE", "20/min")
+# Failed logins per client address across usernames (pages, admin and API token). Loose: a whole
+# puskesmas of kader may share one mobile carrier address; the per-account lock-out above is the tight one.
+LOGIN_FAILURE_ADDRESS_RATE = env_rate("LOGIN_FAILURE_ADDRESS_RATE", "30/10min")
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
@@ -261,7 +278,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "convergence.api.schema.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
     "EXCEPTION_HANDLER": "convergence.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -274,7 +290,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"FollowUpStatusEnum": "convergence.models.FollowUp.Status"},
+    # The duplicate queue's record kinds are the delivery subjects' (child, person, family): one name.
+    "ENUM_NAME_OVERRIDES": {
+        "SubjectKindEnum": "interventions.models.SubjectKind",
+        "FollowUpStatusEnum": "convergence.models.FollowUp.Status",
+    },
 }
 
 

@@ -1,12 +1,41 @@
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from convergence import selectors
 from convergence.codes import Level
+from convergence.ratelimit import Verdict, login_address_check
 from convergence.scoping import scope_for_user
+
+
+def too_many_attempts(request: HttpRequest, verdict: Verdict, message: str = "") -> HttpResponse:
+    """The 429 page of a rate limit, with Retry-After; `message` defaults to the failed-login one."""
+    minutes = max(1, math.ceil(verdict.retry_after / 60))
+    message = message or _(
+        "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi dalam %(minutes)d menit."
+    ) % {"minutes": minutes}
+    response = render(request, "429.html", {"message": message}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+class SignInView(LoginView):
+    """The sign-in page. An address with too many failed logins, whatever the usernames, waits first."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        verdict = login_address_check(request)
+        if not verdict.allowed:
+            return too_many_attempts(request, verdict)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from children.access import lookup_allow, lookup_refused_message
+from children.audit import record_lookup
 from children.models import RecordAccess
 from convergence.models import OPD
 from convergence.scoping import scope_for_user
@@ -116,6 +118,32 @@ def _prefill(request: HttpRequest) -> dict[str, Any]:
     return initial
 
 
+class LookupRefused(Exception):
+    """The user has used up the NIK/KK look-ups of the moment."""
+
+
+def _subject_by_number(request: HttpRequest, *, nik: str, kk_number: str) -> Any:
+    """The child, person or family found by NIK or KK number: one look-up counted against the user's
+    limit (shared with the NIK search) and logged, hit or miss."""
+    verdict = lookup_allow(user=request.user)  # type: ignore[arg-type]
+    if not verdict.allowed:
+        raise LookupRefused(lookup_refused_message(verdict))
+    found = selectors.subject_find_for_user(
+        user=request.user,  # type: ignore[arg-type]
+        nik=nik,
+        kk_number=kk_number,
+    )
+    record_lookup(
+        user=request.user,  # type: ignore[arg-type]
+        results=0 if found is None else 1,
+        channel=RecordAccess.Channel.PAGE,
+        path=request.path,
+    )
+    if found is None:
+        raise ValidationError({"nik": _("Sasaran tidak ditemukan di wilayah kerja Anda.")})
+    return found
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def delivery_create(request: HttpRequest) -> HttpResponse:
@@ -123,6 +151,7 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     interventions = selectors.writable_interventions_for_user(user=request.user)  # type: ignore[arg-type]
     form = DeliveryForm(request.POST or None, initial=_prefill(request), interventions=interventions)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -133,14 +162,7 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
                     pk=data["subject_id"],
                 )
             else:
-                found = selectors.subject_find_for_user(
-                    user=request.user,  # type: ignore[arg-type]
-                    nik=data["nik"],
-                    kk_number=data["kk_number"],
-                )
-                if found is None:
-                    raise ValidationError({"nik": _("Sasaran tidak ditemukan di wilayah kerja Anda.")})
-                subject = found
+                subject = _subject_by_number(request, nik=data["nik"], kk_number=data["kk_number"])
             result = services.delivery_record(
                 user=request.user,  # type: ignore[arg-type]
                 intervention=data["intervention"],
@@ -151,6 +173,9 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
                 funding_source=data["funding_source"],
                 provider_unit=data["provider_unit"],
             )
+        except LookupRefused as refused:
+            form.add_error("nik", str(refused))
+            status = 429
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -162,9 +187,7 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
             if result.closed_referrals:
                 messages.success(request, _("Rujukan terkait ditutup."))
             return redirect("interventions:delivery-list")
-    return render(
-        request, "interventions/delivery_form.html", {"form": form}, status=400 if form.errors else 200
-    )
+    return render(request, "interventions/delivery_form.html", {"form": form}, status=status)
 
 
 @login_required

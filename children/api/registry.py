@@ -27,9 +27,9 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import ValidationError
 
 from children import duplicates, identity, pii, services
-from children.access import can_merge, can_write_registry
+from children.access import can_merge, can_write_registry, lookup_allow, lookup_refused_message
 from children.api import filters, serializers
-from children.audit import record_access
+from children.audit import record_access, record_lookup
 from children.models import (
     AdolescentGirl,
     AdolescentTTD,
@@ -42,7 +42,7 @@ from children.models import (
     Pregnancy,
     RecordAccess,
 )
-from convergence.api.errors import field_errors
+from convergence.api.errors import RateLimited, field_errors
 from convergence.scoping import restrict
 
 # --- errors and permissions ---------------------------------------------------------------------------
@@ -184,11 +184,22 @@ class _NIKRecordViewSet(RegistryViewSet):
 
     @extend_schema(
         request=serializers.NIKLookupSerializer,
-        description="Cari data dengan NIK (NIK tidak pernah dikirim di URL). Hanya data dalam wilayah kerja Anda.",
+        description="Cari data dengan NIK (NIK tidak pernah dikirim di URL). Hanya data dalam wilayah kerja "
+        "Anda. Jumlah pencarian per pengguna dibatasi (halaman dan API bersama); lewat batas: 429 dengan "
+        "Retry-After.",
     )
     @action(detail=False, methods=["post"], pagination_class=None)
     def lookup(self, request: Request) -> Response:
+        verdict = lookup_allow(user=request.user)  # type: ignore[arg-type]
+        if not verdict.allowed:
+            raise RateLimited(wait=verdict.retry_after, detail=lookup_refused_message(verdict))
         found = list(_nik_lookup(request, self.get_queryset()))
+        record_lookup(
+            user=request.user,  # type: ignore[arg-type]
+            results=len(found),
+            channel=RecordAccess.Channel.API,
+            path=request.path,
+        )
         self._log(object_ids=[obj.pk for obj in found])
         return Response(self.get_serializer(found, many=True).data)
 

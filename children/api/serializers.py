@@ -430,8 +430,18 @@ class DuplicateChildSerializer(DuplicateRecordSerializer):
     mother_name = serializers.CharField()
 
 
+class DuplicateKeluargaSerializer(serializers.Serializer):
+    """The family of a KK number someone outside its scope tried to register."""
+
+    id = serializers.IntegerField()
+    head_name = serializers.CharField()
+    desa = serializers.CharField(source="desa.code")
+
+
 class DuplicateCandidateSerializer(serializers.ModelSerializer):
     desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    keluarga_a = DuplicateKeluargaSerializer(read_only=True, allow_null=True)
+    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     child_a = DuplicateChildSerializer(read_only=True, allow_null=True)
     child_b = DuplicateChildSerializer(read_only=True, allow_null=True)
     person_a = DuplicateRecordSerializer(read_only=True, allow_null=True)
@@ -452,6 +462,8 @@ class DuplicateCandidateSerializer(serializers.ModelSerializer):
             "child_b",
             "person_a",
             "person_b",
+            "keluarga_a",
+            "reported_by",
             "child_a_measurements",
             "child_b_measurements",
             "created_at",

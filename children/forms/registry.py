@@ -277,7 +277,7 @@ class AdolescentTTDForm(ParseOnlyModelForm):
 
 class NIKSearchForm(forms.Form):
     nik = forms.CharField(
-        label=_("NIK"),
+        label=_("NIK atau nomor KK"),
         max_length=30,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )

@@ -917,11 +917,12 @@ class _Importer:
                 for c in Child.objects.filter(nik_hash__in=wanted_children).values(*_CHILD_LOAD)
             }
         if wanted_persons:
+            holders = Person.objects.filter(nik_hash__in=wanted_persons)
+            # Named in the row's issue only when the importer may open the person (UU 27/2022).
+            visible = set(restrict(holders, self.user).values_list("id", flat=True))
             persons = {
-                h: (pk, name, desa)
-                for pk, name, desa, h in Person.objects.filter(nik_hash__in=wanted_persons).values_list(
-                    "id", "name", "desa__name", "nik_hash"
-                )
+                h: (pk, name, desa) if pk in visible else (pk, "", "")
+                for pk, name, desa, h in holders.values_list("id", "name", "desa__name", "nik_hash")
             }
         candidates: dict[int, list[dict[str, Any]]] = {}
         look = [row for row in rows if row.nik_hash not in by_hash]
@@ -970,7 +971,9 @@ class _Importer:
                     REJECTED,
                     "nik",
                     _("NIK milik penduduk lain: %(name)s di %(desa)s (nomor data %(pk)s)")
-                    % {"name": name, "desa": desa, "pk": pk},
+                    % {"name": name, "desa": desa, "pk": pk}
+                    if name
+                    else _("NIK milik penduduk lain di luar wilayah Anda"),
                 )
             elif identity_key in self.new_by_identity:
                 child_id = self.new_by_identity[identity_key]

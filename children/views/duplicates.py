@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from children import duplicates
-from children.access import can_merge, nik_for_display
+from children.access import can_merge, kk_for_display, nik_for_display
 from children.audit import record_access
-from children.models import Child, DuplicateCandidate, Person, RecordAccess
+from children.models import Child, DuplicateCandidate, Keluarga, Person, RecordAccess
 
 PAGE_SIZE = 25
 
@@ -41,7 +41,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         a, b = _records(candidate)
         self.fields["survivor"].choices = [
-            (record.pk, f"{record.name} ({_('nomor data')} {record.pk})") for record in (a, b) if record
+            (record.pk, f"{_label(record)} ({_('nomor data')} {record.pk})") for record in (a, b) if record
         ]
 
     def clean(self) -> dict[str, object]:
@@ -51,15 +51,26 @@ class DecisionForm(forms.Form):
         return data
 
 
-def _records(candidate: DuplicateCandidate) -> tuple[Child | Person | None, Child | Person | None]:
+Record = Child | Person | Keluarga
+
+
+def _label(record: Record) -> str:
+    return record.head_name if isinstance(record, Keluarga) else record.name
+
+
+def _records(candidate: DuplicateCandidate) -> tuple[Record | None, Record | None]:
     if candidate.kind == DuplicateCandidate.Kind.CHILD:
         return candidate.child_a, candidate.child_b
+    if candidate.kind == DuplicateCandidate.Kind.KELUARGA:
+        return candidate.keluarga_a, None
     return candidate.person_a, candidate.person_b
 
 
-def _side(user: object, record: Child | Person | None, measurements: int | None) -> dict[str, object] | None:
+def _side(user: object, record: Record | None, measurements: int | None) -> dict[str, object] | None:
     if record is None:
         return None
+    if isinstance(record, Keluarga):
+        return {"record": record, "family": True, "kk": kk_for_display(user, record.kk_encrypted)}  # type: ignore[arg-type]
     side: dict[str, object] = {
         "record": record,
         "nik": nik_for_display(user, record.nik_encrypted),  # type: ignore[arg-type]
@@ -80,13 +91,17 @@ def _pair(user: object, candidate: DuplicateCandidate) -> dict[str, object]:
 
 
 def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
-    ids: dict[str, list[int]] = {RecordAccess.Kind.CHILD: [], RecordAccess.Kind.PERSON: []}
+    kinds = {
+        Child: RecordAccess.Kind.CHILD,
+        Person: RecordAccess.Kind.PERSON,
+        Keluarga: RecordAccess.Kind.KELUARGA,
+    }
+    ids: dict[str, list[int]] = {kind: [] for kind in kinds.values()}
     for pair in pairs:
         for side in (pair["a"], pair["b"]):
             if side:
                 record = side["record"]  # type: ignore[index]
-                kind = RecordAccess.Kind.CHILD if isinstance(record, Child) else RecordAccess.Kind.PERSON
-                ids[kind].append(record.pk)
+                ids[kinds[type(record)]].append(record.pk)
     for kind, pks in ids.items():
         if len(pairs) == 1:
             record_access(

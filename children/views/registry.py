@@ -2,7 +2,8 @@
 
 Reads go through children.selectors_registry (scoped: out of scope is a 404), writes through
 children.services (read-only roles get a 403). Every detail page logs
-the read (UU 27/2022); a NIK is never put in a URL: the NIK search is a POST form.
+the read (UU 27/2022); a NIK or KK number is never put in a URL: the name searches refuse numbers and
+point to the NIK search (children.views.lookup), a POST form.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from children.forms.registry import (
     AdolescentTTDForm,
     ChildForm,
     KeluargaForm,
-    NIKSearchForm,
     PersonForm,
     PregnancyForm,
     PregnancyVisitForm,
@@ -69,6 +69,21 @@ def _require_scope(request: HttpRequest) -> None:
 def _require_writer(request: HttpRequest) -> None:
     if not can_write_registry(request.user):
         raise PermissionDenied
+
+
+def _refuse_number_search(request: HttpRequest) -> HttpResponse | None:
+    """A number in a name search (a NIK or KK number) is never searched from a URL, where it would stay
+    in access logs and browser history: drop it from the address and point to the NIK search (POST)."""
+    if not any(ch.isdigit() for ch in request.GET.get("q", "")):
+        return None
+    messages.warning(
+        request,
+        _("Nomor tidak dicari lewat kotak nama. Cari NIK atau nomor KK di halaman Cari NIK."),
+    )
+    params = request.GET.copy()
+    params.pop("q")
+    params.pop("halaman", None)
+    return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
 
 
 def _int(request: HttpRequest, name: str) -> int | None:
@@ -126,6 +141,8 @@ def _list_context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, A
 @require_http_methods(["GET"])
 def keluarga_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     families = selectors.keluarga_list_for_user(
         user=request.user, q=request.GET.get("q", ""), desa_id=_int(request, "desa")
     )
@@ -212,6 +229,8 @@ def keluarga_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def child_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     filters = selectors.ChildFilters(
         q=request.GET.get("q", ""),
         posyandu_id=_int(request, "posyandu"),
@@ -292,29 +311,6 @@ def child_update(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, title=_("Ubah data %(name)s") % {"name": child.name}, cancel=cancel)
 
 
-# NIK search ------------------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def nik_search(request: HttpRequest) -> HttpResponse:
-    """Find a child or person by NIK (POST only: a NIK never travels in a URL)."""
-    _require_scope(request)
-    form = NIKSearchForm(request.POST or None)
-    not_found = False
-    if request.method == "POST" and form.is_valid():
-        found = selectors.nik_find_for_user(
-            user=request.user, nik=form.cleaned_data["nik"], today=timezone.localdate()
-        )
-        if isinstance(found, Child):
-            return redirect("children:child-detail", pk=found.pk)
-        if isinstance(found, Person):
-            return redirect("children:person-detail", pk=found.pk)
-        not_found = True
-        form = NIKSearchForm()
-    return render(request, "children/registry/nik_search.html", {"form": form, "not_found": not_found})
-
-
 # Persons ---------------------------------------------------------------------------------------------
 
 
@@ -322,6 +318,8 @@ def nik_search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def person_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     persons = selectors.person_list_for_user(
         user=request.user, q=request.GET.get("q", ""), desa_id=_int(request, "desa")
     )
@@ -402,6 +400,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def pregnancy_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     outcome = request.GET.get("hasil", "")
     filters = selectors.PregnancyFilters(
         q=request.GET.get("q", ""),
@@ -528,6 +528,8 @@ def pregnancy_visit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def adolescent_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request)
+    if (refused := _refuse_number_search(request)) is not None:
+        return refused
     girls = selectors.adolescent_list_for_user(
         user=request.user, q=request.GET.get("q", ""), today=timezone.localdate()
     )
@@ -624,7 +626,6 @@ urlpatterns = [
     path("anak/", child_list, name="child-list"),
     path("anak/baru/", child_create, name="child-create"),
     path("anak/<int:pk>/ubah/", child_update, name="child-update"),
-    path("cari-nik/", nik_search, name="nik-search"),
     path("penduduk/", person_list, name="person-list"),
     path("penduduk/baru/", person_create, name="person-create"),
     path("penduduk/<int:pk>/", person_detail, name="person-detail"),

@@ -145,3 +145,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code, detail = _code_and_detail(exc, errors)
     response.data = problem(status_code=response.status_code, code=code, detail=detail, errors=errors)
     return response
+
+
+class RateLimited(exceptions.Throttled):
+    """429 with Retry-After and only our message (DRF's Throttled appends an untranslated sentence)."""
+
+    def __init__(self, *, wait: int, detail: str) -> None:
+        super().__init__(wait=wait)
+        self.detail = ErrorDetail(detail, code=self.default_code)

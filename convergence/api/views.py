@@ -2,29 +2,61 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from convergence import selectors, services_actions
 from convergence.api import serializers
+from convergence.api.errors import RateLimited
 from convergence.models import OPD, Posyandu, Puskesmas, Region, User
+from convergence.ratelimit import Verdict, client_address, login_address_check, rate_limit_hit
 from convergence.scoping import scope_for_user
+
+
+class TokenRateThrottle(BaseThrottle):
+    """TOKEN_RATE requests per client address, counted in the shared cache.
+
+    Not DRF's ScopedRateThrottle: it believes any X-Forwarded-For header (a new made-up address per
+    request escapes it) and counts by read-then-write, which parallel requests overrun.
+    """
+
+    verdict = Verdict(allowed=True)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.verdict = rate_limit_hit(scope="token", ident=client_address(request), rate=settings.TOKEN_RATE)
+        return self.verdict.allowed
+
+    def wait(self) -> float | None:
+        return self.verdict.retry_after
 
 
 class ObtainTokenView(ObtainAuthToken):
     """Exchange a username and password for an API token (scoped like its user)."""
 
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
+    throttle_classes = [TokenRateThrottle]
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Failed logins across usernames, counted for the sign-in page and this endpoint alike.
+        verdict = login_address_check(request)
+        if not verdict.allowed:
+            raise RateLimited(
+                wait=verdict.retry_after,
+                detail=_("Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi nanti."),
+            )
+        return super().post(request, *args, **kwargs)
 
 
 class RegionFilter(django_filters.FilterSet):

@@ -91,7 +91,7 @@ def test_a_kader_registers_a_child_and_sees_its_nik(district: DistrictFixture) -
 
 def test_a_duplicate_nik_is_refused_with_a_pointer_to_the_record(district: DistrictFixture) -> None:
     first = child_save(
-        user=None, name="Budi", sex="L", birth_date=BORN, posyandu=district.posyandu_b1, nik=NIK_BOY
+        user=None, name="Budi", sex="L", birth_date=BORN, posyandu=district.posyandu_a1, nik=NIK_BOY
     ).obj
     response = _api(district, "kader").post(
         "/api/v1/children/",
@@ -106,9 +106,65 @@ def test_a_duplicate_nik_is_refused_with_a_pointer_to_the_record(district: Distr
     )
     assert response.status_code == 400
     assert field_errors(response) == {
-        "nik": [f"NIK ini sudah terdaftar: anak Budi di SAMBIMULYO (nomor data {first.pk})."]
+        "nik": [f"NIK ini sudah terdaftar: anak Budi di SUMBERAGUNG (nomor data {first.pk})."]
     }
     assert Child.objects.count() == 1
+
+
+def test_a_nik_registered_outside_the_scope_is_refused_without_a_name_and_queued(
+    district: DistrictFixture,
+) -> None:
+    bunga = child_save(
+        user=None, name="Bunga Pratama", sex="P", birth_date=BORN, posyandu=district.posyandu_b1, nik=NIK_BOY
+    ).obj
+    response = _api(district, "kader").post(
+        "/api/v1/children/",
+        {
+            "name": "Bunga",
+            "sex": "P",
+            "birth_date": "2024-03-10",
+            "posyandu": district.posyandu_a1.pk,
+            "nik": NIK_BOY,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "nik": [
+            "NIK ini sudah terdaftar pada data di luar wilayah Anda; kasus ini dikirim ke antrean tinjauan "
+            "duplikat."
+        ]
+    }
+    assert Child.objects.count() == 1
+    queue = _api(district, "bappeda_admin").get("/api/v1/duplicates/").json()["results"]
+    assert [
+        (row["kind"], row["reason"], row["child_a"]["id"], row["child_b"], row["reported_by"])
+        for row in queue
+    ] == [("anak", "nik_luar_wilayah", bunga.pk, None, "kader_mawar")]
+
+
+def test_a_kk_number_registered_outside_the_scope_is_refused_without_a_name(
+    district: DistrictFixture,
+) -> None:
+    family = KeluargaFactory(desa=district.desa_b1, head_name="Slamet", kk_number="3510010101200001")
+    response = _api(district, "kpm").post(
+        "/api/v1/keluarga/",
+        {"kk_number": "3510010101200001", "head_name": "Lain", "desa": district.desa_a2.code},
+        format="json",
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "kk_number": [
+                "Nomor KK ini sudah terdaftar pada data di luar wilayah Anda; kasus ini dikirim ke antrean "
+                "tinjauan duplikat."
+            ]
+        },
+    )
+    queue = _api(district, "bappeda_admin").get("/api/v1/duplicates/").json()["results"]
+    assert [(row["kind"], row["keluarga_a"], row["reported_by"]) for row in queue] == [
+        ("keluarga", {"id": family.pk, "head_name": "Slamet", "desa": "35.10.02.2001"}, "kpm_siliragung")
+    ]
 
 
 @pytest.mark.parametrize("role", ["opd_officer", "pimpinan", "no_role"])

@@ -423,6 +423,24 @@ def test_it_rejects_the_nik_of_a_person(district: DistrictFixture) -> None:
     assert Measurement.objects.count() == 0
 
 
+def test_it_rejects_the_nik_of_a_person_outside_the_scope_without_naming_her(
+    district: DistrictFixture,
+) -> None:
+    person_save(
+        user=None, nik="3510015505950003", name="Sri Wahyuni", sex="P", birth_date=datetime.date(1995, 5, 15),
+        desa=district.desa_b1,
+    )  # fmt: skip
+
+    report = run(
+        csv_text([row(NIK="3510015505950003", **{"Tgl Lahir": "15/05/2024"})]),
+        district.users["puskesmas_officer"],
+        commit=True,
+    )
+
+    assert report.issues[-1] == (2, "ditolak", "NIK", "NIK milik penduduk lain di luar wilayah Anda")
+    assert Child.objects.count() == 0
+
+
 def test_it_rejects_a_second_row_for_the_same_child_and_day(district: DistrictFixture) -> None:
     report = run(csv_text([row(), SITI, row(Berat="11")]), district.users["bappeda_admin"], commit=True)
 

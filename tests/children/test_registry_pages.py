@@ -17,6 +17,7 @@ from children.models import (
     AdolescentGirl,
     AdolescentTTD,
     Child,
+    DuplicateCandidate,
     Keluarga,
     Person,
     Pregnancy,
@@ -133,7 +134,7 @@ def test_it_filters_children_by_sex_age_band_and_name(district: DistrictFixture)
     assert names({"umur": "24-35", "jk": "P"}) == ["Citra"]
     assert names({"q": "bud"}) == ["Budi"]
     # Digits typed into the name box never filter (a NIK is searched by POST only).
-    assert names({"q": "3510"}) == []
+    assert client.get(reverse("children:child-list"), {"q": "3510"})["Location"] == "/anak/"
 
 
 @pytest.mark.parametrize(
@@ -180,6 +181,33 @@ def test_it_logs_one_read_row_for_a_list_page(district: DistrictFixture) -> None
     assert list(RecordAccess.objects.values_list("kind", "object_id", "record_count", "channel", "path")) == [
         ("anak", None, 2, "halaman", "/anak/")
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("keluarga-list", "/keluarga/"),
+        ("child-list", "/anak/"),
+        ("person-list", "/penduduk/"),
+        ("pregnancy-list", "/kehamilan/"),
+        ("adolescent-list", "/remaja/"),
+    ],
+)
+def test_it_never_searches_a_number_from_the_address_and_points_to_the_nik_search(
+    district: DistrictFixture, name: str, path: str
+) -> None:
+    client = client_for(district, "puskesmas_officer")
+    response = client.get(
+        reverse(f"children:{name}"), {"q": BOY_NIK, "desa": district.desa_a1.pk, "halaman": 2}
+    )
+    # Sent back without the number (other filters kept, page reset), before any row is read.
+    assert (response.status_code, response["Location"]) == (302, f"{path}?desa={district.desa_a1.pk}")
+    assert RecordAccess.objects.count() == 0
+    page = client.get(response["Location"]).content.decode()
+    assert "Nomor tidak dicari lewat kotak nama. Cari NIK atau nomor KK di halaman Cari NIK." in page
+    assert BOY_NIK not in page
+    # The name box itself refuses digits before anything is sent.
+    assert 'name="q" value="" pattern="[^0-9]*"' in page
 
 
 # Children: create and edit --------------------------------------------------------------------------------
@@ -243,6 +271,40 @@ def test_it_refuses_a_duplicate_nik_with_a_pointer_to_the_record(district: Distr
         f"NIK ini sudah terdaftar: penduduk Siti Aminah di SUMBERAGUNG (nomor data {mother.pk})."
     ]
     assert Child.objects.count() == 0
+
+
+def test_it_names_no_record_outside_the_scope_and_routes_the_case_to_the_review_queue(
+    district: DistrictFixture,
+) -> None:
+    bunga = services.child_save(
+        user=None,
+        name="Bunga Pratama",
+        sex="P",
+        birth_date=datetime.date(2024, 3, 10),
+        posyandu=district.posyandu_b1,
+        nik="3510015003240001",
+    ).obj
+    response = client_for(district, "kader").post(
+        reverse("children:child-create"), child_post(district, nik="3510015003240001", sex="P")
+    )
+    assert response.context["form"].errors["nik"] == [
+        "NIK ini sudah terdaftar pada data di luar wilayah Anda; kasus ini dikirim ke antrean tinjauan duplikat."
+    ]
+    page = response.content.decode()
+    assert "Bunga Pratama" not in page
+    assert "SAMBIMULYO" not in page
+    assert Child.objects.count() == 1
+    # The reviewers who see the record find the case, with who tried to register the number.
+    queue = client_for(district, "bappeda_admin").get(reverse("children:duplicate-list")).content.decode()
+    assert "Bunga Pratama" in queue
+    assert "NIK yang sama didaftarkan dari luar wilayah" in queue
+    assert "Nomor yang sama didaftarkan oleh kader_mawar (Posyandu Mawar); pendaftarannya ditolak." in queue
+    candidate = DuplicateCandidate.objects.get()
+    assert (candidate.child_a_id, candidate.child_b_id) == (bunga.pk, None)
+    detail = client_for(district, "bappeda_admin").get(
+        reverse("children:duplicate-detail", args=[candidate.pk])
+    )
+    assert detail.status_code == 200
 
 
 def test_it_shows_the_nik_warning_after_saving(district: DistrictFixture) -> None:

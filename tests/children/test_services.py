@@ -11,12 +11,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from children import compute, pii
+from children import compute, duplicates, pii
 from children.growth import classify
 from children.growth.weight_gain import B_BARU, DUA_T, NAIK, O_TIDAK_DITIMBANG_BULAN_LALU, TIDAK_NAIK
-from children.models import Child, Keluarga, Measurement, Person, Pregnancy
+from children.models import Child, DuplicateCandidate, Keluarga, Measurement, Person, Pregnancy
 from children.services import (
     NeedsConfirmation,
+    adolescent_register_person,
     child_save,
     keluarga_save,
     measurement_record,
@@ -383,3 +384,119 @@ def test_the_at_risk_flag_follows_the_reasons_whoever_sets_them(district: Distri
     family.refresh_from_db()
     assert family.at_risk is False
     assert compute.age_years(datetime.date(2008, 2, 29), datetime.date(2026, 2, 28)) == 17
+
+
+# Numbers registered outside the user's scope -------------------------------------------------------------
+
+ELSEWHERE_NIK = "3510014107230001"
+NIK_ELSEWHERE_MESSAGE = (
+    "NIK ini sudah terdaftar pada data di luar wilayah Anda; kasus ini dikirim ke antrean tinjauan duplikat."
+)
+
+
+def _queued() -> list[tuple[str, str, int | None, int | None, int | None, str, str]]:
+    return list(
+        DuplicateCandidate.objects.order_by("pk").values_list(
+            "kind",
+            "reason",
+            "child_a_id",
+            "person_a_id",
+            "keluarga_a_id",
+            "reported_by__username",
+            "desa__code",
+        )
+    )
+
+
+def test_a_nik_held_outside_the_scope_is_refused_without_naming_the_record_and_queued(
+    district: DistrictFixture,
+) -> None:
+    bunga = child_save(
+        user=None,
+        name="Bunga Pratama",
+        sex="P",
+        birth_date=datetime.date(2023, 7, 1),
+        posyandu=district.posyandu_b1,
+        nik=ELSEWHERE_NIK,
+        today=TODAY,
+    ).obj
+    kader = district.users["kader"]
+    for _attempt in range(2):
+        with pytest.raises(ValidationError) as caught:
+            child_save(
+                user=kader,
+                name="Bunga",
+                sex="P",
+                birth_date=datetime.date(2023, 7, 1),
+                posyandu=district.posyandu_a1,
+                nik=ELSEWHERE_NIK,
+                today=TODAY,
+            )
+        assert caught.value.message_dict == {"nik": [NIK_ELSEWHERE_MESSAGE]}
+    # One open case for the record and the kader, in the record's desa, for those who can see it.
+    assert _queued() == [("anak", "nik_luar_wilayah", bunga.pk, None, None, "kader_mawar", "35.10.02.2001")]
+    assert list(Child.objects.values_list("name", flat=True)) == ["Bunga Pratama"]
+    bappeda_queue = duplicates.duplicate_list_for_user(user=district.users["bappeda_admin"])
+    assert [candidate.child_a_id for candidate in bappeda_queue] == [bunga.pk]
+    assert list(duplicates.duplicate_list_for_user(user=district.users["puskesmas_officer"])) == []
+
+
+def test_a_nik_held_inside_the_scope_is_refused_with_a_pointer_and_not_queued(
+    district: DistrictFixture,
+) -> None:
+    mother = person_save(
+        user=None, nik=ELSEWHERE_NIK, name="Siti", sex="P", desa=district.desa_b1, today=TODAY
+    ).obj
+    with pytest.raises(ValidationError) as caught:
+        person_save(
+            user=district.users["bappeda_admin"], nik=ELSEWHERE_NIK, name="X", sex="P", desa=district.desa_a1
+        )
+    assert caught.value.message_dict == {
+        "nik": [f"NIK ini sudah terdaftar: penduduk Siti di SAMBIMULYO (nomor data {mother.pk})."]
+    }
+    assert _queued() == []
+
+
+def test_an_adolescent_registration_queues_a_nik_held_outside_the_scope(district: DistrictFixture) -> None:
+    mother = person_save(
+        user=None, nik=ELSEWHERE_NIK, name="Siti", sex="P", desa=district.desa_b1, today=TODAY
+    ).obj
+    with pytest.raises(ValidationError) as caught:
+        adolescent_register_person(
+            user=district.users["kpm"],
+            nik=ELSEWHERE_NIK,
+            name="Siti",
+            birth_date=datetime.date(2012, 1, 1),
+            desa=district.desa_a2,
+            today=TODAY,
+        )
+    assert caught.value.message_dict == {"nik": [NIK_ELSEWHERE_MESSAGE]}
+    assert _queued() == [
+        ("penduduk", "nik_luar_wilayah", None, mother.pk, None, "kpm_siliragung", "35.10.02.2001")
+    ]
+
+
+def test_a_kk_number_held_outside_the_scope_is_refused_without_naming_the_family_and_queued(
+    district: DistrictFixture,
+) -> None:
+    family = keluarga_save(
+        user=None, today=TODAY, kk_number="3510012301150004", head_name="Slamet", desa=district.desa_b1
+    ).obj
+    with pytest.raises(ValidationError) as caught:
+        keluarga_save(
+            user=district.users["kpm"],
+            today=TODAY,
+            kk_number="3510012301150004",
+            head_name="Lain",
+            desa=district.desa_a2,
+        )
+    assert caught.value.message_dict == {
+        "kk_number": [
+            "Nomor KK ini sudah terdaftar pada data di luar wilayah Anda; kasus ini dikirim ke antrean "
+            "tinjauan duplikat."
+        ]
+    }
+    assert _queued() == [
+        ("keluarga", "kk_luar_wilayah", None, None, family.pk, "kpm_siliragung", "35.10.02.2001")
+    ]
+    assert Keluarga.objects.count() == 1

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+import runpy
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
 
 ROOT = Path(__file__).resolve().parents[2]
 CLEARED = (
@@ -90,6 +95,7 @@ def test_it_passes_the_deployment_checklist_with_production_settings(tmp_path: P
             "DJANGO_SECRET_KEY": "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789-_",
             "DJANGO_HTTPS": "true",
             "DJANGO_ALLOWED_HOSTS": "stunting.example.go.id",
+            "REDIS_URL": "redis://cache.internal:6379/0",
         }
     )
     result = subprocess.run(
@@ -102,3 +108,46 @@ def test_it_passes_the_deployment_checklist_with_production_settings(tmp_path: P
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_it_warns_at_deployment_when_rate_limits_would_count_per_process(tmp_path: Path) -> None:
+    clean = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    clean.update({"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--tag", "security", "--deploy"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "?: (convergence.W001) The default cache is local to each process" in result.stderr + result.stdout
+
+
+def test_the_production_access_log_never_writes_a_query_string_or_a_referrer() -> None:
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    nik_url = "/anak/?q=3510011003240001"
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": nik_url,
+        "PATH_INFO": "/anak/",
+        "QUERY_STRING": "q=3510011003240001",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.5",
+        "HTTP_REFERER": f"https://stunting.example.go.id{nik_url}",
+        "HTTP_USER_AGENT": "Mozilla/5.0",
+    }
+    response = SimpleNamespace(status="302 Found", headers=[], sent=0)
+    request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
+    atoms = Logger(config).atoms_wrapper_class(
+        Logger(config).atoms(response, request, environ, datetime.timedelta(microseconds=1500))
+    )
+    line = config.access_log_format % atoms
+    assert line.split(" [")[0] == "10.0.0.5 - -"
+    assert line.split("] ", 1)[1] == '"GET /anak/ HTTP/1.1" 302 0 0.001500 "Mozilla/5.0"'
+    # Both production entry points use that file.
+    assert "--config gunicorn.conf.py" in (ROOT / "docker-compose.yml").read_text()
+    assert '"--config", "gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()

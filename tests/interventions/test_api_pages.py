@@ -6,11 +6,13 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from children.models import RecordAccess
+from config.env import Rate
 from convergence.models import User
 from interventions.models import Delivery, Referral
 from tests.interventions.conftest import Village, deliver
@@ -272,3 +274,30 @@ def test_the_delivery_form_finds_the_subject_by_posted_nik(delivered: Village) -
     )
     assert refused.status_code == 400
     assert Delivery.objects.filter(intervention__code="AIR").count() == 1
+
+
+@override_settings(NIK_LOOKUP_RATE=Rate(1, 3600))
+def test_the_delivery_forms_nik_look_up_is_limited_and_logged_like_the_nik_search(
+    delivered: Village,
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_login(User.objects.get(username="dinkes"))
+    form = {
+        "intervention": delivered.interventions["PMT-GK"].pk,
+        "nik": "3510014107250001",
+        "delivered_on": "2025-12-01",
+        "quantity": "2",
+        "funding_source": "apbd",
+    }
+    assert client.post(reverse("interventions:delivery-create"), form).status_code == 302
+    refused = client.post(reverse("interventions:delivery-create"), {**form, "delivered_on": "2025-12-02"})
+    assert refused.status_code == 429
+    assert refused.context["form"].errors["nik"] == [
+        "Terlalu banyak pencarian NIK/KK. Coba lagi dalam 60 menit."
+    ]
+    assert Delivery.objects.filter(intervention__code="PMT-GK").count() == 1
+    assert list(
+        RecordAccess.objects.filter(kind=RecordAccess.Kind.LOOKUP).values_list(
+            "user__username", "object_id", "record_count", "path"
+        )
+    ) == [("dinkes", None, 1, "/intervensi/penyaluran/baru/")]
