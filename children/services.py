@@ -329,7 +329,9 @@ def refuse_taken_number(*, user: User | None, owner: Child | Person | Keluarga, 
                 "tinjauan duplikat."
             )
         )
-    raise ValidationError({field: [message]}, code="duplicate_kk" if is_kk else "duplicate_nik")
+    raise ValidationError(
+        {field: ValidationError(message, code="duplicate_kk" if is_kk else "duplicate_nik")}
+    )
 
 
 def _apply_nik(

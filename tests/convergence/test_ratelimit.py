@@ -90,9 +90,10 @@ def test_it_counts_failed_token_requests_and_admin_logins_with_the_page(db: None
     refused = api.post("/api/v1/auth/token/", {"username": "kader_melati", "password": PASSWORD})
     assert refused.status_code == 429
     assert 590 <= int(refused["Retry-After"]) <= 600
-    assert refused.json() == {
-        "detail": "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi nanti."
-    }
+    assert (refused.json()["code"], refused.json()["detail"]) == (
+        "throttled",
+        "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi nanti.",
+    )
     assert page.post("/admin/login/", {"username": "kader_melati", "password": PASSWORD}).status_code == 429
 
 
