@@ -10,7 +10,9 @@ Every page opened through `new_context` (and `page`) reports its Content-Securit
 into `csp_violations`, and a test with any violation fails at teardown: a page whose script or style
 the policy blocks is broken even when the assertions still pass. A test that injects a script of its
 own (axe-core and other audit tools) must open its context with `new_context(bypass_csp=True)`,
-otherwise the policy blocks the injected script.
+otherwise the policy blocks the injected script. `page.evaluate` is not subject to the policy, but
+`page.wait_for_function` polls a plain expression through eval, which it refuses: pass it a function
+("() => ...") instead.
 """
 
 from __future__ import annotations

@@ -77,6 +77,18 @@ def test_it_sends_the_policy_with_the_public_publication(client: Client, distric
 
 
 @pytest.mark.django_db
+def test_it_answers_a_failed_csrf_check_with_our_page_not_djangos_inline_styled_one() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/masuk/", {"username": "kader_mawar", "password": "x"})
+
+    assert response.status_code == 403
+    assert directives(response["Content-Security-Policy"]) == POLICY
+    assert "<h1>Verifikasi formulir gagal</h1>" in response.content.decode()
+    assert "<style" not in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_it_serves_the_api_docs_start_up_script_as_a_file_for_this_site_only(client: Client) -> None:
     page = client.get("/api/docs/")
     script = client.get("/api/docs/", {"script": ""})
