@@ -5,6 +5,14 @@ Chromium comes from the distribution (`make test` installs it with apt when miss
 except under CI (env `CI` set), where they fail so that a missing browser cannot pass unnoticed.
 
 Screenshots go to var/test-artifacts/: one per key step, and one of every page open when a test fails.
+
+Every page opened through `new_context` (and `page`) reports its Content-Security-Policy violations
+into `csp_violations`, and a test with any violation fails at teardown: a page whose script or style
+the policy blocks is broken even when the assertions still pass. A test that injects a script of its
+own (axe-core and other audit tools) must open its context with `new_context(bypass_csp=True)`,
+otherwise the policy blocks the injected script. `page.evaluate` is not subject to the policy, but
+`page.wait_for_function` polls a plain expression through eval, which it refuses: pass it a function
+("() => ...") instead.
 """
 
 from __future__ import annotations
@@ -18,7 +26,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from pytest_django.live_server_helper import LiveServer
 
 from tests.factories import PASSWORD
@@ -36,6 +52,17 @@ TIMEOUT_MS = 10_000
 
 Screenshot = Callable[[Page, str], Path]
 NewContext = Callable[..., BrowserContext]
+
+# Runs in every document before its own scripts (Playwright's init scripts are not subject to the page's
+# policy) and hands each violation event to Python at once, so that none is lost when the page navigates.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCSPViolation([
+    event.disposition, event.effectiveDirective, event.blockedURI || "-", document.location.pathname,
+    (event.sourceFile || "-") + ":" + event.lineNumber, event.sample || "",
+  ].join(" "));
+});
+"""
 
 
 def _in_ci() -> bool:
@@ -128,13 +155,36 @@ def browser(chromium_executable: str, playwright: Playwright) -> Iterator[Browse
 
 
 @pytest.fixture
+def csp_violations() -> list[str]:
+    """Content-Security-Policy violations of every page of the test, one line each, in order."""
+    return []
+
+
+def _listen_for_csp_violations(context: BrowserContext, violations: list[str]) -> None:
+    """Collect the policy's violation events, and chromium's console lines about the policy."""
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"console: {message.text}")
+
+    context.expose_function("reportCSPViolation", lambda line: violations.append(f"event: {line}"))
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    context.on("console", on_console)
+
+
+@pytest.fixture
 def new_context(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, artifacts_dir: Path
+    browser: Browser,
+    live_server: LiveServer,
+    request: pytest.FixtureRequest,
+    artifacts_dir: Path,
+    csp_violations: list[str],
 ) -> Iterator[NewContext]:
     """Open fresh browser profiles (no cookies) of an Indonesian-speaking user, on a laptop by default.
 
     Keyword arguments go to `Browser.new_context` (a phone: viewport, is_mobile, has_touch). When the
-    test fails, every page still open is saved as <test>-failure[-n].png.
+    test fails, every page still open is saved as <test>-failure[-n].png. Any Content-Security-Policy
+    violation on any page fails the test at teardown.
     """
     contexts: list[BrowserContext] = []
 
@@ -142,6 +192,7 @@ def new_context(
         options = {"locale": "id-ID", "viewport": {"width": 1280, "height": 900}, **options}
         context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(TIMEOUT_MS)
+        _listen_for_csp_violations(context, csp_violations)
         contexts.append(context)
         return context
 
@@ -153,8 +204,16 @@ def new_context(
         suffix = f"-{number}" if number else ""
         path = artifacts_dir / f"{_artifact_name(request.node.nodeid)}-failure{suffix}.png"
         page.screenshot(path=path, full_page=True)
+    for page in pages:
+        # A round trip to each page delivers the events it sent before (violations of late scripts).
+        try:
+            page.evaluate("0")
+        except Error:
+            pass  # closed or crashed: nothing more to hear from it
     for context in contexts:
         context.close()
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations), pytrace=False)
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_the_district_head_sees_trend_rankings_and_grid(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Dasbor pimpinan")
     expect(page.locator("#trend-chart")).to_be_visible()
     # Chart.js has drawn into the canvas: it sets the drawing buffer's size from the box.
-    page.wait_for_function("document.getElementById('trend-chart').width > 0")
+    page.wait_for_function("() => document.getElementById('trend-chart').width > 0")
     assert page.evaluate("!!window.Chart && Object.keys(window.Chart.instances).length") == 1
     expect(page.locator("[data-ranking=kecamatan] tbody tr")).to_have_count(2)
     expect(page.locator("[data-ranking=desa] tbody tr")).to_have_count(3)
