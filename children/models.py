@@ -144,6 +144,16 @@ class Keluarga(KKFields, AddressFields):
     receives_bpnt = models.BooleanField(_("penerima BPNT/sembako"), default=False)
     at_risk = models.BooleanField(_("keluarga berisiko stunting"), default=False)
     at_risk_reasons = models.JSONField(_("alasan berisiko"), default=list, blank=True)
+    # The kader's posyandu that registered the family: she keeps it in sight before a child links it.
+    registered_posyandu = models.ForeignKey(
+        "convergence.Posyandu",
+        verbose_name=_("didaftarkan di posyandu"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
     history = HistoricalRecords()
@@ -172,7 +182,23 @@ class Keluarga(KKFields, AddressFields):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
+        if scope.is_kader:
+            return _kader_keluarga_q(scope, "pk")
         return scope.q(desa="desa")
+
+
+def kader_sees(scope: Scope, path: str, model: type[models.Model]) -> models.Q:
+    """Rows whose `path` points at a `model` row (Child, Person, Keluarga) the kader sees: rows about a
+    child or a family follow the child's or the family's own rule, written once in its scope_q."""
+    return models.Q(**{f"{path}__in": model._default_manager.filter(model.scope_q(scope)).values("pk")})
+
+
+def _kader_keluarga_q(scope: Scope, keluarga: str) -> models.Q:
+    """Families (reached through the field `keluarga`) of a child of the kader's posyandu, or that she
+    registered (docs/privacy.md, "Siapa melihat apa")."""
+    of_her_child = Child.objects.filter(keluarga=models.OuterRef(keluarga), posyandu_id=scope.posyandu_id)
+    registered = "registered_posyandu_id" if keluarga == "pk" else f"{keluarga}__registered_posyandu_id"
+    return models.Q(models.Exists(of_her_child)) | models.Q(**{registered: scope.posyandu_id})
 
 
 class Person(NIKFields, AddressFields):
@@ -194,6 +220,16 @@ class Person(NIKFields, AddressFields):
         "convergence.Region", verbose_name=_("desa/kelurahan"), on_delete=models.PROTECT, related_name="+"
     )
     phone = models.CharField(_("nomor HP"), max_length=20, blank=True)
+    # The kader's posyandu that registered the person: she keeps her in sight before a child links her.
+    registered_posyandu = models.ForeignKey(
+        "convergence.Posyandu",
+        verbose_name=_("didaftarkan di posyandu"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     updated_at = models.DateTimeField(_("diubah"), auto_now=True)
     history = HistoricalRecords()
@@ -215,7 +251,20 @@ class Person(NIKFields, AddressFields):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
-        return scope.q(desa="desa")
+        if not scope.is_kader:
+            return scope.q(desa="desa")
+        # A kader sees the people of her posyandu's children and the women her desa follows without a
+        # posyandu (pregnancies, adolescent girls): docs/privacy.md, "Siapa melihat apa".
+        posyandu_id, desa_id = scope.posyandu_id, scope.desa_id
+        mother = Child.objects.filter(mother=models.OuterRef("pk"), posyandu_id=posyandu_id)
+        pregnant = Pregnancy.objects.filter(mother=models.OuterRef("pk"), desa_id=desa_id)
+        return (
+            models.Q(registered_posyandu_id=posyandu_id)
+            | models.Q(models.Exists(mother))
+            | (models.Q(keluarga__isnull=False) & _kader_keluarga_q(scope, "keluarga"))
+            | models.Q(models.Exists(pregnant))
+            | models.Q(desa_id=desa_id, adolescent__isnull=False)
+        )
 
 
 class Child(NIKFields, AddressFields):
@@ -740,7 +789,16 @@ class DuplicateCandidate(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
-        return scope.q(desa="desa")
+        if not scope.is_kader:
+            return scope.q(desa="desa")
+        # Both records of the pair in her sight (a kader reads the queue, puskesmas officers merge).
+        return (
+            kader_sees(scope, "child_a", Child)
+            & (models.Q(child_b__isnull=True) | kader_sees(scope, "child_b", Child))
+        ) | (
+            kader_sees(scope, "person_a", Person)
+            & (models.Q(person_b__isnull=True) | kader_sees(scope, "person_b", Person))
+        )
 
 
 class MergeLog(models.Model):
@@ -781,7 +839,9 @@ class MergeLog(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
-        return scope.q(desa="desa")
+        if not scope.is_kader:
+            return scope.q(desa="desa")
+        return kader_sees(scope, "survivor_child", Child) | kader_sees(scope, "survivor_person", Person)
 
 
 class RecordAccess(models.Model):

@@ -34,7 +34,7 @@ from children.models import (
 )
 from children.selectors import kbm_table_on
 from convergence.models import User
-from convergence.scoping import can_read
+from convergence.scoping import can_read, scope_for_user
 
 # A height that drops by more than this since the last visit is a measuring error (or a new child).
 MAX_HEIGHT_SHRINK_CM = 1.5
@@ -359,6 +359,13 @@ def _apply_nik(
     return [_(w) for w in identity.nik_warnings(check, sex=sex, birth_date=birth_date)]
 
 
+def _registering_posyandu_id(user: User) -> int | None:
+    """The kader's posyandu, kept on the families and persons she registers: her scope reaches them
+    before a child of her posyandu links them (Keluarga.scope_q, Person.scope_q)."""
+    scope = scope_for_user(user)
+    return scope.posyandu_id if scope.is_kader else None
+
+
 def _save(obj: models.Model, user: User | None, exclude: list[str] | None = None) -> None:
     obj.full_clean(exclude=exclude)
     if user is not None:
@@ -455,6 +462,7 @@ def person_save(
             from convergence.scoping import check_can_edit
 
             check_can_edit(user, person.desa)
+            person.registered_posyandu_id = _registering_posyandu_id(user)
         _save(person, user)
         duplicates_find_for_person(person=person)
     return RegistrationResult(obj=person, created=created, warnings=warnings)
@@ -489,6 +497,7 @@ def keluarga_save(
             from convergence.scoping import check_can_edit
 
             check_can_edit(user, keluarga.desa)
+            keluarga.registered_posyandu_id = _registering_posyandu_id(user)
         _save(keluarga, user)
     return RegistrationResult(obj=keluarga, created=created)
 

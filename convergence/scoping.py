@@ -56,6 +56,11 @@ class Scope:
         return self.role == Role.PIMPINAN
 
     @property
+    def is_kader(self) -> bool:
+        """A kader's scope: her posyandu, narrower than her desa for the registries (docs/privacy.md)."""
+        return not self.is_superuser and self.role == Role.KADER and self.posyandu_id is not None
+
+    @property
     def is_district_wide(self) -> bool:
         return self.role in (Role.BAPPEDA_ADMIN, Role.PIMPINAN, Role.OPD_OFFICER)
 

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from children.models import Child, Keluarga, Person, kader_sees
 from convergence.models import Role
 
 if TYPE_CHECKING:
@@ -239,6 +240,15 @@ class SubjectMixin:
         return str(subject) if subject is not None else ""
 
 
+def _subject_q(scope: Scope) -> Q:
+    """A kader's rows about a subject: those whose child, person or family she sees (children.models)."""
+    return (
+        kader_sees(scope, "child", Child)
+        | kader_sees(scope, "person", Person)
+        | kader_sees(scope, "keluarga", Keluarga)
+    )
+
+
 def _one_subject(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(child__isnull=False, person__isnull=True, keluarga__isnull=True)
@@ -356,7 +366,7 @@ class Delivery(SubjectMixin, models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
         # An OPD officer sees his agency's deliveries only; area roles see their area's.
-        return scope.q(desa="desa", opd="opd")
+        return _subject_q(scope) if scope.is_kader else scope.q(desa="desa", opd="opd")
 
 
 class Referral(SubjectMixin, models.Model):
@@ -461,7 +471,7 @@ class Referral(SubjectMixin, models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
         # The owner OPD's officers see its referrals; area roles the referrals of their area.
-        return scope.q(desa="desa", opd="opd")
+        return _subject_q(scope) if scope.is_kader else scope.q(desa="desa", opd="opd")
 
 
 class LokusWeights(models.Model):
@@ -574,8 +584,6 @@ PMT_PERSON_CATEGORIES = frozenset({PMTCategory.BUMIL_KEK, PMTCategory.IBU_MENYUS
 
 def _budget_line_q(scope: Scope, prefix: str = "") -> Q:
     """Lines held by a desa are that desa's (Dana Desa, ADD); lines held by an OPD are the OPD's."""
-    from convergence.models import Role
-
     p = f"{prefix}__" if prefix else ""
     if scope.is_superuser:
         return Q()
@@ -917,13 +925,10 @@ class PMTEnrolment(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
-        in_desa = scope.q(desa="desa", opd="programme__opd")
-        if scope.role != Role.KADER or scope.is_superuser:
-            return in_desa
-        # A kader sees the children of her posyandu, and the mothers of her desa (who have no posyandu).
-        return (Q(child__isnull=False) & scope.q(desa="desa", posyandu="child__posyandu")) | (
-            Q(child__isnull=True) & in_desa
-        )
+        if not scope.is_kader:
+            return scope.q(desa="desa", opd="programme__opd")
+        # A kader sees the episodes of the children and the women in her sight (children.models).
+        return kader_sees(scope, "child", Child) | kader_sees(scope, "person", Person)
 
 
 class PMTReservation(models.Model):
@@ -1034,6 +1039,8 @@ class PMTDeliveryLog(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
+        if scope.is_kader:
+            return Q(enrolment__in=PMTEnrolment.objects.filter(PMTEnrolment.scope_q(scope)).values("pk"))
         return scope.q(desa="enrolment__desa", opd="enrolment__programme__opd")
 
 

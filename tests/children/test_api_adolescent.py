@@ -25,7 +25,9 @@ def _girl_born() -> datetime.date:
 
 
 def test_a_kader_registers_a_girl_and_records_weeks(district: DistrictFixture) -> None:
-    person = PersonFactory(desa=district.desa_a1, birth_date=_girl_born())
+    person = PersonFactory(
+        desa=district.desa_a1, birth_date=_girl_born(), registered_posyandu=district.posyandu_a1
+    )
     api = _api(district, "kader")
     created = api.post(
         "/api/v1/adolescent-girls/", {"person": person.pk, "school_name": "SMPN 1"}, format="json"
@@ -49,13 +51,17 @@ def test_a_kader_registers_a_girl_and_records_weeks(district: DistrictFixture) -
 
 def test_a_boy_or_a_second_registration_is_refused_by_field(district: DistrictFixture) -> None:
     api = _api(district, "kader")
-    boy = PersonFactory(desa=district.desa_a1, sex="L", birth_date=_girl_born())
+    boy = PersonFactory(
+        desa=district.desa_a1, sex="L", birth_date=_girl_born(), registered_posyandu=district.posyandu_a1
+    )
     refused = api.post("/api/v1/adolescent-girls/", {"person": boy.pk}, format="json")
     assert (refused.status_code, field_errors(refused)) == (
         400,
         {"person": ["Remaja putri harus perempuan."]},
     )
-    girl = PersonFactory(desa=district.desa_a1, birth_date=_girl_born())
+    girl = PersonFactory(
+        desa=district.desa_a1, birth_date=_girl_born(), registered_posyandu=district.posyandu_a1
+    )
     assert api.post("/api/v1/adolescent-girls/", {"person": girl.pk}, format="json").status_code == 201
     twice = api.post("/api/v1/adolescent-girls/", {"person": girl.pk}, format="json")
     assert twice.status_code == 400

@@ -495,9 +495,9 @@ def test_each_registry_list_is_scoped_to_the_roles_unit(district: DistrictFixtur
         (district.desa_b1, district.posyandu_b1),
         (district.other_desa, district.other_posyandu),
     ):
-        KeluargaFactory(desa=desa, head_name=desa.name)
+        keluarga = KeluargaFactory(desa=desa, head_name=desa.name)
         mother = PersonFactory(desa=desa, name=desa.name)
-        child = ChildFactory(posyandu=posyandu, name=desa.name)
+        child = ChildFactory(posyandu=posyandu, name=desa.name, keluarga=keluarga)
         Measurement.objects.create(
             child=child, posyandu=posyandu, measured_on=datetime.date(2025, 1, 5), age_days=301
         )

@@ -420,6 +420,7 @@ def test_it_scopes_the_family_page_and_logs_the_read(district: DistrictFixture, 
 @pytest.mark.parametrize("role", ROLES)
 def test_it_masks_the_nik_for_roles_without_need(district: DistrictFixture, role: str) -> None:
     mother = mother_with_nik(district)
+    ChildFactory(posyandu=district.posyandu_a1, mother=mother)  # in the kader's sight
     response = client_for(district, role).get(reverse("children:person-detail", kwargs={"pk": mother.pk}))
     assert response.status_code == (200 if role in SEES_DESA_A1 else 404)
     if response.status_code == 200:
@@ -452,6 +453,7 @@ def test_it_never_shows_the_full_nik_to_a_kpm(district: DistrictFixture) -> None
 
 def test_it_finds_a_person_by_nik_through_a_post(district: DistrictFixture) -> None:
     mother = mother_with_nik(district)
+    ChildFactory(posyandu=district.posyandu_a1, mother=mother)  # in the kader's sight
     client = client_for(district, "kader")
     response = client.post(reverse("children:nik-search"), {"nik": MOTHER_NIK})
     assert response.status_code == 302
@@ -642,7 +644,9 @@ def test_it_refuses_a_ttd_record_by_a_read_only_role(district: DistrictFixture) 
 
 
 def test_it_refuses_an_adult_as_adolescent_girl(district: DistrictFixture) -> None:
-    woman = PersonFactory(desa=district.desa_a1, birth_date=datetime.date(1990, 1, 1))
+    woman = PersonFactory(
+        desa=district.desa_a1, birth_date=datetime.date(1990, 1, 1), registered_posyandu=district.posyandu_a1
+    )
     response = client_for(district, "kader").post(reverse("children:adolescent-create"), {"person": woman.pk})
     assert response.status_code == 200
     today = timezone.localdate()

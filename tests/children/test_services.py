@@ -268,7 +268,9 @@ def test_kk_numbers_are_validated_and_unique(district: DistrictFixture) -> None:
 
 
 def test_pregnancy_flags_follow_the_visits(district: DistrictFixture) -> None:
-    mother = PersonFactory(desa=district.desa_a1, birth_date=datetime.date(2008, 2, 1))
+    mother = PersonFactory(
+        desa=district.desa_a1, birth_date=datetime.date(2008, 2, 1), registered_posyandu=district.posyandu_a1
+    )
     kader = district.users["kader"]
     pregnancy = pregnancy_save(
         user=kader, mother=mother, lmp_date=datetime.date(2026, 5, 1), gravida=1, parity=0
