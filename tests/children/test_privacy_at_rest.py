@@ -21,7 +21,7 @@ from children.pii_rotation import pii_rekey
 from children.services import keluarga_by_kk, keluarga_save
 from tests.children.test_import_pages import child_row, register_csv
 from tests.children.test_registry_pages import client_for, mother_with_nik
-from tests.factories import DistrictFixture, KeluargaFactory
+from tests.factories import ChildFactory, DistrictFixture, KeluargaFactory
 
 KK = "3510010101200001"  # kecamatan 35.10.01, issued 01-01-2020, serial 0001
 MASKED_KK = "351001••••••••••"
@@ -69,7 +69,9 @@ def test_a_registered_kk_is_found_by_its_hash_and_refused_twice(district: Distri
 def test_the_api_shows_the_kk_as_the_role_may_see_it(district: DistrictFixture, role: str) -> None:
     # Point 1: the family list gave the full KK number to the district head, OPD and KPM tokens.
     desa = district.desa_a2 if role == "kpm" else district.desa_a1
-    KeluargaFactory(desa=desa, head_name="Slamet", kk_number=KK)
+    keluarga = KeluargaFactory(desa=desa, head_name="Slamet", kk_number=KK)
+    # A family a kader sees: one of its children is weighed at her posyandu.
+    ChildFactory(posyandu=district.posyandu_a2 if role == "kpm" else district.posyandu_a1, keluarga=keluarga)
 
     rows = _api(district, role).get("/api/v1/keluarga/").json()["results"]
 
