@@ -10,7 +10,7 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from interventions import imports_jobs
@@ -264,3 +264,16 @@ def test_stored_sheets_past_their_retention_are_deleted_and_cannot_be_applied(
         "Berkas impor ini sudah dihapus setelah masa simpannya; unggah ulang berkasnya."
     ]
     assert imports_jobs.delivery_import_files_expire(now=now + datetime.timedelta(days=60)) == 0
+
+
+def test_key_rotation_reseals_the_stored_sheets(
+    delivered: Village, django_capture_on_commit_callbacks: Any, settings
+) -> None:  # type: ignore[no-untyped-def]
+    from children.pii_rotation import pii_rekey
+
+    job = _checked_job(delivered, django_capture_on_commit_callbacks)
+    new_key = "B" * 43 + "="
+    with override_settings(PII_ENCRYPTION_KEYS=[new_key, *settings.PII_ENCRYPTION_KEYS]):
+        assert pii_rekey()["uploads"] == 1
+    with override_settings(PII_ENCRYPTION_KEYS=[new_key]), job.file.open("rb") as handle:
+        assert handle.read() == _csv(*SHEET)
