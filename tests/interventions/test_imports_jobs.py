@@ -277,3 +277,21 @@ def test_key_rotation_reseals_the_stored_sheets(
         assert pii_rekey()["uploads"] == 1
     with override_settings(PII_ENCRYPTION_KEYS=[new_key]), job.file.open("rb") as handle:
         assert handle.read() == _csv(*SHEET)
+
+
+def test_the_job_list_costs_the_same_queries_for_one_job_or_three(delivered: Village) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer = delivered.district.users["opd_officer"]
+    client = _client(officer)
+    counts = []
+    for total in (1, 3):
+        while DeliveryImportJob.objects.count() < total:
+            DeliveryImportJob.objects.create(
+                original_name="pmt.csv", uploaded_by=officer, opd=delivered.district.dinkes, status="siap"
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert len(client.get(UPLOAD_URL).context["jobs"]) == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
