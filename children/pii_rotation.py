@@ -45,17 +45,31 @@ def _rekey_table(model: type[models.Model], encrypted: str, hashed: str) -> int:
     return count + len(batch)
 
 
+# Models whose `file` is sealed by children.storage (with a `file_deleted_at`): ImportJob, and those of
+# higher apps, which register at start-up (children never imports them).
+_SEALED_UPLOADS: list[type[models.Model]] = [ImportJob]
+
+
+def sealed_uploads_register(model: type[models.Model]) -> None:
+    """Have pii_rekey reseal the stored uploads of `model` too (called from an AppConfig.ready)."""
+    if model not in _SEALED_UPLOADS:
+        _SEALED_UPLOADS.append(model)
+
+
 def _reseal_uploads() -> int:
     count = 0
-    for job in ImportJob.objects.exclude(file="").filter(file_deleted_at__isnull=True).iterator():
-        storage = job.file.storage
-        if not storage.exists(job.file.name):
-            continue
-        with storage.open(job.file.name, "rb") as handle:
-            plain = handle.read()
-        with open(storage.path(job.file.name), "wb") as handle:
-            handle.write(pii.encrypt_bytes(plain))
-        count += 1
+    for model in _SEALED_UPLOADS:
+        jobs = model._default_manager.exclude(file="").filter(file_deleted_at__isnull=True)
+        for job in jobs.iterator():
+            storage = job.file.storage  # type: ignore[attr-defined]
+            name = job.file.name  # type: ignore[attr-defined]
+            if not storage.exists(name):
+                continue
+            with storage.open(name, "rb") as handle:
+                plain = handle.read()
+            with open(storage.path(name), "wb") as handle:
+                handle.write(pii.encrypt_bytes(plain))
+            count += 1
     return count
 
 

@@ -361,6 +361,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600,
         "options": {"expires": 3600},
     },
+    # So do the OPD delivery sheets.
+    "delivery-import-files-expire-nightly": {
+        "task": "interventions.delivery_import_files_expire",
+        "schedule": 24 * 3600,
+        "options": {"expires": 3600},
+    },
     # Imports and manual entry queue their own pairs; the nightly scan catches what they could not see.
     "duplicates-nightly": {
         "task": "children.duplicates_scan",

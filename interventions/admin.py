@@ -17,6 +17,7 @@ from interventions.models import (
     BudgetLine,
     BudgetRevision,
     Delivery,
+    DeliveryImportJob,
     Disbursement,
     Indicator,
     IndicatorTarget,
@@ -194,3 +195,28 @@ class DisbursementAdmin(ReadOnlyScopedAdmin):
         "approved_by",
     ]
     list_filter = ["status", "kind"]
+
+
+@admin.register(DeliveryImportJob)
+class DeliveryImportJobAdmin(ReadOnlyScopedAdmin):
+    # The uploaded sheet is personal data: the admin shows its name, never a link to download it; the
+    # row report is on the job's page.
+    list_display = ["original_name", "uploaded_by", "status", "rows_total", "created_at", "applied_at"]
+    list_filter = ["status"]
+    list_select_related = ["uploaded_by"]
+    fields = [
+        "original_name",
+        "uploaded_by",
+        "opd",
+        "kabupaten_code",
+        "status",
+        "rows_total",
+        "summary",
+        "error",
+        "created_at",
+        "checked_at",
+        "applied_by",
+        "applied_at",
+        "file_deleted_at",
+    ]
+    readonly_fields = fields

@@ -9,6 +9,10 @@ class InterventionsConfig(AppConfig):
 
     def ready(self) -> None:
         from children.panels import register_child_panel
+        from children.pii_rotation import sealed_uploads_register
+        from interventions.models import DeliveryImportJob
         from interventions.panels import child_deliveries_panel
 
         register_child_panel(child_deliveries_panel)
+        # The OPDs' delivery sheets are sealed like the registers: key rotation reseals them too.
+        sealed_uploads_register(DeliveryImportJob)

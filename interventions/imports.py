@@ -5,17 +5,15 @@ Nomor KK (families), Nama (for the reader only), Tanggal, Jumlah, Satuan, Sumber
 A row is "baru" (will be / was created), "sudah ada" (the same intervention, subject and day is
 already recorded, or repeated in the file: imports are idempotent) or "ditolak" with its reasons.
 Row numbers are those of the sheet (the header is row 1). An OPD officer may import only his OPD's
-interventions. Apply runs in one transaction. OPD sheets hold hundreds to a few thousand rows, so this
-runs in the request; the e-PPGBM pipeline's Celery jobs are not needed at this size. The limits of
-convergence.uploads are checked before the sheet is parsed (an .xlsx inspected before calamine opens
-it, a CSV decoded from its BOM and read line by line), with at most MAX_DELIVERY_ROWS rows, which
-bounds the request's work.
+interventions. Apply runs in one transaction. The pages run this in a Celery job over the stored file
+(interventions.imports_jobs), never in the request; wherever it runs, the limits of convergence.uploads
+are checked before the sheet is parsed (an .xlsx inspected before calamine opens it, a CSV decoded
+from its BOM and read line by line).
 """
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,13 +66,22 @@ FUNDING = {
     "alokasi dana desa": FundingSource.ADD,
 }
 
-
-# An OPD's year of deliveries is a few thousand rows; ten times that keeps a dry run in the request
-# within a few seconds.
-MAX_DELIVERY_ROWS = 20_000
 # The file is not a readable .csv/.xlsx with the expected header, or exceeds a limit: `message` is a
 # msgid, `params` its values (convergence.uploads.refusal_text translates it).
 UnreadableFile = uploads.UploadRefused
+
+
+# A row's message: a msgid, or a msgid and its values; translated when shown (message_text), so that a
+# stored report reads in its reader's language.
+Message = str | tuple[str, dict[str, Any]]
+
+
+def message_text(message: Message | list[Any]) -> str:
+    """`message` in the active language (a stored report holds [msgid, params] lists)."""
+    if isinstance(message, str):
+        return gettext(message)
+    msgid, params = message
+    return gettext(msgid) % params
 
 
 @dataclass
@@ -83,7 +90,7 @@ class RowResult:
     status: str
     name: str = ""
     code: str = ""
-    messages: list[str] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
 
 
 @dataclass
@@ -148,7 +155,6 @@ def read_rows(handle: IO[bytes], file_name: str) -> list[tuple[int, dict[str, An
     """
     name = file_name.lower()
     limits = UploadLimits.from_settings()
-    limits = dataclasses.replace(limits, max_rows=min(limits.max_rows, MAX_DELIVERY_ROWS))
     if name.endswith(".xlsx"):
         table = _xlsx_table(handle, limits)
     elif name.endswith(".csv"):
@@ -179,16 +185,16 @@ HEADERS = {
 }
 
 
-def _control_character(cells: dict[str, Any]) -> str:
+def _control_character(cells: dict[str, Any]) -> Message:
     """The message for a row whose cell holds a control character (NUL...), or ""."""
     for key, cell in cells.items():
         if isinstance(cell, str) and (found := uploads.CONTROL_CHARACTERS.search(cell)):
-            return gettext(
-                "Kolom %(column)s berisi karakter kontrol %(code)s; hapus karakter itu dari berkas."
-            ) % {
-                "column": HEADERS[key],
-                "code": f"U+{ord(found[0]):04X}",
-            }
+            return (
+                gettext_noop(
+                    "Kolom %(column)s berisi karakter kontrol %(code)s; hapus karakter itu dari berkas."
+                ),
+                {"column": HEADERS[key], "code": f"U+{ord(found[0]):04X}"},
+            )
     return ""
 
 

@@ -1126,3 +1126,6 @@ class Disbursement(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
         return _budget_line_q(scope, "budget_line")
+
+
+from interventions.models_imports import DeliveryImportJob  # noqa: E402,F401

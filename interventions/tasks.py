@@ -24,3 +24,36 @@ def pmt_finish_due(*, today: str | None = None) -> dict[str, int]:
     finished, refreshed = pmt_enrolments_finish_due(today=day)
     logger.info("pmt_finish_due %s: %s finished, %s outcomes refreshed", day, finished, refreshed)
     return {"finished": finished, "refreshed": refreshed}
+
+
+# An OPD sheet is a few thousand rows; a sheet at IMPORT_MAX_ROWS takes minutes, well within this.
+IMPORT_TIME_LIMIT_S = 3600
+
+
+@shared_task(name="interventions.delivery_import_check", acks_late=True, time_limit=IMPORT_TIME_LIMIT_S)
+def delivery_import_check(*, job_id: int) -> None:
+    """Dry run of an uploaded delivery sheet (interventions.imports_jobs.delivery_import_job_check)."""
+    from interventions.imports_jobs import delivery_import_job_check
+
+    delivery_import_job_check(job_id=job_id)
+    logger.info("delivery_import_check %s done", job_id)
+
+
+@shared_task(name="interventions.delivery_import_apply", acks_late=True, time_limit=IMPORT_TIME_LIMIT_S)
+def delivery_import_apply(*, job_id: int, user_id: int) -> None:
+    """Apply a checked delivery sheet in one transaction; an applied job is left alone."""
+    from convergence.models import User
+    from interventions.imports_jobs import delivery_import_job_apply
+
+    delivery_import_job_apply(job_id=job_id, user=User.objects.get(pk=user_id))
+    logger.info("delivery_import_apply %s done", job_id)
+
+
+@shared_task(name="interventions.delivery_import_files_expire", acks_late=True, time_limit=600)
+def delivery_import_files_expire() -> int:
+    """Delete uploaded delivery sheets past their retention (imports_jobs.delivery_import_files_expire)."""
+    from interventions.imports_jobs import delivery_import_files_expire as expire
+
+    count = expire()
+    logger.info("delivery_import_files_expire: %s files deleted", count)
+    return count

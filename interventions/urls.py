@@ -11,6 +11,14 @@ urlpatterns = [
     path("intervensi/penyaluran/", views.delivery_list, name="delivery-list"),
     path("intervensi/penyaluran/baru/", views.delivery_create, name="delivery-create"),
     path("intervensi/penyaluran/impor/", views.delivery_import, name="delivery-import"),
+    path(
+        "intervensi/penyaluran/impor/<int:pk>/", views.delivery_import_detail, name="delivery-import-detail"
+    ),
+    path(
+        "intervensi/penyaluran/impor/<int:pk>/terapkan/",
+        views.delivery_import_apply,
+        name="delivery-import-apply",
+    ),
     path("intervensi/buku-konvergensi/", views.ledger, name="ledger"),
     path("intervensi/kesenjangan/", views.gap_list, name="gap-list"),
     path("intervensi/rujukan/", views.referral_list, name="referral-list"),

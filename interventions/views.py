@@ -28,8 +28,8 @@ from children.models import RecordAccess
 from convergence.models import OPD
 from convergence.scoping import scope_for_user
 from convergence.selectors import desa_list_for_user, region_home_for_user
-from convergence.uploads import refusal_text
-from interventions import access, compute, imports, selectors, services
+from convergence.uploads import UploadRefused, refusal_text
+from interventions import access, compute, imports, imports_jobs, selectors, services
 from interventions.audit import log_subject_reads
 from interventions.forms import DeliveryForm, ImportForm, ReferralCreateForm, ReferralStatusForm
 from interventions.models import Referral
@@ -193,25 +193,66 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def delivery_import(request: HttpRequest) -> HttpResponse:
+    """Upload an OPD sheet (stored, checked by a job: this request never opens it) and the recent jobs."""
     if not access.can_record_delivery(request.user):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            rows = imports.read_rows(upload, upload.name)
-        except imports.UnreadableFile as error:
-            form.add_error("file", refusal_text(error))
-        else:
-            report = imports.delivery_import(
+            job = imports_jobs.delivery_import_job_create(
                 user=request.user,  # type: ignore[arg-type]
-                rows=rows,
-                commit="terapkan" in request.POST,
+                uploaded_file=form.cleaned_data["file"],
             )
-            for row in report.rows:
-                row.messages = [_(message) for message in row.messages]
-    return render(request, "interventions/delivery_import.html", {"form": form, "report": report})
+        except ValidationError as error:
+            for message in error.message_dict.get("file", error.messages):
+                form.add_error("file", message)
+        else:
+            return redirect("interventions:delivery-import-detail", pk=job.pk)
+    jobs = imports_jobs.delivery_import_job_list_for_user(user=request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "interventions/delivery_import.html",
+        {"form": form, "jobs": jobs},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def delivery_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A job's status (the page reloads itself while it runs), then its report and the apply button."""
+    job = imports_jobs.delivery_import_job_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+    error = job.error
+    rows = [
+        {**row, "messages": [imports.message_text(message) for message in row["messages"]]}
+        for row in job.rows
+    ]
+    context = {
+        "job": job,
+        "rows": rows,
+        "summary": {
+            "created": job.summary.get(imports.CREATED, 0),
+            "unchanged": job.summary.get(imports.UNCHANGED, 0),
+            "rejected": job.summary.get(imports.REJECTED, 0),
+        },
+        "error": refusal_text(UploadRefused(error["message"], error["params"])) if error else "",
+        "may_apply": job.status == job.Status.CHECKED
+        and job.file_deleted_at is None
+        and access.can_record_delivery(request.user),
+    }
+    return render(request, "interventions/delivery_import_detail.html", context)
+
+
+@login_required
+@require_POST
+def delivery_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    job = imports_jobs.delivery_import_job_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+    try:
+        imports_jobs.delivery_import_job_apply_queue(user=request.user, job=job)  # type: ignore[arg-type]
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("interventions:delivery-import-detail", pk=job.pk)
 
 
 @login_required

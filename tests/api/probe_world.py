@@ -54,6 +54,7 @@ from interventions.models import (
     BudgetLine,
     BudgetRevision,
     Delivery,
+    DeliveryImportJob,
     Disbursement,
     Indicator,
     IndicatorTarget,
@@ -154,6 +155,7 @@ def build_world(d: DistrictFixture) -> World:
         _interventions(world, place, posyandu, subjects, catalogue[home], admin)
         _summaries(world, place, posyandu)
     _import_jobs(world, other_admin)
+    _delivery_import_jobs(world, other_admin)
     return world
 
 
@@ -439,4 +441,29 @@ def _import_jobs(world: World, other_admin: models.Model) -> None:
         job = ImportJob(original_name=f"impor-{place}.csv", uploaded_by=user, scope_code=code, status="siap")
         job.file.save(f"probe-{place}.csv", ContentFile(b"nama\n"), save=True)
         readers = (DISTRICT | {user.role}) if place != "Dahlia" else set()
+        world.add(job, job.original_name, readers, place)
+
+
+def _delivery_import_jobs(world: World, other_admin: models.Model) -> None:
+    """A delivery sheet is read by its uploader, his OPD's officers and Bappeda/pimpinan of its kabupaten."""
+    d = world.district
+    for place, user, opd, code, readers in [
+        (
+            "Mawar",
+            d.users["opd_officer"],
+            d.dinkes,
+            d.kabupaten.code,
+            {"bappeda_admin", "pimpinan", "opd_officer"},
+        ),
+        ("Anggrek", d.users["bappeda_admin"], None, d.kabupaten.code, {"bappeda_admin", "pimpinan"}),
+        ("Dahlia", other_admin, None, d.other_kabupaten.code, set()),
+    ]:
+        job = DeliveryImportJob(
+            original_name=f"penyaluran-{place}.csv",
+            uploaded_by=user,
+            opd=opd,
+            kabupaten_code=code,
+            status="siap",
+        )
+        job.file.save(f"probe-penyaluran-{place}.csv", ContentFile(b"kode intervensi\n"), save=True)
         world.add(job, job.original_name, readers, place)

@@ -320,6 +320,8 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
     "children:import-issues-csv": c.ImportJob,
     "children:register-template": v.Posyandu,
     "interventions:referral-detail": i.Referral,
+    "interventions:delivery-import-detail": i.DeliveryImportJob,
+    "interventions:delivery-import-apply": i.DeliveryImportJob,
     "interventions:pmt-enrolment-finish": i.PMTEnrolment,
     "reports:region-dashboard": v.Region,
     "reports:posyandu-dashboard": v.Posyandu,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from convergence.models import User
 from convergence.uploads import refusal_text
-from interventions.imports import REJECTED, UnreadableFile, delivery_import, read_rows
+from interventions.imports import REJECTED, UnreadableFile, delivery_import, message_text, read_rows
 
 
 class Command(BaseCommand):
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         report = delivery_import(user=account, rows=rows, commit=commit)
         for row in report.rows:
             if row.status == REJECTED:
-                reasons = "; ".join(_(message) for message in row.messages)
+                reasons = "; ".join(message_text(message) for message in row.messages)
                 self.stdout.write(
                     _("Baris %(row)d ditolak: %(reasons)s") % {"row": row.row_number, "reasons": reasons}
                 )
