@@ -901,6 +901,18 @@ class _Importer:
         for row in rows:
             row.nik_hash = next(hashes) if row.nik else ""
 
+    def _best_candidate(self, found: list[dict[str, Any]], row: _Row) -> dict[str, Any]:
+        """Of the children sharing a row's desa, name, birth date and sex: the one at the row's posyandu,
+        else one the importer may see, else the first (which is then refused as outside the scope)."""
+        return min(
+            found,
+            key=lambda child: (
+                child["posyandu_id"] != row.posyandu_id,
+                not self._child_in_scope(child["posyandu_id"], child["desa_id"]),
+                child["id"],
+            ),
+        )
+
     def _resolve(self, rows: list[_Row], pending: list[tuple]) -> tuple[list[_Row], list[_Row]]:
         """Child of each row; returns (accepted rows, new children's first rows)."""
         # Only NIKs the registry may hold are looked up (most NIKs of a register are new ones).
@@ -978,7 +990,7 @@ class _Importer:
             elif identity_key in self.new_by_identity:
                 child_id = self.new_by_identity[identity_key]
             elif identity_key in candidates:
-                child = candidates[identity_key][0]
+                child = self._best_candidate(candidates[identity_key], row)
                 if row.nik_hash and child["nik_hash"] and child["nik_hash"] != row.nik_hash:
                     problem = (
                         DUPLICATE,
