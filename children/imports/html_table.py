@@ -128,8 +128,8 @@ class _TableRows(HTMLParser):
                 self._end_loose()
             return
         if self.depth > 1:
-            if self.cell is not None and tag in ("td", "th", "tr", "br"):
-                self.cell.append(" ")  # a nested table's cells stay apart as words
+            if tag in ("td", "th", "tr", "br"):
+                self.handle_data(" ")  # a nested table's cells stay apart as words
             return
         if tag == "tr":
             self._end_row()
@@ -139,10 +139,10 @@ class _TableRows(HTMLParser):
             if self.row is None:
                 self.row = []
             self.cell = []
-            span = dict(attrs).get("colspan") or "1"
-            self.span = max(1, min(int(span), self.limits.max_columns + 1)) if span.strip().isdigit() else 1
-        elif tag == "br" and self.cell is not None:
-            self.cell.append(" ")
+            span = (dict(attrs).get("colspan") or "1").strip()
+            self.span = max(1, int(span[:12])) if span.isdigit() else 1
+        elif tag == "br":
+            self.handle_data(" ")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _SKIPPED_TAGS:  # <br/>, <img/>: no content to skip
@@ -174,7 +174,7 @@ class _TableRows(HTMLParser):
             if self.cell_chars > self.raw_cap:
                 self.cell = [self._squeeze(self.cell)]
                 self.cell_chars = len(self.cell[0])
-        elif self.depth == 0 and data.strip():
+        elif self.depth == 0 and (self.loose or data.strip()):
             self.loose.append(data)
             self.loose_chars += len(data)
             if self.loose_chars > self.raw_cap:
