@@ -133,6 +133,7 @@ class HeaderMatch:
     positions: dict[str, int]
     # Every header cell as written, up to the last non-blank one (for the raw values and error reports).
     headers: tuple[str, ...]
+    cells: int = 0  # cells of the header row as read, blank ones past its end included
 
     @property
     def missing(self) -> list[str]:
@@ -172,7 +173,7 @@ def match_header(cells: Sequence[object]) -> HeaderMatch:
     headers = [str(c if c is not None else "").strip() for c in cells]
     while headers and not headers[-1]:
         headers.pop()  # trailing blank cells (a sheet or a CSV wider than its table) are no columns
-    return HeaderMatch(positions=positions, headers=tuple(headers))
+    return HeaderMatch(positions=positions, headers=tuple(headers), cells=len(cells))
 
 
 def looks_like_header(cells: Sequence[object]) -> bool:

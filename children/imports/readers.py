@@ -63,7 +63,7 @@ class Table:
     header: HeaderMatch
     header_row: int
     rows: Iterator[Row]
-    estimated_rows: int  # data rows, for the progress bar (exact for .xlsx, lines for .csv)
+    estimated_rows: int  # data rows, for the progress bar (exact for sheets, lines for .csv, <tr> for HTML)
 
 
 def extension(file_name: str) -> str:
@@ -165,12 +165,15 @@ def align_rows(rows: Iterator[Row], header: HeaderMatch, *, counted: bool) -> It
     text has moved there) gets a blank cell put back in its place (ShiftedCells). A sheet pads every
     row to its width, so there the short row shows as a blank last column. `counted`: the format keeps
     each row's own cell count (CSV, HTML), and any other row with more or fewer cells than the header
-    (blank cells past its end aside) is RaggedCells.
+    (blank cells past its last title aside, or as many cells as its row) is RaggedCells.
     """
     width = len(header.headers)
     gap = header.positions.get("total_measurements")
     if gap is not None and gap >= width - 1:
         gap = None
+    if gap is None and not counted:
+        yield from rows  # a sheet of another layout: nothing to line up
+        return
     for number, cells in rows:
         found = len(cells)
         if found > width and all(map(_blank, cells[width:])):
@@ -182,7 +185,7 @@ def align_rows(rows: Iterator[Row], header: HeaderMatch, *, counted: bool) -> It
         ):
             shifted = [*cells[:gap], "", *cells[gap : width - 1]]
             yield number, _marked(ShiftedCells, shifted, width - 1)
-        elif counted and found != width:
+        elif counted and found != width and len(cells) != header.cells:
             yield number, _marked(RaggedCells, list(cells), len(cells))
         else:
             yield number, cells

@@ -25,7 +25,9 @@ from rest_framework.test import APIClient
 
 from children.imports.services import import_file
 from children.models import Child, ImportJob, Measurement
-from tests.children.test_import_pipeline import NIK_BUDI, NIK_SITI, counts
+from tests.children.test_import_pipeline import HEADER as EXPORT_HEADER
+from tests.children.test_import_pipeline import NIK_BUDI, NIK_SITI, SITI, counts
+from tests.children.test_import_pipeline import row as export_row
 from tests.factories import DistrictFixture
 
 DATA = Path(__file__).parent / "data"
@@ -85,7 +87,7 @@ def child(**values: str) -> dict[str, str]:
     return base
 
 
-SITI = child(
+SITI_DOWNLOAD = child(
     No="2",
     NIK=NIK_SITI,
     Nama="SITI AMINAH",
@@ -147,7 +149,7 @@ def measured() -> list[tuple[str, datetime.date, Decimal, Decimal | None, str, s
 def test_it_imports_the_html_download_with_its_title_row_and_decimal_commas(
     district: DistrictFixture,
 ) -> None:
-    page = download_html([cells_of(child(), HEADER), cells_of(SITI, HEADER)])
+    page = download_html([cells_of(child(), HEADER), cells_of(SITI_DOWNLOAD, HEADER)])
 
     report = run(page.encode(), "Daftar Anak.xls", district.users["bappeda_admin"])
 
@@ -175,7 +177,9 @@ def test_it_reads_the_html_download_in_each_encoding(district: DistrictFixture, 
 def test_it_puts_back_the_missing_total_pengukuran_cell_with_a_warning(district: DistrictFixture) -> None:
     # Read as they stand, Siti's cells would give Tanggal Pengukuran "9,1" (before her birth) and Berat
     # 76 (out of range).
-    page = download_html([cells_of(child(), HEADER), cells_of(SITI, HEADER, drop=["Total Pengukuran"])])
+    page = download_html(
+        [cells_of(child(), HEADER), cells_of(SITI_DOWNLOAD, HEADER, drop=["Total Pengukuran"])]
+    )
 
     report = run(page.encode(), "Daftar Anak.xls", district.users["bappeda_admin"])
 
@@ -195,7 +199,9 @@ def test_it_rejects_any_other_ragged_row_with_its_line(district: DistrictFixture
     page = download_html(
         [
             cells_of(child(), HEADER, drop=["Total Pengukuran", "RT"]),  # 35 cells
-            cells_of(SITI, HEADER, drop=["LiLA"]),  # 36, but the cell missing is not Total Pengukuran
+            cells_of(
+                SITI_DOWNLOAD, HEADER, drop=["LiLA"]
+            ),  # 36, but the cell missing is not Total Pengukuran
             [*cells_of(child(Nama="ANDI", NIK=""), HEADER), "lebih"],  # 38
         ]
     )
@@ -244,7 +250,7 @@ def test_it_reads_the_download_resaved_as_semicolon_csv_with_its_short_row_padde
 ) -> None:
     # Excel pads every row of a sheet to its width: the short row ends with a blank cell instead.
     lines = [TITLE + ";" * 36, ";".join(HEADER), ";".join(cells_of(child(), HEADER))]
-    lines.append(";".join([*cells_of(SITI, HEADER, drop=["Total Pengukuran"]), ""]))
+    lines.append(";".join([*cells_of(SITI_DOWNLOAD, HEADER, drop=["Total Pengukuran"]), ""]))
     text = "\r\n".join(lines) + "\r\n"
 
     report = run(text.encode("cp1252"), "Daftar Anak.csv", district.users["bappeda_admin"])
@@ -254,6 +260,30 @@ def test_it_reads_the_download_resaved_as_semicolon_csv_with_its_short_row_padde
     assert [row[2:4] for row in measured()] == [
         (Decimal("10.20"), Decimal("80.5")),
         (Decimal("9.10"), Decimal("76.0")),
+    ]
+
+
+def test_a_csv_row_lines_up_with_its_header_row_or_is_rejected(district: DistrictFixture) -> None:
+    # Excel wrote two blank header cells past the table; one row has a note in an unlabelled column.
+    def line(values: list[str]) -> str:
+        return ";".join(values)
+
+    budi = [export_row().get(name, "") for name in EXPORT_HEADER]
+    siti = [SITI.get(name, "") for name in EXPORT_HEADER]
+    text = "\n".join(
+        [
+            line([*EXPORT_HEADER, "", ""]),
+            line([*budi, "", "dirujuk"]),
+            line(siti[:-2]),
+            line([*siti, ""]),
+        ]
+    )
+
+    report = run(text.encode(), "register.csv", district.users["bappeda_admin"], commit=False)
+
+    assert report.summary == counts(create_child=2, create_measurement=2, rejected=1)
+    assert report.issues == [
+        (3, "ditolak", "", "Jumlah kolom tidak cocok: baris ini berisi 31 sel, baris judul 33.")
     ]
 
 
