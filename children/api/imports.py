@@ -38,8 +38,17 @@ class ImportJobSerializer(serializers.ModelSerializer):
     summary = inline_serializer(
         name="ImportSummary",
         fields={
-            key: serializers.IntegerField(required=False, help_text=str(label))
-            for key, label in SUMMARY_LABELS
+            **{
+                key: serializers.IntegerField(required=False, help_text=str(label))
+                for key, label in SUMMARY_LABELS
+            },
+            "ignored_columns": serializers.ListField(
+                child=serializers.CharField(),
+                required=False,
+                help_text=_(
+                    "Judul kolom berkas yang tidak dikenal dan diabaikan, seperti tertulis di berkas."
+                ),
+            ),
         },
     )
 
@@ -71,7 +80,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text=_(
-            "Berkas ekspor e-PPGBM atau register posyandu (.xlsx atau .csv). Batas ukuran, baris, kolom "
+            "Berkas ekspor e-PPGBM atau register posyandu (.xlsx, .xls atau .csv). Batas ukuran, baris, kolom "
             "dan panjang sel: lihat halaman impor; berkas yang melampauinya gagal diuji coba dengan "
             "alasannya di `error`."
         ),

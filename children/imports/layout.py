@@ -1,8 +1,12 @@
-"""Columns of the e-PPGBM export (domain.md 3.2), its 2025 variant, and the posyandu register template.
+"""Columns of the e-PPGBM export (domain.md 3.2), its 2025 variant, its download as served (3.2b), and
+the posyandu register template.
 
 Headers are matched after normalisation (case, spaces and punctuation ignored), so "Tgl Lahir",
 "TGL_LAHIR" and "tgl. lahir" are one column; each field also lists the spellings seen in exports
-("Pukesmas" is how e-PPGBM itself spells it). Pure: no Django.
+("Pukesmas" is how e-PPGBM itself spells it). Columns of these formats that the import does not use
+(No, Total Pengukuran, Detail, Kelas Ibu Balita, MBG, the computed BB/U...) are known and pass silently;
+a header no format has is reported once per file as ignored (a misspelt "Tgl Lahr" shows up there).
+Pure: no Django.
 """
 
 from __future__ import annotations
@@ -74,6 +78,15 @@ EPPGBM_2025_COLUMNS: tuple[Column, ...] = (
     Column("mbg", "MBG"),
 )
 
+# The download e-PPGBM serves ("Daftar Anak Berdasarkan Status Gizi") adds these around the export's
+# columns: a row number, the child's count of measurements and a link. Known, so never reported as
+# ignored; Total Pengukuran also locates the cell some of its rows lack (readers.align_rows).
+EPPGBM_DOWNLOAD_COLUMNS: tuple[Column, ...] = (
+    Column("row_no", "No", ("No.", "No Urut", "Nomor")),
+    Column("total_measurements", "Total Pengukuran", ("Jumlah Pengukuran",)),
+    Column("detail", "Detail", ("Aksi",)),
+)
+
 # Posyandu templates (not the export) also carry a head circumference per visit.
 OPTIONAL_COLUMNS: tuple[Column, ...] = (
     Column("head_circumference_cm", "Lingkar Kepala", ("Lingkar Kepala (cm)", "LK")),
@@ -88,7 +101,13 @@ TEMPLATE_COLUMNS: tuple[Column, ...] = (
     DESA_CODE_COLUMN,
 )
 
-ALL_COLUMNS: tuple[Column, ...] = (*EPPGBM_COLUMNS, *EPPGBM_2025_COLUMNS, *OPTIONAL_COLUMNS, DESA_CODE_COLUMN)
+ALL_COLUMNS: tuple[Column, ...] = (
+    *EPPGBM_COLUMNS,
+    *EPPGBM_2025_COLUMNS,
+    *EPPGBM_DOWNLOAD_COLUMNS,
+    *OPTIONAL_COLUMNS,
+    DESA_CODE_COLUMN,
+)
 
 # Without these a row cannot be placed: who, born when, measured when, where.
 REQUIRED_KEYS = ("name", "sex", "birth_date", "measured_on", "posyandu")
@@ -112,11 +131,27 @@ class HeaderMatch:
     """Where each known field sits in the file's header row, and the header text as written."""
 
     positions: dict[str, int]
-    headers: tuple[str, ...]  # every header cell as written (for the raw values and error reports)
+    # Every header cell as written, up to the last non-blank one (for the raw values and error reports).
+    headers: tuple[str, ...]
+    cells: int = 0  # cells of the header row as read, blank ones past its end included
 
     @property
     def missing(self) -> list[str]:
         return [key for key in REQUIRED_KEYS if key not in self.positions]
+
+    @property
+    def missing_headers(self) -> list[str]:
+        """The required columns the row lacks, named as the e-PPGBM export writes them."""
+        return [COLUMN_BY_KEY[key].header for key in self.missing]
+
+    @property
+    def ignored(self) -> list[str]:
+        """Non-blank headers of no known format, as written, once each in file order."""
+        return list(
+            dict.fromkeys(
+                header for header in self.headers if header and normalise_header(header) not in _BY_HEADER
+            )
+        )
 
     def header_of(self, key: str) -> str:
         position = self.positions.get(key)
@@ -135,7 +170,10 @@ def match_header(cells: Sequence[object]) -> HeaderMatch:
         key = _BY_HEADER.get(normalise_header(cell))
         if key is not None and key not in positions:
             positions[key] = index
-    return HeaderMatch(positions=positions, headers=tuple(str(c or "").strip() for c in cells))
+    headers = [str(c if c is not None else "").strip() for c in cells]
+    while headers and not headers[-1]:
+        headers.pop()  # trailing blank cells (a sheet or a CSV wider than its table) are no columns
+    return HeaderMatch(positions=positions, headers=tuple(headers), cells=len(cells))
 
 
 def looks_like_header(cells: Sequence[object]) -> bool:

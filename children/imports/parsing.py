@@ -160,7 +160,12 @@ def parse_date(value: object) -> tuple[datetime.date | None, str]:
 
 
 def parse_decimal(value: object) -> tuple[float | None, str]:
-    """(number, "") or (None, message); "12,5" and "12.5" both read 12.5; blank is (None, "")."""
+    """(number, "") or (None, message); "12,5" and "12.5" both read 12.5; blank is (None, "").
+
+    With both separators the last one is the decimal point ("1.234,5" and "1,234.5" read 1234.5); a
+    lone dot is always a decimal point, a lone comma too ("1,234" reads 1.234): registers write kg and
+    cm, never thousands of them.
+    """
     if value is None or isinstance(value, bool):
         return None, "" if value is None else NUMBER_UNREADABLE
     if isinstance(value, int | float):
@@ -169,8 +174,10 @@ def parse_decimal(value: object) -> tuple[float | None, str]:
     if not text or text == "-":
         return None, ""
     if "," in text:
-        # "1.234,5" (dot for thousands) or "12,5" (comma for decimals).
-        text = text.replace(".", "").replace(",", ".")
+        if text.rfind(".") > text.rfind(","):
+            text = text.replace(",", "")  # "1,234.5": comma for thousands
+        else:
+            text = text.replace(".", "").replace(",", ".")  # "1.234,5" or "12,5" (Indonesian)
     try:
         number = float(text)
     except ValueError:

@@ -37,7 +37,7 @@ from children.growth import classify
 from children.growth.weight_gain import NOT_ASSESSED
 from children.imports import parsing, pgcopy
 from children.imports.layout import HeaderMatch, normalise_header
-from children.imports.readers import Row, batches, open_table
+from children.imports.readers import RaggedCells, Row, ShiftedCells, batches, open_table
 from children.models import Child, ImportJob, ImportRowIssue, Measurement, Person
 from children.selectors import kbm_table_on
 from children.services import MAX_HEIGHT_SHRINK_CM
@@ -248,6 +248,8 @@ class ImportReport:
 
     summary: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ACTIONS, 0))
     issues: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # Headers of the file that no known format has, as written: their cells are not read.
+    ignored_columns: list[str] = field(default_factory=list)
     issues_total: int = 0
     # Issues beyond settings.IMPORT_MAX_ISSUES_STORED (stored as ImportRowIssue, or kept in `issues`).
     issues_not_stored: int = 0
@@ -508,6 +510,35 @@ class _Importer:
             [[self.job.pk] * len(kept), *(list(column) for column in zip(*kept, strict=True))],
         )
 
+    def _aligned(self, batch: list[Row], header: HeaderMatch, pending: list[tuple]) -> list[Row]:
+        """Reject the rows whose cells do not line up with the header; warn about the rows read with
+        their missing Total Pengukuran cell put back (readers.align_rows marked both)."""
+        kinds = set(map(type, [cells for _number, cells in batch]))
+        if RaggedCells not in kinds and ShiftedCells not in kinds:
+            return batch
+        kept: list[Row] = []
+        expected = len(header.headers)
+        for number, cells in batch:
+            if type(cells) is RaggedCells:
+                self.report.summary["rejected"] += 1
+                message = _(
+                    "Jumlah kolom tidak cocok: baris ini berisi %(found)s sel, baris judul %(expected)s."
+                )
+                self._issue(
+                    number, REJECTED, "", message % {"found": cells.found, "expected": expected}, pending
+                )
+                continue
+            if type(cells) is ShiftedCells:
+                message = _(
+                    "Sel %(column)s tidak ada di baris ini (%(found)s sel, baris judul %(expected)s): "
+                    "sel sesudahnya dibaca bergeser satu kolom ke kanan."
+                )
+                column = header.header_of("total_measurements")
+                values = {"column": column, "found": cells.found, "expected": expected}
+                self._issue(number, WARNING, column, message % values, pending)
+            kept.append((number, cells))
+        return kept
+
     def _without_control_characters(
         self, batch: list[Row], header: HeaderMatch, pending: list[tuple]
     ) -> list[Row]:
@@ -544,7 +575,7 @@ class _Importer:
         from those results. Any other row (an error or a warning, ~5% of a register) goes through
         `_parse_rows`, the cell-by-cell check that writes the messages, so both paths agree by design.
         """
-        batch = self._without_control_characters(batch, header, pending)
+        batch = self._without_control_characters(self._aligned(batch, header, pending), header, pending)
         if not batch:
             return []
         width = len(header.headers)
@@ -826,7 +857,13 @@ class _Importer:
                 and values["height_cm"] is None
                 and not any(k in ("weight_kg", "height_cm") for k, _m in errors)
             ):
-                errors.append(("weight_kg", _("Isi Berat atau Tinggi")))
+                errors.append(
+                    (
+                        "weight_kg",
+                        _("Isi %(weight)s atau %(height)s")
+                        % {"weight": label("weight_kg"), "height": label("height_cm")},
+                    )
+                )
             position, error = position_of(cells[i_position])
             if error:
                 errors.append(("position", _(error)))
@@ -1756,6 +1793,7 @@ def import_rows(
         sys.setswitchinterval(min(switch, 0.0005))
     try:
         with open_table(source, file_name, UploadLimits.from_settings()) as table:
+            report.ignored_columns = table.header.ignored
             if progress is not None:
                 progress(0, table.estimated_rows)
             rows = batches(table.rows, batch_size)

@@ -1,11 +1,19 @@
-"""Streaming readers of .csv and .xlsx registers: header row detection, then rows in batches.
+"""Streaming readers of .csv, .xls and .xlsx registers: header row detection, then rows in batches.
 
-Every limit of convergence.uploads applies before parsing: an .xlsx is inspected (sizes, ratios, sheet
-extent, cell length) before python-calamine reads its first sheet; a CSV is decoded from its BOM
-(UTF-8, UTF-16, UTF-32), else as UTF-8, else Windows-1252 (old Excel versions), read line by line with
-its delimiter sniffed between ",", ";" and tab, and every row checked for columns and cell length as it
-is read. Neither holds more than one batch of parsed rows in Python at a time. Cells our own exports
-escaped against formula injection are read back as written (convergence.spreadsheets). Pure: no Django.
+A workbook is told by its first bytes, not its extension: a ZIP is an .xlsx, an OLE2 compound file a
+binary .xls, and an HTML page an HTML table saved as .xls (how e-PPGBM serves its download). Every limit
+of convergence.uploads applies before parsing: an .xlsx is inspected (sizes, ratios, sheet extent, cell
+length) and a binary .xls walked (sheet extents, expanded text: convergence.uploads_xls) before
+python-calamine reads its first sheet; a CSV is decoded from its BOM (UTF-8, UTF-16, UTF-32), else as
+UTF-8, else Windows-1252 (old Excel versions), read line by line with its delimiter sniffed between ",",
+";" and tab, and every row checked for columns and cell length as it is read; an HTML table likewise
+(children.imports.html_table). None holds more than one batch of parsed rows in Python at a time. Cells
+our own exports escaped against formula injection are read back as written (convergence.spreadsheets).
+
+Rows are lined up with the header (align_rows): e-PPGBM's download lacks the Total Pengukuran cell in
+some rows, which are put back in place (ShiftedCells); in a CSV or an HTML table, any other row whose
+cell count differs from the header's is passed on as RaggedCells, for the pipeline to reject by line.
+Pure: no Django.
 """
 
 from __future__ import annotations
@@ -19,8 +27,9 @@ from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+from children.imports.html_table import html_rows, looks_like_html
 from children.imports.layout import MISSING_COLUMNS, HeaderMatch, looks_like_header, match_header
-from convergence import uploads
+from convergence import uploads, uploads_xls
 from convergence.spreadsheets import spreadsheet_unescape_row
 from convergence.uploads import UploadLimits
 from convergence.uploads import UploadRefused as UnreadableFile
@@ -30,15 +39,20 @@ def gettext_noop(message: str) -> str:
     return message
 
 
-EXTENSIONS = (".csv", ".xlsx")
+EXTENSIONS = (".csv", ".xls", ".xlsx")
 # Title rows (district name, period) sometimes sit above the table; the header is looked for this far.
 HEADER_SEARCH_ROWS = 20
 
-UNSUPPORTED = gettext_noop("Hanya berkas .csv atau .xlsx yang dapat diimpor")
+UNSUPPORTED = gettext_noop("Hanya berkas .csv, .xls atau .xlsx yang dapat diimpor")
 EMPTY = uploads.EMPTY
 UNREADABLE = uploads.NOT_XLSX  # "Berkas tidak dapat dibaca sebagai %(kind)s"
 
-__all__ = ["UnreadableFile", "open_table"]  # UnreadableFile: any refusal, with its msgid and params
+__all__ = [
+    "RaggedCells",
+    "ShiftedCells",
+    "UnreadableFile",
+    "open_table",
+]  # UnreadableFile: any refusal, with its msgid and params
 
 
 Row = tuple[int, Sequence[Any]]  # (row number as a spreadsheet shows it, cells)
@@ -49,7 +63,7 @@ class Table:
     header: HeaderMatch
     header_row: int
     rows: Iterator[Row]
-    estimated_rows: int  # data rows, for the progress bar (exact for .xlsx, lines for .csv)
+    estimated_rows: int  # data rows, for the progress bar (exact for sheets, lines for .csv, <tr> for HTML)
 
 
 def extension(file_name: str) -> str:
@@ -87,7 +101,7 @@ def _find_header(numbered: Iterator[Row]) -> tuple[HeaderMatch, int]:
         first_seen = first_seen or match_header(cells)
     if first_seen is None:
         raise UnreadableFile(EMPTY)
-    raise UnreadableFile(MISSING_COLUMNS, {"columns": ", ".join(first_seen.missing)})
+    raise UnreadableFile(MISSING_COLUMNS, {"columns": ", ".join(first_seen.missing_headers)})
 
 
 def _count_lines(handle: IO[bytes]) -> int:
@@ -112,6 +126,71 @@ def _delimiter(first_line: str) -> str:
     return delimiter
 
 
+class ShiftedCells(list):  # type: ignore[type-arg]
+    """A row read with its missing Total Pengukuran cell put back as a blank; `found`: the cells it had."""
+
+    found = 0
+
+
+class RaggedCells(list):  # type: ignore[type-arg]
+    """A row whose cells do not line up with the header's (CSV, HTML); `found`: the cells it has."""
+
+    found = 0
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (type(cell) is str and not cell.strip())
+
+
+def _is_count(cell: Any) -> bool:
+    """True when a cell holds a count (as Total Pengukuran does), not the age text moved into its place."""
+    if isinstance(cell, bool):
+        return False
+    if isinstance(cell, int | float):
+        return float(cell).is_integer()
+    return isinstance(cell, str) and cell.strip().isdigit()
+
+
+def _marked(kind: type[list[Any]], cells: list[Any], found: int) -> list[Any]:
+    row = kind(cells)
+    row.found = found  # type: ignore[attr-defined]
+    return row
+
+
+def align_rows(rows: Iterator[Row], header: HeaderMatch, *, counted: bool) -> Iterator[Row]:
+    """The data rows lined up with the header.
+
+    e-PPGBM's download drops the Total Pengukuran cell from some rows, so the cells after it sit one
+    column to the left: a row one cell short whose cell under Total Pengukuran holds no count (the age
+    text has moved there) gets a blank cell put back in its place (ShiftedCells). A sheet pads every
+    row to its width, so there the short row shows as a blank last column. `counted`: the format keeps
+    each row's own cell count (CSV, HTML), and any other row with more or fewer cells than the header
+    (blank cells past its last title aside, or as many cells as its row) is RaggedCells.
+    """
+    width = len(header.headers)
+    gap = header.positions.get("total_measurements")
+    if gap is not None and gap >= width - 1:
+        gap = None
+    if gap is None and not counted:
+        yield from rows  # a sheet of another layout: nothing to line up
+        return
+    for number, cells in rows:
+        found = len(cells)
+        if found > width and all(map(_blank, cells[width:])):
+            found = width
+        if gap is not None and (
+            (found == width - 1 or (found == width and _blank(cells[width - 1])))
+            and not _blank(cells[gap])
+            and not _is_count(cells[gap])
+        ):
+            shifted = [*cells[:gap], "", *cells[gap : width - 1]]
+            yield number, _marked(ShiftedCells, shifted, width - 1)
+        elif counted and found != width and len(cells) != header.cells:
+            yield number, _marked(RaggedCells, list(cells), len(cells))
+        else:
+            yield number, cells
+
+
 @contextmanager
 def _csv_table(source: str | os.PathLike[str] | IO[Any], limits: UploadLimits) -> Iterator[Table]:
     handle, owned = _binary(source)
@@ -131,7 +210,7 @@ def _csv_table(source: str | os.PathLike[str] | IO[Any], limits: UploadLimits) -
         # written, so a re-imported export changes nothing.
         numbered: Iterator[Row] = _checked(enumerate(map(spreadsheet_unescape_row, reader), start=1), limits)
         header, header_row = _find_header(numbered)
-        rows = (row for row in numbered if not _is_blank(row[1]))
+        rows = align_rows((row for row in numbered if not _is_blank(row[1])), header, counted=True)
         yield Table(
             header=header, header_row=header_row, rows=rows, estimated_rows=max(0, lines - header_row)
         )
@@ -147,45 +226,101 @@ def _csv_table(source: str | os.PathLike[str] | IO[Any], limits: UploadLimits) -
             handle.close()
 
 
+def _long_text(rows: Iterator[Row], limits: UploadLimits) -> Iterator[Row]:
+    """Text cells over the cell limit (a binary .xls holds up to 65,535 characters a cell)."""
+    limit = limits.max_cell_chars
+    for number, cells in rows:
+        longest = max((len(cell) for cell in cells if type(cell) is str), default=0)
+        if longest > limit:
+            raise UnreadableFile(uploads.CELL_TOO_LONG, {"found": longest, "limit": limit})
+        yield number, cells
+
+
 @contextmanager
-def _xlsx_table(source: str | os.PathLike[str] | IO[Any], limits: UploadLimits) -> Iterator[Table]:
+def _sheet_table(handle: IO[bytes], limits: UploadLimits, *, kind: str) -> Iterator[Table]:
+    """The first sheet of an .xlsx or a binary .xls through python-calamine, once the limits are met."""
     from python_calamine import CalamineError, CalamineWorkbook
 
-    handle, owned = _binary(source)
+    label = "Excel (.xlsx)" if kind == "xlsx" else "Excel (.xls)"
+    # Before calamine allocates anything.
+    (uploads.check_xlsx if kind == "xlsx" else uploads_xls.check_xls)(handle, limits)
     try:
-        uploads.check_xlsx(handle, limits)  # before calamine allocates anything
-        try:
-            workbook = CalamineWorkbook.from_filelike(handle)
-            sheet = workbook.get_sheet_by_index(0)
-        except (CalamineError, ValueError, OSError) as error:
-            raise UnreadableFile(UNREADABLE, {"kind": "Excel (.xlsx)"}) from error
-        start = sheet.start[0] if sheet.start else 0
-        uploads.check_extent(rows=start + sheet.height, columns=sheet.width, limits=limits)
-        # Escaped text also comes back from a CSV export that Excel saved as .xlsx.
-        rows_read = map(spreadsheet_unescape_row, sheet.iter_rows())
-        numbered: Iterator[Row] = enumerate(rows_read, start=start + 1)
-        header, header_row = _find_header(numbered)
-        rows = (row for row in numbered if not _is_blank(row[1]))
-        yield Table(
-            header=header,
-            header_row=header_row,
-            rows=rows,
-            estimated_rows=max(0, start + sheet.height - header_row),
-        )
-    finally:
-        if owned:
-            handle.close()
+        workbook = CalamineWorkbook.from_filelike(handle)
+        sheet = workbook.get_sheet_by_index(0)
+    except (CalamineError, ValueError, OSError) as error:
+        raise UnreadableFile(UNREADABLE, {"kind": label}) from error
+    start = sheet.start[0] if sheet.start else 0
+    uploads.check_extent(rows=start + sheet.height, columns=sheet.width, limits=limits)
+    # Escaped text also comes back from a CSV export that Excel saved as .xlsx.
+    rows_read = map(spreadsheet_unescape_row, sheet.iter_rows())
+    numbered: Iterator[Row] = enumerate(rows_read, start=start + 1)
+    if kind == "xls":
+        numbered = _long_text(numbered, limits)
+    header, header_row = _find_header(numbered)
+    rows = align_rows((row for row in numbered if not _is_blank(row[1])), header, counted=False)
+    yield Table(
+        header=header,
+        header_row=header_row,
+        rows=rows,
+        estimated_rows=max(0, start + sheet.height - header_row),
+    )
+
+
+def _count_table_rows(handle: IO[bytes]) -> int:
+    rows = 0
+    while block := handle.read(1 << 20):
+        rows += block.lower().count(b"<tr")
+    handle.seek(0)
+    return rows
+
+
+@contextmanager
+def _html_table(handle: IO[bytes], limits: UploadLimits) -> Iterator[Table]:
+    """An HTML table saved as .xls (e-PPGBM's download), its rows numbered as Excel shows them."""
+    uploads.check_size(uploads.source_size(handle), limits)
+    estimate = _count_table_rows(handle)
+    rows_read = map(spreadsheet_unescape_row, html_rows(handle, limits))
+    numbered: Iterator[Row] = enumerate(rows_read, start=1)
+    header, header_row = _find_header(numbered)
+    rows = align_rows((row for row in numbered if not _is_blank(row[1])), header, counted=True)
+    yield Table(header=header, header_row=header_row, rows=rows, estimated_rows=max(0, estimate - header_row))
+
+
+def _workbook_kind(handle: IO[bytes], file_name: str) -> str:
+    """xlsx, xls or html from the first bytes of a workbook upload (its extension may be either)."""
+    head = handle.read(1 << 12)
+    handle.seek(0)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if uploads_xls.is_ole2(head):
+        return "xls"
+    if looks_like_html(head):
+        return "html"
+    if extension(file_name) == ".xlsx":
+        return "xlsx"  # refused by its checks with the .xlsx message
+    raise UnreadableFile(UNREADABLE, {"kind": "Excel (.xls)"})
 
 
 @contextmanager
 def open_table(
     source: str | os.PathLike[str] | IO[Any], file_name: str, limits: UploadLimits | None = None
 ) -> Iterator[Table]:
-    """The table of a .csv/.xlsx register; UnreadableFile when it is neither, empty, has no header or
-    exceeds a limit (default: UploadLimits(); the rows are checked as they are read)."""
-    kind = extension(file_name)
-    if kind not in EXTENSIONS:
+    """The table of a .csv/.xls/.xlsx register; UnreadableFile when it is none of them, empty, has no
+    header or exceeds a limit (default: UploadLimits(); the rows are checked as they are read)."""
+    limits = limits or UploadLimits()
+    if extension(file_name) not in EXTENSIONS:
         raise UnreadableFile(UNSUPPORTED)
-    opener = _csv_table if kind == ".csv" else _xlsx_table
-    with opener(source, limits or UploadLimits()) as table:
-        yield table
+    if extension(file_name) == ".csv":
+        with _csv_table(source, limits) as table:
+            yield table
+        return
+    handle, owned = _binary(source)
+    try:
+        uploads.check_size(uploads.source_size(handle), limits)
+        kind = _workbook_kind(handle, file_name)
+        opener = _html_table(handle, limits) if kind == "html" else _sheet_table(handle, limits, kind=kind)
+        with opener as table:
+            yield table
+    finally:
+        if owned:
+            handle.close()

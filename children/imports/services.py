@@ -98,7 +98,7 @@ def import_file(
 
 
 def import_job_create(*, user: User, uploaded_file: UploadedFile) -> ImportJob:
-    """Store an uploaded .csv/.xlsx register as an ImportJob and queue its dry run after commit.
+    """Store an uploaded .csv/.xls/.xlsx register as an ImportJob and queue its dry run after commit.
 
     Only the name and the size are checked here: the request never opens the file (the dry run's
     reader inspects it under every limit).
@@ -108,7 +108,7 @@ def import_job_create(*, user: User, uploaded_file: UploadedFile) -> ImportJob:
     _check_can_import(user)
     name = os.path.basename(uploaded_file.name or "")
     if extension(name) not in EXTENSIONS:
-        raise ValidationError({"file": [_("Hanya berkas .csv atau .xlsx yang dapat diimpor")]})
+        raise ValidationError({"file": [_("Hanya berkas .csv, .xls atau .xlsx yang dapat diimpor")]})
     try:
         check_size(uploaded_file.size or 0, UploadLimits.from_settings())
     except UploadRefused as error:
@@ -127,6 +127,13 @@ def issues_not_shown_text(count: int) -> str:
     return _("… dan %(count)s masalah lain tidak ditampilkan") % {
         "count": number_format(count, force_grouping=True)
     }
+
+
+def job_summary(report: ImportReport) -> dict[str, Any]:
+    """ImportJob.summary: the counts per action, and the file's ignored columns when it has any."""
+    if not report.ignored_columns:
+        return dict(report.summary)
+    return {**report.summary, "ignored_columns": report.ignored_columns}
 
 
 def _progress_callback(job_id: int, status: str) -> Any:
@@ -189,7 +196,7 @@ def import_job_check(*, job_id: int) -> None:
         _fail(job, _failure_text(error))
         return
     job.status = ImportJob.Status.CHECKED
-    job.summary = report.summary
+    job.summary = job_summary(report)
     job.rows_total = job.rows_done = report.rows_total
     job.issues_not_stored = report.issues_not_stored
     job.checked_at = timezone.now()
@@ -248,7 +255,7 @@ def import_job_apply(*, job_id: int, user: User) -> None:
                     progress=progress,
                 )
             job.status = ImportJob.Status.APPLIED
-            job.summary = report.summary
+            job.summary = job_summary(report)
             job.rows_total = job.rows_done = report.rows_total
             job.issues_not_stored = report.issues_not_stored
             job.applied_at = timezone.now()

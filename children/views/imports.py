@@ -40,7 +40,7 @@ from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal
 # The upload size (settings.IMPORT_MAX_UPLOAD_BYTES) is the one limit checked in the request: Django has
 # already spooled the upload to a temporary file by then, so the reverse proxy's body limit
 # (client_max_body_size) should be set to the same figure. Every other limit is checked by the dry run.
-UPLOAD_EXTENSIONS = (".xlsx", ".csv")
+UPLOAD_EXTENSIONS = (".xlsx", ".xls", ".csv")
 ISSUES_PER_PAGE = 50
 # While the job is in one of these states the page polls its progress.
 ACTIVE_STATUSES = frozenset({ImportJob.Status.QUEUED, ImportJob.Status.CHECKING, ImportJob.Status.APPLYING})
@@ -94,7 +94,7 @@ def validate_upload(uploaded: Any) -> None:
     Nothing here opens the file: the dry run's reader does, under every limit of convergence.uploads.
     """
     if Path(uploaded.name or "").suffix.lower() not in UPLOAD_EXTENSIONS:
-        raise ValidationError(_("Hanya berkas .xlsx atau .csv yang dapat diimpor."), code="extension")
+        raise ValidationError(_("Hanya berkas .csv, .xls atau .xlsx yang dapat diimpor"), code="extension")
     try:
         check_size(uploaded.size or 0, UploadLimits.from_settings())
     except UploadRefused as error:
@@ -118,9 +118,9 @@ def upload_limits_context() -> dict[str, str]:
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label=_("Berkas e-PPGBM atau register posyandu (.xlsx/.csv)"),
+        label=_("Berkas e-PPGBM atau register posyandu (.xlsx/.xls/.csv)"),
         validators=[validate_upload],
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
     )
 
 
@@ -226,6 +226,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "job": job,
         "summary": import_job_summary(job),
+        "ignored_columns": (job.summary or {}).get("ignored_columns", []),
         "is_active": job.status in ACTIVE_STATUSES,
         "may_apply": job.status == ImportJob.Status.CHECKED and can_write_registry(request.user),
         "filter_form": filter_form,

@@ -8,6 +8,7 @@ their sheets expand to 1 GB and 419 MB, written in chunks through zipfile so nei
 from __future__ import annotations
 
 import random
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +78,25 @@ def _streamed(start: bytes, chunk: bytes, repeat: int, end: bytes) -> Callable[[
             member.write(end)
 
     return write
+
+
+def xls_far_cell(folder: Path) -> Path:
+    """A 9 KB binary .xls whose title cell sits at IV65536: calamine would build 16.7 million cells."""
+    data = (Path(__file__).parent / "data" / "eppgbm_download.xls").read_bytes()
+    at = data.index(struct.pack("<HHHH", 0x00FD, 10, 0, 0))  # LABELSST at A1
+    path = folder / "jauh.xls"
+    path.write_bytes(data[:at] + struct.pack("<HHHH", 0x00FD, 10, 65_535, 255) + data[at + 8 :])
+    return path
+
+
+def html_unclosed_comment(folder: Path) -> Path:
+    """An HTML .xls of 40 MB whose comment never closes: the parser would rescan it at every chunk."""
+    path = folder / "komentar.xls"
+    with path.open("wb") as out:
+        out.write(b"<html><body><table><tr><td>NIK</td></tr><!--")
+        for _ in range(40):
+            out.write(b"x" * MB)
+    return path
 
 
 def empty(folder: Path) -> Path:

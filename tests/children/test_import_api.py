@@ -68,7 +68,7 @@ def test_it_uploads_checks_lists_and_applies(
 def test_it_refuses_a_wrong_extension(district: DistrictFixture) -> None:
     response = _upload(_api(district, "kader"), b"x", name="register.pdf")
     assert response.status_code == 400
-    assert field_errors(response) == {"file": ["Hanya berkas .xlsx atau .csv yang dapat diimpor."]}
+    assert field_errors(response) == {"file": ["Hanya berkas .csv, .xls atau .xlsx yang dapat diimpor"]}
     assert ImportJob.objects.count() == 0
 
 

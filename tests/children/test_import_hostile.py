@@ -83,6 +83,18 @@ CASES: dict[str, tuple[Callable[[Path], Path], Callable[[Path], str], dict[str, 
         NOTHING,
         [],
     ),
+    "xls-far-cell": (
+        hostile.xls_far_cell,
+        lambda path: "Berkas berisi 256 kolom; batasnya 200 kolom.",
+        NOTHING,
+        [],
+    ),
+    "html-unclosed-comment": (
+        hostile.html_unclosed_comment,
+        lambda path: "Berkas HTML berisi tag yang tidak ditutup sepanjang lebih dari 302.144 karakter.",
+        NOTHING,
+        [],
+    ),
     "utf-16": (
         hostile.utf16,
         lambda path: "",

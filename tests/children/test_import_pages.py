@@ -213,7 +213,7 @@ def test_it_refuses_a_wrong_extension_and_a_too_large_file(district: DistrictFix
     client = _client(district, "kader")
     wrong = upload(client, b"NIK,Nama", name="register.pdf")
     assert wrong.status_code == 400
-    assert wrong.context["form"].errors == {"file": ["Hanya berkas .xlsx atau .csv yang dapat diimpor."]}
+    assert wrong.context["form"].errors == {"file": ["Hanya berkas .csv, .xls atau .xlsx yang dapat diimpor"]}
     settings.IMPORT_MAX_UPLOAD_BYTES = 4
     large = upload(client, b"NIK,Nama")
     assert large.status_code == 400

@@ -133,6 +133,10 @@ def test_it_caches_dates_per_distinct_text() -> None:
         (12, 12.0),
         (7.25, 7.25),
         ("1.234,5", 1234.5),
+        ("8,9", 8.9),
+        ("1,234.5", 1234.5),
+        ("1,234", 1.234),
+        ("1.234", 1.234),
         ("", None),
         ("-", None),
     ],
@@ -143,6 +147,7 @@ def test_it_parses_decimals_with_comma_or_dot(cell: object, number: float | None
 
 def test_it_refuses_text_as_number() -> None:
     assert parsing.parse_decimal("sepuluh") == (None, parsing.NUMBER_UNREADABLE)
+    assert parsing.parse_decimal("1,234,5") == (None, parsing.NUMBER_UNREADABLE)
 
 
 @pytest.mark.parametrize(

@@ -554,7 +554,7 @@ def test_it_refuses_a_file_that_is_not_a_register(district: DistrictFixture) -> 
     with pytest.raises(ValidationError) as refused:
         run("a,b\n1,2\n", district.users["bappeda_admin"], commit=False)
     assert refused.value.message_dict == {
-        "file": ["Kolom wajib tidak ditemukan: name, sex, birth_date, measured_on, posyandu"]
+        "file": ["Kolom wajib tidak ditemukan: Nama, JK, Tgl Lahir, Tanggal Pengukuran, Posyandu"]
     }
     with pytest.raises(ValidationError):
         run("", district.users["bappeda_admin"], commit=False, name="register.txt")
@@ -713,7 +713,7 @@ def test_it_refuses_uploads_that_are_not_registers(district: DistrictFixture, me
     admin = district.users["bappeda_admin"]
     with pytest.raises(ValidationError) as refused:
         import_job_create(user=admin, uploaded_file=SimpleUploadedFile("data.pdf", b"%PDF"))
-    assert refused.value.message_dict == {"file": ["Hanya berkas .csv atau .xlsx yang dapat diimpor"]}
+    assert refused.value.message_dict == {"file": ["Hanya berkas .csv, .xls atau .xlsx yang dapat diimpor"]}
     with pytest.raises(ValidationError) as refused:
         import_job_create(user=admin, uploaded_file=SimpleUploadedFile("kosong.csv", b""))
     assert refused.value.message_dict == {"file": ["Berkas kosong"]}
@@ -731,6 +731,6 @@ def test_it_marks_a_job_failed_when_its_file_cannot_be_read(
         )
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
-    assert job.error == "Kolom wajib tidak ditemukan: name, sex, birth_date, measured_on, posyandu"
+    assert job.error == "Kolom wajib tidak ditemukan: Nama, JK, Tgl Lahir, Tanggal Pengukuran, Posyandu"
     with pytest.raises(ValidationError):
         import_job_apply(job_id=job.pk, user=district.users["kader"])

@@ -20,10 +20,10 @@ from convergence.models import Role, User
 
 
 class Command(BaseCommand):
-    help = "Impor berkas e-PPGBM (.csv/.xlsx): uji coba (default) atau --commit untuk menerapkan."
+    help = "Impor berkas e-PPGBM (.csv/.xls/.xlsx): uji coba (default) atau --commit untuk menerapkan."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="berkas .csv atau .xlsx")
+        parser.add_argument("file", help="berkas .csv, .xls atau .xlsx")
         parser.add_argument("--commit", action="store_true", help="terapkan (satu transaksi)")
         parser.add_argument(
             "--user", help="nama pengguna pengimpor (wajib bila admin Bappeda lebih dari satu)"
@@ -56,6 +56,8 @@ class Command(BaseCommand):
 
         self.stdout.write(f"{'Diterapkan' if commit else 'Uji coba (tidak ada yang disimpan)'}: {path.name}")
         self.stdout.write(f"baris dibaca: {report.rows_total}")
+        if report.ignored_columns:
+            self.stdout.write(f"kolom diabaikan: {', '.join(report.ignored_columns)}")
         for action in ACTIONS:
             self.stdout.write(f"  {action}: {report.summary[action]}")
         if report.issues:
