@@ -21,6 +21,8 @@ from convergence.models import Posyandu, Puskesmas, Region
 from convergence.names import GENERATED_CODE_PREFIX, generated_code_next, place_name_key
 
 REGION_CSV_COLUMNS = ["code", "name", "level", "parent_code"]
+# The example posyandu of the posyandu list template (a region list holding only posyandu rows).
+POSYANDU_LIST_EXAMPLE = ("P01", "Mawar", "posyandu")
 
 
 class RegionLoadError(Exception):

@@ -9,13 +9,22 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.test import Client
+from rest_framework.test import APIClient
 
 from children.imports.services import import_file
-from children.models import Child, Measurement
+from children.models import Child, ImportJob, Measurement
 from convergence.models import Posyandu, Puskesmas, Region
 from tests.children.test_import_pages import child_row, register_csv
 from tests.factories import DistrictFixture
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+
 
 # Columns of child_row: 8 Kab/Kota, 9 Kec, 10 Pukesmas, 11 Desa/Kel, 12 Posyandu.
 KAB, KEC, PKM, DESA, POSYANDU = 8, 9, 10, 11, 12
@@ -242,3 +251,111 @@ def test_the_command_lists_the_places_and_refuses_other_roles(
     call_command("import_eppgbm", str(path), "--create-posyandu", "--commit", stdout=applied)
     assert "tempat dibuat: 3" in applied.getvalue().splitlines()
     assert Posyandu.objects.filter(desa=bare_desa).count() == 2
+
+
+def _page(district: DistrictFixture, role: str) -> Client:
+    client = Client()
+    client.force_login(district.users[role])
+    return client
+
+
+def test_the_import_page_offers_the_choice_to_bappeda_and_lists_the_places(
+    district: DistrictFixture, bare_desa: Region, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    client = _page(district, "bappeda_admin")
+    page = client.get("/impor/")
+    assert "create_posyandu" in page.context["form"].fields
+    assert b'data-testid="posyandu-list-template"' in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/impor/",
+            {"file": SimpleUploadedFile("eppgbm.csv", register_csv(FILE)), "create_posyandu": "on"},
+        )
+    job = ImportJob.objects.get()
+    assert (job.create_places, job.status, job.summary["places"]) == (True, ImportJob.Status.CHECKED, PLANNED)
+    detail = client.get(f"/impor/{job.pk}/")
+    assert detail.context["places"] == PLANNED
+    assert b'data-testid="places"' in detail.content
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/impor/{job.pk}/terapkan/")
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.APPLIED
+    assert [(p["level"], p["code"], p["rows"]) for p in job.summary["places"]] == [
+        ("puskesmas", "IMP-001", 2),
+        ("posyandu", "IMP-001", 2),
+        ("posyandu", "IMP-002", 1),
+    ]
+    assert Posyandu.objects.filter(desa=bare_desa).count() == 2
+
+
+def test_other_roles_do_not_see_the_choice_and_cannot_post_it(
+    district: DistrictFixture, bare_desa: Region, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    before = places_snapshot()
+    client = _page(district, "puskesmas_officer")
+    page = client.get("/impor/")
+    assert "create_posyandu" not in page.context["form"].fields
+    assert b'data-testid="posyandu-list-template"' not in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/impor/",
+            {"file": SimpleUploadedFile("eppgbm.csv", register_csv(FILE)), "create_posyandu": "on"},
+        )
+    job = ImportJob.objects.get()
+    assert (job.create_places, "places" in job.summary) == (False, False)
+    assert places_snapshot() == before
+
+
+def _api(district: DistrictFixture, role: str) -> APIClient:
+    api = APIClient()
+    api.force_authenticate(district.users[role])
+    return api
+
+
+def test_the_api_takes_the_choice_from_bappeda_and_refuses_it_to_other_roles(
+    district: DistrictFixture, bare_desa: Region, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    body = {"file": SimpleUploadedFile("eppgbm.csv", register_csv(FILE)), "create_posyandu": "true"}
+    refused = _api(district, "kader").post("/api/v1/imports/", body, format="multipart")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
+    assert ImportJob.objects.count() == 0
+
+    api = _api(district, "bappeda_admin")
+    body["file"] = SimpleUploadedFile("eppgbm.csv", register_csv(FILE))
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api.post("/api/v1/imports/", body, format="multipart")
+    assert created.status_code == 202
+    detail = api.get(f"/api/v1/imports/{created.json()['id']}/").json()
+    assert (detail["create_posyandu"], detail["summary"]["places"]) == (True, PLANNED)
+
+
+def test_bappeda_downloads_the_posyandu_list_template_and_it_adopts_created_posyandu(
+    district: DistrictFixture, bare_desa: Region, tmp_path: Path
+) -> None:
+    assert _page(district, "kader").get("/impor/templat-posyandu.csv").status_code == 403
+    response = _page(district, "bappeda_admin").get("/impor/templat-posyandu.csv")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="daftar-posyandu.csv"'
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines() == [
+        '"code","name","level","parent_code"',
+        '"P01","Mawar","posyandu","35.10.01.2001"',
+    ]
+
+    run(district, FILE[:3], commit=True)
+    created = Posyandu.objects.get(desa=bare_desa, name="Cempaka")
+    # The official list, as filled in from the template, names the created posyandu with its own code.
+    official = tmp_path / "posyandu.csv"
+    header = text.splitlines()[0]
+    official.write_text(f'{header}\n"P07","Posyandu CEMPAKA","posyandu","35.10.02.2002"\n', encoding="utf-8")
+    out = StringIO()
+    call_command("load_regions", str(official), stdout=out)
+    assert out.getvalue().splitlines() == ["posyandu: 1 diperbarui", "0 baris tidak berubah."]
+    assert list(
+        Posyandu.objects.filter(desa=bare_desa).order_by("code").values_list("pk", "code", "name")
+    ) == [
+        (Posyandu.objects.get(desa=bare_desa, name="Dahlia").pk, "IMP-002", "Dahlia"),
+        (created.pk, "P07", "Posyandu CEMPAKA"),
+    ]
