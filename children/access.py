@@ -29,6 +29,12 @@ def can_write_registry(user: User | AnonymousUser) -> bool:
     return scope.is_superuser or scope.role in REGISTRY_WRITERS
 
 
+def can_create_places(user: User | AnonymousUser) -> bool:
+    """Creating puskesmas and posyandu from an imported file: the region master data is Bappeda's."""
+    scope = scope_for_user(user)
+    return scope.is_superuser or scope.role == Role.BAPPEDA_ADMIN
+
+
 def check_registry_write(user: User | AnonymousUser, obj: models.Model | None = None) -> None:
     """PermissionDenied unless `user` may write registry rows (and `obj`, when given, is in scope)."""
     if not can_write_registry(user):

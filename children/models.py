@@ -903,6 +903,9 @@ class ImportJob(models.Model):
     )
     # Code prefix of the uploader's unit (e.g. "35.60." or a desa code): who else may see the job.
     scope_code = models.CharField(_("wilayah"), max_length=20, blank=True)
+    # Bappeda's choice: create the puskesmas and posyandu the file names and the district lacks; the
+    # summary then lists them under "places" (children.imports.places).
+    create_places = models.BooleanField(_("buat puskesmas dan posyandu yang belum ada"), default=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(_("jumlah baris"), default=0)
     rows_done = models.PositiveIntegerField(_("baris diproses"), default=0)

@@ -18,8 +18,11 @@ from django.utils.translation import gettext_noop
 
 from convergence.codes import DESA_LEVELS, PARENT_LEVELS, REGION_LEVELS, Level, check_region_code
 from convergence.models import Posyandu, Puskesmas, Region
+from convergence.names import GENERATED_CODE_PREFIX, generated_code_next, place_name_key
 
 REGION_CSV_COLUMNS = ["code", "name", "level", "parent_code"]
+# The example posyandu of the posyandu list template (a region list holding only posyandu rows).
+POSYANDU_LIST_EXAMPLE = ("P01", "Mawar", "posyandu")
 
 
 class RegionLoadError(Exception):
@@ -222,12 +225,28 @@ def _upsert_local(
     parent_field: str,
     result: RegionLoadResult,
 ) -> list[Puskesmas | Posyandu]:
+    rows = list(rows)
+    parent_ids = {by_code[row.parent_code].pk for row in rows}
+    existing: dict[int, list[Puskesmas | Posyandu]] = {}
+    for obj in model.objects.filter(**{f"{parent_field}_id__in": parent_ids}).order_by("pk"):
+        existing.setdefault(getattr(obj, f"{parent_field}_id"), []).append(obj)
+    listed = {(by_code[row.parent_code].pk, row.code) for row in rows}
     created: list[Puskesmas | Posyandu] = []
     for row in rows:
         parent = by_code[row.parent_code]
-        obj = model.objects.filter(**{parent_field: parent, "code": row.code}).first()
+        siblings = existing.setdefault(parent.pk, [])
+        obj = next((o for o in siblings if o.code == row.code), None)
         if obj is None:
+            obj = _same_name_unlisted(siblings, row.name, listed, parent.pk)
+            if obj is not None:
+                # Created from an e-PPGBM file under a generated code (or re-coded): the official list
+                # names it, so it takes the official code instead of becoming a second one.
+                obj.code, obj.name = row.code, row.name
+                obj.save(update_fields=["code", "name"])
+                _bump(result.updated, row.level.value)
+                continue
             obj = model.objects.create(**{parent_field: parent, "code": row.code, "name": row.name})
+            siblings.append(obj)
             created.append(obj)
             _bump(result.created, row.level.value)
         elif obj.name != row.name:
@@ -237,6 +256,20 @@ def _upsert_local(
         else:
             result.unchanged += 1
     return created
+
+
+def _same_name_unlisted(
+    siblings: list[Puskesmas | Posyandu], name: str, listed: set[tuple[int, str]], parent_id: int
+) -> Puskesmas | Posyandu | None:
+    """The one place under the parent with this name (place_name_key) whose code the file does not list.
+
+    Several such places: the one with a generated code, else none (a new place is created).
+    """
+    key = place_name_key(name)
+    matches = [o for o in siblings if place_name_key(o.name) == key and (parent_id, o.code) not in listed]
+    if len(matches) > 1:
+        matches = [o for o in matches if o.code.upper().startswith(GENERATED_CODE_PREFIX)]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _assign_single_puskesmas(new_puskesmas: list[Puskesmas | Posyandu]) -> None:
@@ -252,6 +285,34 @@ def _assign_single_puskesmas(new_puskesmas: list[Puskesmas | Posyandu]) -> None:
                 level__in=[level.value for level in DESA_LEVELS],
                 puskesmas__isnull=True,
             ).update(puskesmas=puskesmas)
+
+
+def puskesmas_create_named(*, kecamatan_id: int, name: str) -> Puskesmas:
+    """A puskesmas named by an imported file, under its kecamatan with a generated local code.
+
+    The caller holds the transaction; the kecamatan row is locked so two imports cannot take one code.
+    """
+    Region.objects.select_for_update().filter(pk=kecamatan_id).first()
+    taken = Puskesmas.objects.filter(kecamatan_id=kecamatan_id).values_list("code", flat=True)
+    return Puskesmas.objects.create(kecamatan_id=kecamatan_id, code=generated_code_next(taken), name=name)
+
+
+def posyandu_create_named(*, desa_id: int, name: str) -> Posyandu:
+    """A posyandu named by an imported file, under its desa with a generated local code.
+
+    The caller holds the transaction; the desa row is locked so two imports cannot take one code.
+    """
+    Region.objects.select_for_update().filter(pk=desa_id).first()
+    taken = Posyandu.objects.filter(desa_id=desa_id).values_list("code", flat=True)
+    return Posyandu.objects.create(desa_id=desa_id, code=generated_code_next(taken), name=name)
+
+
+def desa_puskesmas_link(*, desa_id: int, puskesmas_id: int) -> bool:
+    """Put a desa without a puskesmas into the working area of `puskesmas_id`; True when it changed.
+
+    A desa already covered keeps its puskesmas: coverage set by Bappeda is never overwritten.
+    """
+    return bool(Region.objects.filter(pk=desa_id, puskesmas__isnull=True).update(puskesmas_id=puskesmas_id))
 
 
 def housekeeping_run() -> dict[str, int]:

@@ -49,8 +49,28 @@ class ImportJobSerializer(serializers.ModelSerializer):
                     "Judul kolom berkas yang tidak dikenal dan diabaikan, seperti tertulis di berkas."
                 ),
             ),
+            "places": inline_serializer(
+                name="ImportNewPlace",
+                fields={
+                    "level": serializers.ChoiceField(choices=["puskesmas", "posyandu"]),
+                    "name": serializers.CharField(),
+                    "code": serializers.CharField(
+                        help_text=_("Kode lokal yang dibuat (kosong pada uji coba).")
+                    ),
+                    "parent": serializers.CharField(help_text=_("Nama kecamatan atau desa induknya.")),
+                    "parent_code": serializers.CharField(),
+                    "rows": serializers.IntegerField(help_text=_("Baris berkas yang menyebutnya.")),
+                },
+                many=True,
+                required=False,
+                help_text=_(
+                    "Hanya bila create_posyandu: puskesmas dan posyandu yang akan dibuat (uji coba) "
+                    "atau dibuat (diterapkan)."
+                ),
+            ),
         },
     )
+    create_posyandu = serializers.BooleanField(source="create_places", read_only=True)
 
     class Meta:
         model = ImportJob
@@ -64,6 +84,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "rows_done",
             "percent",
             "summary",
+            "create_posyandu",
             "issues_not_stored",
             "issues_not_stored_text",
             "error",
@@ -85,6 +106,13 @@ class ImportUploadSerializer(serializers.Serializer):
             "alasannya di `error`."
         ),
         validators=[validate_upload],
+    )
+    create_posyandu = serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Admin Bappeda saja (peran lain: 403): buat puskesmas dan posyandu yang disebut berkas tetapi "
+            "belum ada; desa dan kecamatan dicocokkan menurut nama di kabupaten."
+        ),
     )
 
 
@@ -133,7 +161,11 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         try:
-            job = import_job_create(user=request.user, uploaded_file=upload.validated_data["file"])
+            job = import_job_create(
+                user=request.user,
+                uploaded_file=upload.validated_data["file"],
+                create_places=upload.validated_data["create_posyandu"],
+            )
         except ValidationError as error:
             raise _drf_error(error) from error
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime
 import gc
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -36,12 +35,14 @@ from children import compute, identity, pii
 from children.growth import classify
 from children.growth.weight_gain import NOT_ASSESSED
 from children.imports import parsing, pgcopy
-from children.imports.layout import HeaderMatch, normalise_header
+from children.imports.layout import HeaderMatch
+from children.imports.places import PlaceCells, PlaceFound, PlaceMaker
 from children.imports.readers import RaggedCells, Row, ShiftedCells, batches, open_table
 from children.models import Child, ImportJob, ImportRowIssue, Measurement, Person
 from children.selectors import kbm_table_on
 from children.services import MAX_HEIGHT_SHRINK_CM
 from convergence.models import Posyandu, Region, User
+from convergence.names import place_name_key as _norm_place
 from convergence.scoping import restrict, scope_for_user
 from convergence.uploads import CONTROL_CHARACTERS, UploadLimits
 
@@ -124,8 +125,10 @@ _PARSED_KEYS = (
     "nik", "name", "sex", "birth_date", "measured_on", "weight_kg", "height_cm", "position", "lila_cm",
     "head_circumference_cm", "pmt_kg", "vitamin_a", "kec", "desa", "posyandu", "desa_code", "parent_name", "rt",
     "rw", "address", "birth_weight_kg", "birth_length_cm", "birth_head_circumference_cm", "birth_order",
-    "gestational_age_weeks", "early_breastfeeding", "parent_phone", "kia",
+    "gestational_age_weeks", "early_breastfeeding", "parent_phone", "kia", "puskesmas", "kab",
 )  # fmt: skip
+# The cells naming a row's place, in the order of places.PlaceCells.
+_PLACE_KEYS = ("kec", "desa", "posyandu", "desa_code", "puskesmas", "kab")
 
 
 # Measurement columns written by the import. _FOUND_COLUMNS need the batch's queries (the child's id,
@@ -264,6 +267,9 @@ class ImportReport:
     seconds: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(("read", "prepare", "wait", "resolve", "compute", "write"), 0.0)
     )
+    # With create_places: the puskesmas and posyandu planned (dry run) or created (apply), with the
+    # number of rows naming each (places.NewPlace.as_dict).
+    places: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Row:
@@ -302,14 +308,6 @@ class _Row:
         self.existing: dict[str, Any] | None = None
 
 
-_PLACE_PREFIX = re.compile(r"^\s*(posyandu|kecamatan|kelurahan|desa|kec|kel)\b\.?", re.IGNORECASE)
-
-
-def _norm_place(text: object) -> str:
-    """Place names compared without case, spaces, punctuation and a leading "Posyandu", "Desa", "Kec."."""
-    return normalise_header(_PLACE_PREFIX.sub("", str(text or "")))
-
-
 def _sorted_keys(keys: Iterable[int], dtype: type = np.uint64) -> np.ndarray:
     return np.unique(np.fromiter(keys, dtype=dtype))
 
@@ -345,7 +343,15 @@ def _round(value: Any, places: int) -> float | None:
 
 
 class _Importer:
-    def __init__(self, *, user: User, commit: bool, job: ImportJob | None, today: datetime.date) -> None:
+    def __init__(
+        self,
+        *,
+        user: User,
+        commit: bool,
+        job: ImportJob | None,
+        today: datetime.date,
+        create_places: bool = False,
+    ) -> None:
         self.user = user
         self.commit = commit
         self.job = job
@@ -363,6 +369,15 @@ class _Importer:
         self._load_places()
         self.ops: list[tuple[str, bytes | None]] = []  # the batch's writes, for the writer (PostgreSQL)
         self.writer = _Writer(connection.connection) if self.postgres else None
+        self.places = (
+            PlaceMaker(
+                kabupaten_prefix=scope_for_user(user).kabupaten_prefix,
+                commit=commit,
+                before_write=self._writer_idle,
+            )
+            if create_places
+            else None
+        )
         self.kbm = kbm_table_on(day=today)
         # The first 64 bits of every NIK hash in the registries, loaded once: a batch then queries only
         # the NIKs that may be there, instead of probing the indexes with thousands of new ones. Sorted
@@ -446,19 +461,36 @@ class _Importer:
             )
         )
         self.kader_posyandu = scope.posyandu_id if scope.role == "kader" else None
-        self.posyandu_cache: dict[tuple[str, str, str, str], tuple[tuple[int, int] | None, str]] = {}
+        self.posyandu_cache: dict[PlaceCells, PlaceFound] = {}
 
-    def _posyandu(self, kec: str, desa: str, name: str, desa_code: str) -> tuple[tuple[int, int] | None, str]:
-        """(posyandu id, desa id) or (None, message); cached per distinct spelling (a file has few)."""
-        key = (kec, desa, name, desa_code)
-        found = self.posyandu_cache.get(key)
+    def _writer_idle(self) -> None:
+        """Wait for the batch in flight: an ORM write (a new posyandu) must not share the connection."""
+        if self.writer is not None:
+            self.writer.wait()
+
+    def _posyandu(self, cells: PlaceCells) -> PlaceFound:
+        """((posyandu id, desa id), "", "") or (None, message, column key); cached per distinct spelling
+        of (kec, desa, posyandu, desa code, puskesmas, kab): a file has few."""
+        found = self.posyandu_cache.get(cells)
         if found is None:
-            found = self.posyandu_cache[key] = self._posyandu_lookup(kec, desa, name, desa_code)
+            found = self.posyandu_cache[cells] = self._posyandu_find(cells)
         return found
+
+    def _posyandu_find(self, cells: PlaceCells) -> PlaceFound:
+        kec, desa, name, desa_code = cells[:4]
+        found, message, existing = self._posyandu_lookup(kec, desa, name, desa_code)
+        if self.places is not None:
+            if found is not None:
+                self.places.existing(cells, found[1])
+            elif not existing:
+                return self.places.missing(cells)
+        return found, message, "posyandu"
 
     def _posyandu_lookup(
         self, kec: str, desa: str, name: str, desa_code: str
-    ) -> tuple[tuple[int, int] | None, str]:
+    ) -> tuple[tuple[int, int] | None, str, bool]:
+        """(posyandu id, desa id) or None with the message, and whether some posyandu of that name exists
+        (ambiguous or out of scope: never created from the file then)."""
         name_key = _norm_place(name)
         if desa_code:
             found = self.posyandu_by_code.get((desa_code.replace(".", "").strip(), name_key))
@@ -467,12 +499,13 @@ class _Importer:
         else:
             found = self.posyandu_by_desa.get((_norm_place(desa), name_key))
         if not found:
-            return None, _("Posyandu tidak ditemukan di kabupaten Anda: periksa Kec, Desa/Kel dan Posyandu")
+            message = _("Posyandu tidak ditemukan di kabupaten Anda: periksa Kec, Desa/Kel dan Posyandu")
+            return None, message, False
         if len(found) > 1:
-            return None, _("Nama posyandu tidak unik di desa ini: gunakan templat dengan Kode Desa")
+            return None, _("Nama posyandu tidak unik di desa ini: gunakan templat dengan Kode Desa"), True
         if found[0][0] not in self.allowed_posyandu:
-            return None, _("Posyandu di luar wilayah Anda")
-        return found[0], ""
+            return None, _("Posyandu di luar wilayah Anda"), True
+        return found[0], "", False
 
     def _child_in_scope(self, posyandu_id: int, desa_id: int) -> bool:
         if self.kader_posyandu is not None:
@@ -606,11 +639,13 @@ class _Importer:
         positions = column("position", self._position_ok)
         vitamins = column("vitamin_a", self._vitamin)
         place_cache = memo.setdefault("place", _Memo(self._place_ok))
-        place_columns = [columns[at[key]] for key in ("kec", "desa", "posyandu", "desa_code")]
+        place_columns = [columns[at[key]] for key in _PLACE_KEYS]
         if all(set(map(type, cells)) <= _MEMO_TYPES for cells in place_columns):
             places = list(map(place_cache.__getitem__, zip(*place_columns, strict=True)))
         else:
             places = list(map(self._place_ok, zip(*place_columns, strict=True)))
+        if self.places is not None:
+            self.places.count_rows(zip(*place_columns, strict=True), _text)
         texts = [(name, column(key, _clean_text(limit))) for name, key, limit in _CHILD_TEXTS]
         child_numbers = [
             (key, column(key, self._child_number_ok(key, low, high))) for key, low, high in _CHILD_NUMBERS
@@ -745,11 +780,11 @@ class _Importer:
         kia = parsing.parse_bool(value)
         return True if kia is None else kia
 
-    def _place_ok(self, cells: tuple[Any, Any, Any, Any]) -> Any:
-        kec, desa, name, code = (_text(cell) for cell in cells)
-        if not name:
+    def _place_ok(self, cells: tuple[Any, ...]) -> Any:
+        texts: PlaceCells = tuple(map(_text, cells))  # type: ignore[assignment]
+        if not texts[2]:
             return _BAD
-        found, _error = self._posyandu(kec, desa, name, code)
+        found, _error, _column = self._posyandu(texts)
         return _BAD if found is None else found
 
     def _parse_rows(self, batch: list[Row], header: HeaderMatch, pending: list[tuple]) -> list[_Row]:
@@ -774,7 +809,7 @@ class _Importer:
             at["measured_on"],
         )
         i_position, i_vitamin, i_posyandu = at["position"], at["vitamin_a"], at["posyandu"]
-        i_kec, i_desa, i_code = at["kec"], at["desa"], at["desa_code"]
+        i_places = [at[key] for key in _PLACE_KEYS]
         measures = [(key, at[key], low, high) for key, low, high in _MEASURE_RANGES]
         child_numbers = [(key, at[key], low, high) for key, low, high in _CHILD_NUMBERS]
         child_texts = [(name, at[key], limit) for name, key, limit in _CHILD_TEXTS]
@@ -888,11 +923,10 @@ class _Importer:
             if not posyandu_name:
                 errors.append(("posyandu", _("Posyandu wajib diisi")))
             else:
-                found, error = self._posyandu(
-                    _text(cells[i_kec]), _text(cells[i_desa]), posyandu_name, _text(cells[i_code])
-                )
+                place_cells: PlaceCells = tuple(_text(cells[i]) for i in i_places)  # type: ignore[assignment]
+                found, error, column = self._posyandu(place_cells)
                 if found is None:
-                    errors.append(("posyandu", error))
+                    errors.append((column, error))
                 else:
                     row.posyandu_id, row.desa_id = found
                     values["posyandu_id"] = row.posyandu_id
@@ -1570,6 +1604,9 @@ class _Importer:
         """PostgreSQL apply: the COPY lines of each row's measurement and of its child (were it new),
         without the columns the batch's queries decide (ids, N/T, raw). Made while the writer thread
         sends the previous batch; the lines of rows that turn out not to need them are dropped."""
+        if not rows:  # every row of the batch rejected: no growth columns to write
+            self.measurement_text, self.child_text = [], {}
+            return
         self.measurement_text = pgcopy.copy_lines(self._measurement_values(rows, growth, insert=True))
         # A child line (and its NIK's encryption) only for rows that may bring a new child: not those
         # whose NIK the registry already holds.
@@ -1774,13 +1811,17 @@ def import_rows(
     progress: Callable[[int, int], None] | None = None,
     today: datetime.date | None = None,
     batch_size: int = BATCH_SIZE,
+    create_places: bool = False,
 ) -> ImportReport:
     """Run the pipeline over a file; writes only when `commit` (the caller holds the transaction).
 
-    `progress(rows_done, rows_total_estimate)` is called after every batch. Raises readers.UnreadableFile
+    `progress(rows_done, rows_total_estimate)` is called after every batch. `create_places`: the
+    posyandu and puskesmas the file names and the district lacks are planned or created (places.py). Raises readers.UnreadableFile
     (convergence.uploads.UploadRefused) when the file is unreadable or over a limit of the settings.
     """
-    importer = _Importer(user=user, commit=commit, job=job, today=today or timezone.localdate())
+    importer = _Importer(
+        user=user, commit=commit, job=job, today=today or timezone.localdate(), create_places=create_places
+    )
     report = importer.report
     # A batch allocates a few million short-lived objects (cells, rows, dicts): with the default
     # thresholds the cyclic collector would scan the whole heap, Django's objects included, many
@@ -1818,4 +1859,6 @@ def import_rows(
         gc.set_threshold(*thresholds)
         sys.setswitchinterval(switch)
     report.issues.sort(key=lambda issue: issue[0])
+    if importer.places is not None:
+        report.places = importer.places.listing()
     return report

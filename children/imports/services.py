@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from children.access import can_write_registry
+from children.access import can_create_places, can_write_registry
 from children.changes import measurements_changed
 from children.imports.pipeline import ACTIONS, ImportReport, import_rows
 from children.imports.readers import EXTENSIONS, UnreadableFile, extension
@@ -52,8 +52,8 @@ def import_progress_key(job_id: int) -> str:
     return f"children:import:{job_id}:progress"
 
 
-def _check_can_import(user: User) -> None:
-    if not can_write_registry(user):
+def _check_can_import(user: User, *, create_places: bool = False) -> None:
+    if not can_write_registry(user) or (create_places and not can_create_places(user)):
         raise PermissionDenied
 
 
@@ -74,17 +74,26 @@ def import_file(
     commit: bool,
     job: ImportJob | None = None,
     progress: Any = None,
+    create_places: bool = False,
 ) -> ImportReport:
     """Check (commit=False) or apply (commit=True) one register file for `user`; returns the report.
 
-    The caller owns the transaction of an apply. Raises PermissionDenied for roles that may not write
-    the registry and ValidationError({"file": ...}) when the file cannot be read at all or exceeds a limit
-    of convergence.uploads (checked by the reader, wherever this runs, before the file is parsed).
+    The caller owns the transaction of an apply. `create_places` (Bappeda only) plans, or creates on
+    apply, the puskesmas and posyandu the file names and the district lacks (report.places). Raises
+    PermissionDenied for roles that may not write the registry (or create places) and
+    ValidationError({"file": ...}) when the file cannot be read at all or exceeds a limit of
+    convergence.uploads (checked by the reader, wherever this runs, before the file is parsed).
     """
-    _check_can_import(user)
+    _check_can_import(user, create_places=create_places)
     try:
         report = import_rows(
-            source=source, file_name=file_name, user=user, commit=commit, job=job, progress=progress
+            source=source,
+            file_name=file_name,
+            user=user,
+            commit=commit,
+            job=job,
+            progress=progress,
+            create_places=create_places,
         )
     except UnreadableFile as error:
         raise ValidationError({"file": [refusal_text(error)]}) from error
@@ -97,15 +106,16 @@ def import_file(
     return report
 
 
-def import_job_create(*, user: User, uploaded_file: UploadedFile) -> ImportJob:
+def import_job_create(*, user: User, uploaded_file: UploadedFile, create_places: bool = False) -> ImportJob:
     """Store an uploaded .csv/.xls/.xlsx register as an ImportJob and queue its dry run after commit.
 
     Only the name and the size are checked here: the request never opens the file (the dry run's
-    reader inspects it under every limit).
+    reader inspects it under every limit). `create_places`: see import_file (PermissionDenied unless
+    Bappeda).
     """
     from children.tasks import import_check
 
-    _check_can_import(user)
+    _check_can_import(user, create_places=create_places)
     name = os.path.basename(uploaded_file.name or "")
     if extension(name) not in EXTENSIONS:
         raise ValidationError({"file": [_("Hanya berkas .csv, .xls atau .xlsx yang dapat diimpor")]})
@@ -114,7 +124,12 @@ def import_job_create(*, user: User, uploaded_file: UploadedFile) -> ImportJob:
     except UploadRefused as error:
         raise ValidationError({"file": [refusal_text(error)]}) from error
     with transaction.atomic():
-        job = ImportJob(original_name=name[:200], uploaded_by=user, scope_code=_scope_code(user))
+        job = ImportJob(
+            original_name=name[:200],
+            uploaded_by=user,
+            scope_code=_scope_code(user),
+            create_places=create_places,
+        )
         job.file.save(name, uploaded_file, save=False)
         job.save()
         job_id = job.pk
@@ -129,11 +144,15 @@ def issues_not_shown_text(count: int) -> str:
     }
 
 
-def job_summary(report: ImportReport) -> dict[str, Any]:
-    """ImportJob.summary: the counts per action, and the file's ignored columns when it has any."""
-    if not report.ignored_columns:
-        return dict(report.summary)
-    return {**report.summary, "ignored_columns": report.ignored_columns}
+def job_summary(report: ImportReport, *, create_places: bool = False) -> dict[str, Any]:
+    """ImportJob.summary: the counts per action, the file's ignored columns when it has any, and the new
+    places when they were asked for."""
+    summary: dict[str, Any] = dict(report.summary)
+    if report.ignored_columns:
+        summary["ignored_columns"] = report.ignored_columns
+    if create_places:
+        summary["places"] = report.places
+    return summary
 
 
 def _progress_callback(job_id: int, status: str) -> Any:
@@ -186,6 +205,7 @@ def import_job_check(*, job_id: int) -> None:
                 commit=False,
                 job=job,
                 progress=_progress_callback(job.pk, ImportJob.Status.CHECKING),
+                create_places=job.create_places,
             )
     except Exception as error:
         if isinstance(error, ValidationError):  # refused: unreadable or over a limit, not a fault
@@ -196,7 +216,7 @@ def import_job_check(*, job_id: int) -> None:
         _fail(job, _failure_text(error))
         return
     job.status = ImportJob.Status.CHECKED
-    job.summary = job_summary(report)
+    job.summary = job_summary(report, create_places=job.create_places)
     job.rows_total = job.rows_done = report.rows_total
     job.issues_not_stored = report.issues_not_stored
     job.checked_at = timezone.now()
@@ -211,8 +231,8 @@ def import_job_apply_queue(*, job_id: int, user: User) -> None:
     """Queue the apply of a checked job (after the current transaction commits)."""
     from children.tasks import import_apply
 
-    _check_can_import(user)
     job = ImportJob.objects.get(pk=job_id)
+    _check_can_import(user, create_places=job.create_places)
     if job.status != ImportJob.Status.CHECKED:
         raise ValidationError(_("Hanya impor yang sudah diperiksa yang dapat diterapkan."))
     if job.file_deleted_at is not None:
@@ -229,8 +249,8 @@ def import_job_apply(*, job_id: int, user: User) -> None:
     Idempotent: an APPLIED job is left alone; the job row is locked for the whole apply, so two
     workers delivering the same task run one after the other and the second finds it APPLIED.
     """
-    _check_can_import(user)
     job = ImportJob.objects.get(pk=job_id)
+    _check_can_import(user, create_places=job.create_places)
     if job.status == ImportJob.Status.APPLIED:
         return
     if job.status not in (ImportJob.Status.CHECKED, ImportJob.Status.APPLYING):
@@ -253,9 +273,10 @@ def import_job_apply(*, job_id: int, user: User) -> None:
                     commit=True,
                     job=job,
                     progress=progress,
+                    create_places=job.create_places,
                 )
             job.status = ImportJob.Status.APPLIED
-            job.summary = job_summary(report)
+            job.summary = job_summary(report, create_places=job.create_places)
             job.rows_total = job.rows_done = report.rows_total
             job.issues_not_stored = report.issues_not_stored
             job.applied_at = timezone.now()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from children import exports
-from children.access import can_write_registry, check_registry_write
+from children.access import can_create_places, can_write_registry, check_registry_write
 from children.imports.services import (
     import_job_apply_queue,
     import_job_create,
@@ -35,6 +35,7 @@ from convergence import selectors as convergence_selectors
 from convergence import spreadsheets
 from convergence.models import User
 from convergence.scoping import restrict, scope_for_user
+from convergence.services import POSYANDU_LIST_EXAMPLE, REGION_CSV_COLUMNS
 from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal_text
 
 # The upload size (settings.IMPORT_MAX_UPLOAD_BYTES) is the one limit checked in the request: Django has
@@ -122,6 +123,19 @@ class ImportUploadForm(forms.Form):
         validators=[validate_upload],
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
     )
+    create_posyandu = forms.BooleanField(
+        label=_("Buat puskesmas dan posyandu yang disebut berkas tetapi belum ada"),
+        help_text=_(
+            "Desa dan kecamatan dicocokkan menurut nama di kabupaten Anda; uji coba mendaftar setiap "
+            "puskesmas dan posyandu yang akan dibuat beserta jumlah barisnya."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_create_places(user):  # the region master data is Bappeda's
+            del self.fields["create_posyandu"]
 
 
 class IssueFilterForm(forms.Form):
@@ -189,14 +203,18 @@ def _require_scope(user: User) -> None:
 def import_list(request: HttpRequest) -> HttpResponse:
     _require_scope(request.user)
     may_upload = can_write_registry(request.user)
-    form = ImportUploadForm()
+    form = ImportUploadForm(user=request.user)
     if request.method == "POST":
         if not may_upload:
             raise PermissionDenied
-        form = ImportUploadForm(request.POST, request.FILES)
+        form = ImportUploadForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
             try:
-                job = import_job_create(user=request.user, uploaded_file=form.cleaned_data["file"])
+                job = import_job_create(
+                    user=request.user,
+                    uploaded_file=form.cleaned_data["file"],
+                    create_places=form.cleaned_data.get("create_posyandu", False),
+                )
             except ValidationError as error:
                 form.add_error(None if hasattr(error, "error_dict") else "file", error)
             else:
@@ -210,6 +228,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         if may_upload
         else [],
         "limits": upload_limits_context(),
+        "may_create_places": may_upload and can_create_places(request.user),
     }
     return render(request, "children/imports/list.html", context, status=400 if form.errors else 200)
 
@@ -227,6 +246,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "job": job,
         "summary": import_job_summary(job),
         "ignored_columns": (job.summary or {}).get("ignored_columns", []),
+        "places": (job.summary or {}).get("places", []) if job.create_places else None,
         "is_active": job.status in ACTIVE_STATUSES,
         "may_apply": job.status == ImportJob.Status.CHECKED and can_write_registry(request.user),
         "filter_form": filter_form,
@@ -296,6 +316,26 @@ def register_template(request: HttpRequest, posyandu_pk: int) -> FileResponse:
 
 @login_required
 @require_GET
+def posyandu_list_template(request: HttpRequest) -> HttpResponse:
+    """The posyandu list for `load_regions`: its header and one example row under a desa of the user."""
+    if not can_create_places(request.user):
+        raise PermissionDenied
+    desa_code = (
+        convergence_selectors.desa_list_for_user(user=request.user)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    body = spreadsheets.csv_bytes(
+        REGION_CSV_COLUMNS, [(*POSYANDU_LIST_EXAMPLE, desa_code or "35.10.01.2001")]
+    )
+    response = HttpResponse(body, content_type=exports.CONTENT_TYPES[exports.Format.CSV])
+    response["Content-Disposition"] = 'attachment; filename="daftar-posyandu.csv"'
+    return response
+
+
+@login_required
+@require_GET
 def export(request: HttpRequest) -> HttpResponse:
     _require_scope(request.user)
     form = ExportForm(request.GET if "layout" in request.GET else None, user=request.user)
@@ -339,5 +379,6 @@ urlpatterns = [
     path("impor/<int:pk>/progres.json", import_progress, name="import-progress"),
     path("impor/<int:pk>/catatan.csv", import_issues_csv, name="import-issues-csv"),
     path("impor/templat/<int:posyandu_pk>.xlsx", register_template, name="register-template"),
+    path("impor/templat-posyandu.csv", posyandu_list_template, name="posyandu-list-template"),
     path("ekspor/", export, name="export"),
 ]

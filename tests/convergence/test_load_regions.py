@@ -119,3 +119,28 @@ def test_it_speaks_english_when_asked(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert err.startswith("Line 2: ")
     assert "3510" in err
+
+
+@pytest.mark.django_db
+def test_a_posyandu_list_adopts_a_posyandu_of_the_same_name_under_an_unknown_code(tmp_path: Path) -> None:
+    call_command("load_regions", write(tmp_path, GOOD))
+    desa = Region.objects.get(code="35.10.01.2002")
+    # Created from an e-PPGBM file before the official list was loaded.
+    from_file = Posyandu.objects.create(desa=desa, code="IMP-001", name="Kenanga")
+    both = Posyandu.objects.create(desa=desa, code="IMP-002", name="Dahlia")
+    Posyandu.objects.create(desa=desa, code="P09", name="Dahlia")
+    listed = "code,name,level,parent_code\nP02,POSYANDU KENANGA,posyandu,35.10.01.2002\nP03,Dahlia,posyandu,35.10.01.2002\nP09,Dahlia,posyandu,35.10.01.2002\n"
+
+    call_command("load_regions", write(tmp_path, listed))
+
+    assert list(desa.posyandu_set.order_by("pk").values_list("pk", "code", "name")) == [
+        (Posyandu.objects.get(desa=desa, name="Anggrek").pk, "P01", "Anggrek"),
+        (from_file.pk, "P02", "POSYANDU KENANGA"),
+        # P09 is listed under its own code, so only the generated one can take P03.
+        (both.pk, "P03", "Dahlia"),
+        (Posyandu.objects.get(desa=desa, code="P09").pk, "P09", "Dahlia"),
+    ]
+    # Loading the list again changes nothing.
+    before = snapshot()
+    call_command("load_regions", write(tmp_path, listed))
+    assert snapshot() == before
