@@ -12,14 +12,24 @@ from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from convergence.codes import DESA_LEVELS, PARENT_LEVELS, REGION_LEVELS, Level, check_region_code
+from convergence.codes import (
+    DESA_LEVELS,
+    KABUPATEN_LEVELS,
+    PARENT_LEVELS,
+    REGION_LEVELS,
+    Level,
+    check_region_code,
+)
 from convergence.models import Posyandu, Puskesmas, Region
 
 REGION_CSV_COLUMNS = ["code", "name", "level", "parent_code"]
+# Rows per INSERT/UPDATE and codes per IN (...): well under SQLite's 32,766 bound variables.
+_BATCH = 2000
 
 
 class RegionLoadError(Exception):
@@ -34,11 +44,15 @@ class RegionLoadError(Exception):
 class RegionLoadResult:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    # Regions the file no longer lists (retired) and retired ones it lists again (restored), per level.
+    retired: dict[str, int] = field(default_factory=dict)
+    restored: dict[str, int] = field(default_factory=dict)
     unchanged: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.created.values()) or sum(self.updated.values()))
+        counters = (self.created, self.updated, self.retired, self.restored)
+        return any(sum(counter.values()) for counter in counters)
 
 
 @dataclass(frozen=True)
@@ -98,9 +112,9 @@ def _check_rows(rows: list[_Row], errors: _RowErrors) -> None:
     in_file: dict[str, _Row] = {}
     local_keys: set[tuple[Level, str, str]] = set()
     parent_codes = {row.parent_code for row in rows if row.parent_code}
-    in_db = dict(
-        Region.objects.filter(code__in=parent_codes | {r.code for r in rows}).values_list("code", "level")
-    )
+    in_db = {
+        region.code: region.level for region in _regions_by_code(parent_codes | {r.code for r in rows})
+    }
     for row in rows:
         error = check_region_code(row.code, row.level, row.parent_code or None)
         if error is not None:
@@ -166,10 +180,13 @@ def _check_rows(rows: list[_Row], errors: _RowErrors) -> None:
             )
 
 
-def regions_load(*, text: str) -> RegionLoadResult:
+def regions_load(*, text: str, retire_missing: bool = False) -> RegionLoadResult:
     """Load the official region list (CSV `code,name,level,parent_code`) all or nothing.
 
-    Idempotent: reloading the same file changes nothing. Raises RegionLoadError listing every bad row.
+    Idempotent: reloading the same file changes nothing. A retired region the file lists is brought
+    back. With `retire_missing`, the regions the file no longer lists are retired (see
+    `_regions_retire_missing`). Bulk writes, level by level: a national list (about 91,600 rows) is a
+    few hundred queries. Raises RegionLoadError listing every bad row.
     """
     errors = _RowErrors()
     rows = _parse_region_rows(text, errors)
@@ -177,17 +194,15 @@ def regions_load(*, text: str) -> RegionLoadResult:
     if messages := errors.sorted():
         raise RegionLoadError(messages)
     result = RegionLoadResult()
-    order = [Level.PROVINSI, Level.KABUPATEN, Level.KOTA, Level.KECAMATAN, Level.DESA, Level.KELURAHAN]
     with transaction.atomic():
         by_code = {
             region.code: region
-            for region in Region.objects.filter(
-                code__in={r.code for r in rows} | {r.parent_code for r in rows}
-            )
+            for region in _regions_by_code({r.code for r in rows} | {r.parent_code for r in rows})
         }
-        for level in order:
-            for row in (r for r in rows if r.level is level):
-                _upsert_region(row, by_code, result)
+        for level in REGION_LEVELS:
+            _upsert_regions([r for r in rows if r.level is level], level, by_code, result)
+        if retire_missing:
+            _regions_retire_missing(rows, result)
         new_puskesmas = _upsert_local(
             (r for r in rows if r.level is Level.PUSKESMAS), by_code, Puskesmas, "kecamatan", result
         )
@@ -196,23 +211,82 @@ def regions_load(*, text: str) -> RegionLoadResult:
     return result
 
 
-def _bump(counter: dict[str, int], level: str) -> None:
-    counter[level] = counter.get(level, 0) + 1
+def _regions_by_code(codes: set[str]) -> list[Region]:
+    """The regions with these codes, read in batches (a national list holds about 91,600 codes)."""
+    ordered = sorted(code for code in codes if code)
+    found: list[Region] = []
+    for start in range(0, len(ordered), _BATCH):
+        found += Region.objects.filter(code__in=ordered[start : start + _BATCH]).order_by()
+    return found
 
 
-def _upsert_region(row: _Row, by_code: dict[str, Region], result: RegionLoadResult) -> None:
-    parent = by_code.get(row.parent_code) if row.parent_code else None
-    region = by_code.get(row.code)
-    if region is None:
-        region = Region.objects.create(code=row.code, name=row.name, level=row.level.value, parent=parent)
-        by_code[row.code] = region
-        _bump(result.created, row.level.value)
-    elif region.name != row.name or region.parent_id != (parent.pk if parent else None):
-        region.name, region.parent = row.name, parent
-        region.save(update_fields=["name", "parent"])
-        _bump(result.updated, row.level.value)
-    else:
-        result.unchanged += 1
+def _bump(counter: dict[str, int], level: str, count: int = 1) -> None:
+    if count:
+        counter[level] = counter.get(level, 0) + count
+
+
+def _upsert_regions(rows: list[_Row], level: Level, by_code: dict[str, Region], result: RegionLoadResult) -> None:
+    """Create, rename, re-parent or bring back the regions of one level in bulk (parents come first)."""
+    new: list[Region] = []
+    changed: list[Region] = []
+    for row in rows:
+        parent = by_code.get(row.parent_code) if row.parent_code else None
+        region = by_code.get(row.code)
+        if region is None:
+            region = Region(code=row.code, name=row.name, level=level.value, parent=parent)
+            by_code[row.code] = region
+            new.append(region)
+        elif region.name != row.name or region.parent_id != (parent.pk if parent else None):
+            region.name, region.parent = row.name, parent
+            if region.retired_at is not None:
+                region.retired_at = None
+                _bump(result.restored, level.value)
+            changed.append(region)
+            _bump(result.updated, level.value)
+        elif region.retired_at is not None:
+            region.retired_at = None
+            changed.append(region)
+            _bump(result.restored, level.value)
+        else:
+            result.unchanged += 1
+    # bulk_create sets the primary keys (PostgreSQL and SQLite 3.35+): the next level needs them.
+    Region.objects.bulk_create(new, batch_size=_BATCH)
+    Region.objects.bulk_update(changed, ["name", "parent", "retired_at"], batch_size=_BATCH)
+    _bump(result.created, level.value, len(new))
+
+
+def _regions_retire_missing(rows: list[_Row], result: RegionLoadResult) -> None:
+    """Retire the regions the file no longer lists, of the levels it carries, under its provinsi and kabupaten.
+
+    Desa and kelurahan count as one level, as kabupaten and kota do (a kelurahan made a desa gets a new
+    code). Puskesmas and posyandu are local and never retired here. A file covering one kabupaten
+    that also lists its provinsi covers that whole provinsi: leave the provinsi row out of such a file.
+    """
+    groups = (KABUPATEN_LEVELS, (Level.KECAMATAN,), DESA_LEVELS)
+    carried = {row.level for row in rows}
+    listed = {row.code for row in rows if row.level in REGION_LEVELS}
+    provinsi = {row.code for row in rows if row.level is Level.PROVINSI}
+    kabupaten = {row.code for row in rows if row.level in KABUPATEN_LEVELS and row.code[:2] not in provinsi}
+    if not provinsi | kabupaten:
+        return
+    under = Q()
+    for code in sorted(provinsi | kabupaten):
+        under |= Q(code__startswith=f"{code}.")
+    levels = [level.value for group in groups if carried & set(group) for level in group]
+    # Compared in Python: the codes of a national list are too many for one IN (...) clause.
+    missing = [
+        (pk, level)
+        for pk, code, level in Region.objects.active()
+        .filter(under, level__in=levels)
+        .values_list("pk", "code", "level")
+        if code not in listed
+    ]
+    now = timezone.now()
+    for start in range(0, len(missing), _BATCH):
+        batch = missing[start : start + _BATCH]
+        Region.objects.filter(pk__in=[pk for pk, _level in batch]).update(retired_at=now)
+    for _pk, level in missing:
+        _bump(result.retired, level)
 
 
 def _upsert_local(
@@ -222,20 +296,29 @@ def _upsert_local(
     parent_field: str,
     result: RegionLoadResult,
 ) -> list[Puskesmas | Posyandu]:
+    rows = list(rows)
+    parent_ids = {by_code[row.parent_code].pk for row in rows}
+    existing = {
+        (getattr(obj, f"{parent_field}_id"), obj.code): obj
+        for obj in model.objects.filter(**{f"{parent_field}_id__in": parent_ids})
+    }
     created: list[Puskesmas | Posyandu] = []
+    renamed: list[Puskesmas | Posyandu] = []
     for row in rows:
         parent = by_code[row.parent_code]
-        obj = model.objects.filter(**{parent_field: parent, "code": row.code}).first()
+        obj = existing.get((parent.pk, row.code))
         if obj is None:
-            obj = model.objects.create(**{parent_field: parent, "code": row.code, "name": row.name})
-            created.append(obj)
-            _bump(result.created, row.level.value)
+            created.append(model(**{parent_field: parent, "code": row.code, "name": row.name}))
         elif obj.name != row.name:
             obj.name = row.name
-            obj.save(update_fields=["name"])
-            _bump(result.updated, row.level.value)
+            renamed.append(obj)
         else:
             result.unchanged += 1
+    model.objects.bulk_create(created, batch_size=_BATCH)  # type: ignore[arg-type]
+    model.objects.bulk_update(renamed, ["name"], batch_size=_BATCH)  # type: ignore[arg-type]
+    level = Level.PUSKESMAS if model is Puskesmas else Level.POSYANDU
+    _bump(result.created, level.value, len(created))
+    _bump(result.updated, level.value, len(renamed))
     return created
 
 
