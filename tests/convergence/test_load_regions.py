@@ -188,7 +188,7 @@ def test_it_retires_the_regions_a_newer_list_drops_and_reports_them_per_level(
         "desa: 3 tidak berlaku lagi",
         "kabupaten: 1 tidak berlaku lagi",
         "kecamatan: 2 tidak berlaku lagi",
-        "7 baris tidak berubah.",
+        "6 baris tidak berubah.",
     ]
 
 
