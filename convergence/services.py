@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
@@ -113,7 +113,8 @@ def _check_rows(rows: list[_Row], errors: _RowErrors) -> None:
     local_keys: set[tuple[Level, str, str]] = set()
     parent_codes = {row.parent_code for row in rows if row.parent_code}
     in_db = {
-        region.code: region.level for region in _regions_by_code(parent_codes | {r.code for r in rows})
+        code: level
+        for code, _pk, _name, level, *_rest in _regions_by_code(parent_codes | {r.code for r in rows})
     }
     for row in rows:
         error = check_region_code(row.code, row.level, row.parent_code or None)
@@ -195,28 +196,47 @@ def regions_load(*, text: str, retire_missing: bool = False) -> RegionLoadResult
         raise RegionLoadError(messages)
     result = RegionLoadResult()
     with transaction.atomic():
-        by_code = {
-            region.code: region
-            for region in _regions_by_code({r.code for r in rows} | {r.parent_code for r in rows})
+        known = {
+            code: _Known(pk, name, parent_id, retired_at)
+            for code, pk, name, _level, parent_id, retired_at in _regions_by_code(
+                {r.code for r in rows} | {r.parent_code for r in rows}
+            )
         }
         for level in REGION_LEVELS:
-            _upsert_regions([r for r in rows if r.level is level], level, by_code, result)
+            _upsert_regions([r for r in rows if r.level is level], level, known, result)
         if retire_missing:
             _regions_retire_missing(rows, result)
         new_puskesmas = _upsert_local(
-            (r for r in rows if r.level is Level.PUSKESMAS), by_code, Puskesmas, "kecamatan", result
+            (r for r in rows if r.level is Level.PUSKESMAS), known, Puskesmas, "kecamatan", result
         )
-        _upsert_local((r for r in rows if r.level is Level.POSYANDU), by_code, Posyandu, "desa", result)
+        _upsert_local((r for r in rows if r.level is Level.POSYANDU), known, Posyandu, "desa", result)
         _assign_single_puskesmas(new_puskesmas)
     return result
 
 
-def _regions_by_code(codes: set[str]) -> list[Region]:
-    """The regions with these codes, read in batches (a national list holds about 91,600 codes)."""
+@dataclass
+class _Known:
+    """A region already stored (or just created): what the upsert compares a row with."""
+
+    pk: int
+    name: str
+    parent_id: int | None
+    retired_at: datetime | None
+
+
+def _regions_by_code(codes: set[str]) -> list[tuple[str, int, str, str, int | None, datetime | None]]:
+    """(code, pk, name, level, parent_id, retired_at) of the regions with these codes, read in batches.
+
+    Tuples, not model instances: a national list holds about 91,600 codes.
+    """
     ordered = sorted(code for code in codes if code)
-    found: list[Region] = []
+    found: list[tuple[str, int, str, str, int | None, datetime | None]] = []
     for start in range(0, len(ordered), _BATCH):
-        found += Region.objects.filter(code__in=ordered[start : start + _BATCH]).order_by()
+        found += (
+            Region.objects.filter(code__in=ordered[start : start + _BATCH])
+            .order_by()
+            .values_list("code", "pk", "name", "level", "parent_id", "retired_at")
+        )
     return found
 
 
@@ -225,33 +245,33 @@ def _bump(counter: dict[str, int], level: str, count: int = 1) -> None:
         counter[level] = counter.get(level, 0) + count
 
 
-def _upsert_regions(rows: list[_Row], level: Level, by_code: dict[str, Region], result: RegionLoadResult) -> None:
+def _upsert_regions(
+    rows: list[_Row], level: Level, known: dict[str, _Known], result: RegionLoadResult
+) -> None:
     """Create, rename, re-parent or bring back the regions of one level in bulk (parents come first)."""
     new: list[Region] = []
     changed: list[Region] = []
     for row in rows:
-        parent = by_code.get(row.parent_code) if row.parent_code else None
-        region = by_code.get(row.code)
+        parent_id = known[row.parent_code].pk if row.parent_code else None
+        region = known.get(row.code)
         if region is None:
-            region = Region(code=row.code, name=row.name, level=level.value, parent=parent)
-            by_code[row.code] = region
-            new.append(region)
-        elif region.name != row.name or region.parent_id != (parent.pk if parent else None):
-            region.name, region.parent = row.name, parent
-            if region.retired_at is not None:
-                region.retired_at = None
-                _bump(result.restored, level.value)
-            changed.append(region)
-            _bump(result.updated, level.value)
-        elif region.retired_at is not None:
-            region.retired_at = None
-            changed.append(region)
-            _bump(result.restored, level.value)
-        else:
+            new.append(Region(code=row.code, name=row.name, level=level.value, parent_id=parent_id))
+            continue
+        moved = region.name != row.name or region.parent_id != parent_id
+        if not moved and region.retired_at is None:
             result.unchanged += 1
+            continue
+        if moved:
+            _bump(result.updated, level.value)
+        if region.retired_at is not None:
+            _bump(result.restored, level.value)
+        region.name, region.parent_id, region.retired_at = row.name, parent_id, None
+        changed.append(Region(pk=region.pk, name=row.name, parent_id=parent_id, retired_at=None))
     # bulk_create sets the primary keys (PostgreSQL and SQLite 3.35+): the next level needs them.
     Region.objects.bulk_create(new, batch_size=_BATCH)
     Region.objects.bulk_update(changed, ["name", "parent", "retired_at"], batch_size=_BATCH)
+    for created in new:
+        known[created.code] = _Known(created.pk, created.name, created.parent_id, None)
     _bump(result.created, level.value, len(new))
 
 
@@ -291,13 +311,13 @@ def _regions_retire_missing(rows: list[_Row], result: RegionLoadResult) -> None:
 
 def _upsert_local(
     rows: Iterable[_Row],
-    by_code: dict[str, Region],
+    known: dict[str, _Known],
     model: type[Puskesmas] | type[Posyandu],
     parent_field: str,
     result: RegionLoadResult,
 ) -> list[Puskesmas | Posyandu]:
     rows = list(rows)
-    parent_ids = {by_code[row.parent_code].pk for row in rows}
+    parent_ids = {known[row.parent_code].pk for row in rows}
     existing = {
         (getattr(obj, f"{parent_field}_id"), obj.code): obj
         for obj in model.objects.filter(**{f"{parent_field}_id__in": parent_ids})
@@ -305,10 +325,10 @@ def _upsert_local(
     created: list[Puskesmas | Posyandu] = []
     renamed: list[Puskesmas | Posyandu] = []
     for row in rows:
-        parent = by_code[row.parent_code]
-        obj = existing.get((parent.pk, row.code))
+        parent_id = known[row.parent_code].pk
+        obj = existing.get((parent_id, row.code))
         if obj is None:
-            created.append(model(**{parent_field: parent, "code": row.code, "name": row.name}))
+            created.append(model(**{f"{parent_field}_id": parent_id, "code": row.code, "name": row.name}))
         elif obj.name != row.name:
             obj.name = row.name
             renamed.append(obj)

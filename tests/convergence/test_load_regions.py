@@ -157,7 +157,9 @@ LIST_2025 = """code,name,level,parent_code
 
 
 def retired_codes() -> list[str]:
-    return list(Region.objects.filter(retired_at__isnull=False).order_by("code").values_list("code", flat=True))
+    return list(
+        Region.objects.filter(retired_at__isnull=False).order_by("code").values_list("code", flat=True)
+    )
 
 
 @pytest.mark.django_db
@@ -200,9 +202,7 @@ def test_it_retires_nothing_without_the_flag_or_outside_the_files_provinsi_and_k
     call_command("load_regions", write(tmp_path, LIST_2025))
     assert retired_codes() == []
     # A list of one kabupaten, without its provinsi row: only that kabupaten's regions are compared.
-    one_kabupaten = "\n".join(
-        line for line in LIST_2025.splitlines() if line.startswith(("code", "35.10"))
-    )
+    one_kabupaten = "\n".join(line for line in LIST_2025.splitlines() if line.startswith(("code", "35.10")))
     call_command("load_regions", write(tmp_path, one_kabupaten), retire_missing=True)
     assert retired_codes() == ["35.10.01.2002", "35.10.02", "35.10.02.2001"]
 
