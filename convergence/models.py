@@ -99,6 +99,11 @@ class Region(models.Model):
         return name_with_level(self.name, self.level, str(self.get_level_display()))
 
     @property
+    def name_label(self) -> str:
+        """The stored name, marked when retired: for columns whose heading already says the level."""
+        return f"{self.name} {RETIRED_LABEL}" if self.retired_at is not None else self.name
+
+    @property
     def is_retired(self) -> bool:
         return self.retired_at is not None
 

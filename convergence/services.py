@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -355,6 +356,29 @@ def _assign_single_puskesmas(new_puskesmas: list[Puskesmas | Posyandu]) -> None:
                 level__in=[level.value for level in DESA_LEVELS],
                 puskesmas__isnull=True,
             ).update(puskesmas=puskesmas)
+
+
+def region_check_active(*, region_id: int | None, field: str = "desa") -> None:
+    """Refuse a retired region for a new record, or for a record moved there (ValidationError on `field`).
+
+    Records already in a retired region keep it: history stays where it was recorded.
+    """
+    if region_id is None:
+        return
+    region = Region.objects.filter(pk=region_id, retired_at__isnull=False).first()
+    if region is not None:
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "%(name)s tidak berlaku lagi dalam daftar wilayah Kemendagri; "
+                        "pilih desa/kelurahan yang berlaku."
+                    )
+                    % {"name": region.display_name}
+                ]
+            },
+            code="region_retired",
+        )
 
 
 def housekeeping_run() -> dict[str, int]:
