@@ -171,11 +171,12 @@ def keluarga_choices_for_user(*, user: User) -> QuerySet[Keluarga]:
 
 
 def desa_choices_for_user(*, user: User) -> QuerySet[Region]:
-    return desa_list_for_user(user=user).order_by("code")
+    """The desa a record may be placed in: retired desa keep their records but are offered no more."""
+    return desa_list_for_user(user=user).active().order_by("code")
 
 
 def posyandu_choices_for_user(*, user: User) -> QuerySet[Posyandu]:
-    return posyandu_list_for_user(user=user)
+    return posyandu_list_for_user(user=user).filter(desa__retired_at__isnull=True)
 
 
 # NIK look-up ---------------------------------------------------------------------------------------------

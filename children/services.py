@@ -35,6 +35,7 @@ from children.models import (
 from children.selectors import kbm_table_on
 from convergence.models import User
 from convergence.scoping import can_read, scope_for_user
+from convergence.services import region_check_active
 
 # A height that drops by more than this since the last visit is a measuring error (or a new child).
 MAX_HEIGHT_SHRINK_CM = 1.5
@@ -367,10 +368,21 @@ def _registering_posyandu_id(user: User) -> int | None:
 
 
 def _save(obj: models.Model, user: User | None, exclude: list[str] | None = None) -> None:
+    _check_desa_active(obj)
     obj.full_clean(exclude=exclude)
     if user is not None:
         obj._history_user = user  # type: ignore[attr-defined]
     obj.save()
+
+
+def _check_desa_active(obj: models.Model) -> None:
+    """A new record, or one moved to another desa, may not be placed in a retired desa."""
+    desa_id = getattr(obj, "desa_id", None)
+    if desa_id is None:
+        return
+    if obj.pk is not None and type(obj)._default_manager.filter(pk=obj.pk, desa_id=desa_id).exists():
+        return
+    region_check_active(region_id=desa_id)
 
 
 def child_save(

@@ -288,7 +288,7 @@ IMPORT_MAX_CELL_CHARS = env_int("IMPORT_MAX_CELL_CHARS", 10_000, minimum=255)
 IMPORT_MAX_SHEET_CELLS = env_int("IMPORT_MAX_SHEET_CELLS", 10_000_000, minimum=1000)
 # Row issues (rejections, duplicates, warnings) stored per import; the rest are counted.
 IMPORT_MAX_ISSUES_STORED = env_int("IMPORT_MAX_ISSUES_STORED", 1000, minimum=1)
-# How far back the prevalence summaries go (months).
+# Recent months the nightly prevalence recompute rewrites; not a bound on what is summarised.
 PREVALENCE_MONTHS = env_int("PREVALENCE_MONTHS", 60, minimum=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

@@ -146,3 +146,29 @@ def check_region_code(code: str, level: Level, parent_code: str | None = None) -
             {"code": code, "parent": parent_code},
         )
     return None
+
+
+# Official names already carry the level ("Kabupaten Banyuwangi", "Kota Surabaya"); older lists did
+# not ("BANYUWANGI"). The level word is printed only when the name does not start with it.
+_LEVEL_WORDS: dict[Level, tuple[str, re.Pattern[str]]] = {
+    Level.PROVINSI: ("Provinsi", re.compile(r"^(provinsi|prov\.)(\s|$)", re.IGNORECASE)),
+    Level.KABUPATEN: ("Kabupaten", re.compile(r"^(kabupaten\b|kab\.|kab\b)", re.IGNORECASE)),
+    Level.KOTA: ("Kota", re.compile(r"^kota\b", re.IGNORECASE)),
+    Level.KECAMATAN: ("Kecamatan", re.compile(r"^(kecamatan\b|kec\.|kec\b)", re.IGNORECASE)),
+    Level.DESA: ("Desa", re.compile(r"^desa\b", re.IGNORECASE)),
+    Level.KELURAHAN: ("Kelurahan", re.compile(r"^(kelurahan\b|kel\.|kel\b)", re.IGNORECASE)),
+    Level.PUSKESMAS: ("Puskesmas", re.compile(r"^(puskesmas\b|pkm\b)", re.IGNORECASE)),
+    Level.POSYANDU: ("Posyandu", re.compile(r"^posyandu\b", re.IGNORECASE)),
+}
+
+
+def name_with_level(name: str, level: Level | str, word: str | None = None) -> str:
+    """`name` with its level word in front, unless the name already starts with it.
+
+    'Banyuwangi' -> 'Kabupaten Banyuwangi'; 'Kabupaten Banyuwangi', 'KAB. BANYUWANGI' unchanged.
+    `word` is the (translated) level word to print; the Indonesian one by default.
+    """
+    default, pattern = _LEVEL_WORDS[Level(level)]
+    if pattern.match(name.strip()):
+        return name
+    return f"{word or default} {name}"

@@ -7,12 +7,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from convergence.codes import Level
+from convergence.codes import Level, name_with_level
 
 if TYPE_CHECKING:
     from convergence.scoping import Scope
 
 NOTHING = Q(pk__in=[])
+
+RETIRED_LABEL = _("(tidak berlaku)")
 
 
 def ancestor_codes(code: str) -> list[str]:
@@ -21,8 +23,18 @@ def ancestor_codes(code: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
+class RegionQuerySet(models.QuerySet["Region"]):
+    def active(self) -> RegionQuerySet:
+        """The regions the current official list still carries: for pickers, new records and rankings."""
+        return self.filter(retired_at__isnull=True)
+
+
 class Region(models.Model):
-    """A Kemendagri region: provinsi, kabupaten/kota, kecamatan, desa/kelurahan (dotted code)."""
+    """A Kemendagri region: provinsi, kabupaten/kota, kecamatan, desa/kelurahan (dotted code).
+
+    A region that a newer official list no longer carries is retired, never deleted: the people,
+    measurements and summaries recorded there keep their place.
+    """
 
     class LevelChoices(models.TextChoices):
         PROVINSI = Level.PROVINSI.value, _("Provinsi")
@@ -53,6 +65,11 @@ class Region(models.Model):
         related_name="desa_set",
     )
     valid_from = models.DateField(_("berlaku sejak"), null=True, blank=True)
+    # Set by `load_regions --retire-missing` when the official list drops the code; cleared when a
+    # later list carries it again.
+    retired_at = models.DateTimeField(_("tidak berlaku sejak"), null=True, blank=True)
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("wilayah")
@@ -72,7 +89,23 @@ class Region(models.Model):
         indexes = [models.Index(fields=["level", "code"])]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} {self.name}"
+        if self.retired_at is not None:
+            return f"{self.display_name} {RETIRED_LABEL}"
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name with its level word, printed once: 'Kabupaten Banyuwangi' whether stored so or not."""
+        return name_with_level(self.name, self.level, str(self.get_level_display()))
+
+    @property
+    def name_label(self) -> str:
+        """The stored name, marked when retired: for columns whose heading already says the level."""
+        return f"{self.name} {RETIRED_LABEL}" if self.retired_at is not None else self.name
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     @property
     def is_desa_level(self) -> bool:
@@ -113,7 +146,7 @@ class Puskesmas(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Puskesmas {self.name}"
+        return name_with_level(self.name, Level.PUSKESMAS)
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
@@ -148,7 +181,7 @@ class Posyandu(models.Model):
         constraints = [models.UniqueConstraint(fields=["desa", "code"], name="posyandu_code_unique_in_desa")]
 
     def __str__(self) -> str:
-        return f"Posyandu {self.name}"
+        return name_with_level(self.name, Level.POSYANDU)
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:

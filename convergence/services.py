@@ -6,23 +6,34 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from convergence.codes import DESA_LEVELS, PARENT_LEVELS, REGION_LEVELS, Level, check_region_code
+from convergence.codes import (
+    DESA_LEVELS,
+    KABUPATEN_LEVELS,
+    PARENT_LEVELS,
+    REGION_LEVELS,
+    Level,
+    check_region_code,
+)
 from convergence.models import Posyandu, Puskesmas, Region
 from convergence.names import GENERATED_CODE_PREFIX, generated_code_next, place_name_key
 
 REGION_CSV_COLUMNS = ["code", "name", "level", "parent_code"]
 # The example posyandu of the posyandu list template (a region list holding only posyandu rows).
 POSYANDU_LIST_EXAMPLE = ("P01", "Mawar", "posyandu")
+# Rows per INSERT/UPDATE and codes per IN (...): well under SQLite's 32,766 bound variables.
+_BATCH = 2000
 
 
 class RegionLoadError(Exception):
@@ -37,11 +48,15 @@ class RegionLoadError(Exception):
 class RegionLoadResult:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    # Regions the file no longer lists (retired) and retired ones it lists again (restored), per level.
+    retired: dict[str, int] = field(default_factory=dict)
+    restored: dict[str, int] = field(default_factory=dict)
     unchanged: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(sum(self.created.values()) or sum(self.updated.values()))
+        counters = (self.created, self.updated, self.retired, self.restored)
+        return any(sum(counter.values()) for counter in counters)
 
 
 @dataclass(frozen=True)
@@ -101,9 +116,10 @@ def _check_rows(rows: list[_Row], errors: _RowErrors) -> None:
     in_file: dict[str, _Row] = {}
     local_keys: set[tuple[Level, str, str]] = set()
     parent_codes = {row.parent_code for row in rows if row.parent_code}
-    in_db = dict(
-        Region.objects.filter(code__in=parent_codes | {r.code for r in rows}).values_list("code", "level")
-    )
+    in_db = {
+        code: level
+        for code, _pk, _name, level, *_rest in _regions_by_code(parent_codes | {r.code for r in rows})
+    }
     for row in rows:
         error = check_region_code(row.code, row.level, row.parent_code or None)
         if error is not None:
@@ -169,10 +185,13 @@ def _check_rows(rows: list[_Row], errors: _RowErrors) -> None:
             )
 
 
-def regions_load(*, text: str) -> RegionLoadResult:
+def regions_load(*, text: str, retire_missing: bool = False) -> RegionLoadResult:
     """Load the official region list (CSV `code,name,level,parent_code`) all or nothing.
 
-    Idempotent: reloading the same file changes nothing. Raises RegionLoadError listing every bad row.
+    Idempotent: reloading the same file changes nothing. A retired region the file lists is brought
+    back. With `retire_missing`, the regions the file no longer lists are retired (see
+    `_regions_retire_missing`). Bulk writes, level by level: a national list (about 91,600 rows) is a
+    few hundred queries. Raises RegionLoadError listing every bad row.
     """
     errors = _RowErrors()
     rows = _parse_region_rows(text, errors)
@@ -180,81 +199,159 @@ def regions_load(*, text: str) -> RegionLoadResult:
     if messages := errors.sorted():
         raise RegionLoadError(messages)
     result = RegionLoadResult()
-    order = [Level.PROVINSI, Level.KABUPATEN, Level.KOTA, Level.KECAMATAN, Level.DESA, Level.KELURAHAN]
     with transaction.atomic():
-        by_code = {
-            region.code: region
-            for region in Region.objects.filter(
-                code__in={r.code for r in rows} | {r.parent_code for r in rows}
+        known = {
+            code: _Known(pk, name, parent_id, retired_at)
+            for code, pk, name, _level, parent_id, retired_at in _regions_by_code(
+                {r.code for r in rows} | {r.parent_code for r in rows}
             )
         }
-        for level in order:
-            for row in (r for r in rows if r.level is level):
-                _upsert_region(row, by_code, result)
+        for level in REGION_LEVELS:
+            _upsert_regions([r for r in rows if r.level is level], level, known, result)
+        if retire_missing:
+            _regions_retire_missing(rows, result)
         new_puskesmas = _upsert_local(
-            (r for r in rows if r.level is Level.PUSKESMAS), by_code, Puskesmas, "kecamatan", result
+            (r for r in rows if r.level is Level.PUSKESMAS), known, Puskesmas, "kecamatan", result
         )
-        _upsert_local((r for r in rows if r.level is Level.POSYANDU), by_code, Posyandu, "desa", result)
+        _upsert_local((r for r in rows if r.level is Level.POSYANDU), known, Posyandu, "desa", result)
         _assign_single_puskesmas(new_puskesmas)
     return result
 
 
-def _bump(counter: dict[str, int], level: str) -> None:
-    counter[level] = counter.get(level, 0) + 1
+@dataclass
+class _Known:
+    """A region already stored (or just created): what the upsert compares a row with."""
+
+    pk: int
+    name: str
+    parent_id: int | None
+    retired_at: datetime | None
 
 
-def _upsert_region(row: _Row, by_code: dict[str, Region], result: RegionLoadResult) -> None:
-    parent = by_code.get(row.parent_code) if row.parent_code else None
-    region = by_code.get(row.code)
-    if region is None:
-        region = Region.objects.create(code=row.code, name=row.name, level=row.level.value, parent=parent)
-        by_code[row.code] = region
-        _bump(result.created, row.level.value)
-    elif region.name != row.name or region.parent_id != (parent.pk if parent else None):
-        region.name, region.parent = row.name, parent
-        region.save(update_fields=["name", "parent"])
-        _bump(result.updated, row.level.value)
-    else:
-        result.unchanged += 1
+def _regions_by_code(codes: set[str]) -> list[tuple[str, int, str, str, int | None, datetime | None]]:
+    """(code, pk, name, level, parent_id, retired_at) of the regions with these codes, read in batches.
+
+    Tuples, not model instances: a national list holds about 91,600 codes.
+    """
+    ordered = sorted(code for code in codes if code)
+    found: list[tuple[str, int, str, str, int | None, datetime | None]] = []
+    for start in range(0, len(ordered), _BATCH):
+        found += (
+            Region.objects.filter(code__in=ordered[start : start + _BATCH])
+            .order_by()
+            .values_list("code", "pk", "name", "level", "parent_id", "retired_at")
+        )
+    return found
+
+
+def _bump(counter: dict[str, int], level: str, count: int = 1) -> None:
+    if count:
+        counter[level] = counter.get(level, 0) + count
+
+
+def _upsert_regions(
+    rows: list[_Row], level: Level, known: dict[str, _Known], result: RegionLoadResult
+) -> None:
+    """Create, rename, re-parent or bring back the regions of one level in bulk (parents come first)."""
+    new: list[Region] = []
+    changed: list[Region] = []
+    for row in rows:
+        parent_id = known[row.parent_code].pk if row.parent_code else None
+        region = known.get(row.code)
+        if region is None:
+            new.append(Region(code=row.code, name=row.name, level=level.value, parent_id=parent_id))
+            continue
+        moved = region.name != row.name or region.parent_id != parent_id
+        if not moved and region.retired_at is None:
+            result.unchanged += 1
+            continue
+        if moved:
+            _bump(result.updated, level.value)
+        if region.retired_at is not None:
+            _bump(result.restored, level.value)
+        region.name, region.parent_id, region.retired_at = row.name, parent_id, None
+        changed.append(Region(pk=region.pk, name=row.name, parent_id=parent_id, retired_at=None))
+    # bulk_create sets the primary keys (PostgreSQL and SQLite 3.35+): the next level needs them.
+    Region.objects.bulk_create(new, batch_size=_BATCH)
+    Region.objects.bulk_update(changed, ["name", "parent", "retired_at"], batch_size=_BATCH)
+    for created in new:
+        known[created.code] = _Known(created.pk, created.name, created.parent_id, None)
+    _bump(result.created, level.value, len(new))
+
+
+def _regions_retire_missing(rows: list[_Row], result: RegionLoadResult) -> None:
+    """Retire the regions the file no longer lists, of the levels it carries, under its provinsi and kabupaten.
+
+    Desa and kelurahan count as one level, as kabupaten and kota do (a kelurahan made a desa gets a new
+    code). Puskesmas and posyandu are local and never retired here. A file covering one kabupaten
+    that also lists its provinsi covers that whole provinsi: leave the provinsi row out of such a file.
+    """
+    groups = (KABUPATEN_LEVELS, (Level.KECAMATAN,), DESA_LEVELS)
+    carried = {row.level for row in rows}
+    listed = {row.code for row in rows if row.level in REGION_LEVELS}
+    provinsi = {row.code for row in rows if row.level is Level.PROVINSI}
+    kabupaten = {row.code for row in rows if row.level in KABUPATEN_LEVELS and row.code[:2] not in provinsi}
+    if not provinsi | kabupaten:
+        return
+    under = Q()
+    for code in sorted(provinsi | kabupaten):
+        under |= Q(code__startswith=f"{code}.")
+    levels = [level.value for group in groups if carried & set(group) for level in group]
+    # Compared in Python: the codes of a national list are too many for one IN (...) clause.
+    missing = [
+        (pk, level)
+        for pk, code, level in Region.objects.active()
+        .filter(under, level__in=levels)
+        .values_list("pk", "code", "level")
+        if code not in listed
+    ]
+    now = timezone.now()
+    for start in range(0, len(missing), _BATCH):
+        batch = missing[start : start + _BATCH]
+        Region.objects.filter(pk__in=[pk for pk, _level in batch]).update(retired_at=now)
+    for _pk, level in missing:
+        _bump(result.retired, level)
 
 
 def _upsert_local(
     rows: Iterable[_Row],
-    by_code: dict[str, Region],
+    known: dict[str, _Known],
     model: type[Puskesmas] | type[Posyandu],
     parent_field: str,
     result: RegionLoadResult,
 ) -> list[Puskesmas | Posyandu]:
     rows = list(rows)
-    parent_ids = {by_code[row.parent_code].pk for row in rows}
-    existing: dict[int, list[Puskesmas | Posyandu]] = {}
+    parent_ids = {known[row.parent_code].pk for row in rows}
+    siblings: dict[int, list[Puskesmas | Posyandu]] = {}
     for obj in model.objects.filter(**{f"{parent_field}_id__in": parent_ids}).order_by("pk"):
-        existing.setdefault(getattr(obj, f"{parent_field}_id"), []).append(obj)
-    listed = {(by_code[row.parent_code].pk, row.code) for row in rows}
+        siblings.setdefault(getattr(obj, f"{parent_field}_id"), []).append(obj)
+    existing = {(parent_id, obj.code): obj for parent_id, objs in siblings.items() for obj in objs}
+    listed = {(known[row.parent_code].pk, row.code) for row in rows}
     created: list[Puskesmas | Posyandu] = []
+    renamed: list[Puskesmas | Posyandu] = []
     for row in rows:
-        parent = by_code[row.parent_code]
-        siblings = existing.setdefault(parent.pk, [])
-        obj = next((o for o in siblings if o.code == row.code), None)
+        parent_id = known[row.parent_code].pk
+        obj = existing.get((parent_id, row.code))
         if obj is None:
-            obj = _same_name_unlisted(siblings, row.name, listed, parent.pk)
+            obj = _same_name_unlisted(siblings.get(parent_id, []), row.name, listed, parent_id)
             if obj is not None:
                 # Created from an e-PPGBM file under a generated code (or re-coded): the official list
                 # names it, so it takes the official code instead of becoming a second one.
                 obj.code, obj.name = row.code, row.name
-                obj.save(update_fields=["code", "name"])
-                _bump(result.updated, row.level.value)
+                existing[(parent_id, row.code)] = obj
+                renamed.append(obj)
                 continue
-            obj = model.objects.create(**{parent_field: parent, "code": row.code, "name": row.name})
-            siblings.append(obj)
-            created.append(obj)
-            _bump(result.created, row.level.value)
+            created.append(model(**{f"{parent_field}_id": parent_id, "code": row.code, "name": row.name}))
         elif obj.name != row.name:
             obj.name = row.name
-            obj.save(update_fields=["name"])
-            _bump(result.updated, row.level.value)
+            renamed.append(obj)
         else:
             result.unchanged += 1
+    model.objects.bulk_create(created, batch_size=_BATCH)  # type: ignore[arg-type]
+    model.objects.bulk_update(renamed, ["code", "name"], batch_size=_BATCH)  # type: ignore[arg-type]
+    level = Level.PUSKESMAS if model is Puskesmas else Level.POSYANDU
+    _bump(result.created, level.value, len(created))
+    _bump(result.updated, level.value, len(renamed))
     return created
 
 
@@ -313,6 +410,29 @@ def desa_puskesmas_link(*, desa_id: int, puskesmas_id: int) -> bool:
     A desa already covered keeps its puskesmas: coverage set by Bappeda is never overwritten.
     """
     return bool(Region.objects.filter(pk=desa_id, puskesmas__isnull=True).update(puskesmas_id=puskesmas_id))
+
+
+def region_check_active(*, region_id: int | None, field: str = "desa") -> None:
+    """Refuse a retired region for a new record, or for a record moved there (ValidationError on `field`).
+
+    Records already in a retired region keep it: history stays where it was recorded.
+    """
+    if region_id is None:
+        return
+    region = Region.objects.filter(pk=region_id, retired_at__isnull=False).first()
+    if region is not None:
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "%(name)s tidak berlaku lagi dalam daftar wilayah Kemendagri; "
+                        "pilih desa/kelurahan yang berlaku."
+                    )
+                    % {"name": region.display_name}
+                ]
+            },
+            code="region_retired",
+        )
 
 
 def housekeeping_run() -> dict[str, int]:

@@ -176,7 +176,7 @@ def workbook_bytes(analysis: SituationAnalysis) -> bytes:
     sheet.freeze_panes = "C2"
 
     method = book.create_sheet("Bobot dan Metode")
-    xlsx_append(method, [_("Kabupaten/kota"), analysis.kabupaten.name, analysis.kabupaten.code])
+    xlsx_append(method, [_("Kabupaten/kota"), analysis.kabupaten.display_name, analysis.kabupaten.code])
     xlsx_append(method, [_("Tahun"), analysis.year])
     xlsx_append(method, [_("Tanggal acuan"), analysis.on.isoformat()])
     xlsx_append(

@@ -231,7 +231,8 @@ def situation_analysis(*, kabupaten: Region, year: int, today: datetime.date) ->
     """
     period = Period(year=year)
     on = period.reference_day(today)
-    desa = Region.objects.filter(level__in=DESA_LEVEL_VALUES, code__startswith=f"{kabupaten.code}.")
+    # A retired desa can be no lokus: the ranking covers the desa of the current official list.
+    desa = Region.objects.active().filter(level__in=DESA_LEVEL_VALUES, code__startswith=f"{kabupaten.code}.")
     desa_list = list(desa.select_related("parent", "puskesmas").order_by("code"))
     rows = {item.pk: DesaRow(desa=item) for item in desa_list}
 

@@ -281,7 +281,10 @@ def unit_ranking(*, user: User, within: Region, level: str, month: datetime.date
             )
         return _ranked(units)
     levels = [lv.value for lv in DESA_LEVELS] if level == Row.Level.DESA else [level]
-    regions = region_list_for_user(user=user).filter(code__startswith=f"{within.code}.", level__in=levels)
+    # Retired regions are ranked no more; their measurements still count in the totals above them.
+    regions = (
+        region_list_for_user(user=user).active().filter(code__startswith=f"{within.code}.", level__in=levels)
+    )
     for region in regions.order_by("code"):
         figure = figures.get((region.pk, None))
         units.append(

@@ -53,7 +53,8 @@ def publication_pdf(item: Publication) -> bytes:
     pdf = FPDF(orientation="L", format="A4")
     pdf.set_title(
         latin1(
-            _("Publikasi data stunting %(name)s %(year)s") % {"name": item.kabupaten.name, "year": item.year}
+            _("Publikasi data stunting %(name)s %(year)s")
+            % {"name": item.kabupaten.display_name, "year": item.year}
         )
     )
     pdf.set_auto_page_break(auto=True, margin=12)
@@ -63,7 +64,7 @@ def publication_pdf(item: Publication) -> bytes:
         0,
         text=latin1(
             _("Publikasi data stunting (Aksi 7) %(name)s tahun %(year)s")
-            % {"name": item.kabupaten.name, "year": item.year}
+            % {"name": item.kabupaten.display_name, "year": item.year}
         ),
         new_x="LMARGIN",
         new_y="NEXT",

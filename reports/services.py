@@ -75,16 +75,15 @@ def periods_for_months(months: Iterable[datetime.date]) -> compute.Periods:
 def window(
     *, kabupaten: Region, today: datetime.date | None = None
 ) -> tuple[datetime.date, datetime.date] | None:
-    """First and last month summarised: from the first measurement (at most PREVALENCE_MONTHS back)
-    to this month (or the last measurement's, if later)."""
+    """First and last month summarised: from the month of the kabupaten's first measurement, whatever
+    its age (a district loads its baseline years too), to this month (or the last measurement's, if
+    later). Two index walks, not a scan (`loaders.measurement_months`)."""
     span = loaders.measurement_months(kabupaten=kabupaten)
     if span is None:
         return None
     today = today or timezone.localdate()
-    back = np.datetime64(today, "M") - (settings.PREVALENCE_MONTHS - 1)
-    first = max(np.datetime64(span[0], "M"), back)
     last = max(np.datetime64(today, "M"), np.datetime64(span[1], "M"))
-    return first.astype(datetime.date), last.astype(datetime.date)
+    return span[0].replace(day=1), last.astype(datetime.date)
 
 
 def full_periods(*, kabupaten: Region, today: datetime.date | None = None) -> compute.Periods | None:
@@ -93,6 +92,21 @@ def full_periods(*, kabupaten: Region, today: datetime.date | None = None) -> co
     if months is None:
         return None
     return compute.month_periods(np.datetime64(months[0], "M"), np.datetime64(months[1], "M"))
+
+
+def recent_periods(*, kabupaten: Region, today: datetime.date | None = None) -> compute.Periods | None:
+    """The nightly refresh's periods: the last PREVALENCE_MONTHS months of the window, and their years.
+
+    Older months change only when their measurements or children do, and those changes refresh
+    their own months; a full recompute (`recompute_prevalence`) covers the whole window.
+    """
+    months = window(kabupaten=kabupaten, today=today)
+    if months is None:
+        return None
+    today = today or timezone.localdate()
+    back = np.datetime64(today, "M") - (settings.PREVALENCE_MONTHS - 1)
+    first = max(np.datetime64(months[0], "M"), back)
+    return compute.month_periods(first, np.datetime64(months[1], "M"))
 
 
 def kecamatan_of(kabupaten: Region) -> list[int]:
@@ -198,7 +212,7 @@ def _period_q(periods: compute.Periods) -> Q:
 
 def _stored_q(periods: compute.Periods, *, full: bool) -> Q:
     """The stored rows a recompute replaces: its periods, or with `full` every period from its first
-    on (months older than PREVALENCE_MONTHS stay as last computed)."""
+    on (the full window starts at the first measurement, so that is every stored row)."""
     if full:
         return Q(period__gte=_date(periods.start_day.min()))
     return _period_q(periods)
@@ -346,10 +360,19 @@ def measurements_changed_queue(changes: MeasurementChanges) -> None:
     )
 
 
-def prevalence_recompute_kecamatan(*, kecamatan_id: int, run_id: int | None = None) -> RecomputeResult:
-    """Full recompute of one kecamatan chunk; with a run, marks its chunk done (idempotent)."""
+def prevalence_recompute_kecamatan(
+    *, kecamatan_id: int, run_id: int | None = None, recent: bool = False
+) -> RecomputeResult:
+    """Full recompute of one kecamatan chunk (with `recent`, of the last PREVALENCE_MONTHS months only,
+    as the nightly run does); with a run, marks its chunk done (idempotent)."""
     kecamatan = Region.objects.select_related("parent").get(pk=kecamatan_id)
-    result = prevalence_recompute(kabupaten=kecamatan.parent, kecamatan_ids=[kecamatan_id])
+    kabupaten = kecamatan.parent
+    assert kabupaten is not None
+    periods = recent_periods(kabupaten=kabupaten) if recent else None
+    if recent and periods is None:
+        result = RecomputeResult(1, 0, 0, 0, 0)
+    else:
+        result = prevalence_recompute(kabupaten=kabupaten, kecamatan_ids=[kecamatan_id], periods=periods)
     if run_id is not None:
         RecomputeChunk.objects.filter(run_id=run_id, kecamatan_id=kecamatan_id, done_at__isnull=True).update(
             done_at=timezone.now()
@@ -358,7 +381,8 @@ def prevalence_recompute_kecamatan(*, kecamatan_id: int, run_id: int | None = No
 
 
 def prevalence_schedule_all(*, day: datetime.date | None = None) -> int:
-    """Start today's full recompute of every kabupaten with posyandu: one run per kabupaten and day.
+    """Start today's recompute of the recent months (PREVALENCE_MONTHS) of every kabupaten with
+    posyandu: one run per kabupaten and day.
 
     The run's unique (kabupaten, day) is the guard against two beat schedulers: the second insert
     fails and that scheduler queues nothing. Chunks are queued after the run commits.
@@ -385,7 +409,7 @@ def prevalence_schedule_all(*, day: datetime.date | None = None) -> int:
         for chunk in chunks:
             transaction.on_commit(
                 lambda k=chunk.kecamatan_id, r=run.pk: prevalence_recompute_chunk.delay(
-                    kecamatan_id=k, run_id=r
+                    kecamatan_id=k, run_id=r, recent=True
                 )
             )
         queued += len(chunks)

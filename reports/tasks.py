@@ -42,11 +42,12 @@ def prevalence_refresh(*, desa_ids: list[int], posyandu_ids: list[int], months: 
     reject_on_worker_lost=True,
     time_limit=RECOMPUTE_TIME_LIMIT_S,
 )
-def prevalence_recompute_chunk(*, kecamatan_id: int, run_id: int | None = None) -> int:
-    """Full recompute of one kecamatan (and the kabupaten sums); marks the run's chunk done."""
+def prevalence_recompute_chunk(*, kecamatan_id: int, run_id: int | None = None, recent: bool = False) -> int:
+    """Recompute of one kecamatan (and the kabupaten sums): its whole history, or with `recent` (the
+    nightly run) its last PREVALENCE_MONTHS months; marks the run's chunk done."""
     from reports.services import prevalence_recompute_kecamatan
 
-    result = prevalence_recompute_kecamatan(kecamatan_id=kecamatan_id, run_id=run_id)
+    result = prevalence_recompute_kecamatan(kecamatan_id=kecamatan_id, run_id=run_id, recent=recent)
     logger.info("prevalence_recompute_chunk %s: %s rows written", kecamatan_id, result.written)
     return result.written
 

@@ -98,7 +98,7 @@ def publication_workbook(item: Publication) -> bytes:
         about,
         [
             _("Publikasi data stunting (Aksi 7) %(name)s %(year)s")
-            % {"name": item.kabupaten.name, "year": item.year}
+            % {"name": item.kabupaten.display_name, "year": item.year}
         ],
     )
     for line in notes(item):
@@ -112,7 +112,7 @@ def performance_workbook(review: PerformanceReview) -> bytes:
     summary = book.active
     summary.title = "Ringkasan"
     prevalence = review.prevalence
-    xlsx_append(summary, [_("Reviu kinerja tahunan (Aksi 8)"), review.kabupaten.name, review.year])
+    xlsx_append(summary, [_("Reviu kinerja tahunan (Aksi 8)"), review.kabupaten.display_name, review.year])
     if prevalence is not None:
         t = prevalence.target
         xlsx_append(

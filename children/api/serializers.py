@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -50,11 +51,20 @@ class ScopedPrimaryKeyRelatedField(_ScopedMixin, serializers.PrimaryKeyRelatedFi
 
 
 class DesaField(_ScopedMixin, serializers.SlugRelatedField):
-    """A desa/kelurahan given by its Kemendagri code (e.g. "35.10.01.2001")."""
+    """A desa/kelurahan given by its Kemendagri code (e.g. "35.10.01.2001").
+
+    A retired desa is refused, except the one the record being changed holds already.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Region.objects.filter(level__in=[level.value for level in DESA_LEVELS]))
         super().__init__(slug_field="code", **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        queryset = super().get_queryset()
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, f"{self.source}_id", None) if isinstance(instance, models.Model) else None
+        return queryset.filter(Q(retired_at__isnull=True) | Q(pk=current))
 
 
 @extend_schema_field(OpenApiTypes.STR)

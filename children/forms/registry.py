@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from children.models import AdolescentTTD, Child, Keluarga, Person, Pregnancy, PregnancyVisit
@@ -31,8 +31,16 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def scoped_choice(field: forms.ModelChoiceField, queryset: QuerySet) -> None:
-    """Limit a choice field to the user's scope; a long list becomes a number box."""
+def scoped_choice(field: forms.ModelChoiceField, queryset: QuerySet, *, current: int | None = None) -> None:
+    """Limit a choice field to the user's scope; a long list becomes a number box.
+
+    `current`: the value the record holds already, kept as a choice when `queryset` no longer offers it
+    (a record in a desa since retired keeps its desa when edited).
+    """
+    if current is not None:
+        queryset = queryset.model._default_manager.filter(
+            Q(pk__in=queryset.values("pk")) | Q(pk=current)
+        ).order_by(*queryset.query.order_by)
     field.queryset = queryset
     if queryset.count() > SELECT_LIMIT:
         field.widget = forms.NumberInput(attrs={"min": 1})
@@ -85,7 +93,7 @@ class KeluargaForm(ParseOnlyModelForm):
         kk = nik_field(editing=editing)
         kk.label = _("Nomor KK")
         self.fields = {"kk_number": kk, **self.fields}
-        scoped_choice(self.fields["desa"], desa)
+        scoped_choice(self.fields["desa"], desa, current=self.instance.desa_id)
 
 
 class PersonForm(ParseOnlyModelForm):
@@ -108,7 +116,7 @@ class PersonForm(ParseOnlyModelForm):
     def __init__(self, *args: Any, desa: QuerySet, keluarga: QuerySet, editing: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields = {"nik": nik_field(editing=editing), **self.fields}
-        scoped_choice(self.fields["desa"], desa)
+        scoped_choice(self.fields["desa"], desa, current=self.instance.desa_id)
         scoped_choice(self.fields["keluarga"], keluarga)
 
 
@@ -153,7 +161,7 @@ class ChildForm(ParseOnlyModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields = {"nik": nik_field(editing=editing), **self.fields}
-        scoped_choice(self.fields["posyandu"], posyandu)
+        scoped_choice(self.fields["posyandu"], posyandu, current=self.instance.posyandu_id)
         scoped_choice(self.fields["mother"], mothers)
         scoped_choice(self.fields["keluarga"], keluarga)
         self.fields["mother_name"].help_text = _("Isi bila ibu belum terdaftar sebagai penduduk.")
@@ -209,7 +217,7 @@ class PregnancyForm(ParseOnlyModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         scoped_choice(self.fields["mother"], mothers)
-        scoped_choice(self.fields["posyandu"], posyandu)
+        scoped_choice(self.fields["posyandu"], posyandu, current=self.instance.posyandu_id)
         scoped_choice(self.fields["newborn"], newborns)
         self.fields["expected_delivery_date"].help_text = _("Kosongkan: dihitung dari HPHT + 280 hari.")
 

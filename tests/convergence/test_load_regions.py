@@ -144,3 +144,109 @@ def test_a_posyandu_list_adopts_a_posyandu_of_the_same_name_under_an_unknown_cod
     before = snapshot()
     call_command("load_regions", write(tmp_path, listed))
     assert snapshot() == before
+
+
+# A made-up list in the Kemendagri layout, as an older edition had it: two provinsi, a kabupaten
+# that a later edition re-codes into a new provinsi (92.05 -> 96.01), a kecamatan later merged away.
+LIST_2023 = """code,name,level,parent_code
+35,Jawa Timur,provinsi,
+35.10,Kabupaten Banyuwangi,kabupaten,35
+35.10.01,Pesanggaran,kecamatan,35.10
+35.10.01.2001,Sumberagung,desa,35.10.01
+35.10.01.2002,Siliragung,desa,35.10.01
+35.10.01.1001,Pesanggaran Kota,kelurahan,35.10.01
+35.10.02,Bangorejo,kecamatan,35.10
+35.10.02.2001,Sambimulyo,desa,35.10.02
+92,Papua Barat,provinsi,
+92.05,Kabupaten Sorong Lama,kabupaten,92
+92.05.01,Aimas,kecamatan,92.05
+92.05.01.2001,Malawili,desa,92.05.01
+PKM01,Puskesmas Pesanggaran,puskesmas,35.10.01
+P01,Mawar,posyandu,35.10.01.2002
+"""
+
+# The newer edition: 35.10.02 (with its desa) and 35.10.01.2002 are gone, 92.05 moved to 96.01.
+LIST_2025 = """code,name,level,parent_code
+35,Jawa Timur,provinsi,
+35.10,Kabupaten Banyuwangi,kabupaten,35
+35.10.01,Pesanggaran,kecamatan,35.10
+35.10.01.2001,Sumberagung,desa,35.10.01
+35.10.01.1001,Pesanggaran Kota,kelurahan,35.10.01
+35.10.01.2003,Sumbermulyo,desa,35.10.01
+92,Papua Barat,provinsi,
+96,Papua Barat Daya,provinsi,
+96.01,Kabupaten Sorong,kabupaten,96
+96.01.01,Aimas,kecamatan,96.01
+96.01.01.2001,Malawili,desa,96.01.01
+"""
+
+
+def retired_codes() -> list[str]:
+    return list(
+        Region.objects.filter(retired_at__isnull=False).order_by("code").values_list("code", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_it_retires_the_regions_a_newer_list_drops_and_reports_them_per_level(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    call_command("load_regions", write(tmp_path, LIST_2023))
+    capsys.readouterr()
+    with translation.override("id"):
+        call_command("load_regions", write(tmp_path, LIST_2025), retire_missing=True)
+    assert retired_codes() == [
+        "35.10.01.2002",
+        "35.10.02",
+        "35.10.02.2001",
+        "92.05",
+        "92.05.01",
+        "92.05.01.2001",
+    ]
+    # Kept, never deleted; puskesmas and posyandu are never retired by a region list.
+    assert Region.objects.count() == 17
+    assert Posyandu.objects.get(code="P01").desa.code == "35.10.01.2002"
+    assert Region.objects.active().filter(level="provinsi").count() == 3
+    assert capsys.readouterr().out.splitlines() == [
+        "desa: 2 dibuat",
+        "kabupaten: 1 dibuat",
+        "kecamatan: 1 dibuat",
+        "provinsi: 1 dibuat",
+        "desa: 3 tidak berlaku lagi",
+        "kabupaten: 1 tidak berlaku lagi",
+        "kecamatan: 2 tidak berlaku lagi",
+        "6 baris tidak berubah.",
+    ]
+
+
+@pytest.mark.django_db
+def test_it_retires_nothing_without_the_flag_or_outside_the_files_provinsi_and_kabupaten(
+    tmp_path: Path,
+) -> None:
+    call_command("load_regions", write(tmp_path, LIST_2023))
+    call_command("load_regions", write(tmp_path, LIST_2025))
+    assert retired_codes() == []
+    # A list of one kabupaten, without its provinsi row: only that kabupaten's regions are compared.
+    one_kabupaten = "\n".join(line for line in LIST_2025.splitlines() if line.startswith(("code", "35.10")))
+    call_command("load_regions", write(tmp_path, one_kabupaten), retire_missing=True)
+    assert retired_codes() == ["35.10.01.2002", "35.10.02", "35.10.02.2001"]
+
+
+@pytest.mark.django_db
+def test_it_brings_a_retired_region_back_when_a_list_carries_it_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    call_command("load_regions", write(tmp_path, LIST_2023))
+    call_command("load_regions", write(tmp_path, LIST_2025), retire_missing=True)
+    capsys.readouterr()
+    with translation.override("id"):
+        call_command("load_regions", write(tmp_path, LIST_2023), retire_missing=True)
+    # Provinsi 96 is not in the older list: its regions are outside what that list can retire.
+    assert retired_codes() == ["35.10.01.2003"]
+    assert capsys.readouterr().out.splitlines() == [
+        "desa: 3 berlaku kembali",
+        "kabupaten: 1 berlaku kembali",
+        "kecamatan: 2 berlaku kembali",
+        "desa: 1 tidak berlaku lagi",
+        "8 baris tidak berubah.",
+    ]

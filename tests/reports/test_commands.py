@@ -75,3 +75,39 @@ def test_it_refuses_unknown_codes_and_years_without_data(two_years) -> None:
     call_command("recompute_prevalence", stdout=StringIO())
     with pytest.raises(CommandError, match="Belum ada ringkasan"):
         call_command("prevalence", two_years.kabupaten.code, "--year", "2019", stdout=StringIO())
+
+
+def test_it_summarises_history_older_than_five_years(district) -> None:
+    # A district loading the exports of its baseline years, seven and six years back.
+    first = datetime.date.today().year - 7
+    # first: 2 sangat pendek + 2 pendek + 15 normal + 1 tinggi = 20 measured, 20.00%
+    _cohort(district.posyandu_a1, first, [0] * 2 + [1] * 2 + [2] * 15 + [3])
+    # first + 1: 1 sangat pendek + 2 pendek + 17 normal = 20 measured, 15.00%
+    _cohort(district.posyandu_a1, first + 1, [0] + [1] * 2 + [2] * 17)
+    call_command("recompute_prevalence", "--region", district.kabupaten.code, stdout=StringIO())
+    years = PrevalenceSummary.objects.filter(level="kabupaten", period_kind="Y", measured__gt=0)
+    assert [row.period.year for row in years] == [first, first + 1]
+    table = StringIO()
+    call_command("prevalence", district.kabupaten.code, "--year", str(first + 1), stdout=table)
+    rows = [line.split() for line in table.getvalue().splitlines() if line.strip()[:4].isdigit()]
+    # Both cohorts are balita in both years: 40 registered each year.
+    assert [row[:8] for row in rows] == [
+        [str(first), "40", "20", "2", "2", "15", "1", "20,00"],
+        [str(first + 1), "40", "20", "1", "2", "17", "0", "15,00"],
+    ]
+
+
+def test_the_nightly_run_rewrites_only_the_recent_months(district, settings) -> None:
+    from reports.services import prevalence_recompute_kecamatan
+
+    settings.PREVALENCE_MONTHS = 12
+    first = datetime.date.today().year - 7
+    _cohort(district.posyandu_a1, first, [1, 2])
+    call_command("recompute_prevalence", "--region", district.kabupaten.code, stdout=StringIO())
+    old = PrevalenceSummary.objects.get(
+        level="kecamatan", period_kind="Y", period=datetime.date(first, 1, 1), region=district.kecamatan_a
+    )
+    result = prevalence_recompute_kecamatan(kecamatan_id=district.kecamatan_a.pk, recent=True)
+    # 12 months and the years they span (one in December, two otherwise); the old year is left as it was.
+    assert result.periods == 12 + (1 if datetime.date.today().month == 12 else 2)
+    assert PrevalenceSummary.objects.get(pk=old.pk).haz_pendek == 1
