@@ -46,6 +46,13 @@ class Pagination(pagination.PageNumberPagination):
             )
         return min(size, MAX_PAGE_SIZE)
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # DRF writes OpenAPI 3.0's `nullable`; the schema is 3.1 (convergence.api.schema).
+        paginated = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            paginated["properties"][link] = {"type": ["string", "null"], "format": "uri"}
+        return paginated
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -61,7 +61,7 @@ def _endpoint_paths(resolver: URLResolver, prefix: str, base: str = "/") -> Iter
             continue
         if isinstance(entry, URLResolver):
             yield from _endpoint_paths(entry, prefix, path)
-        elif isinstance(entry, URLPattern) and path != prefix:
+        elif isinstance(entry, URLPattern) and path.startswith(prefix) and path != prefix:
             yield path
 
 
