@@ -56,14 +56,12 @@ class Pagination(pagination.PageNumberPagination):
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
+            parameter["schema"] = {"type": "integer", "minimum": 1}
             if parameter["name"] == self.page_size_query_param:
                 parameter["description"] = (
                     f"Results per page (default {self.page_size}); values over {MAX_PAGE_SIZE} "
                     f"are capped at {MAX_PAGE_SIZE}."
                 )
-                parameter["schema"] = {"type": "integer", "minimum": 1}
-            else:
-                parameter["schema"] = {"type": "integer", "minimum": 1}
         return parameters
 
 
@@ -105,10 +103,10 @@ class Ordering(filters.OrderingFilter):
         return sorted(item[0] for item in self.get_valid_fields(queryset, view, {"request": request}))
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Sequence[str] | None:
-        raw = request.query_params.get(self.ordering_param)
-        if raw is None:
+        raw = request.query_params.get(self.ordering_param, "")
+        terms = [term.strip() for term in raw.split(",") if term.strip()]
+        if not terms:
             return self.get_default_ordering(view)
-        terms = [term.strip() for term in raw.split(",")]
         valid = set(self._valid_names(queryset, view, request))
         unknown = [term for term in terms if term.removeprefix("-") not in valid]
         if unknown:
@@ -122,9 +120,9 @@ class Ordering(filters.OrderingFilter):
         return terms
 
     def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
-        terms = self.get_ordering(request, queryset, view)
-        if request.query_params.get(self.ordering_param) is None or not terms:
+        if not request.query_params.get(self.ordering_param, "").strip(","):
             return queryset
+        terms = self.get_ordering(request, queryset, view) or ()
         # The view's own order after the requested one: pages stay stable on equal values.
         return queryset.order_by(*terms, *queryset.query.order_by, "pk")
 
@@ -149,7 +147,7 @@ class Ordering(filters.OrderingFilter):
 
 
 _known_lock = threading.Lock()
-_known: dict[tuple[Any, str], frozenset[str]] = {}
+_known: dict[tuple[Any, str], frozenset[str] | None] = {}
 
 
 def known_query_parameters(request: Request, view: Any) -> frozenset[str] | None:
@@ -179,7 +177,7 @@ def known_query_parameters(request: Request, view: Any) -> frozenset[str] | None
         if operation is None
         else frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
     )
-    _known[key] = names  # type: ignore[assignment]
+    _known[key] = names
     return names
 
 

@@ -22,7 +22,7 @@ class RateLimitHeadersMixin:
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        verdict = getattr(request._request, _VERDICT, None) if isinstance(request, Request) else None
+        verdict = getattr(request._request, _VERDICT, None)
         if verdict is not None:
             for name, value in rate_limit_headers(verdict).items():
                 response[name] = value

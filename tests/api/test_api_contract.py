@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from drf_spectacular.validation import validate_schema
+from jsonschema import Draft202012Validator
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
@@ -75,6 +77,10 @@ def test_every_operation_has_a_summary_and_the_schema_a_server(schema: dict[str,
 
 def test_nullable_fields_are_typed_json_schema(schema: dict[str, Any]) -> None:
     assert schema["openapi"] == "3.1.0"
+    validate_schema(schema)  # the OpenAPI 3.1 meta-schema; raises on any error
+    # Every component is itself a valid JSON Schema 2020-12 (what OpenAPI 3.1 schemas are).
+    for component in schema["components"]["schemas"].values():
+        Draft202012Validator.check_schema(component)
     untyped = [node for node in _walk(schema) if "nullable" in node]
     assert untyped == []
     profile = schema["components"]["schemas"]["Profile"]["properties"]
