@@ -311,17 +311,32 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # JSON bodies only: the file uploads (imports, evidence) set their own multipart parsers.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "DEFAULT_PAGINATION_CLASS": "convergence.api.listing.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "convergence.api.listing.Ordering",
+    ],
+    # Runs for every API view before authentication: unknown query parameters answer 400.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "convergence.api.listing.KnownParametersNegotiation",
     "DEFAULT_SCHEMA_CLASS": "convergence.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "convergence.api.errors.exception_handler",
 }
+# The site's address as API clients reach it (the schema's `servers`); unset = relative to the schema.
+API_SERVER_URL = (env_url("API_SERVER_URL", schemes={"http", "https"}) or "/").rstrip("/") or "/"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Konvergensi Stunting API",
     "DESCRIPTION": "REST API of the district stunting convergence application. Every list is scoped to "
     "the caller's organisation unit and role.",
     "VERSION": "1",
+    # 3.1: a nullable reference is `oneOf: [ref, {type: null}]`, plain JSON Schema for strict validators.
+    "OAS_VERSION": "3.1.0",
+    "SERVERS": [{"url": API_SERVER_URL}],
+    # Generated in English whatever the request's language: one schema, stable names (convergence.api.schema).
+    "DEFAULT_GENERATOR_CLASS": "convergence.api.schema.SchemaGenerator",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

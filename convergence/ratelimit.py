@@ -64,6 +64,22 @@ class Verdict:
     allowed: bool
     # Seconds until the window closes; 0 when allowed.
     retry_after: int = 0
+    # The window's allowance, what is left of it and seconds until it ends (0 for a peek).
+    limit: int = 0
+    remaining: int = 0
+    reset: int = 0
+
+
+def rate_limit_headers(verdict: Verdict) -> dict[str, str]:
+    """X-RateLimit-Limit/-Remaining/-Reset for a counted event (Reset in seconds, like Retry-After:
+    no clock shared with the client is needed)."""
+    if not verdict.limit:
+        return {}
+    return {
+        "X-RateLimit-Limit": str(verdict.limit),
+        "X-RateLimit-Remaining": str(verdict.remaining),
+        "X-RateLimit-Reset": str(verdict.reset),
+    }
 
 
 def _keys(scope: str, ident: str) -> tuple[str, str]:
@@ -90,9 +106,11 @@ def rate_limit_hit(*, scope: str, ident: str, rate: Rate) -> Verdict:
         cache.set(start_key, now, timeout=rate.seconds)
         cache.set(count_key, 1, timeout=rate.seconds)
         count = 1
+    reset = _retry_after(start_key, rate, now)
+    window = {"limit": rate.count, "remaining": max(0, rate.count - count), "reset": reset}
     if count <= rate.count:
-        return Verdict(allowed=True)
-    return Verdict(allowed=False, retry_after=_retry_after(start_key, rate, now))
+        return Verdict(allowed=True, **window)
+    return Verdict(allowed=False, retry_after=reset, **window)
 
 
 def rate_limit_peek(*, scope: str, ident: str, rate: Rate) -> Verdict:

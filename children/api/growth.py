@@ -177,16 +177,16 @@ class ZScoreCalculatorView(APIView):
 
     @extend_schema(
         operation_id="growth_zscores",
-        summary="Kalkulator z-score WHO",
+        summary="Compute WHO z-scores",
         description=(
-            "Satu objek atau daftar (maksimal 10.000) pengukuran; jawaban berbentuk sama (objek atau daftar, "
-            "urutan sama). Z-score tidak dibulatkan; null bila tidak terdefinisi. Lihat /panduan/zscore/."
+            "One measurement object or a list of up to 10,000; the answer has the same shape (object or list, "
+            "same order). Z-scores are not rounded; null where undefined. See /panduan/zscore/."
         ),
         request=_REQUEST,
         responses={200: _RESPONSE},
         examples=[
             OpenApiExample(
-                "Satu pengukuran",
+                "One measurement",
                 value={"sex": "L", "age_days": 365, "weight_kg": 8.5, "height_cm": 72.3, "measured": "L"},
                 request_only=True,
             )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -130,13 +131,14 @@ def _drf_error(error: ValidationError) -> exceptions.ValidationError:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Impor dalam cakupan pengguna"),
-    retrieve=extend_schema(summary="Status, kemajuan dan ringkasan satu impor"),
+    list=extend_schema(summary="List imports"),
+    retrieve=extend_schema(summary="Retrieve an import: status, progress, summary"),
 )
 class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Import jobs: the caller's own; Bappeda, pimpinan and OPD officers see the kabupaten's."""
 
     serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser]  # the upload; the other actions take no body
     queryset = ImportJob.objects.none()  # the schema's model; requests use get_queryset
     lookup_value_regex = r"[0-9]+"  # get_object reads the pk as a number: anything else is a 404
 
@@ -152,7 +154,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return ImportJobSerializer
 
     @extend_schema(
-        summary="Unggah berkas: uji coba berjalan di latar belakang",
+        summary="Upload a file: its dry run runs in the background",
         request={"multipart/form-data": ImportUploadSerializer},
         responses={202: ImportJobSerializer},
     )
@@ -171,10 +173,13 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        summary="Catatan per baris (ditolak, calon duplikat, peringatan)",
+        summary="List the row issues of an import",
         parameters=[
             OpenApiParameter(
-                "action", str, enum=list(ImportRowIssue.Action.values), description="Saring per tindakan"
+                "action",
+                str,
+                enum=list(ImportRowIssue.Action.values),
+                description="Only issues with this action",
             )
         ],
         responses={200: ImportRowIssueSerializer(many=True)},
@@ -187,7 +192,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self.get_paginated_response(ImportRowIssueSerializer(page, many=True).data)
 
     @extend_schema(
-        summary="Terapkan impor yang sudah diuji coba",
+        summary="Apply a dry-run import",
         request=None,
         responses={202: ImportJobSerializer},
     )

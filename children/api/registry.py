@@ -43,6 +43,7 @@ from children.models import (
     RecordAccess,
 )
 from convergence.api.errors import RateLimited, field_errors
+from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
 from convergence.scoping import restrict
 
 # --- errors and permissions ---------------------------------------------------------------------------
@@ -179,18 +180,20 @@ class KeluargaViewSet(RegistryViewSet):
         ).obj
 
 
-class _NIKRecordViewSet(RegistryViewSet):
+class _NIKRecordViewSet(RateLimitHeadersMixin, RegistryViewSet):
     read_actions = ("lookup",)
+    rate_limited_actions = ("lookup",)
 
     @extend_schema(
         request=serializers.NIKLookupSerializer,
-        description="Cari data dengan NIK (NIK tidak pernah dikirim di URL). Hanya data dalam wilayah kerja "
-        "Anda. Jumlah pencarian per pengguna dibatasi (halaman dan API bersama); lewat batas: 429 dengan "
-        "Retry-After.",
+        summary="Look up by NIK",
+        description="Find records by NIK (a NIK never travels in a URL), only within the caller's scope. "
+        "Look-ups per user are limited (pages and API together); past the limit: 429 with Retry-After.",
     )
     @action(detail=False, methods=["post"], pagination_class=None)
     def lookup(self, request: Request) -> Response:
         verdict = lookup_allow(user=request.user)  # type: ignore[arg-type]
+        verdict_remember(request=request, verdict=verdict)
         if not verdict.allowed:
             raise RateLimited(wait=verdict.retry_after, detail=lookup_refused_message(verdict))
         found = list(_nik_lookup(request, self.get_queryset()))
@@ -292,9 +295,10 @@ class MeasurementViewSet(
 @extend_schema_view(
     visits=extend_schema(
         methods=["POST"],
+        summary="Record a visit of a pregnancy",
         request=serializers.PregnancyVisitSerializer,
         responses={201: serializers.PregnancyVisitSerializer},
-        description="Catat (atau koreksi) kunjungan satu hari; status KEK/anemia/TTD/ANC dihitung ulang.",
+        description="Record (or correct) the visit of a day; KEK, anaemia, TTD and ANC status are recomputed.",
     )
 )
 class PregnancyViewSet(RegistryViewSet):
@@ -318,9 +322,10 @@ class PregnancyViewSet(RegistryViewSet):
     @extend_schema(methods=["GET"], responses=serializers.PregnancyVisitSerializer(many=True))
     @extend_schema(
         methods=["POST"],
+        summary="Record a visit of a pregnancy",
         request=serializers.PregnancyVisitSerializer,
         responses={201: serializers.PregnancyVisitSerializer},
-        description="Catat (atau koreksi) kunjungan satu hari; status KEK/anemia/TTD/ANC dihitung ulang.",
+        description="Record (or correct) the visit of a day; KEK, anaemia, TTD and ANC status are recomputed.",
     )
     @action(
         detail=True,
@@ -411,7 +416,7 @@ class DuplicateViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request=serializers.MergeRequestSerializer,
         responses={201: serializers.MergeLogSerializer},
-        description="Gabungkan pasangan ini; `survivor` adalah id data yang dipertahankan.",
+        description="Merge this pair; `survivor` is the id of the record kept.",
     )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str | None = None) -> Response:
@@ -429,7 +434,7 @@ class DuplicateViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request=serializers.DismissRequestSerializer,
         responses={200: serializers.DuplicateCandidateSerializer},
-        description="Tandai pasangan ini bukan duplikat (dengan catatan); tidak akan masuk antrean lagi.",
+        description="Mark this pair as not duplicates (with a note); it will not enter the queue again.",
     )
     @action(detail=True, methods=["post"])
     def dismiss(self, request: Request, pk: str | None = None) -> Response:

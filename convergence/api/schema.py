@@ -6,13 +6,36 @@ with a path parameter, 400 for a body or query parameters, 409 on writes, 429 wh
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.utils import translation
+from drf_spectacular import generators
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from convergence.api.errors import NON_FIELD
+
+# The language of the schema's texts (help_text, labels, enum labels are gettext_lazy): one schema for
+# every client, whatever its Accept-Language, so generated class names and docs never change with it.
+SCHEMA_LANGUAGE = "en"
+
+
+class SchemaGenerator(generators.SchemaGenerator):
+    """drf-spectacular's generator, in SCHEMA_LANGUAGE whatever the request's language."""
+
+    def get_schema(self, request: Any = None, public: bool = False) -> dict[str, Any]:
+        with translation.override(SCHEMA_LANGUAGE):
+            return super().get_schema(request=request, public=public)
+
+
+# Response headers of rate-limited operations (convergence.ratelimit.rate_limit_headers).
+RATE_LIMIT_HEADERS = {
+    "X-RateLimit-Limit": "Requests allowed in the current window.",
+    "X-RateLimit-Remaining": "Requests left in the current window.",
+    "X-RateLimit-Reset": "Seconds until the current window ends and the count starts again.",
+}
 
 
 class ProblemErrorSerializer(serializers.Serializer):
@@ -43,7 +66,85 @@ class ProblemSerializer(serializers.Serializer):
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+_ACTION_VERBS = {
+    "retrieve": "Retrieve",
+    "create": "Create",
+    "update": "Update",
+    "partial_update": "Partially update",
+    "destroy": "Delete",
+}
+_METHOD_VERBS = {"GET": "Retrieve", "POST": "Create", "PUT": "Update", "PATCH": "Partially update"}
+_VERSION = re.compile(r"v[0-9]+")
+_ACRONYMS = {"opd", "pmt", "ttd", "kk", "nik", "kpm", "tpk", "tpps", "api", "id"}
+
+
+def _words(text: str) -> str:
+    words = re.split(r"[-_\s]+", text.strip())
+    return " ".join(word.upper() if word.lower() in _ACRONYMS else word for word in words if word)
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def _first_line(doc: str | None) -> str:
+    """A docstring's first sentence when it is short enough for a summary."""
+    line = (doc or "").strip().split("\n")[0].strip()
+    sentence = re.split(r"(?<=[a-z])\. |[:;(]", line)[0].rstrip(". ")
+    return sentence if 0 < len(sentence) <= 60 else ""
+
+
+def rate_limited(view: Any) -> bool:
+    """Whether a view (or its current action) is rate limited: DRF throttles, or `rate_limited_actions`."""
+    return bool(view.get_throttles()) or getattr(view, "action", None) in getattr(
+        view, "rate_limited_actions", ()
+    )
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def get_summary(self) -> str | None:
+        """A short English phrase from the verb and the resource ("List children", "Retrieve a child")
+        when the operation names none."""
+        action = getattr(self.view, "action", None)
+        path = " ".join(_words(token) for token in self._tokenize_path() if not _VERSION.fullmatch(token))
+        basename = getattr(self.view, "basename", None)
+        if action is None or basename is None:
+            doc = _first_line(getattr(getattr(self.view, self.method.lower(), None), "__doc__", ""))
+            return doc or f"{_METHOD_VERBS.get(self.method, 'Delete')} {path or 'the API root'}"
+        singular = _words(basename)
+        if action == "list":
+            return f"List {path}"
+        if action in _ACTION_VERBS:
+            return f"{_ACTION_VERBS[action]} {_a(singular)}"
+        doc = _first_line(getattr(getattr(self.view, action, None), "__doc__", ""))
+        if " " in doc:
+            return doc
+        name = _words(action)
+        if "{" not in self.path:
+            return f"{name.capitalize()} ({path})"
+        if self.method == "GET":
+            return f"List the {name} of {_a(singular)}"
+        return f"{name.capitalize()} {'of ' if ' ' in name else ''}{_a(singular)}"
+
+    def get_filter_backends(self) -> list[Any]:
+        # A custom action (a look-up, a record's visits) does not filter or sort its own answer.
+        if getattr(self.view, "action", "list") not in ("list", None):
+            return []
+        return super().get_filter_backends()
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        # A view without authentication (the token endpoint) needs none: no security requirement at all.
+        if not self.view.get_authenticators():
+            return []
+        return super().get_auth()
+
+    def _get_response_headers_for_code(self, status_code: Any, direction: str = "response") -> dict[str, Any]:
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if rate_limited(self.view):
+            for name, description in RATE_LIMIT_HEADERS.items():
+                headers.setdefault(name, {"schema": {"type": "integer"}, "description": description})
+        return headers
+
     def _error_statuses(self) -> list[str]:
         statuses = ["400"] if self.method in _WRITES or self.method == "GET" else []
         public = all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
@@ -53,7 +154,7 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("404")
         if self.method in _WRITES and hasattr(self.view, "get_queryset"):
             statuses.append("409")
-        if self.view.get_throttles():
+        if rate_limited(self.view):
             statuses.append("429")
         return statuses
 

@@ -63,3 +63,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "puskesmas",
             "posyandu",
         ]
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import django_filters
@@ -9,18 +10,24 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 
 from convergence import selectors, services_actions
 from convergence.api import serializers
 from convergence.api.errors import RateLimited
+from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
 from convergence.models import OPD, Posyandu, Puskesmas, Region, User
 from convergence.ratelimit import Verdict, client_address, login_address_check, rate_limit_hit
 from convergence.scoping import scope_for_user
@@ -37,17 +44,57 @@ class TokenRateThrottle(BaseThrottle):
 
     def allow_request(self, request: Request, view: Any) -> bool:
         self.verdict = rate_limit_hit(scope="token", ident=client_address(request), rate=settings.TOKEN_RATE)
+        verdict_remember(request=request, verdict=self.verdict)
         return self.verdict.allowed
 
     def wait(self) -> float | None:
         return self.verdict.retry_after
 
 
-class ObtainTokenView(ObtainAuthToken):
+def _endpoint_paths(resolver: URLResolver, prefix: str, base: str = "/") -> Iterator[str]:
+    """The paths under `prefix` that take no parameter (`base`: the path `resolver` is mounted on)."""
+    for entry in resolver.url_patterns:
+        if entry.pattern.regex.groups:
+            continue
+        path = base + str(entry.pattern).removeprefix("^").removesuffix("$")
+        if not (path.startswith(prefix) or prefix.startswith(path)):
+            continue
+        if isinstance(entry, URLResolver):
+            yield from _endpoint_paths(entry, prefix, path)
+        elif isinstance(entry, URLPattern) and path.startswith(prefix) and path != prefix:
+            yield path
+
+
+class APIRootView(APIView):
+    """Every endpoint of the API without a path parameter, by its path under the root."""
+
+    @extend_schema(
+        summary="List the API's endpoints",
+        responses={200: {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}}},
+    )
+    def get(self, request: Request) -> Response:
+        prefix = request.path
+        resolver = get_resolver()
+        paths = sorted(set(_endpoint_paths(resolver, prefix)))
+        return Response(
+            {path.removeprefix(prefix).rstrip("/"): request.build_absolute_uri(path) for path in paths}
+        )
+
+
+class ObtainTokenView(RateLimitHeadersMixin, ObtainAuthToken):
     """Exchange a username and password for an API token (scoped like its user)."""
 
+    # Public (no session, hence no CSRF check), JSON only, counted per client address.
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
     throttle_classes = [TokenRateThrottle]
 
+    @extend_schema(
+        summary="Obtain an API token",
+        request=AuthTokenSerializer,
+        responses=serializers.TokenSerializer,
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Failed logins across usernames, counted for the sign-in page and this endpoint alike.
         verdict = login_address_check(request)
@@ -155,7 +202,7 @@ class ProfileView(generics.RetrieveAPIView):
 
     serializer_class = serializers.ProfileSerializer
 
-    @extend_schema(responses=serializers.ProfileSerializer)
+    @extend_schema(summary="Retrieve the caller's profile", responses=serializers.ProfileSerializer)
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 

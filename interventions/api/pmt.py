@@ -286,6 +286,26 @@ class ProgrammeOutcomeSerializer(serializers.Serializer):
 # --- viewsets ----------------------------------------------------------------------------------------
 
 
+# Filter names are the field names of the answers (`funding_source`, `disbursement_kind`, ...).
+class BudgetLineFilter(django_filters.FilterSet):
+    funding_source = django_filters.ChoiceFilter(field_name="source", choices=FundingSource.choices)
+
+    class Meta:
+        model = BudgetLine
+        fields = ["year", "funding_source", "opd", "desa"]
+
+
+class DisbursementFilter(django_filters.FilterSet):
+    disbursement_kind = django_filters.ChoiceFilter(field_name="kind", choices=Disbursement.Kind.choices)
+    disbursement_status = django_filters.ChoiceFilter(
+        field_name="status", choices=Disbursement.Status.choices
+    )
+
+    class Meta:
+        model = Disbursement
+        fields = ["budget_line", "enrolment", "disbursement_kind", "disbursement_status"]
+
+
 class BudgetLineViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -293,7 +313,7 @@ class BudgetLineViewSet(
 
     serializer_class = BudgetLineSerializer
     permission_classes = [IsAuthenticated, HasScope]
-    filterset_fields = ["year", "source", "opd", "desa"]
+    filterset_class = BudgetLineFilter
 
     def get_queryset(self) -> QuerySet[BudgetLine]:
         return sel.budget_line_list_for_user(user=self.request.user)  # type: ignore[arg-type]
@@ -549,7 +569,7 @@ class DisbursementViewSet(
 
     serializer_class = DisbursementSerializer
     permission_classes = [IsAuthenticated, HasScope]
-    filterset_fields = ["budget_line", "enrolment", "status", "kind"]
+    filterset_class = DisbursementFilter
 
     def get_queryset(self) -> QuerySet[Disbursement]:
         return sel.disbursement_list_for_user(user=self.request.user)  # type: ignore[arg-type]
@@ -623,6 +643,7 @@ class PMTOutcomeView(APIView):
 
 
 router = DefaultRouter()
+router.include_root_view = False
 router.register("budget-lines", BudgetLineViewSet, basename="budget-line")
 router.register("pmt-rates", PMTRateViewSet, basename="pmt-rate")
 router.register("pmt-programmes", PMTProgrammeViewSet, basename="pmt-programme")

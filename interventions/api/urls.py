@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 from interventions.api import situation, views
 
 router = DefaultRouter()
+router.include_root_view = False
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("indicator-targets", views.IndicatorTargetViewSet, basename="indicator-target")
 router.register("interventions", views.InterventionViewSet, basename="intervention")

@@ -38,6 +38,7 @@ from tests.factories import build_district
 
 # API operations that address no stored object, each with the reason.
 NON_OBJECT = {
+    "/api/v1/": "the API root: the paths of the endpoints, the same for every caller",
     "/api/v1/auth/token/": "obtains a token for the caller's own credentials",
     "/api/v1/me/": "the caller's own profile",
     "/api/v1/growth/zscores/": "a calculator over the posted values; stores nothing",
