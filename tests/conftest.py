@@ -47,6 +47,16 @@ def celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """A request with Accept-Language leaves its language active in the thread: each test starts in the
+    default language whatever the test before it asked for."""
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache() -> Iterator[None]:
     """Pages cache some live figures (the dashboards' ledgers); every test starts from its own data."""
     from django.core.cache import cache
