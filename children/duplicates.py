@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,7 +23,7 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -218,46 +217,31 @@ def duplicate_report_outside_scope(*, record: Child | Person | Keluarga, reporte
     )
 
 
-def _grouped(queryset: QuerySet[Any], partition: list[str]) -> QuerySet[Any]:
-    """Rows of `queryset` that share the `partition` columns with at least one other row (one SQL query)."""
-    return queryset.annotate(
-        group_size=Window(Count("pk"), partition_by=[F(name) for name in partition])
-    ).filter(group_size__gt=1)
-
-
-def duplicates_scan(*, desa_ids: Iterable[int] | None = None) -> int:
-    """Queue every likely duplicate pair of the registry (or of the children/persons in `desa_ids`).
-
-    The database groups rows by (desa, birth date) and (mother, birth date, sex) and returns only the
-    groups with more than one row; pairs are compared only inside those groups, so the work follows the
-    number of same-day births, not the square of the registry. Returns the number of pairs queued.
-    """
-    desa_ids = None if desa_ids is None else list(desa_ids)
-    children = Child.objects.order_by()
-    same_desa_day = children if desa_ids is None else children.filter(desa_id__in=desa_ids)
-    with_mother = children.filter(mother__isnull=False)
-    if desa_ids is not None:
-        # A mother's children may be registered in two desa: take every child of the mothers seen here.
-        with_mother = with_mother.filter(
-            mother_id__in=Child.objects.filter(desa_id__in=desa_ids, mother__isnull=False).values("mother_id")
+def duplicates_report_from_import(*, child_ids: Iterable[int], reporter: User) -> int:
+    """Queue each child an import row of `reporter` matched only by identity at another posyandu (the
+    row was not imported); one open case per child and reporter. Returns the number of cases queued."""
+    child_ids = set(child_ids)
+    open_already = set(
+        DuplicateCandidate.objects.filter(
+            reason=Reason.IMPORT_OTHER_POSYANDU,
+            status=Status.OPEN,
+            reported_by=reporter,
+            child_a_id__in=child_ids,
+        ).values_list("child_a_id", flat=True)
+    )
+    new = [
+        DuplicateCandidate(
+            kind=Kind.CHILD,
+            reason=Reason.IMPORT_OTHER_POSYANDU,
+            child_a_id=pk,
+            desa_id=desa_id,
+            reported_by=reporter,
+            similarity=1.0,
         )
-    groups: dict[tuple[Any, ...], list[ChildKey]] = defaultdict(list)
-    for key in _child_keys(_grouped(same_desa_day, ["desa_id", "birth_date"])):
-        groups[("desa", key.desa_id, key.birth_date)].append(key)
-    for key in _child_keys(_grouped(with_mother, ["mother_id", "birth_date", "sex"])):
-        groups[("mother", key.mother_id, key.birth_date, key.sex)].append(key)
-    created = _queue(Kind.CHILD, _pairs_in_groups(groups.values(), child_pair).values())
-
-    persons = Person.objects.order_by().filter(birth_date__isnull=False)
-    if desa_ids is not None:
-        persons = persons.filter(desa_id__in=desa_ids)
-    person_groups: dict[tuple[int, datetime.date], list[PersonKey]] = defaultdict(list)
-    rows = _grouped(persons, ["desa_id", "birth_date"]).values_list("pk", "name", "birth_date", "desa_id")
-    for row in rows.iterator(chunk_size=2000):
-        key = PersonKey(*row)
-        person_groups[(key.desa_id, key.birth_date)].append(key)
-    created += _queue(Kind.PERSON, _pairs_in_groups(person_groups.values(), person_pair).values())
-    return created
+        for pk, desa_id in Child.objects.filter(pk__in=child_ids - open_already).values_list("pk", "desa_id")
+    ]
+    DuplicateCandidate.objects.bulk_create(new)
+    return len(new)
 
 
 # Reading the queue -------------------------------------------------------------------------------

@@ -711,6 +711,9 @@ class DuplicateCandidate(models.Model):
         # registration was refused and only the record (side A) is queued, with who tried.
         NIK_OUTSIDE_SCOPE = "nik_luar_wilayah", _("NIK yang sama didaftarkan dari luar wilayah")
         KK_OUTSIDE_SCOPE = "kk_luar_wilayah", _("Nomor KK yang sama didaftarkan dari luar wilayah")
+        # An imported row matched the child (side A) only by name, birth date and sex while naming
+        # another posyandu: the row was not imported, someone must say whether it is the same child.
+        IMPORT_OTHER_POSYANDU = "impor_posyandu_lain", _("Baris impor cocok dengan anak di posyandu lain")
 
     class Status(models.TextChoices):
         OPEN = "terbuka", _("Menunggu tinjauan")

@@ -44,7 +44,7 @@ def import_files_expire() -> int:
 @shared_task(name="children.duplicates_scan", acks_late=True, time_limit=1800)
 def duplicates_scan(*, desa_ids: list[int] | None = None) -> int:
     """Queue likely duplicates over the registry (or some desa); pairs already queued are left alone."""
-    from children.duplicates import duplicates_scan as scan
+    from children.duplicates_scan import duplicates_scan as scan
 
     found = scan(desa_ids=desa_ids)
     logger.info("duplicates_scan: %s new pairs", found)

@@ -265,11 +265,23 @@ def parse_bool(value: object) -> bool | None:
     return None
 
 
+# Characters standing for hidden digits: ours (children.pii.MASK) and the asterisk of other systems.
+_MASKED_NIK = re.compile(r"[0-9]*[•*]+[0-9•*]*")
+
+
+def is_masked_nik(value: object) -> bool:
+    """Whether a cell is a NIK with hidden digits ("351001••••••••••", as exports show it to roles
+    without the full number): it identifies nobody, so it counts as no NIK at all."""
+    return isinstance(value, str) and _MASKED_NIK.fullmatch(value.strip().lstrip("'")) is not None
+
+
 def parse_nik(
     value: object, *, today: datetime.date, birth_date_hint: datetime.date | None = None
 ) -> identity.NIKCheck:
-    """The NIK check of children.identity on a cell as Excel or a CSV left it (numbers, "'3510...")."""
-    if isinstance(value, str) and not value.strip():
+    """The NIK check of children.identity on a cell as Excel or a CSV left it (numbers, "'3510...").
+
+    Blank and masked cells are "no NIK" (an empty check), never a value or an error."""
+    if isinstance(value, str) and (not value.strip() or is_masked_nik(value)):
         return identity.NIKCheck()
     return identity.check_nik(value, today=today, birth_date_hint=birth_date_hint)
 

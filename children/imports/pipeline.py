@@ -270,6 +270,9 @@ class ImportReport:
     # With create_places: the puskesmas and posyandu planned (dry run) or created (apply), with the
     # number of rows naming each (places.NewPlace.as_dict).
     places: list[dict[str, Any]] = field(default_factory=list)
+    # Children that rows matched only by identity while registered at another posyandu: the rows are
+    # not imported and, on apply, each child is queued for review (children.duplicates).
+    review_child_ids: set[int] = field(default_factory=set)
 
 
 class _Row:
@@ -671,7 +674,7 @@ class _Importer:
                 continue
             age_days = (measured_on - birth_date).days
             nik = niks[k]
-            if nik is None or nik == "":
+            if nik is None or nik == "" or parsing.is_masked_nik(nik):
                 nik = ""
             elif not (
                 type(nik) is str
@@ -984,8 +987,37 @@ class _Importer:
             ),
         )
 
+    def _posyandu_seen(
+        self, rows: list[_Row], candidates: dict[int, list[dict[str, Any]]]
+    ) -> set[tuple[int, int]]:
+        """(child, posyandu) of the stored measurements of identity candidates registered elsewhere
+        than the row's posyandu: a child weighed at a posyandu before (then moved) is still known there.
+        One query, only when a batch has such rows."""
+        wanted: dict[int, set[int]] = {}
+        for row in rows:
+            for child in candidates.get(
+                self._identity_key(row.desa_id, row.norm_name, row.birth_date, row.sex), ()
+            ):
+                if child["posyandu_id"] != row.posyandu_id:
+                    wanted.setdefault(child["id"], set()).add(row.posyandu_id)
+        if not wanted:
+            return set()
+        posyandu_ids = set().union(*wanted.values())
+        return set(
+            Measurement.objects.filter(child_id__in=list(wanted), posyandu_id__in=posyandu_ids)
+            .order_by()
+            .values_list("child_id", "posyandu_id")
+            .distinct()
+        )
+
     def _resolve(self, rows: list[_Row], pending: list[tuple]) -> tuple[list[_Row], list[_Row]]:
-        """Child of each row; returns (accepted rows, new children's first rows)."""
+        """Child of each row; returns (accepted rows, new children's first rows).
+
+        The NIK decides when the file carries it in full; else the identity rules (desa, normalised
+        name, birth date, sex), preferring the child at the row's posyandu. A row whose only identity
+        match is a child of another posyandu (never weighed at the row's) is not attached to it: that
+        would move a measurement between two children who may be namesakes. It is reported as a
+        duplicate candidate and the child queued for review on apply."""
         # Only NIKs the registry may hold are looked up (most NIKs of a register are new ones).
         hashes = [row.nik_hash for row in rows if row.nik_hash]
         keys = np.fromiter(map(_key64, hashes), dtype=np.uint64, count=len(hashes))
@@ -1033,6 +1065,7 @@ class _Importer:
                     child["sex"],
                 )
                 candidates.setdefault(key, []).append(child)
+        seen_at = self._posyandu_seen(look, candidates) if candidates else set()
 
         accepted: list[_Row] = []
         new_rows: list[_Row] = []
@@ -1062,7 +1095,22 @@ class _Importer:
                 child_id = self.new_by_identity[identity_key]
             elif identity_key in candidates:
                 child = self._best_candidate(candidates[identity_key], row)
-                if row.nik_hash and child["nik_hash"] and child["nik_hash"] != row.nik_hash:
+                if (
+                    child["posyandu_id"] != row.posyandu_id
+                    and (child["id"], row.posyandu_id) not in seen_at
+                    and not self._is_created(child["id"])
+                ):
+                    problem = (
+                        DUPLICATE,
+                        "posyandu",
+                        _(
+                            "Anak dengan nama, tanggal lahir dan jenis kelamin sama terdaftar di posyandu "
+                            "lain (nomor data %(pk)s): baris tidak disimpan, periksa di antrean duplikat"
+                        )
+                        % {"pk": child["id"]},
+                    )
+                    self.report.review_child_ids.add(child["id"])
+                elif row.nik_hash and child["nik_hash"] and child["nik_hash"] != row.nik_hash:
                     problem = (
                         DUPLICATE,
                         "nik",
@@ -1858,6 +1906,10 @@ def import_rows(
             importer.writer.close()
         gc.set_threshold(*thresholds)
         sys.setswitchinterval(switch)
+    if commit and report.review_child_ids:
+        from children.duplicates import duplicates_report_from_import
+
+        duplicates_report_from_import(child_ids=report.review_child_ids, reporter=user)
     report.issues.sort(key=lambda issue: issue[0])
     if importer.places is not None:
         report.places = importer.places.listing()

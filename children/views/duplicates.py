@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from children import duplicates
 from children.access import can_merge, kk_for_display, nik_for_display
 from children.audit import record_access
+from children.duplicates_scan import duplicates_scan_request
 from children.models import Child, DuplicateCandidate, Keluarga, Person, RecordAccess
 
 PAGE_SIZE = 25
@@ -166,7 +167,21 @@ def _decide(request: HttpRequest, candidate: DuplicateCandidate, data: dict[str,
         messages.success(request, _("Pasangan ditandai bukan duplikat."))
 
 
+@login_required
+@require_http_methods(["POST"])
+def duplicate_scan(request: HttpRequest) -> HttpResponse:
+    """Scan the registry of the user's scope for likely duplicates now (puskesmas officer, Bappeda)."""
+    found = duplicates_scan_request(user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Pemindaian dijadwalkan."))
+    if found is not None:
+        messages.info(
+            request, _("Pemindaian selesai: %(count)s calon duplikat baru masuk antrean.") % {"count": found}
+        )
+    return redirect("children:duplicate-list")
+
+
 urlpatterns = [
     path("duplikat/", duplicate_list, name="duplicate-list"),
+    path("duplikat/pindai/", duplicate_scan, name="duplicate-scan"),
     path("duplikat/<int:pk>/", duplicate_detail, name="duplicate-detail"),
 ]

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from children import duplicates, pii
+from children.duplicates_scan import duplicates_scan
 from children.growth.weight_gain import B_BARU
 from children.models import (
     AdolescentGirl,
@@ -106,9 +107,9 @@ def test_the_scan_finds_the_pairs_in_groups_and_queues_each_once(district: Distr
     ChildFactory(name="Lain", posyandu=district.posyandu_a2, birth_date=datetime.date(2023, 1, 1))
     PersonFactory(name="Nur Hasanah", desa=district.desa_b1)
     PersonFactory(name="Nurhasanah", desa=district.desa_b1)
-    assert duplicates.duplicates_scan(desa_ids=[district.desa_a2.pk]) == 1
-    assert duplicates.duplicates_scan() == 2
-    assert duplicates.duplicates_scan() == 0
+    assert duplicates_scan(desa_ids=[district.desa_a2.pk]) == 1
+    assert duplicates_scan() == 2
+    assert duplicates_scan() == 0
     assert _pairs() == [
         ("Budi", "Ucok", "ibu_tgl_lahir_jk"),
         ("Muhammad Rizky", "Muhamad Rizki", "nama_mirip_tgl_lahir"),
@@ -120,7 +121,7 @@ def test_the_scan_of_one_desa_follows_its_mothers_into_other_desa(district: Dist
     mother = PersonFactory(desa=district.desa_a1)
     ChildFactory(name="Budi", posyandu=district.posyandu_a1, mother=mother)
     ChildFactory(name="Ucok", posyandu=district.posyandu_b1, mother=mother)
-    assert duplicates.duplicates_scan(desa_ids=[district.desa_b1.pk]) == 1
+    assert duplicates_scan(desa_ids=[district.desa_b1.pk]) == 1
 
 
 def test_it_never_queues_a_dismissed_pair_again(district: DistrictFixture) -> None:
@@ -131,7 +132,7 @@ def test_it_never_queues_a_dismissed_pair_again(district: DistrictFixture) -> No
         user=district.users["puskesmas_officer"], candidate=candidate, note="Kembar, ibu sudah dikonfirmasi"
     )
     child_save(user=None, child=budi, address="Dusun Krajan")
-    assert duplicates.duplicates_scan() == 0
+    assert duplicates_scan() == 0
     candidate.refresh_from_db()
     assert (DuplicateCandidate.objects.count(), candidate.status, candidate.note) == (
         1,

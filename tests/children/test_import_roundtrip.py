@@ -1,0 +1,172 @@
+"""Round trips: importing the application's own exports changes nothing, and a row matching only a
+child of another posyandu goes to the duplicate queue instead of moving a measurement to it."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management.base import OutputWrapper
+from django.db import transaction
+
+from children import exports
+from children.demo import seed_children
+from children.imports.services import import_file
+from children.models import Child, DuplicateCandidate, Measurement, RecordAccess
+from children.services import measurement_record
+from convergence.demo import SCALES, DemoDistrict
+from convergence.models import User
+from tests.factories import ChildFactory, DistrictFixture
+
+TODAY = datetime.date(2026, 11, 23)
+NOTHING = {"create_child": 0, "update_child": 0, "merge": 0, "create_measurement": 0, "update_measurement": 0}
+
+
+def seed(district: DistrictFixture) -> None:
+    """The demo's registry on the test district (children with and without NIK, two years of visits)."""
+    demo = DemoDistrict(today=TODAY)
+    demo.posyandu = [
+        district.posyandu_a1,
+        district.posyandu_a1_second,
+        district.posyandu_a2,
+        district.posyandu_b1,
+    ]
+    seed_children(rng_seed=7, scale=SCALES["small"], district=demo, out=OutputWrapper(StringIO()))
+
+
+def export(user: User, fmt: str) -> bytes:
+    target = io.BytesIO()
+    exports.eppgbm_export(user=user, target=target, fmt=fmt, channel=RecordAccess.Channel.EXPORT)
+    return target.getvalue()
+
+
+def check(data: bytes, fmt: str, user: User, *, commit: bool = False) -> dict[str, int]:
+    with transaction.atomic():
+        report = import_file(source=io.BytesIO(data), file_name=f"ekspor.{fmt}", user=user, commit=commit)
+    assert [issue for issue in report.issues if issue[1] != "peringatan"] == []
+    return {key: report.summary[key] for key in (*NOTHING, "unchanged", "rejected")}
+
+
+def placements() -> list[tuple[int, int, datetime.date, int | None]]:
+    return list(
+        Measurement.objects.order_by("pk").values_list("pk", "child_id", "measured_on", "posyandu_id")
+    )
+
+
+@pytest.mark.parametrize(
+    ("exporter", "importer", "rows"),
+    [
+        ("bappeda_admin", "bappeda_admin", 2636),  # every NIK in full
+        ("kader", "kader", 818),  # her posyandu, NIK in full
+        ("pimpinan", "bappeda_admin", 2636),  # NIK masked: the identity rules decide
+        ("puskesmas_officer", "puskesmas_officer", 1949),  # kecamatan A, NIK in full
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_it_changes_nothing_when_importing_its_own_export(
+    district: DistrictFixture, exporter: str, importer: str, rows: int, fmt: str
+) -> None:
+    seed(district)
+    users = district.users
+    data = export(users[exporter], fmt)
+    before, children = placements(), Child.objects.count()
+
+    summary = check(data, fmt, users[importer])
+
+    assert summary == {**NOTHING, "unchanged": rows, "rejected": 0}
+    assert placements() == before
+    assert Child.objects.count() == children
+
+
+def namesakes(district: DistrictFixture) -> tuple[Child, Child]:
+    """Two girls named alike, born the same day to mothers of the same name, at Mawar and Melati."""
+    twins = []
+    for posyandu, weight in ((district.posyandu_a1, "8.10"), (district.posyandu_a1_second, "9.40")):
+        child = ChildFactory(
+            posyandu=posyandu,
+            name="Ayu Lestari",
+            sex="P",
+            birth_date=datetime.date(2025, 5, 1),
+            mother_name="Sri Wahyuni",
+        )
+        measurement_record(
+            user=None,
+            child=child,
+            measured_on=datetime.date(2026, 2, 10),
+            weight_kg=Decimal(weight),
+            height_cm=Decimal("70.0"),
+            position="L",
+            today=TODAY,
+        )
+        twins.append(child)
+    return twins[0], twins[1]
+
+
+def test_it_keeps_each_namesakes_measurement_with_its_own_child(district: DistrictFixture) -> None:
+    mawar, melati = namesakes(district)
+    bappeda = district.users["bappeda_admin"]
+    data = export(bappeda, "csv")
+    before = placements()
+
+    assert check(data, "csv", bappeda) == {**NOTHING, "unchanged": 2, "rejected": 0}
+    assert check(data, "csv", bappeda, commit=True) == {**NOTHING, "unchanged": 2, "rejected": 0}
+
+    assert placements() == before
+    assert list(Measurement.objects.filter(child=mawar).values_list("weight_kg", flat=True)) == [
+        Decimal("8.10")
+    ]
+    assert list(Measurement.objects.filter(child=melati).values_list("weight_kg", flat=True)) == [
+        Decimal("9.40")
+    ]
+    assert (
+        DuplicateCandidate.objects.filter(reason=DuplicateCandidate.Reason.IMPORT_OTHER_POSYANDU).count() == 0
+    )
+
+
+def other_posyandu_file(district: DistrictFixture) -> bytes:
+    """The district export with Mawar's girl written at Melati (where no child of that name is)."""
+    text = export(district.users["bappeda_admin"], "csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    at = rows[0].index("Posyandu")
+    rows[1][at] = "Melati"
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_it_queues_a_row_matching_only_a_child_of_another_posyandu(district: DistrictFixture) -> None:
+    mawar, melati = namesakes(district)
+    melati.delete()
+    bappeda = district.users["bappeda_admin"]
+    data = other_posyandu_file(district)
+    before = placements()
+
+    with transaction.atomic():
+        dry = import_file(source=io.BytesIO(data), file_name="x.csv", user=bappeda, commit=False)
+    assert dry.issues == [
+        (
+            2,
+            "duplikat",
+            "Posyandu",
+            "Anak dengan nama, tanggal lahir dan jenis kelamin sama terdaftar di posyandu lain "
+            f"(nomor data {mawar.pk}): baris tidak disimpan, periksa di antrean duplikat",
+        )
+    ]
+    assert {k: dry.summary[k] for k in (*NOTHING, "rejected")} == {**NOTHING, "rejected": 1}
+    assert DuplicateCandidate.objects.count() == 0  # a dry run queues nothing
+
+    for _ in range(2):  # applied twice: one open case
+        with transaction.atomic():
+            import_file(source=io.BytesIO(data), file_name="x.csv", user=bappeda, commit=True)
+
+    assert placements() == before
+    assert Child.objects.count() == 1
+    assert list(
+        DuplicateCandidate.objects.values_list(
+            "kind", "reason", "child_a_id", "child_b_id", "reported_by_id", "status"
+        )
+    ) == [("anak", "impor_posyandu_lain", mawar.pk, None, bappeda.pk, "terbuka")]
