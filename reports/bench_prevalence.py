@@ -333,7 +333,7 @@ def prevalence_closing(
         )
     else:
         million_target = (
-            f"not measured: the kabupaten holds {measured.all_measurements:,} measurements "
+            f"not measured: the whole kabupaten reads {measured.all_measurements:,} measurements "
             "(seed_demo --scale large for more)"
         )
     details.append(

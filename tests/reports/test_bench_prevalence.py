@@ -26,7 +26,7 @@ def test_it_names_the_count_it_read_on_a_district_under_a_million() -> None:
     assert details == [
         "per-region ORM loop: 60 of 10,000 unit-months timed, 4 ms each; estimated 43 s for every unit and "
         "month (and year)",
-        "targets: full < 5 s over 1,000,000 measurements (not measured: the kabupaten holds 186,499 "
+        "targets: full < 5 s over 1,000,000 measurements (not measured: the whole kabupaten reads 186,499 "
         "measurements (seed_demo --scale large for more); all 186,499: 0.89 s), incremental < 1 s (met); "
         "PREVALENCE_MONTHS=60",
     ]
