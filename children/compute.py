@@ -183,8 +183,11 @@ def pregnancy_status(
     last_delivery_date: datetime.date | None,
     risk_history: Iterable[str],
     visits: Iterable[tuple[bool, float | None, float | None, int | None, int | None, int]],
+    today: datetime.date,
 ) -> PregnancyStatus:
     """Derived state of a pregnancy from its visits and history.
+
+    Ages and birth spacing count to the LMP, or to `today` (the district's date) when it is unknown.
 
     visits: (is_anc, lila_cm, hb_g_dl, systolic_mmhg, diastolic_mmhg, ttd_tablets) per visit, in date
     order. KEK and anaemia follow the latest measured value (a treated anaemia clears the flag).
@@ -206,7 +209,7 @@ def pregnancy_status(
         flags.append(FLAG_KEK)
     if is_anaemic:
         flags.append(FLAG_ANAEMIA)
-    reference = lmp_date or datetime.date.today()
+    reference = lmp_date or today
     if mother_birth_date is not None:
         age = (
             reference.year

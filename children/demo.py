@@ -667,7 +667,9 @@ def _plan_visits(
     return visits
 
 
-def _derive(pregnancy: Pregnancy, visits: list[PregnancyVisit], mother_birth: date | None) -> None:
+def _derive(
+    pregnancy: Pregnancy, visits: list[PregnancyVisit], mother_birth: date | None, today: date
+) -> None:
     """Set the derived fields as children.services.pregnancy_refresh would, from the planned visits."""
     status = pregnancy_status(
         mother_birth_date=mother_birth,
@@ -686,6 +688,7 @@ def _derive(pregnancy: Pregnancy, visits: list[PregnancyVisit], mother_birth: da
             )
             for v in visits
         ],
+        today=today,
     )
     for name in ("ttd_total", "anc_visits", "is_kek", "is_anaemic", "is_high_risk", "risk_flags"):
         setattr(pregnancy, name, getattr(status, name))
@@ -750,7 +753,7 @@ def seed_pregnancies(*, rng_seed: int, scale: DemoScale, district: DemoDistrict,
             hypertensive=bool(rng.random() < 0.04),
             place=place,
         )
-        _derive(pregnancy, planned, mother_birth)
+        _derive(pregnancy, planned, mother_birth, today)
         pregnancies.append(pregnancy)
         visits.append(planned)
 

@@ -600,6 +600,7 @@ def pregnancy_refresh(*, pregnancy: Pregnancy) -> None:
             (anc, None if lila is None else float(lila), None if hb is None else float(hb), sys_, dia, ttd)
             for anc, lila, hb, sys_, dia, ttd in visits
         ],
+        today=timezone.localdate(),
     )
     Pregnancy.objects.filter(pk=pregnancy.pk).update(
         ttd_total=status.ttd_total,

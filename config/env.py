@@ -109,3 +109,17 @@ def env_networks(name: str, default: list[str]) -> list[str]:
         except ValueError as error:
             raise ImproperlyConfigured(f"{name} must list IP addresses or networks, got {item!r}") from error
     return items
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def env_time(name: str, default: str) -> tuple[int, int]:
+    """A local time of day written HH:MM (24-hour clock) as (hour, minute)."""
+    raw = os.environ.get(name, "").strip() or default
+    match = _CLOCK.match(raw)
+    if match is None:
+        raise ImproperlyConfigured(
+            f"{name} must be a time of day written HH:MM (00:00 to 23:59), got {raw!r}"
+        )
+    return int(match[1]), int(match[2])

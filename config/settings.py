@@ -13,11 +13,12 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str, env_url
+from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str, env_time, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -364,41 +365,31 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+
+def _nightly(task: str, variable: str, default: str) -> dict[str, object]:
+    """A beat entry at a fixed local time (CELERY_TIMEZONE) read from `variable`, written HH:MM."""
+    hour, minute = env_time(variable, default)
+    # Expires before the next run is due, so a backlog after an outage never runs the job twice.
+    return {"task": task, "schedule": crontab(hour=hour, minute=minute), "options": {"expires": 3600}}
+
+
+# Fixed local times, staggered so the heavy jobs (duplicates scan, prevalence) never overlap; the
+# light expiries sit between them.
 CELERY_BEAT_SCHEDULE = {
-    "housekeeping-nightly": {
-        "task": "convergence.housekeeping",
-        "schedule": 24 * 3600,
-        "options": {"expires": 3600},
-    },
+    "housekeeping-nightly": _nightly("convergence.housekeeping", "BEAT_HOUSEKEEPING_AT", "01:00"),
     # Uploaded registers hold NIKs and names: kept only for their retention period.
-    "import-files-expire-nightly": {
-        "task": "children.import_files_expire",
-        "schedule": 24 * 3600,
-        "options": {"expires": 3600},
-    },
+    "import-files-expire-nightly": _nightly(
+        "children.import_files_expire", "BEAT_IMPORT_FILES_EXPIRE_AT", "01:15"
+    ),
     # So do the OPD delivery sheets.
-    "delivery-import-files-expire-nightly": {
-        "task": "interventions.delivery_import_files_expire",
-        "schedule": 24 * 3600,
-        "options": {"expires": 3600},
-    },
+    "delivery-import-files-expire-nightly": _nightly(
+        "interventions.delivery_import_files_expire", "BEAT_DELIVERY_IMPORT_FILES_EXPIRE_AT", "01:20"
+    ),
     # Imports and manual entry queue their own pairs; the nightly scan catches what they could not see.
-    "duplicates-nightly": {
-        "task": "children.duplicates_scan",
-        "schedule": 24 * 3600,
-        "options": {"expires": 3600},
-    },
+    "duplicates-nightly": _nightly("children.duplicates_scan", "BEAT_DUPLICATES_SCAN_AT", "01:30"),
     # Measurements refresh their own months on commit; the nightly run catches what they could not
     # see (registrations, bulk loads, ageing out of the 0-59-month window).
-    "prevalence-nightly": {
-        "task": "reports.prevalence_recompute_all",
-        "schedule": 24 * 3600,
-        "options": {"expires": 3600},
-    },
+    "prevalence-nightly": _nightly("reports.prevalence_recompute_all", "BEAT_PREVALENCE_AT", "02:00"),
     # PMT episodes past their planned last day are closed (unspent reservation back to the lines).
-    "pmt-finish-nightly": {
-        "task": "interventions.pmt_finish_due",
-        "schedule": 24 * 3600,
-        "options": {"expires": 3600},
-    },
+    "pmt-finish-nightly": _nightly("interventions.pmt_finish_due", "BEAT_PMT_FINISH_AT", "03:00"),
 }

@@ -1,8 +1,9 @@
 """Columns for the prevalence aggregation, read straight from the registry tables.
 
 One query for the measurements and one for the children of a set of kecamatan, returned as numpy
-columns (reports/compute.py). Raw SQL because a million rows through model instances or tuples of
-dates would cost more than the aggregation itself: days come out as integers.
+columns (reports/compute.py) through `convergence.pgcopy.fetch_columns`. Raw SQL because a million
+rows through model instances or tuples of dates would cost more than the aggregation itself: days
+come out as integers (`convergence.pgcopy.day_sql`).
 """
 
 from __future__ import annotations
@@ -11,74 +12,13 @@ import datetime
 from dataclasses import dataclass
 
 import numpy as np
-import psycopg
-from django.db import connection
 
 from children.models import Child, Measurement
 from convergence.codes import Level
 from convergence.models import Posyandu, Region
+from convergence.pgcopy import cast, day_sql, fetch_columns
 
 from .compute import AGE_LIMIT_DAYS, ChildFrame, MeasurementFrame
-
-EPOCH = datetime.date(1970, 1, 1)
-
-
-# Column kinds of fetch_columns: SQL type to cast to, PostgreSQL binary send function, numpy types.
-KINDS = {
-    "i8": ("bigint", "int8send", ">i8", np.int64),
-    "i4": ("integer", "int4send", ">i4", np.int64),
-    "f8": ("double precision", "float8send", ">f8", np.float64),
-}
-
-
-def fetch_columns(sql: str, params: list, kinds: list[str]) -> list[np.ndarray]:
-    """The rows of `sql` as one numpy array per column, in no particular order (sort in numpy).
-
-    On PostgreSQL the result comes back as ONE bytea, the big-endian binary values of every row
-    concatenated by `string_agg(int8send(...) || ...)`, which numpy reads in place: a million rows in a
-    fraction of a second, where fetching them as rows (tuples, or COPY messages) costs a Python call
-    per row. The query must return no NULL (COALESCE to -1 or NaN) and each column must have the
-    kind's type (cast it).
-    """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        table = np.array(rows, dtype=np.float64).reshape(-1, len(kinds))
-        return [table[:, i].astype(KINDS[kind][3]) for i, kind in enumerate(kinds)]
-    names = [f"c{i}" for i in range(len(kinds))]
-    # One aggregate over each row's values concatenated: the columns cannot come back out of step.
-    record = " || ".join(f"{KINDS[kind][1]}(q.{name})" for kind, name in zip(kinds, names, strict=True))
-    wrapped = f"SELECT string_agg({record}, '') FROM ({sql}) AS q({', '.join(names)})"
-    row_type = np.dtype([(name, KINDS[kind][2]) for kind, name in zip(kinds, names, strict=True)])
-    connection.ensure_connection()
-    # A server-side-binding cursor: Django's client-side cursors cannot return binary results.
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(wrapped, params, binary=True)
-        (blob,) = cursor.fetchone()
-    rows = np.frombuffer(blob or b"", dtype=row_type)
-    return [rows[name].astype(KINDS[kind][3]) for kind, name in zip(kinds, names, strict=True)]
-
-
-def cast(expression: str, kind: str, *, default: str | None = None) -> str:
-    """`expression` cast to the kind's type, NULL replaced by `default` (a SQL literal)."""
-    if default is not None:
-        if kind == "f8" and default == "NaN":
-            if connection.vendor != "postgresql":
-                return expression  # SQLite: NULL becomes NaN in numpy
-            default = "'NaN'::double precision"
-        expression = f"COALESCE({expression}, {default})"
-    return f"CAST({expression} AS {KINDS[kind][0]})"
-
-
-def _day_sql(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"({column} - DATE '1970-01-01')"
-    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
-
-
-def day_number(day: datetime.date) -> int:
-    return (day - EPOCH).days
 
 
 @dataclass(frozen=True)
@@ -150,7 +90,7 @@ def measurement_frame(
     """
     m, c = Measurement._meta.db_table, Child._meta.db_table
     columns = (
-        f"SELECT {cast('m.child_id', 'i8')}, {cast(_day_sql('m.measured_on'), 'i4')}, "
+        f"SELECT {cast('m.child_id', 'i8')}, {cast(day_sql('m.measured_on'), 'i4')}, "
         f"{cast('m.posyandu_id', 'i8', default='-1')}, {cast('c.desa_id', 'i8', default='-1')}, "
         f"{cast('m.haz_category', 'i4')}, {cast('m.waz_category', 'i4')}, {cast('m.whz_category', 'i4')} "
         f"FROM {m} m JOIN {c} c ON c.id = m.child_id "
@@ -187,7 +127,7 @@ def child_frame(*, units: Units, first_day: datetime.date, last_day: datetime.da
     where = _in_units("c", "c.posyandu_id", units)
     oldest = first_day - datetime.timedelta(days=AGE_LIMIT_DAYS)
     sql = (
-        f"SELECT {cast('c.id', 'i8')}, {cast(_day_sql('c.birth_date'), 'i4')}, "
+        f"SELECT {cast('c.id', 'i8')}, {cast(day_sql('c.birth_date'), 'i4')}, "
         f"{cast('c.posyandu_id', 'i8', default='-1')}, {cast('c.desa_id', 'i8', default='-1')}, "
         f"CAST(CASE WHEN c.status = %s THEN 1 ELSE 0 END AS integer) "
         f"FROM {c} c WHERE c.birth_date > %s AND c.birth_date <= %s AND {where}"

@@ -20,6 +20,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from children.changes import MeasurementChanges
+from convergence import pgcopy
 from convergence.codes import Level
 from convergence.models import Region
 
@@ -49,7 +50,7 @@ class RecomputeResult:
 
 
 def _date(day: int) -> datetime.date:
-    return loaders.EPOCH + datetime.timedelta(days=int(day))
+    return pgcopy.day_of(day)
 
 
 def periods_for_months(months: Iterable[datetime.date]) -> compute.Periods:
@@ -59,12 +60,12 @@ def periods_for_months(months: Iterable[datetime.date]) -> compute.Periods:
     for start in starts:
         end = (start + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
         kinds.append("M")
-        first.append(loaders.day_number(start))
-        last.append(loaders.day_number(end))
+        first.append(pgcopy.day_number(start))
+        last.append(pgcopy.day_number(end))
     for year in sorted({s.year for s in starts}):
         kinds.append("Y")
-        first.append(loaders.day_number(datetime.date(year, 1, 1)))
-        last.append(loaders.day_number(datetime.date(year, 12, 31)))
+        first.append(pgcopy.day_number(datetime.date(year, 1, 1)))
+        last.append(pgcopy.day_number(datetime.date(year, 12, 31)))
     return compute.Periods(
         kind=np.array(kinds),
         start_day=np.array(first, dtype=np.int64),
@@ -253,8 +254,6 @@ def _apply(
 
 def _copy_rows(fresh: list[tuple[Key, tuple[int, ...]]], kecamatan_id: int | None) -> None:
     """Insert summary rows with COPY: a full recompute writes tens of thousands of them."""
-    from children.imports.pgcopy import copy_data
-
     now = timezone.now()
     names = [
         "level",
@@ -270,10 +269,7 @@ def _copy_rows(fresh: list[tuple[Key, tuple[int, ...]]], kecamatan_id: int | Non
     for key, values in fresh:
         for column, value in zip(columns, (*key[:5], kecamatan_id, *values, now), strict=True):
             column.append(value)
-    table = Row._meta.db_table
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            copy.write(copy_data(columns))
+    pgcopy.copy_rows(Row._meta.db_table, names, columns)
 
 
 def _write_chunk(

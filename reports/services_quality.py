@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from children.models import Measurement
+from convergence import pgcopy
 
 from . import compute, loaders, quality
 from .locks import lock as _lock
@@ -49,9 +50,9 @@ def quality_frame(
     m = Measurement._meta.db_table
     posyandu = ",".join(map(str, units.posyandu_ids.tolist())) or "NULL"
     since = first_day - datetime.timedelta(days=quality.SHRINK_LOOKBACK_DAYS)
-    cast = loaders.cast
+    cast = pgcopy.cast
     sql = (
-        f"SELECT {cast('m.child_id', 'i8')}, {cast(loaders._day_sql('m.measured_on'), 'i4')}, "
+        f"SELECT {cast('m.child_id', 'i8')}, {cast(pgcopy.day_sql('m.measured_on'), 'i4')}, "
         f"{cast('m.posyandu_id', 'i8', default='-1')}, "
         f"{cast('CASE WHEN m.measured_by_id IS NULL OR m.source = %s THEN -1 ELSE m.measured_by_id END', 'i8')}, "
         f"{cast(_height_sql('m.height_cm', 10), 'i4')}, {cast(_height_sql('m.adjusted_height_cm', 10), 'i4')}, "
@@ -64,7 +65,7 @@ def quality_frame(
         f"AND m.measured_on >= %s AND m.measured_on <= %s AND m.age_days < %s"
     )
     params = [Measurement.Source.IMPORT, first_day, last_day, since, last_day, compute.AGE_LIMIT_DAYS]
-    columns = loaders.fetch_columns(
+    columns = pgcopy.fetch_columns(
         sql, params, ["i8", "i4", "i8", "i8", "i4", "i4", "i4", "f8", "f8", "i4", "i4", "i4"]
     )
     order = np.lexsort((columns[1], columns[0]))  # by child, then day
@@ -115,7 +116,7 @@ def _wanted(
     inside = (frame.posyandu >= 0) & (frame.posyandu < len(own))
     inside[inside] = own[frame.posyandu[inside]] >= 0
     counted = (
-        inside & (frame.day >= loaders.day_number(first_day)) & (frame.day <= loaders.day_number(last_day))
+        inside & (frame.day >= pgcopy.day_number(first_day)) & (frame.day <= pgcopy.day_number(last_day))
     )
     month = quality.month_of_day(frame.day)
     by_posyandu = quality.quality_sums(frame, np.stack([frame.posyandu, month], axis=1), counted)
@@ -226,6 +227,6 @@ def quality_recompute_periods(
     months = periods.kind == "M"
     if not months.any():
         return None
-    first = loaders.EPOCH + datetime.timedelta(days=int(periods.start_day[months].min()))
-    last = loaders.EPOCH + datetime.timedelta(days=int(periods.end_day[months].max()))
+    first = pgcopy.day_of(periods.start_day[months].min())
+    last = pgcopy.day_of(periods.end_day[months].max())
     return quality_recompute(kecamatan_ids=kecamatan_ids, first_day=first, last_day=last, full=full)

@@ -90,7 +90,8 @@ def _date(value: object) -> datetime.date | None:
     text = str(value or "").strip()
     for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
         try:
-            return datetime.datetime.strptime(text, pattern).date()
+            # A calendar date: the naive time part is dropped at once, no zone applies.
+            return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007
         except ValueError:
             continue
     return None

@@ -34,13 +34,14 @@ from django.utils.translation import gettext as _
 from children import compute, identity, pii
 from children.growth import classify
 from children.growth.weight_gain import NOT_ASSESSED
-from children.imports import parsing, pgcopy
+from children.imports import parsing
 from children.imports.layout import HeaderMatch
 from children.imports.places import PlaceCells, PlaceFound, PlaceMaker
 from children.imports.readers import RaggedCells, Row, ShiftedCells, batches, open_table
 from children.models import Child, ImportJob, ImportRowIssue, Measurement, Person
 from children.selectors import kbm_table_on
 from children.services import MAX_HEIGHT_SHRINK_CM
+from convergence import pgcopy
 from convergence.models import Posyandu, Region, User
 from convergence.names import place_name_key as _norm_place
 from convergence.scoping import restrict, scope_for_user

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from children import compute
 from children.growth import classify, weight_gain
@@ -92,7 +93,7 @@ def test_it_answers_404_for_another_posyandu_and_for_its_children(district: Dist
 
 
 def test_it_redirects_to_the_current_month(district: DistrictFixture) -> None:
-    today = datetime.date.today()
+    today = timezone.localdate()
     response = client_for(district, "kader").get(
         reverse("children:posyandu-day-current", args=[district.posyandu_a1.pk])
     )
@@ -206,7 +207,7 @@ def test_it_shows_english_labels_in_english(district: DistrictFixture, budi: Chi
 def test_it_refuses_impossible_values_next_to_the_field(
     district: DistrictFixture, budi: Child, month: object, values: dict[str, str], field: str, message: str
 ) -> None:
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     year, number = (tomorrow.year, tomorrow.month) if month == "tomorrow" else month  # type: ignore[misc]
     if values.get("measured_on") == "tomorrow":
         values = {**values, "measured_on": tomorrow.isoformat()}

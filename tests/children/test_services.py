@@ -324,6 +324,7 @@ def test_four_terlalu() -> None:
         last_delivery_date=datetime.date(2025, 1, 1),
         risk_history=[],
         visits=[],
+        today=datetime.date(2026, 5, 1),
     )
     assert status.risk_flags == [compute.FLAG_TOO_OLD, compute.FLAG_TOO_MANY, compute.FLAG_TOO_CLOSE]
     far = compute.pregnancy_status(
@@ -333,8 +334,26 @@ def test_four_terlalu() -> None:
         last_delivery_date=datetime.date(2015, 1, 1),
         risk_history=["riwayat_hipertensi"],
         visits=[],
+        today=datetime.date(2026, 5, 1),
     )
     assert (far.risk_flags, far.is_high_risk) == ([compute.FLAG_TOO_FAR], True)
+
+
+def test_it_counts_ages_and_spacing_to_the_given_day_when_the_lmp_is_unknown() -> None:
+    def flags(today: datetime.date) -> list[str]:
+        return compute.pregnancy_status(
+            mother_birth_date=datetime.date(2006, 6, 1),
+            lmp_date=None,
+            parity=1,
+            last_delivery_date=datetime.date(2024, 7, 1),
+            risk_history=[],
+            visits=[],
+            today=today,
+        ).risk_flags
+
+    # Under 20 and under two years since the last delivery on 2026-05-31; neither on 2026-07-02.
+    assert flags(datetime.date(2026, 5, 31)) == [compute.FLAG_TOO_YOUNG, compute.FLAG_TOO_CLOSE]
+    assert flags(datetime.date(2026, 7, 2)) == []
 
 
 def test_pii_ciphertext_round_trips_and_rotates(settings) -> None:  # type: ignore[no-untyped-def]

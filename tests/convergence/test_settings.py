@@ -11,6 +11,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from celery.schedules import crontab
+from django.conf import settings
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
@@ -78,6 +80,8 @@ def test_it_switches_to_postgresql_and_redis(tmp_path: Path) -> None:
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY must be at least 50 characters"),
         ({"DJANGO_HSTS_SECONDS": "a year"}, "DJANGO_HSTS_SECONDS must be an integer, got 'a year'"),
         ({"AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT must be at least 1, got 0"),
+        ({"BEAT_PREVALENCE_AT": "2am"}, "BEAT_PREVALENCE_AT must be a time of day written HH:MM"),
+        ({"BEAT_PMT_FINISH_AT": "24:00"}, "BEAT_PMT_FINISH_AT must be a time of day written HH:MM"),
     ],
 )
 def test_it_refuses_malformed_values_at_start_up(tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -85,6 +89,54 @@ def test_it_refuses_malformed_values_at_start_up(tmp_path: Path, env: dict[str, 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert message in result.stderr
+
+
+BEAT_PROBE = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "e = s.CELERY_BEAT_SCHEDULE['prevalence-nightly']['schedule']; "
+    "print(type(e).__name__, sorted(e.hour), sorted(e.minute), s.CELERY_TIMEZONE)"
+)
+
+
+def test_it_runs_every_nightly_job_at_its_own_fixed_local_time() -> None:
+    times = {
+        name: (entry["task"], sorted(entry["schedule"].hour), sorted(entry["schedule"].minute))
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+    }
+    assert times == {
+        "housekeeping-nightly": ("convergence.housekeeping", [1], [0]),
+        "import-files-expire-nightly": ("children.import_files_expire", [1], [15]),
+        "delivery-import-files-expire-nightly": ("interventions.delivery_import_files_expire", [1], [20]),
+        "duplicates-nightly": ("children.duplicates_scan", [1], [30]),
+        "prevalence-nightly": ("reports.prevalence_recompute_all", [2], [0]),
+        "pmt-finish-nightly": ("interventions.pmt_finish_due", [3], [0]),
+    }
+    assert {type(entry["schedule"]) for entry in settings.CELERY_BEAT_SCHEDULE.values()} == {crontab}
+    assert settings.CELERY_TIMEZONE == "Asia/Jakarta"
+
+
+def test_it_reads_each_nightly_time_from_the_environment(tmp_path: Path) -> None:
+    clean = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path)})
+    clean["BEAT_PREVALENCE_AT"] = "4:05"
+    result = subprocess.run(
+        [sys.executable, "-c", BEAT_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["crontab", "[4]", "[5]", "Asia/Jakarta"]
+
+
+def test_every_nightly_time_is_documented_in_the_example_environment() -> None:
+    documented = (ROOT / ".env.example").read_text()
+    variables = {
+        "BEAT_HOUSEKEEPING_AT=01:00",
+        "BEAT_IMPORT_FILES_EXPIRE_AT=01:15",
+        "BEAT_DELIVERY_IMPORT_FILES_EXPIRE_AT=01:20",
+        "BEAT_DUPLICATES_SCAN_AT=01:30",
+        "BEAT_PREVALENCE_AT=02:00",
+        "BEAT_PMT_FINISH_AT=03:00",
+    }
+    assert {line for line in documented.splitlines() if line.startswith("BEAT_")} == variables
 
 
 def test_it_passes_the_deployment_checklist_with_production_settings(tmp_path: Path) -> None:

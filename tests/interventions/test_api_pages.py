@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from children.models import RecordAccess
@@ -166,7 +167,7 @@ def test_referral_api_life_cycle(delivered: Village) -> None:
             "intervention": delivered.interventions["MPASI"].pk,
             "subject_kind": "anak",
             "subject_id": delivered.children["eko"].pk,
-            "due_date": (datetime.date.today() + datetime.timedelta(days=14)).isoformat(),
+            "due_date": (timezone.localdate() + datetime.timedelta(days=14)).isoformat(),
         },
         format="json",
     )
@@ -184,7 +185,7 @@ def test_referral_api_life_cycle(delivered: Village) -> None:
             "intervention": delivered.interventions["MPASI"].pk,
             "subject_kind": "anak",
             "subject_id": delivered.children["eko"].pk,
-            "delivered_on": datetime.date.today().isoformat(),
+            "delivered_on": timezone.localdate().isoformat(),
         },
         format="json",
     )

@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from children.models import Measurement
 from reports.models import PrevalenceSummary, TargetRule
@@ -79,7 +80,7 @@ def test_it_refuses_unknown_codes_and_years_without_data(two_years) -> None:
 
 def test_it_summarises_history_older_than_five_years(district) -> None:
     # A district loading the exports of its baseline years, seven and six years back.
-    first = datetime.date.today().year - 7
+    first = timezone.localdate().year - 7
     # first: 2 sangat pendek + 2 pendek + 15 normal + 1 tinggi = 20 measured, 20.00%
     _cohort(district.posyandu_a1, first, [0] * 2 + [1] * 2 + [2] * 15 + [3])
     # first + 1: 1 sangat pendek + 2 pendek + 17 normal = 20 measured, 15.00%
@@ -101,7 +102,7 @@ def test_the_nightly_run_rewrites_only_the_recent_months(district, settings) -> 
     from reports.services import prevalence_recompute_kecamatan
 
     settings.PREVALENCE_MONTHS = 12
-    first = datetime.date.today().year - 7
+    first = timezone.localdate().year - 7
     _cohort(district.posyandu_a1, first, [1, 2])
     call_command("recompute_prevalence", "--region", district.kabupaten.code, stdout=StringIO())
     old = PrevalenceSummary.objects.get(
@@ -109,5 +110,5 @@ def test_the_nightly_run_rewrites_only_the_recent_months(district, settings) -> 
     )
     result = prevalence_recompute_kecamatan(kecamatan_id=district.kecamatan_a.pk, recent=True)
     # 12 months and the years they span (one in December, two otherwise); the old year is left as it was.
-    assert result.periods == 12 + (1 if datetime.date.today().month == 12 else 2)
+    assert result.periods == 12 + (1 if timezone.localdate().month == 12 else 2)
     assert PrevalenceSummary.objects.get(pk=old.pk).haz_pendek == 1

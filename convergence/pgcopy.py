@@ -1,0 +1,177 @@
+"""PostgreSQL bulk transfer, shared by the registry import and the reports: COPY text in, numpy out.
+
+Writing: `COPY ... FROM STDIN` data in text format, built a column at a time. One conversion per
+column (a C-level map for the common types) and one `str.join` per row beat psycopg's `write_row` (a
+Python call and a type dispatch per value) several times over on the bulk paths; the whole batch then
+goes to the server in one `write`.
+
+Reading: the rows of a query as one numpy array per column, from a single binary value (see
+`fetch_columns`), with a row-by-row fallback on SQLite. Domain queries stay in their apps; this module
+knows no model.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import psycopg
+from django.db import connection
+
+NULL = "\\N"
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+_FLOATS = frozenset({float, type(None)})
+
+
+def _escape(text: str) -> str:
+    """A text field: backslash, tab, newline and carriage return written as COPY escapes."""
+    if _SPECIAL.search(text) is None:
+        return text
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _field(value: Any) -> str:
+    if value is None:
+        return NULL
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return _escape(value)
+    if isinstance(value, float):
+        return NULL if value != value else repr(value)
+    if isinstance(value, datetime.date):  # and datetime.datetime: ISO 8601 with its offset
+        return value.isoformat()
+    return str(value)  # int, Decimal
+
+
+def text_column(values: Sequence[Any] | np.ndarray) -> list[str]:
+    """Each value of a column as a COPY text field: None and NaN as NULL, booleans as t/f."""
+    if isinstance(values, np.ndarray):
+        items = values.tolist()
+        if values.dtype.kind != "f":
+            return list(map(str, items))
+        fields = list(map(repr, items))
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            fields[i] = NULL
+        return fields
+    kinds = set(map(type, values))
+    if len(kinds) == 1 and kinds != {str} and values.count(values[0]) == len(values):
+        return [_field(values[0])] * len(values)  # a constant: the job, the time stamp, a flag
+    if kinds == {str}:
+        if _SPECIAL.search("".join(values)) is None:
+            return list(values)
+        return list(map(_escape, values))
+    if kinds == {int}:
+        return list(map(str, values))
+    if kinds <= _FLOATS:  # parsed measurements: None for a blank cell
+        fields = [NULL if value is None else repr(value) for value in values]
+        if "nan" in fields:
+            fields = [NULL if text == "nan" else text for text in fields]
+        return fields
+    if kinds == {bool}:
+        return ["t" if value else "f" for value in values]
+    if kinds == {datetime.date}:
+        return list(map(datetime.date.isoformat, values))
+    return list(map(_field, values))
+
+
+def copy_lines(columns: Sequence[Sequence[Any] | np.ndarray]) -> list[str]:
+    """The COPY text lines (without their newline) of rows given as columns of equal length."""
+    if not columns or not len(columns[0]):
+        return []
+    fields = [text_column(column) for column in columns]
+    return list(map("\t".join, zip(*fields, strict=True)))
+
+
+def copy_data(columns: Sequence[Sequence[Any] | np.ndarray]) -> bytes:
+    """The COPY text data of rows given as columns of equal length (one line per row)."""
+    lines = copy_lines(columns)
+    return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def copy_rows(table: str, names: Sequence[str], columns: Sequence[Sequence[Any] | np.ndarray]) -> None:
+    """Insert rows given as columns (in the order of `names`) into `table` with one COPY.
+
+    Runs on Django's default connection, inside the caller's transaction; PostgreSQL only.
+    """
+    data = copy_data(columns)
+    if not data:
+        return
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+            copy.write(data)
+
+
+# Days as integers: dates through numpy cost a Python object each, day numbers cost nothing.
+EPOCH = datetime.date(1970, 1, 1)
+
+
+def day_number(day: datetime.date) -> int:
+    """Days since 1970-01-01, the unit of `day_sql` columns."""
+    return (day - EPOCH).days
+
+
+def day_of(number: int) -> datetime.date:
+    """The date of a day number (inverse of `day_number`)."""
+    return EPOCH + datetime.timedelta(days=int(number))
+
+
+def day_sql(column: str) -> str:
+    """SQL for a date column as days since 1970-01-01 (cast it with kind "i4")."""
+    if connection.vendor == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+
+
+# Column kinds of fetch_columns: SQL type to cast to, PostgreSQL binary send function, numpy types.
+KINDS = {
+    "i8": ("bigint", "int8send", ">i8", np.int64),
+    "i4": ("integer", "int4send", ">i4", np.int64),
+    "f8": ("double precision", "float8send", ">f8", np.float64),
+}
+
+
+def cast(expression: str, kind: str, *, default: str | None = None) -> str:
+    """`expression` cast to the kind's type, NULL replaced by `default` (a SQL literal)."""
+    if default is not None:
+        if kind == "f8" and default == "NaN":
+            if connection.vendor != "postgresql":
+                return expression  # SQLite: NULL becomes NaN in numpy
+            default = "'NaN'::double precision"
+        expression = f"COALESCE({expression}, {default})"
+    return f"CAST({expression} AS {KINDS[kind][0]})"
+
+
+def fetch_columns(sql: str, params: Sequence[Any], kinds: Sequence[str]) -> list[np.ndarray]:
+    """The rows of `sql` as one numpy array per column, in no particular order (sort in numpy).
+
+    On PostgreSQL the result comes back as ONE bytea, the big-endian binary values of every row
+    concatenated by `string_agg(int8send(...) || ...)`, which numpy reads in place: a million rows in a
+    fraction of a second, where fetching them as rows (tuples, or COPY messages) costs a Python call
+    per row. The query must return no NULL (COALESCE to -1 or NaN) and each column must have the
+    kind's type (`cast` it).
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            rows = cursor.fetchall()
+        table = np.array(rows, dtype=np.float64).reshape(-1, len(kinds))
+        return [table[:, i].astype(KINDS[kind][3]) for i, kind in enumerate(kinds)]
+    names = [f"c{i}" for i in range(len(kinds))]
+    # One aggregate over each row's values concatenated: the columns cannot come back out of step.
+    record = " || ".join(f"{KINDS[kind][1]}(q.{name})" for kind, name in zip(kinds, names, strict=True))
+    wrapped = f"SELECT string_agg({record}, '') FROM ({sql}) AS q({', '.join(names)})"
+    row_type = np.dtype([(name, KINDS[kind][2]) for kind, name in zip(kinds, names, strict=True)])
+    connection.ensure_connection()
+    # A server-side-binding cursor: Django's client-side cursors cannot return binary results.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(wrapped, list(params), binary=True)
+        row = cursor.fetchone()
+    blob = row[0] if row else None
+    rows = np.frombuffer(blob or b"", dtype=row_type)
+    return [rows[name].astype(KINDS[kind][3]) for kind, name in zip(kinds, names, strict=True)]
