@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, F, QuerySet, Window
@@ -110,7 +109,8 @@ def duplicates_scan_request(*, user: User) -> int | None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    # The app's live setting: tests and the embedded default run tasks in-process.
+    if scan_task.app.conf.task_always_eager:
         return int(scan_task.apply(kwargs={"desa_ids": desa_ids}).get())
     transaction.on_commit(lambda: scan_task.delay(desa_ids=desa_ids))
     return None

@@ -177,5 +177,5 @@ def test_the_api_docs_build_swagger_ui_under_the_policy(
     paths = page.evaluate(
         "[...document.querySelectorAll('.opblock-summary-path')].map((p) => p.textContent.replace(/\\u200b/g, ''))"
     )
-    assert paths[:2] == ["/api/v1/action-outputs/", "/api/v1/action-outputs/{id}/"]
+    assert {"/api/v1/action-outputs/", "/api/v1/action-outputs/{id}/"} <= set(paths)
     assert csp_violations == []

@@ -141,7 +141,11 @@ def test_with_a_worker_the_scan_is_queued_after_commit(
     district: DistrictFixture, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: object
 ) -> None:
     from children import tasks
+    from config.celery import app
 
+    # As with a broker and workers: the task is sent, not run here (the celery_in_process fixture
+    # puts the setting back after the test).
+    app.conf.CELERY_TASK_ALWAYS_EAGER = False
     sent: list[dict[str, object]] = []
     monkeypatch.setattr(tasks.duplicates_scan, "delay", lambda **kwargs: sent.append(kwargs))
     client = login(district, "puskesmas_officer")

@@ -90,7 +90,7 @@ def test_it_reads_no_rows_as_empty_columns(db: None) -> None:
     assert (ids.tolist(), days.tolist()) == ([], [])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_it_inserts_columns_with_one_copy() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
