@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test venv browser lint format migrations-check serve clean
+.PHONY: demo test venv browser lint openapi-lint format migrations-check serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,20 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-lint: venv
+lint: venv openapi-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The linter's version is pinned in package.json / package-lock.json (npm ci installs exactly that).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## The served OpenAPI schema, written to var/openapi.yaml, through Redocly's recommended rules (redocly.yaml)
+openapi-lint: venv node_modules/.installed
+	@mkdir -p var
+	$(BIN)/python manage.py spectacular --file var/openapi.yaml --validate --fail-on-warn
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true npx --no-install redocly lint var/openapi.yaml
 
 format: venv
 	$(BIN)/ruff format .
@@ -48,4 +59,4 @@ migrations-check: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

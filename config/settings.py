@@ -345,6 +345,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "convergence.api.schema.postprocess_unused_components",
+    ],
     # The duplicate queue's record kinds are the delivery subjects' (child, person, family): one name.
     "ENUM_NAME_OVERRIDES": {
         "SubjectKindEnum": "interventions.models.SubjectKind",

@@ -102,7 +102,7 @@ def test_request_bodies_are_json_except_the_uploads(schema: dict[str, Any]) -> N
 
 def test_the_token_endpoint_is_public_json_and_documents_its_throttle(schema: dict[str, Any]) -> None:
     token = schema["paths"]["/api/v1/auth/token/"]["post"]
-    assert "security" not in token
+    assert token["security"] == []  # public, said explicitly
     assert list(token["requestBody"]["content"]) == ["application/json"]
     assert sorted(token["responses"]) == ["200", "400", "429"]
     assert sorted(token["responses"]["429"]["headers"]) == [
@@ -258,3 +258,9 @@ def test_the_nik_look_up_sends_rate_limit_headers(district: DistrictFixture) -> 
     assert [answer["X-RateLimit-Remaining"] for answer in answers] == ["4", "3"]
     assert answers[0]["X-RateLimit-Limit"] == "5"
     assert "X-RateLimit-Limit" not in api.get("/api/v1/children/")
+
+
+def test_every_component_is_referenced(schema: dict[str, Any]) -> None:
+    refs = {node["$ref"].rsplit("/", 1)[-1] for node in _walk(schema) if isinstance(node.get("$ref"), str)}
+    assert sorted(set(schema["components"]["schemas"]) - refs) == []
+    assert "StatusCategoriesRequest" not in schema["components"]["schemas"]
