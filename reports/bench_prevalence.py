@@ -78,14 +78,51 @@ def _end_of(month: datetime.date) -> datetime.date:
     "prevalence",
     help_text="full and incremental recompute of the prevalence summaries vs a per-region ORM loop",
 )
-def run_prevalence(*, out: Any, seed: int, **options: Any) -> BenchResult:
-    from django.conf import settings
-
+def run_prevalence(*, out: Any, seed: int, history_years: int | None = None, **options: Any) -> BenchResult:
     from convergence.demo import district_kabupaten
 
     kabupaten = district_kabupaten()
     if kabupaten is None:
         raise RuntimeError("seed the demo district first: python manage.py seed_demo --scale large")
+    if not history_years:
+        return _run(kabupaten, seed, None)
+    result = None
+    try:
+        with transaction.atomic():
+            _spread_history(history_years)
+            # Summaries current for the spread data, as a district's would be, before timing.
+            services.prevalence_recompute(kabupaten=kabupaten, quality=False)
+            result = _run(kabupaten, seed, history_years)
+            raise _Rollback
+    except _Rollback:
+        pass
+    assert result is not None
+    return result
+
+
+def _spread_history(years: int) -> None:
+    """Move children and their measurements back 2, 4, 6... years by child id, so the demo's two
+    years of measurements span `years` (10: a fifth of the children each 0, 2, 4, 6, 8 years back)."""
+    if connection.vendor != "postgresql":
+        raise RuntimeError("--history-years needs PostgreSQL")
+    groups = max(1, -(-years // 2))
+    with connection.cursor() as cursor:
+        for k in range(1, groups):
+            cursor.execute(
+                "UPDATE children_child SET birth_date = birth_date - make_interval(years => %s) "
+                "WHERE id %% %s = %s",
+                [2 * k, groups, k],
+            )
+            cursor.execute(
+                "UPDATE children_measurement m SET measured_on = measured_on - make_interval(years => %s) "
+                "FROM children_child c WHERE m.child_id = c.id AND c.id %% %s = %s",
+                [2 * k, groups, k],
+            )
+
+
+def _run(kabupaten: Region, seed: int, history_years: int | None) -> BenchResult:
+    from django.conf import settings
+
     measurements = Measurement.objects.filter(posyandu__desa__parent__parent=kabupaten).count()
     details = [f"database: {connection.vendor}; measurements in the kabupaten: {measurements:,}"]
     periods = services.full_periods(kabupaten=kabupaten)
@@ -140,6 +177,7 @@ def run_prevalence(*, out: Any, seed: int, **options: Any) -> BenchResult:
             all_measurements=result.measurements,
             all_seconds=full_s,
             all_kecamatan=kecamatan_count,
+            history_years=history_years,
         ),
         Loop(sampled=sample_size, unit_months=len(everything), seconds_each=per_unit_month),
         incremental_s=incremental_s,
@@ -291,6 +329,7 @@ class Measured:
     all_measurements: int
     all_seconds: float
     all_kecamatan: int
+    history_years: int | None = None  # measurements spread over this many years (--history-years)
 
 
 @dataclass(frozen=True)
@@ -348,7 +387,8 @@ def prevalence_closing(
         figure=measured.seconds * 1000,
         unit=(
             f"ms full recompute of {measured.measurements:,} measurements "
-            f"({measured.scale}, {measured.kecamatan} of {measured.all_kecamatan} kecamatan)"
+            + (f"over {measured.history_years} years " if measured.history_years else "")
+            + f"({measured.scale}, {measured.kecamatan} of {measured.all_kecamatan} kecamatan)"
         ),
         ratio=loop_s / measured.seconds if measured.seconds else 0.0,
         baseline=baseline,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from convergence import pgcopy
 from convergence.codes import Level
 from convergence.models import Region
 
-from . import compute, loaders
+from . import compute, loaders, summary_rows
 from .locks import lock as _lock
 from .locks import summaries_changed
 from .models import PrevalenceSummary, RecomputeChunk, RecomputeRun
@@ -148,10 +148,10 @@ def prevalence_recompute(
         level: (attribute, getattr(units, lookup)) for level, (attribute, lookup) in LEVEL_UNITS.items()
     }
     counts = compute.count_children(measurements, children, periods, unit_of)
-    rows = _rows(counts, periods, units)
+    rows = summary_rows.computed_rows(counts, periods, units)
     written = deleted = 0
     for kecamatan_id in units.kecamatan_ids:
-        w, d = _write_chunk(kecamatan_id, rows.get(kecamatan_id, {}), periods, full=full)
+        w, d = _write_chunk(kecamatan_id, rows.get(kecamatan_id, summary_rows.empty()), periods, full=full)
         written, deleted = written + w, deleted + d
     w, d = _rollup_kabupaten(kabupaten, periods, full=full)
     written, deleted = written + w, deleted + d
@@ -162,44 +162,6 @@ def prevalence_recompute(
         # written above (children registered and measured).
         quality_recompute_periods(kecamatan_ids=units.kecamatan_ids, periods=periods, full=full)
     return RecomputeResult(len(units.kecamatan_ids), len(periods), len(measurements), written, deleted)
-
-
-Key = tuple[str, int, int | None, str, datetime.date]  # level, region, posyandu, kind, period
-
-
-def _rows(
-    counts: dict[str, compute.UnitCounts], periods: compute.Periods, units: loaders.Units
-) -> dict[int, dict[Key, tuple[int, ...]]]:
-    """Counts per kecamatan chunk, keyed like the table's unique constraints."""
-    by_chunk: dict[int, dict[Key, tuple[int, ...]]] = {}
-    period_dates = [_date(d) for d in periods.start_day]
-    ids = {
-        Row.Level.POSYANDU: units.posyandu_ids.tolist(),
-        Row.Level.DESA: units.desa_ids.tolist(),
-        Row.Level.KECAMATAN: units.kecamatan_ids,
-    }
-    for level, result in counts.items():
-        columns = np.stack([result.counts[name] for name in COUNTS], axis=1).tolist()
-        for index, p, values in zip(result.unit.tolist(), result.period.tolist(), columns, strict=True):
-            unit = ids[level][index]
-            if level == Row.Level.POSYANDU:
-                region, posyandu = int(units.desa_of_posyandu[unit]), unit
-                chunk = int(units.kecamatan_of_desa[region])
-            elif level == Row.Level.DESA:
-                region, posyandu = unit, None
-                chunk = int(units.kecamatan_of_desa[unit])
-            else:
-                region, posyandu, chunk = unit, None, unit
-            key = (str(level), region, posyandu, str(periods.kind[p]), period_dates[p])
-            by_chunk.setdefault(chunk, {})[key] = tuple(values)
-    return by_chunk
-
-
-def _existing(rows: Iterable[tuple]) -> dict[Key, tuple[int, tuple[int, ...]]]:
-    return {(r[1], r[2], r[3], r[4], r[5]): (r[0], tuple(r[6:])) for r in rows}
-
-
-VALUE_FIELDS = ("pk", "level", "region_id", "posyandu_id", "period_kind", "period", *COUNTS)
 
 
 def _period_q(periods: compute.Periods) -> Q:
@@ -219,68 +181,14 @@ def _stored_q(periods: compute.Periods, *, full: bool) -> Q:
     return _period_q(periods)
 
 
-def _apply(
-    wanted: dict[Key, tuple[int, ...]],
-    existing: dict[Key, tuple[int, tuple[int, ...]]],
-    kecamatan_id: int | None,
-) -> tuple[int, int]:
-    """Make the stored rows equal `wanted`: delete the stale and changed rows, insert the new."""
-    stale = [pk for key, (pk, values) in existing.items() if wanted.get(key) != values]
-    if stale:
-        Row.objects.filter(pk__in=stale).delete()
-    fresh = [
-        (key, values) for key, values in wanted.items() if key not in existing or existing[key][1] != values
-    ]
-    if connection.vendor == "postgresql" and fresh:
-        _copy_rows(fresh, kecamatan_id)
-    else:
-        Row.objects.bulk_create(
-            [
-                Row(
-                    level=key[0],
-                    region_id=key[1],
-                    posyandu_id=key[2],
-                    period_kind=key[3],
-                    period=key[4],
-                    kecamatan_id=kecamatan_id,
-                    **dict(zip(COUNTS, values, strict=True)),
-                )
-                for key, values in fresh
-            ],
-            batch_size=2000,
-        )
-    return len(fresh), len(stale)
-
-
-def _copy_rows(fresh: list[tuple[Key, tuple[int, ...]]], kecamatan_id: int | None) -> None:
-    """Insert summary rows with COPY: a full recompute writes tens of thousands of them."""
-    now = timezone.now()
-    names = [
-        "level",
-        "region_id",
-        "posyandu_id",
-        "period_kind",
-        "period",
-        "kecamatan_id",
-        *COUNTS,
-        "computed_at",
-    ]
-    columns: list[list] = [[] for _ in names]
-    for key, values in fresh:
-        for column, value in zip(columns, (*key[:5], kecamatan_id, *values, now), strict=True):
-            column.append(value)
-    pgcopy.copy_rows(Row._meta.db_table, names, columns)
-
-
 def _write_chunk(
-    kecamatan_id: int, wanted: dict[Key, tuple[int, ...]], periods: compute.Periods, *, full: bool
+    kecamatan_id: int, wanted: summary_rows.SummaryRows, periods: compute.Periods, *, full: bool
 ) -> tuple[int, int]:
     with transaction.atomic():
         _lock(f"prevalence:{kecamatan_id}")
         stored = Row.objects.filter(kecamatan_id=kecamatan_id)
         stored = stored.filter(_stored_q(periods, full=full))
-        existing = _existing(stored.values_list(*VALUE_FIELDS))
-        return _apply(wanted, existing, kecamatan_id)
+        return summary_rows.rows_write(wanted, summary_rows.stored_rows(stored), kecamatan_id)
 
 
 def _rollup_kabupaten(kabupaten: Region, periods: compute.Periods, *, full: bool) -> tuple[int, int]:
@@ -291,15 +199,18 @@ def _rollup_kabupaten(kabupaten: Region, periods: compute.Periods, *, full: bool
         stored = Row.objects.filter(level=Row.Level.KABUPATEN, region=kabupaten)
         kecamatan_rows = kecamatan_rows.filter(_stored_q(periods, full=full))
         stored = stored.filter(_stored_q(periods, full=full))
-        sums = kecamatan_rows.values("period_kind", "period").annotate(**{f"sum_{c}": Sum(c) for c in COUNTS})
-        wanted = {
-            (str(Row.Level.KABUPATEN), kabupaten.pk, None, s["period_kind"], s["period"]): tuple(
-                int(s[f"sum_{c}"]) for c in COUNTS
-            )
-            for s in sums
-        }
-        existing = _existing(stored.values_list(*VALUE_FIELDS))
-        return _apply(wanted, existing, None)
+        sums = list(kecamatan_rows.values_list("period_kind", "period").annotate(*(Sum(c) for c in COUNTS)))
+        n = len(sums)
+        wanted = summary_rows.SummaryRows(
+            level=np.full(n, summary_rows.KABUPATEN, dtype=np.int64),
+            region=np.full(n, kabupaten.pk, dtype=np.int64),
+            posyandu=np.full(n, -1, dtype=np.int64),
+            kind=np.array([summary_rows.KINDS.index(s[0]) for s in sums], dtype=np.int64),
+            day=np.array([pgcopy.day_number(s[1]) for s in sums], dtype=np.int64),
+            counts=np.array([s[2:] for s in sums], dtype=np.int64).reshape(n, len(COUNTS)),
+            pk=np.full(n, -1, dtype=np.int64),
+        )
+        return summary_rows.rows_write(wanted, summary_rows.stored_rows(stored), None)
 
 
 def _delete_all(kabupaten: Region) -> int:

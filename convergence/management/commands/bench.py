@@ -25,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seconds", type=int, default=None, help="load duration (bench api; default 120)"
         )
+        parser.add_argument(
+            "--history-years",
+            type=int,
+            default=None,
+            help="spread the demo's measurements over this many years, rolled back (bench prevalence)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         autodiscover_modules("benchmarks")
@@ -42,11 +48,11 @@ class Command(BaseCommand):
             if "million" not in inspect.signature(function).parameters:
                 raise CommandError(f"benchmark {name!r} has no million-row case")
             extra["million"] = True
-        for option in ("users", "seconds"):
+        for option in ("users", "seconds", "history_years"):
             if options[option] is not None:
                 function, _help = available[name]
                 if option not in inspect.signature(function).parameters:
-                    raise CommandError(f"benchmark {name!r} takes no --{option}")
+                    raise CommandError(f"benchmark {name!r} takes no --{option.replace('_', '-')}")
                 extra[option] = options[option]
         result = benchmarking.run(name, out=self.stdout, rows=options["rows"], seed=options["seed"], **extra)
         for line in result.details:
