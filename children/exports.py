@@ -123,11 +123,13 @@ _EPPGBM_FIELDS = (
     "child__mother__name",
     "child__mother_name",
     "child__father_name",
-    "child__desa__parent__parent__parent__name",
-    "child__desa__parent__parent__name",
-    "child__desa__parent__name",
-    "child__desa__puskesmas__name",
-    "child__desa__name",
+    # The places of the visit (the posyandu's desa, kecamatan, puskesmas), not of the child's home:
+    # the import finds the posyandu under its desa, also for a child weighed in another desa.
+    "posyandu__desa__parent__parent__parent__name",
+    "posyandu__desa__parent__parent__name",
+    "posyandu__desa__parent__name",
+    "posyandu__desa__puskesmas__name",
+    "posyandu__desa__name",
     "posyandu__name",
     "child__rt",
     "child__rw",

@@ -1027,6 +1027,47 @@ class _Importer:
             .distinct()
         )
 
+    @staticmethod
+    def _visit_key(row: _Row) -> int:
+        return hash((row.posyandu_id, row.measured_on, row.norm_name, row.birth_date, row.sex))
+
+    def _visits_matching(self, rows: list[_Row]) -> dict[int, dict[str, Any]]:
+        """Children with a stored measurement at a row's (posyandu, day) under the row's identity (name,
+        birth date, sex), by _visit_key: a child weighed at a posyandu of another desa than her own is
+        found where she was weighed. One query, only when a batch has rows without a full NIK."""
+        wanted = [row for row in rows if row.measured_on is not None]
+        if not wanted:
+            return {}
+        fields = [f"child__{name}" for name in _CHILD_LOAD]
+        found = (
+            Measurement.objects.filter(
+                posyandu_id__in={row.posyandu_id for row in wanted},
+                measured_on__in={row.measured_on for row in wanted},
+                child__birth_date__in={row.birth_date for row in wanted},
+            )
+            .order_by()
+            .values_list("posyandu_id", "measured_on", *fields)
+        )
+        visits: dict[int, dict[str, Any]] = {}
+        ambiguous: set[int] = set()
+        for posyandu_id, measured_on, *values in found:
+            child = dict(zip(_CHILD_LOAD, values, strict=True))
+            key = hash(
+                (
+                    posyandu_id,
+                    measured_on,
+                    identity.normalise_name(child["name"]),
+                    child["birth_date"],
+                    child["sex"],
+                )
+            )
+            if visits.setdefault(key, child)["id"] != child["id"]:
+                ambiguous.add(key)
+        # Two namesakes weighed at one posyandu on one day: left to the identity rules.
+        for key in ambiguous:
+            del visits[key]
+        return visits
+
     def _resolve(self, rows: list[_Row], pending: list[tuple]) -> tuple[list[_Row], list[_Row]]:
         """Child of each row; returns (accepted rows, new children's first rows).
 
@@ -1083,6 +1124,7 @@ class _Importer:
                 )
                 candidates.setdefault(key, []).append(child)
         seen_at = self._posyandu_seen(look, candidates) if candidates else set()
+        visits = self._visits_matching([row for row in look if not row.nik_hash])
 
         accepted: list[_Row] = []
         new_rows: list[_Row] = []
@@ -1110,6 +1152,8 @@ class _Importer:
                 )
             elif identity_key in self.new_by_identity:
                 child_id = self.new_by_identity[identity_key]
+            elif visits and self._visit_key(row) in visits:
+                child = visits[self._visit_key(row)]
             elif identity_key in candidates:
                 child = self._best_candidate(candidates[identity_key], row)
                 if (
