@@ -123,11 +123,13 @@ _EPPGBM_FIELDS = (
     "child__mother__name",
     "child__mother_name",
     "child__father_name",
-    "child__desa__parent__parent__parent__name",
-    "child__desa__parent__parent__name",
-    "child__desa__parent__name",
-    "child__desa__puskesmas__name",
-    "child__desa__name",
+    # The places of the visit (the posyandu's desa, kecamatan, puskesmas), not of the child's home:
+    # the import finds the posyandu under its desa, also for a child weighed in another desa.
+    "posyandu__desa__parent__parent__parent__name",
+    "posyandu__desa__parent__parent__name",
+    "posyandu__desa__parent__name",
+    "posyandu__desa__puskesmas__name",
+    "posyandu__desa__name",
     "posyandu__name",
     "child__rt",
     "child__rw",
@@ -296,7 +298,8 @@ def register_template_rows(*, user: User, posyandu: Posyandu) -> list[list[Any]]
     """The posyandu's active children as rows of TEMPLATE_HEADERS with the measurement columns empty.
 
     The NIK is filled in only for roles that may see it: a masked NIK on paper is of no use and would
-    come back as an unreadable NIK on import. One query.
+    come back as an unreadable NIK on import. "Kode Desa" is the posyandu's desa (the import finds the
+    posyandu by it), also for a child living in another desa. One query.
     """
     full_nik = can_see_nik(user)
     children = (
@@ -304,7 +307,6 @@ def register_template_rows(*, user: User, posyandu: Posyandu) -> list[list[Any]]
         .filter(posyandu=posyandu, status=Child.Status.ACTIVE)
         .order_by("name", "pk")
         .values_list(
-            "desa__code",
             "nik_encrypted",
             "name",
             "sex",
@@ -328,7 +330,6 @@ def register_template_rows(*, user: User, posyandu: Posyandu) -> list[list[Any]]
     measurement_blanks = [""] * (len(EPPGBM_HEADERS) - EPPGBM_HEADERS.index("Usia Saat Ukur") - 1)
     rows = []
     for (
-        desa_code,
         nik_encrypted,
         name,
         sex,
@@ -349,7 +350,7 @@ def register_template_rows(*, user: User, posyandu: Posyandu) -> list[list[Any]]
         has_kia_book,
     ) in children:
         row = [
-            desa_code,
+            posyandu.desa.code,
             pii.decrypt(nik_encrypted) if full_nik else "",
             name,
             sex,
@@ -452,10 +453,13 @@ def registry_export(
     return count
 
 
-def register_template_export(*, user: User, posyandu: Posyandu, target: IO[bytes], path: str = "") -> int:
-    """Write the posyandu register template (.xlsx) pre-filled with the posyandu's children; log the read."""
+def register_template_export(
+    *, user: User, posyandu: Posyandu, target: IO[bytes], fmt: str = Format.XLSX, path: str = ""
+) -> int:
+    """Write the posyandu register template (.xlsx or .csv) pre-filled with the posyandu's children; log
+    the read. Re-imported as written, it records nothing (rows without a measurement are unchanged)."""
     rows = register_template_rows(user=user, posyandu=posyandu)
-    count = spreadsheets.xlsx_write(target, TEMPLATE_HEADERS, rows, text_columns=[0, NIK_COLUMN + 1])
+    count = write_table(target, fmt, TEMPLATE_HEADERS, rows, text_columns=[0, NIK_COLUMN + 1])
     record_access(
         user=user, kind=RecordAccess.Kind.CHILD, count=count, channel=RecordAccess.Channel.EXPORT, path=path
     )

@@ -301,6 +301,7 @@ class _Row:
         "existing",
         "keys",
         "index",
+        "blank",
     )
 
     def __init__(self, number: int, cells: Sequence[Any]) -> None:
@@ -310,6 +311,7 @@ class _Row:
         self.child_action = ""
         self.measurement_id: int | None = None
         self.existing: dict[str, Any] | None = None
+        self.blank = False  # a register template row: a child and no measurement
 
 
 def _sorted_keys(keys: Iterable[int], dtype: type = np.uint64) -> np.ndarray:
@@ -851,10 +853,12 @@ class _Importer:
             measured_on, error = parse_date(cells[i_day])
             row.measured_on = measured_on
             row.age_days = age_days = 0
+            row.blank = False
+            day_missing = -1  # where the "required" error goes, unless the row carries no measurement
             if error:
                 errors.append(("measured_on", _(error)))
             elif measured_on is None:
-                errors.append(("measured_on", _("Tanggal pengukuran wajib diisi")))
+                day_missing = len(errors)
             elif measured_on > today:
                 errors.append(("measured_on", _("Tanggal pengukuran tidak boleh di masa depan")))
             elif birth_date is not None and birth_date <= today:
@@ -891,8 +895,20 @@ class _Importer:
                     )
                     number_value = None
                 values[key] = None if number_value is None else round(number_value, _DECIMALS[key])
+            if day_missing >= 0:
+                # A register template row as downloaded (no day, no measure): nothing to record. It is
+                # matched to its child in _resolve, and rejected only when no such child is registered.
+                row.blank = (
+                    not any(k in values for k, _m in errors[day_missing:])
+                    and all(value is None for value in values.values())
+                    and _text(cells[i_position]) == ""
+                    and _text(cells[i_vitamin]) == ""
+                )
+                if not row.blank:
+                    errors.insert(day_missing, ("measured_on", _("Tanggal pengukuran wajib diisi")))
             if (
-                values["weight_kg"] is None
+                not row.blank
+                and values["weight_kg"] is None
                 and values["height_cm"] is None
                 and not any(k in ("weight_kg", "height_cm") for k, _m in errors)
             ):
@@ -961,7 +977,7 @@ class _Importer:
             row.child_values = child
             row.values = values
             row.norm_name = identity.normalise_name(row.name)
-            good.append(row)
+            (self.blank_rows if row.blank else good).append(row)
         return good
 
     # Step 2: identities ---------------------------------------------------------------------------------
@@ -1010,6 +1026,47 @@ class _Importer:
             .values_list("child_id", "posyandu_id")
             .distinct()
         )
+
+    @staticmethod
+    def _visit_key(row: _Row) -> int:
+        return hash((row.posyandu_id, row.measured_on, row.norm_name, row.birth_date, row.sex))
+
+    def _visits_matching(self, rows: list[_Row]) -> dict[int, dict[str, Any]]:
+        """Children with a stored measurement at a row's (posyandu, day) under the row's identity (name,
+        birth date, sex), by _visit_key: a child weighed at a posyandu of another desa than her own is
+        found where she was weighed. One query, only when a batch has rows without a full NIK."""
+        wanted = [row for row in rows if row.measured_on is not None]
+        if not wanted:
+            return {}
+        fields = [f"child__{name}" for name in _CHILD_LOAD]
+        found = (
+            Measurement.objects.filter(
+                posyandu_id__in={row.posyandu_id for row in wanted},
+                measured_on__in={row.measured_on for row in wanted},
+                child__birth_date__in={row.birth_date for row in wanted},
+            )
+            .order_by()
+            .values_list("posyandu_id", "measured_on", *fields)
+        )
+        visits: dict[int, dict[str, Any]] = {}
+        ambiguous: set[int] = set()
+        for posyandu_id, measured_on, *values in found:
+            child = dict(zip(_CHILD_LOAD, values, strict=True))
+            key = hash(
+                (
+                    posyandu_id,
+                    measured_on,
+                    identity.normalise_name(child["name"]),
+                    child["birth_date"],
+                    child["sex"],
+                )
+            )
+            if visits.setdefault(key, child)["id"] != child["id"]:
+                ambiguous.add(key)
+        # Two namesakes weighed at one posyandu on one day: left to the identity rules.
+        for key in ambiguous:
+            del visits[key]
+        return visits
 
     def _resolve(self, rows: list[_Row], pending: list[tuple]) -> tuple[list[_Row], list[_Row]]:
         """Child of each row; returns (accepted rows, new children's first rows).
@@ -1067,6 +1124,7 @@ class _Importer:
                 )
                 candidates.setdefault(key, []).append(child)
         seen_at = self._posyandu_seen(look, candidates) if candidates else set()
+        visits = self._visits_matching([row for row in look if not row.nik_hash])
 
         accepted: list[_Row] = []
         new_rows: list[_Row] = []
@@ -1094,6 +1152,8 @@ class _Importer:
                 )
             elif identity_key in self.new_by_identity:
                 child_id = self.new_by_identity[identity_key]
+            elif visits and self._visit_key(row) in visits:
+                child = visits[self._visit_key(row)]
             elif identity_key in candidates:
                 child = self._best_candidate(candidates[identity_key], row)
                 if (
@@ -1110,7 +1170,8 @@ class _Importer:
                         )
                         % {"pk": child["id"]},
                     )
-                    self.report.review_child_ids.add(child["id"])
+                    if not row.blank:  # a row without a measurement moves nothing: no review
+                        self.report.review_child_ids.add(child["id"])
                 elif row.nik_hash and child["nik_hash"] and child["nik_hash"] != row.nik_hash:
                     problem = (
                         DUPLICATE,
@@ -1123,6 +1184,9 @@ class _Importer:
                     )
                 elif row.nik_hash and not child["nik_hash"]:
                     action = "merge"
+            if row.blank:
+                self._settle_blank(row, child, child_id, problem, pending)
+                continue
             if problem is None and child is not None:
                 child_id = child["id"]
                 if self._is_created(child_id):
@@ -1177,6 +1241,49 @@ class _Importer:
             row.child_action = action
             accepted.append(row)
         return accepted, new_rows
+
+    def _settle_blank(
+        self,
+        row: _Row,
+        child: dict[str, Any] | None,
+        child_id: int,
+        problem: tuple[str, str, str] | None,
+        pending: list[tuple],
+    ) -> None:
+        """A row without a measurement (the register template as downloaded): unchanged when it names
+        a child registered in the importer's scope (or created earlier in the file), else rejected."""
+        summary = self.report.summary
+        if problem is None or problem[0] != REJECTED:
+            problem = None
+            if child is None and not child_id:
+                problem = (
+                    REJECTED,
+                    "measured_on",
+                    _(
+                        "Anak belum terdaftar dan baris tidak berisi pengukuran: isi %(day)s dan "
+                        "%(weight)s atau %(height)s"
+                    )
+                    % {
+                        "day": self._label("measured_on"),
+                        "weight": self._label("weight_kg"),
+                        "height": self._label("height_cm"),
+                    },
+                )
+            elif (
+                child is not None
+                and not self._is_created(child["id"])
+                and not self._child_in_scope(child["posyandu_id"], child["desa_id"])
+            ):
+                problem = (
+                    REJECTED,
+                    "nik" if row.nik_hash else "name",
+                    _("Anak terdaftar di luar wilayah Anda"),
+                )
+        if problem is None:
+            summary["unchanged"] += 1
+            return
+        summary["rejected"] += 1
+        self._issue(row.number, problem[0], self._label(problem[1]), problem[2], pending)
 
     def _label(self, key: str) -> str:
         return self.header.header_of(key)
@@ -1766,8 +1873,9 @@ class _Importer:
         clock = self.report.seconds
         pending: list[tuple] = []
         started = time.perf_counter()
+        self.blank_rows: list[_Row] = []
         parsed = self._parse(batch, header, pending)
-        self._hash(parsed)
+        self._hash(parsed + self.blank_rows)
         for index, row in enumerate(parsed):
             row.index = index
         growth = self._growth(parsed) if parsed else {}
@@ -1780,7 +1888,7 @@ class _Importer:
             self.writer.wait()
         started, lap = lap, time.perf_counter()
         clock["wait"] += lap - started
-        accepted, new_rows = self._resolve(parsed, pending)
+        accepted, new_rows = self._resolve(parsed + self.blank_rows, pending)
         write = self._plan_measurements(accepted)
         if self.commit and new_rows:
             self._assign_ids(new_rows, accepted)

@@ -300,17 +300,19 @@ def import_issues_csv(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def register_template(request: HttpRequest, posyandu_pk: int) -> FileResponse:
+def register_template(request: HttpRequest, posyandu_pk: int, fmt: str = exports.Format.XLSX) -> FileResponse:
     posyandu = exports.posyandu_for_export(user=request.user, pk=posyandu_pk)
     check_registry_write(request.user)
     target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)
-    exports.register_template_export(user=request.user, posyandu=posyandu, target=target, path=request.path)
+    exports.register_template_export(
+        user=request.user, posyandu=posyandu, target=target, fmt=fmt, path=request.path
+    )
     target.seek(0)
     return FileResponse(
         target,
         as_attachment=True,
-        filename=f"register-posyandu-{posyandu.desa.code}-{posyandu.code}.xlsx",
-        content_type=exports.CONTENT_TYPES[exports.Format.XLSX],
+        filename=f"register-posyandu-{posyandu.desa.code}-{posyandu.code}.{fmt}",
+        content_type=exports.CONTENT_TYPES[fmt],
     )
 
 
@@ -379,6 +381,12 @@ urlpatterns = [
     path("impor/<int:pk>/progres.json", import_progress, name="import-progress"),
     path("impor/<int:pk>/catatan.csv", import_issues_csv, name="import-issues-csv"),
     path("impor/templat/<int:posyandu_pk>.xlsx", register_template, name="register-template"),
+    path(
+        "impor/templat/<int:posyandu_pk>.csv",
+        register_template,
+        {"fmt": exports.Format.CSV},
+        name="register-template-csv",
+    ),
     path("impor/templat-posyandu.csv", posyandu_list_template, name="posyandu-list-template"),
     path("ekspor/", export, name="export"),
 ]

@@ -320,6 +320,7 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
     "children:import-progress": c.ImportJob,
     "children:import-issues-csv": c.ImportJob,
     "children:register-template": v.Posyandu,
+    "children:register-template-csv": v.Posyandu,
     "interventions:referral-detail": i.Referral,
     "interventions:delivery-import-detail": i.DeliveryImportJob,
     "interventions:delivery-import-apply": i.DeliveryImportJob,

@@ -351,6 +351,19 @@ def test_the_template_leaves_the_nik_out_for_a_kpm(district: DistrictFixture) ->
     assert rows[1][:3] == ("35.10.01.2002", None, "Budi Santoso")
 
 
+def test_the_template_downloads_as_csv_with_the_nik_quoted(district: DistrictFixture) -> None:
+    build_registry(district)
+    response = _login(district, "kader").get(f"/impor/templat/{district.posyandu_a1.pk}.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(exports.TEMPLATE_HEADERS)
+    assert rows[1][:3] == ["35.10.01.2001", NIK, "Budi Santoso"]
+    assert f'"{NIK}"' in text
+    assert RecordAccess.objects.count() == 1
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [

@@ -19,7 +19,7 @@ from children.imports.services import import_file
 from children.models import Child, DuplicateCandidate, Measurement, RecordAccess
 from children.services import measurement_record
 from convergence.demo import SCALES, DemoDistrict
-from convergence.models import User
+from convergence.models import Posyandu, User
 from tests.factories import ChildFactory, DistrictFixture
 
 TODAY = datetime.date(2026, 11, 23)
@@ -170,3 +170,129 @@ def test_it_queues_a_row_matching_only_a_child_of_another_posyandu(district: Dis
             "kind", "reason", "child_a_id", "child_b_id", "reported_by_id", "status"
         )
     ) == [("anak", "impor_posyandu_lain", mawar.pk, None, bappeda.pk, "terbuka")]
+
+
+# The posyandu register template ------------------------------------------------------------------------
+
+
+def template(user: User, posyandu: Posyandu, fmt: str) -> bytes:
+    target = io.BytesIO()
+    exports.register_template_export(user=user, posyandu=posyandu, target=target, fmt=fmt)
+    return target.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("role", "posyandu", "rows"),
+    [("kader", "posyandu_a1", 53), ("bappeda_admin", "posyandu_b1", 57)],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_it_records_nothing_from_its_register_template_as_downloaded(
+    district: DistrictFixture, role: str, posyandu: str, rows: int, fmt: str
+) -> None:
+    seed(district)
+    user = district.users[role]
+    data = template(user, getattr(district, posyandu), fmt)
+    before, children = placements(), Child.objects.count()
+
+    assert check(data, fmt, user) == {**NOTHING, "unchanged": rows, "rejected": 0}
+    assert check(data, fmt, user, commit=True) == {**NOTHING, "unchanged": rows, "rejected": 0}
+
+    assert placements() == before
+    assert Child.objects.count() == children
+
+
+def template_rows(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_it_records_the_template_rows_that_carry_a_measurement(district: DistrictFixture) -> None:
+    child = ChildFactory(
+        posyandu=district.posyandu_a1, name="Budi Santoso", birth_date=datetime.date(2025, 1, 5)
+    )
+    ChildFactory(posyandu=district.posyandu_a1, name="Citra Dewi", birth_date=datetime.date(2025, 3, 9))
+    kader = district.users["kader"]
+    rows = template_rows(template(kader, district.posyandu_a1, "csv"))
+    header = rows[0]
+    budi = next(r for r in rows if r[header.index("Nama")] == "Budi Santoso")
+    budi[header.index("Tanggal Pengukuran")] = "2026-11-10"
+    budi[header.index("Berat")] = "9.5"
+
+    with transaction.atomic():
+        report = import_file(source=io.BytesIO(csv_bytes(rows)), file_name="t.csv", user=kader, commit=True)
+
+    assert {key: report.summary[key] for key in (*NOTHING, "unchanged", "rejected")} == {
+        **NOTHING,
+        "create_measurement": 1,
+        "unchanged": 1,
+        "rejected": 0,
+    }
+    assert list(Measurement.objects.values_list("child_id", "measured_on", "weight_kg")) == [
+        (child.pk, datetime.date(2026, 11, 10), Decimal("9.50"))
+    ]
+
+
+def test_it_rejects_a_template_row_of_an_unknown_child_without_a_measurement(
+    district: DistrictFixture,
+) -> None:
+    ChildFactory(posyandu=district.posyandu_a1, name="Budi Santoso", birth_date=datetime.date(2025, 1, 5))
+    kader = district.users["kader"]
+    rows = template_rows(template(kader, district.posyandu_a1, "csv"))
+    header = rows[0]
+    stranger = list(rows[1])
+    stranger[header.index("NIK")] = ""
+    stranger[header.index("Nama")] = "Dewi Anggraini"
+    rows.append(stranger)
+
+    with transaction.atomic():
+        report = import_file(source=io.BytesIO(csv_bytes(rows)), file_name="t.csv", user=kader, commit=True)
+
+    assert report.issues == [
+        (
+            3,
+            "ditolak",
+            "Tanggal Pengukuran",
+            "Anak belum terdaftar dan baris tidak berisi pengukuran: isi Tanggal Pengukuran dan "
+            "Berat atau Tinggi",
+        )
+    ]
+    assert {key: report.summary[key] for key in (*NOTHING, "unchanged", "rejected")} == {
+        **NOTHING,
+        "unchanged": 1,
+        "rejected": 1,
+    }
+    assert Child.objects.count() == 1
+
+
+# A child who moved desa --------------------------------------------------------------------------------
+
+
+def test_it_finds_a_child_measured_at_a_posyandu_of_another_desa(district: DistrictFixture) -> None:
+    child = ChildFactory(
+        posyandu=district.posyandu_a1, name="Ayu Lestari", sex="P", birth_date=datetime.date(2025, 5, 1)
+    )
+    measurement_record(
+        user=None,
+        child=child,
+        measured_on=datetime.date(2026, 2, 10),
+        weight_kg=Decimal("8.10"),
+        height_cm=Decimal("70.0"),
+        position="L",
+        today=TODAY,
+    )
+    Measurement.objects.update(posyandu=district.posyandu_b1)  # weighed in desa B, registered in desa A
+    bappeda = district.users["bappeda_admin"]
+    before, children = placements(), Child.objects.count()
+
+    for exporter in ("bappeda_admin", "pimpinan"):  # NIK in full, then masked
+        data = export(district.users[exporter], "csv")
+        assert check(data, "csv", bappeda) == {**NOTHING, "unchanged": 1, "rejected": 0}
+        assert check(data, "csv", bappeda, commit=True) == {**NOTHING, "unchanged": 1, "rejected": 0}
+
+    assert placements() == before
+    assert Child.objects.count() == children
