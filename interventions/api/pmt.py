@@ -28,6 +28,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from children.models import Child, Person, RecordAccess
+from convergence.api.conditional import ConditionalMixin
 from convergence.models import OPD, Region
 from convergence.scoping import restrict, scope_for_user
 from interventions import selectors_pmt as sel
@@ -307,7 +308,11 @@ class DisbursementFilter(django_filters.FilterSet):
 
 
 class BudgetLineViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Budget lines: a desa sees its own (Dana Desa, ADD), an OPD its own, Bappeda the kabupaten's."""
 
@@ -367,6 +372,7 @@ def _kabupaten_of(request: Request) -> Region:
 
 
 class PMTRateViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -410,6 +416,7 @@ def _fundings(data: list[dict[str, Any]]) -> list[tuple[BudgetLine, Any]]:
 
 
 class PMTProgrammeViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -475,7 +482,11 @@ def _log_recipients(request: Request, enrolments: list[PMTEnrolment]) -> None:
 
 
 class PMTEnrolmentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """PMT episodes by name. POST enrols (400 naming the field when ineligible, overlapping or over budget)."""
 
@@ -544,7 +555,11 @@ class PMTEnrolmentViewSet(
 
 
 class PMTDeliveryViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Daily or weekly delivery logs of PMT episodes."""
 
@@ -563,7 +578,11 @@ class PMTDeliveryViewSet(
 
 
 class DisbursementViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Payments and reversals (insert-only). POST records; another officer approves or rejects."""
 
