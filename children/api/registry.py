@@ -95,6 +95,7 @@ class RegistryViewSet(
     permission_classes = [IsAuthenticated, RegistryWrite]
     access_kind: str = ""
     read_actions: tuple[str, ...] = ()
+    updated_field: str | None = "updated_at"  # `updated_since` (convergence.api.listing.UpdatedSince)
 
     def _log(self, *, object_ids: Iterable[int] = (), count: int = 0) -> None:
         if self.access_kind:
@@ -265,6 +266,7 @@ class MeasurementViewSet(
 
     serializer_class = serializers.MeasurementRecordSerializer
     filterset_class = filters.MeasurementFilter
+    updated_field = "updated_at"
     permission_classes = [IsAuthenticated, RegistryWrite]
 
     def get_queryset(self) -> QuerySet[Measurement]:

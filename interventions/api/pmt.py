@@ -75,6 +75,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
             "name",
             "original_allocated",
             "allocated",
+            "updated_at",
         ]
 
 
@@ -202,6 +203,7 @@ class PMTEnrolmentSerializer(serializers.ModelSerializer):
             "finished_on",
             "days_delivered",
             "outcome",
+            "updated_at",
         ]
         read_only_fields = ["desa", "end_date", "days", "daily_rate", "cost", "finished_on", "days_delivered"]
         # The service checks "once per programme" (and the database constraint backs it).
@@ -255,6 +257,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
             "recorded_by",
             "approved_by",
             "decided_at",
+            "updated_at",
         ]
         read_only_fields = ["reverses", "recorded_by", "approved_by", "decided_at"]
 
@@ -317,6 +320,7 @@ class BudgetLineViewSet(
     """Budget lines: a desa sees its own (Dana Desa, ADD), an OPD its own, Bappeda the kabupaten's."""
 
     serializer_class = BudgetLineSerializer
+    updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = BudgetLineFilter
 
@@ -491,6 +495,7 @@ class PMTEnrolmentViewSet(
     """PMT episodes by name. POST enrols (400 naming the field when ineligible, overlapping or over budget)."""
 
     serializer_class = PMTEnrolmentSerializer
+    updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = PMTEnrolmentFilter
 
@@ -587,6 +592,7 @@ class DisbursementViewSet(
     """Payments and reversals (insert-only). POST records; another officer approves or rejects."""
 
     serializer_class = DisbursementSerializer
+    updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = DisbursementFilter
 

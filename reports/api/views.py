@@ -45,6 +45,7 @@ class PrevalenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = api_serializers.PrevalenceSerializer
     filterset_class = filters.PrevalenceFilter
+    updated_field = "computed_at"  # shown as updated_at: a row is written once, replaced when it changes
 
     def get_queryset(self) -> QuerySet[PrevalenceSummary]:
         return restrict(
