@@ -104,3 +104,30 @@ def test_the_feed_needs_since(district: DistrictFixture) -> None:
     response = _api(district, "kader").get("/api/v1/changes/")
     assert response.status_code == 400
     assert list(field_errors(response)) == ["since"]
+
+
+def test_the_schema_documents_updated_since_and_the_feed(db: None) -> None:
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    synced = sorted(
+        path
+        for path, item in schema["paths"].items()
+        if any(p["name"] == "updated_since" for p in item.get("get", {}).get("parameters", []))
+    )
+    assert synced == [
+        "/api/v1/adolescent-girls/",
+        "/api/v1/budget-lines/",
+        "/api/v1/children/",
+        "/api/v1/disbursements/",
+        "/api/v1/keluarga/",
+        "/api/v1/measurements/",
+        "/api/v1/persons/",
+        "/api/v1/pmt-enrolments/",
+        "/api/v1/pregnancies/",
+        "/api/v1/prevalence/",
+    ]
+    feed = schema["paths"]["/api/v1/changes/"]["get"]
+    assert [(p["name"], p["required"]) for p in feed["parameters"] if p["in"] == "query"] == [
+        ("page", False),
+        ("page_size", False),
+        ("since", True),
+    ]
