@@ -9,6 +9,7 @@ imports rest_framework.views is imported inside the functions.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -162,18 +163,19 @@ class UpdatedSince(filters.BaseFilterBackend):
         raw = request.query_params.get(self.param)
         if field is None or raw is None:
             return queryset
+        # An unescaped `+` in a URL reads as a space.
+        text = raw.strip().replace(" ", "+")
         try:
-            since = parse_datetime(
-                raw.strip().replace(" ", "+")
-            )  # an unescaped `+` in a URL reads as a space
-        except ValueError:  # well formed but no such moment (month 13)
+            since = parse_datetime(text)
+            if since is not None:
+                since = timezone.make_aware(since) if timezone.is_naive(since) else since
+                since = since.astimezone(datetime.UTC)  # as the database compares it
+        except (ValueError, OverflowError):  # no such moment (month 13), or out of range in UTC
             since = None
         if since is None:
             raise exceptions.ValidationError(
                 {self.param: [_("Masukkan tanggal dan waktu ISO 8601, mis. 2025-03-10T08:00:00+07:00.")]}
             )
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
         return queryset.filter(**{f"{field}__gt": since})
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
