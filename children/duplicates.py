@@ -407,7 +407,8 @@ def _repoint_relations(
                 )
         try:
             with transaction.atomic():
-                count = rows.update(**{name: survivor})
+                touched = {"updated_at": timezone.now()} if _has_field(related_model, "updated_at") else {}
+                count = rows.update(**{name: survivor}, **touched)
         except IntegrityError as error:
             raise ValidationError(
                 _("Data %(what)s tidak dapat dipindahkan tanpa bentrok: periksa dahulu.")
@@ -538,9 +539,16 @@ def _measurements_regrow(*, child: Child, pks: list[int]) -> None:
         for name in compute.GROWTH_FIELDS:
             value = columns[name][i].item()
             setattr(measurement, name, None if isinstance(value, float) and np.isnan(value) else value)
+    now = timezone.now()
+    for measurement in rows:
+        measurement.updated_at = now  # bulk_update skips auto_now: API clients sync by it
     Measurement.objects.bulk_update(
-        rows, ["age_days", "adjusted_height_cm", "error_flags", *compute.GROWTH_FIELDS]
+        rows, ["age_days", "adjusted_height_cm", "error_flags", *compute.GROWTH_FIELDS, "updated_at"]
     )
+
+
+def _has_field(model: type[models.Model], name: str) -> bool:
+    return any(field.name == name for field in model._meta.concrete_fields)
 
 
 def child_merge(
@@ -585,7 +593,7 @@ def child_merge(
         to_move = Measurement.objects.filter(child=removed)
         earliest = to_move.aggregate(day=Min("measured_on"))["day"]
         moved_ids = list(to_move.values_list("pk", flat=True))
-        Measurement.objects.filter(pk__in=moved_ids).update(child=survivor)
+        Measurement.objects.filter(pk__in=moved_ids).update(child=survivor, updated_at=timezone.now())
         if (survivor.birth_date, survivor.sex) != (removed.birth_date, removed.sex):
             _measurements_regrow(child=survivor, pks=moved_ids)
         moved: dict[str, Any] = {
@@ -639,7 +647,7 @@ def _adolescent_merge(*, survivor: Person, removed: Person, snapshot: dict[str, 
         return {}
     mine = AdolescentGirl.objects.filter(person=survivor).first()
     if mine is None:
-        AdolescentGirl.objects.filter(pk=theirs.pk).update(person=survivor)
+        AdolescentGirl.objects.filter(pk=theirs.pk).update(person=survivor, updated_at=timezone.now())
         return {"children.adolescentgirl.person": 1}
     weeks = set(AdolescentTTD.objects.filter(girl=mine).values_list("week_start", flat=True))
     conflicting = AdolescentTTD.objects.filter(girl=theirs, week_start__in=weeks).order_by("week_start")
@@ -649,7 +657,7 @@ def _adolescent_merge(*, survivor: Person, removed: Person, snapshot: dict[str, 
     moved = AdolescentTTD.objects.filter(girl=theirs).update(girl=mine)
     filled = _fill_blanks(mine, theirs)
     if filled:
-        mine.save(update_fields=filled)
+        mine.save(update_fields=[*filled, "updated_at"])
     return {"children.adolescentttd.girl": moved}
 
 

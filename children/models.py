@@ -155,7 +155,7 @@ class Keluarga(KKFields, AddressFields):
         editable=False,
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -231,7 +231,7 @@ class Person(NIKFields, AddressFields):
         editable=False,
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -349,7 +349,7 @@ class Child(NIKFields, AddressFields):
         editable=False,
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -472,7 +472,7 @@ class Measurement(models.Model):
         db_constraint=False,
     )
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -567,7 +567,7 @@ class Pregnancy(models.Model):
     is_high_risk = models.BooleanField(_("risiko tinggi"), default=False, editable=False)
     risk_flags = models.JSONField(_("tanda risiko"), default=list, blank=True, editable=False)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("diubah"), auto_now=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -638,6 +638,7 @@ class AdolescentGirl(models.Model):
     school_name = models.CharField(_("sekolah"), max_length=120, blank=True)
     school_class = models.CharField(_("kelas"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
     history = HistoricalRecords()
 
     class Meta:

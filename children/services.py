@@ -264,12 +264,14 @@ def child_weight_gain_refresh(*, child: Child, since: datetime.date) -> None:
         previous=previous,
         kbm=kbm_table_on(day=todo[-1][1]),
     )
+    now = timezone.now()
     changed = [
-        Measurement(pk=row[0], weight_gain=int(code))
+        Measurement(pk=row[0], weight_gain=int(code), updated_at=now)
         for row, code in zip(todo, status, strict=True)
         if row[3] != code
     ]
-    Measurement.objects.bulk_update(changed, ["weight_gain"])
+    # bulk_update skips auto_now: updated_at is what API clients sync by.
+    Measurement.objects.bulk_update(changed, ["weight_gain", "updated_at"])
 
 
 # Identity --------------------------------------------------------------------------------------------
@@ -609,6 +611,7 @@ def pregnancy_refresh(*, pregnancy: Pregnancy) -> None:
         is_anaemic=status.is_anaemic,
         is_high_risk=status.is_high_risk,
         risk_flags=status.risk_flags,
+        updated_at=timezone.now(),  # update() skips auto_now: API clients sync by it
     )
     for name in ("ttd_total", "anc_visits", "is_kek", "is_anaemic", "is_high_risk", "risk_flags"):
         setattr(pregnancy, name, getattr(status, name))

@@ -320,6 +320,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "convergence.api.listing.Ordering",
+        "convergence.api.listing.UpdatedSince",
     ],
     # Runs for every API view before authentication: unknown query parameters answer 400.
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "convergence.api.listing.KnownParametersNegotiation",

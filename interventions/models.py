@@ -635,6 +635,7 @@ class BudgetLine(models.Model):
     original_allocated = models.DecimalField(_("pagu awal (Rp)"), **RUPIAH, editable=False)
     allocated = models.DecimalField(_("pagu (Rp)"), **RUPIAH, editable=False)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("baris anggaran")
@@ -869,6 +870,7 @@ class PMTEnrolment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("episode PMT")
@@ -1098,6 +1100,7 @@ class Disbursement(models.Model):
     )
     decided_at = models.DateTimeField(_("diputuskan"), null=True, blank=True)
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diubah"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("pencairan")

@@ -204,7 +204,7 @@ def budget_line_revise(
             made_by=user,
         )
         locked.allocated = new_allocated
-        locked.save(update_fields=["allocated"])
+        locked.save(update_fields=["allocated", "updated_at"])
     line.allocated = new_allocated
     return revision
 
@@ -624,7 +624,7 @@ def pmt_enrolment_cancel(*, user: User, enrolment: PMTEnrolment) -> PMTEnrolment
                 {"status": [_("Episode yang sudah memiliki pencairan tidak dapat dibatalkan.")]}
             )
         row.status = PMTEnrolment.Status.CANCELLED
-        row.save(update_fields=["status"])
+        row.save(update_fields=["status", "updated_at"])
     enrolment.status = row.status
     return row
 
@@ -683,7 +683,7 @@ def pmt_enrolment_finish(
         row.finished_on = last_day
         row.days_delivered = delivered
         row.finished_by = user
-        row.save(update_fields=["status", "finished_on", "days_delivered", "finished_by"])
+        row.save(update_fields=["status", "finished_on", "days_delivered", "finished_by", "updated_at"])
         pmt_outcomes_store(enrolments=[row], today=today)
     return row
 
@@ -883,7 +883,7 @@ def _decide(*, user: User, disbursement: Disbursement, status: str) -> Disbursem
         row.status = status
         row.approved_by = user
         row.decided_at = timezone.now()
-        row.save(update_fields=["status", "approved_by", "decided_at"])
+        row.save(update_fields=["status", "approved_by", "decided_at", "updated_at"])
     return row
 
 

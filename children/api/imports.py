@@ -27,6 +27,7 @@ from children.views.imports import (
     import_job_list_for_user,
     validate_upload,
 )
+from convergence.api.conditional import ConditionalMixin
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
@@ -134,7 +135,9 @@ def _drf_error(error: ValidationError) -> exceptions.ValidationError:
     list=extend_schema(summary="List imports"),
     retrieve=extend_schema(summary="Retrieve an import: status, progress, summary"),
 )
-class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportJobViewSet(
+    ConditionalMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Import jobs: the caller's own; Bappeda, pimpinan and OPD officers see the kabupaten's."""
 
     serializer_class = ImportJobSerializer

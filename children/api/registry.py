@@ -42,6 +42,7 @@ from children.models import (
     Pregnancy,
     RecordAccess,
 )
+from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import RateLimited, field_errors
 from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
 from convergence.scoping import restrict
@@ -82,6 +83,7 @@ class Reviewer(BasePermission):
 
 
 class RegistryViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -93,6 +95,7 @@ class RegistryViewSet(
     permission_classes = [IsAuthenticated, RegistryWrite]
     access_kind: str = ""
     read_actions: tuple[str, ...] = ()
+    updated_field: str | None = "updated_at"  # `updated_since` (convergence.api.listing.UpdatedSince)
 
     def _log(self, *, object_ids: Iterable[int] = (), count: int = 0) -> None:
         if self.access_kind:
@@ -245,6 +248,7 @@ class ChildViewSet(_NIKRecordViewSet):
 
 
 class MeasurementViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -262,6 +266,7 @@ class MeasurementViewSet(
 
     serializer_class = serializers.MeasurementRecordSerializer
     filterset_class = filters.MeasurementFilter
+    updated_field = "updated_at"
     permission_classes = [IsAuthenticated, RegistryWrite]
 
     def get_queryset(self) -> QuerySet[Measurement]:
@@ -378,7 +383,11 @@ class AdolescentGirlViewSet(RegistryViewSet):
 
 
 class AdolescentTTDViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Weekly TTD records of adolescent girls (one tablet a week, 52 weeks a year).
 
@@ -403,7 +412,7 @@ class AdolescentTTDViewSet(
 # --- duplicates ---------------------------------------------------------------------------------------
 
 
-class DuplicateViewSet(viewsets.ReadOnlyModelViewSet):
+class DuplicateViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The likely-duplicate queue in the caller's scope; puskesmas officers and Bappeda merge or dismiss."""
 
     serializer_class = serializers.DuplicateCandidateSerializer
@@ -450,7 +459,7 @@ class DuplicateViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
 
-class MergeLogViewSet(viewsets.ReadOnlyModelViewSet):
+class MergeLogViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The audit of merges in the caller's scope (the removed records' contents stay server-side)."""
 
     serializer_class = serializers.MergeLogSerializer

@@ -299,6 +299,7 @@ class MeasurementRecordSerializer(serializers.ModelSerializer):
             "error_flags",
             "source",
             "created_at",
+            "updated_at",
         ]
         read_only_fields = [
             "posyandu",
@@ -405,8 +406,18 @@ class AdolescentGirlSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AdolescentGirl
-        fields = ["id", "person", "name", "birth_date", "desa", "school_name", "school_class", "created_at"]
-        read_only_fields = ["created_at"]
+        fields = [
+            "id",
+            "person",
+            "name",
+            "birth_date",
+            "desa",
+            "school_name",
+            "school_class",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
 
 
 class AdolescentTTDSerializer(serializers.ModelSerializer):

@@ -25,6 +25,7 @@ from rest_framework.routers import DefaultRouter
 
 from convergence import selectors_actions as selectors
 from convergence import services_actions as services
+from convergence.api.conditional import ConditionalMixin
 from convergence.models import (
     OPD,
     ActionOutput,
@@ -55,7 +56,7 @@ class ConvergenceWrite(BasePermission):
         return scope.is_superuser or scope.role in (Role.BAPPEDA_ADMIN, Role.OPD_OFFICER)
 
 
-class _Base(viewsets.GenericViewSet):
+class _Base(ConditionalMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, ConvergenceWrite]
 
 

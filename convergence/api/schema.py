@@ -13,9 +13,12 @@ from typing import Any
 from django.utils import translation
 from drf_spectacular import generators
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import NON_FIELD
 
 # The language of the schema's texts (help_text, labels, enum labels are gettext_lazy): one schema for
@@ -102,7 +105,48 @@ def rate_limited(view: Any) -> bool:
     )
 
 
+ETAG_HEADER = {
+    "schema": {"type": "string"},
+    "description": "Strong validator of the record's detail representation for this caller; send it "
+    "back in If-Match when writing the record, or in If-None-Match to revalidate a cached copy.",
+}
+_CONDITIONAL_WRITES = {"update", "partial_update", "destroy"}
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def _conditional(self) -> str | None:
+        """ "read" or "write" on a detail operation of a view with ETags (convergence.api.conditional)."""
+        if not isinstance(self.view, ConditionalMixin):
+            return None
+        action = getattr(self.view, "action", None)
+        if action == "retrieve":
+            return "read"
+        return "write" if action in _CONDITIONAL_WRITES else None
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        conditional = self._conditional()
+        if conditional == "read":
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="ETags of a cached copy: 304 without a body when one is current.",
+                )
+            )
+        elif conditional == "write":
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="The ETag read with the record (or `*`). Recommended: a record changed "
+                    "since then is not written and the answer is 412. Without it the write always applies.",
+                )
+            )
+        return parameters
+
     def get_summary(self) -> str | None:
         """A short English phrase from the verb and the resource ("List children", "Retrieve a child")
         when the operation names none."""
@@ -148,6 +192,11 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_response_headers_for_code(self, status_code: Any, direction: str = "response") -> dict[str, Any]:
         headers = super()._get_response_headers_for_code(status_code, direction)
+        conditional = self._conditional()
+        if str(status_code) in ("200", "304") and (
+            conditional == "read" or (conditional == "write" and self.method != "DELETE")
+        ):
+            headers.setdefault("ETag", ETAG_HEADER)
         if rate_limited(self.view):
             for name, description in RATE_LIMIT_HEADERS.items():
                 headers.setdefault(name, {"schema": {"type": "integer"}, "description": description})
@@ -162,6 +211,8 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.append("404")
         if self.method in _WRITES and hasattr(self.view, "get_queryset"):
             statuses.append("409")
+        if self._conditional() == "write":
+            statuses.append("412")
         if rate_limited(self.view):
             statuses.append("429")
         return statuses
@@ -170,6 +221,11 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        if self._conditional() == "read" and "304" not in responses:
+            responses["304"] = {
+                "headers": {"ETag": ETAG_HEADER},
+                "description": "Not modified: the If-None-Match named the current ETag.",
+            }
         for status_code in self._error_statuses():
             if status_code not in responses:
                 responses[status_code] = self._get_response_for_code(ProblemSerializer, status_code)

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from convergence import selectors, services_actions
 from convergence.api import serializers
+from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import RateLimited
 from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
 from convergence.models import OPD, Posyandu, Puskesmas, Region, User
@@ -115,7 +116,7 @@ class RegionFilter(django_filters.FilterSet):
         fields = ["level", "parent", "code_prefix"]
 
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RegionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """Regions (provinsi to desa/kelurahan) the caller may see."""
 
     serializer_class = serializers.RegionSerializer
@@ -129,7 +130,7 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class PuskesmasViewSet(viewsets.ReadOnlyModelViewSet):
+class PuskesmasViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.PuskesmasSerializer
     filterset_fields = {"kecamatan__code": ["exact"]}
 
@@ -137,7 +138,7 @@ class PuskesmasViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.puskesmas_list_for_user(user=self.request.user)
 
 
-class PosyanduViewSet(viewsets.ReadOnlyModelViewSet):
+class PosyanduViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.PosyanduSerializer
     filterset_fields = {"desa__code": ["exact"], "is_active": ["exact"]}
 
@@ -146,6 +147,7 @@ class PosyanduViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class OPDViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

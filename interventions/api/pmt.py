@@ -28,6 +28,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from children.models import Child, Person, RecordAccess
+from convergence.api.conditional import ConditionalMixin
 from convergence.models import OPD, Region
 from convergence.scoping import restrict, scope_for_user
 from interventions import selectors_pmt as sel
@@ -74,6 +75,7 @@ class BudgetLineSerializer(serializers.ModelSerializer):
             "name",
             "original_allocated",
             "allocated",
+            "updated_at",
         ]
 
 
@@ -201,6 +203,7 @@ class PMTEnrolmentSerializer(serializers.ModelSerializer):
             "finished_on",
             "days_delivered",
             "outcome",
+            "updated_at",
         ]
         read_only_fields = ["desa", "end_date", "days", "daily_rate", "cost", "finished_on", "days_delivered"]
         # The service checks "once per programme" (and the database constraint backs it).
@@ -254,6 +257,7 @@ class DisbursementSerializer(serializers.ModelSerializer):
             "recorded_by",
             "approved_by",
             "decided_at",
+            "updated_at",
         ]
         read_only_fields = ["reverses", "recorded_by", "approved_by", "decided_at"]
 
@@ -307,11 +311,16 @@ class DisbursementFilter(django_filters.FilterSet):
 
 
 class BudgetLineViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Budget lines: a desa sees its own (Dana Desa, ADD), an OPD its own, Bappeda the kabupaten's."""
 
     serializer_class = BudgetLineSerializer
+    updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = BudgetLineFilter
 
@@ -367,6 +376,7 @@ def _kabupaten_of(request: Request) -> Region:
 
 
 class PMTRateViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -410,6 +420,7 @@ def _fundings(data: list[dict[str, Any]]) -> list[tuple[BudgetLine, Any]]:
 
 
 class PMTProgrammeViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -475,11 +486,16 @@ def _log_recipients(request: Request, enrolments: list[PMTEnrolment]) -> None:
 
 
 class PMTEnrolmentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """PMT episodes by name. POST enrols (400 naming the field when ineligible, overlapping or over budget)."""
 
     serializer_class = PMTEnrolmentSerializer
+    updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = PMTEnrolmentFilter
 
@@ -544,7 +560,11 @@ class PMTEnrolmentViewSet(
 
 
 class PMTDeliveryViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Daily or weekly delivery logs of PMT episodes."""
 
@@ -563,11 +583,16 @@ class PMTDeliveryViewSet(
 
 
 class DisbursementViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Payments and reversals (insert-only). POST records; another officer approves or rejects."""
 
     serializer_class = DisbursementSerializer
+    updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = DisbursementFilter
 

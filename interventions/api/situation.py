@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from convergence.api.conditional import ConditionalMixin
 from convergence.models import Region, Role
 from convergence.scoping import restrict, scope_for_user
 from interventions import compute
@@ -69,7 +70,7 @@ class WeightsWrite(BasePermission):
         return scope.is_superuser or scope.role == Role.BAPPEDA_ADMIN
 
 
-class LokusWeightsViewSet(viewsets.ModelViewSet):
+class LokusWeightsViewSet(ConditionalMixin, viewsets.ModelViewSet):
     """Bappeda's yearly weights of the lokus score (one row per kabupaten and year)."""
 
     serializer_class = LokusWeightsSerializer

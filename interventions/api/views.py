@@ -23,6 +23,7 @@ from rest_framework.serializers import ValidationError
 from rest_framework.views import APIView
 
 from children.models import RecordAccess
+from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import Conflict
 from convergence.models import OPD, Region, Role
 from convergence.scoping import restrict, scope_for_user
@@ -37,7 +38,7 @@ class HasScope(BasePermission):
         return not scope_for_user(request.user).is_empty
 
 
-class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
+class IndicatorViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The national indicator catalogue (29 coverage indicators)."""
 
     serializer_class = serializers.IndicatorSerializer
@@ -62,6 +63,7 @@ class TargetWrite(BasePermission):
 
 
 class IndicatorTargetViewSet(
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -101,7 +103,7 @@ def _check_target_is_new(
         raise Conflict(_("Target untuk indikator dan tahun ini sudah ada."))
 
 
-class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
+class InterventionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The kabupaten's intervention catalogue (edited by Bappeda in the admin)."""
 
     serializer_class = serializers.InterventionSerializer
@@ -128,6 +130,7 @@ class _SubjectListMixin:
 
 
 class DeliveryViewSet(
+    ConditionalMixin,
     _SubjectListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -175,6 +178,7 @@ class DeliveryViewSet(
 
 
 class ReferralViewSet(
+    ConditionalMixin,
     _SubjectListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -21,7 +21,8 @@ class PrevalenceFilter(django_filters.FilterSet):
     period_kind = django_filters.ChoiceFilter(choices=Row.PeriodKind.choices)
     period_from = django_filters.DateFilter(field_name="period", lookup_expr="gte")
     period_to = django_filters.DateFilter(field_name="period", lookup_expr="lte")
-    posyandu = django_filters.NumberFilter(field_name="posyandu")
+    # Bounded like the id column: a larger number is a 400, not a database overflow.
+    posyandu = django_filters.NumberFilter(field_name="posyandu", min_value=1, max_value=2**63 - 1)
 
     class Meta:
         model = Row

@@ -100,6 +100,11 @@ class PrevalenceSerializer(_FigureFields):
     period = serializers.DateField(
         source="row.period", read_only=True, help_text="first day of the month or of the year"
     )
+    updated_at = serializers.DateTimeField(
+        source="row.computed_at",
+        read_only=True,
+        help_text="when the row was computed; a recompute replaces a changed row with a new id",
+    )
     registered = serializers.IntegerField(source="row.registered", read_only=True)
     measured = serializers.IntegerField(source="row.measured", read_only=True)
     haz_flagged = serializers.IntegerField(source="row.haz_flagged", read_only=True)

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from convergence.api.conditional import ConditionalMixin
 from convergence.models import Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_get_for_user
@@ -44,6 +45,7 @@ class PrevalenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     serializer_class = api_serializers.PrevalenceSerializer
     filterset_class = filters.PrevalenceFilter
+    updated_field = "computed_at"  # shown as updated_at: a row is written once, replaced when it changes
 
     def get_queryset(self) -> QuerySet[PrevalenceSummary]:
         return restrict(
@@ -84,7 +86,7 @@ def _full_clean(instance: SurveyFigure | TargetRule) -> None:
     instance.full_clean()
 
 
-class SurveyFigureViewSet(viewsets.ModelViewSet):
+class SurveyFigureViewSet(ConditionalMixin, viewsets.ModelViewSet):
     """Survey prevalences (SSGI, SKI, Riskesdas, ...) shown beside the routine figures; Bappeda records
     them for its kabupaten and the regions inside it."""
 
@@ -114,7 +116,11 @@ class SurveyFigureViewSet(viewsets.ModelViewSet):
 
 
 class TargetRuleViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """The kabupaten's reduction rule (regulation, baseline year, minimum points a year, target);
     Bappeda edits it."""

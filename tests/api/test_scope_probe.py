@@ -44,6 +44,7 @@ NON_OBJECT = {
     "/api/v1/growth/zscores/": "a calculator over the posted values; stores nothing",
     "/api/v1/children/lookup/": "NIK look-up (POST): answers only rows in scope (tests/children)",
     "/api/v1/persons/lookup/": "NIK look-up (POST): answers only rows in scope (tests/children)",
+    "/api/v1/changes/": "records that no longer exist (deleted, merged): scoping in tests/children/test_api_changes.py",
 }
 # Aggregates and named reports without a model of their own: probed by the names in their answer.
 AGGREGATES = {
