@@ -37,6 +37,8 @@ class ChangesView(GenericAPIView):
     """Deleted and merged records since a moment, oldest first, scoped like the records."""
 
     serializer_class = RecordChangeSerializer
+    # A feed of records that no longer exist: no model queryset, so no list filters or ordering.
+    filter_backends: list[Any] = []
 
     @extend_schema(
         operation_id="changes_list",
