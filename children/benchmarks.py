@@ -20,7 +20,7 @@ import numpy as np
 
 from children.growth import zscores
 from children.growth.tables import all_tables
-from convergence.benchmarking import BenchResult, benchmark
+from convergence.benchmarking import BenchResult, benchmark, rolled_back
 
 DEFAULT_ROWS = 1_000_000
 PEER_SAMPLE_ROWS = 2_000
@@ -170,10 +170,6 @@ def run(*, out: Any, rows: int | None, seed: int) -> BenchResult:
 IMPORT_DEFAULT_ROWS = 100_000
 IMPORT_PEER_SAMPLE = 1_000
 MILLION = 1_000_000
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _peak_rss_mb() -> float:
@@ -352,7 +348,7 @@ def _timed_import(path: Any, user: Any) -> tuple[float, Any, int]:
     Queries are counted by an execute wrapper (keeping their SQL, as CaptureQueriesContext does,
     would itself hold megabytes of IN lists and distort the memory figure).
     """
-    from django.db import connection, transaction
+    from django.db import connection
 
     from children.imports.services import import_file
 
@@ -363,14 +359,10 @@ def _timed_import(path: Any, user: Any) -> tuple[float, Any, int]:
         return execute(sql, params, many, context)
 
     _vacuum()
-    try:
-        with transaction.atomic(), connection.execute_wrapper(count):
-            start = time.perf_counter()
-            result["report"] = import_file(source=path, file_name=str(path), user=user, commit=True)
-            result["seconds"] = time.perf_counter() - start
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back(), connection.execute_wrapper(count):
+        start = time.perf_counter()
+        result["report"] = import_file(source=path, file_name=str(path), user=user, commit=True)
+        result["seconds"] = time.perf_counter() - start
     return result["seconds"], result["report"], result["queries"]
 
 
@@ -468,7 +460,6 @@ def _peer_rows_per_second_import(path: Any, sample: int) -> float:
     import csv
 
     import tablib
-    from django.db import transaction
 
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle, delimiter=";")
@@ -480,14 +471,10 @@ def _peer_rows_per_second_import(path: Any, sample: int) -> float:
             data.append(cells)
     resource = _peer_resource()
     elapsed = 0.0
-    try:
-        with transaction.atomic():
-            start = time.perf_counter()
-            resource.import_data(data, dry_run=False, raise_errors=False, use_transactions=False)
-            elapsed = time.perf_counter() - start
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        start = time.perf_counter()
+        resource.import_data(data, dry_run=False, raise_errors=False, use_transactions=False)
+        elapsed = time.perf_counter() - start
     return sample / elapsed
 
 

@@ -7,9 +7,12 @@ baseline in the same run and returns a `BenchResult`; the command prints the clo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.db import transaction
 
 BenchFunction = Callable[..., "BenchResult"]
 
@@ -47,3 +50,11 @@ def registered() -> dict[str, tuple[BenchFunction, str]]:
 def run(name: str, **options: Any) -> BenchResult:
     function, _ = _REGISTRY[name]
     return function(**options)
+
+
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """A transaction undone at the end: a benchmark leaves the database as it found it."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)

@@ -14,14 +14,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.test.utils import CaptureQueriesContext
 
 from children.models import Measurement
 from convergence import pgcopy
-from convergence.benchmarking import BenchResult, benchmark
+from convergence.benchmarking import BenchResult, benchmark, rolled_back
 from convergence.codes import Level
 from convergence.models import Posyandu, Region, User
 
@@ -30,10 +30,6 @@ from .models import PrevalenceSummary
 
 SAMPLE_UNIT_MONTHS = 60
 MILLION = 1_000_000
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _orm_counts(unit_q: Q, start: datetime.date, end: datetime.date) -> dict[str, int]:
@@ -87,15 +83,11 @@ def run_prevalence(*, out: Any, seed: int, history_years: int | None = None, **o
     if not history_years:
         return _run(kabupaten, seed, None)
     result = None
-    try:
-        with transaction.atomic():
-            _spread_history(history_years)
-            # Summaries current for the spread data, as a district's would be, before timing.
-            services.prevalence_recompute(kabupaten=kabupaten, quality=False)
-            result = _run(kabupaten, seed, history_years)
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        _spread_history(history_years)
+        # Summaries current for the spread data, as a district's would be, before timing.
+        services.prevalence_recompute(kabupaten=kabupaten, quality=False)
+        result = _run(kabupaten, seed, history_years)
     assert result is not None
     return result
 
@@ -133,15 +125,11 @@ def _run(kabupaten: Region, seed: int, history_years: int | None) -> BenchResult
     # The target is for 1,000,000 measurements: the first kecamatan holding at least that many (all of
     # them on a smaller district; the closing line then names the count it read).
     subset = _headline_kecamatan(kabupaten)
-    try:
-        with transaction.atomic():
-            PrevalenceSummary.objects.filter(Q(kecamatan_id__in=subset) | Q(region=kabupaten)).delete()
-            started = time.perf_counter()
-            million = services.prevalence_recompute(kabupaten=kabupaten, kecamatan_ids=subset, quality=False)
-            million_s = time.perf_counter() - started
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        PrevalenceSummary.objects.filter(Q(kecamatan_id__in=subset) | Q(region=kabupaten)).delete()
+        started = time.perf_counter()
+        million = services.prevalence_recompute(kabupaten=kabupaten, kecamatan_ids=subset, quality=False)
+        million_s = time.perf_counter() - started
     details.append(
         f"full recompute of {len(subset)} kecamatan holding {million.measurements:,} measurements: {million_s:.2f} s "
         f"({million.written:,} rows written)"
@@ -203,22 +191,18 @@ def _full_recompute(
     kabupaten: Region, periods: compute.Periods, details: list[str]
 ) -> tuple[services.RecomputeResult, float]:
     """Full recompute from empty summaries, and the data-quality summaries after it; rolled back."""
-    try:
-        with transaction.atomic():
-            PrevalenceSummary.objects.filter(
-                Q(region=kabupaten) | Q(region__code__startswith=f"{kabupaten.code}.")
-            ).delete()
-            started = time.perf_counter()
-            result = services.prevalence_recompute(kabupaten=kabupaten, quality=False)
-            full_s = time.perf_counter() - started
-            started = time.perf_counter()
-            checked = services.quality_recompute_periods(
-                kecamatan_ids=services.kecamatan_of(kabupaten), periods=periods, full=True
-            )
-            quality_s = time.perf_counter() - started
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        PrevalenceSummary.objects.filter(
+            Q(region=kabupaten) | Q(region__code__startswith=f"{kabupaten.code}.")
+        ).delete()
+        started = time.perf_counter()
+        result = services.prevalence_recompute(kabupaten=kabupaten, quality=False)
+        full_s = time.perf_counter() - started
+        started = time.perf_counter()
+        checked = services.quality_recompute_periods(
+            kecamatan_ids=services.kecamatan_of(kabupaten), periods=periods, full=True
+        )
+        quality_s = time.perf_counter() - started
     details.append(
         f"full recompute: {full_s:.2f} s ({result.measurements:,} measurements read, {result.written:,} rows written, "
         f"{result.chunks} kecamatan, {result.periods} periods)"
@@ -240,27 +224,23 @@ def _incremental(
         .order_by("pk")
     )
     changed = sample[rng.randrange(min(1000, sample.count()))]
-    try:
-        with transaction.atomic():
-            Measurement.objects.filter(pk=changed.pk).update(haz_category=(changed.haz_category + 1) % 4)
-            started = time.perf_counter()
-            refreshed = services.prevalence_refresh(
-                desa_ids=[changed.child.desa_id],
-                posyandu_ids=[changed.posyandu_id],
-                months=[changed.measured_on],
-                quality=False,
-            )
-            incremental_s = time.perf_counter() - started
-            started = time.perf_counter()
-            services.quality_recompute_periods(
-                kecamatan_ids=[changed.posyandu.desa.parent_id],
-                periods=services.periods_for_months([changed.measured_on]),
-                full=False,
-            )
-            quality_incremental_s = time.perf_counter() - started
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        Measurement.objects.filter(pk=changed.pk).update(haz_category=(changed.haz_category + 1) % 4)
+        started = time.perf_counter()
+        refreshed = services.prevalence_refresh(
+            desa_ids=[changed.child.desa_id],
+            posyandu_ids=[changed.posyandu_id],
+            months=[changed.measured_on],
+            quality=False,
+        )
+        incremental_s = time.perf_counter() - started
+        started = time.perf_counter()
+        services.quality_recompute_periods(
+            kecamatan_ids=[changed.posyandu.desa.parent_id],
+            periods=services.periods_for_months([changed.measured_on]),
+            full=False,
+        )
+        quality_incremental_s = time.perf_counter() - started
     details.append(
         f"incremental refresh (posyandu {changed.posyandu.name}, {changed.measured_on:%Y-%m}): {incremental_s * 1000:.0f} ms "
         f"({sum(r.measurements for r in refreshed):,} measurements read, {sum(r.written for r in refreshed)} rows rewritten)"

@@ -54,7 +54,7 @@ def html_encoding(head: bytes) -> str:
         try:
             return codecs.lookup(declared[1].decode("ascii")).name
         except LookupError:
-            pass
+            pass  # a charset Python does not know: fall back to the bytes' own evidence
     return found
 
 
