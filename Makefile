@@ -5,20 +5,26 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test venv browser lint openapi-lint format migrations-check serve clean
+.PHONY: demo test venv runtime browser lint openapi-lint format migrations-check serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+# `make demo` installs only what running needs; the tests and linters add the development tools.
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-runtime
+
+runtime: $(VENV)/.installed-runtime
 
 venv: $(VENV)/.installed
 
 ## Create the virtualenv, install, migrate, seed the demo district and serve on http://127.0.0.1:8000
-demo: venv
+demo: runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo
