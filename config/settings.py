@@ -17,6 +17,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_HASHES
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str, env_time, env_url
 
@@ -276,6 +277,30 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
 }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Each kind of work has its own queue, so a province can run its prevalence (or import) workers on
+# other hosts: `celery -A config worker -Q prevalence`. A worker started without -Q takes every queue.
+# The prefix keeps installations that share a broker apart.
+CELERY_QUEUE_PREFIX = env_str("CELERY_QUEUE_PREFIX", "")
+CELERY_WORK_QUEUES = {
+    kind: CELERY_QUEUE_PREFIX + kind for kind in ("imports", "prevalence", "quality", "nightly")
+}
+CELERY_TASK_QUEUES = [Queue(name) for name in (*CELERY_WORK_QUEUES.values(), CELERY_TASK_DEFAULT_QUEUE)]
+CELERY_TASK_ROUTES = {
+    "children.import_check": {"queue": CELERY_WORK_QUEUES["imports"]},
+    "children.import_apply": {"queue": CELERY_WORK_QUEUES["imports"]},
+    "interventions.delivery_import_check": {"queue": CELERY_WORK_QUEUES["imports"]},
+    "interventions.delivery_import_apply": {"queue": CELERY_WORK_QUEUES["imports"]},
+    # The per-kecamatan chunks and the refresh after new measurements.
+    "reports.prevalence_refresh": {"queue": CELERY_WORK_QUEUES["prevalence"]},
+    "reports.prevalence_recompute_chunk": {"queue": CELERY_WORK_QUEUES["prevalence"]},
+    "children.duplicates_scan": {"queue": CELERY_WORK_QUEUES["quality"]},
+    # Beat's light jobs; prevalence_recompute_all only queues the chunks.
+    "reports.prevalence_recompute_all": {"queue": CELERY_WORK_QUEUES["nightly"]},
+    "convergence.housekeeping": {"queue": CELERY_WORK_QUEUES["nightly"]},
+    "children.import_files_expire": {"queue": CELERY_WORK_QUEUES["nightly"]},
+    "interventions.delivery_import_files_expire": {"queue": CELERY_WORK_QUEUES["nightly"]},
+    "interventions.pmt_finish_due": {"queue": CELERY_WORK_QUEUES["nightly"]},
+}
 # Uploaded registers (sealed at rest) are deleted this many days after upload, applied or not.
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=0)
 # Limits on uploaded registers, checked before any parser reads them (convergence.uploads). A

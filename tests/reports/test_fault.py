@@ -54,10 +54,12 @@ def _start_worker(queue: str) -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": database_url(),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
+        # The chunks go to this test's own prevalence queue; without -Q the worker takes all of them.
+        "CELERY_QUEUE_PREFIX": f"{queue}.",
         "CELERY_VISIBILITY_TIMEOUT": "2",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue]
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
         + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{uuid.uuid4().hex[:8]}@%h"]
         + ["--loglevel=WARNING"],
         cwd=ROOT,
