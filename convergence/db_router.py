@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -84,16 +85,34 @@ def replica_reads() -> Iterator[None]:
         _context.reset(token)
 
 
-def current_read_alias(model: type[Model]) -> str:
-    """The database alias a read of `model` goes to now."""
+def _replica_now() -> str | None:
+    """The replica the application's tables are read from now, or None for the primary."""
     context = _context.get()
     if context is None or context.replica is None or context.wrote:
-        return DEFAULT_DB_ALIAS
+        return None
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        return None
+    return context.replica
+
+
+def current_read_alias(model: type[Model]) -> str:
+    """The database alias a read of `model` goes to now."""
     if model._meta.app_label in PRIMARY_ONLY_APPS or model._meta.label == settings.AUTH_USER_MODEL:
         return DEFAULT_DB_ALIAS
-    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
-        return DEFAULT_DB_ALIAS
-    return context.replica
+    return _replica_now() or DEFAULT_DB_ALIAS
+
+
+def replica_cache_scope() -> str:
+    """A part for the key under which something computed from the current reads is cached: "" on the
+    primary; on a replica, the current window of REPLICA_PIN_SECONDS.
+
+    A page assembled from a replica shows the replica's past: cached under the primary's key (say
+    "summaries of version N") it would outlive the lag by the whole cache time. Keyed by the window,
+    it is reused only as long as a replica read may be that old.
+    """
+    if _replica_now() is None:
+        return ""
+    return f"replica-{int(time.time()) // settings.REPLICA_PIN_SECONDS}"
 
 
 class ReplicaRouter:

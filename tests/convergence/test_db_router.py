@@ -25,6 +25,7 @@ from children.models import Child, RecordAccess
 from convergence.db_router import (
     ReplicaReadsMiddleware,
     ReplicaRouter,
+    replica_cache_scope,
     replica_reads,
     replica_safe,
     view_is_replica_safe,
@@ -98,6 +99,15 @@ def test_it_reads_the_primary_inside_a_transaction(one_replica: None) -> None:
         with transaction.atomic():
             assert router.db_for_read(Region) == DEFAULT_DB_ALIAS
         assert router.db_for_read(Region) == "replica_1"
+
+
+def test_what_is_cached_from_a_replica_is_keyed_by_the_lag_window(one_replica: Any, settings: Any) -> None:
+    settings.REPLICA_PIN_SECONDS = 10
+    assert replica_cache_scope() == ""
+    with replica_reads():
+        assert replica_cache_scope() == f"replica-{int(time.time()) // 10}"
+        router.db_for_write(SurveyFigure)
+        assert replica_cache_scope() == ""
 
 
 def test_it_reads_the_primary_when_no_replica_is_configured(settings: Any) -> None:
