@@ -81,7 +81,10 @@ def test_reads_go_to_the_streaming_replica_and_writers_read_their_writes_on_the_
         "public xlsx": {**on_replica, "primary_tables": []},
         "api regions": {**on_replica, "primary_tables": TOKEN_SIGN_IN},
         # The child list logs who read it (children.audit): that write goes to the primary.
-        "api children": {**on_replica, "primary_tables": ["children_recordaccess", *TOKEN_SIGN_IN]},
+        "api children": {
+            **on_replica,
+            "primary_tables": ["authtoken_token", "children_recordaccess", "convergence_user"],
+        },
         "api prevalence": {**on_replica, "primary_tables": TOKEN_SIGN_IN},
         # The registry read on the replica; the read log written on the primary.
         "export": {**on_replica, "primary_tables": ["children_recordaccess", *SIGN_IN]},
