@@ -10,6 +10,7 @@ records who sees the write. Prints one JSON object; the test asserts on it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -126,7 +127,7 @@ def main() -> dict[str, Any]:
             f"{folder}/ukur.csv",
             "--user",
             bappeda.username,
-            stdout=open(os.devnull, "w"),
+            stdout=io.StringIO(),
         )
     result["export command"] = {
         "replica_queries": len(on_replica) > 0,
