@@ -70,6 +70,27 @@ def env_url(name: str, *, schemes: set[str]) -> str | None:
     return raw
 
 
+def env_url_list(name: str, *, schemes: set[str]) -> list[str]:
+    """The comma-separated URLs in `name`, each checked as env_url checks one; [] when unset."""
+    raw = os.environ.get(name, "")
+    urls = [item.strip() for item in raw.split(",") if item.strip()]
+    for position, url in enumerate(urls, start=1):
+        label = f"{name} (URL {position})" if len(urls) > 1 else name
+        parsed = urlparse(url)
+        if parsed.scheme not in schemes:
+            raise ImproperlyConfigured(
+                f"{label} must start with one of {', '.join(sorted(s + '://' for s in schemes))}; got "
+                f"scheme {parsed.scheme or '(none)'!r}"
+            )
+        if not parsed.hostname:
+            raise ImproperlyConfigured(f"{label} has no host: {parsed.scheme}://…")
+        try:
+            parsed.port  # noqa: B018  (raises ValueError on a non-numeric port)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{label} has an invalid port") from error
+    return urls
+
+
 class Rate(NamedTuple):
     """At most `count` events in `seconds`."""
 

@@ -19,7 +19,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from kombu import Queue
 
-from config.env import env_bool, env_int, env_list, env_networks, env_rate, env_str, env_time, env_url
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_rate,
+    env_str,
+    env_time,
+    env_url,
+    env_url_list,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -158,6 +168,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Chooses primary or replica reads per request; pins a writer to the primary (no-op without replicas).
+    "convergence.db_router.ReplicaReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -199,6 +211,26 @@ else:
         }
     }
 DATABASES["default"].setdefault("TEST", {})
+
+# Streaming replicas of DATABASE_URL (comma-separated). Dashboards, public pages, the API's GETs and
+# exports read from one of them (convergence.db_router); writes, migrations, sign-in and whatever a
+# request must read back after writing stay on the primary. The test suite points them at its own
+# database (MIRROR), so tests see one database whatever is configured here.
+_replica_urls = env_url_list("DATABASE_REPLICA_URL", schemes={"postgres", "postgresql"})
+if _replica_urls and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to name the PostgreSQL primary")
+REPLICA_DATABASES = [f"replica_{number}" for number in range(1, len(_replica_urls) + 1)]
+for _alias, _url in zip(REPLICA_DATABASES, _replica_urls, strict=True):
+    DATABASES[_alias] = {
+        **dj_database_url.parse(_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)),
+        "TEST": {"MIRROR": "default"},
+    }
+if REPLICA_DATABASES:
+    DATABASE_ROUTERS = ["convergence.db_router.ReplicaRouter"]
+# After a write (or a write refused as stale, 412) the writer's session or API token reads the
+# primary for this many seconds, so the page or list it opens next shows what it just wrote, however
+# far the replicas lag. Kept in the default cache (Redis: shared by every worker).
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "convergence.User"

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from children.audit import record_access
 from children.models import RecordAccess
+from convergence.db_router import replica_safe
 from convergence.scoping import scope_for_user
 from interventions import pmt_reports, pmt_xlsx
 from interventions import selectors_pmt as sel
@@ -47,6 +48,7 @@ def pmt_report_current(request: HttpRequest) -> HttpResponse:
     return redirect("interventions:pmt-report", year=timezone.localdate().year)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def pmt_report(request: HttpRequest, year: int) -> HttpResponse:
@@ -60,6 +62,7 @@ def pmt_report(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "interventions/pmt/report.html", context)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
@@ -85,6 +88,7 @@ def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "interventions/pmt/recipients.html", context)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:

@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from convergence.db_router import replica_safe
 from interventions import ansit, compute, situation
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -35,6 +36,7 @@ def situation_current(request: HttpRequest) -> HttpResponse:
     return redirect("interventions:situation-analysis", year=timezone.localdate().year)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def situation_analysis(request: HttpRequest, year: int) -> HttpResponse:
@@ -59,6 +61,7 @@ def situation_analysis(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "interventions/situation/analysis.html", context)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def situation_analysis_xlsx(request: HttpRequest, year: int) -> HttpResponse:

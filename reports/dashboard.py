@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from children.access import can_write_registry
 from convergence.actions import ACTIONS
 from convergence.codes import DESA_LEVELS, KABUPATEN_LEVELS
+from convergence.db_router import replica_cache_scope
 from convergence.models import ConvergenceAction, Posyandu, Region, Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_breadcrumbs, region_home_for_user, region_list_for_user
@@ -389,7 +390,9 @@ LIVE_FIGURES_CACHE_S = 600
 
 def _cache_key(user: User, *parts: object) -> str:
     reach = "all" if user.is_superuser else "district"
-    return ":".join(["dashboard", reach, *map(str, parts)])
+    # Read from a replica: a key of its own that lapses with the replica's possible lag.
+    replica = replica_cache_scope()
+    return ":".join(["dashboard", reach, *map(str, parts), *([replica] if replica else [])])
 
 
 def budget_absorption(*, user: User, year: int) -> Money:

@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from convergence.db_router import replica_safe
 from reports import dashboard
 from reports.forms import RegionMapForm
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def head_dashboard(request: HttpRequest) -> HttpResponse:
@@ -28,6 +30,7 @@ def head_dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/dashboard.html", context)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def bappeda_dashboard(request: HttpRequest) -> HttpResponse:
@@ -36,6 +39,7 @@ def bappeda_dashboard(request: HttpRequest) -> HttpResponse:
     return _region_page(request, region)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
@@ -54,6 +58,7 @@ def _region_page(request: HttpRequest, region: object) -> HttpResponse:
     return render(request, "reports/dashboard_region.html", context)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def posyandu_dashboard(request: HttpRequest, pk: int) -> HttpResponse:

@@ -14,6 +14,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from convergence.db_router import replica_safe
+
 from . import pdf, performance, publication, xlsx
 from .selectors import SOURCE_ROUTINE
 
@@ -38,6 +40,7 @@ def _publication(code: str, year: int) -> publication.Publication:
     return publication.publication(kabupaten=kabupaten, year=_year(year))
 
 
+@replica_safe
 @require_http_methods(["GET"])
 def publication_index(request: HttpRequest) -> HttpResponse:
     published = publication.publication_index()
@@ -47,6 +50,7 @@ def publication_index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/publication_index.html", {"published": published})
 
 
+@replica_safe
 @require_http_methods(["GET"])
 def publication_page(request: HttpRequest, code: str, year: int) -> HttpResponse:
     item = _publication(code, year)
@@ -61,12 +65,14 @@ def publication_page(request: HttpRequest, code: str, year: int) -> HttpResponse
     return render(request, "reports/publication.html", context)
 
 
+@replica_safe
 @require_http_methods(["GET"])
 def publication_pdf(request: HttpRequest, code: str, year: int) -> HttpResponse:
     item = _publication(code, year)
     return _download(pdf.publication_pdf(item), "application/pdf", f"publikasi-stunting-{code}-{year}.pdf")
 
 
+@replica_safe
 @require_http_methods(["GET"])
 def publication_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse:
     item = _publication(code, year)
@@ -89,6 +95,7 @@ def performance_current(request: HttpRequest) -> HttpResponse:
     return redirect("reports:performance-review", year=timezone.localdate().year)
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def performance_review(request: HttpRequest, year: int) -> HttpResponse:
@@ -98,6 +105,7 @@ def performance_review(request: HttpRequest, year: int) -> HttpResponse:
     )
 
 
+@replica_safe
 @login_required
 @require_http_methods(["GET"])
 def performance_review_xlsx(request: HttpRequest, year: int) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from convergence.db_router import replica_safe
 from convergence.models import Region
 
 from . import quality
@@ -154,6 +155,7 @@ def _page_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+@replica_safe
 @login_required
 @require_GET
 def data_quality(request: HttpRequest) -> HttpResponse:

@@ -33,6 +33,7 @@ from children.imports.services import (
 from children.models import ImportJob, ImportRowIssue, RecordAccess
 from convergence import selectors as convergence_selectors
 from convergence import spreadsheets
+from convergence.db_router import replica_safe
 from convergence.models import User
 from convergence.scoping import restrict, scope_for_user
 from convergence.services import POSYANDU_LIST_EXAMPLE, REGION_CSV_COLUMNS
@@ -336,6 +337,7 @@ def posyandu_list_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@replica_safe
 @login_required
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from gunicorn.glogging import Logger
 ROOT = Path(__file__).resolve().parents[2]
 CLEARED = (
     "DATABASE_URL",
+    "DATABASE_REPLICA_URL",
     "CELERY_BROKER_URL",
     "CELERY_RESULT_BACKEND",
     "REDIS_URL",
@@ -82,6 +84,22 @@ def test_it_switches_to_postgresql_and_redis(tmp_path: Path) -> None:
         ({"AXES_FAILURE_LIMIT": "0"}, "AXES_FAILURE_LIMIT must be at least 1, got 0"),
         ({"BEAT_PREVALENCE_AT": "2am"}, "BEAT_PREVALENCE_AT must be a time of day written HH:MM"),
         ({"BEAT_PMT_FINISH_AT": "24:00"}, "BEAT_PMT_FINISH_AT must be a time of day written HH:MM"),
+        (
+            {"DATABASE_URL": "postgres://app@db.internal/x", "DATABASE_REPLICA_URL": "mysql://r.internal/x"},
+            "DATABASE_REPLICA_URL must start with one of postgres://, postgresql://",
+        ),
+        (
+            {
+                "DATABASE_URL": "postgres://app@db.internal/x",
+                "DATABASE_REPLICA_URL": "postgres://r1.internal/x,postgres://r2.internal:port/x",
+            },
+            "DATABASE_REPLICA_URL (URL 2) has an invalid port",
+        ),
+        (
+            {"DATABASE_REPLICA_URL": "postgres://r1.internal/x"},
+            "DATABASE_REPLICA_URL needs DATABASE_URL to name the PostgreSQL primary",
+        ),
+        ({"REPLICA_PIN_SECONDS": "0"}, "REPLICA_PIN_SECONDS must be at least 1, got 0"),
     ],
 )
 def test_it_refuses_malformed_values_at_start_up(tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -137,6 +155,62 @@ def test_every_nightly_time_is_documented_in_the_example_environment() -> None:
         "BEAT_PMT_FINISH_AT=03:00",
     }
     assert {line for line in documented.splitlines() if line.startswith("BEAT_")} == variables
+
+
+def test_every_variable_the_settings_read_is_documented_in_the_example_environment() -> None:
+    source = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'(?:env_\w+|_pii_key)\(\s*"([A-Z][A-Z0-9_]+)"', source))
+    read |= set(re.findall(r'_nightly\([^)]*?"([A-Z][A-Z0-9_]+)"', source))
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    assert {"DATABASE_URL", "DATABASE_REPLICA_URL", "REPLICA_PIN_SECONDS", "BEAT_PMT_FINISH_AT"} <= read
+    assert read - documented == set()
+
+
+REPLICA_PROBE = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.REPLICA_DATABASES, s.DATABASE_ROUTERS, s.REPLICA_PIN_SECONDS, "
+    "[(a, d['HOST'], d['PORT'], d['NAME'], d['TEST']['MIRROR']) for a, d in s.DATABASES.items()])"
+)
+
+
+def test_it_adds_a_database_per_replica_url_mirrored_in_tests_and_a_router(tmp_path: Path) -> None:
+    clean = {key: value for key, value in os.environ.items() if key not in CLEARED}
+    clean.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://app@db.internal:5432/stunting",
+            "DATABASE_REPLICA_URL": "postgres://app@replica1.internal:5432/stunting, postgres://app@replica2.internal/stunting",
+            "REPLICA_PIN_SECONDS": "5",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", REPLICA_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "['replica_1', 'replica_2'] ['convergence.db_router.ReplicaRouter'] 5 "
+        "[('default', 'db.internal', 5432, 'stunting', None), "
+        "('replica_1', 'replica1.internal', 5432, 'stunting', 'default'), "
+        "('replica_2', 'replica2.internal', '', 'stunting', 'default')]"
+    )
+
+
+def test_it_has_no_replica_and_no_router_when_none_is_configured(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", REPLICA_PROBE.replace("s.DATABASE_ROUTERS", "s.DATABASE_ROUTERS == []")],
+        cwd=ROOT,
+        env={
+            **{key: value for key, value in os.environ.items() if key not in CLEARED},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "VAR_DIR": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("[] True 10 [('default', ")
 
 
 def test_it_passes_the_deployment_checklist_with_production_settings(tmp_path: Path) -> None:

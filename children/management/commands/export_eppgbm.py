@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from children import exports
 from children.models import RecordAccess
+from convergence.db_router import replica_reads
 from convergence.models import Region, Role, User
 from convergence.selectors import posyandu_list_for_user
 
@@ -53,7 +54,9 @@ class Command(BaseCommand):
             date_from=options["date_from"],
             date_to=options["date_to"],
         )
-        with open(target, "wb") as handle:
+        # A long read of the whole registry: on a replica when one is configured (the read log after it
+        # goes to the primary).
+        with open(target, "wb") as handle, replica_reads():
             count = exports.eppgbm_export(
                 user=user,
                 target=handle,
