@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -32,7 +33,8 @@ from convergence.api.conditional import ConditionalMixin
 
 class ImportJobSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    uploaded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    uploaded_by_name = serializers.CharField(source="uploaded_by.username", read_only=True)
     percent = serializers.IntegerField(source="progress_percent", read_only=True)
     issues_not_stored_text = serializers.SerializerMethodField(
         help_text=_("Kalimat untuk catatan per baris yang tidak disimpan (kosong bila tidak ada).")
@@ -59,8 +61,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
                     "code": serializers.CharField(
                         help_text=_("Kode lokal yang dibuat (kosong pada uji coba).")
                     ),
-                    "parent": serializers.CharField(help_text=_("Nama kecamatan atau desa induknya.")),
-                    "parent_code": serializers.CharField(),
+                    "parent": serializers.CharField(
+                        help_text=_("Kode Kemendagri kecamatan atau desa induknya.")
+                    ),
+                    "parent_name": serializers.CharField(help_text=_("Nama kecamatan atau desa induknya.")),
                     "rows": serializers.IntegerField(help_text=_("Baris berkas yang menyebutnya.")),
                 },
                 many=True,
@@ -80,6 +84,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "id",
             "original_name",
             "uploaded_by",
+            "uploaded_by_name",
             "status",
             "status_label",
             "rows_total",
@@ -95,6 +100,25 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "applied_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: ImportJob) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The stored summary names a new place's parent region by name and code; the API's rule is
+        # the code under the field's own name, the name as a label.
+        places = (data.get("summary") or {}).get("places")
+        if places:
+            data["summary"] = {
+                **data["summary"],
+                "places": [
+                    {
+                        **{key: value for key, value in place.items() if key != "parent_code"},
+                        "parent": place.get("parent_code", ""),
+                        "parent_name": place.get("parent", ""),
+                    }
+                    for place in places
+                ],
+            }
+        return data
 
     def get_issues_not_stored_text(self, job: ImportJob) -> str:
         return issues_not_shown_text(job.issues_not_stored) if job.issues_not_stored else ""
@@ -143,13 +167,17 @@ class ImportJobViewSet(
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser]  # the upload; the other actions take no body
     queryset = ImportJob.objects.none()  # the schema's model; requests use get_queryset
-    lookup_value_regex = r"[0-9]+"  # get_object reads the pk as a number: anything else is a 404
 
     def get_queryset(self) -> QuerySet[ImportJob]:
         return import_job_list_for_user(user=self.request.user)
 
     def get_object(self) -> ImportJob:
-        return import_job_get_for_user(user=self.request.user, pk=int(self.kwargs["pk"]))
+        # Any id that is not one of ours is a 404 in the API's problem body, a word as well as a number.
+        try:
+            pk = int(self.kwargs["pk"])
+        except ValueError:
+            raise Http404 from None
+        return import_job_get_for_user(user=self.request.user, pk=pk)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "issues":
