@@ -9,7 +9,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -30,6 +36,38 @@ from children.views.imports import (
 )
 from convergence.api.conditional import ConditionalMixin
 
+SUMMARY = inline_serializer(
+    name="ImportSummary",
+    fields={
+        **{
+            key: serializers.IntegerField(required=False, help_text=str(label))
+            for key, label in SUMMARY_LABELS
+        },
+        "ignored_columns": serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text=_("Judul kolom berkas yang tidak dikenal dan diabaikan, seperti tertulis di berkas."),
+        ),
+        "places": inline_serializer(
+            name="ImportNewPlace",
+            fields={
+                "level": serializers.ChoiceField(choices=["puskesmas", "posyandu"]),
+                "name": serializers.CharField(),
+                "code": serializers.CharField(help_text=_("Kode lokal yang dibuat (kosong pada uji coba).")),
+                "parent": serializers.CharField(help_text=_("Kode Kemendagri kecamatan atau desa induknya.")),
+                "parent_name": serializers.CharField(help_text=_("Nama kecamatan atau desa induknya.")),
+                "rows": serializers.IntegerField(help_text=_("Baris berkas yang menyebutnya.")),
+            },
+            many=True,
+            required=False,
+            help_text=_(
+                "Hanya bila create_posyandu: puskesmas dan posyandu yang akan dibuat (uji coba) "
+                "atau dibuat (diterapkan)."
+            ),
+        ),
+    },
+)
+
 
 class ImportJobSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -39,43 +77,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
     issues_not_stored_text = serializers.SerializerMethodField(
         help_text=_("Kalimat untuk catatan per baris yang tidak disimpan (kosong bila tidak ada).")
     )
-    summary = inline_serializer(
-        name="ImportSummary",
-        fields={
-            **{
-                key: serializers.IntegerField(required=False, help_text=str(label))
-                for key, label in SUMMARY_LABELS
-            },
-            "ignored_columns": serializers.ListField(
-                child=serializers.CharField(),
-                required=False,
-                help_text=_(
-                    "Judul kolom berkas yang tidak dikenal dan diabaikan, seperti tertulis di berkas."
-                ),
-            ),
-            "places": inline_serializer(
-                name="ImportNewPlace",
-                fields={
-                    "level": serializers.ChoiceField(choices=["puskesmas", "posyandu"]),
-                    "name": serializers.CharField(),
-                    "code": serializers.CharField(
-                        help_text=_("Kode lokal yang dibuat (kosong pada uji coba).")
-                    ),
-                    "parent": serializers.CharField(
-                        help_text=_("Kode Kemendagri kecamatan atau desa induknya.")
-                    ),
-                    "parent_name": serializers.CharField(help_text=_("Nama kecamatan atau desa induknya.")),
-                    "rows": serializers.IntegerField(help_text=_("Baris berkas yang menyebutnya.")),
-                },
-                many=True,
-                required=False,
-                help_text=_(
-                    "Hanya bila create_posyandu: puskesmas dan posyandu yang akan dibuat (uji coba) "
-                    "atau dibuat (diterapkan)."
-                ),
-            ),
-        },
-    )
+    summary = serializers.SerializerMethodField()
     create_posyandu = serializers.BooleanField(source="create_places", read_only=True)
 
     class Meta:
@@ -101,24 +103,17 @@ class ImportJobSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, instance: ImportJob) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        # The stored summary names a new place's parent region by name and code; the API's rule is
-        # the code under the field's own name, the name as a label.
-        places = (data.get("summary") or {}).get("places")
-        if places:
-            data["summary"] = {
-                **data["summary"],
-                "places": [
-                    {
-                        **{key: value for key, value in place.items() if key != "parent_code"},
-                        "parent": place.get("parent_code", ""),
-                        "parent_name": place.get("parent", ""),
-                    }
-                    for place in places
-                ],
-            }
-        return data
+    @extend_schema_field(SUMMARY)
+    def get_summary(self, job: ImportJob) -> dict[str, Any]:
+        summary = dict(job.summary or {})
+        # The stored summary names a new place's parent region by name and code; the API's rule is the
+        # code under the field's own name, the name as a label.
+        if summary.get("places"):
+            summary["places"] = [
+                {**place, "parent": place.get("parent_code", ""), "parent_name": place.get("parent", "")}
+                for place in summary["places"]
+            ]
+        return type(SUMMARY)(summary).data
 
     def get_issues_not_stored_text(self, job: ImportJob) -> str:
         return issues_not_shown_text(job.issues_not_stored) if job.issues_not_stored else ""
