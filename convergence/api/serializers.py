@@ -113,7 +113,6 @@ class ProfileSerializer(OPDLabels, serializers.ModelSerializer):
             "posyandu",
             "posyandu_name",
         ]
-        read_only_fields = ["role", "opd", "puskesmas", "posyandu"]
 
 
 class TokenSerializer(serializers.Serializer):
