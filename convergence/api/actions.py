@@ -106,7 +106,9 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class TeamFilter(FilterSet):
-    level = django_filters.CharFilter(field_name="region__level")
+    level = django_filters.ChoiceFilter(
+        field_name="region__level", choices=Region._meta.get_field("level").choices
+    )
 
     class Meta:
         model = Team
@@ -385,7 +387,9 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 class MeetingFilter(FilterSet):
-    level = django_filters.CharFilter(field_name="region__level")
+    level = django_filters.ChoiceFilter(
+        field_name="region__level", choices=Region._meta.get_field("level").choices
+    )
 
     class Meta:
         model = Meeting
