@@ -18,7 +18,7 @@ from django.apps import apps
 from rest_framework.test import APIClient
 
 from convergence.models import Region
-from tests.factories import DistrictFixture
+from tests.factories import ChildFactory, DistrictFixture
 from tests.problems import field_errors
 
 APPS = {"convergence", "children", "interventions", "reports"}
@@ -206,3 +206,54 @@ def test_a_path_id_out_of_range_or_not_a_number_is_a_404(
             answers[path] = (response.status_code, response.json()["code"])
     assert len(answers) > 35
     assert {path: answer for path, answer in answers.items() if answer != (404, "not_found")} == {}
+
+
+def test_filters_take_the_form_of_their_fields(district: DistrictFixture) -> None:
+    client = APIClient()
+    client.force_authenticate(district.users["bappeda_admin"])
+
+    def listed(path: str, **params: object) -> list[Any]:
+        response = client.get(path, params)
+        assert response.status_code == 200
+        return response.json()["results"]
+
+    posyandu = listed("/api/v1/posyandu/", desa=district.desa_a1.code)
+    assert sorted((row["name"], row["desa"]) for row in posyandu) == [
+        ("Mawar", "35.10.01.2001"),
+        ("Melati", "35.10.01.2001"),
+    ]
+    puskesmas = listed("/api/v1/puskesmas/", kecamatan=district.kecamatan_b.code)
+    assert [(row["name"], row["kecamatan"]) for row in puskesmas] == [("Bangorejo", "35.10.02")]
+    regions = listed("/api/v1/regions/", parent=district.kecamatan_a.code)
+    assert [(row["code"], row["parent"], row["puskesmas"]) for row in regions] == [
+        ("35.10.01.2001", "35.10.01", district.desa_a1.puskesmas_id),
+        ("35.10.01.2002", "35.10.01", district.desa_a2.puskesmas_id),
+    ]
+    line = client.post(
+        "/api/v1/budget-lines/",
+        {
+            "year": 2025,
+            "funding_source": "dana_desa",
+            "desa": district.desa_a2.code,
+            "name": "PMT",
+            "allocated": "1",
+        },
+        format="json",
+    )
+    assert (line.status_code, line.json()["desa"]) == (201, "35.10.01.2002")
+    assert [row["id"] for row in listed("/api/v1/budget-lines/", desa=district.desa_a2.code)] == [
+        line.json()["id"]
+    ]
+    assert listed("/api/v1/budget-lines/", desa=district.desa_a1.code) == []
+
+
+def test_an_id_filter_on_a_record_outside_the_scope_answers_an_empty_list(district: DistrictFixture) -> None:
+    ChildFactory(name="Bunga", posyandu=district.posyandu_b1)
+    kader = APIClient()
+    kader.force_authenticate(district.users["kader"])
+    response = kader.get("/api/v1/children/", {"posyandu": district.posyandu_b1.pk})
+    assert (response.status_code, response.json()["results"]) == (200, [])
+    bappeda = APIClient()
+    bappeda.force_authenticate(district.users["bappeda_admin"])
+    response = bappeda.get("/api/v1/children/", {"posyandu": district.posyandu_b1.pk})
+    assert [row["name"] for row in response.json()["results"]] == ["Bunga"]
