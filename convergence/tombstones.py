@@ -74,13 +74,14 @@ def area_q(scope: Scope, *, by_opd: bool = False) -> Q:
 
 
 def tombstones_record(
-    records: Iterable[Model], *, merged_into: Mapping[tuple[type[Model], int], int] = {}
+    records: Iterable[Model], *, merged_into: Mapping[tuple[type[Model], int], int] | None = None
 ) -> int:
     """Write the tombstones of `records` (about to be deleted; unregistered models are skipped).
 
     `merged_into` maps (model, id) of a merged record to the id of the record that kept its data.
     Returns the number written. Call inside the deletion's transaction.
     """
+    merged_into = merged_into or {}
     rows = []
     for record in records:
         entry = _KINDS.get(type(record))
@@ -103,7 +104,9 @@ def tombstones_record(
 
 
 def records_delete(
-    records: Iterable[Model] | QuerySet[Any], *, merged_into: Mapping[tuple[type[Model], int], int] = {}
+    records: Iterable[Model] | QuerySet[Any],
+    *,
+    merged_into: Mapping[tuple[type[Model], int], int] | None = None,
 ) -> int:
     """Delete `records` and what cascades from them, leaving a tombstone for each synced record.
 
