@@ -44,6 +44,7 @@ from children.models import (
 )
 from convergence.models import User
 from convergence.scoping import check_can_edit, restrict
+from convergence.tombstones import records_delete
 
 Kind = DuplicateCandidate.Kind
 Reason = DuplicateCandidate.Reason
@@ -587,9 +588,17 @@ def child_merge(
             Measurement.objects.filter(child=removed, measured_on__in=survivor_days).order_by("measured_on")
         )
         snapshot["measurements_conflicting"] = [_snapshot(m) for m in conflicting]
+        # A day both children were weighed keeps the survivor's measurement: the other merges into it.
+        kept = dict(
+            Measurement.objects.filter(
+                child=survivor, measured_on__in=[m.measured_on for m in conflicting]
+            ).values_list("measured_on", "pk")
+        )
         for measurement in conflicting:
             measurement._history_user = user  # type: ignore[attr-defined]
-            measurement.delete()
+        records_delete(
+            conflicting, merged_into={(Measurement, m.pk): kept[m.measured_on] for m in conflicting}
+        )
         to_move = Measurement.objects.filter(child=removed)
         earliest = to_move.aggregate(day=Min("measured_on"))["day"]
         moved_ids = list(to_move.values_list("pk", flat=True))
@@ -635,7 +644,7 @@ def child_merge(
             merged_by=user,
         )
         removed._history_user = user  # type: ignore[attr-defined]
-        removed.delete()
+        records_delete([removed], merged_into={(Child, removed.pk): survivor.pk})
         _resolve(candidate, user)
     return log
 
@@ -682,6 +691,10 @@ def person_merge(
                 {"sex": [_("Data yang dipertahankan harus perempuan: ada data kehamilan.")]}
             )
         snapshot = _snapshot(removed)
+        # Both adolescent records: the removed person's goes with her (cascade) into the survivor's.
+        girls = dict(
+            AdolescentGirl.objects.filter(person__in=[survivor, removed]).values_list("person_id", "pk")
+        )
         moved: dict[str, Any] = _adolescent_merge(survivor=survivor, removed=removed, snapshot=snapshot)
         pregnancy_ids = list(removed.pregnancies.values_list("pk", flat=True))
         moved.update(
@@ -720,7 +733,10 @@ def person_merge(
             merged_by=user,
         )
         removed._history_user = user  # type: ignore[attr-defined]
-        removed.delete()
+        merged_into: dict[tuple[type[models.Model], int], int] = {(Person, removed.pk): survivor.pk}
+        if removed.pk in girls and survivor.pk in girls:
+            merged_into[(AdolescentGirl, girls[removed.pk])] = girls[survivor.pk]
+        records_delete([removed], merged_into=merged_into)
         _resolve(candidate, user)
     return log
 

@@ -36,6 +36,7 @@ from children.selectors import kbm_table_on
 from convergence.models import User
 from convergence.scoping import can_read, scope_for_user
 from convergence.services import region_check_active
+from convergence.tombstones import records_delete
 
 # A height that drops by more than this since the last visit is a measuring error (or a new child).
 MAX_HEIGHT_SHRINK_CM = 1.5
@@ -231,7 +232,7 @@ def measurement_delete(*, user: User | None, measurement: Measurement) -> None:
         if user is not None:
             measurement._history_user = user  # type: ignore[attr-defined]
         measured_on, posyandu_id = measurement.measured_on, measurement.posyandu_id
-        measurement.delete()
+        records_delete([measurement])
         child_weight_gain_refresh(child=child, since=measured_on)
         measurements_changed(desa_ids=[child.desa_id], posyandu_ids=[posyandu_id], days=[measured_on])
 

@@ -378,7 +378,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "convergence.api.listing.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "convergence.api.filtering.Filtering",
         "convergence.api.listing.Ordering",
         "convergence.api.listing.UpdatedSince",
     ],

@@ -31,6 +31,7 @@ from convergence.models import (
     User,
 )
 from convergence.scoping import can_read, restrict
+from convergence.tombstones import records_delete
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -51,6 +52,13 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._is_admin(request)
+
+    # A deletion here leaves its tombstones for the changes feed, like the services' deletions.
+    def delete_model(self, request: HttpRequest, obj: Model) -> None:
+        records_delete([obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        records_delete(queryset)
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self._may_write(request, obj)

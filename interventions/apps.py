@@ -12,7 +12,9 @@ class InterventionsConfig(AppConfig):
         from children.pii_rotation import sealed_uploads_register
         from interventions.models import DeliveryImportJob
         from interventions.panels import child_deliveries_panel
+        from interventions.tombstones import register as register_tombstones
 
         register_child_panel(child_deliveries_panel)
+        register_tombstones()
         # The OPDs' delivery sheets are sealed like the registers: key rotation reseals them too.
         sealed_uploads_register(DeliveryImportJob)

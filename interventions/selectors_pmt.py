@@ -109,7 +109,10 @@ def budget_line_list_for_user(*, user: User) -> QuerySet[BudgetLine]:
 def pmt_rate_list_for_user(*, user: User) -> QuerySet[PMTRate]:
     """Rates the user may read, each annotated `used`: whether an episode took its days and rate."""
     return restrict(
-        PMTRate.objects.annotate(used=Exists(PMTEnrolment.objects.filter(rate=OuterRef("pk")))), user
+        PMTRate.objects.select_related("kabupaten").annotate(
+            used=Exists(PMTEnrolment.objects.filter(rate=OuterRef("pk")))
+        ),
+        user,
     )
 
 

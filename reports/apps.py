@@ -10,5 +10,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from children.changes import register_listener
         from reports.services import measurements_changed_queue
+        from reports.tombstones import register as register_tombstones
 
         register_listener(measurements_changed_queue)
+        register_tombstones()

@@ -23,6 +23,7 @@ from children.changes import MeasurementChanges
 from convergence import pgcopy
 from convergence.codes import Level
 from convergence.models import Region
+from convergence.tombstones import tombstones_record
 
 from . import compute, loaders, summary_rows
 from .locks import lock as _lock
@@ -214,9 +215,10 @@ def _rollup_kabupaten(kabupaten: Region, periods: compute.Periods, *, full: bool
 
 
 def _delete_all(kabupaten: Region) -> int:
-    deleted, _ = Row.objects.filter(
-        Q(region=kabupaten) | Q(region__code__startswith=f"{kabupaten.code}.")
-    ).delete()
+    rows = Row.objects.filter(Q(region=kabupaten) | Q(region__code__startswith=f"{kabupaten.code}."))
+    with transaction.atomic():
+        tombstones_record(rows.only("region", "posyandu", "level"))
+        deleted, _ = rows.delete()
     return deleted
 
 

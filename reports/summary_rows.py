@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from convergence import pgcopy
+from convergence.tombstones import tombstones_record
 
 from . import compute, loaders
 from .models import PrevalenceSummary
@@ -178,13 +179,22 @@ def difference(wanted: SummaryRows, existing: SummaryRows) -> Difference:
     return Difference(new=wanted.take(np.flatnonzero(~found)), changed=changed, vanished=existing.pk[~kept])
 
 
+def _tombstones(pks: list[int]) -> None:
+    """Tombstones of the rows about to be deleted, for the changes feed (in the caller's transaction)."""
+    for start in range(0, len(pks), 10_000):  # bounded IN lists
+        tombstones_record(
+            Row.objects.filter(pk__in=pks[start : start + 10_000]).only("region", "posyandu", "level")
+        )
+
+
 def rows_write(wanted: SummaryRows, existing: SummaryRows, kecamatan_id: int | None) -> tuple[int, int]:
     """Make the stored rows `existing` equal `wanted`; (rows written, rows deleted)."""
     diff = difference(wanted, existing)
     if connection.vendor == "postgresql":
         table = Row._meta.db_table
-        with connection.cursor() as cursor:
-            if len(diff.vanished):
+        if len(diff.vanished):
+            _tombstones(diff.vanished.tolist())
+            with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [diff.vanished.tolist()])
         _update(diff.changed)
         _copy(diff.new, kecamatan_id)
@@ -192,6 +202,8 @@ def rows_write(wanted: SummaryRows, existing: SummaryRows, kecamatan_id: int | N
     # SQLite: the changed rows are deleted and inserted again.
     stale = np.concatenate([diff.vanished, diff.changed.pk]).tolist()
     if stale:
+        # A changed row comes back under a new id: for a syncing client the old one is gone too.
+        _tombstones(stale)
         Row.objects.filter(pk__in=stale).delete()
     fresh = _concat([diff.new, diff.changed])
     Row.objects.bulk_create(

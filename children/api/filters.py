@@ -1,25 +1,30 @@
-"""Query-string filters of the registry API. Ids are plain numbers (not choices validated against the
-whole table), so a filter on a record outside the caller's scope answers an empty list, not an error
-that would tell the record exists. There is no NIK filter: NIKs do not travel in URLs (see lookup/)."""
+"""Query-string filters of the registry API, named as the fields of the answer and taking the same
+form (convergence.api.filtering): a desa by its Kemendagri code, any other record by its id. There is no
+NIK filter: NIKs do not travel in URLs (see lookup/)."""
 
 from __future__ import annotations
 
 import django_filters
 
-from children.models import Child, DuplicateCandidate, Keluarga, Measurement, Person, Pregnancy
+from children.models import (
+    AdolescentGirl,
+    Child,
+    DuplicateCandidate,
+    Keluarga,
+    Measurement,
+    Person,
+    Pregnancy,
+)
+from convergence.api.filtering import FilterSet
 
 
-class KeluargaFilter(django_filters.FilterSet):
-    desa = django_filters.CharFilter(field_name="desa__code", label="desa code")
-
+class KeluargaFilter(FilterSet):
     class Meta:
         model = Keluarga
         fields = ["desa", "at_risk"]
 
 
-class ChildFilter(django_filters.FilterSet):
-    posyandu = django_filters.NumberFilter(field_name="posyandu")
-    desa = django_filters.CharFilter(field_name="desa__code", label="desa code")
+class ChildFilter(FilterSet):
     birth_date = django_filters.DateFromToRangeFilter()
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
@@ -28,9 +33,7 @@ class ChildFilter(django_filters.FilterSet):
         fields = ["posyandu", "desa", "birth_date", "sex", "status", "name"]
 
 
-class PersonFilter(django_filters.FilterSet):
-    desa = django_filters.CharFilter(field_name="desa__code", label="desa code")
-    keluarga = django_filters.NumberFilter(field_name="keluarga")
+class PersonFilter(FilterSet):
     name = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
 
     class Meta:
@@ -38,9 +41,7 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["desa", "keluarga", "sex", "name"]
 
 
-class MeasurementFilter(django_filters.FilterSet):
-    child = django_filters.NumberFilter(field_name="child")
-    posyandu = django_filters.NumberFilter(field_name="posyandu")
+class MeasurementFilter(FilterSet):
     measured_on = django_filters.DateFromToRangeFilter()
 
     class Meta:
@@ -48,16 +49,23 @@ class MeasurementFilter(django_filters.FilterSet):
         fields = ["child", "posyandu", "measured_on"]
 
 
-class PregnancyFilter(django_filters.FilterSet):
-    desa = django_filters.CharFilter(field_name="desa__code", label="desa code")
-    mother = django_filters.NumberFilter(field_name="mother")
-
+class PregnancyFilter(FilterSet):
     class Meta:
         model = Pregnancy
         fields = ["desa", "mother", "outcome", "is_kek", "is_high_risk"]
 
 
-class DuplicateFilter(django_filters.FilterSet):
+class AdolescentGirlFilter(FilterSet):
+    # The girl's desa is her person's: the answer shows it as `desa`.
+    desa = django_filters.CharFilter(field_name="person__desa__code", label="Kemendagri region code")
+    school_name = django_filters.CharFilter(field_name="school_name", lookup_expr="icontains")
+
+    class Meta:
+        model = AdolescentGirl
+        fields = ["person", "desa", "school_name"]
+
+
+class DuplicateFilter(FilterSet):
     class Meta:
         model = DuplicateCandidate
         fields = ["kind", "status"]

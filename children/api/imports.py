@@ -6,9 +6,16 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -29,49 +36,48 @@ from children.views.imports import (
 )
 from convergence.api.conditional import ConditionalMixin
 
+SUMMARY = inline_serializer(
+    name="ImportSummary",
+    fields={
+        **{
+            key: serializers.IntegerField(required=False, help_text=str(label))
+            for key, label in SUMMARY_LABELS
+        },
+        "ignored_columns": serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text=_("Judul kolom berkas yang tidak dikenal dan diabaikan, seperti tertulis di berkas."),
+        ),
+        "places": inline_serializer(
+            name="ImportNewPlace",
+            fields={
+                "level": serializers.ChoiceField(choices=["puskesmas", "posyandu"]),
+                "name": serializers.CharField(),
+                "code": serializers.CharField(help_text=_("Kode lokal yang dibuat (kosong pada uji coba).")),
+                "parent": serializers.CharField(help_text=_("Kode Kemendagri kecamatan atau desa induknya.")),
+                "parent_name": serializers.CharField(help_text=_("Nama kecamatan atau desa induknya.")),
+                "rows": serializers.IntegerField(help_text=_("Baris berkas yang menyebutnya.")),
+            },
+            many=True,
+            required=False,
+            help_text=_(
+                "Hanya bila create_posyandu: puskesmas dan posyandu yang akan dibuat (uji coba) "
+                "atau dibuat (diterapkan)."
+            ),
+        ),
+    },
+)
+
 
 class ImportJobSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    uploaded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    uploaded_by_name = serializers.CharField(source="uploaded_by.username", read_only=True)
     percent = serializers.IntegerField(source="progress_percent", read_only=True)
     issues_not_stored_text = serializers.SerializerMethodField(
         help_text=_("Kalimat untuk catatan per baris yang tidak disimpan (kosong bila tidak ada).")
     )
-    summary = inline_serializer(
-        name="ImportSummary",
-        fields={
-            **{
-                key: serializers.IntegerField(required=False, help_text=str(label))
-                for key, label in SUMMARY_LABELS
-            },
-            "ignored_columns": serializers.ListField(
-                child=serializers.CharField(),
-                required=False,
-                help_text=_(
-                    "Judul kolom berkas yang tidak dikenal dan diabaikan, seperti tertulis di berkas."
-                ),
-            ),
-            "places": inline_serializer(
-                name="ImportNewPlace",
-                fields={
-                    "level": serializers.ChoiceField(choices=["puskesmas", "posyandu"]),
-                    "name": serializers.CharField(),
-                    "code": serializers.CharField(
-                        help_text=_("Kode lokal yang dibuat (kosong pada uji coba).")
-                    ),
-                    "parent": serializers.CharField(help_text=_("Nama kecamatan atau desa induknya.")),
-                    "parent_code": serializers.CharField(),
-                    "rows": serializers.IntegerField(help_text=_("Baris berkas yang menyebutnya.")),
-                },
-                many=True,
-                required=False,
-                help_text=_(
-                    "Hanya bila create_posyandu: puskesmas dan posyandu yang akan dibuat (uji coba) "
-                    "atau dibuat (diterapkan)."
-                ),
-            ),
-        },
-    )
+    summary = serializers.SerializerMethodField()
     create_posyandu = serializers.BooleanField(source="create_places", read_only=True)
 
     class Meta:
@@ -80,6 +86,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "id",
             "original_name",
             "uploaded_by",
+            "uploaded_by_name",
             "status",
             "status_label",
             "rows_total",
@@ -95,6 +102,18 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "applied_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(SUMMARY)
+    def get_summary(self, job: ImportJob) -> dict[str, Any]:
+        summary = dict(job.summary or {})
+        # The stored summary names a new place's parent region by name and code; the API's rule is the
+        # code under the field's own name, the name as a label.
+        if summary.get("places"):
+            summary["places"] = [
+                {**place, "parent": place.get("parent_code", ""), "parent_name": place.get("parent", "")}
+                for place in summary["places"]
+            ]
+        return type(SUMMARY)(summary).data
 
     def get_issues_not_stored_text(self, job: ImportJob) -> str:
         return issues_not_shown_text(job.issues_not_stored) if job.issues_not_stored else ""
@@ -143,13 +162,17 @@ class ImportJobViewSet(
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser]  # the upload; the other actions take no body
     queryset = ImportJob.objects.none()  # the schema's model; requests use get_queryset
-    lookup_value_regex = r"[0-9]+"  # get_object reads the pk as a number: anything else is a 404
 
     def get_queryset(self) -> QuerySet[ImportJob]:
         return import_job_list_for_user(user=self.request.user)
 
     def get_object(self) -> ImportJob:
-        return import_job_get_for_user(user=self.request.user, pk=int(self.kwargs["pk"]))
+        # Any id that is not one of ours is a 404 in the API's problem body, a word as well as a number.
+        try:
+            pk = int(self.kwargs["pk"])
+        except ValueError:
+            raise Http404 from None
+        return import_job_get_for_user(user=self.request.user, pk=pk)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "issues":

@@ -361,7 +361,7 @@ class AdolescentGirlViewSet(RegistryViewSet):
     """Adolescent girls followed for weekly TTD: register an existing person (a girl of 10-19 years)."""
 
     serializer_class = serializers.AdolescentGirlSerializer
-    filterset_fields = {"person__desa__code": ["exact"], "school_name": ["icontains"]}
+    filterset_class = filters.AdolescentGirlFilter
     access_kind = RecordAccess.Kind.PERSON
 
     def get_queryset(self) -> QuerySet[AdolescentGirl]:

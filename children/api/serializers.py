@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -30,8 +29,8 @@ from children.models import (
     Pregnancy,
     PregnancyVisit,
 )
-from convergence.codes import DESA_LEVELS
-from convergence.models import Posyandu, Region
+from convergence.api.serializers import RegionCodeField
+from convergence.models import Posyandu
 from convergence.scoping import restrict
 
 # --- fields -----------------------------------------------------------------------------------------
@@ -50,21 +49,8 @@ class ScopedPrimaryKeyRelatedField(_ScopedMixin, serializers.PrimaryKeyRelatedFi
     pass
 
 
-class DesaField(_ScopedMixin, serializers.SlugRelatedField):
-    """A desa/kelurahan given by its Kemendagri code (e.g. "35.10.01.2001").
-
-    A retired desa is refused, except the one the record being changed holds already.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("queryset", Region.objects.filter(level__in=[level.value for level in DESA_LEVELS]))
-        super().__init__(slug_field="code", **kwargs)
-
-    def get_queryset(self) -> QuerySet[Any]:
-        queryset = super().get_queryset()
-        instance = getattr(self.parent, "instance", None)
-        current = getattr(instance, f"{self.source}_id", None) if isinstance(instance, models.Model) else None
-        return queryset.filter(Q(retired_at__isnull=True) | Q(pk=current))
+class DesaField(RegionCodeField):
+    """A desa/kelurahan given by its Kemendagri code (e.g. "35.10.01.2001"); a retired one is refused."""
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -462,7 +448,8 @@ class DuplicateKeluargaSerializer(serializers.Serializer):
 class DuplicateCandidateSerializer(serializers.ModelSerializer):
     desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
     keluarga_a = DuplicateKeluargaSerializer(read_only=True, allow_null=True)
-    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reported_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    reported_by_name = serializers.CharField(source="reported_by.username", read_only=True, allow_null=True)
     child_a = DuplicateChildSerializer(read_only=True, allow_null=True)
     child_b = DuplicateChildSerializer(read_only=True, allow_null=True)
     person_a = DuplicateRecordSerializer(read_only=True, allow_null=True)
@@ -485,6 +472,7 @@ class DuplicateCandidateSerializer(serializers.ModelSerializer):
             "person_b",
             "keluarga_a",
             "reported_by",
+            "reported_by_name",
             "child_a_measurements",
             "child_b_measurements",
             "created_at",

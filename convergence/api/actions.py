@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import Count, QuerySet
 from django.urls import include, path, reverse
 from django.utils import timezone
@@ -26,6 +27,8 @@ from rest_framework.routers import DefaultRouter
 from convergence import selectors_actions as selectors
 from convergence import services_actions as services
 from convergence.api.conditional import ConditionalMixin
+from convergence.api.filtering import FilterSet, IdFilter, IntegerFilter
+from convergence.api.serializers import OPDLabels, RegionCodeField
 from convergence.models import (
     OPD,
     ActionOutput,
@@ -74,16 +77,16 @@ def _scoped_opd(request: Request) -> QuerySet[OPD]:
 # --- TPPS and rosters ---------------------------------------------------------------------------------
 
 
-class TeamMemberSerializer(serializers.ModelSerializer):
+class TeamMemberSerializer(OPDLabels, serializers.ModelSerializer):
     opd = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = TeamMember
-        fields = ["id", "name", "position_in_team", "jabatan", "opd"]
+        fields = ["id", "name", "position_in_team", "jabatan", "opd", "opd_code", "opd_name"]
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    region_code = serializers.CharField(source="region.code", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
     level = serializers.CharField(source="region.level", read_only=True)
     members = TeamMemberSerializer(many=True, read_only=True)
 
@@ -92,7 +95,7 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "name",
-            "region_code",
+            "region",
             "level",
             "decree_number",
             "decree_date",
@@ -102,14 +105,24 @@ class TeamSerializer(serializers.ModelSerializer):
         ]
 
 
+class TeamFilter(FilterSet):
+    level = django_filters.ChoiceFilter(
+        field_name="region__level", choices=Region._meta.get_field("level").choices
+    )
+
+    class Meta:
+        model = Team
+        fields = ["region", "level"]
+
+
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """TPPS of the kabupaten, its kecamatan and desa, with members (created by Bappeda in the admin)."""
 
     serializer_class = TeamSerializer
-    filterset_fields = {"region__level": ["exact"], "region__code": ["exact"]}
+    filterset_class = TeamFilter
 
     def get_queryset(self) -> QuerySet[Team]:
-        return selectors.team_list_for_user(user=self.request.user).prefetch_related("members")  # type: ignore[arg-type]
+        return selectors.team_list_for_user(user=self.request.user).prefetch_related("members__opd")  # type: ignore[arg-type]
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -122,18 +135,18 @@ class _KindField(serializers.ChoiceField):
 
 class FieldWorkerSerializer(serializers.ModelSerializer):
     kind = _KindField(choices=FieldWorker.Kind.choices, read_only=True, help_text="kpm | tpk")
-    desa_code = serializers.CharField(source="desa.code", read_only=True)
+    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = FieldWorker
-        fields = ["id", "kind", "name", "desa_code", "decree_number", "period_start", "period_end", "phone"]
+        fields = ["id", "kind", "name", "desa", "decree_number", "period_start", "period_end", "phone"]
 
 
 class FieldWorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     """KPM and TPK rosters, seen in the desa of the caller's scope."""
 
     serializer_class = FieldWorkerSerializer
-    filterset_fields = {"kind": ["exact"], "desa__code": ["exact"]}
+    filterset_fields = ["kind", "desa"]
 
     def get_queryset(self) -> QuerySet[FieldWorker]:
         return selectors.field_worker_list_for_user(user=self.request.user)  # type: ignore[arg-type]
@@ -143,22 +156,26 @@ class FieldWorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base
 
 
 class ActionSerializer(serializers.ModelSerializer):
-    kabupaten_code = serializers.CharField(source="kabupaten.code", read_only=True)
+    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
     label_2018 = serializers.CharField(read_only=True)
     label_kemendagri = serializers.CharField(read_only=True)
     late = serializers.SerializerMethodField()
     pic_opd = serializers.PrimaryKeyRelatedField(queryset=OPD.objects.none(), allow_null=True, required=False)
+    pic_opd_code = serializers.CharField(source="pic_opd.code", read_only=True, allow_null=True)
+    pic_opd_name = serializers.CharField(source="pic_opd.name", read_only=True, allow_null=True)
 
     class Meta:
         model = ConvergenceAction
         fields = [
             "id",
-            "kabupaten_code",
+            "kabupaten",
             "year",
             "number",
             "label_2018",
             "label_kemendagri",
             "pic_opd",
+            "pic_opd_code",
+            "pic_opd_name",
             "person_in_charge",
             "planned_start",
             "planned_end",
@@ -198,19 +215,28 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upd
 
 
 class ActionOutputSerializer(serializers.ModelSerializer):
+    year = serializers.IntegerField(source="action.year", read_only=True)
     evidence_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = ActionOutput
-        fields = ["id", "action", "code", "title", "required", "done", "done_on", "evidence_count"]
+        fields = ["id", "action", "year", "code", "title", "required", "done", "done_on", "evidence_count"]
         read_only_fields = ["action", "code", "title", "required"]
+
+
+class ActionOutputFilter(FilterSet):
+    year = IntegerFilter(field_name="action__year", column=ConvergenceAction._meta.get_field("year"))
+
+    class Meta:
+        model = ActionOutput
+        fields = ["action", "year", "done"]
 
 
 class ActionOutputViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, _Base):
     """Outputs of the actions; PATCH done/done_on (Bappeda or the PIC OPD)."""
 
     serializer_class = ActionOutputSerializer
-    filterset_fields = {"action": ["exact"], "action__year": ["exact"], "done": ["exact"]}
+    filterset_class = ActionOutputFilter
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[ActionOutput]:
@@ -232,6 +258,7 @@ class ActionOutputViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
 
 class EvidenceSerializer(serializers.ModelSerializer):
     output = serializers.PrimaryKeyRelatedField(queryset=ActionOutput.objects.none())
+    action = serializers.IntegerField(source="output.action_id", read_only=True)
     file = serializers.FileField(write_only=True)
     download_url = serializers.SerializerMethodField()
 
@@ -240,6 +267,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "output",
+            "action",
             "doc_type",
             "file",
             "original_name",
@@ -261,12 +289,20 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return reverse("convergence:evidence-download", args=[document.pk])
 
 
+class EvidenceFilter(FilterSet):
+    action = IdFilter(field_name="output__action")
+
+    class Meta:
+        model = EvidenceDocument
+        fields = ["output", "action"]
+
+
 class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, _Base):
     """Evidence documents; POST multipart (output, doc_type, file): type and size are checked."""
 
     serializer_class = EvidenceSerializer
     parser_classes = [MultiPartParser]  # a file: multipart only
-    filterset_fields = {"output": ["exact"], "output__action": ["exact"]}
+    filterset_class = EvidenceFilter
 
     def get_queryset(self) -> QuerySet[EvidenceDocument]:
         return selectors.evidence_list_for_user(user=self.request.user)  # type: ignore[arg-type]
@@ -279,13 +315,13 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 class AssessmentGradeSerializer(serializers.ModelSerializer):
-    kabupaten_code = serializers.CharField(source="kabupaten.code", read_only=True)
+    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = AssessmentGrade
         fields = [
             "id",
-            "kabupaten_code",
+            "kabupaten",
             "year",
             "indicator_code",
             "indicator_text",
@@ -319,7 +355,7 @@ class AssessmentGradeViewSet(
 
 class MeetingSerializer(serializers.ModelSerializer):
     kind = _KindField(choices=Meeting.Kind.choices, help_text=" | ".join(Meeting.Kind.values))
-    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.none())
+    region = RegionCodeField(queryset=Region.objects.none())
     level = serializers.CharField(source="region.level", read_only=True)
     action = serializers.PrimaryKeyRelatedField(
         queryset=ConvergenceAction.objects.none(), allow_null=True, required=False
@@ -350,11 +386,25 @@ class MeetingSerializer(serializers.ModelSerializer):
             self.fields["invited"].child_relation.queryset = _scoped_opd(request)
 
 
+class MeetingFilter(FilterSet):
+    level = django_filters.ChoiceFilter(
+        field_name="region__level", choices=Region._meta.get_field("level").choices
+    )
+
+    class Meta:
+        model = Meeting
+        fields = {
+            "kind": ["exact"],
+            "held_on": ["exact", "gte", "lte"],
+            "region": ["exact"],
+        }
+
+
 class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, _Base):
     """Meetings (rembuk stunting, mini lokakarya, coordination); POST creates one (Bappeda)."""
 
     serializer_class = MeetingSerializer
-    filterset_fields = {"kind": ["exact"], "held_on": ["exact", "gte", "lte"], "region__level": ["exact"]}
+    filterset_class = MeetingFilter
 
     def get_queryset(self) -> QuerySet[Meeting]:
         return selectors.meeting_list_for_user(user=self.request.user).prefetch_related("invited")  # type: ignore[arg-type]
@@ -363,13 +413,22 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         serializer.instance = services.meeting_save(user=self.request.user, **serializer.validated_data)
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(OPDLabels, serializers.ModelSerializer):
     meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.none())
     opd = serializers.PrimaryKeyRelatedField(queryset=OPD.objects.none())
 
     class Meta:
         model = Attendance
-        fields = ["id", "meeting", "opd", "present", "attendee_name", "attendee_jabatan"]
+        fields = [
+            "id",
+            "meeting",
+            "opd",
+            "opd_code",
+            "opd_name",
+            "present",
+            "attendee_name",
+            "attendee_jabatan",
+        ]
         # Recording twice updates the row (service upsert): no unique-together validator here.
         validators: list[Any] = []
 
@@ -399,6 +458,8 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 class FollowUpSerializer(serializers.ModelSerializer):
     meeting = serializers.PrimaryKeyRelatedField(queryset=Meeting.objects.none())
     owner_opd = serializers.PrimaryKeyRelatedField(queryset=OPD.objects.none())
+    owner_opd_code = serializers.CharField(source="owner_opd.code", read_only=True)
+    owner_opd_name = serializers.CharField(source="owner_opd.name", read_only=True)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -408,6 +469,8 @@ class FollowUpSerializer(serializers.ModelSerializer):
             "meeting",
             "description",
             "owner_opd",
+            "owner_opd_code",
+            "owner_opd_name",
             "due_date",
             "status",
             "done_on",

@@ -30,7 +30,8 @@ ALWAYS_KNOWN = frozenset({"format"})
 
 
 class Pagination(pagination.PageNumberPagination):
-    """Pages of PAGE_SIZE (50); `page_size` asks for 1 to 1,000 (more is capped), anything else is a 400."""
+    """Pages of PAGE_SIZE (50); `page_size` asks for 1 to 1,000, anything else is a 400 (a larger size is
+    refused rather than capped: a client counting on its page size would otherwise miss rows)."""
 
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -47,7 +48,16 @@ class Pagination(pagination.PageNumberPagination):
             raise exceptions.ValidationError(
                 {self.page_size_query_param: [_("Masukkan bilangan bulat positif.")]}, code="invalid"
             )
-        return min(size, MAX_PAGE_SIZE)
+        if size > MAX_PAGE_SIZE:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Paling banyak %(max)s per halaman.") % {"max": MAX_PAGE_SIZE}
+                    ]
+                },
+                code="max_value",
+            )
+        return size
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         # DRF writes OpenAPI 3.0's `nullable`; the schema is 3.1 (convergence.api.schema).
@@ -61,9 +71,9 @@ class Pagination(pagination.PageNumberPagination):
         for parameter in parameters:
             parameter["schema"] = {"type": "integer", "minimum": 1}
             if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = MAX_PAGE_SIZE
                 parameter["description"] = (
-                    f"Results per page (default {self.page_size}); values over {MAX_PAGE_SIZE} "
-                    f"are capped at {MAX_PAGE_SIZE}."
+                    f"Results per page (default {self.page_size}, at most {MAX_PAGE_SIZE})."
                 )
         return parameters
 

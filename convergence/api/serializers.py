@@ -1,34 +1,81 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from convergence.codes import DESA_LEVELS
 from convergence.models import OPD, Posyandu, Puskesmas, Region, User
+from convergence.scoping import restrict
+
+
+class RegionCodeField(serializers.SlugRelatedField):
+    """A region written by its Kemendagri code (e.g. "35.10.01.2001"), among the caller's regions of
+    `levels`. A retired region is refused with its own message, except the one the record being changed
+    holds already (a record keeps its old desa until someone moves it)."""
+
+    def __init__(self, *, levels: Iterable[str] = tuple(DESA_LEVELS), **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Region.objects.filter(level__in=[str(level) for level in levels]))
+        super().__init__(slug_field="code", **kwargs)
+
+    def _current(self) -> int | None:
+        instance = getattr(self.parent, "instance", None)
+        return getattr(instance, f"{self.source}_id", None) if isinstance(instance, models.Model) else None
+
+    def get_queryset(self) -> QuerySet[Any]:
+        request = self.context.get("request")
+        queryset = super().get_queryset()
+        queryset = restrict(queryset, request.user) if request is not None else queryset.none()
+        return queryset.filter(Q(retired_at__isnull=True) | Q(pk=self._current()))
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            request = self.context.get("request")
+            retired = restrict(super().get_queryset(), request.user) if request is not None else None
+            if retired is not None and retired.filter(code=str(data), retired_at__isnull=False).exists():
+                raise serializers.ValidationError(
+                    _("Wilayah %(code)s sudah tidak berlaku.") % {"code": data}, code="retired"
+                ) from None
+            raise
+
+
+class OPDLabels(serializers.Serializer):
+    """OPD is not a region: referenced by id, with its code and name as read-only labels."""
+
+    opd_code = serializers.CharField(source="opd.code", read_only=True, allow_null=True)
+    opd_name = serializers.CharField(source="opd.name", read_only=True, allow_null=True)
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, allow_null=True)
-    puskesmas_id = serializers.IntegerField(read_only=True, allow_null=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    puskesmas = serializers.IntegerField(source="puskesmas_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Region
-        fields = ["code", "name", "level", "parent_code", "puskesmas_id"]
+        fields = ["code", "name", "level", "parent", "puskesmas"]
 
 
 class PuskesmasSerializer(serializers.ModelSerializer):
-    kecamatan_code = serializers.CharField(source="kecamatan.code", read_only=True)
+    kecamatan = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Puskesmas
-        fields = ["id", "code", "name", "kecamatan_code"]
+        fields = ["id", "code", "name", "kecamatan"]
 
 
 class PosyanduSerializer(serializers.ModelSerializer):
-    desa_code = serializers.CharField(source="desa.code", read_only=True)
-    puskesmas_id = serializers.IntegerField(source="desa.puskesmas_id", read_only=True, allow_null=True)
+    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    puskesmas = serializers.IntegerField(source="desa.puskesmas_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Posyandu
-        fields = ["id", "code", "name", "desa_code", "puskesmas_id", "rw", "target_balita", "is_active"]
+        fields = ["id", "code", "name", "desa", "puskesmas", "rw", "target_balita", "is_active"]
 
 
 class OPDSerializer(serializers.ModelSerializer):
@@ -39,13 +86,12 @@ class OPDSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(OPDLabels, serializers.ModelSerializer):
     role_label = serializers.CharField(source="get_role_display", read_only=True)
-    kabupaten_code = serializers.CharField(source="kabupaten.code", read_only=True, allow_null=True)
-    desa_code = serializers.CharField(source="desa.code", read_only=True, allow_null=True)
-    opd = OPDSerializer(read_only=True, allow_null=True)
-    puskesmas = PuskesmasSerializer(read_only=True, allow_null=True)
-    posyandu = PosyanduSerializer(read_only=True, allow_null=True)
+    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    desa = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    puskesmas_name = serializers.CharField(source="puskesmas.name", read_only=True, allow_null=True)
+    posyandu_name = serializers.CharField(source="posyandu.name", read_only=True, allow_null=True)
 
     class Meta:
         model = User
@@ -57,11 +103,15 @@ class ProfileSerializer(serializers.ModelSerializer):
             "email",
             "role",
             "role_label",
-            "kabupaten_code",
-            "desa_code",
+            "kabupaten",
+            "desa",
             "opd",
+            "opd_code",
+            "opd_name",
             "puskesmas",
+            "puskesmas_name",
             "posyandu",
+            "posyandu_name",
         ]
 
 

@@ -28,6 +28,7 @@ from convergence import selectors, services_actions
 from convergence.api import serializers
 from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import RateLimited
+from convergence.api.filtering import FilterSet
 from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
 from convergence.models import OPD, Posyandu, Puskesmas, Region, User
 from convergence.ratelimit import Verdict, client_address, login_address_check, rate_limit_hit
@@ -107,8 +108,7 @@ class ObtainTokenView(RateLimitHeadersMixin, ObtainAuthToken):
         return super().post(request, *args, **kwargs)
 
 
-class RegionFilter(django_filters.FilterSet):
-    parent = django_filters.CharFilter(field_name="parent__code", label="parent code")
+class RegionFilter(FilterSet):
     code_prefix = django_filters.CharFilter(field_name="code", lookup_expr="startswith", label="code prefix")
 
     class Meta:
@@ -132,7 +132,7 @@ class RegionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
 class PuskesmasViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.PuskesmasSerializer
-    filterset_fields = {"kecamatan__code": ["exact"]}
+    filterset_fields = ["kecamatan"]
 
     def get_queryset(self) -> QuerySet[Puskesmas]:
         return selectors.puskesmas_list_for_user(user=self.request.user)
@@ -140,7 +140,7 @@ class PuskesmasViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
 class PosyanduViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.PosyanduSerializer
-    filterset_fields = {"desa__code": ["exact"], "is_active": ["exact"]}
+    filterset_fields = ["desa", "is_active"]
 
     def get_queryset(self) -> QuerySet[Posyandu]:
         return selectors.posyandu_list_for_user(user=self.request.user)

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import include, path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -29,6 +29,8 @@ from rest_framework.views import APIView
 
 from children.models import Child, Person, RecordAccess
 from convergence.api.conditional import ConditionalMixin
+from convergence.api.filtering import ID_RANGE, FilterSet, IdFilter
+from convergence.api.serializers import OPDLabels, RegionCodeField
 from convergence.models import OPD, Region
 from convergence.scoping import restrict, scope_for_user
 from interventions import selectors_pmt as sel
@@ -52,12 +54,10 @@ from interventions.models import (
 # --- serializers -------------------------------------------------------------------------------------
 
 
-class BudgetLineSerializer(serializers.ModelSerializer):
+class BudgetLineSerializer(OPDLabels, serializers.ModelSerializer):
     funding_source = serializers.ChoiceField(choices=FundingSource.choices, source="source")
     opd = ScopedPrimaryKeyRelatedField(queryset=OPD.objects.all(), required=False, allow_null=True)
-    desa = ScopedPrimaryKeyRelatedField(
-        queryset=Region.objects.filter(level="desa"), required=False, allow_null=True
-    )
+    desa = RegionCodeField(required=False, allow_null=True)
     allocated = serializers.DecimalField(max_digits=15, decimal_places=0, min_value=0)
     original_allocated = serializers.DecimalField(max_digits=15, decimal_places=0, read_only=True)
 
@@ -68,6 +68,8 @@ class BudgetLineSerializer(serializers.ModelSerializer):
             "year",
             "funding_source",
             "opd",
+            "opd_code",
+            "opd_name",
             "desa",
             "programme_code",
             "activity_code",
@@ -101,6 +103,7 @@ class AbsorptionSerializer(serializers.Serializer):
 
 
 class PMTRateSerializer(serializers.ModelSerializer):
+    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     daily_rate = serializers.DecimalField(max_digits=15, decimal_places=0, min_value=1)
     used = serializers.SerializerMethodField()
 
@@ -134,7 +137,7 @@ class PMTFundingSerializer(serializers.ModelSerializer):
         fields = ["budget_line", "share_percent"]
 
 
-class PMTProgrammeSerializer(serializers.ModelSerializer):
+class PMTProgrammeSerializer(OPDLabels, serializers.ModelSerializer):
     opd = ScopedPrimaryKeyRelatedField(queryset=OPD.objects.all())
     budget_lines = serializers.SerializerMethodField()
     fundings = PMTFundingSerializer(many=True)
@@ -149,6 +152,8 @@ class PMTProgrammeSerializer(serializers.ModelSerializer):
             "starts_on",
             "ends_on",
             "opd",
+            "opd_code",
+            "opd_name",
             "budget_lines",
             "fundings",
             "is_active",
@@ -178,7 +183,10 @@ class PMTEnrolmentSerializer(serializers.ModelSerializer):
     )
     programme = ScopedPrimaryKeyRelatedField(queryset=PMTProgramme.objects.all())
     recipient_name = serializers.SerializerMethodField()
-    posyandu = serializers.SerializerMethodField()
+    # The recipient child's posyandu (none for a mother's episode).
+    posyandu = serializers.IntegerField(source="child.posyandu_id", read_only=True, allow_null=True)
+    posyandu_name = serializers.CharField(source="child.posyandu.name", read_only=True, allow_null=True)
+    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
     enrolment_status = serializers.CharField(source="status", read_only=True)
     reservations = PMTReservationSerializer(many=True, read_only=True)
     outcome = PMTOutcomeSerializer(read_only=True, allow_null=True)
@@ -192,6 +200,7 @@ class PMTEnrolmentSerializer(serializers.ModelSerializer):
             "person",
             "recipient_name",
             "posyandu",
+            "posyandu_name",
             "desa",
             "start_date",
             "end_date",
@@ -211,9 +220,6 @@ class PMTEnrolmentSerializer(serializers.ModelSerializer):
 
     def get_recipient_name(self, obj: PMTEnrolment) -> str:
         return str(obj.recipient)
-
-    def get_posyandu(self, obj: PMTEnrolment) -> str:
-        return obj.child.posyandu.name if obj.child_id and obj.child.posyandu_id else ""
 
 
 class PMTFinishSerializer(serializers.Serializer):
@@ -291,7 +297,7 @@ class ProgrammeOutcomeSerializer(serializers.Serializer):
 
 
 # Filter names are the field names of the answers (`funding_source`, `disbursement_kind`, ...).
-class BudgetLineFilter(django_filters.FilterSet):
+class BudgetLineFilter(FilterSet):
     funding_source = django_filters.ChoiceFilter(field_name="source", choices=FundingSource.choices)
 
     class Meta:
@@ -299,7 +305,7 @@ class BudgetLineFilter(django_filters.FilterSet):
         fields = ["year", "funding_source", "opd", "desa"]
 
 
-class DisbursementFilter(django_filters.FilterSet):
+class DisbursementFilter(FilterSet):
     disbursement_kind = django_filters.ChoiceFilter(field_name="kind", choices=Disbursement.Kind.choices)
     disbursement_status = django_filters.ChoiceFilter(
         field_name="status", choices=Disbursement.Status.choices
@@ -468,12 +474,14 @@ class PMTProgrammeViewSet(
         return Response(self.get_serializer(self.get_queryset().get(pk=programme.pk)).data)
 
 
-class PMTEnrolmentFilter(django_filters.FilterSet):
-    budget_line = django_filters.NumberFilter(field_name="reservations__budget_line", label="budget line id")
+class PMTEnrolmentFilter(FilterSet):
+    # The lines the episode's reservations draw on (`reservations[].budget_line` in the answer).
+    budget_line = IdFilter(field_name="reservations__budget_line", distinct=True)
+    enrolment_status = django_filters.ChoiceFilter(field_name="status", choices=PMTEnrolment.Status.choices)
 
     class Meta:
         model = PMTEnrolment
-        fields = ["programme", "status", "budget_line"]
+        fields = ["programme", "enrolment_status", "budget_line"]
 
 
 def _log_recipients(request: Request, enrolments: list[PMTEnrolment]) -> None:
@@ -641,20 +649,21 @@ class DisbursementViewSet(
         return Response(self.get_serializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
+class PMTOutcomeQuerySerializer(serializers.Serializer):
+    programme = serializers.IntegerField(min_value=1, max_value=ID_RANGE[1])
+
+
 class PMTOutcomeView(APIView):
     """Stored outcomes of a programme's finished episodes (children: weight and z-score; mothers: weight
     and LiLA), recovery rate and cost per recovered recipient."""
 
     permission_classes = [IsAuthenticated, HasScope]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("programme", int, required=True)], responses=ProgrammeOutcomeSerializer
-    )
+    @extend_schema(parameters=[PMTOutcomeQuerySerializer], responses=ProgrammeOutcomeSerializer)
     def get(self, request: Request) -> Response:
-        try:
-            programme_id = int(request.query_params.get("programme", ""))
-        except ValueError:
-            raise serializers.ValidationError({"programme": ["Wajib diisi."]}) from None
+        query = PMTOutcomeQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        programme_id = query.validated_data["programme"]
         programme = sel.pmt_programme_list_for_user(user=request.user).filter(pk=programme_id).first()  # type: ignore[arg-type]
         if programme is None:
             raise Http404

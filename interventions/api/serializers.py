@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from convergence.api.filtering import ID_RANGE
+from convergence.api.serializers import OPDLabels
 from convergence.models import Region
 from convergence.scoping import restrict
 from interventions.models import (
@@ -40,18 +42,20 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class IndicatorTargetSerializer(serializers.ModelSerializer):
-    indicator = serializers.SlugRelatedField(slug_field="code", queryset=Indicator.objects.all())
+    indicator = serializers.PrimaryKeyRelatedField(queryset=Indicator.objects.all())
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = IndicatorTarget
-        fields = ["id", "indicator", "kabupaten", "year", "target_percent", "source"]
+        fields = ["id", "indicator", "indicator_code", "kabupaten", "year", "target_percent", "source"]
 
 
-class InterventionSerializer(serializers.ModelSerializer):
+class InterventionSerializer(OPDLabels, serializers.ModelSerializer):
     kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    opd = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    opd = serializers.PrimaryKeyRelatedField(read_only=True)
+    indicator = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True, allow_null=True)
     # Plain text (spesifik/sensitif/esensial): "kind" enums of other apps would collide in the schema.
     kind = serializers.CharField(read_only=True)
 
@@ -65,7 +69,10 @@ class InterventionSerializer(serializers.ModelSerializer):
             "kind",
             "target_group",
             "opd",
+            "opd_code",
+            "opd_name",
             "indicator",
+            "indicator_code",
             "unit",
             "eligibility_rule",
             "rule_params",
@@ -75,10 +82,10 @@ class InterventionSerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class DeliverySerializer(OPDLabels, serializers.ModelSerializer):
     intervention = ScopedPrimaryKeyRelatedField(queryset=Intervention.objects.all())
     intervention_code = serializers.CharField(source="intervention.code", read_only=True)
-    opd = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    opd = serializers.PrimaryKeyRelatedField(read_only=True)
     desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subject_kind = serializers.ChoiceField(choices=SubjectKind.choices)
     subject_id = serializers.IntegerField(min_value=1)
@@ -94,6 +101,8 @@ class DeliverySerializer(serializers.ModelSerializer):
             "intervention",
             "intervention_code",
             "opd",
+            "opd_code",
+            "opd_name",
             "subject_kind",
             "subject_id",
             "subject_name",
@@ -109,10 +118,10 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = ["source", "created_at"]
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(OPDLabels, serializers.ModelSerializer):
     intervention = ScopedPrimaryKeyRelatedField(queryset=Intervention.objects.all())
     intervention_code = serializers.CharField(source="intervention.code", read_only=True)
-    opd = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    opd = serializers.PrimaryKeyRelatedField(read_only=True)
     desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subject_kind = serializers.ChoiceField(choices=SubjectKind.choices)
     subject_id = serializers.IntegerField(min_value=1)
@@ -126,6 +135,8 @@ class ReferralSerializer(serializers.ModelSerializer):
             "intervention",
             "intervention_code",
             "opd",
+            "opd_code",
+            "opd_name",
             "subject_kind",
             "subject_id",
             "subject_name",
@@ -175,8 +186,9 @@ class LedgerSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     month = serializers.IntegerField(allow_null=True)
     reference_day = serializers.DateField()
-    desa = LedgerRowSerializer(many=True)
-    kecamatan = LedgerRowSerializer(many=True)
+    # Rows, not references: a property named after a region level is always a code.
+    desa_rows = LedgerRowSerializer(many=True)
+    kecamatan_rows = LedgerRowSerializer(many=True)
     total = CountsSerializer()
 
 
@@ -187,14 +199,21 @@ class LedgerQuerySerializer(serializers.Serializer):
 
 
 class GapQuerySerializer(serializers.Serializer):
-    opd = serializers.CharField(
-        required=False, help_text=_("Kode OPD (Bappeda dan peran wilayah); petugas OPD selalu OPD-nya")
+    opd = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=ID_RANGE[1],
+        help_text=_("Id OPD (Bappeda dan peran wilayah); petugas OPD selalu OPD-nya"),
     )
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     desa = serializers.CharField(required=False, help_text=_("Kode desa/kelurahan"))
 
 
 class GapSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    opd = serializers.IntegerField()
+    opd_code = serializers.CharField()
+    opd_name = serializers.CharField()
     intervention = serializers.IntegerField()
     intervention_code = serializers.CharField()
     subject_kind = serializers.CharField()

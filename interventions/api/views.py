@@ -145,7 +145,7 @@ class DeliveryViewSet(
 
     serializer_class = serializers.DeliverySerializer
     permission_classes = [IsAuthenticated, HasScope]
-    filterset_fields = {"intervention": ["exact"], "delivered_on": ["gte", "lte"], "desa__code": ["exact"]}
+    filterset_fields = {"intervention": ["exact"], "delivered_on": ["gte", "lte"], "desa": ["exact"]}
 
     def get_queryset(self) -> QuerySet[Delivery]:
         return selectors.delivery_list_for_user(user=self.request.user)  # type: ignore[arg-type]
@@ -253,8 +253,10 @@ class LedgerView(APIView):
                 "year": period.year,
                 "month": period.month,
                 "reference_day": ledger.on,
-                "desa": [serializers.region_row(row.region, row.counts) for row in ledger.rows],
-                "kecamatan": [serializers.region_row(row.region, row.counts) for row in ledger.kecamatan],
+                "desa_rows": [serializers.region_row(row.region, row.counts) for row in ledger.rows],
+                "kecamatan_rows": [
+                    serializers.region_row(row.region, row.counts) for row in ledger.kecamatan
+                ],
                 "total": serializers.counts_data(ledger.total),
             }
         )
@@ -276,9 +278,9 @@ class GapView(APIView):
         if scope.role == Role.OPD_OFFICER:
             opd = next((item for item in choices if item.pk == scope.opd_id), None)
         else:
-            opd = next((item for item in choices if item.code == query.validated_data.get("opd")), None)
+            opd = next((item for item in choices if item.pk == query.validated_data.get("opd")), None)
         if opd is None:
-            raise ValidationError({"opd": ["OPD tidak ditemukan."]})
+            raise ValidationError({"opd": [_("OPD tidak ditemukan.")]})
         desa_id = None
         if query.validated_data.get("desa"):
             desa = restrict(Region.objects.filter(code=query.validated_data["desa"]), request.user).first()
@@ -301,6 +303,10 @@ class GapView(APIView):
         return Response(
             [
                 {
+                    "year": query.validated_data["year"],
+                    "opd": opd.pk,
+                    "opd_code": opd.code,
+                    "opd_name": opd.name,
                     "intervention": row.intervention.pk,
                     "intervention_code": row.intervention.code,
                     "subject_kind": row.kind,

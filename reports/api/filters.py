@@ -1,18 +1,20 @@
-"""Query-string filters of the prevalence list. Region codes and posyandu ids are plain values (not
-choices checked against the whole table), so a filter on a unit outside the caller's scope answers an
-empty list rather than telling that the unit exists."""
+"""Query-string filters of the prevalence list, named as the fields of the answer (convergence.api.filtering):
+region codes and posyandu ids are plain values (not choices checked against the whole table), so a
+filter on a unit outside the caller's scope answers an empty list rather than telling that the unit
+exists. `within` and `period_from`/`period_to` are documented listing parameters (containment, range)."""
 
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Q, QuerySet
 
+from convergence.api.filtering import FilterSet
 from reports.models import PrevalenceSummary
 
 Row = PrevalenceSummary
 
 
-class PrevalenceFilter(django_filters.FilterSet):
+class PrevalenceFilter(FilterSet):
     level = django_filters.ChoiceFilter(choices=Row.Level.choices)
     region = django_filters.CharFilter(
         field_name="region__code", label="region code (for posyandu rows: their desa)"
@@ -21,8 +23,6 @@ class PrevalenceFilter(django_filters.FilterSet):
     period_kind = django_filters.ChoiceFilter(choices=Row.PeriodKind.choices)
     period_from = django_filters.DateFilter(field_name="period", lookup_expr="gte")
     period_to = django_filters.DateFilter(field_name="period", lookup_expr="lte")
-    # Bounded like the id column: a larger number is a 400, not a database overflow.
-    posyandu = django_filters.NumberFilter(field_name="posyandu", min_value=1, max_value=2**63 - 1)
 
     class Meta:
         model = Row

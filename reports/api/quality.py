@@ -16,6 +16,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from convergence.api.filtering import ID_RANGE
 from convergence.codes import Level
 from convergence.models import Region, User
 from reports import quality
@@ -38,7 +39,9 @@ def _month(value: str) -> str:
 
 class DataQualityQuerySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Row.Kind.choices, default=Row.Kind.POSYANDU)
-    posyandu = serializers.IntegerField(required=False, help_text="Id posyandu.")
+    posyandu = serializers.IntegerField(
+        required=False, min_value=1, max_value=ID_RANGE[1], help_text="Id posyandu."
+    )
     kecamatan = serializers.CharField(required=False, help_text="Kode kecamatan, mis. 35.10.01.")
     month_from = serializers.CharField(required=False, validators=[_month], help_text="YYYY-MM")
     month_to = serializers.CharField(required=False, validators=[_month], help_text="YYYY-MM")
@@ -58,8 +61,15 @@ class DigitsSerializer(serializers.Serializer):
 
 class DataQualityLineSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    posyandu = serializers.DictField(allow_null=True)
-    measurer = serializers.DictField(allow_null=True)
+    posyandu = serializers.IntegerField(allow_null=True)
+    posyandu_code = serializers.CharField(allow_null=True)
+    posyandu_name = serializers.CharField(allow_null=True)
+    desa = serializers.CharField(allow_null=True, help_text="Kemendagri code of the posyandu's desa")
+    kecamatan = serializers.CharField(
+        allow_null=True, help_text="Kemendagri code of the posyandu's kecamatan"
+    )
+    measurer = serializers.IntegerField(allow_null=True, help_text="id of the recording user")
+    measurer_name = serializers.CharField(allow_null=True)
     period = serializers.DateField(allow_null=True)
     measurements = serializers.IntegerField()
     flagged = serializers.IntegerField()
@@ -96,14 +106,17 @@ def _digits(d: quality.DigitPreference) -> dict[str, Any]:
 def line_data(line: QualityLine) -> dict[str, Any]:
     i = line.indicators
     posyandu = line.posyandu
+    desa = posyandu.desa.code if posyandu is not None else None
     return {
         "kind": line.kind,
-        "posyandu": None
-        if posyandu is None
-        else {"id": posyandu.pk, "code": posyandu.code, "name": posyandu.name, "desa": posyandu.desa.code},
-        "measurer": None
-        if line.measurer_id is None
-        else {"id": line.measurer_id, "name": line.measurer_name},
+        "posyandu": posyandu.pk if posyandu is not None else None,
+        "posyandu_code": posyandu.code if posyandu is not None else None,
+        "posyandu_name": posyandu.name if posyandu is not None else None,
+        "desa": desa,
+        # A desa code is its kecamatan's code and one more part (Permendagri 58/2021).
+        "kecamatan": desa.rsplit(".", 1)[0] if desa else None,
+        "measurer": line.measurer_id,
+        "measurer_name": line.measurer_name if line.measurer_id is not None else None,
         "period": line.period,
         "measurements": i.measurements,
         "flagged": i.flagged,

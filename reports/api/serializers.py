@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from convergence.api.serializers import RegionCodeField
 from convergence.models import Region, User
 from convergence.scoping import restrict, scope_for_user
 from reports.models import PrevalenceSummary, SurveyFigure, TargetRule
@@ -88,8 +89,10 @@ class PrevalenceSerializer(_FigureFields):
 
     id = serializers.IntegerField(source="row.id", read_only=True)
     level = LevelField(source="row.level", choices=PrevalenceSummary.Level.choices, read_only=True)
-    region_code = serializers.CharField(
-        source="row.region.code", read_only=True, help_text="the region; for posyandu rows, their desa"
+    region = serializers.CharField(
+        source="row.region.code",
+        read_only=True,
+        help_text="the region's Kemendagri code; for posyandu rows, their desa",
     )
     region_name = serializers.CharField(source="row.region.name", read_only=True)
     posyandu = serializers.IntegerField(source="row.posyandu_id", read_only=True, allow_null=True)
@@ -132,7 +135,7 @@ class PrevalenceSerializer(_FigureFields):
 
 
 class TargetRuleSerializer(serializers.ModelSerializer):
-    kabupaten_code = serializers.CharField(source="kabupaten.code", read_only=True)
+    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
     baseline_year = serializers.IntegerField(
         min_value=YEAR_MIN, max_value=YEAR_MAX, allow_null=True, required=False
     )
@@ -144,7 +147,7 @@ class TargetRuleSerializer(serializers.ModelSerializer):
         model = TargetRule
         fields = [
             "id",
-            "kabupaten_code",
+            "kabupaten",
             "regulation",
             "baseline_year",
             "min_reduction_points",
@@ -174,9 +177,7 @@ def survey_regions_for_user(user: User) -> QuerySet[Region]:
 
 
 class SurveyFigureSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(
-        slug_field="code", queryset=Region.objects.none(), help_text="region code"
-    )
+    region = RegionCodeField(queryset=Region.objects.none(), help_text="region code")
     region_name = serializers.CharField(source="region.name", read_only=True)
     year = serializers.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX)
     source = SourceField(choices=SurveyFigure.Source.choices)
@@ -243,16 +244,12 @@ class YearRowSerializer(serializers.Serializer):
     )
 
 
-class RegionBriefSerializer(serializers.ModelSerializer):
-    level = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = Region
-        fields = ["code", "name", "level"]
-
-
 class YearTableSerializer(serializers.Serializer):
-    region = RegionBriefSerializer(read_only=True)
+    region = serializers.CharField(
+        source="region.code", read_only=True, help_text="the region's Kemendagri code"
+    )
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    level = serializers.CharField(source="region.level", read_only=True)
     month = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="the month read in each year; null: the whole year"
     )

@@ -92,7 +92,7 @@ class SurveyFigureViewSet(ConditionalMixin, viewsets.ModelViewSet):
 
     serializer_class = api_serializers.SurveyFigureSerializer
     permission_classes = [IsAuthenticated, BappedaWrite]
-    filterset_fields = {"region__code": ["exact"], "year": ["exact"], "source": ["exact"]}
+    filterset_fields = ["region", "year", "source"]
 
     def get_queryset(self) -> QuerySet[SurveyFigure]:
         return restrict(SurveyFigure.objects.select_related("region"), self.request.user).order_by(

@@ -128,8 +128,8 @@ class _Answer:
 def test_the_checker_refuses_undocumented_members_wrong_types_and_formats() -> None:
     document = SchemaGenerator().get_schema(request=None, public=True)
     checker = Checker(document)
-    region = {"code": "35.10", "name": "BANYUWANGI", "level": "kabupaten", "parent_code": "35"}
-    region |= {"puskesmas_id": None, "extra": 1}
+    region = {"code": "35.10", "name": "BANYUWANGI", "level": "kabupaten", "parent": "35"}
+    region |= {"puskesmas": None, "extra": 1}
     page = {"count": "1", "next": "not a uri", "previous": None, "results": [region]}
     checker.check("kader", "/api/v1/regions/", "/api/v1/regions/", _Answer(200, page))
     checker.check("kader", "/api/v1/regions/", "/api/v1/regions/", _Answer(418, {}))

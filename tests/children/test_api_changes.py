@@ -6,13 +6,20 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from children.duplicates import child_merge
-from children.models import Child, Measurement
+from children.duplicates import child_merge, person_merge
+from children.models import AdolescentGirl, Child, Measurement
 from children.services import measurement_delete, measurement_record
-from tests.factories import ChildFactory, DistrictFixture
+from convergence.models import Role, Tombstone
+from convergence.tombstones import records_delete, synced_kinds
+from interventions import services_pmt as pmt
+from reports.models import PrevalenceSummary
+from reports.services import periods_for_months, prevalence_recompute
+from tests.factories import ChildFactory, DistrictFixture, PersonFactory, UserFactory
+from tests.interventions.test_pmt import START, make_line, make_programme, wasted_child
 from tests.problems import field_errors
 
 BORN = datetime.date(2024, 3, 10)
@@ -89,7 +96,9 @@ def test_the_feed_lists_a_merge_and_a_deleted_measurement_in_scope(district: Dis
         ("children", removed_id, "merged", survivor.pk),
         ("measurements", measurement_id, "deleted", None),
     ]
-    assert kader.json()["results"][0]["when"] == timezone.localtime(log.merged_at).isoformat()
+    tombstone = Tombstone.objects.get(kind="children", record_id=removed_id)
+    assert kader.json()["results"][0]["when"] == timezone.localtime(tombstone.removed_at).isoformat()
+    assert log.merged_at <= tombstone.removed_at
     bappeda = _api(district, "bappeda_admin").get("/api/v1/changes/", {"since": since.isoformat()})
     assert [(row["kind"], row["id"]) for row in bappeda.json()["results"]] == [
         ("children", removed_id),
@@ -131,3 +140,138 @@ def test_the_schema_documents_updated_since_and_the_feed(db: None) -> None:
         ("page_size", False),
         ("since", True),
     ]
+
+
+def _feed(
+    district: DistrictFixture, role: str, since: datetime.datetime
+) -> list[tuple[str, int, str, int | None]]:
+    response = _api(district, role).get("/api/v1/changes/", {"since": since.isoformat(), "page_size": 1000})
+    assert response.status_code == 200
+    return sorted(
+        (row["kind"], row["id"], row["change"], row["merged_into"]) for row in response.json()["results"]
+    )
+
+
+def test_every_list_that_takes_updated_since_has_its_deletions_in_the_feed(db: None) -> None:
+    schema = APIClient().get("/api/schema/", {"format": "json"}).json()
+    synced = sorted(
+        path.removeprefix("/api/v1/").strip("/")
+        for path, item in schema["paths"].items()
+        if any(p["name"] == "updated_since" for p in item.get("get", {}).get("parameters", []))
+    )
+    assert synced_kinds() == synced
+    change = schema["components"]["schemas"]["RecordChange"]["properties"]
+    kind = change["kind"]["allOf"][0]["$ref"].rsplit("/", 1)[-1] if "allOf" in change["kind"] else None
+    enum = schema["components"]["schemas"][kind]["enum"] if kind else change["kind"]["enum"]
+    assert sorted(enum) == synced
+
+
+def test_a_child_merge_merges_a_same_day_measurement_into_the_survivors(district: DistrictFixture) -> None:
+    since = timezone.now()
+    survivor = ChildFactory(name="Budi", posyandu=district.posyandu_a1, birth_date=BORN)
+    removed = ChildFactory(name="Budi S", posyandu=district.posyandu_a1, birth_date=BORN)
+    kept = _measure(district, survivor, datetime.date(2025, 3, 10))
+    twin = _measure(district, removed, datetime.date(2025, 3, 10))
+    moved = _measure(district, removed, datetime.date(2025, 4, 10))
+    removed_id, twin_id = removed.pk, twin.pk
+    child_merge(user=district.users["bappeda_admin"], survivor=survivor, removed=removed)
+    expected = [
+        ("children", removed_id, "merged", survivor.pk),
+        ("measurements", twin_id, "merged", kept.pk),
+    ]
+    assert _feed(district, "kader", since) == expected
+    assert _feed(district, "puskesmas_officer", since) == expected
+    assert Measurement.objects.get(pk=moved.pk).child_id == survivor.pk
+    # Another desa's KPM and an OPD officer's agency see none of it.
+    assert _feed(district, "kpm", since) == []
+    assert _feed(district, "no_role", since) == []
+
+
+def test_a_person_merge_merges_her_adolescent_record_into_the_survivors(district: DistrictFixture) -> None:
+    since = timezone.now()
+    survivor = PersonFactory(
+        name="Sari", sex="P", desa=district.desa_a1, birth_date=datetime.date(2011, 5, 1)
+    )
+    removed = PersonFactory(
+        name="Sari W", sex="P", desa=district.desa_a1, birth_date=datetime.date(2011, 5, 1)
+    )
+    mine = AdolescentGirl.objects.create(person=survivor, school_name="SMPN 1")
+    theirs = AdolescentGirl.objects.create(person=removed)
+    removed_id, theirs_id = removed.pk, theirs.pk
+    person_merge(user=district.users["bappeda_admin"], survivor=survivor, removed=removed)
+    expected = [
+        ("adolescent-girls", theirs_id, "merged", mine.pk),
+        ("persons", removed_id, "merged", survivor.pk),
+    ]
+    assert _feed(district, "bappeda_admin", since) == expected
+    # The kader follows her desa's adolescent girls; the KPM of the desa beside it does not.
+    assert _feed(district, "kader", since) == expected
+    assert _feed(district, "kpm", since) == []
+
+
+def test_deleting_a_child_lists_her_measurements_with_her_and_the_summary_rows_a_recompute_drops(
+    district: DistrictFixture,
+) -> None:
+    child = ChildFactory(name="Budi", posyandu=district.posyandu_a1, birth_date=BORN)
+    measurement = _measure(district, child, datetime.date(2025, 3, 10))
+    periods = periods_for_months([datetime.date(2025, 3, 1)])
+    prevalence_recompute(kabupaten=district.kabupaten, periods=periods)
+    rows = dict(PrevalenceSummary.objects.values_list("pk", "level"))
+    assert sorted(set(rows.values())) == ["desa", "kabupaten", "kecamatan", "posyandu"]
+    since = timezone.now()
+    child_id, measurement_id = child.pk, measurement.pk
+
+    records_delete([child])
+    prevalence_recompute(kabupaten=district.kabupaten, periods=periods)
+
+    assert PrevalenceSummary.objects.count() == 0
+    dropped = sorted(("prevalence", pk, "deleted", None) for pk in rows)
+    registry = [("children", child_id, "deleted", None), ("measurements", measurement_id, "deleted", None)]
+    assert _feed(district, "bappeda_admin", since) == sorted(registry + dropped)
+    # Each role sees the rows it could read: the kader her posyandu's and the aggregates above it, the
+    # KPM of the desa beside hers only the aggregates; neither sees the other's unit.
+    levels = {level: sorted(pk for pk, kind in rows.items() if kind == level) for level in set(rows.values())}
+    kader = [pk for kind, pk, _, _ in _feed(district, "kader", since) if kind == "prevalence"]
+    assert kader == sorted(levels["posyandu"] + levels["kecamatan"] + levels["kabupaten"])
+    kpm = _feed(district, "kpm", since)
+    assert kpm == sorted(
+        ("prevalence", pk, "deleted", None) for pk in levels["kecamatan"] + levels["kabupaten"]
+    )
+
+
+def test_a_pmt_episode_deleted_is_seen_by_its_programmes_opd_and_not_by_another(
+    district: DistrictFixture,
+) -> None:
+    programme = make_programme(district, make_line(district, Decimal(5_000_000)))
+    enrolment = pmt.pmt_enrol(
+        user=district.users["bappeda_admin"],
+        programme=programme,
+        recipient=wasted_child(district),
+        start_date=START,
+    )
+    since = timezone.now()
+    enrolment_id = enrolment.pk
+    records_delete([enrolment])
+    expected = [("pmt-enrolments", enrolment_id, "deleted", None)]
+    assert _feed(district, "opd_officer", since) == expected
+    assert _feed(district, "kader", since) == expected
+    district.users["pupr_officer"] = UserFactory(username="pupr", role=Role.OPD_OFFICER, opd=district.pupr)
+    assert _feed(district, "pupr_officer", since) == []
+    assert _feed(district, "kpm", since) == []
+
+
+def test_an_adolescent_record_deleted_in_the_admin_leaves_its_tombstone(district: DistrictFixture) -> None:
+    girl = AdolescentGirl.objects.create(
+        person=PersonFactory(
+            name="Rina", sex="P", desa=district.desa_a2, birth_date=datetime.date(2011, 1, 5)
+        )
+    )
+    since = timezone.now()
+    admin = Client()
+    admin.force_login(district.users["bappeda_admin"])
+    response = admin.post(f"/admin/children/adolescentgirl/{girl.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not AdolescentGirl.objects.filter(pk=girl.pk).exists()
+    assert _feed(district, "kpm", since) == [("adolescent-girls", girl.pk, "deleted", None)]
+    # Not the kader of the desa beside it.
+    assert _feed(district, "kader", since) == []

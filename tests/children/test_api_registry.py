@@ -139,8 +139,9 @@ def test_a_nik_registered_outside_the_scope_is_refused_without_a_name_and_queued
     queue = _api(district, "bappeda_admin").get("/api/v1/duplicates/").json()["results"]
     assert [
         (row["kind"], row["reason"], row["child_a"]["id"], row["child_b"], row["reported_by"])
+        + (row["reported_by_name"],)
         for row in queue
-    ] == [("anak", "nik_luar_wilayah", bunga.pk, None, "kader_mawar")]
+    ] == [("anak", "nik_luar_wilayah", bunga.pk, None, district.users["kader"].pk, "kader_mawar")]
 
 
 def test_a_kk_number_registered_outside_the_scope_is_refused_without_a_name(
@@ -162,8 +163,15 @@ def test_a_kk_number_registered_outside_the_scope_is_refused_without_a_name(
         },
     )
     queue = _api(district, "bappeda_admin").get("/api/v1/duplicates/").json()["results"]
-    assert [(row["kind"], row["keluarga_a"], row["reported_by"]) for row in queue] == [
-        ("keluarga", {"id": family.pk, "head_name": "Slamet", "desa": "35.10.02.2001"}, "kpm_siliragung")
+    assert [
+        (row["kind"], row["keluarga_a"], row["reported_by"], row["reported_by_name"]) for row in queue
+    ] == [
+        (
+            "keluarga",
+            {"id": family.pk, "head_name": "Slamet", "desa": "35.10.02.2001"},
+            district.users["kpm"].pk,
+            "kpm_siliragung",
+        )
     ]
 
 

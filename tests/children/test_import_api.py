@@ -40,12 +40,13 @@ def test_it_uploads_checks_lists_and_applies(
     assert created.json()["status"] == "antre"
 
     detail = api.get(f"/api/v1/imports/{job_id}/").json()
-    assert (detail["status"], detail["rows_total"], detail["percent"], detail["uploaded_by"]) == (
-        "siap",
-        2,
-        100,
-        "kader_mawar",
-    )
+    assert (
+        detail["status"],
+        detail["rows_total"],
+        detail["percent"],
+        detail["uploaded_by"],
+        detail["uploaded_by_name"],
+    ) == ("siap", 2, 100, district.users["kader"].pk, "kader_mawar")
     assert detail["summary"] == {**NOTHING, "create_child": 1, "create_measurement": 1, "rejected": 1}
     assert [job["id"] for job in api.get("/api/v1/imports/").json()["results"]] == [job_id]
 

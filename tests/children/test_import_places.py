@@ -328,7 +328,15 @@ def test_the_api_takes_the_choice_from_bappeda_and_refuses_it_to_other_roles(
         created = api.post("/api/v1/imports/", body, format="multipart")
     assert created.status_code == 202
     detail = api.get(f"/api/v1/imports/{created.json()['id']}/").json()
-    assert (detail["create_posyandu"], detail["summary"]["places"]) == (True, PLANNED)
+    # In the API the parent region is its code, its name a label.
+    planned = [{**place, "parent": place["parent_code"], "parent_name": place["parent"]} for place in PLANNED]
+    assert (detail["create_posyandu"], [dict(place) for place in detail["summary"]["places"]]) == (
+        True,
+        [
+            {key: place[key] for key in ("level", "name", "code", "parent", "parent_name", "rows")}
+            for place in planned
+        ],
+    )
 
 
 def test_bappeda_downloads_the_posyandu_list_template_and_it_adopts_created_posyandu(

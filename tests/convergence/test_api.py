@@ -13,9 +13,11 @@ def test_it_exchanges_a_password_for_a_token_that_works_like_its_user(district: 
     assert response.status_code == 200
     api.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     profile = api.get("/api/v1/me/").json()
-    assert (profile["username"], profile["role"], profile["posyandu"]["name"]) == (
+    kader = district.users["kader"]
+    assert (profile["username"], profile["role"], profile["posyandu"], profile["posyandu_name"]) == (
         "kader_mawar",
         "kader",
+        kader.posyandu_id,
         "Mawar",
     )
 

@@ -167,6 +167,35 @@ def test_the_api_refuses_a_retired_desa_for_a_new_family(district: DistrictFixtu
     assert kept.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/keluarga/", {"head_name": "Baru"}),
+        ("/api/v1/persons/", {"name": "Sari", "sex": "P"}),
+        (
+            "/api/v1/budget-lines/",
+            {"year": 2025, "funding_source": "dana_desa", "name": "PMT", "allocated": "1"},
+        ),
+        ("/api/v1/survey-figures/", {"year": 2024, "source": "SKI", "stunting_pct": "20.00"}),
+        ("/api/v1/meetings/", {"title": "Rembuk", "kind": "rembuk_stunting", "held_on": "2025-03-01"}),
+    ],
+)
+def test_every_region_a_client_writes_refuses_a_retired_one_by_its_code(
+    district: DistrictFixture, path: str, body: dict[str, str]
+) -> None:
+    field = "region" if path.endswith(("survey-figures/", "meetings/")) else "desa"
+    retire(district.desa_a2)
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="id")
+    api.force_authenticate(district.users["bappeda_admin"])
+    before = api.get(path).json()["count"]
+    response = api.post(path, {**body, field: district.desa_a2.code}, format="json")
+    assert (response.status_code, field_errors(response)) == (
+        400,
+        {field: ["Wilayah 35.10.01.2002 sudah tidak berlaku."]},
+    )
+    assert api.get(path).json()["count"] == before
+
+
 def test_rankings_skip_a_retired_desa(district: DistrictFixture) -> None:
     retire(district.desa_a2)
     rows = unit_ranking(

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from children.models import RecordAccess
 from config.env import Rate
-from convergence.models import User
+from convergence.models import OPD, User
 from interventions.models import Delivery, Referral
 from tests.interventions.conftest import Village, deliver
 from tests.problems import field_errors
@@ -48,7 +48,10 @@ def test_it_scopes_the_delivery_list_per_role(delivered: Village, role: str) -> 
     assert response.status_code == 200
     assert response.json()["count"] == VISIBLE[role]
     if role == "opd_officer":
-        assert {row["opd"] for row in response.json()["results"]} == {"DINKES"}
+        dinkes = delivered.district.users["opd_officer"].opd
+        assert {(row["opd"], row["opd_code"]) for row in response.json()["results"]} == {
+            (dinkes.pk, "DINKES")
+        }
     page = Client()
     page.force_login(User.objects.get(username=delivered.district.users[role].username))
     html = page.get(reverse("interventions:delivery-list")).content.decode()
@@ -92,7 +95,12 @@ def test_it_records_through_the_api_idempotently(delivered: Village) -> None:
     second = client.post("/api/v1/deliveries/", body, format="json")
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["id"] == second.json()["id"]
-    assert (first.json()["opd"], first.json()["source"], first.json()["unit"], first.json()["quantity"]) == (
+    assert (
+        first.json()["opd_code"],
+        first.json()["source"],
+        first.json()["unit"],
+        first.json()["quantity"],
+    ) == (
         "DINKES",
         "api",
         "paket",
@@ -133,7 +141,7 @@ def test_the_ledger_endpoint_answers_rows_and_totals(delivered: Village) -> None
     )
     assert response.status_code == 200
     data = response.json()
-    assert [(row["code"], row["due"], row["received"], row["rate"]) for row in data["desa"]] == [
+    assert [(row["code"], row["due"], row["received"], row["rate"]) for row in data["desa_rows"]] == [
         ("35.10.01.2001", 10, 5, 50.0),
         ("35.10.01.2002", 1, 0, 0.0),
     ]
@@ -147,16 +155,18 @@ def test_the_ledger_endpoint_answers_rows_and_totals(delivered: Village) -> None
 
 
 def test_the_gaps_endpoint_uses_the_officers_own_opd(delivered: Village) -> None:
-    response = _api(delivered.pupr_officer).get("/api/v1/gaps/", {"year": 2025, "opd": "DINSOS"})
+    dinsos = OPD.objects.get(kabupaten=delivered.district.kabupaten, code="DINSOS")
+    response = _api(delivered.pupr_officer).get("/api/v1/gaps/", {"year": 2025, "opd": dinsos.pk})
     assert [(row["intervention_code"], row["subject_name"]) for row in response.json()] == [
         ("AIR", "Keluarga Tono")
     ]
     bappeda = _api(delivered.district.users["bappeda_admin"]).get(
-        "/api/v1/gaps/", {"year": 2025, "opd": "DINSOS"}
+        "/api/v1/gaps/", {"year": 2025, "opd": dinsos.pk}
     )
-    assert [(row["intervention_code"], row["subject_name"], row["desa"]) for row in bappeda.json()] == [
-        ("PKH", "Keluarga Budi", "35.10.01.2001")
-    ]
+    assert [
+        (row["year"], row["opd"], row["opd_code"], row["intervention_code"], row["subject_name"], row["desa"])
+        for row in bappeda.json()
+    ] == [(2025, dinsos.pk, "DINSOS", "PKH", "Keluarga Budi", "35.10.01.2001")]
 
 
 def test_referral_api_life_cycle(delivered: Village) -> None:

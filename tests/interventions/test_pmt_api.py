@@ -84,14 +84,19 @@ def test_a_kpm_records_his_desa_line_and_a_kader_may_not(district: DistrictFixtu
     body = {
         "year": 2025,
         "funding_source": "dana_desa",
-        "desa": district.desa_a2.pk,
+        "desa": district.desa_a2.code,
         "name": "PMT desa",
         "allocated": "5000000",
     }
     response = api(district.users["kpm"]).post("/api/v1/budget-lines/", body, format="json")
     assert response.status_code == 201
     assert (response.json()["allocated"], response.json()["original_allocated"]) == ("5000000", "5000000")
-    kader_body = {**body, "desa": district.desa_a1.pk}
+    assert (response.json()["desa"], response.json()["opd"], response.json()["opd_name"]) == (
+        district.desa_a2.code,
+        None,
+        None,
+    )
+    kader_body = {**body, "desa": district.desa_a1.code}
     assert (
         api(district.users["kader"]).post("/api/v1/budget-lines/", kader_body, format="json").status_code
         == 403
@@ -176,7 +181,10 @@ def test_enrolment_lists_are_scoped_and_logged(district: DistrictFixture) -> Non
     )
     assert api(district.users["kpm"]).get("/api/v1/pmt-enrolments/").json()["count"] == 0
     response = api(district.users["kader"]).get("/api/v1/pmt-enrolments/")
-    assert [(r["recipient_name"], r["posyandu"]) for r in response.json()["results"]] == [("Ayu", "Mawar")]
+    assert [
+        (r["recipient_name"], r["posyandu"], r["posyandu_name"], r["desa"])
+        for r in response.json()["results"]
+    ] == [("Ayu", district.posyandu_a1.pk, "Mawar", district.desa_a1.code)]
     assert RecordAccess.objects.filter(user=district.users["kader"], kind="anak", record_count=1).count() == 1
 
 

@@ -61,7 +61,7 @@ def test_only_bappeda_adds_a_dated_rate(district: DistrictFixture, role: str, st
     if status == 201:
         assert response.json() == {
             "id": response.json()["id"],
-            "kabupaten": district.kabupaten.pk,
+            "kabupaten": district.kabupaten.code,
             **RATE,
             "used": False,
         }

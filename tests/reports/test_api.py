@@ -40,7 +40,7 @@ def _all(api: APIClient, params: dict[str, str]) -> list[dict]:
 
 
 def _unit(row: dict) -> str:
-    return row["posyandu_name"] or row["region_code"]
+    return row["posyandu_name"] or row["region"]
 
 
 def _round(value: float | None) -> float | None:
@@ -75,7 +75,7 @@ def test_it_gives_the_kabupaten_figure_with_its_interval(measured: DistrictFixtu
     api = _api(measured.users["bappeda_admin"])
     [row] = _all(api, {"level": "kabupaten", "period_kind": "M", "period_from": JAN, "period_to": JAN})
     # January 2025: A pendek, B normal, C normal, E sangat pendek; one of five registered not weighed.
-    assert (row["region_code"], row["period"], row["registered"], row["measured"]) == ("35.10", JAN, 5, 4)
+    assert (row["region"], row["period"], row["registered"], row["measured"]) == ("35.10", JAN, 5, 4)
     assert (row["stunted"], row["haz_counted"], row["stunting_pct"]) == (2, 4, 50.0)
     assert (row["stunting_low"], row["stunting_high"]) == (15.0, 85.0)
     assert (row["coverage_pct"], row["underweight_pct"], row["wasting_pct"]) == (80.0, 25.0, 25.0)
@@ -183,7 +183,7 @@ def test_it_serves_the_year_table_with_the_target_path(measured: DistrictFixture
     assert response.status_code == 200
     body = response.json()
     table = year_table(user=user, region=measured.kabupaten)
-    assert body["region"] == {"code": "35.10", "name": "BANYUWANGI", "level": "kabupaten"}
+    assert (body["region"], body["region_name"], body["level"]) == ("35.10", "BANYUWANGI", "kabupaten")
     assert body["month"] is None
     assert body["rule"]["regulation"] == "Perbup 68/2020"
     assert [row["year"] for row in body["rows"]] == [2024, 2025]
@@ -342,7 +342,7 @@ def test_only_bappeda_edits_the_target_rule(measured: DistrictFixture, role: str
     rule = TargetRule.objects.get()
     api = _api(measured.users[role])
     listed = api.get("/api/v1/target-rules/").json()["results"]
-    assert [row["kabupaten_code"] for row in listed] == ([] if role == "no_role" else ["35.10"])
+    assert [row["kabupaten"] for row in listed] == ([] if role == "no_role" else ["35.10"])
     response = api.patch(f"/api/v1/target-rules/{rule.pk}/", {"min_reduction_points": "1.50"}, format="json")
     rule.refresh_from_db()
     if role == "bappeda_admin":

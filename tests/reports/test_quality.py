@@ -407,7 +407,10 @@ def test_the_api_lists_lines_per_posyandu_and_month_in_scope(measured, role, pos
     response = api.get(API, {**API_QUERY, "per_month": "false"})
     assert response.status_code == 200
     results = response.json()["results"]
-    assert [r["posyandu"]["id"] for r in results] == [getattr(d, p).pk for p in posyandu]
+    assert [(r["posyandu"], r["posyandu_code"], r["desa"], r["kecamatan"]) for r in results] == [
+        (getattr(d, p).pk, getattr(d, p).code, getattr(d, p).desa.code, getattr(d, p).desa.parent.code)
+        for p in posyandu
+    ]
     a1 = results[0]
     assert (a1["measurements"], a1["registered"], a1["measured"], a1["missing"]) == (3, 4, 3, 1)
     assert a1["height_digits"]["counts"] == [2, 0, 0, 1, 0, 0, 0, 0, 0, 0]
@@ -424,7 +427,7 @@ def test_the_api_filters_by_posyandu_kind_and_month(measured) -> None:
     api = APIClient()
     api.force_authenticate(d.users["puskesmas_officer"])
     response = api.get(API, {**API_QUERY, "posyandu": d.posyandu_a1.pk})
-    assert [(r["posyandu"]["id"], r["period"]) for r in response.json()["results"]] == [
+    assert [(r["posyandu"], r["period"]) for r in response.json()["results"]] == [
         (d.posyandu_a1.pk, "2025-01-01"),
         (d.posyandu_a1.pk, "2025-02-01"),
     ]
@@ -433,8 +436,9 @@ def test_the_api_filters_by_posyandu_kind_and_month(measured) -> None:
     assert response.json()["results"] == []
     response = api.get(API, {**API_QUERY, "kind": "measurer", "per_month": "false"})
     (line,) = response.json()["results"]
-    assert (line["measurer"], line["measurements"], line["posyandu"]) == (
-        {"id": d.users["kader"].pk, "name": "kader_mawar"},
+    assert (line["measurer"], line["measurer_name"], line["measurements"], line["posyandu"]) == (
+        d.users["kader"].pk,
+        "kader_mawar",
         3,
         None,
     )
