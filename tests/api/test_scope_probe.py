@@ -326,6 +326,13 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
     "interventions:delivery-import-detail": i.DeliveryImportJob,
     "interventions:delivery-import-apply": i.DeliveryImportJob,
     "interventions:pmt-enrolment-finish": i.PMTEnrolment,
+    "interventions:pmt-budget-line": i.BudgetLine,
+    "interventions:pmt-budget-line-revise": i.BudgetLine,
+    "interventions:pmt-disbursement-create": i.BudgetLine,
+    "interventions:pmt-disbursement-approve": i.Disbursement,
+    "interventions:pmt-disbursement-reject": i.Disbursement,
+    "interventions:pmt-disbursement-reverse": i.Disbursement,
+    "interventions:pmt-programme": i.PMTProgramme,
     "reports:region-dashboard": v.Region,
     "reports:posyandu-dashboard": v.Posyandu,
 }
