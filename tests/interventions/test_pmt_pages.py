@@ -27,7 +27,7 @@ from interventions.models import (
     PMTRate,
     PMTSubmission,
 )
-from tests.factories import DistrictFixture, UserFactory
+from tests.factories import DistrictFixture, PersonFactory, UserFactory
 from tests.interventions.test_pmt import make_line, make_programme, second_bappeda, wasted_child
 
 TOKEN = "token-abcdefghijklmnop"
@@ -461,3 +461,28 @@ def test_finishing_an_episode_from_the_programme_page(district: DistrictFixture)
     assert (enrolment.status, enrolment.days_delivered) == ("selesai", 0)
     assert ledger_cells(text(officer.get(page)))["tied"] == "Rp 0"
     assert sel.budget_line_totals(line=line).available == Decimal(2_000_000)
+
+
+def test_the_child_mother_and_posyandu_pages_link_to_enrolment_for_enrollers(
+    district: DistrictFixture,
+) -> None:
+    ayu = wasted_child(district)
+    mother = PersonFactory(desa=district.desa_a1, name="Ema", sex="P")
+    enrol = reverse("interventions:pmt-enrolment-create")
+    pages = {
+        f"{enrol}?anak={ayu.pk}": reverse("children:child-detail", args=[ayu.pk]),
+        f"{enrol}?sasaran=ibu&amp;ibu={mother.pk}": reverse("children:person-detail", args=[mother.pk]),
+        f"{enrol}?posyandu={district.posyandu_a1.pk}": reverse(
+            "convergence:posyandu-detail", args=[district.posyandu_a1.pk]
+        ),
+    }
+    officer = client_for(district.users["puskesmas_officer"])
+    kader = client_for(district.users["kader"])
+    for link, page in pages.items():
+        assert link in text(officer.get(page)), page
+        assert link not in text(kader.get(page)), page
+    mother_form = text(officer.get(enrol, {"sasaran": "ibu", "ibu": mother.pk}))
+    assert (
+        f'<option value="{mother.pk}" selected>Ema ({mother.birth_date.year}), SUMBERAGUNG</option>'
+        in mother_form
+    )
