@@ -22,7 +22,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,8 +39,11 @@ from interventions.forms_pmt import (
 )
 from interventions.models import BudgetLine, Disbursement, FundingSource, PMTEnrolment, PMTSubmission
 from interventions.submissions import KeyReused, submission_run
+from interventions.templatetags.pmt import rupiah
 
 PAGE_SIZES = (10, 25, 50, 100)
+# The line page holds two forms: their element ids differ (the field names stay those of the API).
+REVISION_IDS, DISBURSEMENT_IDS = "revisi-%s", "pencairan-%s"
 DEFAULT_PAGE_SIZE = 25
 
 
@@ -281,9 +283,10 @@ def _line_page(
     search = search_text(request, "cari_episode")
     posted = request.POST.get("enrolment", "")
     if can_manage:
-        revision_form = revision_form or RevisionForm(initial={"revised_on": today})
+        revision_form = revision_form or RevisionForm(initial={"revised_on": today}, auto_id=REVISION_IDS)
         disbursement_form = disbursement_form or DisbursementForm(
             initial={"paid_on": today},
+            auto_id=DISBURSEMENT_IDS,
             enrolment_choices=enrolment_choices(line, search, int(posted) if posted.isdigit() else None),
         )
     disbursements = line.disbursements.select_related("enrolment", "recorded_by", "approved_by")
@@ -330,7 +333,7 @@ def budget_line_revise(request: HttpRequest, pk: int) -> HttpResponse:
     require_money(request)
     line = _line_for(request, pk)
     _check_manage(request, line)
-    form = RevisionForm(request.POST)
+    form = RevisionForm(request.POST, auto_id=REVISION_IDS)
     if form.is_valid():
         response = send_once(
             request,
@@ -344,17 +347,12 @@ def budget_line_revise(request: HttpRequest, pk: int) -> HttpResponse:
                 revised_on=form.cleaned_data["revised_on"],
             ),
             result_url=lambda _r: reverse("interventions:pmt-budget-line", args=[line.pk]),
-            success=lambda r: _("Pagu direvisi menjadi Rp %(n)s.") % {"n": _rupiah(r.new_allocated)},
+            success=lambda r: _("Pagu direvisi menjadi %(n)s.") % {"n": rupiah(r.new_allocated)},
         )
         if response is not None:
             return response
     line.refresh_from_db()
     return _line_page(request, line, revision_form=form)
-
-
-def _rupiah(amount: Any) -> str:
-    """1.500.000 in Indonesian (the active language's grouping), for messages."""
-    return number_format(amount, 0, force_grouping=True)
 
 
 @login_required
@@ -366,6 +364,7 @@ def disbursement_create(request: HttpRequest, pk: int) -> HttpResponse:
     posted = request.POST.get("enrolment", "")
     form = DisbursementForm(
         request.POST,
+        auto_id=DISBURSEMENT_IDS,
         enrolment_choices=enrolment_choices(line, "", int(posted) if posted.isdigit() else None),
     )
     if form.is_valid():
@@ -393,8 +392,8 @@ def disbursement_create(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
                 result_url=lambda _row: reverse("interventions:pmt-budget-line", args=[line.pk]),
                 success=lambda row: (
-                    _("Pencairan Rp %(n)s dicatat dan menunggu persetujuan petugas lain.")
-                    % {"n": _rupiah(row.amount)}
+                    _("Pencairan %(n)s dicatat dan menunggu persetujuan petugas lain.")
+                    % {"n": rupiah(row.amount)}
                 ),
             )
             if response is not None:
@@ -487,8 +486,8 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
         run=lambda: decide(user=user_of(request), disbursement=row),
         result_url=lambda _r: back,
         success=lambda r: (
-            (_("Pencairan Rp %(n)s disetujui.") if approve else _("Pencairan Rp %(n)s ditolak."))
-            % {"n": _rupiah(r.amount)}
+            (_("Pencairan %(n)s disetujui.") if approve else _("Pencairan %(n)s ditolak."))
+            % {"n": rupiah(r.amount)}
         ),
     )
     if response is None:
@@ -533,8 +532,8 @@ def disbursement_reverse(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             result_url=lambda _r: reverse("interventions:pmt-budget-line", args=[row.budget_line_id]),
             success=lambda r: (
-                _("Pembalikan Rp %(n)s dicatat dan menunggu persetujuan petugas lain.")
-                % {"n": _rupiah(-r.amount)}
+                _("Pembalikan %(n)s dicatat dan menunggu persetujuan petugas lain.")
+                % {"n": rupiah(-r.amount)}
             ),
         )
         if response is not None:
