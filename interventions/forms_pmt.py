@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from interventions.models import FundingSource, PMTCategory
+from interventions.models import FundingSource, PMTCategory, PMTDeliveryLog
 from interventions.submissions import KEY_MAX_LENGTH, submission_token
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -186,3 +186,14 @@ class EnrolmentForm(TokenForm):
 
 class FinishForm(TokenForm):
     finished_on = forms.DateField(label=_("Tanggal selesai"), widget=DATE, required=False)
+
+
+class DeliveryLogForm(TokenForm):
+    delivered_on = forms.DateField(label=_("Tanggal penyaluran"), widget=DATE)
+    days_delivered = forms.IntegerField(label=_("Jumlah hari makanan"), min_value=1, max_value=365)
+    food_form = forms.ChoiceField(label=_("Bentuk makanan"), choices=PMTDeliveryLog.FoodForm.choices)
+    delivered_by = forms.CharField(label=_("Disalurkan oleh"), max_length=120, required=False)
+
+
+class CancelForm(TokenForm):
+    """Cancel an episode nothing was paid for."""

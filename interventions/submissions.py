@@ -14,6 +14,7 @@ same transaction as the operation:
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import secrets
@@ -29,6 +30,8 @@ from interventions.models import PMTSubmission
 T = TypeVar("T", bound=models.Model)
 
 KEY_MAX_LENGTH = 64
+# A retry comes within minutes, a reload within days: a month-old claim guards nothing any more.
+RETENTION_DAYS = 30
 
 
 def submission_token() -> str:
@@ -98,3 +101,9 @@ def submission_run(
             raise
         return replay(existing)
     return Submission(claim, row, False)
+
+
+def submissions_expire(*, before: datetime.datetime) -> int:
+    """Delete the claims made before `before` (their operations stay); returns how many. Idempotent."""
+    deleted, _counts = PMTSubmission.objects.filter(created_at__lt=before).delete()
+    return deleted

@@ -9,22 +9,31 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from children.models import Child, Person
+from children.models import Child, Person, RecordAccess
 from convergence.models import OPD, Region
 from convergence.scoping import restrict, scope_for_user
 from interventions import selectors_pmt as sel
 from interventions import services_pmt as svc
-from interventions.forms_pmt import EnrolmentForm, FinishForm, ProgrammeForm, RateForm
-from interventions.models import PMT_PERSON_CATEGORIES, BudgetLine, PMTProgramme
+from interventions.audit import log_subject_reads
+from interventions.forms_pmt import (
+    CancelForm,
+    DeliveryLogForm,
+    EnrolmentForm,
+    FinishForm,
+    ProgrammeForm,
+    RateForm,
+)
+from interventions.models import PMT_PERSON_CATEGORIES, BudgetLine, PMTEnrolment, PMTProgramme
 from interventions.views_pmt_money import (
     PAGE_SIZES,
     line_label,
@@ -315,10 +324,122 @@ def enrolment_create(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/pmt/enrolment_form.html", context)
 
 
+# --- one episode: deliveries, cancel, finish ------------------------------------------------------------
+
+
+def _episode_for(request: HttpRequest, pk: int) -> PMTEnrolment:
+    enrolment = sel.pmt_enrolment_list_for_user(user=user_of(request)).filter(pk=pk).first()
+    if enrolment is None:
+        raise Http404
+    return enrolment
+
+
+def _episode_page(
+    request: HttpRequest, enrolment: PMTEnrolment, *, delivery_form: DeliveryLogForm | None = None
+) -> HttpResponse:
+    user = user_of(request)
+    scope = scope_for_user(user)
+    may_deliver = not scope.is_read_only and enrolment.status == PMTEnrolment.Status.ACTIVE
+    may_close = svc.can_enrol(user, enrolment.programme) and enrolment.status == PMTEnrolment.Status.ACTIVE
+    if may_deliver and delivery_form is None:
+        delivery_form = DeliveryLogForm(initial={"delivered_on": timezone.localdate(), "days_delivered": 7})
+    log_subject_reads(
+        user=user,
+        kinds=["anak" if enrolment.child_id else "penduduk"],
+        channel=RecordAccess.Channel.PAGE,
+        path=request.path,
+    )
+    logs = list(enrolment.delivery_logs.order_by("delivered_on", "pk"))
+    context = {
+        "enrolment": enrolment,
+        "logs": logs,
+        "days_done": sum(log.days_delivered for log in logs),
+        "delivery_form": delivery_form if may_deliver else None,
+        "may_close": may_close,
+        "finish_form": FinishForm(initial={"finished_on": min(timezone.localdate(), enrolment.end_date)})
+        if may_close
+        else None,
+        "shows_money": svc.can_see_pmt_money(user),
+    }
+    return render(request, "interventions/pmt/episode_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An episode as everyone in its sight reads it (the kader who hands out the food included)."""
+    if scope_for_user(request.user).is_empty:
+        raise PermissionDenied
+    return _episode_page(request, _episode_for(request, pk))
+
+
+@login_required
+@require_POST
+def episode_delivery(request: HttpRequest, pk: int) -> HttpResponse:
+    user = user_of(request)
+    scope = scope_for_user(user)
+    if scope.is_empty or scope.is_read_only:
+        raise PermissionDenied
+    enrolment = _episode_for(request, pk)
+    form = DeliveryLogForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        response = send_once(
+            request,
+            form,
+            operation="pmt_delivery_record",
+            run=lambda: svc.pmt_delivery_record(user=user, enrolment=enrolment, **data_without_token(data)),
+            result_url=lambda _log: reverse("interventions:pmt-episode", args=[enrolment.pk]),
+            success=lambda log: (
+                _("Penyaluran %(n)s hari tanggal %(d)s dicatat.")
+                % {"n": log.days_delivered, "d": log.delivered_on.strftime("%d-%m-%Y")}
+            ),
+        )
+        if response is not None:
+            return response
+    return _episode_page(request, enrolment, delivery_form=form)
+
+
+def data_without_token(data: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in data.items() if key != "token"}
+
+
+@login_required
+@require_POST
+def episode_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    user = user_of(request)
+    if scope_for_user(user).is_empty:
+        raise PermissionDenied
+    enrolment = _episode_for(request, pk)
+    if not svc.can_enrol(user, enrolment.programme):
+        raise PermissionDenied
+    form = CancelForm(request.POST)
+    page = reverse("interventions:pmt-episode", args=[enrolment.pk])
+    if form.is_valid():
+        response = send_once(
+            request,
+            form,
+            operation="pmt_enrolment_cancel",
+            run=lambda: svc.pmt_enrolment_cancel(user=user, enrolment=enrolment),
+            result_url=lambda _e: page,
+            success=lambda _e: (
+                _("Episode PMT %(name)s dibatalkan; biayanya kembali ke anggaran.")
+                % {"name": enrolment.recipient}
+            ),
+        )
+        if response is not None:
+            return response
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(page)
+
+
 urlpatterns = [
     path("pmt/tarif/", rate_list, name="pmt-rates"),
     path("pmt/program/", programme_list, name="pmt-programmes"),
     path("pmt/program/baru/", programme_create, name="pmt-programme-create"),
     path("pmt/program/<int:pk>/", programme_detail, name="pmt-programme"),
     path("pmt/daftar/", enrolment_create, name="pmt-enrolment-create"),
+    path("pmt/episode/<int:pk>/", episode_detail, name="pmt-episode"),
+    path("pmt/episode/<int:pk>/penyaluran/", episode_delivery, name="pmt-episode-delivery"),
+    path("pmt/episode/<int:pk>/batal/", episode_cancel, name="pmt-episode-cancel"),
 ]

@@ -166,3 +166,21 @@ def test_twenty_parallel_submits_of_one_form_record_one_disbursement() -> None:
     results = _twenty(send)
     assert results == [(302, reverse("interventions:pmt-budget-line", args=[line.pk]))] * 20
     assert Disbursement.objects.count() == 1
+
+
+def test_the_nightly_task_forgets_month_old_keys_only(district: DistrictFixture) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from interventions.tasks import pmt_submissions_expire
+
+    line = make_line(district, Decimal(1_000_000))
+    client = api(district.users["bappeda_admin"])
+    client.post(URL, body(line.pk), format="json", HTTP_IDEMPOTENCY_KEY="old")
+    client.post(URL, body(line.pk), format="json", HTTP_IDEMPOTENCY_KEY="new")
+    PMTSubmission.objects.filter(key="old").update(created_at=timezone.now() - timedelta(days=31))
+    assert pmt_submissions_expire() == 1
+    assert pmt_submissions_expire() == 0
+    assert list(PMTSubmission.objects.values_list("key", flat=True)) == ["new"]
+    assert Disbursement.objects.count() == 2

@@ -486,3 +486,40 @@ def test_the_child_mother_and_posyandu_pages_link_to_enrolment_for_enrollers(
         f'<option value="{mother.pk}" selected>Ema ({mother.birth_date.year}), SUMBERAGUNG</option>'
         in mother_form
     )
+
+
+def test_the_kader_logs_food_on_the_episode_page_once_and_an_officer_cancels(
+    district: DistrictFixture,
+) -> None:
+    line = make_line(district, Decimal(2_000_000))
+    programme = make_programme(district, line)
+    ayu, bima = wasted_child(district, "Ayu"), wasted_child(district, "Bima")
+    bappeda = district.users["bappeda_admin"]
+    start = datetime.date(2025, 3, 3)
+    fed = svc.pmt_enrol(user=bappeda, programme=programme, recipient=ayu, start_date=start)
+    unfed = svc.pmt_enrol(user=bappeda, programme=programme, recipient=bima, start_date=start)
+    kader = client_for(district.users["kader"])
+    page = reverse("interventions:pmt-episode", args=[fed.pk])
+    html = text(kader.get(page))
+    assert "Catat penyaluran makanan" in html and "Batalkan episode" not in html
+    body = {"token": TOKEN, "delivered_on": "2025-03-10", "days_delivered": "7", "food_form": "matang"}
+    delivery = reverse("interventions:pmt-episode-delivery", args=[fed.pk])
+    assert kader.post(delivery, body)["Location"] == page
+    assert kader.post(delivery, body)["Location"] == page
+    assert list(fed.delivery_logs.values_list("days_delivered", flat=True)) == [7]
+    assert "7 dari 56 hari" in text(kader.get(page))
+    head = client_for(district.users["pimpinan"])
+    assert head.post(delivery, body | {"token": "head-token-000001"}).status_code == 403
+    assert (
+        kader.post(reverse("interventions:pmt-episode-cancel", args=[unfed.pk]), {"token": TOKEN}).status_code
+        == 403
+    )
+    officer = client_for(district.users["opd_officer"])
+    cancel = reverse("interventions:pmt-episode-cancel", args=[unfed.pk])
+    assert officer.post(cancel, {"token": TOKEN})["Location"] == reverse(
+        "interventions:pmt-episode", args=[unfed.pk]
+    )
+    unfed.refresh_from_db()
+    assert unfed.status == "dibatalkan"
+    assert sel.budget_line_totals(line=line).available == Decimal(2_000_000 - 980_000)
+    assert fed.delivery_logs.count() == 1
