@@ -197,3 +197,18 @@ class DeliveryLogForm(TokenForm):
 
 class CancelForm(TokenForm):
     """Cancel an episode nothing was paid for."""
+
+
+class RateUpdateForm(TokenForm):
+    """Correct a rate no episode has used (the category stays)."""
+
+    valid_from = forms.DateField(label=_("Berlaku mulai"), widget=DATE)
+    daily_rate = RupiahField(label=_("Biaya per hari per sasaran (Rp)"))
+    duration_days = forms.IntegerField(label=_("Lama (hari)"), min_value=1, max_value=365)
+    source = forms.CharField(label=_("Sumber"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActiveForm(TokenForm):
+    """Open or close a programme to new episodes."""
+
+    is_active = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -26,12 +26,14 @@ from interventions import selectors_pmt as sel
 from interventions import services_pmt as svc
 from interventions.audit import log_subject_reads
 from interventions.forms_pmt import (
+    ActiveForm,
     CancelForm,
     DeliveryLogForm,
     EnrolmentForm,
     FinishForm,
     ProgrammeForm,
     RateForm,
+    RateUpdateForm,
 )
 from interventions.models import PMT_PERSON_CATEGORIES, BudgetLine, PMTEnrolment, PMTProgramme
 from interventions.views_pmt_money import (
@@ -96,6 +98,37 @@ def rate_list(request: HttpRequest) -> HttpResponse:
     page, params, size = paged(request, rates.order_by("category", "-valid_from", "pk"))
     context = {"page": page, "params": params, "page_size": size, "page_sizes": PAGE_SIZES, "form": form}
     return render(request, "interventions/pmt/rate_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rate_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a rate row no episode used yet (a used one is superseded by a new dated row instead)."""
+    require_money(request)
+    user = user_of(request)
+    rate = sel.pmt_rate_list_for_user(user=user).filter(pk=pk).first()
+    if rate is None:
+        raise Http404
+    if not svc.can_manage_rates(user, rate.kabupaten):
+        raise PermissionDenied
+    initial = {key: getattr(rate, key) for key in ("valid_from", "daily_rate", "duration_days", "source")}
+    form = RateUpdateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = data_without_token(form.cleaned_data)
+        response = send_once(
+            request,
+            form,
+            operation="pmt_rate_update",
+            run=lambda: svc.pmt_rate_update(user=user, rate=rate, **changes),
+            result_url=lambda _r: reverse("interventions:pmt-rates"),
+            success=lambda r: (
+                _("Tarif %(c)s berlaku mulai %(d)s tersimpan.")
+                % {"c": r.get_category_display(), "d": r.valid_from.strftime("%d-%m-%Y")}
+            ),
+        )
+        if response is not None:
+            return response
+    return render(request, "interventions/pmt/rate_form.html", {"form": form, "rate": rate})
 
 
 # --- programmes ----------------------------------------------------------------------------------------
@@ -205,6 +238,42 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/pmt/programme_form.html", {"form": form, "search": search})
 
 
+@login_required
+@require_POST
+def programme_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open or close a programme to new episodes (the one change allowed once it has episodes)."""
+    require_money(request)
+    user = user_of(request)
+    programme = _programme_for(request, pk)
+    if scope_for_user(user).is_read_only or not svc.can_manage_programme(
+        user, kabupaten=programme.kabupaten, opd=programme.opd
+    ):
+        raise PermissionDenied
+    form = ActiveForm(request.POST)
+    page = reverse("interventions:pmt-programme", args=[programme.pk])
+    if form.is_valid():
+        active = form.cleaned_data["is_active"]
+        response = send_once(
+            request,
+            form,
+            operation="pmt_programme_update",
+            run=lambda: svc.pmt_programme_update(user=user, programme=programme, is_active=active),
+            result_url=lambda _p: page,
+            success=lambda p: (
+                (
+                    _("Program %(name)s dibuka untuk episode baru.")
+                    if p.is_active
+                    else _("Program %(name)s ditutup untuk episode baru.")
+                )
+                % {"name": p.name}
+            ),
+        )
+        if response is not None:
+            return response
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(page)
+
+
 def _programme_for(request: HttpRequest, pk: int) -> PMTProgramme:
     programme = sel.pmt_programme_list_for_user(user=user_of(request)).filter(pk=pk).first()
     if programme is None:
@@ -237,7 +306,8 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page_size": size,
         "page_sizes": PAGE_SIZES,
         "can_enrol": svc.can_enrol(user, programme),
-        "finish_form": FinishForm() if svc.can_enrol(user, programme) else None,
+        "can_manage": not scope_for_user(user).is_read_only
+        and svc.can_manage_programme(user, kabupaten=programme.kabupaten, opd=programme.opd),
     }
     return render(request, "interventions/pmt/programme_detail.html", context)
 
@@ -435,9 +505,11 @@ def episode_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 urlpatterns = [
     path("pmt/tarif/", rate_list, name="pmt-rates"),
+    path("pmt/tarif/<int:pk>/ubah/", rate_update, name="pmt-rate-update"),
     path("pmt/program/", programme_list, name="pmt-programmes"),
     path("pmt/program/baru/", programme_create, name="pmt-programme-create"),
     path("pmt/program/<int:pk>/", programme_detail, name="pmt-programme"),
+    path("pmt/program/<int:pk>/aktif/", programme_active, name="pmt-programme-active"),
     path("pmt/daftar/", enrolment_create, name="pmt-enrolment-create"),
     path("pmt/episode/<int:pk>/", episode_detail, name="pmt-episode"),
     path("pmt/episode/<int:pk>/penyaluran/", episode_delivery, name="pmt-episode-delivery"),

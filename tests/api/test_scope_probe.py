@@ -333,6 +333,8 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
     "interventions:pmt-disbursement-reject": i.Disbursement,
     "interventions:pmt-disbursement-reverse": i.Disbursement,
     "interventions:pmt-programme": i.PMTProgramme,
+    "interventions:pmt-programme-active": i.PMTProgramme,
+    "interventions:pmt-rate-update": i.PMTRate,
     "interventions:pmt-episode": i.PMTEnrolment,
     "interventions:pmt-episode-delivery": i.PMTEnrolment,
     "interventions:pmt-episode-cancel": i.PMTEnrolment,

@@ -523,3 +523,47 @@ def test_the_kader_logs_food_on_the_episode_page_once_and_an_officer_cancels(
     assert unfed.status == "dibatalkan"
     assert sel.budget_line_totals(line=line).available == Decimal(2_000_000 - 980_000)
     assert fed.delivery_logs.count() == 1
+
+
+def test_bappeda_corrects_an_unused_rate_but_not_a_used_one(district: DistrictFixture) -> None:
+    rate = PMTRate.objects.create(
+        kabupaten=district.kabupaten,
+        category="gizi_kurang",
+        valid_from=datetime.date(2025, 1, 1),
+        daily_rate=Decimal(17_500),
+        duration_days=56,
+    )
+    bappeda = client_for(district.users["bappeda_admin"])
+    url = reverse("interventions:pmt-rate-update", args=[rate.pk])
+    body = {"token": TOKEN, "valid_from": "2025-01-01", "daily_rate": "18.000", "duration_days": "56"}
+    assert client_for(district.users["opd_officer"]).post(url, body).status_code == 403
+    assert bappeda.post(url, body)["Location"] == reverse("interventions:pmt-rates")
+    rate.refresh_from_db()
+    assert rate.daily_rate == Decimal(18_000)
+    programme = make_programme(district, make_line(district, Decimal(2_000_000)))
+    svc.pmt_enrol(
+        user=district.users["bappeda_admin"],
+        programme=programme,
+        recipient=wasted_child(district),
+        start_date=datetime.date(2025, 3, 3),
+    )
+    html = text(bappeda.post(url, body | {"token": "second-token-00001", "daily_rate": "19.000"}))
+    assert "Tarif ini sudah dipakai episode PMT; tetapkan tarif baru dengan tanggal berlaku baru." in html
+    rate.refresh_from_db()
+    assert rate.daily_rate == Decimal(18_000)
+
+
+def test_a_programme_is_closed_and_reopened_to_new_episodes(district: DistrictFixture) -> None:
+    programme = make_programme(district, make_line(district, Decimal(2_000_000)))
+    url = reverse("interventions:pmt-programme-active", args=[programme.pk])
+    page = reverse("interventions:pmt-programme", args=[programme.pk])
+    head = client_for(district.users["pimpinan"])
+    assert head.post(url, {"token": TOKEN}).status_code == 403
+    officer = client_for(district.users["opd_officer"])
+    assert "Tutup untuk episode baru" in text(officer.get(page))
+    assert officer.post(url, {"token": TOKEN})["Location"] == page
+    programme.refresh_from_db()
+    assert programme.is_active is False
+    assert officer.post(url, {"token": "reopen-token-00001", "is_active": "on"})["Location"] == page
+    programme.refresh_from_db()
+    assert programme.is_active is True
