@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from children.models import Child
+from children.models import Child, Person
 from convergence.models import User
 
 
@@ -34,3 +34,19 @@ def register_child_panel(provider: ChildPanelProvider) -> ChildPanelProvider:
 
 def child_panels(*, user: User, child: Child) -> list[ChildPanel]:
     return [panel for provider in _CHILD_PANELS if (panel := provider(user, child)) is not None]
+
+
+PersonPanelProvider = Callable[[User, Person], ChildPanel | None]
+
+_PERSON_PANELS: list[PersonPanelProvider] = []
+
+
+def register_person_panel(provider: PersonPanelProvider) -> PersonPanelProvider:
+    """A section of the person (mother) page, on the same terms as the child page's."""
+    if provider not in _PERSON_PANELS:
+        _PERSON_PANELS.append(provider)
+    return provider
+
+
+def person_panels(*, user: User, person: Person) -> list[ChildPanel]:
+    return [panel for provider in _PERSON_PANELS if (panel := provider(user, person)) is not None]

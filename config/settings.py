@@ -450,6 +450,10 @@ CELERY_BEAT_SCHEDULE = {
     "delivery-import-files-expire-nightly": _nightly(
         "interventions.delivery_import_files_expire", "BEAT_DELIVERY_IMPORT_FILES_EXPIRE_AT", "01:20"
     ),
+    # PMT form tokens and Idempotency-Keys guard against repeats for a month (interventions.submissions).
+    "pmt-submissions-expire-nightly": _nightly(
+        "interventions.pmt_submissions_expire", "BEAT_PMT_SUBMISSIONS_EXPIRE_AT", "01:25"
+    ),
     # Imports and manual entry queue their own pairs; the nightly scan catches what they could not see.
     "duplicates-nightly": _nightly("children.duplicates_scan", "BEAT_DUPLICATES_SCAN_AT", "01:30"),
     # Measurements refresh their own months on commit; the nightly run catches what they could not

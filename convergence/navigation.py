@@ -16,6 +16,8 @@ _REGISTRY_WRITERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER, Role.KADER, Rol
 _MERGERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER}
 # Delivery records are the OPD's work; Bappeda and the district head follow them.
 _DELIVERY_READERS = {Role.BAPPEDA_ADMIN, Role.PIMPINAN, Role.OPD_OFFICER}
+# Roles that hold or oversee PMT money (interventions.services_pmt.PMT_MONEY_ROLES; no upward import).
+_PMT_MONEY = {Role.BAPPEDA_ADMIN, Role.PIMPINAN, Role.OPD_OFFICER, Role.PUSKESMAS_OFFICER, Role.KPM}
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,15 @@ def menu_for_user(user: User) -> list[MenuItem]:
     if scope.is_superuser or scope.role in _DELIVERY_READERS:
         convergence.append(MenuItem(_("Penyaluran intervensi"), reverse("interventions:delivery-list")))
     items.append(MenuItem(_("Konvergensi"), items=convergence))
+    if scope.is_superuser or scope.role in _PMT_MONEY:
+        pmt = [
+            MenuItem(_("Anggaran PMT"), reverse("interventions:pmt-budget-lines")),
+            MenuItem(_("Pencairan PMT"), reverse("interventions:pmt-disbursement-list")),
+            MenuItem(_("Program PMT"), reverse("interventions:pmt-programmes")),
+            MenuItem(_("Tarif PMT"), reverse("interventions:pmt-rates")),
+            MenuItem(_("Laporan PMT"), reverse("interventions:pmt-report-current")),
+        ]
+        items.append(MenuItem(_("PMT"), items=pmt))
     reports = []
     if scope.is_superuser or scope.role in (Role.PIMPINAN, Role.BAPPEDA_ADMIN):
         reports.append(MenuItem(_("Dasbor pimpinan"), reverse("reports:dashboard")))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from convergence import selectors
 from convergence.codes import Level
+from convergence.models import Role, User
 from convergence.ratelimit import Verdict, login_address_check
 from convergence.scoping import scope_for_user
 
@@ -84,5 +85,15 @@ def posyandu_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "posyandu": posyandu,
         "breadcrumbs": [*selectors.region_breadcrumbs(region=posyandu.desa), posyandu.desa],
+        "can_enrol_pmt": _enrols_pmt(request.user),  # type: ignore[arg-type]
     }
     return render(request, "convergence/posyandu_detail.html", context)
+
+
+# Roles that enrol PMT recipients (interventions.services_pmt.may_enrol; kept here: no upward import).
+_PMT_ENROLLERS = {Role.BAPPEDA_ADMIN, Role.OPD_OFFICER, Role.PUSKESMAS_OFFICER}
+
+
+def _enrols_pmt(user: User) -> bool:
+    scope = scope_for_user(user)
+    return scope.is_superuser or scope.role in _PMT_ENROLLERS

@@ -1131,4 +1131,39 @@ class Disbursement(models.Model):
         return _budget_line_q(scope, "budget_line")
 
 
+class PMTSubmission(models.Model):
+    """One PMT operation per submitted form token (pages) or Idempotency-Key (API), per user.
+
+    Claimed inside the operation's own transaction (interventions.submissions): a second submit of the
+    same key waits on the unique index for the first to commit, then replays its result; a failed
+    operation rolls its claim back, so the corrected form may be sent again with the same token.
+    """
+
+    class Channel(models.TextChoices):
+        PAGE = "halaman", _("Halaman")
+        API = "api", _("API")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(_("saluran"), max_length=8, choices=Channel.choices)
+    key = models.CharField(_("kunci"), max_length=64)
+    # A hash of what was sent: the same API key reused for another body is refused, not replayed.
+    fingerprint = models.CharField(_("sidik permintaan"), max_length=64, blank=True)
+    operation = models.CharField(_("operasi"), max_length=40)
+    object_id = models.PositiveBigIntegerField(_("id hasil"), null=True, blank=True)
+    result_url = models.CharField(_("alamat hasil"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("dikirim"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("pengiriman PMT")
+        verbose_name_plural = _("pengiriman PMT")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel", "key"], name="pmt_submission_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.operation} {self.object_id}"
+
+
 from interventions.models_imports import DeliveryImportJob  # noqa: E402,F401

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from children.models import Child
+from children.models import Child, Person
 from children.panels import ChildPanel
 from convergence.models import User
 from convergence.scoping import restrict
-from interventions.models import Delivery
+from interventions import services_pmt
+from interventions.models import Delivery, PMTEnrolment
 
 
 def child_deliveries_panel(user: User, child: Child) -> ChildPanel:
@@ -19,3 +20,25 @@ def child_deliveries_panel(user: User, child: Child) -> ChildPanel:
     )
     rows = (child_rows | family_rows).select_related("intervention", "opd").order_by("-delivered_on", "pk")
     return ChildPanel("interventions/_child_deliveries.html", {"deliveries": list(rows[:100])})
+
+
+def _pmt_panel(user: User, episodes: object, query: str) -> ChildPanel | None:
+    """PMT episodes of a recipient `user` may see, and the enrolment link for roles that enrol."""
+    rows = list(
+        restrict(episodes, user).select_related("programme").order_by("-start_date", "-pk")[:20]  # type: ignore[arg-type]
+    )
+    may_enrol = services_pmt.can_see_pmt_money(user) and services_pmt.may_enrol(user)
+    if not rows and not may_enrol:
+        return None
+    return ChildPanel(
+        "interventions/pmt/_recipient_panel.html",
+        {"episodes": rows, "enrol_query": query if may_enrol else ""},
+    )
+
+
+def child_pmt_panel(user: User, child: Child) -> ChildPanel | None:
+    return _pmt_panel(user, PMTEnrolment.objects.filter(child=child), f"anak={child.pk}")
+
+
+def person_pmt_panel(user: User, person: Person) -> ChildPanel | None:
+    return _pmt_panel(user, PMTEnrolment.objects.filter(person=person), f"sasaran=ibu&ibu={person.pk}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -351,3 +352,145 @@ def pmt_overlapping(
         if other.start_date <= end and other.end_date >= start:
             return True
     return False
+
+
+# --- the ledger of many lines (pages) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineLedger:
+    """A line's money as the pages show it; every figure Decimal rupiah.
+
+    allocated = disbursed + tied (committed, not yet paid) + available; `pending` is what waits for
+    approval (an untied pending payment takes from `available` only when approved).
+    """
+
+    allocated: Decimal
+    disbursed: Decimal
+    committed: Decimal
+    available: Decimal
+    pending: Decimal
+
+    @property
+    def tied(self) -> Decimal:
+        return self.committed - self.disbursed
+
+    @property
+    def balances(self) -> bool:
+        """Whether the three parts add up to the allocation and the invariants hold."""
+        return (
+            self.disbursed + self.tied + self.available == self.allocated
+            and self.disbursed <= self.committed <= self.allocated
+        )
+
+    @property
+    def absorption_percent(self) -> Decimal | None:
+        if not self.allocated:
+            return None
+        return (self.disbursed * 100 / self.allocated).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _by_line(queryset: QuerySet, value: Any) -> dict[int, Decimal]:  # type: ignore[type-arg]
+    return dict(
+        queryset.values("budget_line_id").annotate(total=Sum(value)).values_list("budget_line_id", "total")
+    )
+
+
+def budget_line_ledgers(*, lines: list[BudgetLine]) -> dict[int, LineLedger]:
+    """The ledger of each line by id, in four queries whatever the number of lines (same sums as
+    budget_line_totals, grouped)."""
+    ids = [line.pk for line in lines]
+    reserved = _by_line(held_reservations(PMTReservation.objects.filter(budget_line_id__in=ids)), HELD)
+    rows = Disbursement.objects.filter(budget_line_id__in=ids)
+    approved = rows.filter(status=Disbursement.Status.APPROVED)
+    disbursed = _by_line(approved, "amount")
+    untied = _by_line(approved.filter(enrolment__isnull=True), "amount")
+    pending = _by_line(rows.filter(status=Disbursement.Status.PENDING), "amount")
+    ledgers = {}
+    for line in lines:
+        committed = reserved.get(line.pk, ZERO) + untied.get(line.pk, ZERO)
+        ledgers[line.pk] = LineLedger(
+            allocated=line.allocated,
+            disbursed=disbursed.get(line.pk, ZERO),
+            committed=committed,
+            available=line.allocated - committed,
+            pending=pending.get(line.pk, ZERO),
+        )
+    return ledgers
+
+
+def ledger_sum(ledgers: list[LineLedger]) -> LineLedger:
+    """The ledger of several lines together (a page's total)."""
+    return LineLedger(
+        allocated=sum((x.allocated for x in ledgers), ZERO),
+        disbursed=sum((x.disbursed for x in ledgers), ZERO),
+        committed=sum((x.committed for x in ledgers), ZERO),
+        available=sum((x.available for x in ledgers), ZERO),
+        pending=sum((x.pending for x in ledgers), ZERO),
+    )
+
+
+def budget_line_ledger_total(*, lines: QuerySet[BudgetLine]) -> LineLedger:
+    """The ledger of every line of a (filtered, scoped) queryset together, in four queries."""
+    allocated = _sum(lines, "allocated")
+    reserved = held_reservations(PMTReservation.objects.filter(budget_line__in=lines)).aggregate(
+        total=Coalesce(Sum(HELD), ZERO)
+    )["total"]
+    rows = Disbursement.objects.filter(budget_line__in=lines)
+    approved = rows.filter(status=Disbursement.Status.APPROVED)
+    committed = reserved + _sum(approved.filter(enrolment__isnull=True), "amount")
+    return LineLedger(
+        allocated=allocated,
+        disbursed=_sum(approved, "amount"),
+        committed=committed,
+        available=allocated - committed,
+        pending=_sum(rows.filter(status=Disbursement.Status.PENDING), "amount"),
+    )
+
+
+# --- labelled choices for searchable fields (entries say where they are) ------------------------------
+
+CHOICES_LIMIT = 50
+
+
+def child_choices_for_user(
+    *,
+    user: User,
+    search: str = "",
+    posyandu_id: int | None = None,
+    pk: int | None = None,
+    limit: int = CHOICES_LIMIT,
+) -> list[tuple[int, str]]:
+    """Children in the user's scope whose name contains `search` (or the one `pk`): "Name (dd-mm-yyyy),
+    Posyandu X, Desa Y", at most `limit`, by name."""
+    rows = restrict(Child.objects.filter(status=Child.Status.ACTIVE), user)
+    if pk is not None:
+        rows = rows.filter(pk=pk)
+    if posyandu_id:
+        rows = rows.filter(posyandu_id=posyandu_id)
+    if search.strip():
+        rows = rows.filter(name__icontains=search.strip())
+    return [
+        (pk, f"{name} ({born:%d-%m-%Y}), {posyandu or '-'}, {desa}")
+        for pk, name, born, posyandu, desa in rows.order_by("name", "pk").values_list(
+            "pk", "name", "birth_date", "posyandu__name", "desa__name"
+        )[:limit]
+    ]
+
+
+def person_choices_for_user(
+    *, user: User, search: str = "", pk: int | None = None, limit: int = CHOICES_LIMIT
+) -> list[tuple[int, str]]:
+    """Women in the user's scope whose name contains `search` (or the one `pk`): "Name (birth year),
+    Desa Y", at most `limit`, by name."""
+    rows = restrict(Person.objects.filter(sex="P"), user)
+    if pk is not None:
+        rows = rows.filter(pk=pk)
+    if search.strip():
+        rows = rows.filter(name__icontains=search.strip())
+    return [
+        (pk, f"{name} ({born.year if born else '-'}), {desa}")
+        for pk, name, born, desa in rows.order_by("name", "pk").values_list(
+            "pk", "name", "birth_date", "desa__name"
+        )[:limit]
+    ]

@@ -107,6 +107,38 @@ def can_manage_line(user: User, line: BudgetLine) -> bool:
     return False
 
 
+# Roles that hold or oversee PMT money (pages): the kader's PMT work is the food she hands out.
+PMT_MONEY_ROLES = frozenset(
+    {Role.BAPPEDA_ADMIN, Role.PIMPINAN, Role.OPD_OFFICER, Role.PUSKESMAS_OFFICER, Role.KPM}
+)
+
+
+def can_see_pmt_money(user: User) -> bool:
+    scope = scope_for_user(user)
+    return scope.is_superuser or scope.role in PMT_MONEY_ROLES
+
+
+def may_create_budget_lines(user: User) -> bool:
+    """Whether the role holds lines at all (can_manage_line decides on each line)."""
+    scope = scope_for_user(user)
+    return (
+        scope.is_superuser
+        or scope.role == Role.BAPPEDA_ADMIN
+        or (scope.role == Role.OPD_OFFICER and scope.opd_id is not None)
+        or (scope.role == Role.KPM and scope.desa_id is not None)
+    )
+
+
+def may_enrol(user: User) -> bool:
+    """Whether the role enrols recipients in some programme (can_enrol decides per programme)."""
+    scope = scope_for_user(user)
+    return scope.is_superuser or scope.role in (
+        Role.BAPPEDA_ADMIN,
+        Role.OPD_OFFICER,
+        Role.PUSKESMAS_OFFICER,
+    )
+
+
 def _check_line(user: User, line: BudgetLine) -> None:
     if not can_manage_line(user, line):
         raise PermissionDenied

@@ -26,6 +26,18 @@ def pmt_finish_due(*, today: str | None = None) -> dict[str, int]:
     return {"finished": finished, "refreshed": refreshed}
 
 
+@shared_task(name="interventions.pmt_submissions_expire", acks_late=True, time_limit=600)
+def pmt_submissions_expire() -> int:
+    """Forget the form tokens and Idempotency-Keys older than submissions.RETENTION_DAYS (nightly)."""
+    from django.utils import timezone
+
+    from interventions.submissions import RETENTION_DAYS, submissions_expire
+
+    deleted = submissions_expire(before=timezone.now() - datetime.timedelta(days=RETENTION_DAYS))
+    logger.info("pmt_submissions_expire: %s claims deleted", deleted)
+    return deleted
+
+
 # An OPD sheet is a few thousand rows; a sheet at IMPORT_MAX_ROWS takes minutes, well within this.
 IMPORT_TIME_LIMIT_S = 3600
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from interventions import views, views_pmt, views_situation
+from interventions import views, views_pmt, views_pmt_money, views_pmt_programmes, views_situation
 
 app_name = "interventions"
 
@@ -26,4 +26,6 @@ urlpatterns = [
     path("intervensi/rujukan/<int:pk>/", views.referral_detail, name="referral-detail"),
     *views_situation.urlpatterns,
     *views_pmt.urlpatterns,
+    *views_pmt_money.urlpatterns,
+    *views_pmt_programmes.urlpatterns,
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -24,6 +24,8 @@ from convergence.scoping import scope_for_user
 from interventions import pmt_reports, pmt_xlsx
 from interventions import selectors_pmt as sel
 from interventions import services_pmt as svc
+from interventions.forms_pmt import FinishForm
+from interventions.views_pmt_money import send_once
 
 
 def _require_scope(request: HttpRequest) -> None:
@@ -109,20 +111,36 @@ def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def pmt_enrolment_finish(request: HttpRequest, pk: int) -> HttpResponse:
-    """Finish an episode today (or on its planned last day if that has passed), then go back."""
+    """Finish an episode today, or on the date sent (at most its planned last day), once per form
+    token; then go back."""
     _require_scope(request)
-    enrolment = sel.pmt_enrolment_list_for_user(user=request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+    user = request.user
+    enrolment = sel.pmt_enrolment_list_for_user(user=user).filter(pk=pk).first()  # type: ignore[arg-type]
     if enrolment is None:
         raise Http404
-    try:
-        svc.pmt_enrolment_finish(user=request.user, enrolment=enrolment, today=timezone.localdate())  # type: ignore[arg-type]
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Episode PMT %(name)s selesai.") % {"name": enrolment.recipient})
+    if not svc.can_enrol(user, enrolment.programme):  # type: ignore[arg-type]
+        raise PermissionDenied
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("interventions:pmt-recipients", args=[enrolment.programme.year])
+    form = FinishForm(request.POST)
+    if form.is_valid():
+        response = send_once(
+            request,
+            form,
+            operation="pmt_enrolment_finish",
+            run=lambda: svc.pmt_enrolment_finish(
+                user=user,  # type: ignore[arg-type]
+                enrolment=enrolment,
+                today=timezone.localdate(),
+                finished_on=form.cleaned_data.get("finished_on"),
+            ),
+            result_url=lambda _row: target,
+            success=lambda _row: _("Episode PMT %(name)s selesai.") % {"name": enrolment.recipient},
+        )
+        if response is not None:
+            return response
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect(target)
 
 

@@ -39,6 +39,7 @@ from children.forms.registry import (
     apply_service_errors,
 )
 from children.models import Child, Keluarga, Person, Pregnancy, RecordAccess
+from children.panels import person_panels
 from convergence.scoping import scope_for_user
 
 FORM_TEMPLATE = "children/registry/form.html"
@@ -389,6 +390,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nik": nik_for_display(request.user, person.nik_encrypted),
         "record": record,
         "can_write": can_write_registry(request.user),
+        "panels": person_panels(user=request.user, person=person),  # type: ignore[arg-type]
     }
     return render(request, "children/registry/person_detail.html", context)
 

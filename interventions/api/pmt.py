@@ -17,7 +17,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import include, path
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -29,6 +31,7 @@ from rest_framework.views import APIView
 
 from children.models import Child, Person, RecordAccess
 from convergence.api.conditional import ConditionalMixin
+from convergence.api.errors import Conflict
 from convergence.api.filtering import ID_RANGE, FilterSet, IdFilter
 from convergence.api.serializers import OPDLabels, RegionCodeField
 from convergence.models import OPD, Region
@@ -49,7 +52,11 @@ from interventions.models import (
     PMTProgramme,
     PMTRate,
     PMTReservation,
+    PMTSubmission,
 )
+from interventions.submissions import KEY_MAX_LENGTH, KeyReused, request_fingerprint, submission_run
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 # --- serializers -------------------------------------------------------------------------------------
 
@@ -607,20 +614,58 @@ class DisbursementViewSet(
     def get_queryset(self) -> QuerySet[Disbursement]:
         return sel.disbursement_list_for_user(user=self.request.user)  # type: ignore[arg-type]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Optional, at most 64 characters, unique per request the client means once. "
+                "A repeat of the same key with the same body (a retry, a double click) records nothing "
+                "and answers 200 with the disbursement the first request recorded, as it is now; the "
+                "same key with another body answers 409.",
+            )
+        ],
+        responses={201: DisbursementSerializer, 200: DisbursementSerializer},
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        row = svc.disbursement_record(
-            user=request.user,  # type: ignore[arg-type]
-            budget_line=data["budget_line"],
-            enrolment=data.get("enrolment"),
-            amount=data["amount"],
-            payee=data["payee"],
-            paid_on=data["paid_on"],
-            note=data.get("note", ""),
-        )
-        return Response(self.get_serializer(row).data, status=status.HTTP_201_CREATED)
+
+        def record() -> Disbursement:
+            return svc.disbursement_record(
+                user=request.user,  # type: ignore[arg-type]
+                budget_line=data["budget_line"],
+                enrolment=data.get("enrolment"),
+                amount=data["amount"],
+                payee=data["payee"],
+                paid_on=data["paid_on"],
+                note=data.get("note", ""),
+            )
+
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key:
+            return Response(self.get_serializer(record()).data, status=status.HTTP_201_CREATED)
+        if len(key) > KEY_MAX_LENGTH:
+            raise serializers.ValidationError(
+                {IDEMPOTENCY_HEADER: [_("Paling banyak %(n)s karakter.") % {"n": KEY_MAX_LENGTH}]}
+            )
+        try:
+            done = submission_run(
+                user=request.user,  # type: ignore[arg-type]
+                channel=PMTSubmission.Channel.API,
+                key=key,
+                operation="disbursement_record",
+                run=record,
+                fingerprint=request_fingerprint(request.data),
+            )
+        except KeyReused:
+            raise Conflict(_("Idempotency-Key ini sudah dipakai untuk permintaan lain.")) from None
+        if done.replayed:
+            row = self.get_queryset().get(pk=done.claim.object_id)
+            return Response(self.get_serializer(row).data, status=status.HTTP_200_OK)
+        return Response(self.get_serializer(done.result).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request: Request, decide: Any) -> Response:
         row = self.get_object()

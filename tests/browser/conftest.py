@@ -241,3 +241,7 @@ def log_in(page: Page, *, username: str, password: str = PASSWORD) -> None:
     page.locator("#id_password").fill(password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+
+
+# The axe-core source as a fixture of every browser test (tests/browser/axe.py).
+from tests.browser.axe import axe_source  # noqa: E402,F401

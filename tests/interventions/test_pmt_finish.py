@@ -275,7 +275,8 @@ def test_the_recipients_page_finishes_an_episode(district: DistrictFixture) -> N
     kpm.force_login(district.users["kpm"])  # SILIRAGUNG: Ayu is not in its area
     assert kpm.post(url).status_code == 404
     assert PMTEnrolment.objects.get(pk=enrolment.pk).status == "aktif"
-    response = officer.post(url, {"next": page})
+    response = officer.post(url, {"next": page, "token": "finish-token-0001"})
     assert (response.status_code, response["Location"]) == (302, page)
     assert PMTEnrolment.objects.get(pk=enrolment.pk).status == "selesai"
-    assert officer.post(url, {"next": "https://example.org/"})["Location"] == page
+    again = officer.post(url, {"next": "https://example.org/", "token": "finish-token-0002"})
+    assert again["Location"] == page
