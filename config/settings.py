@@ -332,6 +332,7 @@ CELERY_TASK_ROUTES = {
     "children.import_files_expire": {"queue": CELERY_WORK_QUEUES["nightly"]},
     "interventions.delivery_import_files_expire": {"queue": CELERY_WORK_QUEUES["nightly"]},
     "interventions.pmt_finish_due": {"queue": CELERY_WORK_QUEUES["nightly"]},
+    "interventions.pmt_submissions_expire": {"queue": CELERY_WORK_QUEUES["nightly"]},
 }
 # Uploaded registers (sealed at rest) are deleted this many days after upload, applied or not.
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=0)

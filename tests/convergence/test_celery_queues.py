@@ -18,6 +18,7 @@ EXPECTED = {
     "children.import_files_expire": "nightly",
     "interventions.delivery_import_files_expire": "nightly",
     "interventions.pmt_finish_due": "nightly",
+    "interventions.pmt_submissions_expire": "nightly",
 }
 
 
