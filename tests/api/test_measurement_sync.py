@@ -175,7 +175,9 @@ def test_a_rejected_entry_names_the_field_with_its_index_and_the_others_are_reco
         ],
     }
     assert results[2]["client_id"] is None
-    assert [(e["field"], e["code"], e["index"]) for e in results[2]["errors"]] == [("client_id", "required", 2)]
+    assert [(e["field"], e["code"], e["index"]) for e in results[2]["errors"]] == [
+        ("client_id", "required", 2)
+    ]
     assert [(e["field"], e["index"]) for e in results[3]["errors"]] == [("non_field_errors", 3)]
     assert list(Measurement.objects.values_list("child_id", flat=True)) == [children[0].pk]
 
@@ -184,7 +186,10 @@ def test_an_implausible_entry_is_rejected_until_confirmed(district: DistrictFixt
     (child,) = _children(district, 1)
     entry = _entry(child, weight_kg="30.0", height_cm=None, position="")
     (refused,) = _sync(_api(district), [entry])
-    assert (refused["status"], [e["field"] for e in refused["errors"]]) == ("rejected", ["remeasure_confirmed"])
+    assert (refused["status"], [e["field"] for e in refused["errors"]]) == (
+        "rejected",
+        ["remeasure_confirmed"],
+    )
     assert refused["errors"][0]["code"] == "needs_confirmation"
     (confirmed,) = _sync(_api(district), [{**entry, "remeasure_confirmed": True}])
     assert (confirmed["status"], confirmed["measurement"]["remeasure_confirmed"]) == ("created", True)
