@@ -329,7 +329,7 @@ def measurement_record_batch(
                 continue
             row = row_of[i]
             existing = by_day.get((child.pk, entry.measured_on))
-            correcting = existing is not None and entry.corrects == existing.pk
+            correcting = existing is not None and entry.corrects is not None and entry.corrects == existing.pk
             if existing is not None and not correcting:
                 same = measurement_same_values(existing, entry)
                 outcome = MeasurementOutcome.DUPLICATE if same else MeasurementOutcome.CONFLICT
@@ -479,7 +479,10 @@ def _measurements_insert(rows: list[Measurement], *, user: User | None) -> list[
             clash = models.Q(child_id=measurement.child_id, measured_on=measurement.measured_on)
             if measurement.client_id is not None:
                 clash |= models.Q(client_id=measurement.client_id)
-            landed.append(Measurement.objects.filter(clash).order_by("pk").first() or measurement)
+            winner = Measurement.objects.filter(clash).order_by("pk").first()
+            if winner is None:  # not a clash with another writer's row: a real error
+                raise
+            landed.append(winner)
     return landed
 
 
