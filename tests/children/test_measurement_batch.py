@@ -15,6 +15,7 @@ from children.services import (
     MeasurementEntry,
     MeasurementOutcome,
     MeasurementResult,
+    _measurements_insert,
     measurement_record,
     measurement_record_batch,
 )
@@ -159,3 +160,23 @@ def test_a_client_id_of_another_childs_measurement_is_refused(district: District
         "client_id": ["client_id ini sudah dipakai untuk pengukuran anak lain."]
     }
     assert list(Measurement.objects.values_list("pk", flat=True)) == [made.measurement.pk]
+
+
+def test_an_insert_losing_to_a_writer_that_does_not_lock_answers_that_writers_row(
+    district: DistrictFixture,
+) -> None:
+    first, second = (ChildFactory(posyandu=district.posyandu_a1, birth_date=BORN) for _ in range(2))
+    winner = measurement_record(user=None, child=first, measured_on=JUNE, weight_kg=D("9.6"), height_cm=None)
+    rows = [
+        Measurement(
+            child=child, posyandu=district.posyandu_a1, measured_on=JUNE, age_days=461, weight_kg=D("9.9")
+        )
+        for child in (first, second)
+    ]
+    landed = _measurements_insert(rows, user=None)
+    assert landed[0].pk == winner.measurement.pk
+    assert landed[1] is rows[1]
+    assert sorted(Measurement.objects.values_list("child_id", "weight_kg")) == [
+        (first.pk, D("9.60")),
+        (second.pk, D("9.90")),
+    ]
