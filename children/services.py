@@ -382,15 +382,15 @@ def measurement_record_batch(
         landed = _measurements_insert([m for _, m in pending], user=user)
         written = dict(corrected)
         final: dict[int, Measurement] = {}  # id() of a row made here -> the row that stands for it
-        for (i, measurement), row in zip(pending, landed, strict=True):
-            if row is measurement:
+        for (i, measurement), stored in zip(pending, landed, strict=True):
+            if stored is measurement:
                 written[i] = measurement
             else:
                 # Another writer (one that does not lock the child) recorded this entry or day first.
-                final[id(measurement)] = row
-                same = row.client_id == entries[i].client_id or measurement_same_values(row, entries[i])
+                final[id(measurement)] = stored
+                same = stored.client_id == entries[i].client_id or measurement_same_values(stored, entries[i])
                 outcome = MeasurementOutcome.DUPLICATE if same else MeasurementOutcome.CONFLICT
-                results[i] = MeasurementResult(measurement=row, outcome=outcome)
+                results[i] = MeasurementResult(measurement=stored, outcome=outcome)
         since: dict[int, datetime.date] = {}
         for measurement in written.values():
             day = measurement.measured_on

@@ -62,14 +62,14 @@ def measurements_sync(*, request: Request, raw_entries: list[Any]) -> list[dict[
             results[index] = _rejected(index, _client_id(raw), error.detail)
 
     child_ids = {data["child"] for data in parsed.values()}
-    children = restrict(Child.objects.filter(pk__in=child_ids), request.user).in_bulk()
+    children = restrict(Child.objects.filter(pk__in=child_ids), request.user).in_bulk()  # type: ignore[arg-type]
     entries: list[tuple[int, services.MeasurementEntry]] = []
     for index, data in parsed.items():
         child = children.get(data.pop("child"))
         if child is None:
             # Out of scope reads as "does not exist", as the single entry's child field answers.
-            message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
-            missing = str(message).format(pk_value=raw_entries[index].get("child"))
+            template = str(serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"])
+            missing = template.format(pk_value=raw_entries[index].get("child"))
             detail = {"child": [serializers.ErrorDetail(missing, code="does_not_exist")]}
             results[index] = _rejected(index, str(data["client_id"]), detail)
             continue
