@@ -79,7 +79,9 @@ def test_it_creates_each_entry_with_its_z_scores_and_statuses(district: District
         assert "errors" not in result
     assert Measurement.objects.count() == 3
     assert {m.measured_by_id for m in stored.values()} == {district.users["kader"].pk}
-    assert [m.history.count() for m in stored.values()] == [1, 1, 1]
+    assert [list(m.history.values_list("history_type", "history_user_id")) for m in stored.values()] == [
+        [("+", district.users["kader"].pk)]
+    ] * 3
 
 
 def test_the_batch_is_announced_once_to_the_prevalence_listeners(
