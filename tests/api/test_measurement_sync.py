@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from children import changes
@@ -99,6 +100,20 @@ def test_the_batch_is_announced_once_to_the_prevalence_listeners(
             months=frozenset({datetime.date(2025, 3, 1)}),
         )
     ]
+
+
+def _sync_queries(district: DistrictFixture, n: int) -> int:
+    entries = [_entry(child) for child in _children(district, n)]
+    api = APIClient()
+    # A fresh user object each time: the scope is cached on it for the request.
+    api.force_authenticate(type(district.users["kader"]).objects.get(pk=district.users["kader"].pk))
+    with CaptureQueriesContext(connection) as queries:
+        assert {r["status"] for r in _sync(api, entries)} == {"created"}
+    return len(queries)
+
+
+def test_a_batch_takes_the_same_number_of_queries_for_one_or_five_entries(district: DistrictFixture) -> None:
+    assert _sync_queries(district, 1) == _sync_queries(district, 5)
 
 
 def test_a_resent_batch_answers_the_same_results_and_adds_no_row(district: DistrictFixture) -> None:
