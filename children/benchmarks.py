@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -557,5 +558,136 @@ def run_import(
         unit=f"rows/s importing {report.rows_total:,} csv rows on {connection.vendor}",
         ratio=rate / peer_rate,
         baseline=f"django-import-export row by row on {peer_sample:,} of them",
+        details=details,
+    )
+
+
+# --- bench sync -----------------------------------------------------------------------------------------
+# The offline posyandu day synced in one batch, end to end through the HTTP stack (DRF's test client:
+# middleware, authentication, JSON parsing and rendering; no socket), against the same entries sent one
+# by one to the single-entry endpoint. A posyandu of its own (2 x N children, each with last month's
+# weighing, so N/T/2T is computed) is built inside a transaction rolled back at the end. Listeners on
+# the prevalence change run after commit, so neither side pays for them here.
+
+SYNC_DEFAULT_ENTRIES = 1_000
+
+
+def _sync_posyandu(n: int, seed: int) -> tuple[Any, list[Any], list[Any], Any]:
+    """A kader, her posyandu and two sets of n children 0-59 months old with last month's weighing."""
+    import datetime
+
+    from django.utils import timezone
+
+    from children.growth.weight_gain import B_BARU
+    from children.models import Child, Measurement
+    from convergence.models import Posyandu, Region, Role, User
+
+    rng = np.random.default_rng(seed)
+    parent = None
+    for code, level in (("99", "provinsi"), ("99.99", "kabupaten"), ("99.99.99", "kecamatan")):
+        parent, _created = Region.objects.get_or_create(
+            code=code, defaults={"name": f"BENCH {code}", "level": level, "parent": parent}
+        )
+    desa, _created = Region.objects.get_or_create(
+        code="99.99.99.2999", defaults={"name": "BENCH DESA", "level": "desa", "parent": parent}
+    )
+    posyandu = Posyandu.objects.create(desa=desa, code="BENCH", name="Posyandu bench")
+    kader = User.objects.create(username="bench_sync_kader", role=Role.KADER, posyandu=posyandu)
+    today = timezone.localdate()
+    day = today.replace(day=1)
+    last_month = day - datetime.timedelta(days=28)
+    ages = rng.integers(60, 1_790, size=2 * n)
+    children = Child.objects.bulk_create(
+        Child(
+            name=f"Anak bench {i}",
+            sex="LP"[i % 2],
+            birth_date=last_month - datetime.timedelta(days=int(ages[i])),
+            desa=desa,
+            posyandu=posyandu,
+        )
+        for i in range(2 * n)
+    )
+    Measurement.objects.bulk_create(
+        Measurement(
+            child=child,
+            posyandu=posyandu,
+            measured_on=last_month,
+            age_days=int(ages[i]),
+            weight_kg=Decimal(f"{8 + (i % 80) / 10:.1f}"),
+            height_cm=Decimal(f"{70 + (i % 300) / 10:.1f}"),
+            position="L" if ages[i] < 730 else "H",
+            weight_gain=B_BARU,
+        )
+        for i, child in enumerate(children)
+    )
+    return kader, children[:n], children[n:], day
+
+
+def _sync_entry(child: Any, day: Any, i: int) -> dict[str, Any]:
+    import uuid
+
+    age_days = (day - child.birth_date).days
+    return {
+        "client_id": str(uuid.uuid4()),
+        "child": child.pk,
+        "measured_on": day.isoformat(),
+        "weight_kg": f"{8.3 + (i % 80) / 10:.1f}",
+        "height_cm": f"{70.6 + (i % 300) / 10:.1f}",
+        "position": "L" if age_days < 731 else "H",
+        # Synthetic values give a WHO-flagged z-score now and then: sent as confirmed, on both sides.
+        "remeasure_confirmed": True,
+    }
+
+
+@benchmark("sync", help_text="1,000 posyandu-day measurements synced in one batch over HTTP vs one by one")
+def run_sync(*, out: Any, rows: int | None, seed: int, **_: Any) -> BenchResult:
+    """Seconds to sync n entries of one posyandu in one batch, and to send the same entries one by one."""
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from children.models import Measurement
+
+    n = rows or SYNC_DEFAULT_ENTRIES
+    with rolled_back():
+        kader, batch_children, single_children, day = _sync_posyandu(n, seed)
+        api = APIClient()
+        api.force_authenticate(kader)
+        entries = [_sync_entry(child, day, i) for i, child in enumerate(batch_children)]
+        # A served process has loaded its views and serializers: one small request first, not timed.
+        api.post("/api/v1/measurements/sync/", {"entries": []}, format="json")
+        start = time.perf_counter()
+        response = api.post("/api/v1/measurements/sync/", {"entries": entries}, format="json")
+        batch_seconds = time.perf_counter() - start
+        results = response.json()
+        statuses = sorted({r["status"] for r in results}) if response.status_code == 200 else []
+        if statuses != ["created"]:
+            raise RuntimeError(f"bench sync: the batch answered {response.status_code} {statuses}")
+        start = time.perf_counter()
+        again = api.post("/api/v1/measurements/sync/", {"entries": entries}, format="json")
+        resend_seconds = time.perf_counter() - start
+        if {r["status"] for r in again.json()} != {"duplicate"}:
+            raise RuntimeError("bench sync: the resent batch did not answer duplicate for every entry")
+        singles = [_sync_entry(child, day, i) for i, child in enumerate(single_children)]
+        start = time.perf_counter()
+        for entry in singles:
+            answer = api.post("/api/v1/measurements/", entry, format="json")
+            if answer.status_code != 201:
+                raise RuntimeError(f"bench sync: a single entry answered {answer.status_code}")
+        single_seconds = time.perf_counter() - start
+        rows_made = Measurement.objects.filter(measured_on=day, posyandu__code="BENCH").count()
+    details = [
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}; {n:,} children of one posyandu, "
+        "each with last month's weighing; test client (no socket), all rolled back afterwards",
+        f"one batch: {batch_seconds:.2f} s ({n / batch_seconds:,.0f} entries/s), {len(response.content):,} "
+        "bytes answered",
+        f"the same batch resent (every entry a duplicate): {resend_seconds:.2f} s",
+        f"one by one: {single_seconds:.2f} s ({n / single_seconds:,.0f} entries/s)",
+        f"rows made: {rows_made:,} (expected {2 * n:,})",
+    ]
+    return BenchResult(
+        figure=batch_seconds * 1000,
+        unit=f"ms for {n:,} entries in one batch over HTTP on {connection.vendor}",
+        ratio=single_seconds / batch_seconds,
+        baseline=f"the same {n:,} entries sent one by one ({single_seconds:.1f} s)",
         details=details,
     )

@@ -440,6 +440,9 @@ class Measurement(models.Model):
     # The kader confirmed an implausible value by measuring again (WHO flag, shrinking height).
     remeasure_confirmed = models.BooleanField(_("sudah diukur ulang"), default=False)
     source = models.CharField(_("sumber"), max_length=10, choices=Source.choices, default=Source.MANUAL)
+    # Made by the phone or page that entered the measurement, so that a resent entry (a lost answer, an
+    # offline batch synced twice) finds the row it made instead of adding a second one.
+    client_id = models.UUIDField(_("ID entri perangkat"), null=True, blank=True, unique=True, editable=False)
     # The row as the imported file wrote it ({header: cell}), kept for the rows a reviewer reads again:
     # those with a warning and those that changed stored data. Every imported row is found in its
     # file through import_job (an upload keeps the file) and import_row.

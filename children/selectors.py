@@ -25,3 +25,10 @@ def kbm_table_on(*, day: datetime.date) -> KBMTable:
     )
     table = np.array(rows, dtype=np.int64).reshape(-1, 3)
     return KBMTable(age_month_from=table[:, 0], age_month_to=table[:, 1], min_gain_g=table[:, 2])
+
+
+def kbm_versions() -> list[datetime.date]:
+    """The `valid_from` days of the KBM table's versions, oldest first."""
+    return list(
+        MinimumWeightGain.objects.order_by("valid_from").values_list("valid_from", flat=True).distinct()
+    )

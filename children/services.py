@@ -7,18 +7,22 @@ children.identity; the NIK is stored only through children.pii.
 from __future__ import annotations
 
 import datetime
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, NoReturn
 
 import numpy as np
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from children import compute, identity, pii
-from children.access import check_registry_write
+from children.access import can_write_registry, check_registry_write
 from children.changes import measurements_changed
 from children.growth import classify
 from children.growth.weight_gain import NOT_ASSESSED
@@ -32,9 +36,9 @@ from children.models import (
     Pregnancy,
     PregnancyVisit,
 )
-from children.selectors import kbm_table_on
+from children.selectors import kbm_table_on, kbm_versions
 from convergence.models import User
-from convergence.scoping import can_read, scope_for_user
+from convergence.scoping import can_read, check_can_edit, restrict, scope_for_user
 from convergence.services import region_check_active
 from convergence.tombstones import records_delete
 
@@ -46,11 +50,72 @@ class NeedsConfirmation(ValidationError):
     """Implausible but possible values: saved only when the kader confirms she measured again."""
 
 
+class MeasurementOutcome(StrEnum):
+    """What recording an entry did: a new row, the row a resent entry made, or a clash left alone."""
+
+    CREATED = "created"
+    # The entry's client_id was recorded already, or the day holds the same values: nothing changed.
+    DUPLICATE = "duplicate"
+    # The day holds other values: nothing is overwritten; the caller shows both and the kader chooses.
+    CONFLICT = "conflict"
+    # The caller named the row it showed for correction (`corrects`) and its values were replaced.
+    CORRECTED = "corrected"
+
+
 @dataclass
 class MeasurementResult:
+    """The row an entry ended on (the new, corrected or existing one) and how."""
+
     measurement: Measurement
-    created: bool
+    outcome: MeasurementOutcome
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == MeasurementOutcome.CREATED
+
+
+@dataclass(frozen=True)
+class MeasurementEntry:
+    """One child's measured values of one day, as a page, the API or an offline batch sends them.
+
+    client_id: made by the sending device, so that a resent entry finds its row; corrects: the pk of
+    the row a page showed for correction (only then are a day's stored values replaced).
+    """
+
+    child: Child
+    measured_on: datetime.date
+    weight_kg: Decimal | None = None
+    height_cm: Decimal | None = None
+    position: str = ""
+    oedema: bool = False
+    lila_cm: Decimal | None = None
+    head_circumference_cm: Decimal | None = None
+    vitamin_a: bool = False
+    pmt_received: bool = False
+    pmt_kg: Decimal | None = None
+    remeasure_confirmed: bool = False
+    client_id: uuid.UUID | None = None
+    corrects: int | None = None
+
+    def stored_values(self) -> dict[str, Any]:
+        """The measured values as the row stores them: what "the same measurement" compares."""
+        return {
+            "weight_kg": self.weight_kg,
+            "height_cm": self.height_cm,
+            "position": self.position if self.height_cm is not None else "",
+            "oedema": self.oedema,
+            "lila_cm": self.lila_cm,
+            "head_circumference_cm": self.head_circumference_cm,
+            "vitamin_a": self.vitamin_a,
+            "pmt_received": self.pmt_received or self.pmt_kg is not None,
+            "pmt_kg": self.pmt_kg,
+        }
+
+
+def measurement_same_values(measurement: Measurement, entry: MeasurementEntry) -> bool:
+    """True when the stored row holds exactly the entry's measured values (Decimal 9.6 == 9.60)."""
+    return all(getattr(measurement, name) == value for name, value in entry.stored_values().items())
 
 
 def _nan(value: Decimal | float | None) -> float:
@@ -64,16 +129,44 @@ def _none(value: Any) -> Any:
     return number
 
 
+def _entry_errors(entry: MeasurementEntry, *, child: Child, today: datetime.date) -> dict[str, list[str]]:
+    """The impossible values of an entry, by field (empty when it may be recorded)."""
+    errors: dict[str, list[str]] = {}
+    if entry.measured_on > today:
+        errors["measured_on"] = [_("Tanggal pengukuran tidak boleh di masa depan.")]
+    elif entry.measured_on < child.birth_date:
+        errors["measured_on"] = [_("Tanggal pengukuran sebelum tanggal lahir anak.")]
+    if entry.weight_kg is None and entry.height_cm is None:
+        errors["weight_kg"] = [_("Isi berat atau panjang/tinggi badan.")]
+    if entry.height_cm is not None and not entry.position:
+        errors["position"] = [_("Pilih cara ukur: telentang atau berdiri.")]
+    for name, value, low, high in (
+        ("weight_kg", entry.weight_kg, Decimal("0.5"), Decimal("50")),
+        ("height_cm", entry.height_cm, Decimal("30"), Decimal("140")),
+        ("lila_cm", entry.lila_cm, Decimal("5"), Decimal("35")),
+        ("head_circumference_cm", entry.head_circumference_cm, Decimal("20"), Decimal("60")),
+    ):
+        if value is not None and not low <= value <= high:
+            errors.setdefault(name, []).append(
+                _("Nilai %(value)s di luar rentang yang mungkin (%(low)s-%(high)s).")
+                % {"value": value, "low": low, "high": high}
+            )
+    return errors
+
+
 def _implausible(
     *,
-    child: Child,
-    measured_on: datetime.date,
     columns: dict[str, np.ndarray],
+    row: int,
     adjusted_height_cm: float | None,
-    exclude_pk: int | None,
+    earlier: tuple[float, datetime.date] | None,
 ) -> list[str]:
+    """Why row `row` of the engine's columns needs a confirmed re-measurement (empty when it does not).
+
+    earlier: the child's last (adjusted height, day) before this one, when it has one.
+    """
     problems = []
-    if bool(columns["flagged"][0]):
+    if bool(columns["flagged"][row]):
         flagged = [
             label
             for label, name in (
@@ -82,30 +175,18 @@ def _implausible(
                 (_("BB/TB"), "whz_category"),
                 (_("IMT/U"), "baz_category"),
             )
-            if int(columns[name][0]) == classify.FLAGGED
+            if int(columns[name][row]) == classify.FLAGGED
         ]
         problems.append(
             _("Nilai di luar batas wajar WHO (%(indices)s): periksa alat dan ukur ulang.")
             % {"indices": ", ".join(str(x) for x in flagged) or _("lingkar kepala/LiLA")}
         )
-    if adjusted_height_cm is not None:
-        earlier = (
-            Measurement.objects.filter(
-                child=child, measured_on__lt=measured_on, adjusted_height_cm__isnull=False
-            )
-            .exclude(pk=exclude_pk)
-            .order_by("-measured_on")
-            .values_list("adjusted_height_cm", "measured_on")
-            .first()
-        )
-        if earlier is not None and float(earlier[0]) - adjusted_height_cm > MAX_HEIGHT_SHRINK_CM:
+    if adjusted_height_cm is not None and earlier is not None:
+        drop = earlier[0] - adjusted_height_cm
+        if drop > MAX_HEIGHT_SHRINK_CM:
             problems.append(
                 _("Panjang/tinggi turun %(drop).1f cm sejak %(day)s (batas %(limit).1f cm): ukur ulang.")
-                % {
-                    "drop": float(earlier[0]) - adjusted_height_cm,
-                    "day": earlier[1].strftime("%d-%m-%Y"),
-                    "limit": MAX_HEIGHT_SHRINK_CM,
-                }
+                % {"drop": drop, "day": earlier[1].strftime("%d-%m-%Y"), "limit": MAX_HEIGHT_SHRINK_CM}
             )
     return problems
 
@@ -125,100 +206,285 @@ def measurement_record(
     pmt_received: bool = False,
     pmt_kg: Decimal | None = None,
     remeasure_confirmed: bool = False,
+    client_id: uuid.UUID | None = None,
+    corrects: int | None = None,
     source: str = Measurement.Source.MANUAL,
     today: datetime.date | None = None,
 ) -> MeasurementResult:
-    """Record (or correct) the child's measurement of one day, with z-scores, category and N/T/2T.
+    """Record the child's measurement of one day, with z-scores, category and N/T/2T: a batch of one.
 
-    Raises ValidationError (dict by field) for impossible input and NeedsConfirmation for WHO-flagged
-    values or a height shrinking by more than 1.5 cm, unless `remeasure_confirmed`. The weight-gain
-    status of the child's later weighings is recomputed, since it depends on this one.
+    The outcome says whether a row was created, or the entry was a duplicate (its client_id was
+    recorded, or the day holds the same values) or a conflict (the day holds other values: nothing is
+    overwritten), or a correction (`corrects` named the day's row). Raises ValidationError (dict by
+    field) for impossible input and NeedsConfirmation for WHO-flagged values or a height shrinking by
+    more than 1.5 cm, unless `remeasure_confirmed`; PermissionDenied outside the user's scope.
     """
-    if user is not None:
-        check_registry_write(user, child)
-    today = today or timezone.localdate()
-    errors: dict[str, list[str]] = {}
-    if measured_on > today:
-        errors["measured_on"] = [_("Tanggal pengukuran tidak boleh di masa depan.")]
-    elif measured_on < child.birth_date:
-        errors["measured_on"] = [_("Tanggal pengukuran sebelum tanggal lahir anak.")]
-    if weight_kg is None and height_cm is None:
-        errors["weight_kg"] = [_("Isi berat atau panjang/tinggi badan.")]
-    if height_cm is not None and not position:
-        errors["position"] = [_("Pilih cara ukur: telentang atau berdiri.")]
-    for name, value, low, high in (
-        ("weight_kg", weight_kg, Decimal("0.5"), Decimal("50")),
-        ("height_cm", height_cm, Decimal("30"), Decimal("140")),
-        ("lila_cm", lila_cm, Decimal("5"), Decimal("35")),
-        ("head_circumference_cm", head_circumference_cm, Decimal("20"), Decimal("60")),
-    ):
-        if value is not None and not low <= value <= high:
-            errors.setdefault(name, []).append(
-                _("Nilai %(value)s di luar rentang yang mungkin (%(low)s-%(high)s).")
-                % {"value": value, "low": low, "high": high}
-            )
-    if errors:
-        raise ValidationError(errors)
-
-    age_days = (measured_on - child.birth_date).days
-    columns = compute.measurement_growth_columns(
-        sex=np.array([child.sex]),
-        age_days=np.array([age_days]),
-        weight_kg=np.array([_nan(weight_kg)]),
-        height_cm=np.array([_nan(height_cm)]),
-        position=np.array([position]),
-        oedema=np.array([oedema]),
-        head_circumference_cm=np.array([_nan(head_circumference_cm)]),
-        lila_cm=np.array([_nan(lila_cm)]),
+    entry = MeasurementEntry(
+        child=child,
+        measured_on=measured_on,
+        weight_kg=weight_kg,
+        height_cm=height_cm,
+        position=position,
+        oedema=oedema,
+        lila_cm=lila_cm,
+        head_circumference_cm=head_circumference_cm,
+        vitamin_a=vitamin_a,
+        pmt_received=pmt_received,
+        pmt_kg=pmt_kg,
+        remeasure_confirmed=remeasure_confirmed,
+        client_id=client_id,
+        corrects=corrects,
     )
-    adjusted = _none(columns["adjusted_height_cm"][0])
-    adjusted = None if adjusted is None else round(adjusted, 1)
-    existing = Measurement.objects.filter(child=child, measured_on=measured_on).first()
-    if not remeasure_confirmed:
-        problems = _implausible(
-            child=child,
-            measured_on=measured_on,
-            columns=columns,
-            adjusted_height_cm=adjusted,
-            exclude_pk=existing.pk if existing else None,
-        )
-        if problems:
-            raise NeedsConfirmation(problems, code="needs_confirmation")
+    (result,) = measurement_record_batch(user=user, entries=[entry], source=source, today=today)
+    if isinstance(result, ValidationError):
+        raise result
+    return result
 
+
+def _check_children_writable(user: User | None, child_ids: set[int]) -> None:
+    """PermissionDenied unless `user` may write the registry rows of every one of these children."""
+    if user is None:
+        return
+    if not can_write_registry(user):
+        raise PermissionDenied
+    check_can_edit(user)
+    readable = set(restrict(Child.objects.filter(pk__in=child_ids), user).values_list("pk", flat=True))
+    if readable != child_ids:
+        raise PermissionDenied
+
+
+def _earlier_height(
+    heights: dict[datetime.date, float], day: datetime.date
+) -> tuple[float, datetime.date] | None:
+    before = [d for d in heights if d < day]
+    if not before:
+        return None
+    last = max(before)
+    return heights[last], last
+
+
+def measurement_record_batch(
+    *,
+    user: User | None,
+    entries: Sequence[MeasurementEntry],
+    source: str = Measurement.Source.MANUAL,
+    today: datetime.date | None = None,
+) -> list[MeasurementResult | ValidationError]:
+    """Record a batch of entries (an offline posyandu day, a bulk API call): one result per entry, in order.
+
+    Each entry ends as measurement_record would end it sent alone, in the batch's order: its result,
+    or the ValidationError (NeedsConfirmation) it would raise. Resending a batch, whole or the rest of
+    one cut off half way, adds no row: an entry whose client_id is recorded answers that row. Bulk:
+    children locked, existing rows read and z-scores computed once for the batch, new rows inserted
+    together, N/T/2T refreshed and the prevalence change announced once. Raises PermissionDenied when
+    a child is outside the user's scope (callers resolve children through the scope first).
+    """
+    if not entries:
+        return []
+    today = today or timezone.localdate()
+    child_ids = {entry.child.pk for entry in entries}
+    _check_children_writable(user, child_ids)
+    n = len(entries)
+    results: list[MeasurementResult | ValidationError | None] = [None] * n
+    with transaction.atomic():
+        # Locking the children (in pk order: no deadlock between two batches) serialises the weighings
+        # of a child: a concurrent resend waits here, then reads the row the first one made.
+        children = {
+            c.pk: c for c in Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk")
+        }
+        client_ids = [entry.client_id for entry in entries if entry.client_id is not None]
+        by_client_id = {m.client_id: m for m in Measurement.objects.filter(client_id__in=client_ids)}
+        days = {entry.measured_on for entry in entries}
+        by_day = {
+            (m.child_id, m.measured_on): m
+            for m in Measurement.objects.filter(child_id__in=child_ids, measured_on__in=days)
+        }
+        heights: dict[int, dict[datetime.date, float]] = {pk: {} for pk in child_ids}
+        for child_id, day, height in Measurement.objects.filter(
+            child_id__in=child_ids, measured_on__lt=max(days), adjusted_height_cm__isnull=False
+        ).values_list("child_id", "measured_on", "adjusted_height_cm"):
+            heights[child_id][day] = float(height)
+
+        errors = [_entry_errors(entry, child=children[entry.child.pk], today=today) for entry in entries]
+        valid = [i for i in range(n) if not errors[i]]
+        columns = _growth_columns([entries[i] for i in valid], children)
+        row_of = {i: row for row, i in enumerate(valid)}
+
+        new: dict[int, Measurement] = {}
+        corrected: dict[int, Measurement] = {}
+        corrected_from: dict[int, int] = {}  # the posyandu a corrected row counted in before
+        for i, entry in enumerate(entries):
+            child = children[entry.child.pk]
+            known = by_client_id.get(entry.client_id) if entry.client_id is not None else None
+            if known is not None:
+                results[i] = (
+                    MeasurementResult(measurement=known, outcome=MeasurementOutcome.DUPLICATE)
+                    if known.child_id == child.pk
+                    else ValidationError(
+                        {"client_id": [_("client_id ini sudah dipakai untuk pengukuran anak lain.")]}
+                    )
+                )
+                continue
+            if errors[i]:
+                results[i] = ValidationError(errors[i])
+                continue
+            row = row_of[i]
+            existing = by_day.get((child.pk, entry.measured_on))
+            correcting = existing is not None and entry.corrects is not None and entry.corrects == existing.pk
+            if existing is not None and not correcting:
+                same = measurement_same_values(existing, entry)
+                outcome = MeasurementOutcome.DUPLICATE if same else MeasurementOutcome.CONFLICT
+                results[i] = MeasurementResult(measurement=existing, outcome=outcome)
+                continue
+            adjusted = _none(columns["adjusted_height_cm"][row])
+            adjusted = None if adjusted is None else round(adjusted, 1)
+            if not entry.remeasure_confirmed:
+                problems = _implausible(
+                    columns=columns,
+                    row=row,
+                    adjusted_height_cm=adjusted,
+                    earlier=_earlier_height(heights[child.pk], entry.measured_on),
+                )
+                if problems:
+                    results[i] = NeedsConfirmation(problems, code="needs_confirmation")
+                    continue
+            if correcting:
+                corrected_from[i] = existing.posyandu_id  # type: ignore[union-attr]
+            measurement = existing if correcting else Measurement(child=child, measured_on=entry.measured_on)
+            assert measurement is not None
+            _measurement_fill(
+                measurement,
+                entry=entry,
+                child=child,
+                columns=columns,
+                row=row,
+                adjusted=adjusted,
+                source=source,
+            )
+            if correcting:
+                corrected[i] = measurement
+            else:
+                measurement.measured_by = user
+                measurement.client_id = entry.client_id
+                new[i] = measurement
+                by_day[(child.pk, entry.measured_on)] = measurement
+                if entry.client_id is not None:
+                    by_client_id[entry.client_id] = measurement
+            if adjusted is not None:
+                heights[child.pk][entry.measured_on] = adjusted
+            else:
+                heights[child.pk].pop(entry.measured_on, None)
+
+        for measurement in corrected.values():
+            if user is not None:
+                measurement._history_user = user  # type: ignore[attr-defined]
+            measurement.save()
+        pending = list(new.items())
+        landed = _measurements_insert([m for _, m in pending], user=user)
+        written = dict(corrected)
+        final: dict[int, Measurement] = {}  # id() of a row made here -> the row that stands for it
+        for (i, measurement), stored in zip(pending, landed, strict=True):
+            if stored is measurement:
+                written[i] = measurement
+            else:
+                # Another writer (one that does not lock the child) recorded this entry or day first.
+                final[id(measurement)] = stored
+                same = stored.client_id == entries[i].client_id or measurement_same_values(stored, entries[i])
+                outcome = MeasurementOutcome.DUPLICATE if same else MeasurementOutcome.CONFLICT
+                results[i] = MeasurementResult(measurement=stored, outcome=outcome)
+        since: dict[int, datetime.date] = {}
+        for measurement in written.values():
+            day = measurement.measured_on
+            since[measurement.child_id] = min(day, since.get(measurement.child_id, day))
+        children_weight_gain_refresh(since_by_child=since)
+        fresh = Measurement.objects.in_bulk([m.pk for m in written.values()])
+        for i, measurement in written.items():
+            final[id(measurement)] = fresh[measurement.pk]
+            outcome = MeasurementOutcome.CORRECTED if i in corrected else MeasurementOutcome.CREATED
+            results[i] = MeasurementResult(measurement=fresh[measurement.pk], outcome=outcome)
+        for result in results:
+            # An entry repeating one made earlier in this batch answers that row as stored.
+            if isinstance(result, MeasurementResult) and id(result.measurement) in final:
+                result.measurement = final[id(result.measurement)]
+        if written:
+            measurements_changed(
+                desa_ids={children[m.child_id].desa_id for m in written.values()},
+                posyandu_ids={m.posyandu_id for m in written.values()} | set(corrected_from.values()),
+                days={m.measured_on for m in written.values()},
+            )
+    assert all(result is not None for result in results)
+    return results  # type: ignore[return-value]
+
+
+def _growth_columns(entries: list[MeasurementEntry], children: dict[int, Child]) -> dict[str, np.ndarray]:
+    """The engine's columns (z-scores, categories, flags, adjusted length) for the entries, vectorised."""
+    if not entries:
+        return {}
+    return compute.measurement_growth_columns(
+        sex=np.array([children[e.child.pk].sex for e in entries]),
+        age_days=np.array([(e.measured_on - children[e.child.pk].birth_date).days for e in entries]),
+        weight_kg=np.array([_nan(e.weight_kg) for e in entries]),
+        height_cm=np.array([_nan(e.height_cm) for e in entries]),
+        position=np.array([e.position for e in entries]),
+        oedema=np.array([e.oedema for e in entries]),
+        head_circumference_cm=np.array([_nan(e.head_circumference_cm) for e in entries]),
+        lila_cm=np.array([_nan(e.lila_cm) for e in entries]),
+    )
+
+
+def _measurement_fill(
+    measurement: Measurement,
+    *,
+    entry: MeasurementEntry,
+    child: Child,
+    columns: dict[str, np.ndarray],
+    row: int,
+    adjusted: float | None,
+    source: str,
+) -> None:
     values = {
         "posyandu_id": child.posyandu_id,
-        "age_days": age_days,
-        "weight_kg": weight_kg,
-        "height_cm": height_cm,
-        "position": position if height_cm is not None else "",
-        "oedema": oedema,
-        "lila_cm": lila_cm,
-        "head_circumference_cm": head_circumference_cm,
-        "vitamin_a": vitamin_a,
-        "pmt_received": pmt_received or pmt_kg is not None,
-        "pmt_kg": pmt_kg,
+        "age_days": (entry.measured_on - child.birth_date).days,
+        **entry.stored_values(),
         "adjusted_height_cm": adjusted,
-        "error_flags": int(columns["error"][0]),
-        "remeasure_confirmed": remeasure_confirmed,
+        "error_flags": int(columns["error"][row]),
+        "remeasure_confirmed": entry.remeasure_confirmed,
         "source": source,
-        **{name: _none(columns[name][0]) for name in compute.GROWTH_FIELDS},
+        **{name: _none(columns[name][row]) for name in compute.GROWTH_FIELDS},
     }
-    with transaction.atomic():
-        child = Child.objects.select_for_update().get(pk=child.pk)  # serialises a child's weighings
-        measurement = existing or Measurement(child=child, measured_on=measured_on, measured_by=user)
-        for name, value in values.items():
-            setattr(measurement, name, value)
-        if user is not None:
-            measurement._history_user = user  # type: ignore[attr-defined]
-        measurement.save()
-        child_weight_gain_refresh(child=child, since=measured_on)
-        measurement.refresh_from_db()
-        measurements_changed(
-            desa_ids=[child.desa_id],
-            posyandu_ids=[child.posyandu_id, existing.posyandu_id if existing else None],
-            days=[measured_on],
-        )
-    return MeasurementResult(measurement=measurement, created=existing is None)
+    for name, value in values.items():
+        setattr(measurement, name, value)
+
+
+def _measurements_insert(rows: list[Measurement], *, user: User | None) -> list[Measurement]:
+    """Insert new rows with their history; each answer is the row itself or, when another writer
+    recorded the same client_id or child and day first, that writer's row (never an IntegrityError)."""
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():  # a savepoint: a unique clash undoes this insert, not the batch
+            bulk_create_with_history(rows, Measurement, default_user=user)
+        return rows
+    except IntegrityError:
+        pass
+    landed = []
+    for measurement in rows:
+        measurement.pk = None
+        measurement._history_user = user  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic():
+                measurement.save(force_insert=True)
+            landed.append(measurement)
+        except IntegrityError:
+            measurement.pk = None
+            clash = models.Q(child_id=measurement.child_id, measured_on=measurement.measured_on)
+            if measurement.client_id is not None:
+                clash |= models.Q(client_id=measurement.client_id)
+            winner = Measurement.objects.filter(clash).order_by("pk").first()
+            if winner is None:  # not a clash with another writer's row: a real error
+                raise
+            landed.append(winner)
+    return landed
 
 
 def measurement_delete(*, user: User | None, measurement: Measurement) -> None:
@@ -239,40 +505,69 @@ def measurement_delete(*, user: User | None, measurement: Measurement) -> None:
 
 def child_weight_gain_refresh(*, child: Child, since: datetime.date) -> None:
     """Recompute N/T/2T/O/B of the child's weighings from `since` on (each depends on the one before)."""
-    rows = list(
-        Measurement.objects.filter(child=child, weight_kg__isnull=False)
-        .order_by("measured_on")
-        .values_list("pk", "measured_on", "weight_kg", "weight_gain")
-    )
-    start = next((i for i, row in enumerate(rows) if row[1] >= since), None)
-    if start is None:
+    children_weight_gain_refresh(since_by_child={child.pk: since})
+
+
+def children_weight_gain_refresh(*, since_by_child: dict[int, datetime.date]) -> None:
+    """Recompute N/T/2T/O/B of each child's weighings from its `since` day on, for many children at once.
+
+    Each child's run uses the KBM table in force on its last weighing, as for one child alone; the
+    children sharing a table are computed in one vectorised call.
+    """
+    if not since_by_child:
         return
-    before = rows[start - 1] if start > 0 else None
-    todo = rows[start:]
-    n = len(todo)
-    previous = compute.PreviousWeighing(
-        weight_kg=np.full(n, float(before[2]) if before else np.nan),
-        month_index=np.full(
-            n, compute.month_index(np.array([before[1]], dtype="datetime64[D]"))[0] if before else -1
-        ),
-        status=np.full(n, before[3] if before else NOT_ASSESSED, dtype=np.int8),
+    rows = list(
+        Measurement.objects.filter(child_id__in=since_by_child, weight_kg__isnull=False)
+        .order_by("child_id", "measured_on")
+        .values_list("pk", "child_id", "measured_on", "weight_kg", "weight_gain", "child__birth_date")
     )
-    status = compute.weight_gain_run(
-        child_key=np.zeros(n, dtype=np.int64),
-        birth_date=np.full(n, np.datetime64(child.birth_date, "D")),
-        measured_on=np.array([row[1] for row in todo], dtype="datetime64[D]"),
-        weight_kg=np.array([float(row[2]) for row in todo]),
-        previous=previous,
-        kbm=kbm_table_on(day=todo[-1][1]),
-    )
+    todo_by_version: dict[datetime.date | None, list[tuple[Any, ...]]] = {}
+    last_day_of_version: dict[datetime.date | None, datetime.date] = {}
+    versions = kbm_versions()
+    start = 0
+    while start < len(rows):
+        child_id = rows[start][1]
+        end = start
+        while end < len(rows) and rows[end][1] == child_id:
+            end += 1
+        weighings = rows[start:end]
+        first = next((k for k, row in enumerate(weighings) if row[2] >= since_by_child[child_id]), None)
+        if first is not None:
+            before = weighings[first - 1] if first > 0 else None
+            last_day = weighings[-1][2]
+            in_force = [version for version in versions if version <= last_day]
+            version = in_force[-1] if in_force else None
+            todo_by_version.setdefault(version, []).extend((row, before) for row in weighings[first:])
+            last_day_of_version[version] = last_day
+        start = end
+    changed: dict[int, list[int]] = {}  # status code -> pks of the weighings that take it
+    for version, todo in todo_by_version.items():
+        befores = [before for _, before in todo]
+        has_before = np.array([b is not None for b in befores])
+        before_day = np.array(
+            [b[2] if b else datetime.date(1970, 1, 1) for b in befores], dtype="datetime64[D]"
+        )
+        previous = compute.PreviousWeighing(
+            weight_kg=np.array([float(b[3]) if b else np.nan for b in befores]),
+            month_index=np.where(has_before, compute.month_index(before_day), -1).astype(np.int64),
+            status=np.array([b[4] if b else NOT_ASSESSED for b in befores], dtype=np.int8),
+        )
+        status = compute.weight_gain_run(
+            child_key=np.array([row[1] for row, _ in todo], dtype=np.int64),
+            birth_date=np.array([row[5] for row, _ in todo], dtype="datetime64[D]"),
+            measured_on=np.array([row[2] for row, _ in todo], dtype="datetime64[D]"),
+            weight_kg=np.array([float(row[3]) for row, _ in todo]),
+            previous=previous,
+            kbm=kbm_table_on(day=last_day_of_version[version]),
+        )
+        for (row, _before), code in zip(todo, status, strict=True):
+            if row[4] != code:
+                changed.setdefault(int(code), []).append(row[0])
+    # One UPDATE per status (a handful): bulk_update's CASE over a thousand ids cost seconds in Python.
+    # updated_at set by hand (update() skips auto_now): it is what API clients sync by.
     now = timezone.now()
-    changed = [
-        Measurement(pk=row[0], weight_gain=int(code), updated_at=now)
-        for row, code in zip(todo, status, strict=True)
-        if row[3] != code
-    ]
-    # bulk_update skips auto_now: updated_at is what API clients sync by.
-    Measurement.objects.bulk_update(changed, ["weight_gain", "updated_at"])
+    for code, pks in changed.items():
+        Measurement.objects.filter(pk__in=pks).update(weight_gain=code, updated_at=now)
 
 
 # Identity --------------------------------------------------------------------------------------------

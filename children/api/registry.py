@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -29,6 +29,7 @@ from rest_framework.serializers import ValidationError
 from children import duplicates, identity, pii, services
 from children.access import can_merge, can_write_registry, lookup_allow, lookup_refused_message
 from children.api import filters, serializers
+from children.api.sync import measurements_sync, service_error_detail
 from children.audit import record_access, record_lookup
 from children.models import (
     AdolescentGirl,
@@ -43,7 +44,7 @@ from children.models import (
     RecordAccess,
 )
 from convergence.api.conditional import ConditionalMixin
-from convergence.api.errors import RateLimited, field_errors
+from convergence.api.errors import Conflict, RateLimited
 from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
 from convergence.scoping import restrict
 
@@ -55,10 +56,8 @@ def service_errors() -> Iterator[None]:
     """The services' Django errors as DRF's 400: by field, or `needs_confirmation` on remeasure_confirmed."""
     try:
         yield
-    except services.NeedsConfirmation as error:
-        raise ValidationError({"remeasure_confirmed": error.messages}, code="needs_confirmation") from error
     except DjangoValidationError as error:
-        raise ValidationError(field_errors(error)) from error
+        raise ValidationError(service_error_detail(error)) from error
 
 
 class RegistryWrite(BasePermission):
@@ -257,8 +256,10 @@ class MeasurementViewSet(
 ):
     """Measurements with the stored WHO z-scores, Permenkes 2/2020 categories and N/T status.
 
-    POST records the child's measurement of a day, or corrects it when that day already has one (200).
-    DELETE removes one entered by mistake (kept in the history).
+    POST records the child's measurement of a day (201). A replay (a client_id already recorded) or the
+    same values as the day's measurement answer 200 with the stored one; other values for a day that
+    has one answer 409 with it as `existing` (nothing is overwritten: DELETE it first to replace it).
+    POST sync/ records an offline batch. DELETE removes one entered by mistake (kept in the history).
     """
 
     def perform_destroy(self, instance: Measurement) -> None:
@@ -274,8 +275,17 @@ class MeasurementViewSet(
 
     @extend_schema(
         responses={
-            201: serializers.MeasurementRecordSerializer,
-            200: serializers.MeasurementRecordSerializer,
+            201: OpenApiResponse(serializers.MeasurementRecordSerializer, description="Recorded."),
+            200: OpenApiResponse(
+                serializers.MeasurementRecordSerializer,
+                description="Already recorded: the client_id was recorded, or the day holds the same "
+                "values. Nothing changed; the stored measurement is returned.",
+            ),
+            409: OpenApiResponse(
+                serializers.MeasurementConflictSerializer,
+                description="The child's day holds a measurement with other values (`existing`); "
+                "nothing was overwritten.",
+            ),
         }
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -288,10 +298,30 @@ class MeasurementViewSet(
                 source=Measurement.Source.API,
                 **data,
             )
-        return Response(
-            self.get_serializer(result.measurement).data,
-            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
-        )
+        shown = self.get_serializer(result.measurement).data
+        if result.outcome == services.MeasurementOutcome.CONFLICT:
+            raise Conflict(
+                _("Anak ini sudah punya pengukuran lain pada tanggal itu; data tidak ditimpa."),
+                code="conflict",
+                extra={"existing": shown},
+            )
+        return Response(shown, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Sync a batch of measurements",
+        description="The offline posyandu day (and bulk create): up to 1,000 entries, each with a "
+        "device-made client_id. 200 with one result per entry: created, duplicate (nothing changed), "
+        "conflict (the day holds other values: the existing measurement is returned, nothing "
+        "overwritten) or rejected (errors, with the entry's index). Resending a batch, whole or after a "
+        "cut, never adds a second row.",
+        request=serializers.MeasurementSyncSerializer,
+        responses={200: serializers.MeasurementSyncResultSerializer(many=True)},
+    )
+    @action(detail=False, methods=["post"], url_path="sync", pagination_class=None, filterset_class=None)
+    def sync(self, request: Request) -> Response:
+        batch = serializers.MeasurementSyncSerializer(data=request.data)
+        batch.is_valid(raise_exception=True)
+        return Response(measurements_sync(request=request, raw_entries=batch.validated_data["entries"]))
 
 
 # --- pregnancies --------------------------------------------------------------------------------------

@@ -29,9 +29,13 @@ from children.models import (
     Pregnancy,
     PregnancyVisit,
 )
+from convergence.api.schema import ProblemErrorSerializer, ProblemSerializer
 from convergence.api.serializers import RegionCodeField
 from convergence.models import Posyandu
 from convergence.scoping import restrict
+
+# More entries than a posyandu day holds; a larger backlog is sent in several batches.
+SYNC_MAX_ENTRIES = 1000
 
 # --- fields -----------------------------------------------------------------------------------------
 
@@ -247,6 +251,15 @@ class WeightGainField(serializers.Field):
 
 class MeasurementRecordSerializer(serializers.ModelSerializer):
     child = ScopedPrimaryKeyRelatedField(queryset=Child.objects.all())
+    client_id = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy(
+            "UUID buatan perangkat untuk entri ini: entri yang dikirim ulang dengan client_id yang sama "
+            "menjawab pengukuran yang sudah tercatat (200), tidak membuat baris kedua."
+        ),
+    )
     remeasure_confirmed = serializers.BooleanField(
         required=False,
         default=False,
@@ -273,6 +286,7 @@ class MeasurementRecordSerializer(serializers.ModelSerializer):
             "pmt_received",
             "pmt_kg",
             "remeasure_confirmed",
+            "client_id",
             "adjusted_height_cm",
             "waz",
             "haz",
@@ -301,8 +315,83 @@ class MeasurementRecordSerializer(serializers.ModelSerializer):
             "source",
             "created_at",
         ]
-        # One measurement a child a day: a second one the same day corrects the first (the service's rule).
+        # One measurement a child a day, one row a client_id: the service answers a second one (duplicate
+        # or conflict), without a query per entry here.
         validators: list[Any] = []
+
+
+class MeasurementSyncEntrySerializer(MeasurementRecordSerializer):
+    """One entry of an offline batch: the fields of a single measurement, client_id required.
+
+    The child is an id resolved for the whole batch at once through the caller's scope (a child outside
+    it reads as "does not exist", as for a single entry).
+    """
+
+    child = serializers.IntegerField(min_value=1)  # type: ignore[assignment]
+    client_id = serializers.UUIDField(
+        help_text=gettext_lazy(
+            "UUID buatan perangkat untuk entri ini; kirim ulang entri dengan UUID yang sama."
+        )
+    )
+
+    class Meta(MeasurementRecordSerializer.Meta):
+        fields = [
+            "client_id",
+            "child",
+            "measured_on",
+            "weight_kg",
+            "height_cm",
+            "position",
+            "oedema",
+            "lila_cm",
+            "head_circumference_cm",
+            "vitamin_a",
+            "pmt_received",
+            "pmt_kg",
+            "remeasure_confirmed",
+        ]
+        read_only_fields: list[str] = []
+
+
+@extend_schema_field(MeasurementSyncEntrySerializer(many=True))
+class SyncEntriesField(serializers.ListField):
+    """The batch's entries as sent: each is parsed on its own, so that one bad entry rejects only itself."""
+
+
+class MeasurementSyncSerializer(serializers.Serializer):
+    entries = SyncEntriesField(
+        child=serializers.JSONField(),
+        max_length=SYNC_MAX_ENTRIES,
+        help_text=gettext_lazy("Entri pengukuran, paling banyak 1.000 dalam satu kiriman."),
+    )
+
+
+class MeasurementSyncResultSerializer(serializers.Serializer):
+    """The answer to one entry of a batch."""
+
+    index = serializers.IntegerField(help_text=gettext_lazy("Posisi entri dalam kiriman (mulai 0)."))
+    client_id = serializers.UUIDField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=["created", "duplicate", "conflict", "rejected"],
+        help_text=gettext_lazy(
+            "created: tercatat; duplicate: client_id atau nilai yang sama sudah tercatat, tidak ada yang "
+            "berubah; conflict: anak ini sudah punya pengukuran lain pada hari itu (measurement), tidak "
+            "ditimpa; rejected: lihat errors."
+        ),
+    )
+    measurement = MeasurementRecordSerializer(
+        required=False,
+        help_text=gettext_lazy(
+            "Pengukuran yang tercatat (created, duplicate) atau yang sudah ada (conflict)."
+        ),
+    )
+    errors = ProblemErrorSerializer(many=True, required=False)
+
+
+class MeasurementConflictSerializer(ProblemSerializer):
+    """409 on a measurement: the child's day holds other values; `existing` is that measurement."""
+
+    existing = MeasurementRecordSerializer()
 
 
 # --- pregnancies --------------------------------------------------------------------------------------

@@ -52,6 +52,11 @@ class MeasurementForm(forms.Form):
     vitamin_a = forms.BooleanField(label=_("Vitamin A"), required=False)
     pmt_received = forms.BooleanField(label=_("PMT diterima"), required=False)
     remeasure_confirmed = forms.BooleanField(label=_("Sudah diukur ulang, nilainya benar"), required=False)
+    # Made when the form is drawn: a form sent twice (a double tap, a resend after a lost answer) is
+    # recognised and answers the row the first one made.
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # The row the form shows for correction: only that row's values are replaced by a save.
+    corrects = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, first_day: datetime.date, last_day: datetime.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from children import skdn
 from children.access import can_write_registry, check_registry_write
 from children.forms.measurement import MeasurementForm
+from children.models import Child, Measurement
 from children.selectors_posyandu import (
     DueRow,
     month_bounds,
@@ -26,7 +28,7 @@ from children.selectors_posyandu import (
     skdn_for_posyandu,
     skdn_reference_day,
 )
-from children.services import NeedsConfirmation, measurement_record
+from children.services import MeasurementOutcome, NeedsConfirmation, measurement_record
 from convergence.models import Posyandu
 from convergence.selectors import posyandu_get_for_user
 
@@ -35,6 +37,8 @@ FETCH_HEADER = "X-Requested-With"
 FETCH_VALUE = "fetch"
 # 422 (not 200) for a refused entry, so that the script (and tests) can tell it from a saved one.
 UNPROCESSABLE = 422
+# The day holds other values: nothing was overwritten, the kader chooses (as the API's 409).
+CONFLICT = 409
 
 SKDN_LABELS = {
     skdn.ROW_S: _("S: balita terdaftar"),
@@ -73,20 +77,48 @@ def _neighbours(first: datetime.date) -> dict[str, datetime.date]:
 def _form(
     row: DueRow, *, day: datetime.date, first: datetime.date, last: datetime.date, data: Any = None
 ) -> MeasurementForm:
-    # A child measured this month gets the stored values back, for correction.
+    # A child measured this month gets the stored values back, for correction of that row.
     current = row.current.measurement if row.current else None
     initial: dict[str, Any] = {"measured_on": day, "position": row.default_position}
     if current is not None:
         initial = {
-            name: getattr(current, name) for name in MeasurementForm.base_fields if hasattr(current, name)
+            name: getattr(current, name)
+            for name in MeasurementForm.base_fields
+            if hasattr(current, name) and name != "client_id"
         }
         initial["position"] = current.position or row.default_position
         initial["remeasure_confirmed"] = False
+        initial["corrects"] = current.pk
+    initial["client_id"] = uuid.uuid4()
     return MeasurementForm(data, prefix=f"c{row.child.pk}", initial=initial, first_day=first, last_day=last)
 
 
 def _row_context(row: DueRow, form: MeasurementForm | None, **extra: Any) -> dict[str, Any]:
-    return {"row": row, "form": form, "needs_confirmation": False, "saved": False, **extra}
+    return {"row": row, "form": form, "needs_confirmation": False, "saved": False, "conflict": None, **extra}
+
+
+def _conflict_form(
+    request: HttpRequest, *, child: Child, existing: Measurement, first: datetime.date, last: datetime.date
+) -> MeasurementForm:
+    """The kader's values back, with the day's stored values in the message: saving again replaces them."""
+    data = request.POST.copy()
+    data[f"c{child.pk}-corrects"] = str(existing.pk)
+    form = MeasurementForm(data, prefix=f"c{child.pk}", first_day=first, last_day=last)
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "Anak ini sudah diukur pada %(day)s: %(weight)s kg, %(height)s cm (%(position)s). Nilai di bawah "
+            "belum disimpan: tekan Ganti untuk menggantinya, atau biarkan data yang tersimpan."
+        )
+        % {
+            "day": existing.measured_on.strftime("%d-%m-%Y"),
+            "weight": existing.weight_kg if existing.weight_kg is not None else "-",
+            "height": existing.height_cm if existing.height_cm is not None else "-",
+            "position": existing.get_position_display() or "-",
+        },
+    )
+    return form
 
 
 def _action(posyandu: Posyandu, first: datetime.date) -> str:
@@ -135,7 +167,14 @@ def _render_page(
     contexts = []
     for row in rows:
         if bound is not None and bound["child_pk"] == row.child.pk:
-            contexts.append(_row_context(row, bound["form"], needs_confirmation=bound["needs_confirmation"]))
+            contexts.append(
+                _row_context(
+                    row,
+                    bound["form"],
+                    needs_confirmation=bound["needs_confirmation"],
+                    conflict=bound["conflict"],
+                )
+            )
         else:
             contexts.append(
                 _row_context(row, _form(row, day=day, first=first, last=last) if can_write else None)
@@ -164,9 +203,11 @@ def _record(
     child = posyandu_child_for_user(user=request.user, posyandu=posyandu, pk=child_pk)
     form = MeasurementForm(request.POST, prefix=f"c{child.pk}", first_day=first, last_day=last)
     needs_confirmation = False
+    conflict = None
+    status = UNPROCESSABLE
     if form.is_valid():
         try:
-            measurement_record(user=request.user, child=child, **form.service_kwargs())
+            result = measurement_record(user=request.user, child=child, **form.service_kwargs())
         except NeedsConfirmation as error:
             needs_confirmation = True
             for message in error.messages:
@@ -175,12 +216,20 @@ def _record(
             for name, messages in error.message_dict.items():
                 form.add_error(name if name in form.fields else None, messages)
         else:
-            return _saved(request, posyandu=posyandu, child_pk=child.pk, first=first, last=last)
+            if result.outcome != MeasurementOutcome.CONFLICT:
+                # A resent form (duplicate) shows the stored result like a first save.
+                return _saved(request, posyandu=posyandu, child_pk=child.pk, first=first, last=last)
+            conflict = result.measurement
+            form = _conflict_form(request, child=child, existing=conflict, first=first, last=last)
+            status = CONFLICT
     if not _is_fetch(request):
-        bound = {"child_pk": child.pk, "form": form, "needs_confirmation": needs_confirmation}
-        return _render_page(
-            request, posyandu=posyandu, first=first, last=last, bound=bound, status=UNPROCESSABLE
-        )
+        bound = {
+            "child_pk": child.pk,
+            "form": form,
+            "needs_confirmation": needs_confirmation,
+            "conflict": conflict,
+        }
+        return _render_page(request, posyandu=posyandu, first=first, last=last, bound=bound, status=status)
     (row,) = posyandu_day_rows(
         user=request.user,
         posyandu=posyandu,
@@ -190,9 +239,13 @@ def _record(
         child_ids=[child.pk],
     )
     context = _row_context(
-        row, form, needs_confirmation=needs_confirmation, form_action=_action(posyandu, first)
+        row,
+        form,
+        needs_confirmation=needs_confirmation,
+        conflict=conflict,
+        form_action=_action(posyandu, first),
     )
-    return render(request, "children/_child_row.html", context, status=UNPROCESSABLE)
+    return render(request, "children/_child_row.html", context, status=status)
 
 
 def _saved(

@@ -39,6 +39,11 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
     default_detail = "Data bertentangan dengan data yang sudah ada."
 
+    def __init__(self, detail: Any = None, code: str | None = None, *, extra: dict[str, Any] | None = None):
+        super().__init__(detail, code)
+        # Extension members of the problem body (RFC 9457 section 3.2), e.g. the record clashed with.
+        self.extra = extra or {}
+
 
 class PreconditionFailed(exceptions.APIException):
     """412: If-Match named another version of the record than the current one."""
@@ -93,6 +98,11 @@ def _flatten(detail: Any, path: tuple[str, ...], index: int | None) -> Iterator[
         yield entry
 
 
+def problem_errors(detail: Any, *, index: int | None = None) -> list[dict[str, Any]]:
+    """DRF error detail as the problem body's `errors` list; `index` marks the item of a batch."""
+    return list(_flatten(detail, (), index))
+
+
 def problem(
     *, status_code: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None
 ) -> dict[str, Any]:
@@ -144,6 +154,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     errors = list(_flatten(exc.detail, (), None)) if isinstance(exc, exceptions.ValidationError) else []
     code, detail = _code_and_detail(exc, errors)
     response.data = problem(status_code=response.status_code, code=code, detail=detail, errors=errors)
+    response.data.update(getattr(exc, "extra", {}))
     return response
 
 

@@ -36,7 +36,8 @@
       form.submit();
       return;
     }
-    if (response.status !== 200 && response.status !== 422) {
+    // 422: refused values; 409: the day holds other values, shown in the row for the kader to choose.
+    if (response.status !== 200 && response.status !== 422 && response.status !== 409) {
       form.submit();
       return;
     }

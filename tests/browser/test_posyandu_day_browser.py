@@ -123,3 +123,48 @@ def test_the_child_page_draws_the_three_who_charts_on_a_phone(
     assert charts == [["wfa", 6, 3], ["lhfa", 6, 3], ["wfl", 6, 3]]
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
     screenshot(page, "phone-child-page")
+
+
+def test_a_day_measured_meanwhile_on_another_phone_is_shown_and_replaced_only_when_chosen(
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot
+) -> None:
+    today = timezone.localdate()
+    ayu = ChildFactory(
+        name="Ayu Lestari",
+        sex="P",
+        birth_date=today - datetime.timedelta(days=400),
+        posyandu=district.posyandu_a1,
+    )
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+    page.evaluate("window.notReloaded = true")
+    # Another kader records Ayu while this page is open.
+    stored = measurement_record(
+        user=None,
+        child=ayu,
+        measured_on=today,
+        weight_kg=Decimal("8.7"),
+        height_cm=Decimal("70.0"),
+        position="L",
+    ).measurement
+
+    page.locator(f"#id_c{ayu.pk}-weight_kg").fill("8.9")
+    page.locator(f"#id_c{ayu.pk}-height_cm").fill("70.0")
+    page.locator(f"#id_c{ayu.pk}-height_cm").press("Enter")
+
+    row = page.locator(f"#anak-{ayu.pk}")
+    expect(row.locator("[data-errors]")).to_contain_text(
+        f"Anak ini sudah diukur pada {today:%d-%m-%Y}: 8.70 kg, 70.0 cm (Telentang (panjang badan))."
+    )
+    expect(row.get_by_role("button", name="Ganti")).to_be_visible()
+    assert Measurement.objects.get(child=ayu).weight_kg == Decimal("8.70")
+    screenshot(page, "phone-conflict")
+
+    row.get_by_role("button", name="Ganti").click()
+
+    expect(page.locator(f"#anak-{ayu.pk} .saved")).to_have_text("Tersimpan.")
+    assert page.evaluate("window.notReloaded") is True
+    assert list(Measurement.objects.filter(child=ayu).values_list("pk", "weight_kg")) == [
+        (stored.pk, Decimal("8.90"))
+    ]

@@ -31,13 +31,21 @@ def _api(district: DistrictFixture, role: str) -> APIClient:
     return api
 
 
-def _measure(district: DistrictFixture, child: Child, day: datetime.date) -> Measurement:
+def _measure(
+    district: DistrictFixture,
+    child: Child,
+    day: datetime.date,
+    *,
+    weight_kg: str = "9.5",
+    corrects: int | None = None,
+) -> Measurement:
     return measurement_record(
         user=district.users["bappeda_admin"],
         child=child,
         measured_on=day,
-        weight_kg=Decimal("9.5"),
+        weight_kg=Decimal(weight_kg),
         height_cm=None,
+        corrects=corrects,
     ).measurement
 
 
@@ -62,7 +70,10 @@ def test_a_write_through_a_service_moves_updated_at(district: DistrictFixture) -
     before = timezone.now()
     rows = _api(district, "kader").get("/api/v1/measurements/", {"updated_since": before.isoformat()})
     assert rows.json()["results"] == []
-    _measure(district, child, datetime.date(2025, 3, 10))  # the same day again: a correction
+    _measure(district, child, datetime.date(2025, 3, 10))  # the same values again: nothing changes
+    rows = _api(district, "kader").get("/api/v1/measurements/", {"updated_since": before.isoformat()})
+    assert rows.json()["results"] == []
+    _measure(district, child, datetime.date(2025, 3, 10), weight_kg="9.7", corrects=measurement.pk)
     rows = _api(district, "kader").get("/api/v1/measurements/", {"updated_since": before.isoformat()})
     assert [row["id"] for row in rows.json()["results"]] == [measurement.pk]
 

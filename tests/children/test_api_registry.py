@@ -312,8 +312,14 @@ def test_an_implausible_measurement_needs_confirmation_then_is_stored(district: 
     assert Measurement.objects.count() == 0
     again = api.post("/api/v1/measurements/", {**data, "remeasure_confirmed": True}, format="json")
     assert (again.status_code, again.json()["remeasure_confirmed"]) == (201, True)
-    corrected = api.post("/api/v1/measurements/", {**data, "weight_kg": "9.6"}, format="json")
-    assert (corrected.status_code, Measurement.objects.get().weight_kg) == (200, Decimal("9.60"))
+    # Other values for the same day are a conflict: the stored one is shown, nothing is overwritten.
+    other = api.post("/api/v1/measurements/", {**data, "weight_kg": "9.6"}, format="json")
+    assert (other.status_code, other.json()["code"], other.json()["existing"]["weight_kg"]) == (
+        409,
+        "conflict",
+        "30.00",
+    )
+    assert Measurement.objects.get().weight_kg == Decimal("30.00")
 
 
 def test_measurement_field_errors_keep_the_field_names(district: DistrictFixture) -> None:

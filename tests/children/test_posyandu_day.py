@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 
 import numpy as np
@@ -351,3 +352,77 @@ def test_it_lists_the_posyandu_day_in_the_same_number_of_queries_for_one_and_thr
     assert len(response.context["rows"]) == 3
     # Session, user, the kader's scope, the posyandu, the children, their measurements.
     assert len(one) == 6
+
+
+# --- resent forms and a day measured twice -------------------------------------------------------------
+
+FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
+
+
+def test_the_form_carries_a_fresh_client_id_and_the_row_it_corrects(
+    district: DistrictFixture, budi: Child
+) -> None:
+    client = client_for(district, "kader")
+    empty = client.get(page_url(district.posyandu_a1.pk)).content.decode()
+    assert f'name="c{budi.pk}-client_id"' in empty
+    assert f'name="c{budi.pk}-corrects"' in empty
+    assert f'name="c{budi.pk}-corrects" value=' not in empty
+    client.post(page_url(district.posyandu_a1.pk), entry(budi))
+    measured = client.get(page_url(district.posyandu_a1.pk)).content.decode()
+    assert f'name="c{budi.pk}-corrects" value="{Measurement.objects.get().pk}"' in measured
+
+
+def test_a_form_sent_twice_is_saved_once_and_shows_the_stored_result(
+    district: DistrictFixture, budi: Child
+) -> None:
+    client = client_for(district, "kader")
+    data = entry(budi, client_id="6f1c7a52-3f0e-4a43-9a0c-2f6a1f1f8b11")
+    first = client.post(page_url(district.posyandu_a1.pk), data)
+    again = client.post(page_url(district.posyandu_a1.pk), data, **FETCH)
+    assert (first.status_code, again.status_code) == (302, 200)
+    assert "Tersimpan." in again.content.decode()
+    assert list(Measurement.objects.values_list("client_id", flat=True)) == [
+        uuid.UUID("6f1c7a52-3f0e-4a43-9a0c-2f6a1f1f8b11")
+    ]
+
+
+def test_the_same_values_sent_again_without_client_id_show_the_stored_result(
+    district: DistrictFixture, budi: Child
+) -> None:
+    client = client_for(district, "kader")
+    statuses = [client.post(page_url(district.posyandu_a1.pk), entry(budi)).status_code for _ in range(2)]
+    assert statuses == [302, 302]
+    assert Measurement.objects.count() == 1
+
+
+def test_other_values_for_a_measured_day_show_the_stored_ones_and_replace_them_only_when_chosen(
+    district: DistrictFixture, budi: Child
+) -> None:
+    stored = measurement_record(
+        user=None,
+        child=budi,
+        measured_on=datetime.date(2025, 6, 14),
+        weight_kg=Decimal("9.1"),
+        height_cm=Decimal("72.0"),
+        position="L",
+    ).measurement
+    client = client_for(district, "kader")
+
+    asked = client.post(page_url(district.posyandu_a1.pk), entry(budi, weight_kg="9.6"), **FETCH)
+
+    html = asked.content.decode()
+    assert asked.status_code == 409
+    assert (
+        "Anak ini sudah diukur pada 14-06-2025: 9.10 kg, 72.0 cm (Telentang (panjang badan)). Nilai di bawah "
+        "belum disimpan: tekan Ganti untuk menggantinya, atau biarkan data yang tersimpan."
+    ) in html
+    assert f'name="c{budi.pk}-weight_kg" value="9.6"' in html
+    assert f'name="c{budi.pk}-corrects" value="{stored.pk}"' in html
+    assert list(Measurement.objects.values_list("weight_kg", flat=True)) == [Decimal("9.10")]
+
+    replaced = client.post(
+        page_url(district.posyandu_a1.pk), entry(budi, weight_kg="9.6", corrects=str(stored.pk))
+    )
+
+    assert replaced.status_code == 302
+    assert list(Measurement.objects.values_list("pk", "weight_kg")) == [(stored.pk, Decimal("9.60"))]

@@ -16,6 +16,7 @@ from children.growth import classify
 from children.growth.weight_gain import B_BARU, DUA_T, NAIK, O_TIDAK_DITIMBANG_BULAN_LALU, TIDAK_NAIK
 from children.models import Child, DuplicateCandidate, Keluarga, Measurement, Person, Pregnancy
 from children.services import (
+    MeasurementOutcome,
     NeedsConfirmation,
     adolescent_register_person,
     child_save,
@@ -82,7 +83,9 @@ def test_weight_gain_runs_through_months_and_is_refreshed_for_later_weighings(
         _record(district, child, datetime.date(2026, 11, 20), "8.0", "67.0").measurement.weight_gain == NAIK
     )
     # A correction of September (now a good gain) changes October's status too.
-    _record(district, child, datetime.date(2026, 9, 5), "7.6", "65.0")
+    september = child.measurements.get(measured_on=datetime.date(2026, 9, 5))
+    corrected = _record(district, child, datetime.date(2026, 9, 5), "7.6", "65.0", corrects=september.pk)
+    assert (corrected.outcome, corrected.measurement.pk) == (MeasurementOutcome.CORRECTED, september.pk)
     statuses = list(child.measurements.order_by("measured_on").values_list("weight_gain", flat=True))
     assert statuses == [B_BARU, NAIK, TIDAK_NAIK, NAIK]
     assert child.measurements.count() == 4
