@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('children', '0014_updated_at_for_sync'),
+        ('children', '0015_tombstones_from_history'),
     ]
 
     operations = [
