@@ -16,6 +16,8 @@ _REGISTRY_WRITERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER, Role.KADER, Rol
 _MERGERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER}
 # Delivery records are the OPD's work; Bappeda and the district head follow them.
 _DELIVERY_READERS = {Role.BAPPEDA_ADMIN, Role.PIMPINAN, Role.OPD_OFFICER}
+# The district head's dashboard (reports.dashboard.DASHBOARD_ROLES) sits at the top of the menu.
+_DASHBOARD_READERS = {Role.BAPPEDA_ADMIN, Role.PIMPINAN}
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ def menu_for_user(user: User) -> list[MenuItem]:
     items = [MenuItem(_("Beranda"), reverse("home"))]
     if scope.is_empty:
         return items
+    if scope.is_superuser or scope.role in _DASHBOARD_READERS:
+        items.append(MenuItem(_("Dasbor pimpinan"), reverse("reports:dashboard")))
     if scope.role == Role.KADER and scope.posyandu_id:
         items.append(
             MenuItem(_("Hari posyandu"), reverse("children:posyandu-day-current", args=[scope.posyandu_id]))
@@ -65,7 +69,7 @@ def menu_for_user(user: User) -> list[MenuItem]:
         convergence.append(MenuItem(_("Penyaluran intervensi"), reverse("interventions:delivery-list")))
     items.append(MenuItem(_("Konvergensi"), items=convergence))
     reports = []
-    if scope.is_superuser or scope.role in (Role.PIMPINAN, Role.BAPPEDA_ADMIN):
+    if scope.is_superuser or scope.role in _DASHBOARD_READERS:
         reports.append(MenuItem(_("Dasbor pimpinan"), reverse("reports:dashboard")))
     if scope.is_superuser or scope.role in (Role.PIMPINAN, Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER):
         reports.append(MenuItem(_("Dasbor wilayah"), reverse("reports:bappeda")))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from convergence import selectors
 from convergence.codes import Level
+from convergence.models import Role
 from convergence.ratelimit import Verdict, login_address_check
 from convergence.scoping import scope_for_user
 
@@ -41,6 +42,9 @@ class SignInView(LoginView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
+    if scope.role == Role.PIMPINAN and scope.kabupaten_prefix and not scope.is_superuser:
+        # The bupati's first screen is his dashboard, after login and from "Beranda" alike.
+        return redirect("reports:dashboard")
     region = selectors.region_home_for_user(user=request.user)
     context = {
         "scope": scope,

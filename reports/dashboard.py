@@ -177,9 +177,22 @@ def _num(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def trend_data(*, series: list[Figure], table: YearTable, national: dict[int, float]) -> dict[str, Any]:
+def _month_complete(figure: Figure, threshold_pct: float | None) -> bool:
+    if threshold_pct is None:
+        return True
+    return figure.coverage.pct is not None and figure.coverage.pct >= threshold_pct - 1e-9
+
+
+def trend_data(
+    *,
+    series: list[Figure],
+    table: YearTable,
+    national: dict[int, float],
+    threshold_pct: float | None = None,
+) -> dict[str, Any]:
     """The chart's points: monthly prevalence with its 95% band, the district and national paths
-    (yearly) and the survey figures, as plain numbers for the page's JSON block."""
+    (yearly) and the survey figures, as plain numbers for the page's JSON block. A month whose
+    coverage is under `threshold_pct` is marked incomplete: the chart draws it apart, unjoined."""
     months = [
         {
             "x": _x(f.row.period),
@@ -188,6 +201,7 @@ def trend_data(*, series: list[Figure], table: YearTable, national: dict[int, fl
             "low": _num(f.stunting.low),
             "high": _num(f.stunting.high),
             "measured": f.row.measured,
+            "complete": _month_complete(f, threshold_pct),
         }
         for f in series
     ]
@@ -216,6 +230,7 @@ def trend_data(*, series: list[Figure], table: YearTable, national: dict[int, fl
         ],
         "labels": {
             "routine": _("Prevalensi stunting (data rutin)"),
+            "incomplete": _("Bulan belum lengkap (cakupan di bawah ambang)"),
             "band": _("Selang kepercayaan 95%"),
             "district": _("Target daerah"),
             "national": _("Target nasional (RPJMN)"),
@@ -627,7 +642,7 @@ def _head_dashboard(
         targets=headline_targets(table=table, national=national, year=year),
         series=series,
         table=table,
-        trend=trend_data(series=series, table=table, national=national),
+        trend=trend_data(series=series, table=table, national=national, threshold_pct=period.threshold_pct),
         kecamatan=kecamatan,
         desa=desa,
         kecamatan_ranking=ranking_split(
@@ -777,7 +792,9 @@ def region_dashboard(*, user: User, region: Region, requested_month: str | None)
         period=period,
         series=series,
         table=table,
-        trend=trend_data(series=series, table=table, national=national_path()),
+        trend=trend_data(
+            series=series, table=table, national=national_path(), threshold_pct=period.threshold_pct
+        ),
         subunit_level=subunit_level,
         subunits=subunits,
         ranking=ranking_split(subunits, level=subunit_level, min_measured=rule.min_measured_to_rank),
