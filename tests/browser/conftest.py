@@ -241,3 +241,25 @@ def log_in(page: Page, *, username: str, password: str = PASSWORD) -> None:
     page.locator("#id_password").fill(password)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+
+
+# axe-core as shipped inside the pinned axe-playwright-python package (no CDN, no npm at test time).
+AXE_IMPACTS_THAT_FAIL = ("serious", "critical")
+
+
+def axe_violations(page: Page, *, impacts: tuple[str, ...] = AXE_IMPACTS_THAT_FAIL) -> list[str]:
+    """Run axe-core on the page as it stands; one line per violation of the given impacts.
+
+    The page's context must be opened with `new_context(bypass_csp=True)`: the policy refuses the
+    injected script otherwise.
+    """
+    import axe_playwright_python
+
+    script = Path(axe_playwright_python.__file__).with_name("axe.min.js").read_text(encoding="utf-8")
+    page.add_script_tag(content=script)
+    results = page.evaluate("() => window.axe.run(document, { resultTypes: ['violations'] })")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[node['target'] for node in v['nodes']][:5]}"
+        for v in results["violations"]
+        if v["impact"] in impacts
+    ]
