@@ -592,13 +592,20 @@ class HeadDashboard:
         return f"{self.convergence_period.start:%Y-%m-%d} – {self.convergence_period.end:%Y-%m-%d}"
 
 
+# Part of the page's cache key: a release that changes HeadDashboard's fields must not unpickle the
+# previous release's pages (up to LIVE_FIGURES_CACHE_S old) from a shared cache.
+HEAD_LAYOUT = "v2"
+
+
 def head_dashboard(*, user: User, requested_month: str | None, today: datetime.date) -> HeadDashboard:
     """Everything of the district head's page, cached until the kabupaten's summaries change (or for
     LIVE_FIGURES_CACHE_S, the age the ledger figures may have): a room of readers costs one assembly.
     The page is the same for every district-wide reader (pimpinan, Bappeda)."""
     kabupaten = dashboard_kabupaten(user=user)
     asked = parse_month(requested_month)  # the key holds a parsed month, never the raw parameter
-    key = _cache_key(user, "head", kabupaten.code, asked or "", today, summaries_version(kabupaten.code))
+    key = _cache_key(
+        user, "head", HEAD_LAYOUT, kabupaten.code, asked or "", today, summaries_version(kabupaten.code)
+    )
     page = cache.get(key)
     if page is None:
         page = _head_dashboard(
