@@ -211,6 +211,7 @@ class PeriodChoice:
     complete: bool
     threshold_pct: float | None
     latest_complete: datetime.date | None
+    incomplete_months: frozenset[datetime.date] = frozenset()  # months with data under the threshold
 
     @property
     def coverage_pct(self) -> float | None:
@@ -263,9 +264,11 @@ def latest_complete_month(
         index = months.index(requested)
     if index is None:
         return PeriodChoice(None, 0, 0, False, found.threshold_pct, None)
-    complete = found.threshold_pct is not None and bool(
-        registered[index] > 0 and 100.0 * measured[index] / registered[index] >= found.threshold_pct - 1e-9
+    coverage = np.divide(
+        100.0 * measured, registered, out=np.zeros(measured.shape, dtype=float), where=registered > 0
     )
+    under = (measured > 0) & (coverage < (found.threshold_pct or 0.0) - 1e-9)
+    complete = bool(registered[index] > 0 and not under[index])
     return PeriodChoice(
         month=months[index],
         measured=int(measured[index]),
@@ -273,4 +276,5 @@ def latest_complete_month(
         complete=complete,
         threshold_pct=found.threshold_pct,
         latest_complete=latest_complete_day,
+        incomplete_months=frozenset(day for day, flag in zip(months, under, strict=True) if flag),
     )

@@ -122,6 +122,7 @@ def test_the_selector_opens_on_the_latest_complete_month(weighing: DistrictFixtu
 def test_a_chosen_incomplete_month_says_so_with_its_coverage(weighing: DistrictFixture) -> None:
     choice = latest_complete_month(kabupaten=weighing.kabupaten, requested=DEC)
     assert (choice.month, choice.complete, choice.latest_complete) == (DEC, False, NOV)
+    assert choice.incomplete_months == frozenset({DEC})
     assert round(choice.coverage_pct or 0, 1) == 2.6
 
 
@@ -178,6 +179,8 @@ def test_a_chosen_incomplete_month_is_labelled_with_its_coverage(weighing: Distr
     assert 'data-period-incomplete="2026-12"' in html
     assert "Periode belum lengkap: diukur 2,6%" in html
     assert "Periode lengkap terakhir: 2026-11." in html
+    assert '<option value="2026-12" selected>2026-12 (belum lengkap)</option>' in html
+    assert '<option value="2026-11">2026-11</option>' in html
 
 
 def test_units_with_too_few_children_are_listed_apart(weighing: DistrictFixture) -> None:
