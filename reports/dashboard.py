@@ -521,9 +521,9 @@ def headline_targets(*, table: YearTable, national: dict[int, float], year: int)
     district_pct = row.target_pct if row else None
     rule = table.rule
     if district_pct is None:
-        has_rule_target = rule is not None and rule.target_year is not None and rule.target_pct is not None
-        district_year = rule.target_year if has_rule_target else None  # type: ignore[union-attr]
-        district_pct = float(rule.target_pct) if has_rule_target else None  # type: ignore[union-attr,arg-type]
+        district_year = None
+        if rule is not None and rule.target_year is not None and rule.target_pct is not None:
+            district_year, district_pct = rule.target_year, float(rule.target_pct)
     later = [y for y in national if y >= year]
     national_year = min(later) if later else (max(national) if national else None)
     return HeadlineTargets(
