@@ -183,6 +183,18 @@ def test_a_chosen_incomplete_month_is_labelled_with_its_coverage(weighing: Distr
     assert '<option value="2026-11">2026-11</option>' in html
 
 
+def test_the_region_page_opens_on_the_districts_complete_month(weighing: DistrictFixture) -> None:
+    d = weighing
+    client = _client(d.users["bappeda_admin"])
+    response = client.get(reverse("reports:region-dashboard", args=[d.kecamatan_a.code]))
+    assert (response.context["page"].month, response.context["page"].period.complete) == (NOV, True)
+    chosen = client.get(
+        reverse("reports:region-dashboard", args=[d.kecamatan_a.code]), {"periode": "2026-12"}
+    )
+    assert chosen.context["page"].month == DEC
+    assert 'data-period-incomplete="2026-12"' in chosen.content.decode()
+
+
 def test_units_with_too_few_children_are_listed_apart(weighing: DistrictFixture) -> None:
     d = weighing
     response = _client(d.users["pimpinan"]).get(reverse("reports:dashboard"))
