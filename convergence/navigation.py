@@ -18,6 +18,8 @@ _MERGERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER}
 _DELIVERY_READERS = {Role.BAPPEDA_ADMIN, Role.PIMPINAN, Role.OPD_OFFICER}
 # Roles that hold or oversee PMT money (interventions.services_pmt.PMT_MONEY_ROLES; no upward import).
 _PMT_MONEY = {Role.BAPPEDA_ADMIN, Role.PIMPINAN, Role.OPD_OFFICER, Role.PUSKESMAS_OFFICER, Role.KPM}
+# The district head's dashboard (reports.dashboard.DASHBOARD_ROLES) sits at the top of the menu.
+_DASHBOARD_READERS = {Role.BAPPEDA_ADMIN, Role.PIMPINAN}
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ def menu_for_user(user: User) -> list[MenuItem]:
     items = [MenuItem(_("Beranda"), reverse("home"))]
     if scope.is_empty:
         return items
+    if scope.is_superuser or scope.role in _DASHBOARD_READERS:
+        items.append(MenuItem(_("Dasbor pimpinan"), reverse("reports:dashboard")))
     if scope.role == Role.KADER and scope.posyandu_id:
         items.append(
             MenuItem(_("Hari posyandu"), reverse("children:posyandu-day-current", args=[scope.posyandu_id]))
@@ -76,7 +80,7 @@ def menu_for_user(user: User) -> list[MenuItem]:
         ]
         items.append(MenuItem(_("PMT"), items=pmt))
     reports = []
-    if scope.is_superuser or scope.role in (Role.PIMPINAN, Role.BAPPEDA_ADMIN):
+    if scope.is_superuser or scope.role in _DASHBOARD_READERS:
         reports.append(MenuItem(_("Dasbor pimpinan"), reverse("reports:dashboard")))
     if scope.is_superuser or scope.role in (Role.PIMPINAN, Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER):
         reports.append(MenuItem(_("Dasbor wilayah"), reverse("reports:bappeda")))

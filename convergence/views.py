@@ -42,6 +42,9 @@ class SignInView(LoginView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
+    if scope.role == Role.PIMPINAN and scope.kabupaten_prefix and not scope.is_superuser:
+        # The bupati's first screen is his dashboard, after login and from "Beranda" alike.
+        return redirect("reports:dashboard")
     region = selectors.region_home_for_user(user=request.user)
     context = {
         "scope": scope,

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from convergence.admin import ReadOnlyScopedAdmin, ScopedAdmin
 
-from .models import NationalTarget, PrevalenceSummary, SurveyFigure, TargetRule
+from .models import DashboardRule, NationalTarget, PrevalenceSummary, SurveyFigure, TargetRule
 
 
 @admin.register(TargetRule)
@@ -22,6 +22,16 @@ class TargetRuleAdmin(ScopedAdmin):
         "min_reduction_points",
         "target_year",
         "target_pct",
+    ]
+
+
+@admin.register(DashboardRule)
+class DashboardRuleAdmin(ScopedAdmin):
+    list_display = [
+        "kabupaten",
+        "complete_share_of_best_pct",
+        "complete_min_coverage_pct",
+        "min_measured_to_rank",
     ]
 
 

@@ -113,6 +113,12 @@ class Reader(HttpUser):
     def dashboard(self):
         if PLAN["dashboard"]:
             self.client.get("/dasbor/", name="dasbor")
+
+    @task(1)
+    def dashboard_api(self):
+        # Bappeda's session: the token's demo client is an OPD officer, whom the dashboard refuses.
+        if PLAN["dashboard"]:
+            self.client.get("/api/v1/dashboard/", name="dashboard api")
 """
 
 
@@ -261,6 +267,7 @@ def _warm_up(base: str, plan: dict[str, Any], workers: int) -> None:
         _get(f"{base}/api/v1/prevalence/targets/?region={plan['kabupaten']}", api)
         if plan["dashboard"]:
             _get(f"{base}/dasbor/", cookie)
+            _get(f"{base}/api/v1/dashboard/", cookie)
 
 
 def _serve_and_load(

@@ -420,3 +420,54 @@ def target_rows(
         if value is not None:
             previous = value
     return rows
+
+
+@dataclass(frozen=True)
+class CompleteMonth:
+    """Which month a dashboard opens on: an index into the months given, and whether it qualified."""
+
+    index: int | None  # None when no month has any child measured
+    complete: bool
+    threshold_pct: float | None  # the coverage a month needed
+
+
+COMPLETENESS_WINDOW_MONTHS = 12
+
+
+def latest_complete(
+    month_number: np.ndarray,
+    measured: np.ndarray,
+    registered: np.ndarray,
+    *,
+    share_of_best_pct: float,
+    min_coverage_pct: float | None = None,
+    window_months: int = COMPLETENESS_WINDOW_MONTHS,
+) -> CompleteMonth:
+    """The latest month whose coverage (measured / registered, %) reaches the threshold.
+
+    `month_number` is year * 12 + month - 1, ascending, one entry per month. The threshold is
+    `share_of_best_pct` % of the best coverage of the `window_months` up to the latest month with any
+    child measured, and at least `min_coverage_pct`. Months are stepped back from the latest; when none
+    qualifies, the latest month with a child measured is returned, not complete. A month still being
+    weighed (a few posyandu reported) would otherwise open the dashboard on a handful of children.
+    """
+    measured = np.asarray(measured, dtype=np.int64)
+    registered = np.asarray(registered, dtype=np.int64)
+    month_number = np.asarray(month_number, dtype=np.int64)
+    with_data = np.flatnonzero(measured > 0)
+    if with_data.size == 0:
+        return CompleteMonth(index=None, complete=False, threshold_pct=None)
+    latest = int(with_data[-1])
+    coverage = np.divide(
+        100.0 * measured, registered, out=np.zeros(measured.shape, dtype=float), where=registered > 0
+    )
+    in_window = (month_number > month_number[latest] - window_months) & (month_number <= month_number[latest])
+    threshold = share_of_best_pct / 100.0 * float(coverage[in_window].max())
+    if min_coverage_pct is not None:
+        threshold = max(threshold, min_coverage_pct)
+    qualifies = (measured > 0) & (coverage >= threshold - 1e-9) & (coverage > 0)
+    qualifies[latest + 1 :] = False
+    found = np.flatnonzero(qualifies)
+    if found.size == 0:
+        return CompleteMonth(index=latest, complete=False, threshold_pct=threshold)
+    return CompleteMonth(index=int(found[-1]), complete=True, threshold_pct=threshold)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -41,9 +42,12 @@ from .models import NationalTarget, PrevalenceSummary, RegionMap
 from .selectors import (
     SOURCE_ROUTINE,
     Figure,
+    PeriodChoice,
     YearTable,
     YearTableRow,
+    dashboard_rule_for,
     figure_of,
+    latest_complete_month,
     level_of_region,
     national_path,
     summary_list,
@@ -174,9 +178,22 @@ def _num(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def trend_data(*, series: list[Figure], table: YearTable, national: dict[int, float]) -> dict[str, Any]:
+def _month_complete(figure: Figure, threshold_pct: float | None) -> bool:
+    if threshold_pct is None:
+        return True
+    return figure.coverage.pct is not None and figure.coverage.pct >= threshold_pct - 1e-9
+
+
+def trend_data(
+    *,
+    series: list[Figure],
+    table: YearTable,
+    national: dict[int, float],
+    threshold_pct: float | None = None,
+) -> dict[str, Any]:
     """The chart's points: monthly prevalence with its 95% band, the district and national paths
-    (yearly) and the survey figures, as plain numbers for the page's JSON block."""
+    (yearly) and the survey figures, as plain numbers for the page's JSON block. A month whose
+    coverage is under `threshold_pct` is marked incomplete: the chart draws it apart, unjoined."""
     months = [
         {
             "x": _x(f.row.period),
@@ -185,6 +202,7 @@ def trend_data(*, series: list[Figure], table: YearTable, national: dict[int, fl
             "low": _num(f.stunting.low),
             "high": _num(f.stunting.high),
             "measured": f.row.measured,
+            "complete": _month_complete(f, threshold_pct),
         }
         for f in series
     ]
@@ -213,6 +231,7 @@ def trend_data(*, series: list[Figure], table: YearTable, national: dict[int, fl
         ],
         "labels": {
             "routine": _("Prevalensi stunting (data rutin)"),
+            "incomplete": _("Bulan belum lengkap (cakupan di bawah ambang)"),
             "band": _("Selang kepercayaan 95%"),
             "district": _("Target daerah"),
             "national": _("Target nasional (RPJMN)"),
@@ -249,6 +268,58 @@ class RankRow:
     @property
     def pct(self) -> float | None:
         return self.figure.stunting.pct if self.figure else None
+
+    @property
+    def measured(self) -> int:
+        return self.figure.row.measured if self.figure else 0
+
+
+# The first screen shows the highest and the lowest few; the whole list is one link away.
+RANKING_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Units ranked by prevalence, and apart those with too few children measured to be ranked.
+
+    A desa at 66.67% from 3 children is noise, not the district's worst desa: below the district's
+    DashboardRule.min_measured_to_rank a unit is listed under "data belum cukup", by code.
+    """
+
+    level: str
+    ranked: list[RankRow]
+    insufficient: list[RankRow]
+    min_measured: int
+    shown: int = RANKING_SHOWN
+
+    @property
+    def is_cut(self) -> bool:
+        return len(self.ranked) > 2 * self.shown
+
+    @property
+    def top(self) -> list[RankRow]:
+        return self.ranked[: self.shown] if self.is_cut else self.ranked
+
+    @property
+    def bottom_start(self) -> int:
+        """Rows ranked above the first of `bottom` (its rank minus one)."""
+        return max(self.shown, len(self.ranked) - self.shown)
+
+    @property
+    def bottom(self) -> list[RankRow]:
+        return self.ranked[self.bottom_start :] if self.is_cut else []
+
+
+def ranking_split(rows: list[RankRow], *, level: str, min_measured: int) -> Ranking:
+    """Split an ordered ranking: units with at least `min_measured` children measured keep their order."""
+    return Ranking(
+        level=level,
+        ranked=[row for row in rows if row.pct is not None and row.measured >= min_measured],
+        insufficient=sorted(
+            (row for row in rows if row.pct is None or row.measured < min_measured), key=lambda r: r.code
+        ),
+        min_measured=min_measured,
+    )
 
 
 def _ranked(rows: list[RankRow]) -> list[RankRow]:
@@ -431,6 +502,42 @@ def convergence_rate(
     return cache.get_or_set(key, compute, LIVE_FIGURES_CACHE_S)
 
 
+# --- the targets beside the headline ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadlineTargets:
+    """The district's target for the figure's year and the national target (RPJMN), as numbers."""
+
+    district_year: int | None
+    district_pct: float | None
+    national_year: int | None
+    national_pct: float | None
+    regulation: str
+
+
+def headline_targets(*, table: YearTable, national: dict[int, float], year: int) -> HeadlineTargets:
+    """The district path's value for `year` (else the regulation's own target and year), and the
+    national path's value for `year` (else its next year, e.g. 2029, else its last)."""
+    row = next((r.target for r in table.rows if r.target.year == year), None)
+    district_year: int | None = year
+    district_pct = row.target_pct if row else None
+    rule = table.rule
+    if district_pct is None:
+        district_year = None
+        if rule is not None and rule.target_year is not None and rule.target_pct is not None:
+            district_year, district_pct = rule.target_year, float(rule.target_pct)
+    later = [y for y in national if y >= year]
+    national_year = min(later) if later else (max(national) if national else None)
+    return HeadlineTargets(
+        district_year=district_year,
+        district_pct=district_pct,
+        national_year=national_year,
+        national_pct=national.get(national_year) if national_year is not None else None,
+        regulation=rule.regulation if rule else "",
+    )
+
+
 # --- the pages --------------------------------------------------------------------------------------
 
 
@@ -439,13 +546,17 @@ class HeadDashboard:
     kabupaten: Region
     month: datetime.date | None
     months: list[datetime.date]
+    period: PeriodChoice
     year: int
     figure: Figure | None
+    targets: HeadlineTargets
     series: list[Figure]
     table: YearTable
     trend: dict[str, Any]
     kecamatan: list[RankRow]
     desa: list[RankRow]
+    kecamatan_ranking: Ranking
+    desa_ranking: Ranking
     grid: list[GridGroup]
     map: dict[str, Any] | None
     actions: list[ActionRow]
@@ -472,8 +583,21 @@ class HeadDashboard:
         return years_period(self.table)
 
     @property
+    def kecamatan_ranking_url(self) -> str:
+        return ranking_url(level=Row.Level.KECAMATAN, month=self.month)
+
+    @property
+    def desa_ranking_url(self) -> str:
+        return ranking_url(level=Row.Level.DESA, month=self.month)
+
+    @property
     def convergence_label(self) -> str:
         return f"{self.convergence_period.start:%Y-%m-%d} – {self.convergence_period.end:%Y-%m-%d}"
+
+
+# Part of the page's cache key: a release that changes HeadDashboard's fields must not unpickle the
+# previous release's pages (up to LIVE_FIGURES_CACHE_S old) from a shared cache.
+HEAD_LAYOUT = "v2"
 
 
 def head_dashboard(*, user: User, requested_month: str | None, today: datetime.date) -> HeadDashboard:
@@ -482,7 +606,9 @@ def head_dashboard(*, user: User, requested_month: str | None, today: datetime.d
     The page is the same for every district-wide reader (pimpinan, Bappeda)."""
     kabupaten = dashboard_kabupaten(user=user)
     asked = parse_month(requested_month)  # the key holds a parsed month, never the raw parameter
-    key = _cache_key(user, "head", kabupaten.code, asked or "", today, summaries_version(kabupaten.code))
+    key = _cache_key(
+        user, "head", HEAD_LAYOUT, kabupaten.code, asked or "", today, summaries_version(kabupaten.code)
+    )
     page = cache.get(key)
     if page is None:
         page = _head_dashboard(
@@ -501,7 +627,11 @@ def _head_dashboard(
 ) -> HeadDashboard:
     """Assemble the page; a fixed number of queries whatever the number of desa."""
     months = months_with_data(user=user, region=kabupaten)
-    month = chosen_month(months, requested_month)
+    rule = dashboard_rule_for(kabupaten)
+    period = latest_complete_month(
+        kabupaten=kabupaten, user=user, requested=parse_month(requested_month), rule=rule
+    )
+    month = period.month
     series = [figure_of(row) for row in summary_list(user=user, region=kabupaten, level=Row.Level.KABUPATEN)]
     figure = next((f for f in series if f.row.period == month), None)
     table = year_table(user=user, region=kabupaten)
@@ -516,13 +646,19 @@ def _head_dashboard(
         kabupaten=kabupaten,
         month=month,
         months=months,
+        period=period,
         year=year,
         figure=figure,
+        targets=headline_targets(table=table, national=national, year=year),
         series=series,
         table=table,
-        trend=trend_data(series=series, table=table, national=national),
+        trend=trend_data(series=series, table=table, national=national, threshold_pct=period.threshold_pct),
         kecamatan=kecamatan,
         desa=desa,
+        kecamatan_ranking=ranking_split(
+            kecamatan, level=Row.Level.KECAMATAN, min_measured=rule.min_measured_to_rank
+        ),
+        desa_ranking=ranking_split(desa, level=Row.Level.DESA, min_measured=rule.min_measured_to_rank),
         grid=grid_groups(desa_rows=desa, kecamatan_rows=kecamatan),
         map=map_data(region_map=region_map, desa_rows=desa),
         actions=action_rows(user=user, kabupaten=kabupaten, year=year, today=today),
@@ -532,6 +668,51 @@ def _head_dashboard(
         national_sources=sorted(
             set(NationalTarget.objects.exclude(source="").values_list("source", flat=True))
         ),
+    )
+
+
+RANKING_LEVELS = (Row.Level.KECAMATAN, Row.Level.DESA)
+
+
+def ranking_url(*, level: str, month: datetime.date | None) -> str:
+    query = {"tingkat": level, **({"periode": month_label(month)} if month else {})}
+    return f"{reverse('reports:ranking')}?{urlencode(query)}"
+
+
+@dataclass
+class FullRanking:
+    """Every unit of one level of the kabupaten for one month: the ranked ones and the rest."""
+
+    kabupaten: Region
+    level: str
+    month: datetime.date | None
+    months: list[datetime.date]
+    period: PeriodChoice
+    ranking: Ranking
+    source_routine: str = field(default_factory=lambda: str(SOURCE_ROUTINE))
+
+    @property
+    def period_label(self) -> str:
+        return month_label(self.month) if self.month else "–"
+
+
+def full_ranking(*, user: User, level: str, requested_month: str | None) -> FullRanking:
+    """The whole ranking behind the dashboard's top and bottom ten (the page pages it)."""
+    if level not in RANKING_LEVELS:
+        raise Http404
+    kabupaten = dashboard_kabupaten(user=user)
+    rule = dashboard_rule_for(kabupaten)
+    period = latest_complete_month(
+        kabupaten=kabupaten, user=user, requested=parse_month(requested_month), rule=rule
+    )
+    rows = unit_ranking(user=user, within=kabupaten, level=level, month=period.month)
+    return FullRanking(
+        kabupaten=kabupaten,
+        level=level,
+        month=period.month,
+        months=months_with_data(user=user, region=kabupaten),
+        period=period,
+        ranking=ranking_split(rows, level=level, min_measured=rule.min_measured_to_rank),
     )
 
 
@@ -549,11 +730,13 @@ class RegionDashboard:
     breadcrumbs: list[Region]
     month: datetime.date | None
     months: list[datetime.date]
+    period: PeriodChoice
     series: list[Figure]
     table: YearTable
     trend: dict[str, Any]
     subunit_level: str
     subunits: list[RankRow]
+    ranking: Ranking
     show_names: bool
     source_routine: str = field(default_factory=lambda: str(SOURCE_ROUTINE))
 
@@ -598,21 +781,33 @@ def region_dashboard(*, user: User, region: Region, requested_month: str | None)
     """A region's page: its series, its subunits of the chosen month, its year table with targets."""
     level = level_of_region(region)
     months = months_with_data(user=user, region=region)
-    month = chosen_month(months, requested_month)
+    breadcrumbs = region_breadcrumbs(region=region)
+    kabupaten = next((r for r in [*breadcrumbs, region] if r.level in KABUPATEN_LEVELS), region)
+    rule = dashboard_rule_for(kabupaten)
+    # The district's month decides the default, so every region page opens on the same period.
+    period = latest_complete_month(
+        kabupaten=kabupaten, user=user, requested=parse_month(requested_month), rule=rule
+    )
+    month = chosen_month(months, period.month.isoformat()[:7] if period.month else None)
     series = _measured_series(user=user, region=region)
     table = year_table(user=user, region=region)
     subunit_level = SUBUNIT_LEVEL[level]
+    subunits = unit_ranking(user=user, within=region, level=subunit_level, month=month)
     return RegionDashboard(
         region=region,
         level=level,
-        breadcrumbs=region_breadcrumbs(region=region),
+        breadcrumbs=breadcrumbs,
         month=month,
         months=months,
+        period=period,
         series=series,
         table=table,
-        trend=trend_data(series=series, table=table, national=national_path()),
+        trend=trend_data(
+            series=series, table=table, national=national_path(), threshold_pct=period.threshold_pct
+        ),
         subunit_level=subunit_level,
-        subunits=unit_ranking(user=user, within=region, level=subunit_level, month=month),
+        subunits=subunits,
+        ranking=ranking_split(subunits, level=subunit_level, min_measured=rule.min_measured_to_rank),
         show_names=can_see_names(user),
     )
 

@@ -242,6 +242,52 @@ class TargetRule(models.Model):
         return Q(kabupaten__code=scope.kabupaten_prefix)
 
 
+class DashboardRule(models.Model):
+    """The district's rules for honest defaults: which month counts as complete, which unit is ranked.
+
+    A month is complete when its coverage (children measured / registered) reaches
+    `complete_share_of_best_pct` of the best coverage of the 12 months up to the latest one, and
+    `complete_min_coverage_pct` when set. A district without a row uses the field defaults.
+    """
+
+    kabupaten = models.OneToOneField(
+        Region, verbose_name=_("kabupaten/kota"), on_delete=models.CASCADE, related_name="dashboard_rule"
+    )
+    complete_share_of_best_pct = models.DecimalField(
+        _("bulan lengkap: cakupan minimal (% dari cakupan terbaik 12 bulan terakhir)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("60.00"),
+        validators=PERCENT,
+    )
+    complete_min_coverage_pct = models.DecimalField(
+        _("bulan lengkap: cakupan minimal mutlak (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+    )
+    min_measured_to_rank = models.PositiveSmallIntegerField(
+        _("balita diukur minimal agar wilayah diperingkat"), default=10
+    )
+
+    class Meta:
+        verbose_name = _("aturan dasbor daerah")
+        verbose_name_plural = _("aturan dasbor daerah")
+
+    def __str__(self) -> str:
+        return str(self.kabupaten)
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        if scope.is_superuser:
+            return Q()
+        if scope.is_empty:
+            return NOTHING
+        return Q(kabupaten__code=scope.kabupaten_prefix)
+
+
 class NationalTarget(models.Model):
     """The national stunting path (RPJMN): 14% by 2024, 14.2% by 2029."""
 

@@ -27,7 +27,14 @@ from convergence.models import Region
 
 from . import compute, disclosure
 from .models import PrevalenceSummary, SurveyFigure
-from .selectors import SOURCE_ROUTINE, figure_of, target_rule_for, targets_by_year
+from .selectors import (
+    SOURCE_ROUTINE,
+    figure_of,
+    latest_complete_month,
+    national_path,
+    target_rule_for,
+    targets_by_year,
+)
 
 Row = PrevalenceSummary
 DESA_LEVEL_VALUES = [level.value for level in DESA_LEVELS]
@@ -110,6 +117,35 @@ class TargetRow:
 
 
 @dataclass(frozen=True)
+class YearCompleteness:
+    """Whether a published year is complete: every month of it up to December counted as complete
+    under the district's DashboardRule (reports.selectors.latest_complete_month)."""
+
+    complete: bool
+    measured: int
+    registered: int
+    latest_complete: datetime.date | None  # the district's latest complete month
+
+    @property
+    def coverage_pct(self) -> float | None:
+        return 100.0 * self.measured / self.registered if self.registered else None
+
+
+def year_is_complete(year: int, latest_complete: datetime.date | None) -> bool:
+    return latest_complete is not None and (
+        latest_complete.year > year or (latest_complete.year == year and latest_complete.month == 12)
+    )
+
+
+def default_year(*, kabupaten: Region) -> int | None:
+    """The year the public page opens on: the latest complete one, else the latest with a figure."""
+    years = publication_years(kabupaten=kabupaten)
+    latest_complete = latest_complete_month(kabupaten=kabupaten).latest_complete
+    complete = [year for year in years if year_is_complete(year, latest_complete)]
+    return complete[0] if complete else (years[0] if years else None)
+
+
+@dataclass(frozen=True)
 class Publication:
     kabupaten: Region
     year: int
@@ -122,6 +158,9 @@ class Publication:
     target_regulation: str
     surveys: list[SurveyFigure]
     computed_at: datetime.datetime | None
+    completeness: YearCompleteness
+    national_year: int | None  # the national target beside the headline: this year's, else the next
+    national_pct: float | None
     min_count: int = disclosure.MIN_COUNT
     source = SOURCE_ROUTINE
     survey_source = SOURCE_SURVEY
@@ -155,7 +194,7 @@ def publication_years(*, kabupaten: Region) -> list[int]:
 
 
 def publication_index() -> list[tuple[Region, int]]:
-    """Every kabupaten/kota with a year figure and its latest year (two queries)."""
+    """Every kabupaten/kota with a year figure and the year its page opens on (default_year)."""
     latest = dict(
         Row.objects.filter(level=Row.Level.KABUPATEN, period_kind=Row.PeriodKind.YEAR)
         .values("region_id")
@@ -163,7 +202,7 @@ def publication_index() -> list[tuple[Region, int]]:
         .values_list("region_id", "last")
     )
     regions = Region.objects.filter(pk__in=list(latest)).order_by("code")
-    return [(region, latest[region.pk].year) for region in regions]
+    return [(region, default_year(kabupaten=region) or latest[region.pk].year) for region in regions]
 
 
 def _targets(kabupaten: Region, year: int) -> tuple[list[TargetRow], str]:
@@ -268,6 +307,10 @@ def publication(*, kabupaten: Region, year: int) -> Publication:
         suppressed=hidden[n + m],
     )
     targets, regulation = _targets(kabupaten, year)
+    national = national_path()
+    later = [y for y in national if y >= year]
+    national_year = min(later) if later else None
+    latest_complete = latest_complete_month(kabupaten=kabupaten).latest_complete
     return Publication(
         kabupaten=kabupaten,
         year=year,
@@ -282,6 +325,14 @@ def publication(*, kabupaten: Region, year: int) -> Publication:
             SurveyFigure.objects.filter(region=kabupaten, year__lte=year).order_by("year", "source")
         ),
         computed_at=total_row.computed_at,
+        completeness=YearCompleteness(
+            complete=year_is_complete(year, latest_complete),
+            measured=total_row.measured,
+            registered=total_row.registered,
+            latest_complete=latest_complete,
+        ),
+        national_year=national_year,
+        national_pct=national.get(national_year) if national_year is not None else None,
     )
 
 

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,14 @@ from convergence.models import Region, User
 from convergence.scoping import restrict
 
 from . import compute
-from .models import NationalTarget, PrevalenceSummary, RecomputeChunk, SurveyFigure, TargetRule
+from .models import (
+    DashboardRule,
+    NationalTarget,
+    PrevalenceSummary,
+    RecomputeChunk,
+    SurveyFigure,
+    TargetRule,
+)
 
 Row = PrevalenceSummary
 SOURCE_ROUTINE = _("Data rutin posyandu (penimbangan), dihitung aplikasi ini")
@@ -182,3 +190,91 @@ def last_full_recompute(*, kabupaten: Region) -> datetime.datetime | None:
 def pct(value: float | None) -> Decimal | None:
     """A percentage as shown: two decimals, as in the e-PPGBM tables."""
     return None if value is None else Decimal(str(round(value, 2)))
+
+
+# --- honest defaults: the latest complete month --------------------------------------------------------
+
+
+def dashboard_rule_for(kabupaten: Region) -> DashboardRule:
+    """The district's dashboard rule, or the defaults (unsaved) when Bappeda has not set one."""
+    rule = DashboardRule.objects.filter(kabupaten__code=kabupaten.code[:5]).first()
+    return rule or DashboardRule(kabupaten=kabupaten)
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    """The month a page shows, with its coverage, and the district's latest complete month."""
+
+    month: datetime.date | None
+    measured: int
+    registered: int
+    complete: bool
+    threshold_pct: float | None
+    latest_complete: datetime.date | None
+    incomplete_months: frozenset[datetime.date] = frozenset()  # months with data under the threshold
+
+    @property
+    def coverage_pct(self) -> float | None:
+        return 100.0 * self.measured / self.registered if self.registered else None
+
+
+def _kabupaten_months(*, kabupaten: Region, user: User | None) -> list[tuple[datetime.date, int, int]]:
+    """(month, measured, registered) of the kabupaten's monthly rows, oldest first (one query).
+
+    Without a user, the public pages: kabupaten totals are published anyway (Aksi 7).
+    """
+    qs = Row.objects.all() if user is None else restrict(Row.objects.all(), user)
+    rows = qs.filter(
+        level=Row.Level.KABUPATEN,
+        region=kabupaten,
+        posyandu__isnull=True,
+        period_kind=Row.PeriodKind.MONTH,
+    ).order_by("period")
+    return list(rows.values_list("period", "measured", "registered"))
+
+
+def latest_complete_month(
+    *,
+    kabupaten: Region,
+    user: User | None = None,
+    requested: datetime.date | None = None,
+    rule: DashboardRule | None = None,
+) -> PeriodChoice:
+    """The month a dashboard or public page of `kabupaten` opens on: `requested` when children were
+    measured in it, else the latest complete month (reports.compute.latest_complete under the
+    district's DashboardRule); with no complete month, the latest month with data, not complete."""
+    rule = rule or dashboard_rule_for(kabupaten)
+    rows = _kabupaten_months(kabupaten=kabupaten, user=user)
+    months = [day for day, _measured, _registered in rows]
+    measured = np.array([m for _day, m, _r in rows], dtype=np.int64)
+    registered = np.array([r for _day, _m, r in rows], dtype=np.int64)
+    found = compute.latest_complete(
+        np.array([day.year * 12 + day.month - 1 for day in months], dtype=np.int64),
+        measured,
+        registered,
+        share_of_best_pct=float(rule.complete_share_of_best_pct),
+        min_coverage_pct=(
+            float(rule.complete_min_coverage_pct) if rule.complete_min_coverage_pct is not None else None
+        ),
+    )
+    default = found.index
+    latest_complete_day = months[default] if default is not None and found.complete else None
+    index = default
+    if requested is not None and requested in months and measured[months.index(requested)] > 0:
+        index = months.index(requested)
+    if index is None:
+        return PeriodChoice(None, 0, 0, False, found.threshold_pct, None)
+    coverage = np.divide(
+        100.0 * measured, registered, out=np.zeros(measured.shape, dtype=float), where=registered > 0
+    )
+    under = (measured > 0) & (coverage < (found.threshold_pct or 0.0) - 1e-9)
+    complete = bool(registered[index] > 0 and not under[index])
+    return PeriodChoice(
+        month=months[index],
+        measured=int(measured[index]),
+        registered=int(registered[index]),
+        complete=complete,
+        threshold_pct=found.threshold_pct,
+        latest_complete=latest_complete_day,
+        incomplete_months=frozenset(day for day, flag in zip(months, under, strict=True) if flag),
+    )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -28,6 +31,26 @@ def head_dashboard(request: HttpRequest) -> HttpResponse:
     )
     context = {"page": page, "data": page.data(), "legend": dashboard.legend()}
     return render(request, "reports/dashboard.html", context)
+
+
+# One page of the full ranking: a district has a few hundred desa at most.
+RANKING_PAGE_SIZE = 50
+
+
+@replica_safe
+@login_required
+@require_http_methods(["GET"])
+def ranking(request: HttpRequest) -> HttpResponse:
+    dashboard.check_dashboard_access(request.user)  # type: ignore[arg-type]
+    page = dashboard.full_ranking(
+        user=request.user,  # type: ignore[arg-type]
+        level=request.GET.get("tingkat", "desa"),
+        requested_month=request.GET.get("periode"),
+    )
+    rows = Paginator(page.ranking.ranked, RANKING_PAGE_SIZE).get_page(request.GET.get("halaman"))
+    params = urlencode({"tingkat": page.level, **({"periode": page.period_label} if page.month else {})})
+    context = {"page": page, "rows": rows, "start": max(rows.start_index() - 1, 0), "params": params}
+    return render(request, "reports/dashboard_ranking.html", context)
 
 
 @replica_safe
@@ -106,6 +129,7 @@ def map_upload(request: HttpRequest) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("dasbor/", head_dashboard, name="dashboard"),
+    path("dasbor/peringkat/", ranking, name="ranking"),
     path("dasbor/bappeda/", bappeda_dashboard, name="bappeda"),
     path("dasbor/wilayah/<str:code>/", region_dashboard, name="region-dashboard"),
     path("dasbor/posyandu/<int:pk>/", posyandu_dashboard, name="posyandu-dashboard"),

@@ -274,3 +274,67 @@ class YearTableQuerySerializer(serializers.Serializer):
         help_text="read this month of each year (e.g. 8 for August) instead of the whole year",
     )
     up_to_year = serializers.IntegerField(min_value=YEAR_MIN, max_value=YEAR_MAX, required=False)
+
+
+class DashboardPeriodSerializer(serializers.Serializer):
+    """The month shown, its coverage and whether it counts as complete under the district's rule."""
+
+    month = serializers.DateField(read_only=True, allow_null=True, help_text="first day of the month shown")
+    measured = serializers.IntegerField(read_only=True, help_text="children measured in the kabupaten")
+    registered = serializers.IntegerField(read_only=True, help_text="children registered in the kabupaten")
+    coverage_pct = PercentField(help_text="measured / registered, %")
+    complete = serializers.BooleanField(
+        read_only=True, help_text="the coverage reaches the district's threshold for a complete month"
+    )
+    threshold_pct = PercentField(help_text="the coverage a month needs to count as complete, %")
+    latest_complete = serializers.DateField(
+        read_only=True, allow_null=True, help_text="the latest complete month: the default period"
+    )
+
+
+class DashboardTargetsSerializer(serializers.Serializer):
+    district_year = serializers.IntegerField(read_only=True, allow_null=True)
+    district_pct = PercentField(help_text="the district's target for district_year, %")
+    national_year = serializers.IntegerField(read_only=True, allow_null=True)
+    national_pct = PercentField(help_text="the national (RPJMN) target for national_year, %")
+    regulation = serializers.CharField(read_only=True)
+
+
+class DashboardUnitSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    measured = serializers.IntegerField(read_only=True)
+    stunting_pct = PercentField(source="pct", help_text="stunting (TB/U < -2 SD), %")
+
+
+class DashboardRankingSerializer(serializers.Serializer):
+    min_measured = serializers.IntegerField(
+        read_only=True, help_text="units with fewer children measured are not ranked"
+    )
+    ranked = DashboardUnitSerializer(many=True, read_only=True, help_text="highest prevalence first")
+    insufficient = DashboardUnitSerializer(
+        many=True, read_only=True, help_text="data belum cukup: fewer than min_measured children measured"
+    )
+
+
+class DashboardSerializer(serializers.Serializer):
+    """The district head's dashboard: its period, the headline with its targets, the rankings."""
+
+    kabupaten = serializers.CharField(source="kabupaten.code", read_only=True, help_text="Kemendagri code")
+    kabupaten_name = serializers.CharField(source="kabupaten.name", read_only=True)
+    period = DashboardPeriodSerializer(read_only=True)
+    stunting_pct = PercentField(source="figure.stunting.pct", help_text="stunting (TB/U < -2 SD), %")
+    stunting_low = PercentField(source="figure.stunting.low", help_text="stunting: 95% CI, lower bound")
+    stunting_high = PercentField(source="figure.stunting.high", help_text="stunting: 95% CI, upper bound")
+    targets = DashboardTargetsSerializer(read_only=True)
+    kecamatan_ranking = DashboardRankingSerializer(read_only=True)
+    desa_ranking = DashboardRankingSerializer(read_only=True)
+    source = serializers.CharField(source="source_routine", read_only=True)
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    period = serializers.RegexField(
+        r"^\d{4}-\d{2}$",
+        required=False,
+        help_text="YYYY-MM; without it (or for a month without data), the latest complete month",
+    )

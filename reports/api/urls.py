@@ -24,5 +24,6 @@ router.register("data-quality", quality.DataQualityViewSet, basename="data-quali
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("prevalence/targets/", views.YearTableView.as_view(), name="prevalence-targets"),
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
     path("", include(router.urls)),
 ]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
@@ -23,7 +24,7 @@ from convergence.api.conditional import ConditionalMixin
 from convergence.models import Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_get_for_user
-from reports import selectors
+from reports import dashboard, selectors
 from reports.api import filters
 from reports.api import serializers as api_serializers
 from reports.models import PrevalenceSummary, SurveyFigure, TargetRule
@@ -80,6 +81,26 @@ class YearTableView(APIView):
             month=query.validated_data.get("month"),
         )
         return Response(api_serializers.YearTableSerializer(table).data)
+
+
+class DashboardView(APIView):
+    """The district head's dashboard (pimpinan and Bappeda): by default the latest complete month, i.e.
+    the latest whose coverage reaches the district's threshold; a chosen month says whether it is
+    complete and its coverage. Units with fewer children measured than the district's minimum are
+    listed apart, not ranked. Other roles get a 403."""
+
+    @extend_schema(
+        parameters=[api_serializers.DashboardQuerySerializer], responses=api_serializers.DashboardSerializer
+    )
+    def get(self, request: Request) -> Response:
+        query = api_serializers.DashboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        dashboard.check_dashboard_access(user)
+        page = dashboard.head_dashboard(
+            user=user, requested_month=query.validated_data.get("period"), today=timezone.localdate()
+        )
+        return Response(api_serializers.DashboardSerializer(page).data)
 
 
 def _full_clean(instance: SurveyFigure | TargetRule) -> None:

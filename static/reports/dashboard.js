@@ -27,7 +27,11 @@
       return;
     }
     const labels = trend.labels;
-    const months = trend.months.filter((m) => m.pct !== null);
+    // Months under the district's coverage threshold stay off the line and the band: a month still
+    // being weighed would draw a spike from a handful of children.
+    const measured = trend.months.filter((m) => m.pct !== null);
+    const months = measured.filter((m) => m.complete !== false);
+    const incomplete = measured.filter((m) => m.complete === false);
     const point = (key) => (m) => ({ x: m.x, y: m[key], label: m.label });
     const datasets = [
       {
@@ -57,6 +61,17 @@
         borderWidth: 2,
         pointRadius: 2,
         showLine: true,
+      },
+      {
+        label: labels.incomplete,
+        data: incomplete.map(point("pct")),
+        borderColor: COLOURS.routine,
+        backgroundColor: "#fff",
+        borderWidth: 2,
+        pointRadius: 4,
+        pointStyle: "rectRot",
+        showLine: false,
+        hideInLegend: incomplete.length === 0,
       },
       {
         label: labels.district,

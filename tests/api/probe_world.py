@@ -67,7 +67,7 @@ from interventions.models import (
     PMTReservation,
     Referral,
 )
-from reports.models import PrevalenceSummary, SurveyFigure, TargetRule
+from reports.models import DashboardRule, PrevalenceSummary, SurveyFigure, TargetRule
 from reports.models_maps import RegionMap
 from reports.models_quality import DataQualitySummary
 from tests.factories import DistrictFixture, OPDFactory, PuskesmasFactory, UserFactory
@@ -251,6 +251,7 @@ def _catalogue(place: str, kab: Region, opd: OPD, indicator: Indicator) -> list[
             duration_days=56,
         ),
         TargetRule.objects.create(kabupaten=kab, target_year=2026, target_pct=Decimal("14.00")),
+        DashboardRule.objects.create(kabupaten=kab, min_measured_to_rank=5),
         SurveyFigure.objects.create(region=kab, year=2024, source="SKI", stunting_pct=Decimal("20.10")),
         RegionMap.objects.create(
             kabupaten=kab, geojson={"type": "FeatureCollection", "features": []}, code_property="kode"

@@ -53,13 +53,23 @@ AGGREGATES = {
     "/api/v1/situation-analysis/",
     "/api/v1/prevalence/targets/",
     "/api/v1/pmt-outcomes/",
+    "/api/v1/dashboard/",
 }
 
 REGISTRY = {c.Keluarga, c.Person, c.Child, c.Measurement, c.Pregnancy, c.PregnancyVisit}
 REGISTRY |= {c.AdolescentGirl, c.AdolescentTTD, c.ImportJob}
 GOVERNANCE = {v.Team, v.TeamMember, v.ConvergenceAction, v.ActionOutput, v.EvidenceDocument}
 GOVERNANCE |= {v.AssessmentGrade, v.Meeting, v.Attendance, v.FollowUp}
-BAPPEDA_ONLY = {r.SurveyFigure, r.TargetRule, i.LokusWeights, i.IndicatorTarget, i.PMTRate, v.OPD, RegionMap}
+BAPPEDA_ONLY = {
+    r.SurveyFigure,
+    r.TargetRule,
+    r.DashboardRule,
+    i.LokusWeights,
+    i.IndicatorTarget,
+    i.PMTRate,
+    v.OPD,
+    RegionMap,
+}
 # Who may write each model (children.access, interventions.access, services_pmt, services_actions).
 WRITERS: dict[type[models.Model], set[str]] = {
     **{m: {"bappeda_admin", "puskesmas_officer", "kader", "kpm"} for m in REGISTRY},

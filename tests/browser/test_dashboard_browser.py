@@ -49,9 +49,11 @@ def test_the_district_head_sees_trend_rankings_and_grid(
     # Chart.js has drawn into the canvas: it sets the drawing buffer's size from the box.
     page.wait_for_function("() => document.getElementById('trend-chart').width > 0")
     assert page.evaluate("!!window.Chart && Object.keys(window.Chart.instances).length") == 1
-    expect(page.locator("[data-ranking=kecamatan] tbody tr")).to_have_count(2)
-    expect(page.locator("[data-ranking=desa] tbody tr")).to_have_count(3)
-    expect(page.locator("[data-ranking=desa] tbody tr").first).to_have_attribute("data-unit", "35.10.01.2001")
+    # One child per desa: no unit reaches the 10 children a ranking needs; all are listed apart.
+    expect(page.locator("[data-ranking=kecamatan][data-part=insufficient] tbody tr")).to_have_count(2)
+    expect(page.locator("[data-ranking=desa][data-part=insufficient] tbody tr")).to_have_count(3)
+    insufficient_desa = page.locator("[data-ranking=desa][data-part=insufficient] tbody tr")
+    expect(insufficient_desa.first).to_have_attribute("data-unit", "35.10.01.2001")
     expect(page.locator("[data-grid] [data-tile]")).to_have_count(3)
     expect(page.locator("body")).to_contain_text("Sumber: Data rutin posyandu")
     page.wait_for_load_state("load")  # widths are measured once the style sheets apply

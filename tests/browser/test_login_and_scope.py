@@ -32,6 +32,8 @@ class Persona:
     # Region codes answering 404, and posyandu (attribute names of the district fixture) answering 404.
     not_found: tuple[str, ...]
     posyandu_not_found: tuple[str, ...] = field(default=())
+    # Where the login leads: the home page, or the bupati's dashboard.
+    landing: str = "/"
 
 
 DISTRICT_WIDE = {
@@ -61,6 +63,7 @@ PERSONAS = [
         listings=DISTRICT_WIDE,
         not_found=OTHER_KABUPATEN,
         posyandu_not_found=("other_posyandu",),
+        landing="/dasbor/",
     ),
     Persona(
         role="opd_officer",
@@ -168,9 +171,12 @@ def test_it_signs_each_role_in_and_shows_only_its_scope(
 
     log_in(page, username=persona.username)
 
-    assert path_of(page) == "/"
-    expect(page.get_by_test_id("role")).to_have_text(persona.badge)
-    expect(page.get_by_test_id("scope")).to_have_text(persona.home_region)
+    assert path_of(page) == persona.landing
+    if persona.landing == "/":
+        expect(page.get_by_test_id("role")).to_have_text(persona.badge)
+        expect(page.get_by_test_id("scope")).to_have_text(persona.home_region)
+    else:
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"Dasbor pimpinan: {persona.home_region}")
     screenshot(page, "home")
 
     visit(page, "/wilayah/")

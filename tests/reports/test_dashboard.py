@@ -200,7 +200,7 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(
 ) -> None:  # type: ignore[no-untyped-def]
     user = _small_kabupaten(n_desa)
     client = _client(user)
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(30):
         response = client.get(reverse("reports:dashboard"))
     assert len(response.context["page"].desa) == n_desa
 
@@ -211,7 +211,7 @@ def test_the_region_page_reads_a_fixed_number_of_queries(
 ) -> None:  # type: ignore[no-untyped-def]
     user = _small_kabupaten(n_desa)
     client = _client(user)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(16):
         response = client.get(reverse("reports:region-dashboard", args=["36.01.01"]))
     assert len(response.context["page"].subunits) == n_desa
 
