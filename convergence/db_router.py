@@ -74,15 +74,42 @@ def _pick_replica() -> str | None:
     return random.choice(replicas) if replicas else None
 
 
+# Statements that change the primary (or lock rows for a change): after one, the context reads the
+# primary. Counted where they run, not where the router is asked: Django also asks db_for_write when a
+# related object is merely assigned to an unsaved instance.
+WRITE_VERBS = frozenset(
+    {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY", "CREATE", "DROP", "ALTER", "TRUNCATE", "LOCK"}
+)
+
+
+def _is_write(sql: str) -> bool:
+    words = sql.lstrip(" (\n").split(None, 1)
+    return bool(words) and words[0].upper() in WRITE_VERBS or " FOR UPDATE" in sql.upper()
+
+
+def _note_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+    read_context = _context.get()
+    if read_context is not None and not read_context.wrote and _is_write(sql):
+        read_context.wrote = True
+    return execute(sql, params, many, context)
+
+
+@contextmanager
+def _read_context(context: ReadContext) -> Iterator[ReadContext]:
+    token = _context.set(context)
+    try:
+        with connections[DEFAULT_DB_ALIAS].execute_wrapper(_note_writes):
+            yield context
+    finally:
+        _context.reset(token)
+
+
 @contextmanager
 def replica_reads() -> Iterator[None]:
     """Let the reads of a job or command inside this block go to a replica (the rules above apply:
     after its first write, the block reads the primary). No replica configured: no change."""
-    token = _context.set(ReadContext(replica=_pick_replica()))
-    try:
+    with _read_context(ReadContext(replica=_pick_replica())):
         yield
-    finally:
-        _context.reset(token)
 
 
 def _replica_now() -> str | None:
@@ -122,10 +149,7 @@ class ReplicaRouter:
         return current_read_alias(model)
 
     def db_for_write(self, model: type[Model], **hints: Any) -> str:
-        context = _context.get()
-        if context is not None:
-            # What this request or job writes, it may read back: the primary from now on.
-            context.wrote = True
+        # What a request or job writes it may read back: _note_writes sends its later reads here too.
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool | None:
@@ -178,11 +202,8 @@ class ReplicaReadsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not settings.REPLICA_DATABASES:
             return self.get_response(request)
-        token = _context.set(ReadContext())
-        try:
+        with _read_context(ReadContext()):
             response = self.get_response(request)
-        finally:
-            _context.reset(token)
         if _pins(request, response):
             pin_to_primary(request)
         return response
