@@ -1161,17 +1161,7 @@ class _Importer:
                     and (child["id"], row.posyandu_id) not in seen_at
                     and not self._is_created(child["id"])
                 ):
-                    problem = (
-                        DUPLICATE,
-                        "posyandu",
-                        _(
-                            "Anak dengan nama, tanggal lahir dan jenis kelamin sama terdaftar di posyandu "
-                            "lain (nomor data %(pk)s): baris tidak disimpan, periksa di antrean duplikat"
-                        )
-                        % {"pk": child["id"]},
-                    )
-                    if not row.blank:  # a row without a measurement moves nothing: no review
-                        self.report.review_child_ids.add(child["id"])
+                    problem = self._elsewhere(child, row)
                 elif row.nik_hash and child["nik_hash"] and child["nik_hash"] != row.nik_hash:
                     problem = (
                         DUPLICATE,
@@ -1192,11 +1182,7 @@ class _Importer:
                 if self._is_created(child_id):
                     child = None
                 elif not self._child_in_scope(child["posyandu_id"], child["desa_id"]):
-                    problem = (
-                        REJECTED,
-                        "nik" if row.nik_hash else "name",
-                        _("Anak terdaftar di luar wilayah Anda"),
-                    )
+                    problem = self._elsewhere(child, row)
             if problem is not None:
                 summary["rejected"] += 1
                 action_code, key, message = problem
@@ -1242,6 +1228,26 @@ class _Importer:
             accepted.append(row)
         return accepted, new_rows
 
+    def _elsewhere(self, child: dict[str, Any], row: _Row) -> tuple[str, str, str]:
+        """The duplicate issue of a row whose child is registered at another posyandu or outside the
+        importer's scope: the row is not imported and, on apply, the child is queued for review.
+
+        Attaching the row could move a measurement between namesakes, and a child outside the scope is
+        never changed; the message names the child only to a role that may open it (UU 27/2022)."""
+        if not row.blank:  # a row without a measurement moves nothing: no review
+            self.report.review_child_ids.add(child["id"])
+        if self._child_in_scope(child["posyandu_id"], child["desa_id"]):
+            message = _(
+                "Anak dengan nama, tanggal lahir dan jenis kelamin sama terdaftar di posyandu "
+                "lain (nomor data %(pk)s): baris tidak disimpan, periksa di antrean duplikat"
+            ) % {"pk": child["id"]}
+            return DUPLICATE, "posyandu", message
+        message = _(
+            "Data anak dengan identitas yang sama sudah ada di luar wilayah Anda: baris tidak disimpan "
+            "dan kasusnya dikirim ke antrean duplikat untuk diperiksa"
+        )
+        return DUPLICATE, "nik" if row.nik_hash else "posyandu", message
+
     def _settle_blank(
         self,
         row: _Row,
@@ -1281,6 +1287,10 @@ class _Importer:
                 )
         if problem is None:
             summary["unchanged"] += 1
+            # Its own warnings still stand (a NIK disagreeing with JK or Tgl Lahir): the template is how
+            # a posyandu checks its register.
+            for key, message in row.warnings:
+                self._issue(row.number, WARNING, self._label(key), message, pending)
             return
         summary["rejected"] += 1
         self._issue(row.number, problem[0], self._label(problem[1]), problem[2], pending)

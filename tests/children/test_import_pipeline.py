@@ -28,7 +28,7 @@ from children.imports.services import (
     import_job_progress,
     import_progress_key,
 )
-from children.models import Child, ImportJob, ImportRowIssue, Measurement
+from children.models import Child, DuplicateCandidate, ImportJob, ImportRowIssue, Measurement
 from children.services import person_save
 from children.tasks import import_apply
 from convergence.scoping import scope_for_user
@@ -597,16 +597,28 @@ def test_it_imports_only_rows_inside_the_uploaders_scope(district: DistrictFixtu
     assert len(outside) == 3 - len(accepted)  # Dahlia lies in another kabupaten: not found at all
 
 
-def test_it_rejects_a_child_registered_outside_the_scope(district: DistrictFixture) -> None:
+def test_it_queues_a_child_registered_outside_the_scope_for_review(district: DistrictFixture) -> None:
     # The NIK belongs to a child of Anggrek (another desa); the kader of Mawar reports him at Mawar.
     run(csv_text([row(**ANGGREK)]), district.users["bappeda_admin"], commit=True)
+    child = Child.objects.get()
 
     report = run(
         csv_text([row(**{"Tanggal Pengukuran": "05/02/2026"})]), district.users["kader"], commit=True
     )
 
-    assert report.issues == [(2, "ditolak", "NIK", "Anak terdaftar di luar wilayah Anda")]
+    assert report.issues == [
+        (
+            2,
+            "duplikat",
+            "NIK",
+            "Data anak dengan identitas yang sama sudah ada di luar wilayah Anda: baris tidak disimpan "
+            "dan kasusnya dikirim ke antrean duplikat untuk diperiksa",
+        )
+    ]
     assert Measurement.objects.count() == 1
+    assert list(DuplicateCandidate.objects.values_list("reason", "child_a_id", "reported_by_id")) == [
+        ("impor_posyandu_lain", child.pk, district.users["kader"].pk)
+    ]
 
 
 # Queries per batch ---------------------------------------------------------------------------------------
