@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from children import compute, identity, pii
+from children import compute, identity, pii, rules
 from children.access import check_registry_write
 from children.changes import measurements_changed
 from children.growth import classify
@@ -145,17 +145,16 @@ def measurement_record(
         errors["weight_kg"] = [_("Isi berat atau panjang/tinggi badan.")]
     if height_cm is not None and not position:
         errors["position"] = [_("Pilih cara ukur: telentang atau berdiri.")]
-    for name, value, low, high in (
-        ("weight_kg", weight_kg, Decimal("0.5"), Decimal("50")),
-        ("height_cm", height_cm, Decimal("30"), Decimal("140")),
-        ("lila_cm", lila_cm, Decimal("5"), Decimal("35")),
-        ("head_circumference_cm", head_circumference_cm, Decimal("20"), Decimal("60")),
-    ):
-        if value is not None and not low <= value <= high:
-            errors.setdefault(name, []).append(
-                _("Nilai %(value)s di luar rentang yang mungkin (%(low)s-%(high)s).")
-                % {"value": value, "low": low, "high": high}
-            )
+    # The plausibility bounds are the rule table's, as the import and the database apply them.
+    measures = {
+        "weight_kg": weight_kg,
+        "height_cm": height_cm,
+        "lila_cm": lila_cm,
+        "head_circumference_cm": head_circumference_cm,
+        "pmt_kg": pmt_kg,
+    }
+    for name, messages in rules.measurement_errors(measures).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationError(errors)
 
