@@ -487,6 +487,11 @@ def _step_lines(report: Any) -> list[str]:
         lines.append(
             f"  {step:<8} {seconds:6.2f} s  {100 * seconds / max(total, 1e-9):4.1f}%  {rate:>12,.0f} rows/s"
         )
+    lines.append(
+        f"  of write, in the database's statements (COPY, UPDATE, foreign-key checks): "
+        f"{report.write_database_seconds:.2f} s; building their data: "
+        f"{report.seconds['write'] - report.write_database_seconds:.2f} s"
+    )
     return lines
 
 

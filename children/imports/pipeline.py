@@ -97,6 +97,7 @@ class _Importer:
             self.writer.check_constraints()
         self._keep_issues(issues)
         self._lap("write", started)
+        self.report.write_database_seconds = self.writer.database_seconds
 
     @staticmethod
     def _warnings(rows: list[ImportRow], issues: BatchIssues, header: HeaderMatch) -> None:

@@ -120,6 +120,8 @@ class ImportReport:
     seconds: dict[str, float] = field(
         default_factory=lambda: dict.fromkeys(("read", "parse", "resolve", "compute", "write"), 0.0)
     )
+    # Of the write step's seconds, those spent in the database's statements (COPY, UPDATE, checks).
+    write_database_seconds: float = 0.0
     # With create_places: the puskesmas and posyandu planned (dry run) or created (apply), with the
     # number of rows naming each (places.NewPlace.as_dict).
     places: list[dict[str, Any]] = field(default_factory=list)

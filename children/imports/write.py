@@ -12,6 +12,7 @@ Child.import_job on every row it created or changed.
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Sequence
 from json.encoder import encode_basestring as _json_text
 from typing import Any
@@ -88,6 +89,8 @@ class Writer:
         self.postgres = connection.vendor == "postgresql"
         self.stamp = now if self.postgres else connection.ops.adapt_datetimefield_value(now)
         self.child_sequence = ""
+        # Seconds spent in the database's statements (the rest of the write step builds their data).
+        self.database_seconds = 0.0
 
     # The interface ----------------------------------------------------------------------------------------
 
@@ -99,14 +102,19 @@ class Writer:
             return
         table = model._meta.db_table
         names = ", ".join(_column_names(model, columns))
+        if self.postgres:
+            data = pgcopy.copy_data(values)
+            started = time.perf_counter()
+            with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                copy.write(data)
+            self.database_seconds += time.perf_counter() - started
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        rows = list(zip(*map(_python, values), strict=True))
+        started = time.perf_counter()
         with connection.cursor() as cursor:
-            if self.postgres:
-                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                    copy.write(pgcopy.copy_data(values))
-                return
-            marks = ", ".join(["%s"] * len(columns))
-            rows = list(zip(*map(_python, values), strict=True))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        self.database_seconds += time.perf_counter() - started
 
     def update(
         self,
@@ -126,30 +134,38 @@ class Writer:
         def target(name: str, value: str) -> str:
             return f"{name} = COALESCE({value}, {table}.{name})" if name in keep else f"{name} = {value}"
 
-        with connection.cursor() as cursor:
-            if not self.postgres:
-                sets = ", ".join(target(n, "%s") for n in names)
-                rows = list(zip(*map(_python, values), strict=True))
+        if not self.postgres:
+            sets = ", ".join(target(n, "%s") for n in names)
+            rows = list(zip(*map(_python, values), strict=True))
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
                 cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
-                return
-            temp = f"import_update_{table}"
-            listed = ", ".join(names)
+            self.database_seconds += time.perf_counter() - started
+            return
+        temp = f"import_update_{table}"
+        listed = ", ".join(names)
+        data = pgcopy.copy_data(values)
+        sets = ", ".join(target(n, f"v.{n}") for n in names)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {listed}, id FROM {table} WITH NO DATA"
             )
             with cursor.copy(f"COPY {temp} ({listed}, id) FROM STDIN") as copy:
-                copy.write(pgcopy.copy_data(values))
-            sets = ", ".join(target(n, f"v.{n}") for n in names)
+                copy.write(data)
             cursor.execute(f"UPDATE {table} SET {sets} FROM {temp} AS v WHERE {table}.id = v.id")
             cursor.execute(f"DROP TABLE {temp}")
+        self.database_seconds += time.perf_counter() - started
 
     def check_constraints(self) -> None:
         """PostgreSQL: check the batch's deferred foreign keys now, batch by batch, instead of all at
         COMMIT (which keeps the server's queue of pending checks to one batch)."""
         if self.postgres:
+            started = time.perf_counter()
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            self.database_seconds += time.perf_counter() - started
 
     def store_issues(self, kept: list[tuple[int, str, str, str]]) -> None:
         columns = [[self.job_id] * len(kept), *(list(column) for column in zip(*kept, strict=True))]
