@@ -310,7 +310,7 @@ class Parser:
             issues.reject(number, [(header.header_of(key), message) for key, message in check.errors])
             return None
         row.warnings = check.warnings
-        child_cells = {key: cells[at[key]] for key in (*PARSED_KEYS,)}
+        child_cells = {key: cells[at[key]] for key in PARSED_KEYS}
         texts = [(name, child_cells[key], limit) for name, key, limit in CHILD_TEXTS]
         row.child_values = check.child_values(child_cells, texts)
         row.values = values
