@@ -479,6 +479,23 @@ def _peer_rows_per_second_import(path: Any, sample: int) -> float:
     return sample / elapsed
 
 
+def _step_lines(report: Any) -> list[str]:
+    """Seconds and rows/s of each step of the import (children.imports), in pipeline order."""
+    total = sum(report.seconds.values())
+    lines = [f"steps, {total:.2f} s in all (each step's own rate: rows / its seconds):"]
+    for step, seconds in report.seconds.items():
+        rate = report.rows_total / seconds if seconds else float("inf")
+        lines.append(
+            f"  {step:<8} {seconds:6.2f} s  {100 * seconds / max(total, 1e-9):4.1f}%  {rate:>12,.0f} rows/s"
+        )
+    lines.append(
+        f"  of write, in the database's statements (COPY, UPDATE, foreign-key checks): "
+        f"{report.write_database_seconds:.2f} s; building their data: "
+        f"{report.seconds['write'] - report.write_database_seconds:.2f} s"
+    )
+    return lines
+
+
 @benchmark(
     "import", help_text="e-PPGBM import: 100,000-row .csv end to end vs django-import-export row by row"
 )
@@ -516,11 +533,8 @@ def run_import(
             f"(commit inside a transaction rolled back afterwards)",
             f"summary: {', '.join(f'{k} {v:,}' for k, v in report.summary.items())}",
             f"queries: {queries} in {report.batches} batches of up to {BATCH_SIZE:,} rows "
-            f"(= {queries / max(report.batches, 1):.1f} per batch, plus the writer thread's COPY, UPDATE and "
-            "constraint check statements, a fixed handful per batch)",
-            "main thread, seconds: "
-            + ", ".join(f"{step} {seconds:.2f}" for step, seconds in report.seconds.items())
-            + " (wait: for the writer thread)",
+            f"(= {queries / max(report.batches, 1):.1f} per batch, COPY and UPDATE statements included)",
+            *_step_lines(report),
             f"peak memory (ru_maxrss of the process): {rss_after:,.0f} MB, +{rss_after - rss_before:,.0f} MB "
             "during the csv import",
         ]

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from children import rules
 from children.storage import import_storage
 
 if TYPE_CHECKING:
@@ -489,6 +490,8 @@ class Measurement(models.Model):
             models.CheckConstraint(
                 condition=models.Q(position__in=["", "L", "H"]), name="measurement_position"
             ),
+            # The plausibility bounds of children.rules, the table every entry point applies.
+            *rules.check_constraints("measurement"),
         ]
         indexes = [models.Index(fields=["posyandu", "measured_on"]), models.Index(fields=["measured_on"])]
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from children import compute, identity, pii
+from children import compute, identity, pii, rules
 from children.access import can_write_registry, check_registry_write
 from children.changes import measurements_changed
 from children.growth import classify
@@ -140,17 +140,16 @@ def _entry_errors(entry: MeasurementEntry, *, child: Child, today: datetime.date
         errors["weight_kg"] = [_("Isi berat atau panjang/tinggi badan.")]
     if entry.height_cm is not None and not entry.position:
         errors["position"] = [_("Pilih cara ukur: telentang atau berdiri.")]
-    for name, value, low, high in (
-        ("weight_kg", entry.weight_kg, Decimal("0.5"), Decimal("50")),
-        ("height_cm", entry.height_cm, Decimal("30"), Decimal("140")),
-        ("lila_cm", entry.lila_cm, Decimal("5"), Decimal("35")),
-        ("head_circumference_cm", entry.head_circumference_cm, Decimal("20"), Decimal("60")),
-    ):
-        if value is not None and not low <= value <= high:
-            errors.setdefault(name, []).append(
-                _("Nilai %(value)s di luar rentang yang mungkin (%(low)s-%(high)s).")
-                % {"value": value, "low": low, "high": high}
-            )
+    # The plausibility bounds are the rule table's, as the import and the database apply them.
+    measures = {
+        "weight_kg": entry.weight_kg,
+        "height_cm": entry.height_cm,
+        "lila_cm": entry.lila_cm,
+        "head_circumference_cm": entry.head_circumference_cm,
+        "pmt_kg": entry.pmt_kg,
+    }
+    for name, messages in rules.measurement_errors(measures).items():
+        errors.setdefault(name, []).extend(messages)
     return errors
 
 

@@ -74,11 +74,8 @@ def _kab_keys(text: str) -> set[str]:
 class PlaceMaker:
     """Finds the desa of a row's place names and plans or creates its missing posyandu and puskesmas."""
 
-    def __init__(
-        self, *, kabupaten_prefix: str | None, commit: bool, before_write: Callable[[], None]
-    ) -> None:
+    def __init__(self, *, kabupaten_prefix: str | None, commit: bool) -> None:
         self.commit = commit
-        self.before_write = before_write  # the import's writer must be idle before an ORM write
         self.limited = bool(kabupaten_prefix)
         desa = Region.objects.filter(level__in=[level.value for level in DESA_LEVELS])
         puskesmas = Puskesmas.objects.all()
@@ -205,7 +202,6 @@ class PlaceMaker:
         display = place_display_name(name)
         place = NewPlace("posyandu", display, desa.name, desa.code, pk=0)
         if self.commit:
-            self.before_write()
             created = convergence_services.posyandu_create_named(desa_id=desa.pk, name=display)
             place.pk, place.code = created.pk, created.code
         else:
@@ -230,7 +226,6 @@ class PlaceMaker:
         if desa.puskesmas_id is None:
             # The file says which puskesmas serves the desa: its working area (Region.puskesmas).
             if self.commit:
-                self.before_write()
                 convergence_services.desa_puskesmas_link(desa_id=desa.pk, puskesmas_id=pk)
             desa.puskesmas_id = pk
         return place
@@ -239,7 +234,6 @@ class PlaceMaker:
         display = place_display_name(name)
         place = NewPlace("puskesmas", display, desa.kec_name, desa.kec_code, pk=0)
         if self.commit:
-            self.before_write()
             created = convergence_services.puskesmas_create_named(kecamatan_id=desa.kec_id, name=display)
             place.pk, place.code = created.pk, created.code
         else:

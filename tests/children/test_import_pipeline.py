@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from children import compute, pii
-from children.imports import pipeline
+from children.imports import resolve
 from children.imports.pipeline import import_rows
 from children.imports.services import (
     import_file,
@@ -28,7 +28,7 @@ from children.imports.services import (
     import_job_progress,
     import_progress_key,
 )
-from children.models import Child, ImportJob, ImportRowIssue, Measurement
+from children.models import Child, DuplicateCandidate, ImportJob, ImportRowIssue, Measurement
 from children.services import person_save
 from children.tasks import import_apply
 from convergence.scoping import scope_for_user
@@ -165,7 +165,7 @@ def test_it_reports_every_problem_of_a_rejected_row_with_its_column(district: Di
         "Jenis kelamin harus L atau P",
         "Tanggal pengukuran tidak boleh di masa depan",
         "NIK memuat tanggal lahir yang tidak ada (perempuan: tanggal + 40)",
-        "Nilai 80 di luar rentang yang mungkin (0.5-50)",
+        "Berat 80 kg di luar rentang yang mungkin (0.5-50 kg)",
         "Posyandu tidak ditemukan di kabupaten Anda: periksa Kec, Desa/Kel dan Posyandu",
     ]
 
@@ -186,9 +186,9 @@ def test_it_reports_every_problem_of_a_rejected_row_with_its_column(district: Di
             "Tanggal tidak terbaca (contoh yang benar: 12/01/2024 atau 12 Januari 2024)",
         ),
         ({"Tgl Lahir": "01/01/2099", "NIK": ""}, "Tgl Lahir", "Tanggal lahir tidak boleh di masa depan"),
-        ({"Tinggi": "150"}, "Tinggi", "Nilai 150 di luar rentang yang mungkin (30-140)"),
-        ({"Berat": "0,3"}, "Berat", "Nilai 0.3 di luar rentang yang mungkin (0.5-50)"),
-        ({"LiLA": "40"}, "LiLA", "Nilai 40 di luar rentang yang mungkin (5-35)"),
+        ({"Tinggi": "150"}, "Tinggi", "Panjang/tinggi 150 cm di luar rentang yang mungkin (30-140 cm)"),
+        ({"Berat": "0,3"}, "Berat", "Berat 0.3 kg di luar rentang yang mungkin (0.5-50 kg)"),
+        ({"LiLA": "40"}, "LiLA", "LiLA 40 cm di luar rentang yang mungkin (5-35 cm)"),
         ({"Berat": "", "Tinggi": ""}, "Berat", "Isi Berat atau Tinggi"),
         ({"Berat": "sepuluh"}, "Berat", "Bukan angka"),
         ({"Cara Ukur": "duduk"}, "Cara Ukur", "Cara ukur harus Berdiri atau Telentang"),
@@ -310,7 +310,7 @@ def test_it_creates_children_whose_nik_looked_registered_before_the_queries(
 ) -> None:
     # The registry's NIKs are kept as 64-bit keys: a key may match a NIK the registry lacks. Such a row
     # is resolved as new by its batch's queries, and its child is still written in full.
-    monkeypatch.setattr(pipeline, "_contains", lambda sorted_keys, keys: [True] * keys.size)
+    monkeypatch.setattr(resolve, "contains", lambda keys_sorted, keys: [True] * keys.size)
 
     report = run(csv_text([row(), SITI]), district.users["bappeda_admin"], commit=True)
 
@@ -597,16 +597,28 @@ def test_it_imports_only_rows_inside_the_uploaders_scope(district: DistrictFixtu
     assert len(outside) == 3 - len(accepted)  # Dahlia lies in another kabupaten: not found at all
 
 
-def test_it_rejects_a_child_registered_outside_the_scope(district: DistrictFixture) -> None:
+def test_it_queues_a_child_registered_outside_the_scope_for_review(district: DistrictFixture) -> None:
     # The NIK belongs to a child of Anggrek (another desa); the kader of Mawar reports him at Mawar.
     run(csv_text([row(**ANGGREK)]), district.users["bappeda_admin"], commit=True)
+    child = Child.objects.get()
 
     report = run(
         csv_text([row(**{"Tanggal Pengukuran": "05/02/2026"})]), district.users["kader"], commit=True
     )
 
-    assert report.issues == [(2, "ditolak", "NIK", "Anak terdaftar di luar wilayah Anda")]
+    assert report.issues == [
+        (
+            2,
+            "duplikat",
+            "NIK",
+            "Data anak dengan identitas yang sama sudah ada di luar wilayah Anda: baris tidak disimpan "
+            "dan kasusnya dikirim ke antrean duplikat untuk diperiksa",
+        )
+    ]
     assert Measurement.objects.count() == 1
+    assert list(DuplicateCandidate.objects.values_list("reason", "child_a_id", "reported_by_id")) == [
+        ("impor_posyandu_lain", child.pk, district.users["kader"].pk)
+    ]
 
 
 # Queries per batch ---------------------------------------------------------------------------------------

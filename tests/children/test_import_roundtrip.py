@@ -269,6 +269,51 @@ def test_it_rejects_a_template_row_of_an_unknown_child_without_a_measurement(
     assert Child.objects.count() == 1
 
 
+def test_the_template_rows_without_a_measurement_keep_their_nik_warnings(district: DistrictFixture) -> None:
+    ChildFactory(posyandu=district.posyandu_a1, name="Budi Santoso", birth_date=datetime.date(2025, 1, 5))
+    ChildFactory(
+        posyandu=district.posyandu_a1, name="Citra Dewi", sex="P", birth_date=datetime.date(2025, 3, 9)
+    )
+    kader = district.users["kader"]
+    rows = template_rows(template(kader, district.posyandu_a1, "csv"))
+    header = rows[0]
+    at = header.index("NIK")
+    header[at] = "NIK Anak"  # the file's own spelling of the column is what the issues name
+    assert [row[header.index("Nama")] for row in rows[1:]] == ["Budi Santoso", "Citra Dewi"]
+    assert [row[at] for row in rows[1:]] == ["", ""]  # registered without NIK
+    # Filled in on paper: a boy's NIK born 10-03-2024 for Citra (a girl born 09-03-2025); Budi's a girl's.
+    rows[1][at] = "3510014501250001"
+    rows[2][at] = "3510011003240001"
+
+    with transaction.atomic():
+        report = import_file(source=io.BytesIO(csv_bytes(rows)), file_name="t.csv", user=kader, commit=False)
+
+    assert report.issues == [
+        (2, "peringatan", "NIK Anak", "Jenis kelamin menurut NIK berbeda dengan data"),
+        (3, "peringatan", "NIK Anak", "Jenis kelamin menurut NIK berbeda dengan data"),
+        (3, "peringatan", "NIK Anak", "Tanggal lahir menurut NIK berbeda dengan data"),
+    ]
+    assert {key: report.summary[key] for key in (*NOTHING, "unchanged", "rejected", "warnings")} == {
+        **NOTHING,
+        "unchanged": 2,
+        "rejected": 0,
+        "warnings": 3,
+    }
+
+
+def test_a_template_row_with_a_malformed_nik_is_rejected_naming_the_column(district: DistrictFixture) -> None:
+    ChildFactory(posyandu=district.posyandu_a1, name="Budi Santoso", birth_date=datetime.date(2025, 1, 5))
+    kader = district.users["kader"]
+    rows = template_rows(template(kader, district.posyandu_a1, "csv"))
+    rows[0][rows[0].index("NIK")] = "NIK Anak"
+    rows[1][rows[0].index("NIK Anak")] = "9910011003240001"
+
+    with transaction.atomic():
+        report = import_file(source=io.BytesIO(csv_bytes(rows)), file_name="t.csv", user=kader, commit=False)
+
+    assert report.issues == [(2, "ditolak", "NIK Anak", "NIK diawali kode provinsi yang tidak dikenal")]
+
+
 # A child who moved desa --------------------------------------------------------------------------------
 
 
