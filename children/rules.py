@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import CheckConstraint, Q
+from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
 
 
@@ -83,8 +84,9 @@ MEASUREMENT_FIELDS = tuple(rule.field for rule in MEASUREMENT_RULES)
 
 
 def number_text(value: Any) -> str:
-    """A number as a message shows it: no trailing zeros ("0.5", "50", "95")."""
-    return f"{float(value):g}"
+    """A number as a message shows it in the active language: no trailing zeros, the decimal comma in
+    Indonesian ("0,5", "50", "95")."""
+    return formats.number_format(Decimal(f"{float(value):g}"))
 
 
 def violations(columns: Mapping[str, np.ndarray], rules: tuple[RangeRule, ...] = MEASUREMENT_RULES) -> dict:

@@ -186,7 +186,7 @@ def test_a_rejected_entry_names_the_field_with_its_index_and_the_others_are_reco
             {
                 "field": "weight_kg",
                 "code": "invalid",
-                "detail": "Nilai 90.00 di luar rentang yang mungkin (0.5-50).",
+                "detail": "Berat 90 kg di luar rentang yang mungkin (0,5-50 kg)",
                 "index": 1,
             }
         ],

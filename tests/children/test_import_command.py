@@ -25,7 +25,7 @@ EXPECTED_SUMMARY = [
     "  warnings: 0",
     "baris\ttindakan\tkolom\tpesan",
     "4\tditolak\tNIK\tNIK/KK dalam notasi ilmiah (mis. 3.51E+15): angka terakhirnya hilang; tulis ulang sebagai teks",
-    "5\tditolak\tBerat\tBerat 95 kg di luar rentang yang mungkin (0.5-50 kg)",
+    "5\tditolak\tBerat\tBerat 95 kg di luar rentang yang mungkin (0,5-50 kg)",
 ]
 
 

@@ -165,7 +165,7 @@ def test_it_reports_every_problem_of_a_rejected_row_with_its_column(district: Di
         "Jenis kelamin harus L atau P",
         "Tanggal pengukuran tidak boleh di masa depan",
         "NIK memuat tanggal lahir yang tidak ada (perempuan: tanggal + 40)",
-        "Berat 80 kg di luar rentang yang mungkin (0.5-50 kg)",
+        "Berat 80 kg di luar rentang yang mungkin (0,5-50 kg)",
         "Posyandu tidak ditemukan di kabupaten Anda: periksa Kec, Desa/Kel dan Posyandu",
     ]
 
@@ -187,7 +187,7 @@ def test_it_reports_every_problem_of_a_rejected_row_with_its_column(district: Di
         ),
         ({"Tgl Lahir": "01/01/2099", "NIK": ""}, "Tgl Lahir", "Tanggal lahir tidak boleh di masa depan"),
         ({"Tinggi": "150"}, "Tinggi", "Panjang/tinggi 150 cm di luar rentang yang mungkin (30-140 cm)"),
-        ({"Berat": "0,3"}, "Berat", "Berat 0.3 kg di luar rentang yang mungkin (0.5-50 kg)"),
+        ({"Berat": "0,3"}, "Berat", "Berat 0,3 kg di luar rentang yang mungkin (0,5-50 kg)"),
         ({"LiLA": "40"}, "LiLA", "LiLA 40 cm di luar rentang yang mungkin (5-35 cm)"),
         ({"Berat": "", "Tinggi": ""}, "Berat", "Isi Berat atau Tinggi"),
         ({"Berat": "sepuluh"}, "Berat", "Bukan angka"),

@@ -61,7 +61,7 @@ def test_validate_row_check_says_why_per_field() -> None:
     values = check.measures({"weight_kg": "90", "height_cm": "abc", "pmt_kg": "2,5"}, parsing.parse_decimal)
     assert values == {"weight_kg": None, "height_cm": None, "pmt_kg": 2.5}
     assert [field for field, _message in check.errors] == ["weight_kg", "height_cm"]
-    assert check.errors[0][1] == "Berat 90 kg di luar rentang yang mungkin (0.5-50 kg)"
+    assert check.errors[0][1] == "Berat 90 kg di luar rentang yang mungkin (0,5-50 kg)"
 
 
 # parse -------------------------------------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def test_parse_types_a_clean_row_and_reports_a_bad_one(district: DistrictFixture
     assert issues.rejected == 1
     assert issues.pending == [
         (3, "ditolak", "JK", "Jenis kelamin harus L atau P"),
-        (3, "ditolak", "Berat", "Berat 90 kg di luar rentang yang mungkin (0.5-50 kg)"),
+        (3, "ditolak", "Berat", "Berat 90 kg di luar rentang yang mungkin (0,5-50 kg)"),
     ]
 
 

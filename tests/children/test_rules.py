@@ -79,7 +79,7 @@ def test_measurement_errors_is_the_same_table_on_a_batch_of_one() -> None:
     assert rules.measurement_errors(
         {"weight_kg": Decimal("90"), "pmt_kg": Decimal("-5"), "lila_cm": None}
     ) == {
-        "weight_kg": ["Berat 90 kg di luar rentang yang mungkin (0.5-50 kg)"],
+        "weight_kg": ["Berat 90 kg di luar rentang yang mungkin (0,5-50 kg)"],
         "pmt_kg": ["PMT diterima -5 kg di luar rentang yang mungkin (0-100 kg)"],
     }
     assert rules.measurement_errors({"weight_kg": Decimal("9.5"), "height_cm": None}) == {}
@@ -92,7 +92,7 @@ def test_rules_as_data_is_json_with_exact_bounds_and_a_message_per_rule() -> Non
         "field": "weight_kg",
         "low": "0.5",
         "high": "50",
-        "message": "Berat %(value)s kg di luar rentang yang mungkin (0.5-50 kg)",
+        "message": "Berat %(value)s kg di luar rentang yang mungkin (0,5-50 kg)",
     }
     assert [(d["field"], Decimal(d["low"]), Decimal(d["high"])) for d in data] == [
         (rule.field, rule.low, rule.high) for rule in rules.MEASUREMENT_RULES

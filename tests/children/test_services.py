@@ -126,7 +126,7 @@ def test_missing_values_and_out_of_range_values_name_the_field(district: Distric
         )
     assert caught.value.message_dict == {
         "position": ["Pilih cara ukur: telentang atau berdiri."],
-        "weight_kg": ["Berat 90 kg di luar rentang yang mungkin (0.5-50 kg)"],
+        "weight_kg": ["Berat 90 kg di luar rentang yang mungkin (0,5-50 kg)"],
     }
 
 
