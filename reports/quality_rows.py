@@ -121,8 +121,7 @@ def with_children(
     prevalence summaries; a posyandu-month without measurements gets a row of zero sums."""
     own = rows.key_columns()[:, [1, 3]]
     keys = np.concatenate([own, np.stack([posyandu, day], axis=1)])
-    unique, slot = np.unique(keys, axis=0, return_inverse=True)
-    slot = slot.reshape(-1)
+    unique, slot = quality.unique_rows(keys)
     n = len(unique)
     out = QualityRows(
         kind=np.full(n, POSYANDU, dtype=np.int64),
@@ -194,8 +193,7 @@ def difference(wanted: QualityRows, existing: QualityRows) -> Difference:
     keys = np.concatenate([wanted.key_columns(), existing.key_columns()])
     if not len(keys):
         return Difference(fresh=empty(), stale=_none())
-    _, dense = np.unique(keys, axis=0, return_inverse=True)
-    dense = dense.reshape(-1)
+    _, dense = quality.unique_rows(keys)
     wanted_key, existing_key = dense[: len(wanted)], dense[len(wanted) :]
     stored_at = np.full(len(keys), -1, dtype=np.int64)  # dense key -> row of `existing`
     stored_at[existing_key] = np.arange(len(existing))
