@@ -232,31 +232,27 @@ def _insert(fresh: QualityRows, kecamatan_id: int) -> None:
     n = len(fresh)
     if not n:
         return
-    measurer = [None if m < 0 else m for m in fresh.measurer.tolist()]
-    children = [[None if v < 0 else v for v in column] for column in fresh.children.T.tolist()]
     kind = np.array([str(k) for k in KINDS])[fresh.kind]
     if connection.vendor == "postgresql":
-        names = [
-            "kind",
-            "posyandu_id",
-            "measurer_id",
-            "period",
-            "kecamatan_id",
-            *quality.SUM_COLUMNS,
-            *CHILDREN,
-        ]
+        column = pgcopy.BinaryColumn
         columns = [
-            kind,
-            fresh.posyandu,
-            measurer,
-            fresh.day.astype("datetime64[D]").astype(str),
-            [kecamatan_id] * n,
-            *fresh.counts.T,
-            *fresh.sums.T,
-            *children,
+            column("kind", "text", kind),
+            column("posyandu_id", "int8", fresh.posyandu),
+            column("measurer_id", "int8", fresh.measurer, null=fresh.measurer < 0),
+            column("period", "date", fresh.day),
+            column("kecamatan_id", "int8", np.full(n, kecamatan_id)),
+            *(column(name, "int4", fresh.counts[:, i]) for i, name in enumerate(quality.COUNT_COLUMNS)),
+            *(column(name, "float8", fresh.sums[:, i]) for i, name in enumerate(quality.FLOAT_COLUMNS)),
+            *(
+                column(name, "int4", fresh.children[:, i], null=fresh.children[:, i] < 0)
+                for i, name in enumerate(CHILDREN)
+            ),
+            column("computed_at", "timestamptz", np.full(n, pgcopy.microseconds(timezone.now()))),
         ]
-        pgcopy.copy_rows(Row._meta.db_table, [*names, "computed_at"], [*columns, [timezone.now()] * n])
+        pgcopy.copy_binary(Row._meta.db_table, columns)
         return
+    measurer = [None if m < 0 else m for m in fresh.measurer.tolist()]
+    children = [[None if v < 0 else v for v in column] for column in fresh.children.T.tolist()]
     values = zip(
         kind.tolist(),
         fresh.posyandu.tolist(),
