@@ -107,7 +107,7 @@ def run_prevalence(*, out: Any, seed: int, history_years: int | None = None, **o
 
 
 BASELINE_YEARS = 5
-REPEATS = 2
+REPEATS = 3
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,9 @@ def test_a_history_run_closes_on_the_same_measurements_over_five_years() -> None
     )
     assert details == [
         "full recompute from empty, 186,499 measurements over 10 years: 3,200 ms = 58,281 measurements/s "
-        "(145,125 rows written; best of 2, alternated)",
+        "(145,125 rows written; best of 3, alternated)",
         "full recompute from empty, 186,499 measurements over 5 years: 2,500 ms = 74,600 measurements/s "
-        "(87,359 rows written; best of 2, alternated)",
+        "(87,359 rows written; best of 3, alternated)",
     ]
 
 
