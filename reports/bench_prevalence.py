@@ -120,6 +120,7 @@ class Spread:
     measurements: int
     written: int
     kecamatan: int
+    current_seconds: float | None = None  # the same recompute again, summaries current: nothing to write
 
     @property
     def rate(self) -> float:
@@ -152,7 +153,11 @@ def spread_recompute(kabupaten: Region, years: int | None, *, quality: bool) -> 
         started = time.perf_counter()
         result = services.prevalence_recompute(kabupaten=kabupaten, quality=False)
         seconds = time.perf_counter() - started
-        return Spread(years, seconds, result.measurements, result.written, result.chunks)
+        # The nightly case: the same work with the summaries current, nothing to write.
+        started = time.perf_counter()
+        services.prevalence_recompute(kabupaten=kabupaten, quality=False)
+        current = time.perf_counter() - started
+        return Spread(years, seconds, result.measurements, result.written, result.chunks, current)
 
 
 def compare_spreads(kabupaten: Region, years: int, *, quality: bool) -> tuple[Spread, Spread]:
@@ -182,6 +187,12 @@ def history_closing(
         details.append(
             f"{what} from empty, {s.measurements:,} measurements {over(s)}: {s.seconds * 1000:,.0f} ms "
             f"= {s.rate:,.0f} measurements/s ({s.written:,} rows written; best of {REPEATS}, alternated)"
+        )
+    if spread.current_seconds is not None and baseline.current_seconds is not None:
+        details.append(
+            f"{what} again, summaries current (nothing to write): {spread.current_seconds * 1000:,.0f} ms "
+            f"{over(spread)}, {baseline.current_seconds * 1000:,.0f} ms {over(baseline)} "
+            f"({spread.current_seconds / baseline.current_seconds:.2f}x)"
         )
     return BenchResult(
         figure=spread.seconds * 1000,

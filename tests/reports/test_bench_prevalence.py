@@ -62,8 +62,12 @@ def test_it_names_the_demo_scale_by_its_kecamatan_count() -> None:
 
 def test_a_history_run_closes_on_the_same_measurements_over_five_years() -> None:
     details: list[str] = []
-    ten = Spread(years=10, seconds=3.2, measurements=186_499, written=145_125, kecamatan=15)
-    five = Spread(years=5, seconds=2.5, measurements=186_499, written=87_359, kecamatan=15)
+    ten = Spread(
+        years=10, seconds=3.2, measurements=186_499, written=145_125, kecamatan=15, current_seconds=1.1
+    )
+    five = Spread(
+        years=5, seconds=2.5, measurements=186_499, written=87_359, kecamatan=15, current_seconds=1.0
+    )
     result = history_closing(ten, five, what="full recompute", scale="small demo", details=details)
     assert result.closing_line("prevalence") == (
         "bench prevalence: 3,200 ms full recompute from empty of 186,499 measurements over 10 years "
@@ -75,6 +79,8 @@ def test_a_history_run_closes_on_the_same_measurements_over_five_years() -> None
         "(145,125 rows written; best of 3, alternated)",
         "full recompute from empty, 186,499 measurements over 5 years: 2,500 ms = 74,600 measurements/s "
         "(87,359 rows written; best of 3, alternated)",
+        "full recompute again, summaries current (nothing to write): 1,100 ms over 10 years, 1,000 ms over "
+        "5 years (1.10x)",
     ]
 
 
