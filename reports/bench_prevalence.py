@@ -1,9 +1,15 @@
 """`python manage.py bench prevalence`: the summaries' full and incremental recompute against a
-per-region ORM loop computing the same counts, on the seeded demo district.
+per-region ORM loop computing the same counts, on the seeded demo district; `bench quality`: the
+data-quality summaries.
 
 Run it on PostgreSQL after `seed_demo --scale large`. The full recompute rewrites every row (the
 summaries are emptied first, inside a transaction rolled back afterwards, so the database is left
 as it was); the incremental refresh follows one posyandu's month after one measurement changed.
+
+With `--history-years N` (and always for `bench quality`, ten years by default) the demo's
+measurements are moved back to span N years, and the closing line compares the recompute from empty
+with the same measurements spread over five years (or as seeded, for five years or less), both
+timed in the same run: a longer history should cost what its measurements cost, not its months.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, TruncMonth
 from django.test.utils import CaptureQueriesContext
 
 from children.models import Measurement
@@ -27,6 +33,7 @@ from convergence.models import Posyandu, Region, User
 
 from . import compute, services
 from .models import PrevalenceSummary
+from .models_quality import DataQualitySummary
 
 SAMPLE_UNIT_MONTHS = 60
 MILLION = 1_000_000
@@ -89,7 +96,144 @@ def run_prevalence(*, out: Any, seed: int, history_years: int | None = None, **o
         services.prevalence_recompute(kabupaten=kabupaten, quality=False)
         result = _run(kabupaten, seed, history_years)
     assert result is not None
-    return result
+    spread, baseline = compare_spreads(kabupaten, history_years, quality=False)
+    details = [
+        *result.details,
+        result.closing_line("prevalence").replace("bench prevalence: ", "per-region ORM loop comparison: "),
+    ]
+    return history_closing(
+        spread, baseline, what="full recompute", scale=_scale_name(spread.kecamatan), details=details
+    )
+
+
+BASELINE_YEARS = 5
+REPEATS = 3
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A full recompute from empty summaries, timed with the demo's measurements spread over `years`
+    (None: as seeded, two years)."""
+
+    years: int | None
+    seconds: float
+    measurements: int
+    written: int
+    kecamatan: int
+    current_seconds: float | None = None  # the same recompute again, summaries current: nothing to write
+
+    @property
+    def rate(self) -> float:
+        return self.measurements / self.seconds if self.seconds else 0.0
+
+
+def spread_recompute(kabupaten: Region, years: int | None, *, quality: bool) -> Spread:
+    """Seconds of a full recompute from empty of the prevalence summaries (or, with `quality`, of the
+    data-quality summaries, the prevalence ones made current first: they read them), with the
+    measurements spread over `years`; rolled back."""
+    kecamatan_ids = services.kecamatan_of(kabupaten)
+    with rolled_back():
+        if years:
+            _spread_history(years)
+        if quality:
+            services.prevalence_recompute(kabupaten=kabupaten, quality=False)
+            DataQualitySummary.objects.filter(kecamatan_id__in=kecamatan_ids).delete()
+            periods = services.full_periods(kabupaten=kabupaten)
+            assert periods is not None
+            started = time.perf_counter()
+            checked = services.quality_recompute_periods(
+                kecamatan_ids=kecamatan_ids, periods=periods, full=True
+            )
+            seconds = time.perf_counter() - started
+            assert checked is not None
+            return Spread(years, seconds, checked.measurements, checked.written, checked.chunks)
+        PrevalenceSummary.objects.filter(
+            Q(region=kabupaten) | Q(region__code__startswith=f"{kabupaten.code}.")
+        ).delete()
+        started = time.perf_counter()
+        result = services.prevalence_recompute(kabupaten=kabupaten, quality=False)
+        seconds = time.perf_counter() - started
+        # The nightly case: the same work with the summaries current, nothing to write.
+        started = time.perf_counter()
+        services.prevalence_recompute(kabupaten=kabupaten, quality=False)
+        current = time.perf_counter() - started
+        return Spread(years, seconds, result.measurements, result.written, result.chunks, current)
+
+
+def compare_spreads(kabupaten: Region, years: int, *, quality: bool) -> tuple[Spread, Spread]:
+    """The recompute over `years` and over the baseline spread of the same measurements (five years,
+    or the demo as seeded when `years` is five or less), alternated and the best of REPEATS kept of
+    each: the machine's load moves both alike."""
+    baseline_years = BASELINE_YEARS if years > BASELINE_YEARS else None
+    runs: dict[int | None, list[Spread]] = {years: [], baseline_years: []}
+    for _ in range(REPEATS):
+        for spread in (years, baseline_years):
+            runs[spread].append(spread_recompute(kabupaten, spread, quality=quality))
+    best = {spread: min(found, key=lambda s: s.seconds) for spread, found in runs.items()}
+    return best[years], best[baseline_years]
+
+
+def history_closing(
+    spread: Spread, baseline: Spread, *, what: str, scale: str, details: list[str]
+) -> BenchResult:
+    """The closing line of a history run: the recompute over the history against the same
+    measurements over the baseline spread. The ratio is of times (1.0: the history costs nothing
+    more per measurement; the rows written follow the months and are named)."""
+
+    def over(s: Spread) -> str:
+        return f"over {s.years} years" if s.years else "as seeded (2 years)"
+
+    for s in (spread, baseline):
+        details.append(
+            f"{what} from empty, {s.measurements:,} measurements {over(s)}: {s.seconds * 1000:,.0f} ms "
+            f"= {s.rate:,.0f} measurements/s ({s.written:,} rows written; best of {REPEATS}, alternated)"
+        )
+    if spread.current_seconds is not None and baseline.current_seconds is not None:
+        details.append(
+            f"{what} again, summaries current (nothing to write): {spread.current_seconds * 1000:,.0f} ms "
+            f"{over(spread)}, {baseline.current_seconds * 1000:,.0f} ms {over(baseline)} "
+            f"({spread.current_seconds / baseline.current_seconds:.2f}x)"
+        )
+    return BenchResult(
+        figure=spread.seconds * 1000,
+        unit=(
+            f"ms {what} from empty of {spread.measurements:,} measurements {over(spread)} "
+            f"({scale}, {spread.kecamatan} kecamatan)"
+        ),
+        ratio=spread.seconds / baseline.seconds if baseline.seconds else 0.0,
+        baseline=(
+            f"the same measurements {over(baseline)}, {baseline.seconds * 1000:,.0f} ms "
+            f"(time ratio; {spread.rate:,.0f} vs {baseline.rate:,.0f} measurements/s)"
+        ),
+        details=details,
+    )
+
+
+@benchmark(
+    "quality",
+    help_text="data-quality summaries recomputed from empty over a history (default 10 years) vs the "
+    "same measurements over 5",
+)
+def run_quality(*, out: Any, seed: int, history_years: int | None = None, **options: Any) -> BenchResult:
+    from convergence.demo import district_kabupaten
+
+    kabupaten = district_kabupaten()
+    if kabupaten is None:
+        raise RuntimeError("seed the demo district first: python manage.py seed_demo")
+    years = history_years or DEFAULT_QUALITY_YEARS
+    measurements = Measurement.objects.filter(posyandu__desa__parent__parent=kabupaten).count()
+    details = [f"database: {connection.vendor}; measurements in the kabupaten: {measurements:,}"]
+    spread, baseline = compare_spreads(kabupaten, years, quality=True)
+    return history_closing(
+        spread,
+        baseline,
+        what="data-quality recompute",
+        scale=_scale_name(len(services.kecamatan_of(kabupaten))),
+        details=details,
+    )
+
+
+DEFAULT_QUALITY_YEARS = 10
 
 
 def _spread_history(years: int) -> None:
@@ -175,16 +319,19 @@ def _run(kabupaten: Region, seed: int, history_years: int | None) -> BenchResult
 
 
 def _months(periods: compute.Periods) -> tuple[list[datetime.date], list[datetime.date]]:
-    """The months of the full recompute, and those of them holding measurements."""
+    """The months of the full recompute, and those of them holding measurements (one query)."""
     months = sorted(
         {pgcopy.day_of(d) for d, k in zip(periods.start_day, periods.kind, strict=True) if k == "M"}
     )
-    data_months = [
-        m
-        for m in months
-        if Measurement.objects.filter(measured_on__gte=m, measured_on__lte=_end_of(m)).exists()
-    ]
-    return months, data_months
+    if not months:
+        return [], []
+    with_data = set(
+        Measurement.objects.filter(measured_on__gte=months[0], measured_on__lte=_end_of(months[-1]))
+        .annotate(month=TruncMonth("measured_on"))
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return months, [m for m in months if m in with_data]
 
 
 def _full_recompute(

@@ -240,26 +240,31 @@ def _unmeasured_registered(
     """(child position, period) of the active children aged 0-59 months during each period who were
     not measured in it; the measured ones are registered where they were measured."""
     n_periods = len(periods)
-    # children.child is sorted: mark each period's measured children to count them once
+    # A child is a balita over one run of consecutive periods of each kind: expand each active child
+    # to its run (the work follows the child-periods, not children x periods), then drop the
+    # (child, period) pairs measured.
+    active = np.flatnonzero(children.active)
+    birth = children.birth_day[active]
+    chosen, chosen_period = [], []
+    for kind in ("M", "Y"):
+        order = np.flatnonzero(periods.kind == kind)
+        order = order[np.argsort(periods.start_day[order], kind="stable")]
+        # periods of a kind do not overlap: sorted by start, their ends are sorted too
+        first = np.searchsorted(periods.end_day[order], birth, side="left")
+        stop = np.searchsorted(periods.start_day[order], birth + AGE_LIMIT_DAYS, side="left")
+        count = np.clip(stop - first, 0, None)
+        offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        chosen.append(np.repeat(active, count))
+        chosen_period.append(order[np.repeat(first, count) + offset])
+    child_position = np.concatenate(chosen)
+    period = np.concatenate(chosen_period)
+    # children.child is sorted: the measured children's positions in it
     position = np.searchsorted(children.child, measured_child)
     found = position < len(children.child)
     found[found] = children.child[position[found]] == measured_child[found]
-    by_period = np.argsort(measured_period, kind="stable")
-    bounds = np.searchsorted(measured_period[by_period], np.arange(n_periods + 1))
-    chosen, chosen_period = [], []
-    for p in range(n_periods):
-        start, end = periods.start_day[p], periods.end_day[p]
-        eligible = (
-            children.active & (children.birth_day <= end) & (start - children.birth_day < AGE_LIMIT_DAYS)
-        )
-        these = by_period[bounds[p] : bounds[p + 1]]
-        eligible[position[these][found[these]]] = False
-        where = np.flatnonzero(eligible)
-        chosen.append(where)
-        chosen_period.append(np.full(len(where), p, dtype=np.int64))
-    if not chosen:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(chosen), np.concatenate(chosen_period)
+    measured_key = position[found] * max(n_periods, 1) + measured_period[found]
+    unmeasured = ~np.isin(child_position * max(n_periods, 1) + period, measured_key)
+    return child_position[unmeasured], period[unmeasured]
 
 
 # Reading the counts -------------------------------------------------------------------------------

@@ -47,12 +47,21 @@ class PrevalenceSummary(models.Model):
     region = models.ForeignKey(
         Region, verbose_name=_("wilayah"), on_delete=models.CASCADE, related_name="prevalence_rows"
     )
+    # No single-column indexes on posyandu and kecamatan: the unique (posyandu, period) constraint and
+    # the (kecamatan, period) index lead with them, and a full recompute writes every index of every
+    # row (ten years of a district are hundreds of thousands of rows).
     posyandu = models.ForeignKey(
-        Posyandu, verbose_name=_("posyandu"), null=True, blank=True, on_delete=models.CASCADE
+        Posyandu, verbose_name=_("posyandu"), null=True, blank=True, on_delete=models.CASCADE, db_index=False
     )
     # The chunk a recompute rewrites at once; empty for the kabupaten rows (a sum of the chunks).
     kecamatan = models.ForeignKey(
-        Region, verbose_name=_("kecamatan"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Region,
+        verbose_name=_("kecamatan"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     period_kind = models.CharField(_("jenis periode"), max_length=1, choices=PeriodKind.choices)
     period = models.DateField(_("periode"))  # first day of the month or of the year

@@ -44,9 +44,10 @@ class DataQualitySummary(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    # The chunk a recompute rewrites at once: the posyandu's kecamatan.
+    # The chunk a recompute rewrites at once: the posyandu's kecamatan. Indexed by the (kecamatan,
+    # period) index alone: a recompute writes every index of every row.
     kecamatan = models.ForeignKey(
-        Region, verbose_name=_("kecamatan"), on_delete=models.CASCADE, related_name="+"
+        Region, verbose_name=_("kecamatan"), on_delete=models.CASCADE, related_name="+", db_index=False
     )
     period = models.DateField(_("bulan"))  # first day of the month
 

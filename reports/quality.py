@@ -126,6 +126,25 @@ class Sums:
         return len(self.keys)
 
 
+def unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of `keys` (shape (n, k), integers) in lexicographic order, and each row's
+    position among them: `np.unique(keys, axis=0, return_inverse=True)` without its sort of n
+    k-wide records. Each column becomes a dense code, the codes one integer per row."""
+    if not len(keys):
+        return keys.reshape(0, keys.shape[1]).astype(np.int64), np.zeros(0, dtype=np.int64)
+    slot = np.zeros(len(keys), dtype=np.int64)
+    distinct = 1
+    for column in keys.T:
+        values, code = np.unique(column, return_inverse=True)
+        # lexicographic: the columns before weigh more; made dense again so that it never overflows
+        combined = slot * len(values) + code.reshape(-1)
+        unique, slot = np.unique(combined, return_inverse=True)
+        slot, distinct = slot.reshape(-1), len(unique)
+    first = np.zeros(distinct, dtype=np.int64)
+    first[slot] = np.arange(len(keys))
+    return keys[first].astype(np.int64), slot
+
+
 def quality_sums(frame: QualityFrame, keys: np.ndarray, include: np.ndarray) -> Sums:
     """The sums of SUM_COLUMNS per distinct row of `keys` (shape (n, k), one row per measurement)
     over the rows where `include` is true. Floats are added in the frame's order, so equal input
@@ -139,8 +158,7 @@ def quality_sums(frame: QualityFrame, keys: np.ndarray, include: np.ndarray) -> 
                 for name in SUM_COLUMNS
             },
         )
-    unique, slot = np.unique(keys[rows], axis=0, return_inverse=True)
-    slot = slot.reshape(-1)
+    unique, slot = unique_rows(keys[rows])
     k = len(unique)
 
     def count(mask: np.ndarray) -> np.ndarray:

@@ -18,15 +18,12 @@ from django.db.models import Q
 from children.models import Measurement
 from convergence import pgcopy
 
-from . import compute, loaders, quality
+from . import compute, loaders, quality, quality_rows
 from .locks import lock as _lock
 from .models import PrevalenceSummary
 from .models_quality import DataQualitySummary
 
 Row = DataQualitySummary
-Key = tuple[str, int, int | None, datetime.date]  # kind, posyandu, measurer, month
-VALUES = (*quality.SUM_COLUMNS, "registered", "measured")
-VALUE_FIELDS = ("pk", "kind", "posyandu_id", "measurer_id", "period", *VALUES)
 
 
 @dataclass(frozen=True)
@@ -100,18 +97,15 @@ def quality_frame(
     )
 
 
-def _month_date(month: int) -> datetime.date:
-    return np.datetime64(month, "M").astype("datetime64[D]").astype(datetime.date)
-
-
 def _wanted(
     frame: quality.QualityFrame,
     units: loaders.Units,
     first_day: datetime.date,
     last_day: datetime.date,
-    children: dict[tuple[int, datetime.date], tuple[int, int]],
-) -> dict[int, dict[Key, tuple]]:
-    """The rows per kecamatan chunk, keyed like the table's unique constraints."""
+    children: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> dict[int, quality_rows.QualityRows]:
+    """The rows per kecamatan chunk: per posyandu and month, and per recording user, posyandu and
+    month, as columns."""
     own = units.own_posyandu
     inside = (frame.posyandu >= 0) & (frame.posyandu < len(own))
     inside[inside] = own[frame.posyandu[inside]] >= 0
@@ -125,32 +119,23 @@ def _wanted(
         np.stack([frame.measured_by, frame.posyandu, month], axis=1),
         counted & (frame.measured_by >= 0),
     )
-    wanted: dict[Key, tuple] = {}
-    zero = tuple(0.0 if name in quality.FLOAT_COLUMNS else 0 for name in quality.SUM_COLUMNS)
-    for (posyandu, period), registered_measured in children.items():
-        wanted[(str(Row.Kind.POSYANDU), posyandu, None, period)] = (*zero, *registered_measured)
-    for kind, sums in ((Row.Kind.POSYANDU, by_posyandu), (Row.Kind.MEASURER, by_measurer)):
-        columns = [sums.columns[name].tolist() for name in quality.SUM_COLUMNS]
-        for i, key in enumerate(sums.keys.tolist()):
-            values = tuple(column[i] for column in columns)
-            if kind == Row.Kind.POSYANDU:
-                posyandu, period, measurer = key[0], _month_date(key[1]), None
-                extra = children.get((posyandu, period), (None, None))
-            else:
-                posyandu, period, measurer = key[1], _month_date(key[2]), key[0]
-                extra = (None, None)
-            wanted[(str(kind), posyandu, measurer, period)] = (*values, *extra)
-    by_chunk: dict[int, dict[Key, tuple]] = {}
-    for key, values in wanted.items():
-        chunk = int(units.kecamatan_of_desa[units.desa_of_posyandu[key[1]]])
-        by_chunk.setdefault(chunk, {})[key] = values
-    return by_chunk
+    rows = quality_rows.concat(
+        [
+            quality_rows.with_children(
+                quality_rows.from_sums(by_posyandu, kind=quality_rows.POSYANDU), *children
+            ),
+            quality_rows.from_sums(by_measurer, kind=quality_rows.MEASURER),
+        ]
+    )
+    chunk = units.kecamatan_of_desa[units.desa_of_posyandu[rows.posyandu]]
+    return {int(k): rows.take(np.flatnonzero(chunk == k)) for k in np.unique(chunk).tolist()}
 
 
 def _children(
     kecamatan_ids: list[int], first_month: datetime.date, last_day: datetime.date
-) -> dict[tuple[int, datetime.date], tuple[int, int]]:
-    """(registered, measured) children per posyandu and month, from the prevalence summaries."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(posyandu, first day of the month, [registered, measured]) of the posyandu-months of the
+    prevalence summaries, as columns."""
     rows = PrevalenceSummary.objects.filter(
         level=PrevalenceSummary.Level.POSYANDU,
         period_kind=PrevalenceSummary.PeriodKind.MONTH,
@@ -158,7 +143,14 @@ def _children(
         period__gte=first_month,
         period__lte=last_day,
     ).values_list("posyandu_id", "period", "registered", "measured")
-    return {(p, period): (registered, measured) for p, period, registered, measured in rows}
+    inner, params = rows.order_by().query.sql_with_params()
+    cast = pgcopy.cast
+    sql = (
+        f"SELECT {cast('s.posyandu_id', 'i8')}, {cast(pgcopy.day_sql('s.period'), 'i4')}, "
+        f"{cast('s.registered', 'i8')}, {cast('s.measured', 'i8')} FROM ({inner}) s"
+    )
+    posyandu, day, registered, measured = pgcopy.fetch_columns(sql, params, ["i8", "i4", "i8", "i8"])
+    return posyandu, day, np.stack([registered, measured], axis=1)
 
 
 def _stored_q(first_month: datetime.date, last_day: datetime.date, *, full: bool) -> Q:
@@ -170,7 +162,7 @@ def _stored_q(first_month: datetime.date, last_day: datetime.date, *, full: bool
 
 def _write_chunk(
     kecamatan_id: int,
-    wanted: dict[Key, tuple],
+    wanted: quality_rows.QualityRows,
     first_month: datetime.date,
     last_day: datetime.date,
     *,
@@ -182,24 +174,7 @@ def _write_chunk(
         stored = Row.objects.filter(kecamatan_id=kecamatan_id).filter(
             _stored_q(first_month, last_day, full=full)
         )
-        existing = {(r[1], r[2], r[3], r[4]): (r[0], tuple(r[5:])) for r in stored.values_list(*VALUE_FIELDS)}
-        stale = [pk for key, (pk, values) in existing.items() if wanted.get(key) != values]
-        if stale:
-            Row.objects.filter(pk__in=stale).delete()
-        fresh = [
-            Row(
-                kind=key[0],
-                posyandu_id=key[1],
-                measurer_id=key[2],
-                period=key[3],
-                kecamatan_id=kecamatan_id,
-                **dict(zip(VALUES, values, strict=True)),
-            )
-            for key, values in wanted.items()
-            if key not in existing or existing[key][1] != values
-        ]
-        Row.objects.bulk_create(fresh, batch_size=2000)
-        return len(fresh), len(stale)
+        return quality_rows.rows_write(wanted, quality_rows.stored_rows(stored), kecamatan_id)
 
 
 def quality_recompute(
@@ -215,7 +190,9 @@ def quality_recompute(
     wanted = _wanted(frame, units, first_month, last_day, children)
     written = deleted = 0
     for kecamatan_id in units.kecamatan_ids:
-        w, d = _write_chunk(kecamatan_id, wanted.get(kecamatan_id, {}), first_month, last_day, full=full)
+        w, d = _write_chunk(
+            kecamatan_id, wanted.get(kecamatan_id, quality_rows.empty()), first_month, last_day, full=full
+        )
         written, deleted = written + w, deleted + d
     return QualityResult(len(units.kecamatan_ids), len(frame), written, deleted)
 

@@ -12,7 +12,9 @@ from django.db import connection
 from children.models import Child
 from convergence.models import Region
 from convergence.pgcopy import (
+    BinaryColumn,
     cast,
+    copy_binary,
     copy_data,
     copy_lines,
     copy_rows,
@@ -20,6 +22,7 @@ from convergence.pgcopy import (
     day_of,
     day_sql,
     fetch_columns,
+    microseconds,
     text_column,
 )
 from tests.factories import ChildFactory, DistrictFixture
@@ -108,6 +111,30 @@ def test_it_inserts_columns_with_one_copy() -> None:
     assert list(Region.objects.order_by("code").values_list("code", "name", "valid_from")) == [
         ("91", "PAPUA\tBARAT", datetime.date(2026, 1, 5)),
         ("92", "PAPUA", None),
+    ]
+
+
+@pytest.mark.django_db
+def test_it_inserts_numpy_columns_with_one_binary_copy() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    moment = datetime.datetime(2026, 1, 5, 8, 30, 15, 123456, tzinfo=datetime.UTC)
+    days = np.array([day_number(datetime.date(2026, 1, 5)), -1, day_number(datetime.date(1969, 12, 30))])
+    copy_binary(
+        Region._meta.db_table,
+        [
+            BinaryColumn("code", "text", np.array(["91", "92", "93"])),
+            BinaryColumn("name", "text", np.array(["PAPUA BARAT", "PAPUA", "PAPUA"])),
+            BinaryColumn("level", "text", np.array(["provinsi"] * 3)),
+            BinaryColumn("valid_from", "date", days, null=days == -1),
+            BinaryColumn("retired_at", "timestamptz", np.full(3, microseconds(moment)), null=days != -1),
+        ],
+    )
+    copy_binary(Region._meta.db_table, [BinaryColumn("code", "text", np.array([], dtype=str))])
+    assert list(Region.objects.order_by("code").values_list("code", "name", "valid_from", "retired_at")) == [
+        ("91", "PAPUA BARAT", datetime.date(2026, 1, 5), None),
+        ("92", "PAPUA", None, moment),
+        ("93", "PAPUA", datetime.date(1969, 12, 30), None),
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.bench_prevalence import Loop, Measured, _scale_name, prevalence_closing
+from reports.bench_prevalence import Loop, Measured, Spread, _scale_name, history_closing, prevalence_closing
 
 LOOP = Loop(sampled=60, unit_months=10_000, seconds_each=0.004)
 
@@ -58,3 +58,38 @@ def test_it_names_the_kecamatan_subset_and_the_scaling_of_the_baseline() -> None
 
 def test_it_names_the_demo_scale_by_its_kecamatan_count() -> None:
     assert [_scale_name(15), _scale_name(20), _scale_name(7)] == ["small demo", "large demo", "demo"]
+
+
+def test_a_history_run_closes_on_the_same_measurements_over_five_years() -> None:
+    details: list[str] = []
+    ten = Spread(
+        years=10, seconds=3.2, measurements=186_499, written=145_125, kecamatan=15, current_seconds=1.1
+    )
+    five = Spread(
+        years=5, seconds=2.5, measurements=186_499, written=87_359, kecamatan=15, current_seconds=1.0
+    )
+    result = history_closing(ten, five, what="full recompute", scale="small demo", details=details)
+    assert result.closing_line("prevalence") == (
+        "bench prevalence: 3,200 ms full recompute from empty of 186,499 measurements over 10 years "
+        "(small demo, 15 kecamatan) (1.3x vs the same measurements over 5 years, 2,500 ms "
+        "(time ratio; 58,281 vs 74,600 measurements/s))"
+    )
+    assert details == [
+        "full recompute from empty, 186,499 measurements over 10 years: 3,200 ms = 58,281 measurements/s "
+        "(145,125 rows written; best of 3, alternated)",
+        "full recompute from empty, 186,499 measurements over 5 years: 2,500 ms = 74,600 measurements/s "
+        "(87,359 rows written; best of 3, alternated)",
+        "full recompute again, summaries current (nothing to write): 1,100 ms over 10 years, 1,000 ms over "
+        "5 years (1.10x)",
+    ]
+
+
+def test_a_short_history_is_compared_with_the_demo_as_seeded() -> None:
+    three = Spread(years=3, seconds=1.0, measurements=1_000, written=10, kecamatan=15)
+    seeded = Spread(years=None, seconds=1.0, measurements=1_000, written=8, kecamatan=15)
+    result = history_closing(three, seeded, what="data-quality recompute", scale="small demo", details=[])
+    assert result.closing_line("quality") == (
+        "bench quality: 1,000 ms data-quality recompute from empty of 1,000 measurements over 3 years "
+        "(small demo, 15 kecamatan) (1.0x vs the same measurements as seeded (2 years), 1,000 ms "
+        "(time ratio; 1,000 vs 1,000 measurements/s))"
+    )

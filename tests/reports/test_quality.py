@@ -445,3 +445,13 @@ def test_the_api_filters_by_posyandu_kind_and_month(measured) -> None:
     response = api.get(API, {"kecamatan": d.kecamatan_b.code, **API_QUERY})
     assert response.json()["results"] == []
     assert api.get(API, {"month_from": "2025-13"}).status_code == 400
+
+
+def test_unique_rows_equals_numpys_unique_over_rows() -> None:
+    keys = np.random.default_rng(7).integers(-3, 40, size=(5000, 3))
+    unique, slot = quality.unique_rows(keys)
+    expected, inverse = np.unique(keys, axis=0, return_inverse=True)
+    assert unique.tolist() == expected.tolist()
+    assert slot.tolist() == inverse.reshape(-1).tolist()
+    none, no_slot = quality.unique_rows(np.zeros((0, 2), dtype=np.int64))
+    assert (none.shape, no_slot.tolist()) == ((0, 2), [])
