@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("convergence", "0003_region_retired_at"),
-        ("reports", "0004_dataquality"),
+        ("reports", "0005_dashboard_rule"),
     ]
 
     operations = [
