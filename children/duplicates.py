@@ -399,12 +399,15 @@ def _repoint_relations(
         if key in handled:
             continue
         rows = related_model._base_manager.filter(**{name: removed})
-        if relation.one_to_one and rows.exists():
-            if related_model._base_manager.filter(**{name: survivor}).exists():
-                raise ValidationError(
-                    _("Kedua data sama-sama punya %(what)s: gabungkan itu lebih dahulu.")
-                    % {"what": related_model._meta.verbose_name}
-                )
+        if (
+            relation.one_to_one
+            and rows.exists()
+            and related_model._base_manager.filter(**{name: survivor}).exists()
+        ):
+            raise ValidationError(
+                _("Kedua data sama-sama punya %(what)s: gabungkan itu lebih dahulu.")
+                % {"what": related_model._meta.verbose_name}
+            )
         try:
             with transaction.atomic():
                 touched = {"updated_at": timezone.now()} if _has_field(related_model, "updated_at") else {}

@@ -739,7 +739,8 @@ def adolescent_register_person(
     with transaction.atomic():
         result = person_save(user=user, nik=nik, today=today, sex="P", **person_fields)
         person = result.obj
-        assert isinstance(person, Person)
+        if not isinstance(person, Person):
+            raise TypeError(f"person_save returned a {type(person).__name__}")
         girl = adolescent_register(
             user=user, person=person, school_name=school_name, school_class=school_class, today=today
         )

@@ -224,7 +224,7 @@ def _progress(number: int, year: int, today: datetime.date, rng: random.Random) 
     """Status and dates of Aksi `number` of `year` as seen on `today`, with the demo's gaps."""
     planned_start, planned_end = (_date(year, md) for md in _PLAN[number])
     row: dict[str, object] = {"planned_start": planned_start, "planned_end": planned_end}
-    if planned_start > today or number == 8 and year == today.year:
+    if planned_start > today or (number == 8 and year == today.year):
         return row  # belum mulai (Aksi 8 of this year is never started in the demo)
     actual_start = planned_start + datetime.timedelta(days=rng.randint(0, 10))
     if actual_start > today:

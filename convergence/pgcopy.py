@@ -102,9 +102,11 @@ def copy_rows(table: str, names: Sequence[str], columns: Sequence[Sequence[Any] 
     data = copy_data(columns)
     if not data:
         return
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            copy.write(data)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
+    ):
+        copy.write(data)
 
 
 # Days as integers: dates through numpy cost a Python object each, day numbers cost nothing.

@@ -108,9 +108,8 @@ def scope_for_user(user: User | AnonymousUser) -> Scope:
 
 
 def _build_scope(user: User | AnonymousUser) -> Scope:
-    if not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return Scope(role="")
-    assert isinstance(user, User)
     if user.is_superuser:
         return Scope(role=user.role, user_id=user.pk, is_superuser=True)
     role, user_id = user.role, user.pk

@@ -375,7 +375,8 @@ def _assign_single_puskesmas(new_puskesmas: list[Puskesmas | Posyandu]) -> None:
     Kecamatan with several puskesmas have their coverage set by Bappeda in the admin.
     """
     for puskesmas in new_puskesmas:
-        assert isinstance(puskesmas, Puskesmas)
+        if not isinstance(puskesmas, Puskesmas):
+            raise TypeError(f"not a puskesmas: {puskesmas!r}")
         if Puskesmas.objects.filter(kecamatan_id=puskesmas.kecamatan_id).count() == 1:
             Region.objects.filter(
                 parent_id=puskesmas.kecamatan_id,

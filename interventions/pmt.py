@@ -215,9 +215,9 @@ def mother_episode_outcome(points: list[MotherPoint], *, start: datetime.date, e
     Only visits with a LiLA count. Recovered: LiLA after >= KEK_LILA_CM (no longer KEK).
     """
     before, after = pick_before_after([p for p in points if p.lila_cm is not None], start=start, end=end)
-    if before is None or after is None:
+    # Both have a LiLA (filtered above); the test says so to the type checker too.
+    if before is None or after is None or before.lila_cm is None or after.lila_cm is None:
         return Outcome(before, after, None, None, None)
-    assert before.lila_cm is not None and after.lila_cm is not None
     return Outcome(
         before,
         after,

@@ -344,8 +344,10 @@ def ledger_for_user(*, user: User, region_code: str, period: Period, today: date
         grouped: dict[int, list[compute.Counts]] = defaultdict(list)
         for row in rows:
             grouped[row.region.parent_id].append(row.counts)  # type: ignore[index]
-        for kec in Region.objects.filter(pk__in=list(grouped)).order_by("code"):
-            kecamatan.append(LedgerRow(region=kec, counts=compute.total(grouped[kec.pk])))
+        kecamatan = [
+            LedgerRow(region=kec, counts=compute.total(grouped[kec.pk]))
+            for kec in Region.objects.filter(pk__in=list(grouped)).order_by("code")
+        ]
     return Ledger(
         region=region,
         period=period,

@@ -486,14 +486,15 @@ def pmt_rate_for(*, programme: PMTProgramme, on: datetime.date) -> PMTRate:
 
 
 def _eligibility(programme: PMTProgramme, recipient: Child | Person, start: datetime.date) -> str | None:
-    if programme.category in PMT_PERSON_CATEGORIES:
-        assert isinstance(recipient, Person)
+    for_mothers = programme.category in PMT_PERSON_CATEGORIES
+    if for_mothers and isinstance(recipient, Person):
         reason = pmt.mother_ineligibility(
             programme.category, sel.mother_status_on(person=recipient, on=start)
         )
-    else:
-        assert isinstance(recipient, Child)
+    elif not for_mothers and isinstance(recipient, Child):
         reason = pmt.child_ineligibility(programme.category, sel.child_status_on(child=recipient, on=start))
+    else:
+        raise TypeError(f"a {programme.category} programme does not enrol a {type(recipient).__name__}")
     return str(INELIGIBLE[reason]) if reason else None
 
 
@@ -653,10 +654,7 @@ def pmt_enrolment_finish(
             return row
         if row.status == PMTEnrolment.Status.CANCELLED:
             raise ValidationError({"status": [_("Episode sudah dibatalkan.")]})
-        if user is None:
-            last_day = row.end_date
-        else:
-            last_day = finished_on or min(today, row.end_date)
+        last_day = row.end_date if user is None else finished_on or min(today, row.end_date)
         logs = list(row.delivery_logs.values_list("delivered_on", "days_delivered"))
         if not row.start_date <= last_day <= min(today, row.end_date):
             raise ValidationError(

@@ -82,14 +82,11 @@ def run_prevalence(*, out: Any, seed: int, history_years: int | None = None, **o
         raise RuntimeError("seed the demo district first: python manage.py seed_demo --scale large")
     if not history_years:
         return _run(kabupaten, seed, None)
-    result = None
     with rolled_back():
         _spread_history(history_years)
         # Summaries current for the spread data, as a district's would be, before timing.
         services.prevalence_recompute(kabupaten=kabupaten, quality=False)
-        result = _run(kabupaten, seed, history_years)
-    assert result is not None
-    return result
+        return _run(kabupaten, seed, history_years)
 
 
 def _spread_history(years: int) -> None:

@@ -584,10 +584,9 @@ def drilldown_region(*, user: User, code: str) -> Region:
     if region is None or region.level not in [*KABUPATEN_LEVELS, "kecamatan", *DESA_LEVELS]:
         raise Http404
     scope = scope_for_user(user)
-    if scope.role == Role.PUSKESMAS_OFFICER and not scope.is_superuser:
-        # Region.scope_q lets him see his kabupaten (to navigate); its figures are not his to drill.
-        if region.level in KABUPATEN_LEVELS:
-            raise PermissionDenied
+    # Region.scope_q lets a puskesmas officer see his kabupaten (to navigate); its figures are not his to drill.
+    if scope.role == Role.PUSKESMAS_OFFICER and not scope.is_superuser and region.level in KABUPATEN_LEVELS:
+        raise PermissionDenied
     return region
 
 

@@ -274,7 +274,8 @@ def prevalence_recompute_kecamatan(
     as the nightly run does); with a run, marks its chunk done (idempotent)."""
     kecamatan = Region.objects.select_related("parent").get(pk=kecamatan_id)
     kabupaten = kecamatan.parent
-    assert kabupaten is not None
+    if kabupaten is None:
+        raise ValueError(f"kecamatan {kecamatan_id} has no kabupaten")
     periods = recent_periods(kabupaten=kabupaten) if recent else None
     if recent and periods is None:
         result = RecomputeResult(1, 0, 0, 0, 0)

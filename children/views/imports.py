@@ -140,7 +140,7 @@ class ImportUploadForm(forms.Form):
 
 class IssueFilterForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Tindakan"), choices=[("", _("Semua"))] + list(ImportRowIssue.Action.choices), required=False
+        label=_("Tindakan"), choices=[("", _("Semua")), *list(ImportRowIssue.Action.choices)], required=False
     )
 
 
@@ -287,7 +287,7 @@ def import_issues_csv(request: HttpRequest, pk: int) -> FileResponse:
             "row_number", "field", "message", "action"
         )
     )
-    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)
+    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)  # noqa: SIM115 (FileResponse closes it)
     spreadsheets.csv_write(target, [_("Baris"), _("Kolom"), _("Alasan"), _("Tindakan")], rows)
     target.seek(0)
     return FileResponse(
@@ -303,7 +303,7 @@ def import_issues_csv(request: HttpRequest, pk: int) -> FileResponse:
 def register_template(request: HttpRequest, posyandu_pk: int, fmt: str = exports.Format.XLSX) -> FileResponse:
     posyandu = exports.posyandu_for_export(user=request.user, pk=posyandu_pk)
     check_registry_write(request.user)
-    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)
+    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)  # noqa: SIM115 (FileResponse closes it)
     exports.register_template_export(
         user=request.user, posyandu=posyandu, target=target, fmt=fmt, path=request.path
     )
@@ -346,7 +346,7 @@ def export(request: HttpRequest) -> HttpResponse:
             request, "children/exports/form.html", {"form": form}, status=400 if form.errors else 200
         )
     layout, fmt = form.cleaned_data["layout"], form.cleaned_data["format"]
-    target = tempfile.SpooledTemporaryFile(max_size=20 * 2**20)
+    target = tempfile.SpooledTemporaryFile(max_size=20 * 2**20)  # noqa: SIM115 (FileResponse closes it)
     if layout == exports.Layout.EPPGBM:
         exports.eppgbm_export(
             user=request.user,
