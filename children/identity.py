@@ -163,7 +163,7 @@ def check_nik(
 
 def nik_warnings(check: NIKCheck, *, sex: str, birth_date: datetime.date | None) -> list[str]:
     """Warnings (not errors) when the NIK disagrees with the record's sex or birth date."""
-    warnings = []
+    warnings: list[str] = []
     if not check.ok:
         return warnings
     if sex and check.sex != sex:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, NoReturn
+from typing import Any, Generic, NoReturn, TypeVar
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -88,20 +88,18 @@ def _implausible(
             % {"indices": ", ".join(str(x) for x in flagged) or _("lingkar kepala/LiLA")}
         )
     if adjusted_height_cm is not None:
-        earlier = (
-            Measurement.objects.filter(
-                child=child, measured_on__lt=measured_on, adjusted_height_cm__isnull=False
-            )
-            .exclude(pk=exclude_pk)
-            .order_by("-measured_on")
-            .values_list("adjusted_height_cm", "measured_on")
-            .first()
+        before = Measurement.objects.filter(
+            child=child, measured_on__lt=measured_on, adjusted_height_cm__isnull=False
         )
-        if earlier is not None and float(earlier[0]) - adjusted_height_cm > MAX_HEIGHT_SHRINK_CM:
+        if exclude_pk is not None:
+            before = before.exclude(pk=exclude_pk)
+        earlier = before.order_by("-measured_on").values_list("adjusted_height_cm", "measured_on").first()
+        drop = float(earlier[0]) - adjusted_height_cm if earlier and earlier[0] is not None else None
+        if earlier is not None and drop is not None and drop > MAX_HEIGHT_SHRINK_CM:
             problems.append(
                 _("Panjang/tinggi turun %(drop).1f cm sejak %(day)s (batas %(limit).1f cm): ukur ulang.")
                 % {
-                    "drop": float(earlier[0]) - adjusted_height_cm,
+                    "drop": drop,
                     "day": earlier[1].strftime("%d-%m-%Y"),
                     "limit": MAX_HEIGHT_SHRINK_CM,
                 }
@@ -238,11 +236,13 @@ def measurement_delete(*, user: User | None, measurement: Measurement) -> None:
 
 def child_weight_gain_refresh(*, child: Child, since: datetime.date) -> None:
     """Recompute N/T/2T/O/B of the child's weighings from `since` on (each depends on the one before)."""
-    rows = list(
-        Measurement.objects.filter(child=child, weight_kg__isnull=False)
+    rows = [
+        (pk, day, weight_kg, gain)
+        for pk, day, weight_kg, gain in Measurement.objects.filter(child=child, weight_kg__isnull=False)
         .order_by("measured_on")
         .values_list("pk", "measured_on", "weight_kg", "weight_gain")
-    )
+        if weight_kg is not None  # always (the filter): said again for the type checker
+    ]
     start = next((i for i, row in enumerate(rows) if row[1] >= since), None)
     if start is None:
         return
@@ -277,9 +277,12 @@ def child_weight_gain_refresh(*, child: Child, since: datetime.date) -> None:
 # Identity --------------------------------------------------------------------------------------------
 
 
+_Registered = TypeVar("_Registered", Child, Person, Keluarga)
+
+
 @dataclass
-class RegistrationResult:
-    obj: models.Model
+class RegistrationResult(Generic[_Registered]):
+    obj: _Registered
     created: bool
     warnings: list[str] = field(default_factory=list)
 
@@ -308,7 +311,7 @@ def refuse_taken_number(*, user: User | None, owner: Child | Person | Keluarga, 
 
     is_kk = isinstance(owner, Keluarga)
     if user is None or can_read(user, owner):
-        if is_kk:
+        if isinstance(owner, Keluarga):
             message = _(
                 "Nomor KK ini sudah terdaftar: keluarga %(name)s di %(desa)s (nomor data %(pk)s)."
             ) % {"name": owner.head_name, "desa": owner.desa.name, "pk": owner.pk}
@@ -394,7 +397,7 @@ def child_save(
     nik: str | None = None,
     today: datetime.date | None = None,
     **fields: Any,
-) -> RegistrationResult:
+) -> RegistrationResult[Child]:
     """Register a child (child=None) or change one; refuses a NIK already in the registry.
 
     Fields are Child model fields; `desa` defaults to the posyandu's desa. Returns NIK warnings (sex or
@@ -456,7 +459,7 @@ def person_save(
     nik: str | None = None,
     today: datetime.date | None = None,
     **fields: Any,
-) -> RegistrationResult:
+) -> RegistrationResult[Person]:
     """Register or change a person (mother, pregnant woman, adolescent girl); NIK rules as for children."""
     from children.duplicates import duplicates_find_for_person
 
@@ -489,7 +492,7 @@ def keluarga_save(
     kk_number: str | None = None,
     today: datetime.date | None = None,
     **fields: Any,
-) -> RegistrationResult:
+) -> RegistrationResult[Keluarga]:
     """Register or change a family; a KK number already registered is refused with a pointer to it.
 
     `kk_number` is plaintext (None = leave as is, "" = remove); it is stored encrypted with a keyed hash.
@@ -726,7 +729,7 @@ def adolescent_register_person(
     school_name: str = "",
     school_class: str = "",
     today: datetime.date | None = None,
-    **person_fields: object,
+    **person_fields: Any,
 ) -> tuple[AdolescentGirl, list[str]]:
     """Register a girl not yet in the registry: the person (NIK rules of person_save), then the girl.
 
@@ -739,8 +742,6 @@ def adolescent_register_person(
     with transaction.atomic():
         result = person_save(user=user, nik=nik, today=today, sex="P", **person_fields)
         person = result.obj
-        if not isinstance(person, Person):
-            raise TypeError(f"person_save returned a {type(person).__name__}")
         girl = adolescent_register(
             user=user, person=person, school_name=school_name, school_class=school_class, today=today
         )

@@ -350,10 +350,10 @@ def seed_regions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
                 Posyandu(desa=region, code=f"P{index + 1:02d}", name=flowers[index], rw=f"{rw[index]:02d}")
             )
             weights.append(size[region.code] / count * rng.uniform(0.7, 1.3))
-    for unit, target in zip(
+    for post, target in zip(
         posyandu, _allocate(scale.children_total, weights, [1] * len(weights)), strict=True
     ):
-        unit.target_balita = target
+        post.target_balita = target
     Posyandu.objects.bulk_create(posyandu, batch_size=1000)
 
     district.provinsi, district.kabupaten = provinsi, kabupaten

@@ -282,20 +282,20 @@ def seed_actions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
             )
     ActionOutput.objects.bulk_create(outputs)
     documents = []
-    for output in outputs:
+    for done_output in outputs:
         # Aksi 7's outputs are marked done, but nobody has uploaded the published data.
-        if not output.done or output.action.number == 7:
+        if not done_output.done or done_output.action.number == 7:
             continue
-        name = f"evidence/{output.action.year}/{rng.getrandbits(128):032x}.pdf"
+        name = f"evidence/{done_output.action.year}/{rng.getrandbits(128):032x}.pdf"
         if not default_storage.exists(name):
             default_storage.save(name, ContentFile(_PDF))
         documents.append(
             EvidenceDocument(
-                output=output,
+                output=done_output,
                 file=name,
-                original_name=f"Aksi {output.action.number} - {output.title}.pdf",
+                original_name=f"Aksi {done_output.action.number} - {done_output.title}.pdf",
                 doc_type=EvidenceDocument.DocType.PERBUP
-                if output.code == "perbup"
+                if done_output.code == "perbup"
                 else EvidenceDocument.DocType.BERITA_ACARA,
                 size_bytes=len(_PDF),
                 sha256="",

@@ -439,7 +439,7 @@ def gap_opd_choices_for_user(*, user: User) -> list[OPD]:
     scope = scope_for_user(user)
     opd = restrict(OPD.objects.all(), user).order_by("short_name")
     if scope.role == Role.OPD_OFFICER and not scope.is_superuser:
-        opd = opd.filter(pk=scope.opd_id)
+        opd = opd.filter(pk=scope.opd_id) if scope.opd_id is not None else opd.none()
     return list(opd)
 
 
@@ -547,7 +547,7 @@ def writable_interventions_for_user(*, user: User) -> QuerySet[Intervention]:
     if scope.is_superuser or scope.role == Role.BAPPEDA_ADMIN:
         return interventions
     if scope.role == Role.OPD_OFFICER:
-        return interventions.filter(opd_id=scope.opd_id)
+        return interventions.filter(opd_id=scope.opd_id) if scope.opd_id is not None else interventions.none()
     return interventions.none()
 
 

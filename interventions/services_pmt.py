@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -50,13 +51,16 @@ from interventions.models import (
     PMTReservation,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Outcomes of episodes finished this many days ago are recomputed nightly: the "after" measurement may
 # be taken up to pmt.OUTCOME_WINDOW_DAYS after the end and is often entered (or imported) weeks later.
 OUTCOME_REFRESH_DAYS = 90
 # Episodes whose outcomes are recomputed per pair of queries (measurements, visits): bounds memory.
 OUTCOME_BATCH = 1000
 
-INELIGIBLE: dict[str, str] = {  # type: ignore[dict-item]
+INELIGIBLE: dict[str, StrOrPromise] = {
     pmt.NO_MEASUREMENT: gettext_lazy("Anak belum pernah diukur sebelum tanggal mulai."),
     pmt.NOT_GIZI_KURANG: gettext_lazy("Status BB/TB terakhir anak bukan gizi kurang atau gizi buruk."),
     pmt.NOT_BB_KURANG: gettext_lazy("Status BB/U terakhir anak bukan BB kurang atau BB sangat kurang."),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from children.audit import record_access
 from children.models import RecordAccess
+from convergence.http import AuthenticatedHttpRequest
 from convergence.scoping import scope_for_user
 from interventions import pmt_reports, pmt_xlsx
 from interventions import selectors_pmt as sel
@@ -30,9 +31,9 @@ def _require_scope(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _log(request: HttpRequest, count: int, channel: str = RecordAccess.Channel.PAGE) -> None:
+def _log(request: AuthenticatedHttpRequest, count: int, channel: str = RecordAccess.Channel.PAGE) -> None:
     record_access(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         kind=RecordAccess.Kind.CHILD,
         count=count,
         channel=channel,
@@ -42,39 +43,39 @@ def _log(request: HttpRequest, count: int, channel: str = RecordAccess.Channel.P
 
 @login_required
 @require_http_methods(["GET"])
-def pmt_report_current(request: HttpRequest) -> HttpResponse:
+def pmt_report_current(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     return redirect("interventions:pmt-report", year=timezone.localdate().year)
 
 
 @login_required
 @require_http_methods(["GET"])
-def pmt_report(request: HttpRequest, year: int) -> HttpResponse:
+def pmt_report(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require_scope(request)
     user = request.user
     context = {
         "year": year,
-        "absorption": pmt_reports.pmt_absorption(user=user, year=year),  # type: ignore[arg-type]
-        "programmes": pmt_reports.pmt_programme_report(user=user, year=year),  # type: ignore[arg-type]
+        "absorption": pmt_reports.pmt_absorption(user=user, year=year),
+        "programmes": pmt_reports.pmt_programme_report(user=user, year=year),
     }
     return render(request, "interventions/pmt/report.html", context)
 
 
 @login_required
 @require_http_methods(["GET"])
-def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
+def pmt_recipients(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require_scope(request)
     value = request.GET.get("posyandu", "")
     posyandu_id = int(value) if value.isdigit() else None
     rows, choices = pmt_reports.pmt_recipients(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         year=year,
         posyandu_id=posyandu_id,
     )
     _log(request, len(rows))
     # Programmes whose episodes the user may finish (few per year: one check each, not one per row).
     programmes = {r.enrolment.programme_id: r.enrolment.programme for r in rows}
-    finishable = {pk for pk, p in programmes.items() if svc.can_enrol(request.user, p)}  # type: ignore[arg-type]
+    finishable = {pk for pk, p in programmes.items() if svc.can_enrol(request.user, p)}
     context = {
         "year": year,
         "rows": rows,
@@ -87,12 +88,12 @@ def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+def pmt_report_xlsx(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require_scope(request)
     user = request.user
-    absorption = pmt_reports.pmt_absorption(user=user, year=year)  # type: ignore[arg-type]
-    programmes = pmt_reports.pmt_programme_report(user=user, year=year)  # type: ignore[arg-type]
-    rows, _choices = pmt_reports.pmt_recipients(user=user, year=year)  # type: ignore[arg-type]
+    absorption = pmt_reports.pmt_absorption(user=user, year=year)
+    programmes = pmt_reports.pmt_programme_report(user=user, year=year)
+    rows, _choices = pmt_reports.pmt_recipients(user=user, year=year)
     _log(request, len(rows), RecordAccess.Channel.EXPORT)
     response = HttpResponse(
         pmt_xlsx.workbook_bytes(absorption, programmes, rows),
@@ -104,14 +105,14 @@ def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def pmt_enrolment_finish(request: HttpRequest, pk: int) -> HttpResponse:
+def pmt_enrolment_finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Finish an episode today (or on its planned last day if that has passed), then go back."""
     _require_scope(request)
-    enrolment = sel.pmt_enrolment_list_for_user(user=request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+    enrolment = sel.pmt_enrolment_list_for_user(user=request.user).filter(pk=pk).first()
     if enrolment is None:
         raise Http404
     try:
-        svc.pmt_enrolment_finish(user=request.user, enrolment=enrolment, today=timezone.localdate())  # type: ignore[arg-type]
+        svc.pmt_enrolment_finish(user=request.user, enrolment=enrolment, today=timezone.localdate())
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -401,8 +401,12 @@ def budget_absorption(*, user: User, year: int) -> Money:
 
     if not (scope.is_superuser or scope.is_district_wide):
         return compute()
-    return cache.get_or_set(
-        _cache_key(user, "absorption", scope.kabupaten_prefix, year), compute, LIVE_FIGURES_CACHE_S
+    # The cache holds what compute() returned.
+    return cast(
+        Money,
+        cache.get_or_set(
+            _cache_key(user, "absorption", scope.kabupaten_prefix, year), compute, LIVE_FIGURES_CACHE_S
+        ),
     )
 
 
@@ -425,7 +429,7 @@ def convergence_rate(
     if not (scope.is_superuser or scope.is_district_wide):
         return compute()
     key = _cache_key(user, "convergence", kabupaten.code, period.start, period.end, today)
-    return cache.get_or_set(key, compute, LIVE_FIGURES_CACHE_S)
+    return cast(ConvergenceRate, cache.get_or_set(key, compute, LIVE_FIGURES_CACHE_S))
 
 
 # --- the pages --------------------------------------------------------------------------------------
@@ -532,7 +536,7 @@ def _head_dashboard(
     )
 
 
-SUBUNIT_LEVEL = {
+SUBUNIT_LEVEL: dict[str, PrevalenceSummary.Level] = {
     Row.Level.KABUPATEN: Row.Level.KECAMATAN,
     Row.Level.KECAMATAN: Row.Level.DESA,
     Row.Level.DESA: Row.Level.POSYANDU,

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from convergence.http import AuthenticatedHttpRequest
 from reports import dashboard
 from reports.forms import RegionMapForm
 
 
 @login_required
 @require_http_methods(["GET"])
-def head_dashboard(request: HttpRequest) -> HttpResponse:
-    dashboard.check_dashboard_access(request.user)  # type: ignore[arg-type]
+def head_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dashboard.check_dashboard_access(request.user)
     page = dashboard.head_dashboard(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         requested_month=request.GET.get("periode"),
         today=timezone.localdate(),
     )
@@ -30,23 +31,23 @@ def head_dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def bappeda_dashboard(request: HttpRequest) -> HttpResponse:
-    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
-    region = dashboard.drilldown_home(user=request.user)  # type: ignore[arg-type]
+def bappeda_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)
+    region = dashboard.drilldown_home(user=request.user)
     return _region_page(request, region)
 
 
 @login_required
 @require_http_methods(["GET"])
-def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
-    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
-    region = dashboard.drilldown_region(user=request.user, code=code)  # type: ignore[arg-type]
+def region_dashboard(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)
+    region = dashboard.drilldown_region(user=request.user, code=code)
     return _region_page(request, region)
 
 
-def _region_page(request: HttpRequest, region: object) -> HttpResponse:
+def _region_page(request: AuthenticatedHttpRequest, region: object) -> HttpResponse:
     page = dashboard.region_dashboard(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         region=region,  # type: ignore[arg-type]
         requested_month=request.GET.get("periode"),
     )
@@ -56,18 +57,18 @@ def _region_page(request: HttpRequest, region: object) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def posyandu_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
-    page = dashboard.posyandu_dashboard(user=request.user, pk=pk)  # type: ignore[arg-type]
+def posyandu_dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)
+    page = dashboard.posyandu_dashboard(user=request.user, pk=pk)
     return render(request, "reports/dashboard_posyandu.html", {"page": page, "data": page.data()})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def map_upload(request: HttpRequest) -> HttpResponse:
+def map_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    dashboard.check_map_upload(user)  # type: ignore[arg-type]
-    kabupaten = dashboard.dashboard_kabupaten(user=user)  # type: ignore[arg-type]
+    dashboard.check_map_upload(user)
+    kabupaten = dashboard.dashboard_kabupaten(user=user)
     form = RegionMapForm(request.POST or None, request.FILES or None)
     check = None
     if request.method == "POST" and form.is_valid():
@@ -77,7 +78,7 @@ def map_upload(request: HttpRequest) -> HttpResponse:
             desa=dashboard.map_desa(kabupaten=kabupaten),
         )
         if check.is_valid:
-            saved = dashboard.region_map_save(user=user, kabupaten=kabupaten, check=check)  # type: ignore[arg-type]
+            saved = dashboard.region_map_save(user=user, kabupaten=kabupaten, check=check)
             messages.success(
                 request,
                 _('Peta disimpan: %(n)s desa/kelurahan bergambar (properti "%(property)s").')
@@ -89,7 +90,7 @@ def map_upload(request: HttpRequest) -> HttpResponse:
         "form": form,
         "check": check,
         "kabupaten": kabupaten,
-        "current": dashboard.region_map_for(user=user, kabupaten=kabupaten),  # type: ignore[arg-type]
+        "current": dashboard.region_map_for(user=user, kabupaten=kabupaten),
     }
     return render(
         request,

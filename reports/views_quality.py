@@ -17,6 +17,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Region
 
 from . import quality
@@ -156,10 +157,10 @@ def _page_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def data_quality(request: HttpRequest) -> HttpResponse:
+def data_quality(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Indicators per posyandu and recording user over a range of months, out-of-range values
     marked and explained."""
-    check_can_read_quality(request.user)  # type: ignore[arg-type]
+    check_can_read_quality(request.user)
     return render(request, "reports/quality.html", _page_context(request))
 
 

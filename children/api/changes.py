@@ -12,7 +12,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from children.selectors import record_changes_for_user
+from children.selectors import RecordChange, record_changes_for_user
 
 
 class ChangesQuerySerializer(serializers.Serializer):
@@ -56,5 +56,6 @@ class ChangesView(GenericAPIView):
         if timezone.is_naive(since):
             since = timezone.make_aware(since)
         changes = record_changes_for_user(user=request.user, since=since)
-        page = self.paginate_queryset(changes)
+        # DRF's paginators page any sequence; the stubs only say QuerySet.
+        page: list[RecordChange] | None = self.paginate_queryset(changes)  # type: ignore[arg-type]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -19,6 +19,7 @@ from children.access import can_merge, kk_for_display, nik_for_display
 from children.audit import record_access
 from children.duplicates_scan import duplicates_scan_request
 from children.models import Child, DuplicateCandidate, Keluarga, Person, RecordAccess
+from convergence.http import AuthenticatedHttpRequest
 
 PAGE_SIZE = 25
 
@@ -41,7 +42,10 @@ class DecisionForm(forms.Form):
     def __init__(self, *args: object, candidate: DuplicateCandidate, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         a, b = _records(candidate)
-        self.fields["survivor"].choices = [
+        survivor = self.fields["survivor"]
+        if not isinstance(survivor, forms.ChoiceField):
+            raise TypeError("survivor is a choice field")
+        survivor.choices = [
             (record.pk, f"{_label(record)} ({_('nomor data')} {record.pk})") for record in (a, b) if record
         ]
 
@@ -91,7 +95,7 @@ def _pair(user: object, candidate: DuplicateCandidate) -> dict[str, object]:
     }
 
 
-def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
+def _log_reads(request: AuthenticatedHttpRequest, pairs: list[dict[str, object]]) -> None:
     kinds = {
         Child: RecordAccess.Kind.CHILD,
         Person: RecordAccess.Kind.PERSON,
@@ -106,7 +110,7 @@ def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
     for kind, pks in ids.items():
         if len(pairs) == 1:
             record_access(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 kind=kind,
                 object_ids=pks,
                 channel=RecordAccess.Channel.PAGE,
@@ -114,7 +118,7 @@ def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
             )
         elif pks:
             record_access(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 kind=kind,
                 count=len(pks),
                 channel=RecordAccess.Channel.PAGE,
@@ -123,8 +127,8 @@ def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
 
 
 @login_required
-def duplicate_list(request: HttpRequest) -> HttpResponse:
-    candidates = duplicates.duplicate_list_for_user(user=request.user)  # type: ignore[arg-type]
+def duplicate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    candidates = duplicates.duplicate_list_for_user(user=request.user)
     page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
     pairs = [_pair(request.user, candidate) for candidate in page]
     _log_reads(request, pairs)
@@ -134,9 +138,9 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
-        candidate = duplicates.duplicate_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+        candidate = duplicates.duplicate_get_for_user(user=request.user, pk=pk)
     except DuplicateCandidate.DoesNotExist:
         raise Http404 from None
     form = DecisionForm(request.POST or None, candidate=candidate)
@@ -169,9 +173,9 @@ def _decide(request: HttpRequest, candidate: DuplicateCandidate, data: dict[str,
 
 @login_required
 @require_http_methods(["POST"])
-def duplicate_scan(request: HttpRequest) -> HttpResponse:
+def duplicate_scan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Scan the registry of the user's scope for likely duplicates now (puskesmas officer, Bappeda)."""
-    found = duplicates_scan_request(user=request.user)  # type: ignore[arg-type]
+    found = duplicates_scan_request(user=request.user)
     messages.success(request, _("Pemindaian dijadwalkan."))
     if found is not None:
         messages.info(

@@ -27,6 +27,7 @@ from children.selectors_posyandu import (
     skdn_reference_day,
 )
 from children.services import NeedsConfirmation, measurement_record
+from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Posyandu
 from convergence.selectors import posyandu_get_for_user
 
@@ -99,7 +100,7 @@ def _is_fetch(request: HttpRequest) -> bool:
 
 @login_required
 @require_GET
-def posyandu_day_current(request: HttpRequest, pk: int) -> HttpResponse:
+def posyandu_day_current(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The posyandu day of the current month."""
     posyandu = posyandu_get_for_user(user=request.user, pk=pk)
     today = timezone.localdate()
@@ -108,7 +109,7 @@ def posyandu_day_current(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def posyandu_day_page(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+def posyandu_day_page(request: AuthenticatedHttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """GET: the children due this month with an entry form each; POST: one child's measurement."""
     first, last = _month(year, month)
     posyandu = posyandu_get_for_user(user=request.user, pk=pk)
@@ -118,7 +119,7 @@ def posyandu_day_page(request: HttpRequest, pk: int, year: int, month: int) -> H
 
 
 def _render_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     posyandu: Posyandu,
     first: datetime.date,
@@ -154,7 +155,7 @@ def _render_page(
 
 
 def _record(
-    request: HttpRequest, *, posyandu: Posyandu, first: datetime.date, last: datetime.date
+    request: AuthenticatedHttpRequest, *, posyandu: Posyandu, first: datetime.date, last: datetime.date
 ) -> HttpResponse:
     check_registry_write(request.user, posyandu)
     try:
@@ -196,7 +197,12 @@ def _record(
 
 
 def _saved(
-    request: HttpRequest, *, posyandu: Posyandu, child_pk: int, first: datetime.date, last: datetime.date
+    request: AuthenticatedHttpRequest,
+    *,
+    posyandu: Posyandu,
+    child_pk: int,
+    first: datetime.date,
+    last: datetime.date,
 ) -> HttpResponse:
     if not _is_fetch(request):
         return redirect(f"{_action(posyandu, first)}#anak-{child_pk}")
@@ -217,7 +223,7 @@ def _saved(
 
 @login_required
 @require_GET
-def skdn_page(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+def skdn_page(request: AuthenticatedHttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """The monthly SKDN report of one posyandu (Format F2), by age band and sex, with its ratios."""
     first, _last = _month(year, month)
     posyandu = posyandu_get_for_user(user=request.user, pk=pk)

@@ -39,6 +39,7 @@ from children.forms.registry import (
     apply_service_errors,
 )
 from children.models import Child, Keluarga, Person, Pregnancy, RecordAccess
+from convergence.http import AuthenticatedHttpRequest
 from convergence.scoping import scope_for_user
 
 FORM_TEMPLATE = "children/registry/form.html"
@@ -101,9 +102,9 @@ def _other_params(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-def _log(request: HttpRequest, kind: str, ids: Iterable[int] = (), count: int = 0) -> None:
+def _log(request: AuthenticatedHttpRequest, kind: str, ids: Iterable[int] = (), count: int = 0) -> None:
     record_access(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         kind=kind,
         object_ids=list(ids),
         count=count,
@@ -139,7 +140,7 @@ def _list_context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, A
 
 @login_required
 @require_http_methods(["GET"])
-def keluarga_list(request: HttpRequest) -> HttpResponse:
+def keluarga_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -153,7 +154,7 @@ def keluarga_list(request: HttpRequest) -> HttpResponse:
     return render(request, "children/registry/keluarga_list.html", context)
 
 
-def _keluarga_form(request: HttpRequest, keluarga: Keluarga | None) -> KeluargaForm:
+def _keluarga_form(request: AuthenticatedHttpRequest, keluarga: Keluarga | None) -> KeluargaForm:
     return KeluargaForm(
         request.POST or None,
         instance=keluarga,
@@ -171,7 +172,7 @@ def _keluarga_fields(form: KeluargaForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def keluarga_create(request: HttpRequest) -> HttpResponse:
+def keluarga_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = _keluarga_form(request, None)
     if request.method == "POST" and form.is_valid():
@@ -187,7 +188,7 @@ def keluarga_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def keluarga_update(request: HttpRequest, pk: int) -> HttpResponse:
+def keluarga_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     keluarga = selectors.keluarga_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = _keluarga_form(request, keluarga)
@@ -207,7 +208,7 @@ def keluarga_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def keluarga_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def keluarga_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     keluarga = selectors.keluarga_get_for_user(user=request.user, pk=pk)
     persons, children = selectors.keluarga_members(user=request.user, keluarga=keluarga)
     _log(request, RecordAccess.Kind.KELUARGA, ids=[keluarga.pk])
@@ -227,7 +228,7 @@ def keluarga_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def child_list(request: HttpRequest) -> HttpResponse:
+def child_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -255,7 +256,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
     return render(request, "children/registry/child_list.html", context)
 
 
-def _child_form(request: HttpRequest, child: Child | None) -> ChildForm:
+def _child_form(request: AuthenticatedHttpRequest, child: Child | None) -> ChildForm:
     return ChildForm(
         request.POST or None,
         instance=child,
@@ -275,7 +276,7 @@ def _child_fields(form: ChildForm) -> tuple[str, dict[str, Any]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def child_create(request: HttpRequest) -> HttpResponse:
+def child_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = _child_form(request, None)
     if request.method == "POST" and form.is_valid():
@@ -293,7 +294,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def child_update(request: HttpRequest, pk: int) -> HttpResponse:
+def child_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     child = selectors.child_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = _child_form(request, child)
@@ -316,7 +317,7 @@ def child_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -328,7 +329,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, "children/registry/person_list.html", _list_context(request, page))
 
 
-def _person_form(request: HttpRequest, person: Person | None) -> PersonForm:
+def _person_form(request: AuthenticatedHttpRequest, person: Person | None) -> PersonForm:
     return PersonForm(
         request.POST or None,
         instance=person,
@@ -340,7 +341,7 @@ def _person_form(request: HttpRequest, person: Person | None) -> PersonForm:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = _person_form(request, None)
     if request.method == "POST" and form.is_valid():
@@ -359,7 +360,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_update(request: HttpRequest, pk: int) -> HttpResponse:
+def person_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = _person_form(request, person)
@@ -380,7 +381,7 @@ def person_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk)
     record = selectors.person_record(user=request.user, person=person)
     _log(request, RecordAccess.Kind.PERSON, ids=[person.pk])
@@ -398,7 +399,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def pregnancy_list(request: HttpRequest) -> HttpResponse:
+def pregnancy_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -423,7 +424,7 @@ def pregnancy_list(request: HttpRequest) -> HttpResponse:
     return render(request, "children/registry/pregnancy_list.html", context)
 
 
-def _pregnancy_form(request: HttpRequest, pregnancy: Pregnancy | None) -> PregnancyForm:
+def _pregnancy_form(request: AuthenticatedHttpRequest, pregnancy: Pregnancy | None) -> PregnancyForm:
     return PregnancyForm(
         request.POST or None,
         instance=pregnancy,
@@ -435,7 +436,7 @@ def _pregnancy_form(request: HttpRequest, pregnancy: Pregnancy | None) -> Pregna
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pregnancy_create(request: HttpRequest) -> HttpResponse:
+def pregnancy_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = _pregnancy_form(request, None)
     if request.method == "POST" and form.is_valid():
@@ -451,7 +452,7 @@ def pregnancy_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pregnancy_update(request: HttpRequest, pk: int) -> HttpResponse:
+def pregnancy_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pregnancy = selectors.pregnancy_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = _pregnancy_form(request, pregnancy)
@@ -470,7 +471,7 @@ def pregnancy_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pregnancy_page(
-    request: HttpRequest, pregnancy: Pregnancy, form: PregnancyVisitForm, status: int = 200
+    request: AuthenticatedHttpRequest, pregnancy: Pregnancy, form: PregnancyVisitForm, status: int = 200
 ) -> HttpResponse:
     _log(request, RecordAccess.Kind.PREGNANCY, ids=[pregnancy.pk])
     # The page shows the mother's registry record (her name): a read of her record too.
@@ -494,7 +495,7 @@ def _pregnancy_page(
 
 @login_required
 @require_http_methods(["GET"])
-def pregnancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pregnancy_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pregnancy = selectors.pregnancy_get_for_user(user=request.user, pk=pk)
     form = PregnancyVisitForm(initial={"visit_date": timezone.localdate(), "ttd_tablets": TTD_PER_VISIT})
     return _pregnancy_page(request, pregnancy, form)
@@ -502,7 +503,7 @@ def pregnancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pregnancy_visit(request: HttpRequest, pk: int) -> HttpResponse:
+def pregnancy_visit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pregnancy = selectors.pregnancy_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = PregnancyVisitForm(request.POST)
@@ -526,7 +527,7 @@ def pregnancy_visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def adolescent_list(request: HttpRequest) -> HttpResponse:
+def adolescent_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -541,7 +542,7 @@ def adolescent_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def adolescent_create(request: HttpRequest) -> HttpResponse:
+def adolescent_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = AdolescentForm(
         request.POST or None,
@@ -577,7 +578,7 @@ def adolescent_create(request: HttpRequest) -> HttpResponse:
 
 
 def _adolescent_page(
-    request: HttpRequest, pk: int, form: AdolescentTTDForm, status: int = 200
+    request: AuthenticatedHttpRequest, pk: int, form: AdolescentTTDForm, status: int = 200
 ) -> HttpResponse:
     girl = selectors.adolescent_get_for_user(user=request.user, pk=pk)
     _log(request, RecordAccess.Kind.PERSON, ids=[girl.person_id])
@@ -595,7 +596,7 @@ def _adolescent_page(
 
 @login_required
 @require_http_methods(["GET"])
-def adolescent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def adolescent_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     form = AdolescentTTDForm(initial={"week_start": selectors.week_start(today), "tablets": 1})
     return _adolescent_page(request, pk, form)
@@ -603,7 +604,7 @@ def adolescent_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def adolescent_ttd(request: HttpRequest, pk: int) -> HttpResponse:
+def adolescent_ttd(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     girl = selectors.adolescent_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = AdolescentTTDForm(request.POST)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from convergence.models import Region
+from convergence.models import OPD, Region
 from convergence.scoping import restrict
 from interventions.models import (
     Delivery,
@@ -27,6 +27,8 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet[Any]:
         request = self.context.get("request")
         queryset = super().get_queryset()
+        if queryset is None:
+            raise TypeError(f"{self.field_name} has no queryset to scope")
         return restrict(queryset, request.user) if request is not None else queryset.none()
 
 
@@ -40,8 +42,12 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class IndicatorTargetSerializer(serializers.ModelSerializer):
-    indicator = serializers.SlugRelatedField(slug_field="code", queryset=Indicator.objects.all())
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    indicator: serializers.SlugRelatedField[Indicator] = serializers.SlugRelatedField(
+        slug_field="code", queryset=Indicator.objects.all()
+    )
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = IndicatorTarget
@@ -49,9 +55,13 @@ class IndicatorTargetSerializer(serializers.ModelSerializer):
 
 
 class InterventionSerializer(serializers.ModelSerializer):
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    opd = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    indicator = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    opd: serializers.SlugRelatedField[OPD] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    indicator: serializers.SlugRelatedField[Indicator] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     # Plain text (spesifik/sensitif/esensial): "kind" enums of other apps would collide in the schema.
     kind = serializers.CharField(read_only=True)
 
@@ -78,8 +88,10 @@ class InterventionSerializer(serializers.ModelSerializer):
 class DeliverySerializer(serializers.ModelSerializer):
     intervention = ScopedPrimaryKeyRelatedField(queryset=Intervention.objects.all())
     intervention_code = serializers.CharField(source="intervention.code", read_only=True)
-    opd = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    opd: serializers.SlugRelatedField[OPD] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     subject_kind = serializers.ChoiceField(choices=SubjectKind.choices)
     subject_id = serializers.IntegerField(min_value=1)
     subject_name = serializers.CharField(read_only=True)
@@ -112,8 +124,10 @@ class DeliverySerializer(serializers.ModelSerializer):
 class ReferralSerializer(serializers.ModelSerializer):
     intervention = ScopedPrimaryKeyRelatedField(queryset=Intervention.objects.all())
     intervention_code = serializers.CharField(source="intervention.code", read_only=True)
-    opd = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    opd: serializers.SlugRelatedField[OPD] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     subject_kind = serializers.ChoiceField(choices=SubjectKind.choices)
     subject_id = serializers.IntegerField(min_value=1)
     subject_name = serializers.CharField(read_only=True)
