@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from convergence.http import AuthenticatedHttpRequest
+from convergence.models import Region
 from reports import dashboard
 from reports.forms import RegionMapForm
 
@@ -45,10 +46,10 @@ def region_dashboard(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
     return _region_page(request, region)
 
 
-def _region_page(request: AuthenticatedHttpRequest, region: object) -> HttpResponse:
+def _region_page(request: AuthenticatedHttpRequest, region: Region) -> HttpResponse:
     page = dashboard.region_dashboard(
         user=request.user,
-        region=region,  # type: ignore[arg-type]
+        region=region,
         requested_month=request.GET.get("periode"),
     )
     context = {"page": page, "data": page.data(), "legend": dashboard.legend()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -123,21 +123,21 @@ def _marks(line: QualityLine) -> dict[str, bool]:
     return {c: any(code.startswith(c) for code in line.indicators.issues) for c in columns}
 
 
-def _page_context(request: HttpRequest) -> dict[str, Any]:
+def _page_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     user = request.user
     month_from, month_to = month_range(
-        user=user,  # type: ignore[arg-type]
+        user=user,
         month_from=parse_month(request.GET.get("dari")),
         month_to=parse_month(request.GET.get("sampai")),
         today=timezone.localdate(),
     )
-    choices = kecamatan_choices(user=user)  # type: ignore[arg-type]
+    choices = kecamatan_choices(user=user)
     code = request.GET.get("kecamatan", "")
     kecamatan: Region | None = next((k for k in choices if k.code == code), None)
     tables = {}
     for kind in (Row.Kind.POSYANDU, Row.Kind.MEASURER):
         lines = quality_lines(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             kind=kind,
             month_from=month_from,
             month_to=month_to,

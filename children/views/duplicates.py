@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from children.audit import record_access
 from children.duplicates_scan import duplicates_scan_request
 from children.models import Child, DuplicateCandidate, Keluarga, Person, RecordAccess
 from convergence.http import AuthenticatedHttpRequest
+from convergence.models import User
 
 PAGE_SIZE = 25
 
@@ -71,14 +74,14 @@ def _records(candidate: DuplicateCandidate) -> tuple[Record | None, Record | Non
     return candidate.person_a, candidate.person_b
 
 
-def _side(user: object, record: Record | None, measurements: int | None) -> dict[str, object] | None:
+def _side(user: User, record: Record | None, measurements: int | None) -> dict[str, object] | None:
     if record is None:
         return None
     if isinstance(record, Keluarga):
-        return {"record": record, "family": True, "kk": kk_for_display(user, record.kk_encrypted)}  # type: ignore[arg-type]
+        return {"record": record, "family": True, "kk": kk_for_display(user, record.kk_encrypted)}
     side: dict[str, object] = {
         "record": record,
-        "nik": nik_for_display(user, record.nik_encrypted),  # type: ignore[arg-type]
+        "nik": nik_for_display(user, record.nik_encrypted),
     }
     if isinstance(record, Child):
         side["mother"] = record.mother.name if record.mother else record.mother_name
@@ -86,7 +89,7 @@ def _side(user: object, record: Record | None, measurements: int | None) -> dict
     return side
 
 
-def _pair(user: object, candidate: DuplicateCandidate) -> dict[str, object]:
+def _pair(user: User, candidate: DuplicateCandidate) -> dict[str, object]:
     a, b = _records(candidate)
     return {
         "candidate": candidate,
@@ -161,13 +164,13 @@ def duplicate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return render(request, "children/duplicates/detail.html", context, status=400 if form.errors else 200)
 
 
-def _decide(request: HttpRequest, candidate: DuplicateCandidate, data: dict[str, object]) -> None:
+def _decide(request: AuthenticatedHttpRequest, candidate: DuplicateCandidate, data: dict[str, Any]) -> None:
     user = request.user
     if data["action"] == "gabung":
-        duplicates.duplicate_merge(user=user, candidate=candidate, survivor_id=data["survivor"])  # type: ignore[arg-type]
+        duplicates.duplicate_merge(user=user, candidate=candidate, survivor_id=data["survivor"])
         messages.success(request, _("Data digabung; riwayat penggabungan disimpan."))
     else:
-        duplicates.duplicate_dismiss(user=user, candidate=candidate, note=str(data["note"]))  # type: ignore[arg-type]
+        duplicates.duplicate_dismiss(user=user, candidate=candidate, note=str(data["note"]))
         messages.success(request, _("Pasangan ditandai bukan duplikat."))
 
 
