@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 def backbone_and_action_steps(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     autodiscover_modules("demo")
-    modules = {demo.__name__, demo_actions.__name__}
+    modules = {demo.regions.__name__, demo.users.__name__, demo_actions.__name__}
     for registry in ("_STEPS", "_CLEANUPS"):
         steps = getattr(demo, registry)
         monkeypatch.setattr(

@@ -27,7 +27,12 @@ def backbone_steps_only(monkeypatch: pytest.MonkeyPatch) -> None:
     autodiscover_modules("demo")
     for registry in ("_STEPS", "_CLEANUPS"):
         steps = getattr(demo, registry)
-        own = {name: step for name, step in steps.items() if step.function.__module__ == demo.__name__}
+        # The backbone's steps live in the modules of the convergence.demo package.
+        own = {
+            name: step
+            for name, step in steps.items()
+            if step.function.__module__.startswith(f"{demo.__name__}.")
+        }
         monkeypatch.setattr(demo, registry, own)
 
 
