@@ -45,6 +45,7 @@ browser:
 lint: venv openapi-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The linter's version is pinned in package.json / package-lock.json (npm ci installs exactly that).
 node_modules/.installed: package.json package-lock.json

@@ -43,6 +43,7 @@ from children.models import (
 )
 from children.resources import ChildResource, KeluargaResource
 from convergence.admin import EXPORT_FORMATS, ReadOnlyMixin, ScopedAdmin
+from convergence.http import request_user
 from convergence.models import User
 from convergence.scoping import restrict
 
@@ -94,9 +95,9 @@ class NIKAdminMixin:
         # The NIK is not a form field (it changes through the services' NIK checks); it is shown above
         # the form as the user's role may see it.
         fieldsets = list(super().get_fieldsets(request, obj))  # type: ignore[misc]
-        if obj is None or not fieldsets:
+        if not isinstance(obj, Child | Person) or not fieldsets:
             return fieldsets
-        nik = nik_for_display(request.user, obj.nik_encrypted) or "-"  # type: ignore[attr-defined]
+        nik = nik_for_display(request_user(request), obj.nik_encrypted) or "-"
         name, options = fieldsets[0]
         description = format_html("{}: <strong>{}</strong>", _("NIK"), nik)
         return [(name, {**options, "description": description}), *fieldsets[1:]]
@@ -107,7 +108,7 @@ class NIKAdminMixin:
         response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
         if request.method == "GET" and response.status_code == 200:
             record_access(
-                user=request.user,
+                user=request_user(request),
                 kind=self.access_kind,  # type: ignore[attr-defined]
                 object_ids=[int(unquote(object_id))],
                 channel=RecordAccess.Channel.ADMIN,
@@ -125,7 +126,7 @@ class ScopedExportMixin(ExportMixin):
     access_kind = ""
 
     def has_export_permission(self, request: HttpRequest) -> bool:
-        return self._is_admin(request)  # type: ignore[attr-defined]
+        return self._is_admin(request)
 
     def get_export_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         return {"user": request.user}
@@ -133,7 +134,7 @@ class ScopedExportMixin(ExportMixin):
     def get_data_for_export(self, request: HttpRequest, queryset: QuerySet[Any], **kwargs: Any) -> Any:
         dataset = super().get_data_for_export(request, queryset, **kwargs)
         record_access(
-            user=request.user,
+            user=request_user(request),
             kind=self.access_kind,
             count=len(dataset),
             channel=RecordAccess.Channel.EXPORT,
@@ -143,14 +144,10 @@ class ScopedExportMixin(ExportMixin):
 
 
 def _save_through(
-    save: Callable[..., services.RegistrationResult], key: str
-) -> Callable[[Any, HttpRequest, Model, ModelForm[Any], bool], None]:
+    save: Callable[..., services.RegistrationResult[Any]], key: str, request: HttpRequest, obj: Model
+) -> None:
     """save_model calling a registry service with the form's values (changes only: no add in the admin)."""
-
-    def save_model(self: Any, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
-        save(user=request.user, **{key: obj})
-
-    return save_model
+    save(user=request_user(request), **{key: obj})
 
 
 class RegistryAdmin(NIKAdminMixin, ScopedHistoryAdmin):
@@ -173,7 +170,9 @@ class ChildAdmin(ScopedExportMixin, RegistryAdmin):
     search_fields = ["name", "mother_name"]
     list_select_related = ["posyandu", "desa"]
     autocomplete_fields = ["mother", "keluarga", "posyandu", "desa"]
-    save_model = _save_through(services.child_save, "child")
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+        _save_through(services.child_save, "child", request, obj)
 
 
 @admin.register(Person)
@@ -184,7 +183,9 @@ class PersonAdmin(RegistryAdmin):
     search_fields = ["name"]
     list_select_related = ["desa"]
     autocomplete_fields = ["keluarga", "desa"]
-    save_model = _save_through(services.person_save, "person")
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+        _save_through(services.person_save, "person", request, obj)
 
 
 @admin.register(Keluarga)
@@ -196,7 +197,9 @@ class KeluargaAdmin(ScopedExportMixin, ScopedHistoryAdmin):
     search_fields = ["head_name"]
     list_select_related = ["desa"]
     autocomplete_fields = ["desa"]
-    save_model = _save_through(services.keluarga_save, "keluarga")
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm[Any], change: bool) -> None:
+        _save_through(services.keluarga_save, "keluarga", request, obj)
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -252,7 +255,7 @@ class ReadOnlyInline(ScopedInline):
 class PregnancyVisitInline(ReadOnlyInline):
     model = PregnancyVisit
     extra = 0
-    fields = [
+    readonly_fields = fields = (
         "visit_date",
         "is_anc",
         "weight_kg",
@@ -261,8 +264,7 @@ class PregnancyVisitInline(ReadOnlyInline):
         "systolic_mmhg",
         "diastolic_mmhg",
         "ttd_tablets",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(Pregnancy)
@@ -306,7 +308,7 @@ class DuplicateCandidateAdmin(ScopedAdmin):
     list_display = ["__str__", "kind", "reason", "similarity", "desa", "status", "created_at"]
     list_filter = ["status", "kind", "reason"]
     list_select_related = ["desa"]
-    fields = [
+    fields = (
         "kind",
         "child_a",
         "child_b",
@@ -319,8 +321,8 @@ class DuplicateCandidateAdmin(ScopedAdmin):
         "resolved_by",
         "resolved_at",
         "note",
-    ]
-    readonly_fields = [name for name in fields if name != "note"]
+    )
+    readonly_fields = tuple(name for name in fields if name != "note")
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
@@ -365,8 +367,7 @@ class RecordAccessAdmin(ReadOnlyMixin, ScopedAdmin):
 class ImportRowIssueInline(ReadOnlyInline):
     model = ImportRowIssue
     extra = 0
-    fields = ["row_number", "action", "field", "message"]
-    readonly_fields = fields
+    readonly_fields = fields = ("row_number", "action", "field", "message")
 
 
 @admin.register(ImportJob)
@@ -375,7 +376,7 @@ class ImportJobAdmin(ReadOnlyMixin, ScopedAdmin):
     list_display = ["original_name", "uploaded_by", "status", "rows_total", "created_at", "applied_at"]
     list_filter = ["status"]
     list_select_related = ["uploaded_by"]
-    fields = [
+    readonly_fields = fields = (
         "original_name",
         "uploaded_by",
         "scope_code",
@@ -387,6 +388,5 @@ class ImportJobAdmin(ReadOnlyMixin, ScopedAdmin):
         "created_at",
         "checked_at",
         "applied_at",
-    ]
-    readonly_fields = fields
+    )
     inlines = [ImportRowIssueInline]

@@ -216,7 +216,7 @@ def _import_inputs(seed: int) -> dict[str, Any]:
         ).values_list("id", "name", "sex", "birth_date", "posyandu_id", "nik_encrypted")
     )
     rng = np.random.default_rng(seed)
-    rng.shuffle(children)  # type: ignore[arg-type]
+    rng.shuffle(children)
     children = children[:15_000]
     niks = {pk: pii.decrypt(token) for pk, _n, _s, _b, _p, token in children if token}
     return {"posyandu": posyandu, "children": children, "niks": niks, "user": user, "today": today}
@@ -417,6 +417,8 @@ def _peer_resource() -> Any:
             )
             born, _e = parse_date(row["Tgl Lahir"])
             day, _e = parse_date(row["Tanggal Pengukuran"])
+            if born is None or day is None:
+                raise ValueError("the benchmark file has every date")
             check = identity.check_nik(row["NIK"], today=day, birth_date_hint=born)
             if check.error:
                 raise ValueError(check.error)

@@ -41,14 +41,149 @@ from children.selectors import kbm_table_on
 from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
 from convergence.models import Posyandu, Region, User
 
-FIRST_NAMES_L = "Ahmad Budi Dimas Eko Fajar Galih Hendra Ilham Joko Kevin Lutfi Muhammad Nanda Oki Putra Rizky Satria Teguh Wahyu Yusuf Arif Bagas Dafa Farhan".split()
-FIRST_NAMES_P = "Aisyah Bunga Citra Dewi Eka Fitri Gita Hana Intan Jihan Kirana Lestari Maya Nabila Putri Rina Salsabila Tiara Ulfa Wulan Yuni Zahra Aulia Dinda".split()
-SECOND_NAMES = "Pratama Saputra Wijaya Kurniawan Hidayat Santoso Setiawan Nugroho Rahmawati Lestari Maharani Ramadhani Firmansyah Wibowo Anggraini Permata".split()
-FATHER_NAMES = "Agus Bambang Dedi Eko Hadi Imam Joko Rudi Slamet Sugeng Supriyadi Wahyu Yanto Andi Bayu Dodi Heri Rahmat Sutrisno Mulyadi".split()
-FATHER_SECOND = "Santoso Prasetyo Hartono Gunawan Susanto Setiawan Hidayat Nugroho Wibowo Kurniawan Saputra Firmansyah".split()
-MOTHER_NAMES = "Siti Sri Nur Dwi Tri Ani Endang Yuliana Ratna Sulastri Lina Rini Nurul Umi Dewi Fitri Wulan Indah Yulia Nina".split()
-MOTHER_SECOND = "Aminah Rahayu Lestari Handayani Wahyuni Susanti Kurniasih Maryati Rahmawati Anggraini Puspitasari Hidayah".split()
-DUSUN = "Krajan Kidul Lor Wetan Kulon Tengah Sumber Gondang Jati Karanganyar".split()
+FIRST_NAMES_L = [
+    "Ahmad",
+    "Budi",
+    "Dimas",
+    "Eko",
+    "Fajar",
+    "Galih",
+    "Hendra",
+    "Ilham",
+    "Joko",
+    "Kevin",
+    "Lutfi",
+    "Muhammad",
+    "Nanda",
+    "Oki",
+    "Putra",
+    "Rizky",
+    "Satria",
+    "Teguh",
+    "Wahyu",
+    "Yusuf",
+    "Arif",
+    "Bagas",
+    "Dafa",
+    "Farhan",
+]
+FIRST_NAMES_P = [
+    "Aisyah",
+    "Bunga",
+    "Citra",
+    "Dewi",
+    "Eka",
+    "Fitri",
+    "Gita",
+    "Hana",
+    "Intan",
+    "Jihan",
+    "Kirana",
+    "Lestari",
+    "Maya",
+    "Nabila",
+    "Putri",
+    "Rina",
+    "Salsabila",
+    "Tiara",
+    "Ulfa",
+    "Wulan",
+    "Yuni",
+    "Zahra",
+    "Aulia",
+    "Dinda",
+]
+SECOND_NAMES = [
+    "Pratama",
+    "Saputra",
+    "Wijaya",
+    "Kurniawan",
+    "Hidayat",
+    "Santoso",
+    "Setiawan",
+    "Nugroho",
+    "Rahmawati",
+    "Lestari",
+    "Maharani",
+    "Ramadhani",
+    "Firmansyah",
+    "Wibowo",
+    "Anggraini",
+    "Permata",
+]
+FATHER_NAMES = [
+    "Agus",
+    "Bambang",
+    "Dedi",
+    "Eko",
+    "Hadi",
+    "Imam",
+    "Joko",
+    "Rudi",
+    "Slamet",
+    "Sugeng",
+    "Supriyadi",
+    "Wahyu",
+    "Yanto",
+    "Andi",
+    "Bayu",
+    "Dodi",
+    "Heri",
+    "Rahmat",
+    "Sutrisno",
+    "Mulyadi",
+]
+FATHER_SECOND = [
+    "Santoso",
+    "Prasetyo",
+    "Hartono",
+    "Gunawan",
+    "Susanto",
+    "Setiawan",
+    "Hidayat",
+    "Nugroho",
+    "Wibowo",
+    "Kurniawan",
+    "Saputra",
+    "Firmansyah",
+]
+MOTHER_NAMES = [
+    "Siti",
+    "Sri",
+    "Nur",
+    "Dwi",
+    "Tri",
+    "Ani",
+    "Endang",
+    "Yuliana",
+    "Ratna",
+    "Sulastri",
+    "Lina",
+    "Rini",
+    "Nurul",
+    "Umi",
+    "Dewi",
+    "Fitri",
+    "Wulan",
+    "Indah",
+    "Yulia",
+    "Nina",
+]
+MOTHER_SECOND = [
+    "Aminah",
+    "Rahayu",
+    "Lestari",
+    "Handayani",
+    "Wahyuni",
+    "Susanti",
+    "Kurniasih",
+    "Maryati",
+    "Rahmawati",
+    "Anggraini",
+    "Puspitasari",
+    "Hidayah",
+]
+DUSUN = ["Krajan", "Kidul", "Lor", "Wetan", "Kulon", "Tengah", "Sumber", "Gondang", "Jati", "Karanganyar"]
 PARTICIPATION = 0.78  # share of children weighed in a month (D/S), as reported for active posyandu
 MONTHS_OF_AGE = 60
 INSERT_BATCH = 5000
@@ -741,13 +876,16 @@ def seed_pregnancies(*, rng_seed: int, scale: DemoScale, district: DemoDistrict,
     def add(pregnancy: Pregnancy, mother_birth: date | None, last_day: date, place: str) -> None:
         height = round(float(rng.normal(152.0, 5.5)), 1)
         pregnancy.height_cm = height
-        pregnancy.pre_pregnancy_weight_kg = round(float(np.clip(rng.normal(52.0, 8.5), 36.0, 95.0)), 1)
+        pre_weight_kg = round(float(np.clip(rng.normal(52.0, 8.5), 36.0, 95.0)), 1)
+        pregnancy.pre_pregnancy_weight_kg = pre_weight_kg
         pregnancy.risk_history = _risk_history(rng, height)
+        if pregnancy.lmp_date is None:
+            raise ValueError("a demo pregnancy is dated by its LMP")
         planned = _plan_visits(
             rng,
             lmp=pregnancy.lmp_date,
             last_day=last_day,
-            pre_weight_kg=float(pregnancy.pre_pregnancy_weight_kg),
+            pre_weight_kg=pre_weight_kg,
             lila_cm=float(rng.normal(LILA_MEAN_CM, LILA_SD_CM)),
             hb_g_dl=float(rng.normal(HB_MEAN_G_DL, HB_SD_G_DL)),
             hypertensive=bool(rng.random() < 0.04),
@@ -835,19 +973,21 @@ def seed_pregnancies(*, rng_seed: int, scale: DemoScale, district: DemoDistrict,
     age = np.where(primigravida, rng.uniform(19.0, 30.0, new), rng.uniform(21.0, 41.0, new))
     lmp64 = today64 - lmp_days[len(pregnant_mothers) : len(pregnant_mothers) + new].astype("timedelta64[D]")
     woman_birth = np.clip(lmp64 - _years(age), np.datetime64(MOTHER_BORN[0]), np.datetime64(MOTHER_BORN[1]))
-    parity = np.where(primigravida, 0, rng.choice([1, 1, 1, 2, 2, 3, 4], new))
+    new_parity = np.where(primigravida, 0, rng.choice([1, 1, 1, 2, 2, 3, 4], new))
     desa_of = np.array([d for d, _p in where], dtype=np.int64)
     kecamatan6 = (
         np.array([_kecamatan6(desa_code[int(d)]) for d in desa_of]) if new else np.array([], dtype=str)
     )
     niks = (
-        _registry_numbers(kecamatan6, woman_birth, np.ones(new, dtype=bool), SERIAL_PREGNANCY) if new else []
+        _registry_numbers(kecamatan6, woman_birth, np.ones(new, dtype=bool), SERIAL_PREGNANCY)
+        if new
+        else np.array([], dtype=np.int64)
     )
     wants_nik = rng.random(new) < ADULT_NIK_SHARE
     encrypted, hashed = _encrypted([str(nik) if ok else "" for nik, ok in zip(niks, wants_nik, strict=True)])
     conditions = _household_conditions(rng, rng.random(new))
     household = _household_reasons(conditions)
-    kk = _kk_numbers(rng, kecamatan6, lmp64, today, SERIAL_PREGNANCY) if new else []
+    kk = _kk_numbers(rng, kecamatan6, lmp64, today, SERIAL_PREGNANCY) if new else np.array([], dtype=np.int64)
     kk_encrypted, kk_hash = _encrypted([str(number) for number in kk])
     heads = _names(rng, FATHER_NAMES, FATHER_SECOND, new)
     names = _names(rng, MOTHER_NAMES, MOTHER_SECOND, new)
@@ -892,10 +1032,10 @@ def seed_pregnancies(*, rng_seed: int, scale: DemoScale, district: DemoDistrict,
                 posyandu_id=posyandu_id,
                 lmp_date=lmp,
                 expected_delivery_date=lmp + datetime.timedelta(days=280),
-                gravida=int(parity[i]) + 1,
-                parity=int(parity[i]),
+                gravida=int(new_parity[i]) + 1,
+                parity=int(new_parity[i]),
                 last_delivery_date=None
-                if parity[i] == 0
+                if new_parity[i] == 0
                 else lmp - datetime.timedelta(days=int(rng.integers(450, 4200))),
             ),
             woman.birth_date,

@@ -23,7 +23,17 @@ import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    ForeignObjectRel,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -191,7 +201,8 @@ def duplicates_find_for_person(*, person: Person) -> None:
     rows = Person.objects.filter(desa_id=person.desa_id, birth_date=person.birth_date).values_list(
         "pk", "name", "birth_date", "desa_id"
     )
-    keys = [PersonKey(*row) for row in rows]
+    # Every row has the person's birth date (the filter above); it is passed as known, not as nullable.
+    keys = [PersonKey(pk, name, person.birth_date, desa_id) for pk, name, _born, desa_id in rows]
     me = next((key for key in keys if key.pk == person.pk), None)
     if me is None:
         return
@@ -392,20 +403,26 @@ def _repoint_relations(
     for relation in model._meta.get_fields(include_hidden=True):
         if not relation.auto_created or relation.concrete or relation.many_to_many:
             continue
+        # What is left are reverse foreign keys and one-to-ones, each from a model class.
+        if not isinstance(relation, ForeignObjectRel):
+            continue
         related_model = relation.related_model
-        if issubclass(related_model, HistoricalChanges):
+        if not isinstance(related_model, type) or issubclass(related_model, HistoricalChanges):
             continue
         name = relation.field.name
         key = f"{related_model._meta.label_lower}.{name}"
         if key in handled:
             continue
         rows = related_model._base_manager.filter(**{name: removed})
-        if relation.one_to_one and rows.exists():
-            if related_model._base_manager.filter(**{name: survivor}).exists():
-                raise ValidationError(
-                    _("Kedua data sama-sama punya %(what)s: gabungkan itu lebih dahulu.")
-                    % {"what": related_model._meta.verbose_name}
-                )
+        if (
+            relation.one_to_one
+            and rows.exists()
+            and related_model._base_manager.filter(**{name: survivor}).exists()
+        ):
+            raise ValidationError(
+                _("Kedua data sama-sama punya %(what)s: gabungkan itu lebih dahulu.")
+                % {"what": related_model._meta.verbose_name}
+            )
         try:
             with transaction.atomic():
                 touched = {"updated_at": timezone.now()} if _has_field(related_model, "updated_at") else {}
@@ -745,13 +762,20 @@ def duplicate_merge(*, user: User, candidate: DuplicateCandidate, survivor_id: i
     """Merge the pair of `candidate`, keeping the record with id `survivor_id` (one of the two)."""
     _check_reviewer(user, candidate)
     if candidate.kind == Kind.CHILD:
-        ids, model, merge = (candidate.child_a_id, candidate.child_b_id), Child, child_merge
+        ids = (candidate.child_a_id, candidate.child_b_id)
     else:
-        ids, model, merge = (candidate.person_a_id, candidate.person_b_id), Person, person_merge
+        ids = (candidate.person_a_id, candidate.person_b_id)
     if survivor_id not in ids or None in ids:
         raise ValidationError(
             {"survivor": [_("Data yang dipertahankan harus salah satu dari pasangan ini.")]}
         )
     removed_id = ids[1] if survivor_id == ids[0] else ids[0]
-    records = model.objects.in_bulk([survivor_id, removed_id])
-    return merge(user=user, survivor=records[survivor_id], removed=records[removed_id], candidate=candidate)
+    if candidate.kind == Kind.CHILD:
+        children = Child.objects.in_bulk([survivor_id, removed_id])
+        return child_merge(
+            user=user, survivor=children[survivor_id], removed=children[removed_id], candidate=candidate
+        )
+    persons = Person.objects.in_bulk([survivor_id, removed_id])
+    return person_merge(
+        user=user, survivor=persons[survivor_id], removed=persons[removed_id], candidate=candidate
+    )

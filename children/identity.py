@@ -20,8 +20,46 @@ def gettext_noop(message: str) -> str:
 
 # Kemendagri province codes (Kepmendagri 300.2.2-2138/2025: 38 provinces).
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 "
-    "71 72 73 74 75 76 81 82 91 92 93 94 95 96".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+        "19",
+        "21",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "51",
+        "52",
+        "53",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "72",
+        "73",
+        "74",
+        "75",
+        "76",
+        "81",
+        "82",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+        "96",
+    ]
 )
 
 # Above 2**53 a float no longer holds every integer: a 16-digit NIK read by Excel as a number
@@ -125,18 +163,18 @@ def check_nik(
 
 def nik_warnings(check: NIKCheck, *, sex: str, birth_date: datetime.date | None) -> list[str]:
     """Warnings (not errors) when the NIK disagrees with the record's sex or birth date."""
-    warnings = []
+    warnings: list[str] = []
     if not check.ok:
         return warnings
     if sex and check.sex != sex:
         warnings.append(gettext_noop("Jenis kelamin menurut NIK berbeda dengan data"))
-    if birth_date is not None and check.birth_date is not None:
-        if (check.birth_date.day, check.birth_date.month, check.birth_date.year % 100) != (
-            birth_date.day,
-            birth_date.month,
-            birth_date.year % 100,
-        ):
-            warnings.append(gettext_noop("Tanggal lahir menurut NIK berbeda dengan data"))
+    if (
+        birth_date is not None
+        and check.birth_date is not None
+        and (check.birth_date.day, check.birth_date.month, check.birth_date.year % 100)
+        != (birth_date.day, birth_date.month, birth_date.year % 100)
+    ):
+        warnings.append(gettext_noop("Tanggal lahir menurut NIK berbeda dengan data"))
     return warnings
 
 

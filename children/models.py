@@ -188,7 +188,7 @@ class Keluarga(KKFields, AddressFields):
         return scope.q(desa="desa")
 
 
-def kader_sees(scope: Scope, path: str, model: type[models.Model]) -> models.Q:
+def kader_sees(scope: Scope, path: str, model: type[Child] | type[Person] | type[Keluarga]) -> models.Q:
     """Rows whose `path` points at a `model` row (Child, Person, Keluarga) the kader sees: rows about a
     child or a family follow the child's or the family's own rule, written once in its scope_q."""
     return models.Q(**{f"{path}__in": model._default_manager.filter(model.scope_q(scope)).values("pk")})
@@ -197,7 +197,8 @@ def kader_sees(scope: Scope, path: str, model: type[models.Model]) -> models.Q:
 def _kader_keluarga_q(scope: Scope, keluarga: str) -> models.Q:
     """Families (reached through the field `keluarga`) of a child of the kader's posyandu, or that she
     registered (docs/privacy.md, "Siapa melihat apa")."""
-    of_her_child = Child.objects.filter(keluarga=models.OuterRef(keluarga), posyandu_id=scope.posyandu_id)
+    # A kader's scope always names her posyandu (Scope.is_kader).
+    of_her_child = Child.objects.filter(keluarga=models.OuterRef(keluarga), posyandu_id=scope.posyandu_id)  # type: ignore[misc]
     registered = "registered_posyandu_id" if keluarga == "pk" else f"{keluarga}__registered_posyandu_id"
     return models.Q(models.Exists(of_her_child)) | models.Q(**{registered: scope.posyandu_id})
 
@@ -257,7 +258,7 @@ class Person(NIKFields, AddressFields):
         # A kader sees the people of her posyandu's children and the women her desa follows without a
         # posyandu (pregnancies, adolescent girls): docs/privacy.md, "Siapa melihat apa".
         posyandu_id, desa_id = scope.posyandu_id, scope.desa_id
-        mother = Child.objects.filter(mother=models.OuterRef("pk"), posyandu_id=posyandu_id)
+        mother = Child.objects.filter(mother=models.OuterRef("pk"), posyandu_id=posyandu_id)  # type: ignore[misc]
         pregnant = Pregnancy.objects.filter(mother=models.OuterRef("pk"), desa_id=desa_id)
         return (
             models.Q(registered_posyandu_id=posyandu_id)

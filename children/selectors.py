@@ -18,10 +18,14 @@ def kbm_table_on(*, day: datetime.date) -> KBMTable:
         .order_by("-valid_from")
         .values_list("valid_from", flat=True)
     ).first()
-    rows = list(
-        MinimumWeightGain.objects.filter(valid_from=latest)
-        .order_by("age_month_from")
-        .values_list("age_month_from", "age_month_to", "min_gain_g")
+    rows = (
+        list(
+            MinimumWeightGain.objects.filter(valid_from=latest)
+            .order_by("age_month_from")
+            .values_list("age_month_from", "age_month_to", "min_gain_g")
+        )
+        if latest is not None
+        else []
     )
     table = np.array(rows, dtype=np.int64).reshape(-1, 3)
     return KBMTable(age_month_from=table[:, 0], age_month_to=table[:, 1], min_gain_g=table[:, 2])

@@ -173,7 +173,7 @@ def posyandu_day_rows(
         keep = (ages >= 0) & (ages <= MAX_AGE_MONTHS)
         child_list = [c for c, k in zip(child_list, keep, strict=True) if k]
         ages = ages[keep]
-    previous_ids = [c.previous_pk for c in child_list if c.previous_pk is not None]  # type: ignore[attr-defined]
+    previous_ids = [c.previous_pk for c in child_list if c.previous_pk is not None]
     measurements = Measurement.objects.filter(
         Q(pk__in=previous_ids) | Q(child__in=[c.pk for c in child_list], measured_on__range=(first, last))
     ).order_by("measured_on")

@@ -41,7 +41,7 @@ AGE_BANDS = {
 }
 
 
-def _get(queryset: QuerySet, pk: int):  # type: ignore[no-untyped-def]
+def _get(queryset: QuerySet, pk: int):
     row = queryset.filter(pk=pk).first()
     if row is None:
         raise Http404

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, NoReturn
+from typing import Any, Generic, NoReturn, TypeVar
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -572,9 +572,12 @@ def children_weight_gain_refresh(*, since_by_child: dict[int, datetime.date]) ->
 # Identity --------------------------------------------------------------------------------------------
 
 
+_Registered = TypeVar("_Registered", Child, Person, Keluarga)
+
+
 @dataclass
-class RegistrationResult:
-    obj: models.Model
+class RegistrationResult(Generic[_Registered]):
+    obj: _Registered
     created: bool
     warnings: list[str] = field(default_factory=list)
 
@@ -603,7 +606,7 @@ def refuse_taken_number(*, user: User | None, owner: Child | Person | Keluarga, 
 
     is_kk = isinstance(owner, Keluarga)
     if user is None or can_read(user, owner):
-        if is_kk:
+        if isinstance(owner, Keluarga):
             message = _(
                 "Nomor KK ini sudah terdaftar: keluarga %(name)s di %(desa)s (nomor data %(pk)s)."
             ) % {"name": owner.head_name, "desa": owner.desa.name, "pk": owner.pk}
@@ -689,7 +692,7 @@ def child_save(
     nik: str | None = None,
     today: datetime.date | None = None,
     **fields: Any,
-) -> RegistrationResult:
+) -> RegistrationResult[Child]:
     """Register a child (child=None) or change one; refuses a NIK already in the registry.
 
     Fields are Child model fields; `desa` defaults to the posyandu's desa. Returns NIK warnings (sex or
@@ -751,7 +754,7 @@ def person_save(
     nik: str | None = None,
     today: datetime.date | None = None,
     **fields: Any,
-) -> RegistrationResult:
+) -> RegistrationResult[Person]:
     """Register or change a person (mother, pregnant woman, adolescent girl); NIK rules as for children."""
     from children.duplicates import duplicates_find_for_person
 
@@ -784,7 +787,7 @@ def keluarga_save(
     kk_number: str | None = None,
     today: datetime.date | None = None,
     **fields: Any,
-) -> RegistrationResult:
+) -> RegistrationResult[Keluarga]:
     """Register or change a family; a KK number already registered is refused with a pointer to it.
 
     `kk_number` is plaintext (None = leave as is, "" = remove); it is stored encrypted with a keyed hash.
@@ -1021,7 +1024,7 @@ def adolescent_register_person(
     school_name: str = "",
     school_class: str = "",
     today: datetime.date | None = None,
-    **person_fields: object,
+    **person_fields: Any,
 ) -> tuple[AdolescentGirl, list[str]]:
     """Register a girl not yet in the registry: the person (NIK rules of person_save), then the girl.
 
@@ -1034,7 +1037,6 @@ def adolescent_register_person(
     with transaction.atomic():
         result = person_save(user=user, nik=nik, today=today, sex="P", **person_fields)
         person = result.obj
-        assert isinstance(person, Person)
         girl = adolescent_register(
             user=user, person=person, school_name=school_name, school_class=school_class, today=today
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from typing import NamedTuple
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -91,7 +91,8 @@ def env_url_list(name: str, *, schemes: set[str]) -> list[str]:
     return urls
 
 
-class Rate(NamedTuple):
+@dataclass(frozen=True)
+class Rate:
     """At most `count` events in `seconds`."""
 
     count: int

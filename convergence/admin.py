@@ -162,7 +162,7 @@ class ScopedUserAdmin(ScopedAdmin, UserAdmin):
     list_display = ["username", "get_full_name", "role", "is_active"]
     list_filter = ["role", "is_active"]
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (
             _("Peran dan unit kerja"),
             {"fields": ("role", "kabupaten", "opd", "puskesmas", "desa", "posyandu")},

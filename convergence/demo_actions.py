@@ -224,7 +224,7 @@ def _progress(number: int, year: int, today: datetime.date, rng: random.Random) 
     """Status and dates of Aksi `number` of `year` as seen on `today`, with the demo's gaps."""
     planned_start, planned_end = (_date(year, md) for md in _PLAN[number])
     row: dict[str, object] = {"planned_start": planned_start, "planned_end": planned_end}
-    if planned_start > today or number == 8 and year == today.year:
+    if planned_start > today or (number == 8 and year == today.year):
         return row  # belum mulai (Aksi 8 of this year is never started in the demo)
     actual_start = planned_start + datetime.timedelta(days=rng.randint(0, 10))
     if actual_start > today:
@@ -282,20 +282,20 @@ def seed_actions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
             )
     ActionOutput.objects.bulk_create(outputs)
     documents = []
-    for output in outputs:
+    for done_output in outputs:
         # Aksi 7's outputs are marked done, but nobody has uploaded the published data.
-        if not output.done or output.action.number == 7:
+        if not done_output.done or done_output.action.number == 7:
             continue
-        name = f"evidence/{output.action.year}/{rng.getrandbits(128):032x}.pdf"
+        name = f"evidence/{done_output.action.year}/{rng.getrandbits(128):032x}.pdf"
         if not default_storage.exists(name):
             default_storage.save(name, ContentFile(_PDF))
         documents.append(
             EvidenceDocument(
-                output=output,
+                output=done_output,
                 file=name,
-                original_name=f"Aksi {output.action.number} - {output.title}.pdf",
+                original_name=f"Aksi {done_output.action.number} - {done_output.title}.pdf",
                 doc_type=EvidenceDocument.DocType.PERBUP
-                if output.code == "perbup"
+                if done_output.code == "perbup"
                 else EvidenceDocument.DocType.BERITA_ACARA,
                 size_bytes=len(_PDF),
                 sha256="",

@@ -69,7 +69,7 @@ def _zip_has_folder(upload: UploadedFile, folder: str) -> bool:
     upload.seek(0)
     try:
         # zipfile builds an object per listed member: an archive listing a million is refused first.
-        if zip_member_count(upload, upload.size or 0) > MAX_XLSX_MEMBERS:  # type: ignore[arg-type]
+        if zip_member_count(upload, upload.size or 0) > MAX_XLSX_MEMBERS:
             return False
         upload.seek(0)
         with zipfile.ZipFile(upload) as archive:

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from convergence.codes import Level, name_with_level
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from convergence.scoping import Scope
 
 NOTHING = Q(pk__in=[])
@@ -258,6 +260,9 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A person using the application, bound to the organisation unit their role works in."""
 
+    # The request's scope, cached on the instance by convergence.scoping.scope_for_user (not a column).
+    _scope: Scope
+
     role = models.CharField(_("peran"), max_length=20, choices=Role.choices, blank=True)
     kabupaten = models.ForeignKey(
         Region,
@@ -497,13 +502,13 @@ class ConvergenceAction(models.Model):
         return f"Aksi {self.number} ({self.year})"
 
     @property
-    def label_2018(self) -> str:
+    def label_2018(self) -> StrOrPromise:
         from convergence.actions import action_definition
 
         return _(action_definition(self.number).label_2018)
 
     @property
-    def label_kemendagri(self) -> str:
+    def label_kemendagri(self) -> StrOrPromise:
         from convergence.actions import action_definition
 
         return _(action_definition(self.number).label_kemendagri)

@@ -103,9 +103,11 @@ def copy_rows(table: str, names: Sequence[str], columns: Sequence[Sequence[Any] 
     data = copy_data(columns)
     if not data:
         return
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            copy.write(data)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
+    ):
+        copy.write(data)
 
 
 # Binary COPY: numpy columns written as PostgreSQL's own binary values, no text formatting on either

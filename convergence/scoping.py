@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 M = TypeVar("M", bound=models.Model)
+# A queryset keeps its own class (RegionQuerySet.active() and the like) through restrict().
+QS = TypeVar("QS", bound=models.QuerySet[Any])
 
 NOTHING = Q(pk__in=[])
 
@@ -103,14 +105,13 @@ def scope_for_user(user: User | AnonymousUser) -> Scope:
         return cached
     scope = _build_scope(user)
     if user.is_authenticated:
-        user._scope = scope  # type: ignore[union-attr]
+        user._scope = scope
     return scope
 
 
 def _build_scope(user: User | AnonymousUser) -> Scope:
-    if not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return Scope(role="")
-    assert isinstance(user, User)
     if user.is_superuser:
         return Scope(role=user.role, user_id=user.pk, is_superuser=True)
     role, user_id = user.role, user.pk
@@ -139,7 +140,7 @@ def _build_scope(user: User | AnonymousUser) -> Scope:
     return Scope(role="", user_id=user_id)
 
 
-def restrict(queryset: models.QuerySet[M], user: User | AnonymousUser) -> models.QuerySet[M]:
+def restrict(queryset: QS, user: User | AnonymousUser) -> QS:
     """`queryset` limited to the rows `user` may read."""
     scope_q = getattr(queryset.model, "scope_q", None)
     if scope_q is None:

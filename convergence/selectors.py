@@ -6,11 +6,11 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from convergence.codes import DESA_LEVELS, KABUPATEN_LEVELS, Level
-from convergence.models import OPD, Posyandu, Puskesmas, Region, Role, User
+from convergence.models import OPD, Posyandu, Puskesmas, Region, RegionQuerySet, Role, User
 from convergence.scoping import restrict, scope_for_user
 
 
-def region_list_for_user(*, user: User) -> QuerySet[Region]:
+def region_list_for_user(*, user: User) -> RegionQuerySet:
     return restrict(Region.objects.all(), user)
 
 
@@ -99,7 +99,7 @@ def opd_list_for_user(*, user: User) -> QuerySet[OPD]:
     return restrict(OPD.objects.select_related("kabupaten"), user)
 
 
-def desa_list_for_user(*, user: User) -> QuerySet[Region]:
+def desa_list_for_user(*, user: User) -> RegionQuerySet:
     return region_list_for_user(user=user).filter(level__in=[level.value for level in DESA_LEVELS])
 
 

@@ -412,9 +412,12 @@ def action_board(*, user: User, kabupaten: Region, year: int, today: datetime.da
                 outputs_total=len(outputs),
                 missing_required=[output.title for output in outputs if output.required and not output.done],
                 without_evidence=[
-                    output.title for output in outputs if output.done and not output.evidence_count
+                    # evidence_count: annotated by the Prefetch above.
+                    output.title
+                    for output in outputs
+                    if output.done and not output.evidence_count  # type: ignore[attr-defined]
                 ],
-                evidence_count=sum(output.evidence_count for output in outputs),
+                evidence_count=sum(output.evidence_count for output in outputs),  # type: ignore[attr-defined]
                 late=action is not None and action_is_late(action, today=today),
             )
         )

@@ -323,9 +323,9 @@ def _upsert_local(
     rows = list(rows)
     parent_ids = {known[row.parent_code].pk for row in rows}
     siblings: dict[int, list[Puskesmas | Posyandu]] = {}
-    for obj in model.objects.filter(**{f"{parent_field}_id__in": parent_ids}).order_by("pk"):
-        siblings.setdefault(getattr(obj, f"{parent_field}_id"), []).append(obj)
-    existing = {(parent_id, obj.code): obj for parent_id, objs in siblings.items() for obj in objs}
+    for sibling in model.objects.filter(**{f"{parent_field}_id__in": parent_ids}).order_by("pk"):
+        siblings.setdefault(getattr(sibling, f"{parent_field}_id"), []).append(sibling)
+    existing = {(parent_id, unit.code): unit for parent_id, units in siblings.items() for unit in units}
     listed = {(known[row.parent_code].pk, row.code) for row in rows}
     created: list[Puskesmas | Posyandu] = []
     renamed: list[Puskesmas | Posyandu] = []
@@ -375,7 +375,8 @@ def _assign_single_puskesmas(new_puskesmas: list[Puskesmas | Posyandu]) -> None:
     Kecamatan with several puskesmas have their coverage set by Bappeda in the admin.
     """
     for puskesmas in new_puskesmas:
-        assert isinstance(puskesmas, Puskesmas)
+        if not isinstance(puskesmas, Puskesmas):
+            raise TypeError(f"not a puskesmas: {puskesmas!r}")
         if Puskesmas.objects.filter(kecamatan_id=puskesmas.kecamatan_id).count() == 1:
             Region.objects.filter(
                 parent_id=puskesmas.kecamatan_id,

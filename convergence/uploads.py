@@ -396,7 +396,7 @@ def open_text(handle: IO[bytes], limits: UploadLimits) -> tuple[IO[str], str]:
         raise UploadRefused(EMPTY)
     encoding = text_encoding(head)
     handle.seek(0)
-    return io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline=""), encoding  # type: ignore[arg-type]
+    return io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline=""), encoding
 
 
 def bounded_lines(text: IO[str], limits: UploadLimits) -> Iterator[str]:

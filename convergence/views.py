@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from convergence import selectors
 from convergence.codes import Level
 from convergence.models import Role, User
+from convergence.http import AuthenticatedHttpRequest
 from convergence.ratelimit import Verdict, login_address_check
 from convergence.scoping import scope_for_user
 
@@ -40,7 +41,7 @@ class SignInView(LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     scope = scope_for_user(request.user)
     if scope.role == Role.PIMPINAN and scope.kabupaten_prefix and not scope.is_superuser:
         # The bupati's first screen is his dashboard, after login and from "Beranda" alike.
@@ -58,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def region_home(request: HttpRequest) -> HttpResponse:
+def region_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     region = selectors.region_home_for_user(user=request.user)
     if region is None:
         return render(request, "convergence/no_scope.html", status=403)
@@ -66,7 +67,7 @@ def region_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+def region_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     region = selectors.region_get_for_user(user=request.user, code=code)
     context = {
         "region": region,
@@ -83,7 +84,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def posyandu_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def posyandu_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     posyandu = selectors.posyandu_get_for_user(user=request.user, pk=pk)
     context = {
         "posyandu": posyandu,

@@ -23,7 +23,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from convergence import selectors_actions as selectors
 from convergence import services_actions as services
+from convergence.choices import form_choices_limit
 from convergence.evidence import CONTENT_TYPES
+from convergence.http import AuthenticatedHttpRequest
 from convergence.models import (
     OPD,
     ConvergenceAction,
@@ -84,11 +86,13 @@ class MeetingForm(forms.Form):
     def __init__(self, *args: Any, user: User, kabupaten: Region, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         regions = restrict(Region.objects.all(), user).filter(code__startswith=kabupaten.code)
-        self.fields["region"].queryset = regions.filter(level__in=list(services.MEETING_LEVELS)).order_by(
-            "code"
+        form_choices_limit(
+            self, "region", regions.filter(level__in=list(services.MEETING_LEVELS)).order_by("code")
         )
-        self.fields["action"].queryset = selectors.action_list_for_user(user=user).filter(kabupaten=kabupaten)
-        self.fields["invited"].queryset = OPD.objects.filter(kabupaten=kabupaten).order_by("short_name")
+        form_choices_limit(
+            self, "action", selectors.action_list_for_user(user=user).filter(kabupaten=kabupaten)
+        )
+        form_choices_limit(self, "invited", OPD.objects.filter(kabupaten=kabupaten).order_by("short_name"))
 
 
 class AttendanceForm(forms.Form):
@@ -99,7 +103,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args: Any, opd: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["opd"].queryset = opd
+        form_choices_limit(self, "opd", opd)
 
 
 class FollowUpForm(forms.Form):
@@ -111,7 +115,7 @@ class FollowUpForm(forms.Form):
 
     def __init__(self, *args: Any, kabupaten: Region, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner_opd"].queryset = OPD.objects.filter(kabupaten=kabupaten).order_by("short_name")
+        form_choices_limit(self, "owner_opd", OPD.objects.filter(kabupaten=kabupaten).order_by("short_name"))
 
 
 def _apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -122,8 +126,8 @@ def _apply_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _kabupaten(request: HttpRequest) -> Region:
-    kabupaten = selectors.kabupaten_for_user(user=request.user)  # type: ignore[arg-type]
+def _kabupaten(request: AuthenticatedHttpRequest) -> Region:
+    kabupaten = selectors.kabupaten_for_user(user=request.user)
     if kabupaten is None:
         raise PermissionDenied
     return kabupaten
@@ -138,16 +142,16 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
 
 
 @login_required
-def action_home(request: HttpRequest) -> HttpResponse:
+def action_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("convergence:action-board", year=timezone.localdate().year)
 
 
 @login_required
 @require_http_methods(["GET"])
-def action_board(request: HttpRequest, year: int) -> HttpResponse:
+def action_board(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     kabupaten = _kabupaten(request)
     board = selectors.action_board(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         kabupaten=kabupaten,
         year=year,
         today=timezone.localdate(),
@@ -163,7 +167,7 @@ def action_board(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def action_prepare(request: HttpRequest, year: int) -> HttpResponse:
+def action_prepare(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     services.action_year_prepare(user=request.user, kabupaten=_kabupaten(request), year=year)
     messages.success(request, _("Delapan aksi tahun %(year)d siap diisi.") % {"year": year})
     return redirect("convergence:action-board", year=year)
@@ -195,8 +199,8 @@ def _detail_page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def action_detail(request: HttpRequest, year: int, number: int) -> HttpResponse:
-    action = selectors.action_get_for_user(user=request.user, year=year, number=number)  # type: ignore[arg-type]
+def action_detail(request: AuthenticatedHttpRequest, year: int, number: int) -> HttpResponse:
+    action = selectors.action_get_for_user(user=request.user, year=year, number=number)
     if request.method == "GET":
         return _detail_page(request, action)
     if not services.can_edit_action(request.user, action):
@@ -216,16 +220,16 @@ def action_detail(request: HttpRequest, year: int, number: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def output_update(request: HttpRequest, pk: int) -> HttpResponse:
-    output = selectors.output_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def output_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    output = selectors.output_get_for_user(user=request.user, pk=pk)
     services.action_output_set(user=request.user, output=output, done=request.POST.get("done") == "1")
     return redirect("convergence:action-detail", year=output.action.year, number=output.action.number)
 
 
 @login_required
 @require_POST
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    output = selectors.output_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def evidence_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    output = selectors.output_get_for_user(user=request.user, pk=pk)
     action = output.action
     if not services.can_edit_action(request.user, action):
         raise PermissionDenied
@@ -248,8 +252,8 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    document = selectors.evidence_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def evidence_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    document = selectors.evidence_get_for_user(user=request.user, pk=pk)
     extension = "." + document.file.name.rsplit(".", 1)[-1].lower()
     try:
         handle = document.file.open("rb")
@@ -270,13 +274,13 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     kabupaten = _kabupaten(request)
     year = _int_param(request, "tahun") or timezone.localdate().year
     kind = request.GET.get("jenis", "")
     level = request.GET.get("tingkat", "")
     meetings = selectors.meeting_list_for_user(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         year=year,
         kind=kind if kind in Meeting.Kind.values else None,
         level=level if level in Region.LevelChoices.values else None,
@@ -297,11 +301,11 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_create(request: HttpRequest) -> HttpResponse:
+def meeting_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     kabupaten = _kabupaten(request)
     if not services.can_manage_meetings(request.user, kabupaten_code=kabupaten.code):
         raise PermissionDenied
-    form = MeetingForm(request.POST or None, user=request.user, kabupaten=kabupaten)  # type: ignore[arg-type]
+    form = MeetingForm(request.POST or None, user=request.user, kabupaten=kabupaten)
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_save(user=request.user, **form.cleaned_data)
@@ -317,14 +321,14 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 
 def _meeting_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     meeting: Meeting,
     *,
     attendance_form: AttendanceForm | None = None,
     follow_up_form: FollowUpForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     scope = scope_for_user(user)
     today = timezone.localdate()
     manage = services.can_manage_meetings(user, kabupaten_code=meeting.kabupaten.code)
@@ -357,15 +361,15 @@ def _meeting_page(
 
 @login_required
 @require_http_methods(["GET"])
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def meeting_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
     return _meeting_page(request, meeting)
 
 
 @login_required
 @require_POST
-def attendance_record(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def attendance_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
     form = AttendanceForm(request.POST, opd=OPD.objects.filter(kabupaten=meeting.kabupaten))
     if form.is_valid():
         try:
@@ -380,8 +384,8 @@ def attendance_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def follow_up_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    meeting = selectors.meeting_get_for_user(user=request.user, pk=pk)
     if not services.can_manage_meetings(request.user, kabupaten_code=meeting.kabupaten.code):
         raise PermissionDenied
     form = FollowUpForm(request.POST, kabupaten=meeting.kabupaten)
@@ -398,8 +402,8 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_update(request: HttpRequest, pk: int) -> HttpResponse:
-    follow_up = selectors.follow_up_list_for_user(user=request.user).filter(pk=pk).first()  # type: ignore[arg-type]
+def follow_up_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    follow_up = selectors.follow_up_list_for_user(user=request.user).filter(pk=pk).first()
     if follow_up is None:
         raise Http404
     status = request.POST.get("status", "")
@@ -415,13 +419,13 @@ def follow_up_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _kabupaten(request)
     kind = request.GET.get("jenis", "")
     context = {
-        "teams": selectors.team_list_for_user(user=request.user),  # type: ignore[arg-type]
+        "teams": selectors.team_list_for_user(user=request.user),
         "workers": selectors.field_worker_list_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             kind=kind if kind in FieldWorker.Kind.values else None,
         )[:500],
         "kind": kind,
@@ -432,8 +436,8 @@ def team_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    team = selectors.team_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def team_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    team = selectors.team_get_for_user(user=request.user, pk=pk)
     return render(request, "convergence/actions/team_detail.html", {"team": team})
 
 

@@ -204,7 +204,7 @@ class DeliveryImportJobAdmin(ReadOnlyScopedAdmin):
     list_display = ["original_name", "uploaded_by", "status", "rows_total", "created_at", "applied_at"]
     list_filter = ["status"]
     list_select_related = ["uploaded_by"]
-    fields = [
+    readonly_fields = fields = (
         "original_name",
         "uploaded_by",
         "opd",
@@ -218,5 +218,4 @@ class DeliveryImportJobAdmin(ReadOnlyScopedAdmin):
         "applied_by",
         "applied_at",
         "file_deleted_at",
-    ]
-    readonly_fields = fields
+    )

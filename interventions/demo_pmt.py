@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.core.management.base import OutputWrapper
 from django.utils import timezone
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from children.models import Measurement, Pregnancy, PregnancyVisit
 from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
-from convergence.models import Region
+from convergence.models import Region, User
 from interventions import pmt
 from interventions.models import (
     BudgetLine,
@@ -62,7 +63,7 @@ def _line(
         programme_code="1.02.02",
         activity_code="1.02.02.2.02",
         sub_activity_code="1.02.02.2.02.0011",
-        **holder,  # type: ignore[arg-type]
+        **holder,
     )
 
 
@@ -288,7 +289,8 @@ def _evaluation_visits(
         .order_by("visit_date", "pk")
         .values_list("pregnancy_id", "visit_date", "lila_cm", "weight_kg")
     ):
-        latest[pregnancy_id] = (visit_date, lila_cm, weight_kg)
+        if lila_cm is not None:  # always (the filter): said again for the type checker
+            latest[pregnancy_id] = (visit_date, lila_cm, weight_kg)
     visits = []
     for enrolment in mothers:
         pregnancy_id = pregnancy_of[enrolment.person_id]  # type: ignore[index]
@@ -315,8 +317,8 @@ def _deliveries_and_payments(
     enrolments: list[PMTEnrolment],
     lines_of: dict[int, list[tuple[BudgetLine, Decimal]]],
     today: datetime.date,
-    maker: object,
-    checker: object,
+    maker: User,
+    checker: User,
 ) -> tuple[list[PMTDeliveryLog], list[Disbursement]]:
     logs: list[PMTDeliveryLog] = []
     payments: list[Disbursement] = []
@@ -331,7 +333,7 @@ def _deliveries_and_payments(
                     days_delivered=days,
                     food_form=PMTDeliveryLog.FoodForm.COOKED,
                     delivered_by=_("Kader posyandu"),
-                    recorded_by=maker,  # type: ignore[misc]
+                    recorded_by=maker,
                 )
             )
             delivered += days
@@ -347,15 +349,15 @@ def _deliveries_and_payments(
                     payee=_("Penyedia PMT lokal"),
                     amount=amount if finished else (amount / 2).to_integral_value(),
                     status=Disbursement.Status.APPROVED if finished else Disbursement.Status.PENDING,
-                    recorded_by=maker,  # type: ignore[misc]
-                    approved_by=checker if finished else None,  # type: ignore[misc]
+                    recorded_by=maker,
+                    approved_by=checker if finished else None,
                     decided_at=timezone.now() if finished else None,
                 )
             )
     return logs, payments
 
 
-def _one_reversal(maker: object, checker: object, today: datetime.date) -> None:
+def _one_reversal(maker: User, checker: User, today: datetime.date) -> None:
     """Correct one approved payment (wrong provider): reverse it and pay again."""
     original = (
         Disbursement.objects.filter(status=Disbursement.Status.APPROVED, enrolment__isnull=False)
@@ -365,7 +367,7 @@ def _one_reversal(maker: object, checker: object, today: datetime.date) -> None:
     if original is None:
         return
     now = timezone.now()
-    common = {
+    common: dict[str, Any] = {
         "budget_line_id": original.budget_line_id,
         "enrolment_id": original.enrolment_id,
         "paid_on": today,

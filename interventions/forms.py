@@ -8,13 +8,16 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from interventions.models import FundingSource, Referral, SubjectKind
+from convergence.choices import form_choices_limit
+from interventions.models import FundingSource, Intervention, Referral, SubjectKind
 
 
 class DeliveryForm(forms.Form):
     """A delivery to a subject picked from a gap/referral (kind + id) or found by NIK / KK number (POST)."""
 
-    intervention = forms.ModelChoiceField(queryset=None, label=_("Intervensi"))  # type: ignore[arg-type]
+    intervention: forms.ModelChoiceField[Intervention] = forms.ModelChoiceField(
+        queryset=None, label=_("Intervensi")
+    )
     subject_kind = forms.ChoiceField(choices=SubjectKind.choices, required=False, widget=forms.HiddenInput)
     subject_id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     nik = forms.CharField(
@@ -41,7 +44,7 @@ class DeliveryForm(forms.Form):
 
     def __init__(self, *args: Any, interventions: QuerySet[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["intervention"].queryset = interventions  # type: ignore[attr-defined]
+        form_choices_limit(self, "intervention", interventions)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -175,8 +175,8 @@ def read_rows(handle: IO[bytes], file_name: str) -> list[tuple[int, dict[str, An
         if all(cell is None or str(cell).strip() == "" for cell in cells):
             continue
         # A sheet made from one of our exports holds "'=..." for a text that looked like a formula.
-        cells = spreadsheet_unescape_row(cells)
-        rows.append((number, {key: cells[i] for i, key in enumerate(header) if key and i < len(cells)}))
+        values = spreadsheet_unescape_row(cells)
+        rows.append((number, {key: values[i] for i, key in enumerate(header) if key and i < len(values)}))
     return rows
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -566,7 +566,13 @@ class LokusWeights(models.Model):
 # (domain brief 6). Money is Decimal rupiah without cents; money rows are insert-only: a correction is
 # a reversing row, never an edit or a delete (interventions.services_pmt).
 
-RUPIAH = {"max_digits": 15, "decimal_places": 0}
+
+class _DecimalSize(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+RUPIAH: _DecimalSize = {"max_digits": 15, "decimal_places": 0}
 
 
 class PMTCategory(models.TextChoices):
@@ -753,7 +759,7 @@ class PMTProgramme(models.Model):
     opd = models.ForeignKey(
         "convergence.OPD", verbose_name=_("OPD pelaksana"), on_delete=models.PROTECT, related_name="+"
     )
-    budget_lines = models.ManyToManyField(
+    budget_lines: models.ManyToManyField[BudgetLine, PMTFunding] = models.ManyToManyField(
         BudgetLine, through="PMTFunding", verbose_name=_("baris anggaran"), related_name="pmt_programmes"
     )
     is_active = models.BooleanField(_("aktif"), default=True)
@@ -848,7 +854,7 @@ class PMTEnrolment(models.Model):
         blank=True,
         related_name="enrolments",
     )
-    budget_lines = models.ManyToManyField(
+    budget_lines: models.ManyToManyField[BudgetLine, PMTReservation] = models.ManyToManyField(
         BudgetLine, through="PMTReservation", verbose_name=_("baris anggaran"), related_name="enrolments"
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -923,7 +929,10 @@ class PMTEnrolment(models.Model):
 
     @property
     def recipient(self) -> models.Model:
-        return self.child or self.person  # type: ignore[attr-defined,return-value]
+        recipient = self.child or self.person
+        if recipient is None:  # a check constraint keeps exactly one of the two
+            raise ValueError(f"enrolment {self.pk} has no recipient")
+        return recipient
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:

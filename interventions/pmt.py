@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import TypeVar
+from typing import TypeVar, cast
 
 GIZI_KURANG = "gizi_kurang"
 BB_KURANG = "bb_kurang"
@@ -215,9 +215,9 @@ def mother_episode_outcome(points: list[MotherPoint], *, start: datetime.date, e
     Only visits with a LiLA count. Recovered: LiLA after >= KEK_LILA_CM (no longer KEK).
     """
     before, after = pick_before_after([p for p in points if p.lila_cm is not None], start=start, end=end)
-    if before is None or after is None:
+    # Both have a LiLA (filtered above); the test says so to the type checker too.
+    if before is None or after is None or before.lila_cm is None or after.lila_cm is None:
         return Outcome(before, after, None, None, None)
-    assert before.lila_cm is not None and after.lila_cm is not None
     return Outcome(
         before,
         after,
@@ -237,10 +237,11 @@ def episode_outcome(
     baduta stunting. Mothers (`points` of MotherPoint): see mother_episode_outcome.
     """
     if category in MOTHER_CATEGORIES:
-        return mother_episode_outcome(points, start=start, end=end)  # type: ignore[arg-type]
+        # The category says which kind of points the episode has.
+        return mother_episode_outcome(cast("list[MotherPoint]", points), start=start, end=end)
     if category not in CHILD_CATEGORIES:
         raise ValueError(f"not a PMT category: {category}")
-    before, after = pick_before_after(points, start=start, end=end)
+    before, after = pick_before_after(cast("list[Point]", points), start=start, end=end)
     if before is None or after is None:
         return Outcome(before, after, None, None, None)
     gain = (

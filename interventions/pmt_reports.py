@@ -187,7 +187,7 @@ def _episodes(*, user: User, year: int) -> list[RecipientRow]:
                 posyandu_id=posyandu.pk if posyandu else None,
                 posyandu=posyandu.name if posyandu else "",
                 recovered=stored_outcome(e) if e.status == PMTEnrolment.Status.FINISHED else None,
-                kept=e.cost - e.released,  # type: ignore[attr-defined]
+                kept=e.cost - e.released,
             )
         )
     return rows
@@ -201,7 +201,7 @@ def pmt_recipients(
     choices = sorted({(r.posyandu_id, r.posyandu) for r in rows if r.posyandu_id}, key=lambda c: c[1])
     if posyandu_id is not None:
         rows = [r for r in rows if r.posyandu_id == posyandu_id]
-    return rows, choices  # type: ignore[return-value]
+    return rows, choices
 
 
 def pmt_programme_report(*, user: User, year: int) -> list[ProgrammeRow]:

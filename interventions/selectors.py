@@ -344,8 +344,10 @@ def ledger_for_user(*, user: User, region_code: str, period: Period, today: date
         grouped: dict[int, list[compute.Counts]] = defaultdict(list)
         for row in rows:
             grouped[row.region.parent_id].append(row.counts)  # type: ignore[index]
-        for kec in Region.objects.filter(pk__in=list(grouped)).order_by("code"):
-            kecamatan.append(LedgerRow(region=kec, counts=compute.total(grouped[kec.pk])))
+        kecamatan = [
+            LedgerRow(region=kec, counts=compute.total(grouped[kec.pk]))
+            for kec in Region.objects.filter(pk__in=list(grouped)).order_by("code")
+        ]
     return Ledger(
         region=region,
         period=period,
@@ -437,7 +439,7 @@ def gap_opd_choices_for_user(*, user: User) -> list[OPD]:
     scope = scope_for_user(user)
     opd = restrict(OPD.objects.all(), user).order_by("short_name")
     if scope.role == Role.OPD_OFFICER and not scope.is_superuser:
-        opd = opd.filter(pk=scope.opd_id)
+        opd = opd.filter(pk=scope.opd_id) if scope.opd_id is not None else opd.none()
     return list(opd)
 
 
@@ -545,7 +547,7 @@ def writable_interventions_for_user(*, user: User) -> QuerySet[Intervention]:
     if scope.is_superuser or scope.role == Role.BAPPEDA_ADMIN:
         return interventions
     if scope.role == Role.OPD_OFFICER:
-        return interventions.filter(opd_id=scope.opd_id)
+        return interventions.filter(opd_id=scope.opd_id) if scope.opd_id is not None else interventions.none()
     return interventions.none()
 
 

@@ -39,7 +39,7 @@ from interventions.models import (
 ZERO = Decimal(0)
 
 
-def _sum(queryset: QuerySet, field: str) -> Decimal:  # type: ignore[type-arg]
+def _sum(queryset: QuerySet, field: str) -> Decimal:
     return queryset.aggregate(total=Coalesce(Sum(field), ZERO))["total"]
 
 
@@ -309,7 +309,7 @@ def pmt_programme_outcomes(*, programme: PMTProgramme) -> tuple[list[EpisodeOutc
     )
     episodes = [EpisodeOutcome(e, getattr(e, "outcome", None)) for e in enrolments]
     summary = pmt.programme_outcome(
-        [e.cost - e.released for e in enrolments],  # type: ignore[attr-defined]
+        [e.cost - e.released for e in enrolments],
         [stored_outcome(e) for e in enrolments],
     )
     return episodes, summary

@@ -64,11 +64,15 @@ def _check_subject(*, user: User, intervention: Intervention, subject: Model) ->
 
 def _close_referrals(*, delivery: Delivery) -> list[int]:
     """Close the open referrals this delivery answers (same intervention, same subject)."""
+    # The two empty subject columns match as IS NULL: the same subject, whichever kind it is.
+    subject = {
+        "child_id": delivery.child_id,
+        "person_id": delivery.person_id,
+        "keluarga_id": delivery.keluarga_id,
+    }
     open_referrals = Referral.objects.select_for_update().filter(
         intervention_id=delivery.intervention_id,
-        child_id=delivery.child_id,
-        person_id=delivery.person_id,
-        keluarga_id=delivery.keluarga_id,
+        **subject,
         status__in=Referral.OPEN_STATUSES,
     )
     ids = list(open_referrals.values_list("pk", flat=True))
@@ -183,7 +187,7 @@ def referral_create(
 
 
 # Manual moves; "selesai" comes only with a delivery (delivery_record).
-TRANSITIONS = {
+TRANSITIONS: dict[str, set[str]] = {
     Referral.Status.OPEN: {Referral.Status.IN_PROGRESS, Referral.Status.CANCELLED},
     Referral.Status.IN_PROGRESS: {Referral.Status.OPEN, Referral.Status.CANCELLED},
 }
@@ -209,7 +213,12 @@ def referral_status_change(*, user: User, referral: Referral, status: str, note:
 
 def subject_for_user(*, user: User, kind: str, pk: int) -> Model:
     """The child, person or family `pk` if the user may read it; a ValidationError on `subject` otherwise."""
-    model = {SubjectKind.CHILD: Child, SubjectKind.PERSON: Person, SubjectKind.KELUARGA: Keluarga}.get(kind)  # type: ignore[dict-item]
+    models: dict[str, type[Child] | type[Person] | type[Keluarga]] = {
+        SubjectKind.CHILD: Child,
+        SubjectKind.PERSON: Person,
+        SubjectKind.KELUARGA: Keluarga,
+    }
+    model = models.get(kind)
     if model is None:
         raise ValidationError({"subject": _("Jenis sasaran tidak dikenal.")})
     subject = restrict(model.objects.select_related("desa").filter(pk=pk), user).first()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -50,13 +51,16 @@ from interventions.models import (
     PMTReservation,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Outcomes of episodes finished this many days ago are recomputed nightly: the "after" measurement may
 # be taken up to pmt.OUTCOME_WINDOW_DAYS after the end and is often entered (or imported) weeks later.
 OUTCOME_REFRESH_DAYS = 90
 # Episodes whose outcomes are recomputed per pair of queries (measurements, visits): bounds memory.
 OUTCOME_BATCH = 1000
 
-INELIGIBLE: dict[str, str] = {  # type: ignore[dict-item]
+INELIGIBLE: dict[str, StrOrPromise] = {
     pmt.NO_MEASUREMENT: gettext_lazy("Anak belum pernah diukur sebelum tanggal mulai."),
     pmt.NOT_GIZI_KURANG: gettext_lazy("Status BB/TB terakhir anak bukan gizi kurang atau gizi buruk."),
     pmt.NOT_BB_KURANG: gettext_lazy("Status BB/U terakhir anak bukan BB kurang atau BB sangat kurang."),
@@ -518,14 +522,15 @@ def pmt_rate_for(*, programme: PMTProgramme, on: datetime.date) -> PMTRate:
 
 
 def _eligibility(programme: PMTProgramme, recipient: Child | Person, start: datetime.date) -> str | None:
-    if programme.category in PMT_PERSON_CATEGORIES:
-        assert isinstance(recipient, Person)
+    for_mothers = programme.category in PMT_PERSON_CATEGORIES
+    if for_mothers and isinstance(recipient, Person):
         reason = pmt.mother_ineligibility(
             programme.category, sel.mother_status_on(person=recipient, on=start)
         )
-    else:
-        assert isinstance(recipient, Child)
+    elif not for_mothers and isinstance(recipient, Child):
         reason = pmt.child_ineligibility(programme.category, sel.child_status_on(child=recipient, on=start))
+    else:
+        raise TypeError(f"a {programme.category} programme does not enrol a {type(recipient).__name__}")
     return str(INELIGIBLE[reason]) if reason else None
 
 
@@ -685,10 +690,7 @@ def pmt_enrolment_finish(
             return row
         if row.status == PMTEnrolment.Status.CANCELLED:
             raise ValidationError({"status": [_("Episode sudah dibatalkan.")]})
-        if user is None:
-            last_day = row.end_date
-        else:
-            last_day = finished_on or min(today, row.end_date)
+        last_day = row.end_date if user is None else finished_on or min(today, row.end_date)
         logs = list(row.delivery_logs.values_list("delivered_on", "days_delivered"))
         if not row.start_date <= last_day <= min(today, row.end_date):
             raise ValidationError(

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from children.access import lookup_allow, lookup_refused_message
 from children.audit import record_lookup
 from children.models import RecordAccess
+from convergence.http import AuthenticatedHttpRequest
 from convergence.models import OPD
 from convergence.scoping import scope_for_user
 from convergence.selectors import desa_list_for_user, region_home_for_user
@@ -57,9 +58,9 @@ def _year(request: HttpRequest) -> int:
     return year if year and 2000 <= year <= 2100 else timezone.localdate().year
 
 
-def _log(request: HttpRequest, kinds: list[str]) -> None:
+def _log(request: AuthenticatedHttpRequest, kinds: list[str]) -> None:
     log_subject_reads(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         kinds=kinds,
         channel=RecordAccess.Channel.PAGE,
         path=request.path,
@@ -68,21 +69,21 @@ def _log(request: HttpRequest, kinds: list[str]) -> None:
 
 @login_required
 @require_http_methods(["GET"])
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     year = _year(request)
-    rows = selectors.catalogue_for_user(user=request.user, year=year)  # type: ignore[arg-type]
+    rows = selectors.catalogue_for_user(user=request.user, year=year)
     return render(request, "interventions/catalogue.html", {"rows": rows, "year": year})
 
 
 @login_required
 @require_http_methods(["GET"])
-def delivery_list(request: HttpRequest) -> HttpResponse:
+def delivery_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     filters = selectors.DeliveryFilters(
         intervention_id=_int(request, "intervensi"), desa_id=_int(request, "desa")
     )
-    deliveries = selectors.delivery_list_for_user(user=request.user, filters=filters)  # type: ignore[arg-type]
+    deliveries = selectors.delivery_list_for_user(user=request.user, filters=filters)
     page = Paginator(deliveries, selectors.PAGE_SIZE).get_page(request.GET.get("halaman"))
     _log(request, [row.subject_kind for row in page.object_list])
     params = request.GET.copy()
@@ -91,19 +92,19 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": page.object_list,
         "params": params.urlencode(),
-        "interventions": selectors.intervention_list_for_user(user=request.user),  # type: ignore[arg-type]
+        "interventions": selectors.intervention_list_for_user(user=request.user),
         "intervention_selected": filters.intervention_id,
         "can_record": access.can_record_delivery(request.user),
     }
     return render(request, "interventions/delivery_list.html", context)
 
 
-def _prefill(request: HttpRequest) -> dict[str, Any]:
+def _prefill(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     """Initial values from a gap or referral link (ids only, never a NIK)."""
     initial: dict[str, Any] = {"delivered_on": timezone.localdate()}
     referral_id = _int(request, "rujukan")
     if referral_id:
-        referral = selectors.referral_get_for_user(user=request.user, pk=referral_id)  # type: ignore[arg-type]
+        referral = selectors.referral_get_for_user(user=request.user, pk=referral_id)
         initial.update(
             intervention=referral.intervention_id,
             subject_kind=referral.subject_kind,
@@ -122,19 +123,19 @@ class LookupRefused(Exception):
     """The user has used up the NIK/KK look-ups of the moment."""
 
 
-def _subject_by_number(request: HttpRequest, *, nik: str, kk_number: str) -> Any:
+def _subject_by_number(request: AuthenticatedHttpRequest, *, nik: str, kk_number: str) -> Any:
     """The child, person or family found by NIK or KK number: one look-up counted against the user's
     limit (shared with the NIK search) and logged, hit or miss."""
-    verdict = lookup_allow(user=request.user)  # type: ignore[arg-type]
+    verdict = lookup_allow(user=request.user)
     if not verdict.allowed:
         raise LookupRefused(lookup_refused_message(verdict))
     found = selectors.subject_find_for_user(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         nik=nik,
         kk_number=kk_number,
     )
     record_lookup(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         results=0 if found is None else 1,
         channel=RecordAccess.Channel.PAGE,
         path=request.path,
@@ -146,10 +147,10 @@ def _subject_by_number(request: HttpRequest, *, nik: str, kk_number: str) -> Any
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delivery_create(request: HttpRequest) -> HttpResponse:
+def delivery_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not access.can_record_delivery(request.user):
         raise PermissionDenied
-    interventions = selectors.writable_interventions_for_user(user=request.user)  # type: ignore[arg-type]
+    interventions = selectors.writable_interventions_for_user(user=request.user)
     form = DeliveryForm(request.POST or None, initial=_prefill(request), interventions=interventions)
     status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
@@ -157,14 +158,14 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
         try:
             if data.get("subject_id"):
                 subject = services.subject_for_user(
-                    user=request.user,  # type: ignore[arg-type]
+                    user=request.user,
                     kind=data["subject_kind"],
                     pk=data["subject_id"],
                 )
             else:
                 subject = _subject_by_number(request, nik=data["nik"], kk_number=data["kk_number"])
             result = services.delivery_record(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 intervention=data["intervention"],
                 subject=subject,
                 delivered_on=data["delivered_on"],
@@ -192,7 +193,7 @@ def delivery_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delivery_import(request: HttpRequest) -> HttpResponse:
+def delivery_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Upload an OPD sheet (stored, checked by a job: this request never opens it) and the recent jobs."""
     if not access.can_record_delivery(request.user):
         raise PermissionDenied
@@ -200,7 +201,7 @@ def delivery_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             job = imports_jobs.delivery_import_job_create(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 uploaded_file=form.cleaned_data["file"],
             )
         except ValidationError as error:
@@ -208,7 +209,7 @@ def delivery_import(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", message)
         else:
             return redirect("interventions:delivery-import-detail", pk=job.pk)
-    jobs = imports_jobs.delivery_import_job_list_for_user(user=request.user)  # type: ignore[arg-type]
+    jobs = imports_jobs.delivery_import_job_list_for_user(user=request.user)
     return render(
         request,
         "interventions/delivery_import.html",
@@ -219,9 +220,9 @@ def delivery_import(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def delivery_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def delivery_import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A job's status (the page reloads itself while it runs), then its report and the apply button."""
-    job = imports_jobs.delivery_import_job_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+    job = imports_jobs.delivery_import_job_get_for_user(user=request.user, pk=pk)
     error = job.error
     rows = [
         {**row, "messages": [imports.message_text(message) for message in row["messages"]]}
@@ -245,10 +246,10 @@ def delivery_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def delivery_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    job = imports_jobs.delivery_import_job_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def delivery_import_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    job = imports_jobs.delivery_import_job_get_for_user(user=request.user, pk=pk)
     try:
-        imports_jobs.delivery_import_job_apply_queue(user=request.user, job=job)  # type: ignore[arg-type]
+        imports_jobs.delivery_import_job_apply_queue(user=request.user, job=job)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -257,16 +258,16 @@ def delivery_import_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def ledger(request: HttpRequest) -> HttpResponse:
+def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
-    home = region_home_for_user(user=request.user)  # type: ignore[arg-type]
+    home = region_home_for_user(user=request.user)
     code = request.GET.get("wilayah") or (home.code if home else "")
     month = _int(request, "bulan")
     period = selectors.Period(year=_year(request), month=month if month and 1 <= month <= 12 else None)
     if not code:
         raise Http404
     result = selectors.ledger_for_user(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         region_code=code,
         period=period,
         today=timezone.localdate(),
@@ -292,9 +293,9 @@ def _subject_kind(target: str) -> str:
 
 @login_required
 @require_http_methods(["GET"])
-def gap_list(request: HttpRequest) -> HttpResponse:
+def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
-    choices = selectors.gap_opd_choices_for_user(user=request.user)  # type: ignore[arg-type]
+    choices = selectors.gap_opd_choices_for_user(user=request.user)
     chosen = _int(request, "opd")
     opd_choice = next((item for item in choices if item.pk == chosen), None) or (
         choices[0] if len(choices) == 1 else None
@@ -304,7 +305,7 @@ def gap_list(request: HttpRequest) -> HttpResponse:
     if opd_choice is not None:
         opd = OPD.objects.select_related("kabupaten").get(pk=opd_choice.pk)
         rows = selectors.gap_list_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             opd=opd,
             period=selectors.Period(year=year),
             today=timezone.localdate(),
@@ -316,7 +317,7 @@ def gap_list(request: HttpRequest) -> HttpResponse:
         "opd": opd_choice,
         "rows": rows,
         "year": year,
-        "desa_list": desa_list_for_user(user=request.user).order_by("code"),  # type: ignore[arg-type]
+        "desa_list": desa_list_for_user(user=request.user).order_by("code"),
         "desa_selected": _int(request, "desa"),
         "can_refer": access.can_create_referral(request.user),
         "can_record": access.can_record_delivery(request.user),
@@ -327,10 +328,10 @@ def gap_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def referral_list(request: HttpRequest) -> HttpResponse:
+def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     status = request.GET.get("status", "")
-    referrals = selectors.referral_list_for_user(user=request.user, status=status)  # type: ignore[arg-type]
+    referrals = selectors.referral_list_for_user(user=request.user, status=status)
     page = Paginator(referrals, selectors.PAGE_SIZE).get_page(request.GET.get("halaman"))
     _log(request, [row.subject_kind for row in page.object_list])
     params = request.GET.copy()
@@ -347,20 +348,20 @@ def referral_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def referral_create(request: HttpRequest) -> HttpResponse:
+def referral_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReferralCreateForm(request.POST)
     if not form.is_valid():
         raise Http404
     data = form.cleaned_data
-    intervention = selectors.intervention_get_for_user(user=request.user, pk=data["intervention"])  # type: ignore[arg-type]
+    intervention = selectors.intervention_get_for_user(user=request.user, pk=data["intervention"])
     try:
         subject = services.subject_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             kind=data["subject_kind"],
             pk=data["subject_id"],
         )
         referral = services.referral_create(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             intervention=intervention,
             subject=subject,
             reason="",
@@ -376,8 +377,8 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = selectors.referral_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+def referral_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    referral = selectors.referral_get_for_user(user=request.user, pk=pk)
     can_manage = access.can_manage_referral(request.user, referral)
     form = ReferralStatusForm(request.POST or None)
     if request.method == "POST":
@@ -386,7 +387,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.referral_status_change(
-                    user=request.user,  # type: ignore[arg-type]
+                    user=request.user,
                     referral=referral,
                     status=form.cleaned_data["status"],
                     note=form.cleaned_data["note"],

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from children.audit import record_access
 from children.models import RecordAccess
 from convergence.db_router import replica_safe
+from convergence.http import AuthenticatedHttpRequest
 from convergence.scoping import scope_for_user
 from interventions import pmt_reports, pmt_xlsx
 from interventions import selectors_pmt as sel
@@ -33,9 +34,9 @@ def _require_scope(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _log(request: HttpRequest, count: int, channel: str = RecordAccess.Channel.PAGE) -> None:
+def _log(request: AuthenticatedHttpRequest, count: int, channel: str = RecordAccess.Channel.PAGE) -> None:
     record_access(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         kind=RecordAccess.Kind.CHILD,
         count=count,
         channel=channel,
@@ -45,7 +46,7 @@ def _log(request: HttpRequest, count: int, channel: str = RecordAccess.Channel.P
 
 @login_required
 @require_http_methods(["GET"])
-def pmt_report_current(request: HttpRequest) -> HttpResponse:
+def pmt_report_current(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     return redirect("interventions:pmt-report", year=timezone.localdate().year)
 
@@ -53,13 +54,13 @@ def pmt_report_current(request: HttpRequest) -> HttpResponse:
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def pmt_report(request: HttpRequest, year: int) -> HttpResponse:
+def pmt_report(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require_scope(request)
     user = request.user
     context = {
         "year": year,
-        "absorption": pmt_reports.pmt_absorption(user=user, year=year),  # type: ignore[arg-type]
-        "programmes": pmt_reports.pmt_programme_report(user=user, year=year),  # type: ignore[arg-type]
+        "absorption": pmt_reports.pmt_absorption(user=user, year=year),
+        "programmes": pmt_reports.pmt_programme_report(user=user, year=year),
     }
     return render(request, "interventions/pmt/report.html", context)
 
@@ -67,19 +68,19 @@ def pmt_report(request: HttpRequest, year: int) -> HttpResponse:
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
+def pmt_recipients(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require_scope(request)
     value = request.GET.get("posyandu", "")
     posyandu_id = int(value) if value.isdigit() else None
     rows, choices = pmt_reports.pmt_recipients(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         year=year,
         posyandu_id=posyandu_id,
     )
     _log(request, len(rows))
     # Programmes whose episodes the user may finish (few per year: one check each, not one per row).
     programmes = {r.enrolment.programme_id: r.enrolment.programme for r in rows}
-    finishable = {pk for pk, p in programmes.items() if svc.can_enrol(request.user, p)}  # type: ignore[arg-type]
+    finishable = {pk for pk, p in programmes.items() if svc.can_enrol(request.user, p)}
     context = {
         "year": year,
         "rows": rows,
@@ -93,12 +94,12 @@ def pmt_recipients(request: HttpRequest, year: int) -> HttpResponse:
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+def pmt_report_xlsx(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     _require_scope(request)
     user = request.user
-    absorption = pmt_reports.pmt_absorption(user=user, year=year)  # type: ignore[arg-type]
-    programmes = pmt_reports.pmt_programme_report(user=user, year=year)  # type: ignore[arg-type]
-    rows, _choices = pmt_reports.pmt_recipients(user=user, year=year)  # type: ignore[arg-type]
+    absorption = pmt_reports.pmt_absorption(user=user, year=year)
+    programmes = pmt_reports.pmt_programme_report(user=user, year=year)
+    rows, _choices = pmt_reports.pmt_recipients(user=user, year=year)
     _log(request, len(rows), RecordAccess.Channel.EXPORT)
     response = HttpResponse(
         pmt_xlsx.workbook_bytes(absorption, programmes, rows),
@@ -110,15 +111,15 @@ def pmt_report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def pmt_enrolment_finish(request: HttpRequest, pk: int) -> HttpResponse:
+def pmt_enrolment_finish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Finish an episode today, or on the date sent (at most its planned last day), once per form
     token; then go back."""
     _require_scope(request)
     user = request.user
-    enrolment = sel.pmt_enrolment_list_for_user(user=user).filter(pk=pk).first()  # type: ignore[arg-type]
+    enrolment = sel.pmt_enrolment_list_for_user(user=user).filter(pk=pk).first()
     if enrolment is None:
         raise Http404
-    if not svc.can_enrol(user, enrolment.programme):  # type: ignore[arg-type]
+    if not svc.can_enrol(user, enrolment.programme):
         raise PermissionDenied
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -130,7 +131,7 @@ def pmt_enrolment_finish(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             operation="pmt_enrolment_finish",
             run=lambda: svc.pmt_enrolment_finish(
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 enrolment=enrolment,
                 today=timezone.localdate(),
                 finished_on=form.cleaned_data.get("finished_on"),

@@ -7,23 +7,24 @@ interventions.situation.situation_analysis_for_user; a user without a role gets 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from convergence.db_router import replica_safe
+from convergence.http import AuthenticatedHttpRequest
 from interventions import ansit, compute, situation
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
-def _analysis(request: HttpRequest, year: int) -> situation.SituationAnalysis:
+def _analysis(request: AuthenticatedHttpRequest, year: int) -> situation.SituationAnalysis:
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise Http404
     return situation.situation_analysis_for_user(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         year=year,
         today=timezone.localdate(),
         kabupaten_code=request.GET.get("kabupaten", ""),
@@ -32,14 +33,14 @@ def _analysis(request: HttpRequest, year: int) -> situation.SituationAnalysis:
 
 @login_required
 @require_http_methods(["GET"])
-def situation_current(request: HttpRequest) -> HttpResponse:
+def situation_current(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("interventions:situation-analysis", year=timezone.localdate().year)
 
 
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def situation_analysis(request: HttpRequest, year: int) -> HttpResponse:
+def situation_analysis(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     analysis = _analysis(request, year)
     labels = ansit.criterion_labels()
     context = {
@@ -64,7 +65,7 @@ def situation_analysis(request: HttpRequest, year: int) -> HttpResponse:
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def situation_analysis_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+def situation_analysis_xlsx(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     analysis = _analysis(request, year)
     response = HttpResponse(
         ansit.workbook_bytes(analysis),

@@ -89,7 +89,6 @@ def run_prevalence(*, out: Any, seed: int, history_years: int | None = None, **o
         raise RuntimeError("seed the demo district first: python manage.py seed_demo --scale large")
     if not history_years:
         return _run(kabupaten, seed, None)
-    result = None
     with rolled_back():
         _spread_history(history_years)
         # Summaries current for the spread data, as a district's would be, before timing.
@@ -262,6 +261,8 @@ def _run(kabupaten: Region, seed: int, history_years: int | None) -> BenchResult
     measurements = Measurement.objects.filter(posyandu__desa__parent__parent=kabupaten).count()
     details = [f"database: {connection.vendor}; measurements in the kabupaten: {measurements:,}"]
     periods = services.full_periods(kabupaten=kabupaten)
+    if periods is None:
+        raise RuntimeError("the kabupaten has no measurement: seed the demo district first")
     months, data_months = _months(periods)
     details.append(f"periods: {len(months)} months ({len(data_months)} with measurements) and their years")
 
@@ -371,6 +372,9 @@ def _incremental(
         .order_by("pk")
     )
     changed = sample[rng.randrange(min(1000, sample.count()))]
+    kecamatan_id = changed.posyandu.desa.parent_id
+    if kecamatan_id is None:  # never: the sample is taken inside the kabupaten's kecamatan
+        raise RuntimeError("the sampled measurement has no kecamatan")
     with rolled_back():
         Measurement.objects.filter(pk=changed.pk).update(haz_category=(changed.haz_category + 1) % 4)
         started = time.perf_counter()
@@ -383,7 +387,7 @@ def _incremental(
         incremental_s = time.perf_counter() - started
         started = time.perf_counter()
         services.quality_recompute_periods(
-            kecamatan_ids=[changed.posyandu.desa.parent_id],
+            kecamatan_ids=[kecamatan_id],
             periods=services.periods_for_months([changed.measured_on]),
             full=False,
         )

@@ -139,7 +139,7 @@ def _free_port() -> int:
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> int:
-    request = urllib.request.Request(url, headers=headers or {})
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 (our own http://127.0.0.1 URLs)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback only)
             return int(response.status)
@@ -285,7 +285,7 @@ def _serve_and_load(
     }
     gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}"]
     gunicorn += ["--workers", str(workers), "--log-level", "warning"]
-    server = subprocess.Popen(gunicorn, env=env, cwd=settings.BASE_DIR)
+    server = subprocess.Popen(gunicorn, env=env, cwd=settings.BASE_DIR)  # noqa: S603 (argv built above, no shell)
     try:
         _wait_until_up(base, server)
         # The dashboard may not exist in every build: probe it once and leave it out if it answers 404.
@@ -302,7 +302,8 @@ def _serve_and_load(
         command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--only-summary"]
         command += ["-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s"]
         command += ["--host", base, "--csv", str(prefix), "--loglevel", "ERROR", "--stop-timeout", "5"]
-        subprocess.run(  # locust exits 1 when a request failed: the stats say which
+        # locust exits 1 when a request failed: the stats say which
+        subprocess.run(  # noqa: S603 (argv built above, no shell)
             command, env={**os.environ, "BENCH_API_PLAN": str(plan_path)}, check=False, capture_output=True
         )
         return _read_stats(prefix), workers
@@ -405,7 +406,7 @@ def _baseline(plan: dict[str, Any], seed: int) -> tuple[list[float], int]:
 
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(q * (len(ordered) - 1)))))]
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 @benchmark(

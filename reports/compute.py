@@ -80,8 +80,8 @@ def month_periods(first_month: np.datetime64, last_month: np.datetime64, *, year
     """Every month from `first_month` to `last_month` (datetime64[M]) and, if asked, their years."""
     months = np.arange(first_month, last_month + 1, dtype="datetime64[M]")
     kinds = ["M"] * len(months)
-    starts = list(months.astype("datetime64[D]").astype(np.int64))
-    ends = list(((months + 1).astype("datetime64[D]") - 1).astype(np.int64))
+    starts: list[int] = months.astype("datetime64[D]").astype(np.int64).tolist()
+    ends: list[int] = ((months + 1).astype("datetime64[D]") - 1).astype(np.int64).tolist()
     if years:
         for year in np.unique(months.astype("datetime64[Y]")):
             kinds.append("Y")

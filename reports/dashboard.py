@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -475,8 +475,12 @@ def budget_absorption(*, user: User, year: int) -> Money:
 
     if not (scope.is_superuser or scope.is_district_wide):
         return compute()
-    return cache.get_or_set(
-        _cache_key(user, "absorption", scope.kabupaten_prefix, year), compute, LIVE_FIGURES_CACHE_S
+    # The cache holds what compute() returned.
+    return cast(
+        Money,
+        cache.get_or_set(
+            _cache_key(user, "absorption", scope.kabupaten_prefix, year), compute, LIVE_FIGURES_CACHE_S
+        ),
     )
 
 
@@ -499,7 +503,7 @@ def convergence_rate(
     if not (scope.is_superuser or scope.is_district_wide):
         return compute()
     key = _cache_key(user, "convergence", kabupaten.code, period.start, period.end, today)
-    return cache.get_or_set(key, compute, LIVE_FIGURES_CACHE_S)
+    return cast(ConvergenceRate, cache.get_or_set(key, compute, LIVE_FIGURES_CACHE_S))
 
 
 # --- the targets beside the headline ----------------------------------------------------------------
@@ -716,7 +720,7 @@ def full_ranking(*, user: User, level: str, requested_month: str | None) -> Full
     )
 
 
-SUBUNIT_LEVEL = {
+SUBUNIT_LEVEL: dict[str, PrevalenceSummary.Level] = {
     Row.Level.KABUPATEN: Row.Level.KECAMATAN,
     Row.Level.KECAMATAN: Row.Level.DESA,
     Row.Level.DESA: Row.Level.POSYANDU,
@@ -770,10 +774,9 @@ def drilldown_region(*, user: User, code: str) -> Region:
     if region is None or region.level not in [*KABUPATEN_LEVELS, "kecamatan", *DESA_LEVELS]:
         raise Http404
     scope = scope_for_user(user)
-    if scope.role == Role.PUSKESMAS_OFFICER and not scope.is_superuser:
-        # Region.scope_q lets him see his kabupaten (to navigate); its figures are not his to drill.
-        if region.level in KABUPATEN_LEVELS:
-            raise PermissionDenied
+    # Region.scope_q lets a puskesmas officer see his kabupaten (to navigate); its figures are not his to drill.
+    if scope.role == Role.PUSKESMAS_OFFICER and not scope.is_superuser and region.level in KABUPATEN_LEVELS:
+        raise PermissionDenied
     return region
 
 

@@ -107,14 +107,14 @@ def measurement_frame(
         params = params * 2
     else:
         sql = columns + _in_units("c", "m.posyandu_id", units)
-    child, day, posyandu, desa, haz, waz, whz = fetch_columns(
+    child, day, posyandu_of, desa_of, haz, waz, whz = fetch_columns(
         sql, params, ["i8", "i4", "i8", "i8", "i4", "i4", "i4"]
     )
     return MeasurementFrame(
         child=child,
         day=day,
-        posyandu=posyandu,
-        desa=desa,
+        posyandu=posyandu_of,
+        desa=desa_of,
         haz=haz.astype(np.int8),
         waz=waz.astype(np.int8),
         whz=whz.astype(np.int8),
@@ -156,4 +156,4 @@ def measurement_months(*, kabupaten: Region) -> tuple[datetime.date, datetime.da
     if first is None:
         return None
     last = inside.order_by("-measured_on").values_list("measured_on", flat=True).first()
-    return first, last
+    return first, last or first

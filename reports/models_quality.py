@@ -16,10 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from convergence.models import Posyandu, Region
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from convergence.scoping import Scope
 
 
-def _count(label: str) -> models.PositiveIntegerField:
+def _count(label: StrOrPromise) -> models.PositiveIntegerField:
     return models.PositiveIntegerField(label, default=0)
 
 

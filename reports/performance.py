@@ -138,7 +138,7 @@ def performance_review_for_user(
     opd_list = restrict(OPD.objects.filter(kabupaten=kabupaten), user).order_by("short_name")
     own_only = not scope.is_superuser and scope.role == Role.OPD_OFFICER
     if own_only:
-        opd_list = opd_list.filter(pk=scope.opd_id)
+        opd_list = opd_list.filter(pk=scope.opd_id) if scope.opd_id is not None else opd_list.none()
     opd_by_id = {opd.pk: opd for opd in opd_list}
 
     interventions = [

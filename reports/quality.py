@@ -352,12 +352,11 @@ def indicators(
     flagged_pct = _pct(flagged, assessed)
     if flagged_pct is not None and flagged_pct > limits.flagged_pct:
         issues.append("flagged")
-    for issue in (
+    digits = (
         _digit_issue("height", height, limits, "whole_cm", "half_cm"),
         _digit_issue("weight", weight, limits, "whole_kg", "half_kg"),
-    ):
-        if issue:
-            issues.append(issue)
+    )
+    issues.extend(issue for issue in digits if issue)
     for index in Z_INDICES:
         value = sd[index]
         if value is None or int(sums[f"{index}_n"]) < limits.sd_min_values:

@@ -45,7 +45,7 @@ class Figure:
 
     @property
     def unit_name(self) -> str:
-        return self.row.posyandu.name if self.row.posyandu_id else self.row.region.name
+        return self.row.posyandu.name if self.row.posyandu is not None else self.row.region.name
 
 
 def figure_of(row: PrevalenceSummary) -> Figure:

@@ -7,8 +7,11 @@ through DataQualitySummary.scope_q. Names of users are shown (staff), never a ch
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, QuerySet, Sum
 
@@ -24,7 +27,7 @@ READER_ROLES = (Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER)
 TOTALS = (*quality.SUM_COLUMNS, "registered", "measured")
 
 
-def can_read_quality(user: User) -> bool:
+def can_read_quality(user: User | AnonymousUser) -> bool:
     scope = scope_for_user(user)
     return scope.is_superuser or (scope.role in READER_ROLES and not scope.is_empty)
 
@@ -69,7 +72,7 @@ def quality_rows(
     return qs
 
 
-def _display_name(user: dict) -> str:
+def _display_name(user: Mapping[str, Any]) -> str:
     full = f"{user['first_name']} {user['last_name']}".strip()
     return full or user["username"]
 

@@ -9,6 +9,7 @@ their kecamatan rows, re-added under the kabupaten's lock after each chunk.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -145,7 +146,7 @@ def prevalence_recompute(
         units=units, first_day=first_day, last_day=last_day, selective=not full
     )
     children = loaders.child_frame(units=units, first_day=first_day, last_day=last_day)
-    unit_of = {
+    unit_of: dict[str, tuple[str, np.ndarray | None]] = {
         level: (attribute, getattr(units, lookup)) for level, (attribute, lookup) in LEVEL_UNITS.items()
     }
     counts = compute.count_children(measurements, children, periods, unit_of)
@@ -276,7 +277,8 @@ def prevalence_recompute_kecamatan(
     as the nightly run does); with a run, marks its chunk done (idempotent)."""
     kecamatan = Region.objects.select_related("parent").get(pk=kecamatan_id)
     kabupaten = kecamatan.parent
-    assert kabupaten is not None
+    if kabupaten is None:
+        raise ValueError(f"kecamatan {kecamatan_id} has no kabupaten")
     periods = recent_periods(kabupaten=kabupaten) if recent else None
     if recent and periods is None:
         result = RecomputeResult(1, 0, 0, 0, 0)
@@ -317,8 +319,11 @@ def prevalence_schedule_all(*, day: datetime.date | None = None) -> int:
             continue
         for chunk in chunks:
             transaction.on_commit(
-                lambda k=chunk.kecamatan_id, r=run.pk: prevalence_recompute_chunk.delay(
-                    kecamatan_id=k, run_id=r, recent=True
+                functools.partial(
+                    prevalence_recompute_chunk.delay,
+                    kecamatan_id=chunk.kecamatan_id,
+                    run_id=run.pk,
+                    recent=True,
                 )
             )
         queued += len(chunks)

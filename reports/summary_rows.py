@@ -75,7 +75,9 @@ def _concat(parts: list[SummaryRows]) -> SummaryRows:
     if not parts:
         return empty()
     return SummaryRows(
-        *(np.concatenate([getattr(p, name) for p in parts]) for name in ("level", "region", "posyandu")),
+        level=np.concatenate([p.level for p in parts]),
+        region=np.concatenate([p.region for p in parts]),
+        posyandu=np.concatenate([p.posyandu for p in parts]),
         kind=np.concatenate([p.kind for p in parts]),
         day=np.concatenate([p.day for p in parts]),
         counts=np.concatenate([p.counts for p in parts]),

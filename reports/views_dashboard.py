@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from convergence.db_router import replica_safe
+from convergence.http import AuthenticatedHttpRequest
+from convergence.models import Region
 from reports import dashboard
 from reports.forms import RegionMapForm
 
@@ -22,10 +24,10 @@ from reports.forms import RegionMapForm
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def head_dashboard(request: HttpRequest) -> HttpResponse:
-    dashboard.check_dashboard_access(request.user)  # type: ignore[arg-type]
+def head_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dashboard.check_dashboard_access(request.user)
     page = dashboard.head_dashboard(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         requested_month=request.GET.get("periode"),
         today=timezone.localdate(),
     )
@@ -40,10 +42,10 @@ RANKING_PAGE_SIZE = 50
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def ranking(request: HttpRequest) -> HttpResponse:
-    dashboard.check_dashboard_access(request.user)  # type: ignore[arg-type]
+def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dashboard.check_dashboard_access(request.user)
     page = dashboard.full_ranking(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         level=request.GET.get("tingkat", "desa"),
         requested_month=request.GET.get("periode"),
     )
@@ -56,25 +58,25 @@ def ranking(request: HttpRequest) -> HttpResponse:
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def bappeda_dashboard(request: HttpRequest) -> HttpResponse:
-    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
-    region = dashboard.drilldown_home(user=request.user)  # type: ignore[arg-type]
+def bappeda_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)
+    region = dashboard.drilldown_home(user=request.user)
     return _region_page(request, region)
 
 
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def region_dashboard(request: HttpRequest, code: str) -> HttpResponse:
-    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
-    region = dashboard.drilldown_region(user=request.user, code=code)  # type: ignore[arg-type]
+def region_dashboard(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)
+    region = dashboard.drilldown_region(user=request.user, code=code)
     return _region_page(request, region)
 
 
-def _region_page(request: HttpRequest, region: object) -> HttpResponse:
+def _region_page(request: AuthenticatedHttpRequest, region: Region) -> HttpResponse:
     page = dashboard.region_dashboard(
-        user=request.user,  # type: ignore[arg-type]
-        region=region,  # type: ignore[arg-type]
+        user=request.user,
+        region=region,
         requested_month=request.GET.get("periode"),
     )
     context = {"page": page, "data": page.data(), "legend": dashboard.legend()}
@@ -84,18 +86,18 @@ def _region_page(request: HttpRequest, region: object) -> HttpResponse:
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def posyandu_dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    dashboard.check_drilldown_access(request.user)  # type: ignore[arg-type]
-    page = dashboard.posyandu_dashboard(user=request.user, pk=pk)  # type: ignore[arg-type]
+def posyandu_dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    dashboard.check_drilldown_access(request.user)
+    page = dashboard.posyandu_dashboard(user=request.user, pk=pk)
     return render(request, "reports/dashboard_posyandu.html", {"page": page, "data": page.data()})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def map_upload(request: HttpRequest) -> HttpResponse:
+def map_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    dashboard.check_map_upload(user)  # type: ignore[arg-type]
-    kabupaten = dashboard.dashboard_kabupaten(user=user)  # type: ignore[arg-type]
+    dashboard.check_map_upload(user)
+    kabupaten = dashboard.dashboard_kabupaten(user=user)
     form = RegionMapForm(request.POST or None, request.FILES or None)
     check = None
     if request.method == "POST" and form.is_valid():
@@ -105,7 +107,7 @@ def map_upload(request: HttpRequest) -> HttpResponse:
             desa=dashboard.map_desa(kabupaten=kabupaten),
         )
         if check.is_valid:
-            saved = dashboard.region_map_save(user=user, kabupaten=kabupaten, check=check)  # type: ignore[arg-type]
+            saved = dashboard.region_map_save(user=user, kabupaten=kabupaten, check=check)
             messages.success(
                 request,
                 _('Peta disimpan: %(n)s desa/kelurahan bergambar (properti "%(property)s").')
@@ -117,7 +119,7 @@ def map_upload(request: HttpRequest) -> HttpResponse:
         "form": form,
         "check": check,
         "kabupaten": kabupaten,
-        "current": dashboard.region_map_for(user=user, kabupaten=kabupaten),  # type: ignore[arg-type]
+        "current": dashboard.region_map_for(user=user, kabupaten=kabupaten),
     }
     return render(
         request,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from convergence.db_router import replica_safe
+from convergence.http import AuthenticatedHttpRequest
 
 from . import pdf, performance, publication, xlsx
 from .selectors import SOURCE_ROUTINE
@@ -79,9 +80,9 @@ def publication_xlsx(request: HttpRequest, code: str, year: int) -> HttpResponse
     return _download(xlsx.publication_workbook(item), XLSX, f"publikasi-stunting-{code}-{year}.xlsx")
 
 
-def _review(request: HttpRequest, year: int) -> performance.PerformanceReview:
+def _review(request: AuthenticatedHttpRequest, year: int) -> performance.PerformanceReview:
     return performance.performance_review_for_user(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         year=_year(year),
         today=timezone.localdate(),
         kabupaten_code=request.GET.get("kabupaten", ""),
@@ -90,15 +91,15 @@ def _review(request: HttpRequest, year: int) -> performance.PerformanceReview:
 
 @login_required
 @require_http_methods(["GET"])
-def performance_current(request: HttpRequest) -> HttpResponse:
-    performance.check_can_read_review(request.user)  # type: ignore[arg-type]
+def performance_current(request: AuthenticatedHttpRequest) -> HttpResponse:
+    performance.check_can_read_review(request.user)
     return redirect("reports:performance-review", year=timezone.localdate().year)
 
 
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def performance_review(request: HttpRequest, year: int) -> HttpResponse:
+def performance_review(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     review = _review(request, year)
     return render(
         request, "reports/performance.html", {"review": review, "year": year, "source": SOURCE_ROUTINE}
@@ -108,7 +109,7 @@ def performance_review(request: HttpRequest, year: int) -> HttpResponse:
 @replica_safe
 @login_required
 @require_http_methods(["GET"])
-def performance_review_xlsx(request: HttpRequest, year: int) -> HttpResponse:
+def performance_review_xlsx(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     review = _review(request, year)
     return _download(
         xlsx.performance_workbook(review), XLSX, f"reviu-kinerja-{review.kabupaten.code}-{year}.xlsx"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from convergence.db_router import replica_safe
+from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Region
 
 from . import quality
@@ -123,21 +124,21 @@ def _marks(line: QualityLine) -> dict[str, bool]:
     return {c: any(code.startswith(c) for code in line.indicators.issues) for c in columns}
 
 
-def _page_context(request: HttpRequest) -> dict[str, Any]:
+def _page_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     user = request.user
     month_from, month_to = month_range(
-        user=user,  # type: ignore[arg-type]
+        user=user,
         month_from=parse_month(request.GET.get("dari")),
         month_to=parse_month(request.GET.get("sampai")),
         today=timezone.localdate(),
     )
-    choices = kecamatan_choices(user=user)  # type: ignore[arg-type]
+    choices = kecamatan_choices(user=user)
     code = request.GET.get("kecamatan", "")
     kecamatan: Region | None = next((k for k in choices if k.code == code), None)
     tables = {}
     for kind in (Row.Kind.POSYANDU, Row.Kind.MEASURER):
         lines = quality_lines(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             kind=kind,
             month_from=month_from,
             month_to=month_to,
@@ -158,10 +159,10 @@ def _page_context(request: HttpRequest) -> dict[str, Any]:
 @replica_safe
 @login_required
 @require_GET
-def data_quality(request: HttpRequest) -> HttpResponse:
+def data_quality(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Indicators per posyandu and recording user over a range of months, out-of-range values
     marked and explained."""
-    check_can_read_quality(request.user)  # type: ignore[arg-type]
+    check_can_read_quality(request.user)
     return render(request, "reports/quality.html", _page_context(request))
 
 

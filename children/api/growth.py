@@ -89,7 +89,7 @@ class MeasurementSerializer(serializers.Serializer):
 
 class CategorySerializer(serializers.Serializer):
     code = serializers.IntegerField(help_text=_("Kode kategori; -1 tidak dihitung, -2 flag WHO."))
-    label = serializers.CharField(help_text=_("Label Permenkes 2/2020 (Bahasa Indonesia)."))
+    label = serializers.CharField(help_text=_("Label Permenkes 2/2020 (Bahasa Indonesia)."))  # type: ignore[assignment]  # a field named like Field.label
     label_en = serializers.CharField()
 
 

@@ -35,6 +35,7 @@ from children.views.imports import (
     validate_upload,
 )
 from convergence.api.conditional import ConditionalMixin
+from convergence.http import AuthenticatedRequest
 
 SUMMARY = inline_serializer(
     name="ImportSummary",
@@ -159,6 +160,8 @@ class ImportJobViewSet(
 ):
     """Import jobs: the caller's own; Bappeda, pimpinan and OPD officers see the kabupaten's."""
 
+    request: AuthenticatedRequest
+
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser]  # the upload; the other actions take no body
     queryset = ImportJob.objects.none()  # the schema's model; requests use get_queryset
@@ -185,12 +188,12 @@ class ImportJobViewSet(
         responses={202: ImportJobSerializer},
     )
     def create(self, request: Request) -> Response:
-        check_registry_write(request.user)
+        check_registry_write(self.request.user)
         upload = ImportUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         try:
             job = import_job_create(
-                user=request.user,
+                user=self.request.user,
                 uploaded_file=upload.validated_data["file"],
                 create_places=upload.validated_data["create_posyandu"],
             )
@@ -211,7 +214,7 @@ class ImportJobViewSet(
         responses={200: ImportRowIssueSerializer(many=True)},
     )
     @action(detail=True, methods=["get"])
-    def issues(self, request: Request, pk: str) -> Response:
+    def issues(self, request: AuthenticatedRequest, pk: str) -> Response:
         job = self.get_object()
         issues = import_issue_list(job=job, action=request.query_params.get("action", ""))
         page = self.paginate_queryset(issues)
@@ -223,7 +226,7 @@ class ImportJobViewSet(
         responses={202: ImportJobSerializer},
     )
     @action(detail=True, methods=["post"])
-    def apply(self, request: Request, pk: str) -> Response:
+    def apply(self, request: AuthenticatedRequest, pk: str) -> Response:
         job = self.get_object()
         try:
             import_job_apply_queue(job_id=job.pk, user=request.user)

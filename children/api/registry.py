@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
@@ -46,6 +46,7 @@ from children.models import (
 from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import Conflict, RateLimited
 from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
+from convergence.http import AuthenticatedRequest
 from convergence.scoping import restrict
 
 # --- errors and permissions ---------------------------------------------------------------------------
@@ -81,6 +82,9 @@ class Reviewer(BasePermission):
 # --- base viewset -------------------------------------------------------------------------------------
 
 
+_M = TypeVar("_M", bound=Model)
+
+
 class RegistryViewSet(
     ConditionalMixin,
     mixins.ListModelMixin,
@@ -88,8 +92,11 @@ class RegistryViewSet(
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
+    Generic[_M],
 ):
     """List/retrieve (read-logged for personal records), create and update through a service."""
+
+    request: AuthenticatedRequest
 
     permission_classes = [IsAuthenticated, RegistryWrite]
     access_kind: str = ""
@@ -99,7 +106,7 @@ class RegistryViewSet(
     def _log(self, *, object_ids: Iterable[int] = (), count: int = 0) -> None:
         if self.access_kind:
             record_access(
-                user=self.request.user,  # type: ignore[arg-type]
+                user=self.request.user,
                 kind=self.access_kind,
                 object_ids=object_ids,
                 count=count,
@@ -118,7 +125,7 @@ class RegistryViewSet(
         self._log(object_ids=[instance.pk])
         return Response(self.get_serializer(instance).data)
 
-    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+    def save(self, *, instance: _M | None, data: dict[str, Any]) -> _M:
         """Each viewset writes through its registry service (child_save, person_save, ...)."""
         raise NotImplementedError
 
@@ -138,7 +145,7 @@ class RegistryViewSet(
         return Response(self.get_serializer(obj).data)
 
 
-def _with_warnings(obj: Model, warnings: list[str]) -> Model:
+def _with_warnings(obj: _M, warnings: list[str]) -> _M:
     obj.api_warnings = warnings  # type: ignore[attr-defined]
     return obj
 
@@ -160,8 +167,10 @@ def _nik_lookup(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
 @extend_schema_view(
     create=extend_schema(responses={201: serializers.KeluargaSerializer}),
 )
-class KeluargaViewSet(RegistryViewSet):
+class KeluargaViewSet(RegistryViewSet[Keluarga]):
     """Families (Kartu Keluarga). A KK number already registered is refused with a pointer to it."""
+
+    request: AuthenticatedRequest
 
     serializer_class = serializers.KeluargaSerializer
     filterset_class = filters.KeluargaFilter
@@ -172,17 +181,17 @@ class KeluargaViewSet(RegistryViewSet):
             "head_name", "pk"
         )
 
-    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+    def save(self, *, instance: Keluarga | None, data: dict[str, Any]) -> Keluarga:
         kk_number = data.pop("kk_encrypted", None)
         return services.keluarga_save(
-            user=self.request.user,  # type: ignore[arg-type]
+            user=self.request.user,
             keluarga=instance,
             kk_number=kk_number,
             **data,
         ).obj
 
 
-class _NIKRecordViewSet(RateLimitHeadersMixin, RegistryViewSet):
+class _NIKRecordViewSet(RateLimitHeadersMixin, RegistryViewSet[_M]):
     read_actions = ("lookup",)
     rate_limited_actions = ("lookup",)
 
@@ -193,14 +202,14 @@ class _NIKRecordViewSet(RateLimitHeadersMixin, RegistryViewSet):
         "Look-ups per user are limited (pages and API together); past the limit: 429 with Retry-After.",
     )
     @action(detail=False, methods=["post"], pagination_class=None)
-    def lookup(self, request: Request) -> Response:
-        verdict = lookup_allow(user=request.user)  # type: ignore[arg-type]
+    def lookup(self, request: AuthenticatedRequest) -> Response:
+        verdict = lookup_allow(user=request.user)
         verdict_remember(request=request, verdict=verdict)
         if not verdict.allowed:
             raise RateLimited(wait=verdict.retry_after, detail=lookup_refused_message(verdict))
         found = list(_nik_lookup(request, self.get_queryset()))
         record_lookup(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             results=len(found),
             channel=RecordAccess.Channel.API,
             path=request.path,
@@ -210,8 +219,10 @@ class _NIKRecordViewSet(RateLimitHeadersMixin, RegistryViewSet):
 
 
 @extend_schema_view(lookup=extend_schema(responses=serializers.PersonSerializer(many=True)))
-class PersonViewSet(_NIKRecordViewSet):
+class PersonViewSet(_NIKRecordViewSet[Person]):
     """Mothers, pregnant women and adolescent girls. An exact NIK match is refused with a pointer."""
+
+    request: AuthenticatedRequest
 
     serializer_class = serializers.PersonSerializer
     filterset_class = filters.PersonFilter
@@ -220,15 +231,17 @@ class PersonViewSet(_NIKRecordViewSet):
     def get_queryset(self) -> QuerySet[Person]:
         return restrict(Person.objects.select_related("desa"), self.request.user).order_by("name", "pk")
 
-    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+    def save(self, *, instance: Person | None, data: dict[str, Any]) -> Person:
         nik = data.pop("nik_encrypted", None)
-        result = services.person_save(user=self.request.user, person=instance, nik=nik, **data)  # type: ignore[arg-type]
+        result = services.person_save(user=self.request.user, person=instance, nik=nik, **data)
         return _with_warnings(result.obj, result.warnings)
 
 
 @extend_schema_view(lookup=extend_schema(responses=serializers.ChildSerializer(many=True)))
-class ChildViewSet(_NIKRecordViewSet):
+class ChildViewSet(_NIKRecordViewSet[Child]):
     """Children 0-59 months. An exact NIK match is refused; likely duplicates go to duplicates/."""
+
+    request: AuthenticatedRequest
 
     serializer_class = serializers.ChildSerializer
     filterset_class = filters.ChildFilter
@@ -237,9 +250,9 @@ class ChildViewSet(_NIKRecordViewSet):
     def get_queryset(self) -> QuerySet[Child]:
         return restrict(Child.objects.select_related("desa"), self.request.user).order_by("name", "pk")
 
-    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+    def save(self, *, instance: Child | None, data: dict[str, Any]) -> Child:
         nik = data.pop("nik_encrypted", None)
-        result = services.child_save(user=self.request.user, child=instance, nik=nik, **data)  # type: ignore[arg-type]
+        result = services.child_save(user=self.request.user, child=instance, nik=nik, **data)
         return _with_warnings(result.obj, result.warnings)
 
 
@@ -261,6 +274,8 @@ class MeasurementViewSet(
     has one answer 409 with it as `existing` (nothing is overwritten: DELETE it first to replace it).
     POST sync/ records an offline batch. DELETE removes one entered by mistake (kept in the history).
     """
+
+    request: AuthenticatedRequest
 
     def perform_destroy(self, instance: Measurement) -> None:
         services.measurement_delete(user=self.request.user, measurement=instance)
@@ -294,7 +309,7 @@ class MeasurementViewSet(
         data = {"weight_kg": None, "height_cm": None, **serializer.validated_data}
         with service_errors():
             result = services.measurement_record(
-                user=request.user,  # type: ignore[arg-type]
+                user=self.request.user,
                 source=Measurement.Source.API,
                 **data,
             )
@@ -336,8 +351,10 @@ class MeasurementViewSet(
         description="Record (or correct) the visit of a day; KEK, anaemia, TTD and ANC status are recomputed.",
     )
 )
-class PregnancyViewSet(RegistryViewSet):
+class PregnancyViewSet(RegistryViewSet[Pregnancy]):
     """Pregnancy episodes with their visits; KEK, anaemia, risk and TTD totals are computed, never entered."""
+
+    request: AuthenticatedRequest
 
     serializer_class = serializers.PregnancySerializer
     filterset_class = filters.PregnancyFilter
@@ -350,8 +367,8 @@ class PregnancyViewSet(RegistryViewSet):
             .order_by("-lmp_date", "pk")
         )
 
-    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
-        pregnancy = services.pregnancy_save(user=self.request.user, pregnancy=instance, **data)  # type: ignore[arg-type]
+    def save(self, *, instance: Pregnancy | None, data: dict[str, Any]) -> Pregnancy:
+        pregnancy = services.pregnancy_save(user=self.request.user, pregnancy=instance, **data)
         return self.get_queryset().get(pk=pregnancy.pk)
 
     @extend_schema(methods=["GET"], responses=serializers.PregnancyVisitSerializer(many=True))
@@ -368,7 +385,7 @@ class PregnancyViewSet(RegistryViewSet):
         serializer_class=serializers.PregnancyVisitSerializer,
         pagination_class=None,
     )
-    def visits(self, request: Request, pk: str | None = None) -> Response:
+    def visits(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         pregnancy = self.get_object()
         if request.method == "GET":
             self._log(object_ids=[pregnancy.pk])
@@ -377,7 +394,7 @@ class PregnancyViewSet(RegistryViewSet):
         serializer.is_valid(raise_exception=True)
         with service_errors():
             visit = services.pregnancy_visit_record(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 pregnancy=pregnancy,
                 **serializer.validated_data,
             )
@@ -387,8 +404,10 @@ class PregnancyViewSet(RegistryViewSet):
 # --- adolescent girls ---------------------------------------------------------------------------------
 
 
-class AdolescentGirlViewSet(RegistryViewSet):
+class AdolescentGirlViewSet(RegistryViewSet[AdolescentGirl]):
     """Adolescent girls followed for weekly TTD: register an existing person (a girl of 10-19 years)."""
+
+    request: AuthenticatedRequest
 
     serializer_class = serializers.AdolescentGirlSerializer
     filterset_class = filters.AdolescentGirlFilter
@@ -404,11 +423,11 @@ class AdolescentGirlViewSet(RegistryViewSet):
         self._log(object_ids=[girl.person_id])
         return Response(self.get_serializer(girl).data)
 
-    def save(self, *, instance: Model | None, data: dict[str, Any]) -> Model:
+    def save(self, *, instance: AdolescentGirl | None, data: dict[str, Any]) -> AdolescentGirl:
         if instance is None:
-            girl = services.adolescent_register(user=self.request.user, **data)  # type: ignore[arg-type]
+            girl = services.adolescent_register(user=self.request.user, **data)
         else:
-            girl = services.adolescent_update(user=self.request.user, girl=instance, **data)  # type: ignore[arg-type]
+            girl = services.adolescent_update(user=self.request.user, girl=instance, **data)
         return self.get_queryset().get(pk=girl.pk)
 
 
@@ -424,6 +443,8 @@ class AdolescentTTDViewSet(
     POST records (or corrects) the week containing `week_start`; tablets 0 removes the week.
     """
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.AdolescentTTDSerializer
     filterset_fields = {"girl": ["exact"], "week_start": ["gte", "lte"]}
     permission_classes = [IsAuthenticated, RegistryWrite]
@@ -435,7 +456,7 @@ class AdolescentTTDViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            record = services.adolescent_ttd_record(user=request.user, **serializer.validated_data)  # type: ignore[arg-type]
+            record = services.adolescent_ttd_record(user=self.request.user, **serializer.validated_data)
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -445,12 +466,14 @@ class AdolescentTTDViewSet(
 class DuplicateViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The likely-duplicate queue in the caller's scope; puskesmas officers and Bappeda merge or dismiss."""
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.DuplicateCandidateSerializer
     filterset_class = filters.DuplicateFilter
     permission_classes = [IsAuthenticated, Reviewer]
 
     def get_queryset(self) -> QuerySet[DuplicateCandidate]:
-        return duplicates.duplicate_list_for_user(user=self.request.user, status=None)  # type: ignore[arg-type]
+        return duplicates.duplicate_list_for_user(user=self.request.user, status=None)
 
     @extend_schema(
         request=serializers.MergeRequestSerializer,
@@ -458,13 +481,13 @@ class DuplicateViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         description="Merge this pair; `survivor` is the id of the record kept.",
     )
     @action(detail=True, methods=["post"])
-    def merge(self, request: Request, pk: str | None = None) -> Response:
+    def merge(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         candidate = self.get_object()
         body = serializers.MergeRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with service_errors():
             log = duplicates.duplicate_merge(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 candidate=candidate,
                 survivor_id=body.validated_data["survivor"],
             )
@@ -476,13 +499,13 @@ class DuplicateViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         description="Mark this pair as not duplicates (with a note); it will not enter the queue again.",
     )
     @action(detail=True, methods=["post"])
-    def dismiss(self, request: Request, pk: str | None = None) -> Response:
+    def dismiss(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         candidate = self.get_object()
         body = serializers.DismissRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with service_errors():
             duplicates.duplicate_dismiss(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 candidate=candidate,
                 note=body.validated_data["note"],
             )
@@ -492,10 +515,12 @@ class DuplicateViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 class MergeLogViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The audit of merges in the caller's scope (the removed records' contents stay server-side)."""
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.MergeLogSerializer
 
     def get_queryset(self) -> QuerySet[MergeLog]:
-        return duplicates.merge_log_list_for_user(user=self.request.user).order_by("-merged_at", "-pk")  # type: ignore[arg-type]
+        return duplicates.merge_log_list_for_user(user=self.request.user).order_by("-merged_at", "-pk")
 
 
 router = DefaultRouter()

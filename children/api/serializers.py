@@ -31,7 +31,7 @@ from children.models import (
 )
 from convergence.api.schema import ProblemErrorSerializer, ProblemSerializer
 from convergence.api.serializers import RegionCodeField
-from convergence.models import Posyandu
+from convergence.models import Posyandu, Region, User
 from convergence.scoping import restrict
 
 # More entries than a posyandu day holds; a larger backlog is sent in several batches.
@@ -210,7 +210,7 @@ class NIKLookupSerializer(serializers.Serializer):
 
 class StatusCategorySerializer(serializers.Serializer):
     code = serializers.IntegerField(help_text=gettext_lazy("Kode kategori; -1 tidak dihitung, -2 flag WHO."))
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
 
 
 class StatusCategoriesSerializer(serializers.Serializer):
@@ -222,7 +222,7 @@ class StatusCategoriesSerializer(serializers.Serializer):
 
 class WeightGainSerializer(serializers.Serializer):
     code = serializers.CharField(help_text=gettext_lazy("N, T, 2T, O, B, atau - (tidak dinilai)."))
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
 
 
 @extend_schema_field(StatusCategoriesSerializer)
@@ -422,7 +422,9 @@ class PregnancySerializer(serializers.ModelSerializer):
     mother = ScopedPrimaryKeyRelatedField(queryset=Person.objects.all())
     posyandu = ScopedPrimaryKeyRelatedField(queryset=Posyandu.objects.all(), required=False, allow_null=True)
     newborn = ScopedPrimaryKeyRelatedField(queryset=Child.objects.all(), required=False, allow_null=True)
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     risk_history = serializers.ListField(
         child=serializers.ChoiceField(choices=Pregnancy.RiskFactor.choices), required=False
     )
@@ -535,9 +537,13 @@ class DuplicateKeluargaSerializer(serializers.Serializer):
 
 
 class DuplicateCandidateSerializer(serializers.ModelSerializer):
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     keluarga_a = DuplicateKeluargaSerializer(read_only=True, allow_null=True)
-    reported_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    reported_by: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     reported_by_name = serializers.CharField(source="reported_by.username", read_only=True, allow_null=True)
     child_a = DuplicateChildSerializer(read_only=True, allow_null=True)
     child_b = DuplicateChildSerializer(read_only=True, allow_null=True)
@@ -581,7 +587,9 @@ class DismissRequestSerializer(serializers.Serializer):
 
 
 class MergeLogSerializer(serializers.ModelSerializer):
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = MergeLog

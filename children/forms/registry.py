@@ -31,12 +31,14 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def scoped_choice(field: forms.ModelChoiceField, queryset: QuerySet, *, current: int | None = None) -> None:
+def scoped_choice(field: forms.Field, queryset: QuerySet[Any], *, current: int | None = None) -> None:
     """Limit a choice field to the user's scope; a long list becomes a number box.
 
     `current`: the value the record holds already, kept as a choice when `queryset` no longer offers it
     (a record in a desa since retired keeps its desa when edited).
     """
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"not a model choice field: {field!r}")
     if current is not None:
         queryset = queryset.model._default_manager.filter(
             Q(pk__in=queryset.values("pk")) | Q(pk=current)
@@ -171,7 +173,8 @@ class ChildForm(ParseOnlyModelForm):
                 self.fields["posyandu"].initial = posyandu.first()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         mother = data.get("mother")
         if mother is not None and not data.get("mother_name"):
             data["mother_name"] = mother.name
@@ -263,7 +266,8 @@ class AdolescentForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("person") is None:
             for name in ("name", "birth_date", "desa"):
                 if not data.get(name):
@@ -279,7 +283,10 @@ class AdolescentTTDForm(ParseOnlyModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tablets"].max_value = MAX_TABLETS_PER_WEEK
+        tablets = self.fields["tablets"]
+        if not isinstance(tablets, forms.IntegerField):
+            raise TypeError("tablets is a number field")
+        tablets.max_value = MAX_TABLETS_PER_WEEK
         self.fields["tablets"].help_text = _("1 tablet seminggu; 0 menghapus catatan minggu itu.")
 
 

@@ -9,6 +9,7 @@ never a constant here.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,7 +65,9 @@ class KBMTable:
         return lookup
 
 
-def completed_months(birth_date: ArrayLike, measure_date: ArrayLike) -> np.ndarray:
+def completed_months(
+    birth_date: ArrayLike | datetime.date, measure_date: ArrayLike | datetime.date
+) -> np.ndarray:
     """Completed calendar months of age (int64) between two date arrays (datetime64[D] or date objects)."""
     birth = np.asarray(birth_date, dtype="datetime64[D]")
     measure = np.asarray(measure_date, dtype="datetime64[D]")

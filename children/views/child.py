@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -16,9 +16,10 @@ from children.growth.weight_gain import completed_months
 from children.models import Child, RecordAccess
 from children.panels import child_panels
 from children.selectors_posyandu import child_chart_data, child_get_for_user, child_measurement_list
+from convergence.http import AuthenticatedHttpRequest
 
 
-def _log_read(request: HttpRequest, child: Child) -> None:
+def _log_read(request: AuthenticatedHttpRequest, child: Child) -> None:
     record_access(
         user=request.user,
         kind=RecordAccess.Kind.CHILD,
@@ -39,7 +40,7 @@ def _log_read(request: HttpRequest, child: Child) -> None:
 
 @login_required
 @require_GET
-def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def child_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One child's page; every opening is logged (UU 27/2022)."""
     child = child_get_for_user(user=request.user, pk=pk)
     _log_read(request, child)
@@ -64,7 +65,7 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def child_chart_json(request: HttpRequest, pk: int) -> JsonResponse:
+def child_chart_json(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """The chart data of the child page (SD lines and the child's points), read by growth_chart.js."""
     child = child_get_for_user(user=request.user, pk=pk)
     record_access(

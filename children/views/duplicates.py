@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -19,6 +21,8 @@ from children.access import can_merge, kk_for_display, nik_for_display
 from children.audit import record_access
 from children.duplicates_scan import duplicates_scan_request
 from children.models import Child, DuplicateCandidate, Keluarga, Person, RecordAccess
+from convergence.http import AuthenticatedHttpRequest
+from convergence.models import User
 
 PAGE_SIZE = 25
 
@@ -41,7 +45,10 @@ class DecisionForm(forms.Form):
     def __init__(self, *args: object, candidate: DuplicateCandidate, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         a, b = _records(candidate)
-        self.fields["survivor"].choices = [
+        survivor = self.fields["survivor"]
+        if not isinstance(survivor, forms.ChoiceField):
+            raise TypeError("survivor is a choice field")
+        survivor.choices = [
             (record.pk, f"{_label(record)} ({_('nomor data')} {record.pk})") for record in (a, b) if record
         ]
 
@@ -67,14 +74,14 @@ def _records(candidate: DuplicateCandidate) -> tuple[Record | None, Record | Non
     return candidate.person_a, candidate.person_b
 
 
-def _side(user: object, record: Record | None, measurements: int | None) -> dict[str, object] | None:
+def _side(user: User, record: Record | None, measurements: int | None) -> dict[str, object] | None:
     if record is None:
         return None
     if isinstance(record, Keluarga):
-        return {"record": record, "family": True, "kk": kk_for_display(user, record.kk_encrypted)}  # type: ignore[arg-type]
+        return {"record": record, "family": True, "kk": kk_for_display(user, record.kk_encrypted)}
     side: dict[str, object] = {
         "record": record,
-        "nik": nik_for_display(user, record.nik_encrypted),  # type: ignore[arg-type]
+        "nik": nik_for_display(user, record.nik_encrypted),
     }
     if isinstance(record, Child):
         side["mother"] = record.mother.name if record.mother else record.mother_name
@@ -82,7 +89,7 @@ def _side(user: object, record: Record | None, measurements: int | None) -> dict
     return side
 
 
-def _pair(user: object, candidate: DuplicateCandidate) -> dict[str, object]:
+def _pair(user: User, candidate: DuplicateCandidate) -> dict[str, object]:
     a, b = _records(candidate)
     return {
         "candidate": candidate,
@@ -91,7 +98,7 @@ def _pair(user: object, candidate: DuplicateCandidate) -> dict[str, object]:
     }
 
 
-def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
+def _log_reads(request: AuthenticatedHttpRequest, pairs: list[dict[str, object]]) -> None:
     kinds = {
         Child: RecordAccess.Kind.CHILD,
         Person: RecordAccess.Kind.PERSON,
@@ -106,7 +113,7 @@ def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
     for kind, pks in ids.items():
         if len(pairs) == 1:
             record_access(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 kind=kind,
                 object_ids=pks,
                 channel=RecordAccess.Channel.PAGE,
@@ -114,7 +121,7 @@ def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
             )
         elif pks:
             record_access(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 kind=kind,
                 count=len(pks),
                 channel=RecordAccess.Channel.PAGE,
@@ -123,8 +130,8 @@ def _log_reads(request: HttpRequest, pairs: list[dict[str, object]]) -> None:
 
 
 @login_required
-def duplicate_list(request: HttpRequest) -> HttpResponse:
-    candidates = duplicates.duplicate_list_for_user(user=request.user)  # type: ignore[arg-type]
+def duplicate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    candidates = duplicates.duplicate_list_for_user(user=request.user)
     page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
     pairs = [_pair(request.user, candidate) for candidate in page]
     _log_reads(request, pairs)
@@ -134,9 +141,9 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
-        candidate = duplicates.duplicate_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
+        candidate = duplicates.duplicate_get_for_user(user=request.user, pk=pk)
     except DuplicateCandidate.DoesNotExist:
         raise Http404 from None
     form = DecisionForm(request.POST or None, candidate=candidate)
@@ -157,21 +164,21 @@ def duplicate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "children/duplicates/detail.html", context, status=400 if form.errors else 200)
 
 
-def _decide(request: HttpRequest, candidate: DuplicateCandidate, data: dict[str, object]) -> None:
+def _decide(request: AuthenticatedHttpRequest, candidate: DuplicateCandidate, data: dict[str, Any]) -> None:
     user = request.user
     if data["action"] == "gabung":
-        duplicates.duplicate_merge(user=user, candidate=candidate, survivor_id=data["survivor"])  # type: ignore[arg-type]
+        duplicates.duplicate_merge(user=user, candidate=candidate, survivor_id=data["survivor"])
         messages.success(request, _("Data digabung; riwayat penggabungan disimpan."))
     else:
-        duplicates.duplicate_dismiss(user=user, candidate=candidate, note=str(data["note"]))  # type: ignore[arg-type]
+        duplicates.duplicate_dismiss(user=user, candidate=candidate, note=str(data["note"]))
         messages.success(request, _("Pasangan ditandai bukan duplikat."))
 
 
 @login_required
 @require_http_methods(["POST"])
-def duplicate_scan(request: HttpRequest) -> HttpResponse:
+def duplicate_scan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Scan the registry of the user's scope for likely duplicates now (puskesmas officer, Bappeda)."""
-    found = duplicates_scan_request(user=request.user)  # type: ignore[arg-type]
+    found = duplicates_scan_request(user=request.user)
     messages.success(request, _("Pemindaian dijadwalkan."))
     if found is not None:
         messages.info(

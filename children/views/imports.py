@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import path
@@ -34,7 +34,9 @@ from children.models import ImportJob, ImportRowIssue, RecordAccess
 from convergence import selectors as convergence_selectors
 from convergence import spreadsheets
 from convergence.db_router import replica_safe
-from convergence.models import User
+from convergence.choices import form_choices_limit
+from convergence.http import AuthenticatedHttpRequest
+from convergence.models import Posyandu, Region, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.services import POSYANDU_LIST_EXAMPLE, REGION_CSV_COLUMNS
 from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal_text
@@ -141,7 +143,7 @@ class ImportUploadForm(forms.Form):
 
 class IssueFilterForm(forms.Form):
     action = forms.ChoiceField(
-        label=_("Tindakan"), choices=[("", _("Semua"))] + list(ImportRowIssue.Action.choices), required=False
+        label=_("Tindakan"), choices=[("", _("Semua")), *list(ImportRowIssue.Action.choices)], required=False
     )
 
 
@@ -158,8 +160,10 @@ class ExportForm(forms.Form):
         label=_("Format"),
         choices=[(exports.Format.XLSX, "Excel (.xlsx)"), (exports.Format.CSV, "CSV (.csv)")],
     )
-    posyandu = forms.ModelChoiceField(label=_("Posyandu"), queryset=None, required=False)
-    desa = forms.ModelChoiceField(
+    posyandu: forms.ModelChoiceField[Posyandu] = forms.ModelChoiceField(
+        label=_("Posyandu"), queryset=None, required=False
+    )
+    desa: forms.ModelChoiceField[Region] = forms.ModelChoiceField(
         label=_("Desa/kelurahan"), queryset=None, required=False, to_field_name="code"
     )
     date_from = forms.DateField(
@@ -172,11 +176,12 @@ class ExportForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices come from the user's scope: nothing outside it can even be named.
-        self.fields["posyandu"].queryset = convergence_selectors.posyandu_list_for_user(user=user)
-        self.fields["desa"].queryset = convergence_selectors.desa_list_for_user(user=user).order_by("code")
+        form_choices_limit(self, "posyandu", convergence_selectors.posyandu_list_for_user(user=user))
+        form_choices_limit(self, "desa", convergence_selectors.desa_list_for_user(user=user).order_by("code"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("Tanggal akhir sebelum tanggal awal."))
@@ -201,7 +206,7 @@ def _require_scope(user: User) -> None:
 
 
 @login_required
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request.user)
     may_upload = can_write_registry(request.user)
     form = ImportUploadForm(user=request.user)
@@ -236,7 +241,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = import_job_get_for_user(user=request.user, pk=pk)
     filter_form = IssueFilterForm(request.GET or None)
     action = filter_form.cleaned_data["action"] if filter_form.is_valid() else ""
@@ -260,7 +265,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def import_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = import_job_get_for_user(user=request.user, pk=pk)
     try:
         import_job_apply_queue(job_id=job.pk, user=request.user)
@@ -273,14 +278,14 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_progress(request: HttpRequest, pk: int) -> JsonResponse:
+def import_progress(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     job = import_job_get_for_user(user=request.user, pk=pk)
     return JsonResponse(import_job_progress(job))
 
 
 @login_required
 @require_GET
-def import_issues_csv(request: HttpRequest, pk: int) -> FileResponse:
+def import_issues_csv(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     job = import_job_get_for_user(user=request.user, pk=pk)
     rows = (
         (row, field, message, ImportRowIssue.Action(action).label)
@@ -288,7 +293,7 @@ def import_issues_csv(request: HttpRequest, pk: int) -> FileResponse:
             "row_number", "field", "message", "action"
         )
     )
-    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)
+    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)  # noqa: SIM115 (FileResponse closes it)
     spreadsheets.csv_write(target, [_("Baris"), _("Kolom"), _("Alasan"), _("Tindakan")], rows)
     target.seek(0)
     return FileResponse(
@@ -301,10 +306,12 @@ def import_issues_csv(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def register_template(request: HttpRequest, posyandu_pk: int, fmt: str = exports.Format.XLSX) -> FileResponse:
+def register_template(
+    request: AuthenticatedHttpRequest, posyandu_pk: int, fmt: str = exports.Format.XLSX
+) -> FileResponse:
     posyandu = exports.posyandu_for_export(user=request.user, pk=posyandu_pk)
     check_registry_write(request.user)
-    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)
+    target = tempfile.SpooledTemporaryFile(max_size=5 * 2**20)  # noqa: SIM115 (FileResponse closes it)
     exports.register_template_export(
         user=request.user, posyandu=posyandu, target=target, fmt=fmt, path=request.path
     )
@@ -319,7 +326,7 @@ def register_template(request: HttpRequest, posyandu_pk: int, fmt: str = exports
 
 @login_required
 @require_GET
-def posyandu_list_template(request: HttpRequest) -> HttpResponse:
+def posyandu_list_template(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The posyandu list for `load_regions`: its header and one example row under a desa of the user."""
     if not can_create_places(request.user):
         raise PermissionDenied
@@ -340,7 +347,7 @@ def posyandu_list_template(request: HttpRequest) -> HttpResponse:
 @replica_safe
 @login_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest) -> HttpResponse | FileResponse:
     _require_scope(request.user)
     form = ExportForm(request.GET if "layout" in request.GET else None, user=request.user)
     if not form.is_valid():
@@ -348,7 +355,7 @@ def export(request: HttpRequest) -> HttpResponse:
             request, "children/exports/form.html", {"form": form}, status=400 if form.errors else 200
         )
     layout, fmt = form.cleaned_data["layout"], form.cleaned_data["format"]
-    target = tempfile.SpooledTemporaryFile(max_size=20 * 2**20)
+    target = tempfile.SpooledTemporaryFile(max_size=20 * 2**20)  # noqa: SIM115 (FileResponse closes it)
     if layout == exports.Layout.EPPGBM:
         exports.eppgbm_export(
             user=request.user,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -19,6 +19,7 @@ from children.access import lookup_allow, lookup_refused_message
 from children.audit import record_lookup
 from children.forms.registry import NIKSearchForm
 from children.models import Child, Keluarga, Person, RecordAccess
+from convergence.http import AuthenticatedHttpRequest
 from convergence.scoping import scope_for_user
 
 TEMPLATE = "children/registry/nik_search.html"
@@ -31,13 +32,13 @@ DETAIL_PAGES = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def nik_search(request: HttpRequest) -> HttpResponse:
+def nik_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Find a child or person by NIK, or a family by KK number, in the user's scope."""
     if scope_for_user(request.user).is_empty:
         raise PermissionDenied
     if request.method != "POST":
         return render(request, TEMPLATE, {"form": NIKSearchForm()})
-    verdict = lookup_allow(user=request.user)  # type: ignore[arg-type]
+    verdict = lookup_allow(user=request.user)
     if not verdict.allowed:
         context = {"form": NIKSearchForm(), "refused": lookup_refused_message(verdict)}
         response = render(request, TEMPLATE, context, status=429)
@@ -50,7 +51,7 @@ def nik_search(request: HttpRequest) -> HttpResponse:
         user=request.user, nik=form.cleaned_data["nik"], today=timezone.localdate()
     )
     record_lookup(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         results=0 if found is None else 1,
         channel=RecordAccess.Channel.PAGE,
         path=request.path,

@@ -29,6 +29,7 @@ from children.selectors_posyandu import (
     skdn_reference_day,
 )
 from children.services import MeasurementOutcome, NeedsConfirmation, measurement_record
+from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Posyandu
 from convergence.selectors import posyandu_get_for_user
 
@@ -131,7 +132,7 @@ def _is_fetch(request: HttpRequest) -> bool:
 
 @login_required
 @require_GET
-def posyandu_day_current(request: HttpRequest, pk: int) -> HttpResponse:
+def posyandu_day_current(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The posyandu day of the current month."""
     posyandu = posyandu_get_for_user(user=request.user, pk=pk)
     today = timezone.localdate()
@@ -140,7 +141,7 @@ def posyandu_day_current(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def posyandu_day_page(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+def posyandu_day_page(request: AuthenticatedHttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """GET: the children due this month with an entry form each; POST: one child's measurement."""
     first, last = _month(year, month)
     posyandu = posyandu_get_for_user(user=request.user, pk=pk)
@@ -150,7 +151,7 @@ def posyandu_day_page(request: HttpRequest, pk: int, year: int, month: int) -> H
 
 
 def _render_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     posyandu: Posyandu,
     first: datetime.date,
@@ -193,7 +194,7 @@ def _render_page(
 
 
 def _record(
-    request: HttpRequest, *, posyandu: Posyandu, first: datetime.date, last: datetime.date
+    request: AuthenticatedHttpRequest, *, posyandu: Posyandu, first: datetime.date, last: datetime.date
 ) -> HttpResponse:
     check_registry_write(request.user, posyandu)
     try:
@@ -249,7 +250,12 @@ def _record(
 
 
 def _saved(
-    request: HttpRequest, *, posyandu: Posyandu, child_pk: int, first: datetime.date, last: datetime.date
+    request: AuthenticatedHttpRequest,
+    *,
+    posyandu: Posyandu,
+    child_pk: int,
+    first: datetime.date,
+    last: datetime.date,
 ) -> HttpResponse:
     if not _is_fetch(request):
         return redirect(f"{_action(posyandu, first)}#anak-{child_pk}")
@@ -270,7 +276,7 @@ def _saved(
 
 @login_required
 @require_GET
-def skdn_page(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+def skdn_page(request: AuthenticatedHttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """The monthly SKDN report of one posyandu (Format F2), by age band and sex, with its ratios."""
     first, _last = _month(year, month)
     posyandu = posyandu_get_for_user(user=request.user, pk=pk)

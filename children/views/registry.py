@@ -40,6 +40,7 @@ from children.forms.registry import (
 )
 from children.models import Child, Keluarga, Person, Pregnancy, RecordAccess
 from children.panels import person_panels
+from convergence.http import AuthenticatedHttpRequest
 from convergence.scoping import scope_for_user
 
 FORM_TEMPLATE = "children/registry/form.html"
@@ -102,9 +103,9 @@ def _other_params(request: HttpRequest) -> str:
     return params.urlencode()
 
 
-def _log(request: HttpRequest, kind: str, ids: Iterable[int] = (), count: int = 0) -> None:
+def _log(request: AuthenticatedHttpRequest, kind: str, ids: Iterable[int] = (), count: int = 0) -> None:
     record_access(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         kind=kind,
         object_ids=list(ids),
         count=count,
@@ -140,7 +141,7 @@ def _list_context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, A
 
 @login_required
 @require_http_methods(["GET"])
-def keluarga_list(request: HttpRequest) -> HttpResponse:
+def keluarga_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -154,7 +155,7 @@ def keluarga_list(request: HttpRequest) -> HttpResponse:
     return render(request, "children/registry/keluarga_list.html", context)
 
 
-def _keluarga_form(request: HttpRequest, keluarga: Keluarga | None) -> KeluargaForm:
+def _keluarga_form(request: AuthenticatedHttpRequest, keluarga: Keluarga | None) -> KeluargaForm:
     return KeluargaForm(
         request.POST or None,
         instance=keluarga,
@@ -172,7 +173,7 @@ def _keluarga_fields(form: KeluargaForm) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def keluarga_create(request: HttpRequest) -> HttpResponse:
+def keluarga_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = _keluarga_form(request, None)
     if request.method == "POST" and form.is_valid():
@@ -188,7 +189,7 @@ def keluarga_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def keluarga_update(request: HttpRequest, pk: int) -> HttpResponse:
+def keluarga_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     keluarga = selectors.keluarga_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = _keluarga_form(request, keluarga)
@@ -208,7 +209,7 @@ def keluarga_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def keluarga_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def keluarga_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     keluarga = selectors.keluarga_get_for_user(user=request.user, pk=pk)
     persons, children = selectors.keluarga_members(user=request.user, keluarga=keluarga)
     _log(request, RecordAccess.Kind.KELUARGA, ids=[keluarga.pk])
@@ -228,7 +229,7 @@ def keluarga_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def child_list(request: HttpRequest) -> HttpResponse:
+def child_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -256,7 +257,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
     return render(request, "children/registry/child_list.html", context)
 
 
-def _child_form(request: HttpRequest, child: Child | None) -> ChildForm:
+def _child_form(request: AuthenticatedHttpRequest, child: Child | None) -> ChildForm:
     return ChildForm(
         request.POST or None,
         instance=child,
@@ -276,7 +277,7 @@ def _child_fields(form: ChildForm) -> tuple[str, dict[str, Any]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def child_create(request: HttpRequest) -> HttpResponse:
+def child_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = _child_form(request, None)
     if request.method == "POST" and form.is_valid():
@@ -294,7 +295,7 @@ def child_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def child_update(request: HttpRequest, pk: int) -> HttpResponse:
+def child_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     child = selectors.child_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = _child_form(request, child)
@@ -317,7 +318,7 @@ def child_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -329,7 +330,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, "children/registry/person_list.html", _list_context(request, page))
 
 
-def _person_form(request: HttpRequest, person: Person | None) -> PersonForm:
+def _person_form(request: AuthenticatedHttpRequest, person: Person | None) -> PersonForm:
     return PersonForm(
         request.POST or None,
         instance=person,
@@ -341,7 +342,7 @@ def _person_form(request: HttpRequest, person: Person | None) -> PersonForm:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = _person_form(request, None)
     if request.method == "POST" and form.is_valid():
@@ -360,7 +361,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_update(request: HttpRequest, pk: int) -> HttpResponse:
+def person_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = _person_form(request, person)
@@ -381,7 +382,7 @@ def person_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk)
     record = selectors.person_record(user=request.user, person=person)
     _log(request, RecordAccess.Kind.PERSON, ids=[person.pk])
@@ -400,7 +401,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def pregnancy_list(request: HttpRequest) -> HttpResponse:
+def pregnancy_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -425,7 +426,7 @@ def pregnancy_list(request: HttpRequest) -> HttpResponse:
     return render(request, "children/registry/pregnancy_list.html", context)
 
 
-def _pregnancy_form(request: HttpRequest, pregnancy: Pregnancy | None) -> PregnancyForm:
+def _pregnancy_form(request: AuthenticatedHttpRequest, pregnancy: Pregnancy | None) -> PregnancyForm:
     return PregnancyForm(
         request.POST or None,
         instance=pregnancy,
@@ -437,7 +438,7 @@ def _pregnancy_form(request: HttpRequest, pregnancy: Pregnancy | None) -> Pregna
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pregnancy_create(request: HttpRequest) -> HttpResponse:
+def pregnancy_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = _pregnancy_form(request, None)
     if request.method == "POST" and form.is_valid():
@@ -453,7 +454,7 @@ def pregnancy_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pregnancy_update(request: HttpRequest, pk: int) -> HttpResponse:
+def pregnancy_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pregnancy = selectors.pregnancy_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = _pregnancy_form(request, pregnancy)
@@ -472,7 +473,7 @@ def pregnancy_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _pregnancy_page(
-    request: HttpRequest, pregnancy: Pregnancy, form: PregnancyVisitForm, status: int = 200
+    request: AuthenticatedHttpRequest, pregnancy: Pregnancy, form: PregnancyVisitForm, status: int = 200
 ) -> HttpResponse:
     _log(request, RecordAccess.Kind.PREGNANCY, ids=[pregnancy.pk])
     # The page shows the mother's registry record (her name): a read of her record too.
@@ -496,7 +497,7 @@ def _pregnancy_page(
 
 @login_required
 @require_http_methods(["GET"])
-def pregnancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def pregnancy_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pregnancy = selectors.pregnancy_get_for_user(user=request.user, pk=pk)
     form = PregnancyVisitForm(initial={"visit_date": timezone.localdate(), "ttd_tablets": TTD_PER_VISIT})
     return _pregnancy_page(request, pregnancy, form)
@@ -504,7 +505,7 @@ def pregnancy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pregnancy_visit(request: HttpRequest, pk: int) -> HttpResponse:
+def pregnancy_visit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pregnancy = selectors.pregnancy_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = PregnancyVisitForm(request.POST)
@@ -528,7 +529,7 @@ def pregnancy_visit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET"])
-def adolescent_list(request: HttpRequest) -> HttpResponse:
+def adolescent_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_scope(request)
     if (refused := _refuse_number_search(request)) is not None:
         return refused
@@ -543,7 +544,7 @@ def adolescent_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def adolescent_create(request: HttpRequest) -> HttpResponse:
+def adolescent_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_writer(request)
     form = AdolescentForm(
         request.POST or None,
@@ -579,7 +580,7 @@ def adolescent_create(request: HttpRequest) -> HttpResponse:
 
 
 def _adolescent_page(
-    request: HttpRequest, pk: int, form: AdolescentTTDForm, status: int = 200
+    request: AuthenticatedHttpRequest, pk: int, form: AdolescentTTDForm, status: int = 200
 ) -> HttpResponse:
     girl = selectors.adolescent_get_for_user(user=request.user, pk=pk)
     _log(request, RecordAccess.Kind.PERSON, ids=[girl.person_id])
@@ -597,7 +598,7 @@ def _adolescent_page(
 
 @login_required
 @require_http_methods(["GET"])
-def adolescent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def adolescent_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     form = AdolescentTTDForm(initial={"week_start": selectors.week_start(today), "tablets": 1})
     return _adolescent_page(request, pk, form)
@@ -605,7 +606,7 @@ def adolescent_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def adolescent_ttd(request: HttpRequest, pk: int) -> HttpResponse:
+def adolescent_ttd(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     girl = selectors.adolescent_get_for_user(user=request.user, pk=pk)
     _require_writer(request)
     form = AdolescentTTDForm(request.POST)

@@ -29,6 +29,8 @@ from convergence import services_actions as services
 from convergence.api.conditional import ConditionalMixin
 from convergence.api.filtering import FilterSet, IdFilter, IntegerFilter
 from convergence.api.serializers import OPDLabels, RegionCodeField
+from convergence.choices import serializer_choices_limit
+from convergence.http import AuthenticatedRequest
 from convergence.models import (
     OPD,
     ActionOutput,
@@ -60,11 +62,12 @@ class ConvergenceWrite(BasePermission):
 
 
 class _Base(ConditionalMixin, viewsets.GenericViewSet):
+    request: AuthenticatedRequest
     permission_classes = [IsAuthenticated, ConvergenceWrite]
 
 
-def _kabupaten(request: Request) -> Region:
-    kabupaten = selectors.kabupaten_for_user(user=request.user)  # type: ignore[arg-type]
+def _kabupaten(request: AuthenticatedRequest) -> Region:
+    kabupaten = selectors.kabupaten_for_user(user=request.user)
     if kabupaten is None:
         raise PermissionDenied
     return kabupaten
@@ -78,7 +81,9 @@ def _scoped_opd(request: Request) -> QuerySet[OPD]:
 
 
 class TeamMemberSerializer(OPDLabels, serializers.ModelSerializer):
-    opd = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    opd: serializers.PrimaryKeyRelatedField[OPD] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = TeamMember
@@ -122,7 +127,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base):
     filterset_class = TeamFilter
 
     def get_queryset(self) -> QuerySet[Team]:
-        return selectors.team_list_for_user(user=self.request.user).prefetch_related("members__opd")  # type: ignore[arg-type]
+        return selectors.team_list_for_user(user=self.request.user).prefetch_related("members__opd")
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -149,7 +154,7 @@ class FieldWorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base
     filterset_fields = ["kind", "desa"]
 
     def get_queryset(self) -> QuerySet[FieldWorker]:
-        return selectors.field_worker_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.field_worker_list_for_user(user=self.request.user)
 
 
 # --- actions, outputs, evidence, grades ---------------------------------------------------------------
@@ -190,7 +195,7 @@ class ActionSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["pic_opd"].queryset = _scoped_opd(request)
+            serializer_choices_limit(self, "pic_opd", _scoped_opd(request))
 
     @extend_schema_field(serializers.BooleanField())
     def get_late(self, action: ConvergenceAction) -> bool:
@@ -206,11 +211,14 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Upd
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[ConvergenceAction]:
-        return selectors.action_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.action_list_for_user(user=self.request.user)
 
-    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[ConvergenceAction]) -> None:
+        action = serializer.instance
+        if action is None:  # UpdateModelMixin always passes the object
+            raise TypeError("an update without an instance")
         serializer.instance = services.action_update(
-            user=self.request.user, action=serializer.instance, **serializer.validated_data
+            user=self.request.user, action=action, **serializer.validated_data
         )
 
 
@@ -242,10 +250,12 @@ class ActionOutputViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     def get_queryset(self) -> QuerySet[ActionOutput]:
         return selectors.output_list_for_user(user=self.request.user).annotate(
             evidence_count=Count("evidence")
-        )  # type: ignore[arg-type]
+        )
 
-    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[ActionOutput]) -> None:
         output = serializer.instance
+        if output is None:  # UpdateModelMixin always passes the object
+            raise TypeError("an update without an instance")
         data = serializer.validated_data
         services.action_output_set(
             user=self.request.user,
@@ -282,7 +292,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["output"].queryset = selectors.output_list_for_user(user=request.user)
+            serializer_choices_limit(self, "output", selectors.output_list_for_user(user=request.user))
 
     @extend_schema_field(serializers.CharField())
     def get_download_url(self, document: EvidenceDocument) -> str:
@@ -305,7 +315,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     filterset_class = EvidenceFilter
 
     def get_queryset(self) -> QuerySet[EvidenceDocument]:
-        return selectors.evidence_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.evidence_list_for_user(user=self.request.user)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data
@@ -342,7 +352,7 @@ class AssessmentGradeViewSet(
     filterset_fields = {"year": ["exact"], "indicator_code": ["exact"]}
 
     def get_queryset(self) -> QuerySet[AssessmentGrade]:
-        return selectors.assessment_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.assessment_list_for_user(user=self.request.user)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = services.assessment_grade_save(
@@ -381,9 +391,9 @@ class MeetingSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["region"].queryset = restrict(Region.objects.all(), request.user)
-            self.fields["action"].queryset = selectors.action_list_for_user(user=request.user)
-            self.fields["invited"].child_relation.queryset = _scoped_opd(request)
+            serializer_choices_limit(self, "region", restrict(Region.objects.all(), request.user))
+            serializer_choices_limit(self, "action", selectors.action_list_for_user(user=request.user))
+            serializer_choices_limit(self, "invited", _scoped_opd(request))
 
 
 class MeetingFilter(FilterSet):
@@ -407,7 +417,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     filterset_class = MeetingFilter
 
     def get_queryset(self) -> QuerySet[Meeting]:
-        return selectors.meeting_list_for_user(user=self.request.user).prefetch_related("invited")  # type: ignore[arg-type]
+        return selectors.meeting_list_for_user(user=self.request.user).prefetch_related("invited")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = services.meeting_save(user=self.request.user, **serializer.validated_data)
@@ -436,10 +446,10 @@ class AttendanceSerializer(OPDLabels, serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["meeting"].queryset = restrict(
-                Meeting.objects.select_related("kabupaten"), request.user
+            serializer_choices_limit(
+                self, "meeting", restrict(Meeting.objects.select_related("kabupaten"), request.user)
             )
-            self.fields["opd"].queryset = _scoped_opd(request)
+            serializer_choices_limit(self, "opd", _scoped_opd(request))
 
 
 class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, _Base):
@@ -449,7 +459,7 @@ class AttendanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     filterset_fields = {"meeting": ["exact"], "opd": ["exact"]}
 
     def get_queryset(self) -> QuerySet[Attendance]:
-        return selectors.attendance_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.attendance_list_for_user(user=self.request.user)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         serializer.instance = services.attendance_record(user=self.request.user, **serializer.validated_data)
@@ -483,10 +493,10 @@ class FollowUpSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None:
-            self.fields["meeting"].queryset = restrict(
-                Meeting.objects.select_related("kabupaten"), request.user
+            serializer_choices_limit(
+                self, "meeting", restrict(Meeting.objects.select_related("kabupaten"), request.user)
             )
-            self.fields["owner_opd"].queryset = _scoped_opd(request)
+            serializer_choices_limit(self, "owner_opd", _scoped_opd(request))
 
     @extend_schema_field(serializers.BooleanField())
     def get_overdue(self, follow_up: FollowUp) -> bool:
@@ -510,7 +520,7 @@ class FollowUpViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[FollowUp]:
-        return selectors.follow_up_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.follow_up_list_for_user(user=self.request.user)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = serializer.validated_data

@@ -61,7 +61,8 @@ class ConditionalMixin:
 
     def detail_etag(self, instance: Any) -> str:
         """The ETag of `instance` as the detail GET would show it to this caller."""
-        action = getattr(self, "action", None)
+        # A viewset's action name, or None (absent on a plain view): put back exactly as it was.
+        action: Any = getattr(self, "action", None)
         self.action = "retrieve"
         try:
             data = self.get_serializer(instance).data  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import models
@@ -98,7 +98,7 @@ class Ordering(filters.OrderingFilter):
     serializer's fields that are plain columns of the model (see _sortable_column). An unknown field is a 400; the view's own order breaks ties, then the id."""
 
     def get_default_valid_fields(
-        self, queryset: QuerySet[Any] | None, view: Any, context: dict[str, Any] | None = None
+        self, queryset: QuerySet[Any] | None, view: Any, context: Mapping[str, Any] | None = None
     ) -> list[tuple[str, str]]:
         serializer_class = getattr(view, "get_serializer_class", lambda: None)()
         # The serializer's model, not the queryset's: the schema asks without one (scopes need a user).
@@ -113,7 +113,9 @@ class Ordering(filters.OrderingFilter):
         ]
 
     def _valid_names(self, queryset: QuerySet[Any] | None, view: Any, request: Request | None) -> list[str]:
-        return sorted(item[0] for item in self.get_valid_fields(queryset, view, {"request": request}))
+        # The schema asks without a queryset: get_default_valid_fields above takes None, the stubs do not.
+        fields = self.get_valid_fields(queryset, view, {"request": request})  # type: ignore[arg-type]
+        return sorted(item[0] for item in fields)
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Sequence[str] | None:
         raw = request.query_params.get(self.ordering_param, "")

@@ -64,7 +64,8 @@ class ProblemSerializer(serializers.Serializer):
         "not_found, method_not_allowed, conflict, precondition_failed, throttled, ..."
     )
     detail = serializers.CharField(help_text="What went wrong, in the request's language.")
-    errors = ProblemErrorSerializer(many=True, required=False)
+    # A field named like Serializer.errors: the declared field wins at run time, the stubs see the property.
+    errors = ProblemErrorSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}

@@ -21,6 +21,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
@@ -30,6 +31,7 @@ from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import RateLimited
 from convergence.api.filtering import FilterSet
 from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
+from convergence.http import AuthenticatedRequest
 from convergence.models import OPD, Posyandu, Puskesmas, Region, User
 from convergence.ratelimit import Verdict, client_address, login_address_check, rate_limit_hit
 from convergence.scoping import scope_for_user
@@ -119,6 +121,8 @@ class RegionFilter(FilterSet):
 class RegionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """Regions (provinsi to desa/kelurahan) the caller may see."""
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.RegionSerializer
     lookup_field = "code"
     lookup_value_regex = r"[0-9.]+"
@@ -131,6 +135,8 @@ class RegionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class PuskesmasViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    request: AuthenticatedRequest
+
     serializer_class = serializers.PuskesmasSerializer
     filterset_fields = ["kecamatan"]
 
@@ -139,6 +145,8 @@ class PuskesmasViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class PosyanduViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
+    request: AuthenticatedRequest
+
     serializer_class = serializers.PosyanduSerializer
     filterset_fields = ["desa", "is_active"]
 
@@ -156,12 +164,14 @@ class OPDViewSet(
 ):
     """The kabupaten's agencies; Bappeda adds agencies and edits their tasks (tupoksi)."""
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.OPDSerializer
 
     def get_queryset(self) -> QuerySet[OPD]:
         return selectors.opd_list_for_user(user=self.request.user).order_by("short_name", "pk")
 
-    def _save(self, serializer: serializers.OPDSerializer, opd: OPD | None) -> OPD:
+    def _save(self, serializer: BaseSerializer[OPD], opd: OPD | None) -> OPD:
         scope = scope_for_user(self.request.user)
         code = opd.kabupaten.code if opd is not None else scope.kabupaten_prefix
         kabupaten = Region.objects.filter(code=code).first() if code else None
@@ -202,6 +212,7 @@ class OPDViewSet(
 class ProfileView(generics.RetrieveAPIView):
     """The caller's own profile: role and organisation unit."""
 
+    request: AuthenticatedRequest
     serializer_class = serializers.ProfileSerializer
 
     @extend_schema(summary="Retrieve the caller's profile", responses=serializers.ProfileSerializer)

@@ -34,6 +34,7 @@ from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import Conflict
 from convergence.api.filtering import ID_RANGE, FilterSet, IdFilter
 from convergence.api.serializers import OPDLabels, RegionCodeField
+from convergence.http import AuthenticatedRequest
 from convergence.models import OPD, Region
 from convergence.scoping import restrict, scope_for_user
 from interventions import selectors_pmt as sel
@@ -332,37 +333,41 @@ class BudgetLineViewSet(
 ):
     """Budget lines: a desa sees its own (Dana Desa, ADD), an OPD its own, Bappeda the kabupaten's."""
 
+    request: AuthenticatedRequest
+
     serializer_class = BudgetLineSerializer
     updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = BudgetLineFilter
 
     def get_queryset(self) -> QuerySet[BudgetLine]:
-        return sel.budget_line_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return sel.budget_line_list_for_user(user=self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        code = scope_for_user(request.user).kabupaten_prefix
+        code = scope_for_user(self.request.user).kabupaten_prefix
         kabupaten = Region.objects.filter(code=code).first()
         if kabupaten is None:
             raise Http404
-        line = svc.budget_line_create(user=request.user, kabupaten=kabupaten, **serializer.validated_data)  # type: ignore[arg-type]
+        line = svc.budget_line_create(
+            user=self.request.user, kabupaten=kabupaten, **serializer.validated_data
+        )
         return Response(self.get_serializer(line).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=BudgetRevisionSerializer, responses=BudgetLineSerializer)
     @action(detail=True, methods=["post"])
-    def revisions(self, request: Request, pk: str | None = None) -> Response:
+    def revisions(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Revise the allocation (refocusing) with a reason; never below what is committed."""
         line = self.get_object()
         serializer = BudgetRevisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        svc.budget_line_revise(user=request.user, line=line, **serializer.validated_data)  # type: ignore[arg-type]
+        svc.budget_line_revise(user=request.user, line=line, **serializer.validated_data)
         return Response(self.get_serializer(line).data)
 
     @extend_schema(responses=AbsorptionSerializer)
     @action(detail=True, methods=["get"])
-    def absorption(self, request: Request, pk: str | None = None) -> Response:
+    def absorption(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Allocated, reserved, disbursed, available and absorption of the line, with monthly disbursements."""
         line = self.get_object()
         totals = sel.budget_line_totals(line=line)
@@ -402,19 +407,21 @@ class PMTRateViewSet(
     no episode used yet (400 otherwise: add a new dated row instead).
     """
 
+    request: AuthenticatedRequest
+
     serializer_class = PMTRateSerializer
     permission_classes = [IsAuthenticated, HasScope]
     filterset_fields = ["category"]
 
     def get_queryset(self) -> QuerySet[PMTRate]:
-        return sel.pmt_rate_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return sel.pmt_rate_list_for_user(user=self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        scope = scope_for_user(request.user)
+        scope = scope_for_user(self.request.user)
         kabupaten = None if scope.is_superuser and not scope.kabupaten_prefix else _kabupaten_of(request)
-        rate = svc.pmt_rate_create(user=request.user, kabupaten=kabupaten, **serializer.validated_data)  # type: ignore[arg-type]
+        rate = svc.pmt_rate_create(user=self.request.user, kabupaten=kabupaten, **serializer.validated_data)
         return Response(self.get_serializer(rate).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -424,7 +431,7 @@ class PMTRateViewSet(
         changes = dict(serializer.validated_data)
         if changes.pop("category", rate.category) != rate.category:
             raise serializers.ValidationError({"category": ["Tidak dapat diubah."]})
-        rate = svc.pmt_rate_update(user=request.user, rate=rate, **changes)  # type: ignore[arg-type]
+        rate = svc.pmt_rate_update(user=self.request.user, rate=rate, **changes)
         return Response(self.get_serializer(rate).data)
 
 
@@ -446,23 +453,25 @@ class PMTProgrammeViewSet(
     100. PUT/PATCH edit a programme before its first episode; after it only `is_active` changes.
     """
 
+    request: AuthenticatedRequest
+
     serializer_class = PMTProgrammeSerializer
     permission_classes = [IsAuthenticated, HasScope]
     filterset_fields = ["year", "category", "is_active"]
 
     def get_queryset(self) -> QuerySet[PMTProgramme]:
-        return sel.pmt_programme_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return sel.pmt_programme_list_for_user(user=self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # A role that never creates programmes gets 403, not a 400 about lines it cannot see.
-        if not svc.may_create_programmes(request.user):  # type: ignore[arg-type]
+        if not svc.may_create_programmes(self.request.user):
             raise PermissionDenied
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         fundings = _fundings(data.pop("fundings"))
         programme = svc.pmt_programme_create(
-            user=request.user,  # type: ignore[arg-type]
+            user=self.request.user,
             kabupaten=_kabupaten_of(request),
             fundings=fundings,
             **data,
@@ -471,13 +480,13 @@ class PMTProgrammeViewSet(
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         programme = self.get_object()
-        if not svc.may_create_programmes(request.user):  # type: ignore[arg-type]
+        if not svc.may_create_programmes(self.request.user):
             raise PermissionDenied
         serializer = self.get_serializer(programme, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         changes = dict(serializer.validated_data)
         fundings = _fundings(changes.pop("fundings")) if "fundings" in changes else None
-        svc.pmt_programme_update(user=request.user, programme=programme, fundings=fundings, **changes)  # type: ignore[arg-type]
+        svc.pmt_programme_update(user=self.request.user, programme=programme, fundings=fundings, **changes)
         return Response(self.get_serializer(self.get_queryset().get(pk=programme.pk)).data)
 
 
@@ -491,9 +500,9 @@ class PMTEnrolmentFilter(FilterSet):
         fields = ["programme", "enrolment_status", "budget_line"]
 
 
-def _log_recipients(request: Request, enrolments: list[PMTEnrolment]) -> None:
+def _log_recipients(request: AuthenticatedRequest, enrolments: list[PMTEnrolment]) -> None:
     log_subject_reads(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         kinds=["anak" if e.child_id else "penduduk" for e in enrolments],
         channel=RecordAccess.Channel.API,
         path=request.path,
@@ -509,25 +518,27 @@ class PMTEnrolmentViewSet(
 ):
     """PMT episodes by name. POST enrols (400 naming the field when ineligible, overlapping or over budget)."""
 
+    request: AuthenticatedRequest
+
     serializer_class = PMTEnrolmentSerializer
     updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = PMTEnrolmentFilter
 
     def get_queryset(self) -> QuerySet[PMTEnrolment]:
-        return sel.pmt_enrolment_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return sel.pmt_enrolment_list_for_user(user=self.request.user)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
-        _log_recipients(request, rows)
+        _log_recipients(self.request, rows)
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         enrolment = self.get_object()
-        _log_recipients(request, [enrolment])
+        _log_recipients(self.request, [enrolment])
         return Response(self.get_serializer(enrolment).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -538,12 +549,12 @@ class PMTEnrolmentViewSet(
         if recipient is None or (data.get("child") and data.get("person")):
             raise serializers.ValidationError({"child": ["Isi tepat satu: anak atau ibu."]})
         # A recipient outside the caller's area reads as "not found", never as a name check.
-        if not restrict(type(recipient).objects.filter(pk=recipient.pk), request.user).exists():
+        if not restrict(type(recipient).objects.filter(pk=recipient.pk), self.request.user).exists():
             raise serializers.ValidationError(
                 {"child" if data.get("child") else "person": ["Tidak ditemukan."]}
             )
         enrolment = svc.pmt_enrol(
-            user=request.user,  # type: ignore[arg-type]
+            user=self.request.user,
             programme=data["programme"],
             recipient=recipient,
             start_date=data["start_date"],
@@ -552,21 +563,21 @@ class PMTEnrolmentViewSet(
 
     @extend_schema(request=None, responses=PMTEnrolmentSerializer)
     @action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str | None = None) -> Response:
+    def cancel(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Cancel an episode nothing was paid for (its reservation returns to the line)."""
         enrolment = self.get_object()
-        svc.pmt_enrolment_cancel(user=request.user, enrolment=enrolment)  # type: ignore[arg-type]
+        svc.pmt_enrolment_cancel(user=request.user, enrolment=enrolment)
         return Response(self.get_serializer(self.get_queryset().get(pk=enrolment.pk)).data)
 
     @extend_schema(request=PMTFinishSerializer, responses=PMTEnrolmentSerializer)
     @action(detail=True, methods=["post"])
-    def finish(self, request: Request, pk: str | None = None) -> Response:
+    def finish(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Close an episode: days delivered, unspent reservation given back, outcome stored (idempotent)."""
         enrolment = self.get_object()
         serializer = PMTFinishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         svc.pmt_enrolment_finish(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             enrolment=enrolment,
             today=timezone.localdate(),
             finished_on=serializer.validated_data.get("finished_on"),
@@ -583,17 +594,19 @@ class PMTDeliveryViewSet(
 ):
     """Daily or weekly delivery logs of PMT episodes."""
 
+    request: AuthenticatedRequest
+
     serializer_class = PMTDeliverySerializer
     permission_classes = [IsAuthenticated, HasScope]
     filterset_fields = ["enrolment"]
 
     def get_queryset(self) -> QuerySet[PMTDeliveryLog]:
-        return sel.pmt_delivery_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return sel.pmt_delivery_list_for_user(user=self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        log = svc.pmt_delivery_record(user=request.user, **serializer.validated_data)  # type: ignore[arg-type]
+        log = svc.pmt_delivery_record(user=self.request.user, **serializer.validated_data)
         return Response(self.get_serializer(log).data, status=status.HTTP_201_CREATED)
 
 
@@ -606,13 +619,15 @@ class DisbursementViewSet(
 ):
     """Payments and reversals (insert-only). POST records; another officer approves or rejects."""
 
+    request: AuthenticatedRequest
+
     serializer_class = DisbursementSerializer
     updated_field = "updated_at"
     permission_classes = [IsAuthenticated, HasScope]
     filterset_class = DisbursementFilter
 
     def get_queryset(self) -> QuerySet[Disbursement]:
-        return sel.disbursement_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return sel.disbursement_list_for_user(user=self.request.user)
 
     @extend_schema(
         parameters=[
@@ -635,7 +650,7 @@ class DisbursementViewSet(
 
         def record() -> Disbursement:
             return svc.disbursement_record(
-                user=request.user,  # type: ignore[arg-type]
+                user=self.request.user,
                 budget_line=data["budget_line"],
                 enrolment=data.get("enrolment"),
                 amount=data["amount"],
@@ -653,7 +668,7 @@ class DisbursementViewSet(
             )
         try:
             done = submission_run(
-                user=request.user,  # type: ignore[arg-type]
+                user=self.request.user,
                 channel=PMTSubmission.Channel.API,
                 key=key,
                 operation="disbursement_record",
@@ -674,23 +689,23 @@ class DisbursementViewSet(
 
     @extend_schema(request=None, responses=DisbursementSerializer)
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
+    def approve(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Approve (not by the officer who recorded it)."""
         return self._decide(request, svc.disbursement_approve)
 
     @extend_schema(request=None, responses=DisbursementSerializer)
     @action(detail=True, methods=["post"])
-    def reject(self, request: Request, pk: str | None = None) -> Response:
+    def reject(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         return self._decide(request, svc.disbursement_reject)
 
     @extend_schema(request=ReversalSerializer, responses={201: DisbursementSerializer})
     @action(detail=True, methods=["post"])
-    def reverse(self, request: Request, pk: str | None = None) -> Response:
+    def reverse(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Record the reversal of an approved payment (amount negated), waiting for approval."""
         row = self.get_object()
         serializer = ReversalSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        reversal = svc.disbursement_reverse(user=request.user, disbursement=row, **serializer.validated_data)  # type: ignore[arg-type]
+        reversal = svc.disbursement_reverse(user=request.user, disbursement=row, **serializer.validated_data)
         return Response(self.get_serializer(reversal).data, status=status.HTTP_201_CREATED)
 
 
@@ -702,19 +717,21 @@ class PMTOutcomeView(APIView):
     """Stored outcomes of a programme's finished episodes (children: weight and z-score; mothers: weight
     and LiLA), recovery rate and cost per recovered recipient."""
 
+    request: AuthenticatedRequest
+
     permission_classes = [IsAuthenticated, HasScope]
 
     @extend_schema(parameters=[PMTOutcomeQuerySerializer], responses=ProgrammeOutcomeSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = PMTOutcomeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         programme_id = query.validated_data["programme"]
-        programme = sel.pmt_programme_list_for_user(user=request.user).filter(pk=programme_id).first()  # type: ignore[arg-type]
+        programme = sel.pmt_programme_list_for_user(user=request.user).filter(pk=programme_id).first()
         if programme is None:
             raise Http404
         episodes, summary = sel.pmt_programme_outcomes(programme=programme)
         # Only the episodes the caller may read (an area role sees its own area's recipients).
-        visible = set(sel.pmt_enrolment_list_for_user(user=request.user).values_list("pk", flat=True))  # type: ignore[arg-type]
+        visible = set(sel.pmt_enrolment_list_for_user(user=request.user).values_list("pk", flat=True))
         shown = [e for e in episodes if e.enrolment.pk in visible]
         _log_recipients(request, [e.enrolment for e in shown])
         data = {**summary.__dict__, "episodes": shown}

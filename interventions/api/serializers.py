@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from convergence.api.filtering import ID_RANGE
 from convergence.api.serializers import OPDLabels
-from convergence.models import Region
+from convergence.models import OPD, Region
 from convergence.scoping import restrict
 from interventions.models import (
     Delivery,
@@ -29,6 +29,8 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet[Any]:
         request = self.context.get("request")
         queryset = super().get_queryset()
+        if queryset is None:
+            raise TypeError(f"{self.field_name} has no queryset to scope")
         return restrict(queryset, request.user) if request is not None else queryset.none()
 
 
@@ -42,9 +44,13 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class IndicatorTargetSerializer(serializers.ModelSerializer):
-    indicator = serializers.PrimaryKeyRelatedField(queryset=Indicator.objects.all())
+    indicator: serializers.PrimaryKeyRelatedField[Indicator] = serializers.PrimaryKeyRelatedField(
+        queryset=Indicator.objects.all()
+    )
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = IndicatorTarget
@@ -52,9 +58,13 @@ class IndicatorTargetSerializer(serializers.ModelSerializer):
 
 
 class InterventionSerializer(OPDLabels, serializers.ModelSerializer):
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    opd = serializers.PrimaryKeyRelatedField(read_only=True)
-    indicator = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    opd: serializers.PrimaryKeyRelatedField[OPD] = serializers.PrimaryKeyRelatedField(read_only=True)
+    indicator: serializers.PrimaryKeyRelatedField[Indicator] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     indicator_code = serializers.CharField(source="indicator.code", read_only=True, allow_null=True)
     # Plain text (spesifik/sensitif/esensial): "kind" enums of other apps would collide in the schema.
     kind = serializers.CharField(read_only=True)
@@ -85,8 +95,10 @@ class InterventionSerializer(OPDLabels, serializers.ModelSerializer):
 class DeliverySerializer(OPDLabels, serializers.ModelSerializer):
     intervention = ScopedPrimaryKeyRelatedField(queryset=Intervention.objects.all())
     intervention_code = serializers.CharField(source="intervention.code", read_only=True)
-    opd = serializers.PrimaryKeyRelatedField(read_only=True)
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    opd: serializers.PrimaryKeyRelatedField[OPD] = serializers.PrimaryKeyRelatedField(read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     subject_kind = serializers.ChoiceField(choices=SubjectKind.choices)
     subject_id = serializers.IntegerField(min_value=1)
     subject_name = serializers.CharField(read_only=True)
@@ -121,8 +133,10 @@ class DeliverySerializer(OPDLabels, serializers.ModelSerializer):
 class ReferralSerializer(OPDLabels, serializers.ModelSerializer):
     intervention = ScopedPrimaryKeyRelatedField(queryset=Intervention.objects.all())
     intervention_code = serializers.CharField(source="intervention.code", read_only=True)
-    opd = serializers.PrimaryKeyRelatedField(read_only=True)
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    opd: serializers.PrimaryKeyRelatedField[OPD] = serializers.PrimaryKeyRelatedField(read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     subject_kind = serializers.ChoiceField(choices=SubjectKind.choices)
     subject_id = serializers.IntegerField(min_value=1)
     subject_name = serializers.CharField(read_only=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -20,6 +20,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from convergence.api.conditional import ConditionalMixin
+from convergence.http import AuthenticatedRequest
 from convergence.models import Region, Role
 from convergence.scoping import restrict, scope_for_user
 from interventions import compute
@@ -33,7 +34,9 @@ class SituationQuerySerializer(serializers.Serializer):
 
 
 class LokusWeightsSerializer(serializers.ModelSerializer):
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = LokusWeights
@@ -142,14 +145,16 @@ def _row(analysis: SituationAnalysis, row: DesaRow) -> dict[str, Any]:
 class SituationAnalysisView(APIView):
     """The Aksi 1 situation analysis of the caller's kabupaten: per-desa counts, coverage, score and rank."""
 
+    request: AuthenticatedRequest
+
     permission_classes = [IsAuthenticated]
 
     @extend_schema(parameters=[SituationQuerySerializer], responses=dict)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = SituationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         analysis = situation_analysis_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             year=query.validated_data["year"],
             today=timezone.localdate(),
             kabupaten_code=query.validated_data.get("kabupaten", ""),
@@ -179,7 +184,7 @@ class SituationAnalysisView(APIView):
 router = SimpleRouter()
 router.register("lokus-weights", LokusWeightsViewSet, basename="lokus-weights")
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("situation-analysis/", SituationAnalysisView.as_view(), name="intervention-situation-analysis"),
     path("", include(router.urls)),
 ]

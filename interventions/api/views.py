@@ -25,6 +25,7 @@ from rest_framework.views import APIView
 from children.models import RecordAccess
 from convergence.api.conditional import ConditionalMixin
 from convergence.api.errors import Conflict
+from convergence.http import AuthenticatedRequest
 from convergence.models import OPD, Region, Role
 from convergence.scoping import restrict, scope_for_user
 from interventions import access, selectors, services
@@ -41,12 +42,14 @@ class HasScope(BasePermission):
 class IndicatorViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The national indicator catalogue (29 coverage indicators)."""
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.IndicatorSerializer
     permission_classes = [IsAuthenticated, HasScope]
     filterset_fields = ["kind", "target_group"]
 
     def get_queryset(self) -> QuerySet[Any]:
-        return selectors.indicator_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.indicator_list_for_user(user=self.request.user)
 
 
 class TargetWrite(BasePermission):
@@ -72,12 +75,14 @@ class IndicatorTargetViewSet(
 ):
     """Yearly targets: national defaults and the kabupaten's own (which take precedence)."""
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.IndicatorTargetSerializer
     permission_classes = [IsAuthenticated, TargetWrite]
     filterset_fields = ["year"]
 
     def get_queryset(self) -> QuerySet[Any]:
-        return selectors.indicator_target_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.indicator_target_list_for_user(user=self.request.user)
 
     def perform_create(self, serializer: Any) -> None:
         kabupaten = Region.objects.get(code=scope_for_user(self.request.user).kabupaten_code)
@@ -96,6 +101,8 @@ def _check_target_is_new(
     """409 when the kabupaten already has a target for that indicator and year (one per year)."""
     indicator = data.get("indicator", getattr(instance, "indicator", None))
     year = data.get("year", getattr(instance, "year", None))
+    if year is None:  # no year, no clash (the serializer asks for one)
+        return
     clash = IndicatorTarget.objects.filter(indicator=indicator, kabupaten=kabupaten, year=year)
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
@@ -106,22 +113,24 @@ def _check_target_is_new(
 class InterventionViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
     """The kabupaten's intervention catalogue (edited by Bappeda in the admin)."""
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.InterventionSerializer
     permission_classes = [IsAuthenticated, HasScope]
     filterset_fields = ["target_group", "kind", "is_active"]
 
     def get_queryset(self) -> QuerySet[Intervention]:
-        return selectors.intervention_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.intervention_list_for_user(user=self.request.user)
 
 
 class _SubjectListMixin:
-    request: Request
+    request: AuthenticatedRequest
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)  # type: ignore[misc]
         rows = response.data["results"] if isinstance(response.data, dict) else response.data
         log_subject_reads(
-            user=request.user,  # type: ignore[arg-type]
+            user=self.request.user,
             kinds=[row["subject_kind"] for row in rows],
             channel=RecordAccess.Channel.API,
             path=request.path,
@@ -143,12 +152,14 @@ class DeliveryViewSet(
     Recording a delivery closes the open referrals of that intervention and subject.
     """
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.DeliverySerializer
     permission_classes = [IsAuthenticated, HasScope]
     filterset_fields = {"intervention": ["exact"], "delivered_on": ["gte", "lte"], "desa": ["exact"]}
 
     def get_queryset(self) -> QuerySet[Delivery]:
-        return selectors.delivery_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.delivery_list_for_user(user=self.request.user)
 
     @extend_schema(responses={201: serializers.DeliverySerializer, 200: serializers.DeliverySerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -156,15 +167,15 @@ class DeliveryViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         intervention = data.pop("intervention")
-        if not access.can_record_delivery(request.user, intervention):
+        if not access.can_record_delivery(self.request.user, intervention):
             raise PermissionDenied
         subject = services.subject_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=self.request.user,
             kind=data.pop("subject_kind"),
             pk=data.pop("subject_id"),
         )
         result = services.delivery_record(
-            user=request.user,  # type: ignore[arg-type]
+            user=self.request.user,
             intervention=intervention,
             subject=subject,
             source=Delivery.Source.API,
@@ -187,27 +198,29 @@ class ReferralViewSet(
 ):
     """Referrals of named targets to the OPD whose intervention they lack; closed by the delivery."""
 
+    request: AuthenticatedRequest
+
     serializer_class = serializers.ReferralSerializer
     permission_classes = [IsAuthenticated, HasScope]
     filterset_fields = ["status", "intervention"]
 
     def get_queryset(self) -> QuerySet[Referral]:
-        return selectors.referral_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.referral_list_for_user(user=self.request.user)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         intervention = data.pop("intervention")
-        if not access.can_create_referral(request.user, intervention):
+        if not access.can_create_referral(self.request.user, intervention):
             raise PermissionDenied
         subject = services.subject_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=self.request.user,
             kind=data.pop("subject_kind"),
             pk=data.pop("subject_id"),
         )
         referral = services.referral_create(
-            user=request.user,  # type: ignore[arg-type]
+            user=self.request.user,
             intervention=intervention,
             subject=subject,
             reason=data.get("reason", ""),
@@ -220,29 +233,31 @@ class ReferralViewSet(
 
     @extend_schema(request=serializers.ReferralStatusSerializer, responses=serializers.ReferralSerializer)
     @action(detail=True, methods=["post"], url_path="status")
-    def change_status(self, request: Request, pk: str | None = None) -> Response:
+    def change_status(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Move the referral to diproses, back to terbuka, or to dibatalkan (selesai comes with a delivery)."""
         referral = self.get_object()
         if not access.can_manage_referral(request.user, referral):
             raise PermissionDenied
         serializer = serializers.ReferralStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.referral_status_change(user=request.user, referral=referral, **serializer.validated_data)  # type: ignore[arg-type]
+        services.referral_status_change(user=request.user, referral=referral, **serializer.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=referral.pk)).data)
 
 
 class LedgerView(APIView):
     """The convergence ledger of a region and year: services due and received per desa, kecamatan, total."""
 
+    request: AuthenticatedRequest
+
     permission_classes = [IsAuthenticated, HasScope]
 
     @extend_schema(parameters=[serializers.LedgerQuerySerializer], responses=serializers.LedgerSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = serializers.LedgerQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         period = selectors.Period(year=query.validated_data["year"], month=query.validated_data.get("month"))
         ledger = selectors.ledger_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             region_code=query.validated_data["region"],
             period=period,
             today=timezone.localdate(),
@@ -265,16 +280,18 @@ class LedgerView(APIView):
 class GapView(APIView):
     """Named targets in the caller's area due one of the OPD's interventions and not yet given it."""
 
+    request: AuthenticatedRequest
+
     permission_classes = [IsAuthenticated, HasScope]
 
     @extend_schema(
         parameters=[serializers.GapQuerySerializer], responses=serializers.GapSerializer(many=True)
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = serializers.GapQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         scope = scope_for_user(request.user)
-        choices = selectors.gap_opd_choices_for_user(user=request.user)  # type: ignore[arg-type]
+        choices = selectors.gap_opd_choices_for_user(user=request.user)
         if scope.role == Role.OPD_OFFICER:
             opd = next((item for item in choices if item.pk == scope.opd_id), None)
         else:
@@ -288,14 +305,14 @@ class GapView(APIView):
                 raise Http404
             desa_id = desa.pk
         rows = selectors.gap_list_for_user(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             opd=OPD.objects.select_related("kabupaten").get(pk=opd.pk),
             period=selectors.Period(year=query.validated_data["year"]),
             today=timezone.localdate(),
             desa_id=desa_id,
         )
         log_subject_reads(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             kinds=[row.kind for row in rows],
             channel=RecordAccess.Channel.API,
             path=request.path,

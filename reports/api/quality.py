@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from convergence.api.filtering import ID_RANGE
 from convergence.codes import Level
+from convergence.http import AuthenticatedRequest
 from convergence.models import Region, User
 from reports import quality
 from reports.models_quality import DataQualitySummary
@@ -28,13 +29,12 @@ Row = DataQualitySummary
 
 class QualityReaders(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
-        return can_read_quality(request.user)  # type: ignore[arg-type]
+        return can_read_quality(request.user)
 
 
-def _month(value: str) -> str:
+def _month(value: str) -> None:
     if parse_month(value) is None:
         raise serializers.ValidationError("YYYY-MM")
-    return value
 
 
 class DataQualityQuerySerializer(serializers.Serializer):
@@ -144,6 +144,8 @@ class DataQualityViewSet(viewsets.GenericViewSet):
     """Data-quality indicators per posyandu (or recording user) and month, or over the whole range
     with `per_month=false`; by default the three months up to the latest with data."""
 
+    request: AuthenticatedRequest
+
     permission_classes = [IsAuthenticated, QualityReaders]
     serializer_class = DataQualityLineSerializer
     queryset = DataQualitySummary.objects.none()  # for the schema; list() reads through the selectors
@@ -153,7 +155,7 @@ class DataQualityViewSet(viewsets.GenericViewSet):
         query = DataQualityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        user: User = request.user  # type: ignore[assignment]
+        user: User = self.request.user
         month_from, month_to = month_range(
             user=user,
             month_from=parse_month(params.get("month_from")),
@@ -174,7 +176,8 @@ class DataQualityViewSet(viewsets.GenericViewSet):
                 posyandu_id=params.get("posyandu"),
                 by_month=params["per_month"],
             )
-        page = self.paginate_queryset(lines)  # type: ignore[arg-type]
+        # DRF's paginators page any sequence; the stubs only say QuerySet.
+        page: list[QualityLine] | None = self.paginate_queryset(lines)  # type: ignore[arg-type]
         rows = page if page is not None else lines
         data = self.get_serializer([line_data(line) for line in rows], many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)

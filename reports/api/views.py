@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from convergence.api.conditional import ConditionalMixin
+from convergence.http import AuthenticatedRequest
 from convergence.models import Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_get_for_user
@@ -66,13 +67,15 @@ class YearTableView(APIView):
     interval, change, Turun/Naik, the district target path and the national target; survey figures
     beside it. `month` reads that month of each year (e.g. 8, the August weighing) instead of the year."""
 
+    request: AuthenticatedRequest
+
     @extend_schema(
         parameters=[api_serializers.YearTableQuerySerializer], responses=api_serializers.YearTableSerializer
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         query = api_serializers.YearTableQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        user: User = request.user  # type: ignore[assignment]
+        user: User = request.user
         region = region_get_for_user(user=user, code=query.validated_data["region"])
         table = selectors.year_table(
             user=user,
@@ -129,6 +132,8 @@ class SurveyFigureViewSet(ConditionalMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         figure = serializer.instance
+        if figure is None:  # UpdateModelMixin always passes the object
+            raise TypeError("an update without an instance")
         with transaction.atomic():
             for key, value in serializer.validated_data.items():
                 setattr(figure, key, value)
@@ -157,6 +162,8 @@ class TargetRuleViewSet(
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
         rule = serializer.instance
+        if rule is None:  # UpdateModelMixin always passes the object
+            raise TypeError("an update without an instance")
         with transaction.atomic():
             for key, value in serializer.validated_data.items():
                 setattr(rule, key, value)

@@ -17,6 +17,7 @@ otherwise the policy blocks the injected script. `page.evaluate` is not subject 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -206,10 +207,8 @@ def new_context(
         page.screenshot(path=path, full_page=True)
     for page in pages:
         # A round trip to each page delivers the events it sent before (violations of late scripts).
-        try:
+        with contextlib.suppress(Error):  # closed or crashed: nothing more to hear from it
             page.evaluate("0")
-        except Error:
-            pass  # closed or crashed: nothing more to hear from it
     for context in contexts:
         context.close()
     if csp_violations:

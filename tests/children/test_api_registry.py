@@ -438,7 +438,7 @@ def test_a_puskesmas_officer_merges_a_pair_through_the_api(district: DistrictFix
 def test_roles_that_do_not_review_cannot_merge_or_dismiss_through_the_api(
     district: DistrictFixture, role: str
 ) -> None:
-    first, second, candidate = _pair(district)
+    first, _second, candidate = _pair(district)
     api = _api(district, role)
     merged = api.post(f"/api/v1/duplicates/{candidate.pk}/merge/", {"survivor": first.pk}, format="json")
     dismissed = api.post(f"/api/v1/duplicates/{candidate.pk}/dismiss/", {"note": "x"}, format="json")

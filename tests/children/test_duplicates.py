@@ -409,7 +409,7 @@ QUEUE_VISIBLE = {
 def test_the_queue_page_lists_the_pairs_in_scope_with_the_nik_as_the_role_may_see_it(
     district: DistrictFixture, pair: tuple[Child, Child, DuplicateCandidate], role: str
 ) -> None:
-    survivor, removed, candidate = pair
+    survivor, _removed, candidate = pair
     _measure(survivor, datetime.date(2024, 5, 10), "6.0")
     response = _login(district, role).get("/duplikat/")
     assert response.status_code == 200
@@ -462,7 +462,7 @@ def test_a_puskesmas_officer_merges_from_the_review_page(
 def test_bappeda_dismisses_from_the_review_page_with_a_note(
     district: DistrictFixture, pair: tuple[Child, Child, DuplicateCandidate]
 ) -> None:
-    survivor, removed, candidate = pair
+    _survivor, _removed, candidate = pair
     client = _login(district, "bappeda_admin")
     refused = client.post(f"/duplikat/{candidate.pk}/", {"action": "bukan_duplikat", "note": " "})
     assert refused.status_code == 400

@@ -411,9 +411,9 @@ def test_the_command_defaults_to_the_only_bappeda_admin_and_filters(
 
 
 def test_the_command_refuses_ambiguous_or_wrong_arguments(district: DistrictFixture, tmp_path: Path) -> None:
-    with pytest.raises(CommandError, match="hanya .xlsx atau .csv"):
+    with pytest.raises(CommandError, match=r"hanya \.xlsx atau \.csv"):
         call_command("export_eppgbm", "-o", str(tmp_path / "x.json"))
-    with pytest.raises(CommandError, match="posyandu .* tidak ada dalam cakupan"):
+    with pytest.raises(CommandError, match=r"posyandu .* tidak ada dalam cakupan"):
         call_command(
             "export_eppgbm",
             "-o",

@@ -76,7 +76,7 @@ def test_it_fails_when_the_file_cannot_be_read(district: DistrictFixture, tmp_pa
         call_command("import_eppgbm", str(missing), stdout=StringIO())
     other = tmp_path / "catatan.txt"
     other.write_text("halo")
-    with pytest.raises(CommandError, match="Hanya berkas .csv, .xls atau .xlsx"):
+    with pytest.raises(CommandError, match=r"Hanya berkas \.csv, \.xls atau \.xlsx"):
         call_command("import_eppgbm", str(other), stdout=StringIO())
     empty = tmp_path / "kosong.csv"
     empty.write_bytes(b"")

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
@@ -59,7 +60,7 @@ def test_the_kk_number_is_stored_encrypted_with_a_keyed_hash(district: DistrictF
 
 def test_a_registered_kk_is_found_by_its_hash_and_refused_twice(district: DistrictFixture) -> None:
     first = keluarga_save(user=None, head_name="Slamet", desa=district.desa_a1, kk_number=KK).obj
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError) as refused:
         keluarga_save(user=None, head_name="Lain", desa=district.desa_a1, kk_number=KK)
     assert f"nomor data {first.pk}" in str(refused.value)
     assert Keluarga.objects.count() == 1

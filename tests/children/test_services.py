@@ -361,7 +361,8 @@ def test_it_counts_ages_and_spacing_to_the_given_day_when_the_lmp_is_unknown() -
 
 def test_pii_ciphertext_round_trips_and_rotates(settings) -> None:  # type: ignore[no-untyped-def]
     token = pii.encrypt("3510015703240002")
-    assert token.startswith("v1.") and "3510015703240002" not in token
+    assert token.startswith("v1.")
+    assert "3510015703240002" not in token
     assert pii.encrypt("3510015703240002") != token  # random nonce
     assert pii.decrypt(token) == "3510015703240002"
     old = settings.PII_ENCRYPTION_KEYS[0]
@@ -369,7 +370,7 @@ def test_pii_ciphertext_round_trips_and_rotates(settings) -> None:  # type: igno
     assert pii.decrypt(token) == "3510015703240002"
     assert pii.decrypt(pii.encrypt("x")) == "x"
     settings.PII_ENCRYPTION_KEYS = ["A" * 43 + "="]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no configured key decrypts this value"):
         pii.decrypt(token)
     assert pii.encrypt_many(["", "1"])[0] == ""
     assert pii.nik_hash_many(["3510015703240002"]) == [pii.nik_hash("3510015703240002")]

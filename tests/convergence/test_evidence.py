@@ -119,7 +119,8 @@ def test_it_stores_the_file_under_a_random_name_and_keeps_the_original_name(
     )
     stored = Path(document.file.name)
     assert stored.parent.as_posix() == "evidence/2025"
-    assert len(stored.stem) == 32 and stored.suffix == ".pdf"
+    assert len(stored.stem) == 32
+    assert stored.suffix == ".pdf"
     assert "Perbup" not in stored.name
     assert (document.original_name, document.size_bytes, document.uploaded_by) == (
         "Perbup 8 2025.pdf",

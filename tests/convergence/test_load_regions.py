@@ -88,7 +88,7 @@ def test_it_reports_every_bad_row_with_its_line_and_loads_nothing(
     )
     with (
         translation.override("id"),
-        pytest.raises(CommandError, match="7 baris salah; tidak ada yang dimuat."),
+        pytest.raises(CommandError, match=r"7 baris salah; tidak ada yang dimuat\."),
     ):
         call_command("load_regions", write(tmp_path, bad))
     assert capsys.readouterr().err.splitlines() == [

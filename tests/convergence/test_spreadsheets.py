@@ -112,7 +112,7 @@ def test_the_xlsx_writer_keeps_text_exactly_in_string_cells() -> None:
     row = [*FORMULAS, "#N/A", "Aisyah", -1.5, Decimal("9.50"), datetime.date(2025, 3, 15)]
     count = xlsx_write(target, [f"k{i}" for i in range(len(row))], [row], text_columns=[1])
     sheet = load_workbook(io.BytesIO(target.getvalue())).active
-    cells = list(sheet.iter_rows(min_row=2))[0]
+    cells = next(iter(sheet.iter_rows(min_row=2)))
     assert count == 1
     texts = cells[: len(FORMULAS) + 2]
     assert [cell.data_type for cell in texts] == ["s"] * (len(FORMULAS) + 2)
@@ -134,7 +134,7 @@ def test_xlsx_append_writes_string_cells_in_an_ordinary_workbook() -> None:
     xlsx_append(book.active, ["=1+1", "@A1", -3])
     xlsx_append(book.active, [])
     sheet = load_workbook(io.BytesIO(xlsx_bytes(book))).active
-    cells = list(sheet.iter_rows())[0]
+    cells = next(iter(sheet.iter_rows()))
     assert [(cell.data_type, cell.value) for cell in cells] == [
         ("s", "=1+1"),
         ("s", "@A1"),

@@ -24,7 +24,7 @@ def _sheet(*lines: str) -> list[tuple[int, dict]]:
 
 
 def _run(village: Village, user_key: str, rows: list, commit: bool) -> imports.ImportReport:
-    user = village.district.users[user_key] if user_key in village.district.users else village.pupr_officer
+    user = village.district.users.get(user_key, village.pupr_officer)
     return imports.delivery_import(user=user, rows=rows, commit=commit, today=TODAY)
 
 

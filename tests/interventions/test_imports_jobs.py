@@ -120,11 +120,13 @@ def test_the_request_never_opens_the_file(
 ) -> None:
     client = _client(delivered.district.users["opd_officer"])
     parsing = mock.Mock(side_effect=AssertionError("parsed in the request"))
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        with mock.patch("interventions.imports.read_rows", parsing):
-            response = _upload(client, _csv(*SHEET))
-            job = DeliveryImportJob.objects.get()
-            queued = client.get(f"/intervensi/penyaluran/impor/{job.pk}/")
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        mock.patch("interventions.imports.read_rows", parsing),
+    ):
+        response = _upload(client, _csv(*SHEET))
+        job = DeliveryImportJob.objects.get()
+        queued = client.get(f"/intervensi/penyaluran/impor/{job.pk}/")
     assert (response.status_code, parsing.call_count, len(callbacks)) == (302, 0, 1)
     assert (queued.context["job"].status, queued.context["rows"]) == ("antre", [])
     assert b'<meta http-equiv="refresh" content="3">' in queued.content

@@ -209,7 +209,7 @@ def test_bappeda_edits_the_weights_in_the_admin(district: DistrictFixture) -> No
     assert LokusWeights.objects.get().lokus_count == 8
     refused = client.post(
         "/admin/interventions/lokusweights/add/",
-        {"kabupaten": district.kabupaten.pk, "year": 2026, **{k: "0" for k in ZERO}, "lokus_count": 8},
+        {"kabupaten": district.kabupaten.pk, "year": 2026, **dict.fromkeys(ZERO, "0"), "lokus_count": 8},
     )
     assert refused.status_code == 200
     assert "Paling sedikit satu bobot harus lebih dari 0." in refused.content.decode()
@@ -219,7 +219,7 @@ def test_bappeda_edits_the_weights_in_the_admin(district: DistrictFixture) -> No
         {
             "kabupaten": district.other_kabupaten.pk,
             "year": 2026,
-            **{k: "1" for k in ZERO},
+            **dict.fromkeys(ZERO, "1"),
             "lokus_count": 8,
         },
     )

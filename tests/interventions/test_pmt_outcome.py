@@ -139,7 +139,7 @@ def test_a_mother_measured_too_late_is_not_assessed() -> None:
 def test_the_kek_threshold_is_the_registry_one() -> None:
     from children.compute import KEK_LILA_CM
 
-    assert pmt.KEK_LILA_CM == Decimal(str(KEK_LILA_CM))
+    assert Decimal(str(KEK_LILA_CM)) == pmt.KEK_LILA_CM
 
 
 @pytest.mark.parametrize(
@@ -167,9 +167,9 @@ def test_it_splits_a_cost_exactly_by_shares(
 
 
 def test_it_refuses_to_split_without_a_positive_share() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="weights must be >= 0 with one > 0"):
         pmt.split_cost(Decimal(100), [Decimal(0)])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="weights must be >= 0 with one > 0"):
         pmt.split_cost(Decimal(100), [])
 
 

@@ -400,7 +400,7 @@ def test_the_command_writes_the_workbook_and_prints_the_top(kabupaten: DistrictF
 def test_the_command_wants_a_kabupaten_when_several_have_desa(kabupaten: DistrictFixture, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CommandError, match="pilih satu dengan --kabupaten"):
         call_command("situation_analysis", "--year", str(YEAR), "-o", str(tmp_path / "x.xlsx"))
-    with pytest.raises(CommandError, match="99.99 tidak ditemukan"):
+    with pytest.raises(CommandError, match=r"99\.99 tidak ditemukan"):
         call_command(
             "situation_analysis", "--year", str(YEAR), "-o", str(tmp_path / "x.xlsx"), "--kabupaten", "99.99"
         )

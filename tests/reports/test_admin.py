@@ -33,7 +33,8 @@ def test_bappeda_sees_and_edits_only_its_kabupaten(district, figures) -> None:
     client = _client(district.users["bappeda_admin"])
     page = client.get("/admin/reports/surveyfigure/")
     assert page.status_code == 200
-    assert "27.90" in page.content.decode() and "30.10" not in page.content.decode()
+    assert "27.90" in page.content.decode()
+    assert "30.10" not in page.content.decode()
     assert (
         client.get(f"/admin/reports/surveyfigure/{theirs.pk}/change/").status_code == 302
     )  # "does not exist"

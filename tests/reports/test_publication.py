@@ -98,8 +98,10 @@ def test_the_page_needs_no_login_and_shows_the_suppressed_cells(published) -> No
     assert f'data-code="{d.desa_b1.code}">' in html
     assert "20.00%" in html  # SAMBIMULYO's stunting
     assert "Data rutin posyandu (penimbangan), dihitung aplikasi ini" in html
-    assert "01-01-2025" in html and "31-12-2025" in html
-    assert "SSGI" in html and "Survei (dikutip dari laporan resmi survei" in html
+    assert "01-01-2025" in html
+    assert "31-12-2025" in html
+    assert "SSGI" in html
+    assert "Survei (dikutip dari laporan resmi survei" in html
 
 
 def test_the_page_shows_no_personal_data_nor_anything_below_desa(published) -> None:
@@ -124,7 +126,7 @@ def test_the_index_lists_several_kabupaten(published) -> None:
     ]
 
 
-@pytest.mark.parametrize("code, year", [("35.10", 2023), ("35.99", 2025), ("35.10.01", 2025)])
+@pytest.mark.parametrize(("code", "year"), [("35.10", 2023), ("35.99", 2025), ("35.10.01", 2025)])
 def test_an_unpublished_kabupaten_or_year_is_404(published, code, year) -> None:
     response = Client().get(reverse("reports:publication", kwargs={"code": code, "year": year}))
     assert response.status_code == 404
@@ -276,7 +278,7 @@ def _review(client_user, year: int = 2025):
 
 
 @pytest.mark.parametrize(
-    "role, status, sections",
+    ("role", "status", "sections"),
     [
         ("bappeda_admin", 200, ["DINKES", "PUPR"]),
         ("pimpinan", 200, ["DINKES", "PUPR"]),

@@ -74,7 +74,7 @@ def test_it_writes_every_level_by_hand(measured) -> None:
         kabupaten=d.kabupaten, periods=periods_for_months([JAN, datetime.date(2025, 2, 1)])
     )
     assert result.chunks == 2
-    jan = dict(period_kind="M", period=JAN)
+    jan = {"period_kind": "M", "period": JAN}
     kab = Row.objects.get(level="kabupaten", region=d.kabupaten, **jan)
     assert (
         kab.registered,
@@ -87,7 +87,7 @@ def test_it_writes_every_level_by_hand(measured) -> None:
     assert kab.whz_gizi_buruk == 1
     kec_a = Row.objects.get(level="kecamatan", region=d.kecamatan_a, **jan)
     assert (kec_a.registered, kec_a.measured, kec_a.stunted, kec_a.haz_counted) == (3, 3, 2, 3)
-    feb = dict(period_kind="M", period=datetime.date(2025, 2, 1))
+    feb = {"period_kind": "M", "period": datetime.date(2025, 2, 1)}
     # February: child C lives in desa A2 but was weighed at posyandu A1
     assert Row.objects.get(level="desa", region=d.desa_a2, **feb).haz_pendek == 1
     assert Row.objects.get(level="posyandu", posyandu=d.posyandu_a1, **feb).measured == 2

@@ -59,4 +59,5 @@ class Command(BaseCommand):
     def _kecamatan_ids(self, region: Region) -> list[int]:
         if region.level in (Level.KABUPATEN, Level.KOTA):
             return services.kecamatan_of(region)
-        return [region.pk if region.level == Level.KECAMATAN else region.parent_id]
+        kecamatan_id = region.pk if region.level == Level.KECAMATAN else region.parent_id
+        return [kecamatan_id] if kecamatan_id is not None else []
