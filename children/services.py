@@ -347,10 +347,11 @@ def measurement_record_batch(
                 if problems:
                     results[i] = NeedsConfirmation(problems, code="needs_confirmation")
                     continue
-            if correcting:
-                corrected_from[i] = existing.posyandu_id  # type: ignore[union-attr]
-            measurement = existing if correcting else Measurement(child=child, measured_on=entry.measured_on)
-            assert measurement is not None
+            if correcting and existing is not None:
+                corrected_from[i] = existing.posyandu_id
+                measurement = existing
+            else:
+                measurement = Measurement(child=child, measured_on=entry.measured_on)
             _measurement_fill(
                 measurement,
                 entry=entry,
@@ -411,8 +412,8 @@ def measurement_record_batch(
                 posyandu_ids={m.posyandu_id for m in written.values()} | set(corrected_from.values()),
                 days={m.measured_on for m in written.values()},
             )
-    assert all(result is not None for result in results)
-    return results  # type: ignore[return-value]
+    # Every entry ended in exactly one branch above: a result or an error each.
+    return [result for result in results if result is not None]
 
 
 def _growth_columns(entries: list[MeasurementEntry], children: dict[int, Child]) -> dict[str, np.ndarray]:

@@ -71,7 +71,8 @@ def view_is_replica_safe(view_func: Callable[..., Any]) -> bool:
 
 def _pick_replica() -> str | None:
     replicas: list[str] = settings.REPLICA_DATABASES
-    return random.choice(replicas) if replicas else None
+    # Spreads the load over equal replicas; nothing secret depends on the draw.
+    return random.choice(replicas) if replicas else None  # noqa: S311
 
 
 # Statements that change the primary (or lock rows for a change): after one, the context reads the
@@ -84,7 +85,7 @@ WRITE_VERBS = frozenset(
 
 def _is_write(sql: str) -> bool:
     words = sql.lstrip(" (\n").split(None, 1)
-    return bool(words) and words[0].upper() in WRITE_VERBS or " FOR UPDATE" in sql.upper()
+    return (bool(words) and words[0].upper() in WRITE_VERBS) or " FOR UPDATE" in sql.upper()
 
 
 def _note_writes(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:

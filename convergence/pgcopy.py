@@ -167,13 +167,12 @@ def copy_binary(table: str, columns: Sequence[BinaryColumn]) -> None:
             if column.null is not None and column.null[first]:
                 values[f"n{i}"] = -1
                 continue
-            if column.kind == "text":
+            dtype = BINARY_KINDS[column.kind]
+            if dtype is None:  # text: its bytes, of the length the value has
                 encoded = texts[column.name][0][texts[column.name][1][first]]
                 fields.append((f"v{i}", f"S{len(encoded)}"))
                 values[f"n{i}"], values[f"v{i}"] = len(encoded), encoded
                 continue
-            dtype = BINARY_KINDS[column.kind]
-            assert dtype is not None
             value = column.values[rows]
             if column.kind == "date":
                 value = value - _PG_EPOCH_DAYS
@@ -187,9 +186,11 @@ def copy_binary(table: str, columns: Sequence[BinaryColumn]) -> None:
         parts.append(record.tobytes())
     parts.append(b"\xff\xff")
     names = ", ".join(column.name for column in columns)
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.write(b"".join(parts))
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.write(b"".join(parts))
 
 
 def microseconds(moment: datetime.datetime) -> int:

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from convergence import selectors
 from convergence.codes import Level
-from convergence.models import Role, User
 from convergence.http import AuthenticatedHttpRequest
+from convergence.models import Role, User
 from convergence.ratelimit import Verdict, login_address_check
 from convergence.scoping import scope_for_user
 

@@ -94,7 +94,6 @@ def run_prevalence(*, out: Any, seed: int, history_years: int | None = None, **o
         # Summaries current for the spread data, as a district's would be, before timing.
         services.prevalence_recompute(kabupaten=kabupaten, quality=False)
         result = _run(kabupaten, seed, history_years)
-    assert result is not None
     spread, baseline = compare_spreads(kabupaten, history_years, quality=False)
     details = [
         *result.details,
@@ -138,13 +137,15 @@ def spread_recompute(kabupaten: Region, years: int | None, *, quality: bool) -> 
             services.prevalence_recompute(kabupaten=kabupaten, quality=False)
             DataQualitySummary.objects.filter(kecamatan_id__in=kecamatan_ids).delete()
             periods = services.full_periods(kabupaten=kabupaten)
-            assert periods is not None
+            if periods is None:
+                raise RuntimeError("the demo district has no measurements: python manage.py seed_demo")
             started = time.perf_counter()
             checked = services.quality_recompute_periods(
                 kecamatan_ids=kecamatan_ids, periods=periods, full=True
             )
             seconds = time.perf_counter() - started
-            assert checked is not None
+            if checked is None:
+                raise RuntimeError("the demo district has no measurements: python manage.py seed_demo")
             return Spread(years, seconds, checked.measurements, checked.written, checked.chunks)
         PrevalenceSummary.objects.filter(
             Q(region=kabupaten) | Q(region__code__startswith=f"{kabupaten.code}.")
@@ -182,11 +183,11 @@ def history_closing(
     def over(s: Spread) -> str:
         return f"over {s.years} years" if s.years else "as seeded (2 years)"
 
-    for s in (spread, baseline):
-        details.append(
-            f"{what} from empty, {s.measurements:,} measurements {over(s)}: {s.seconds * 1000:,.0f} ms "
-            f"= {s.rate:,.0f} measurements/s ({s.written:,} rows written; best of {REPEATS}, alternated)"
-        )
+    details.extend(
+        f"{what} from empty, {s.measurements:,} measurements {over(s)}: {s.seconds * 1000:,.0f} ms "
+        f"= {s.rate:,.0f} measurements/s ({s.written:,} rows written; best of {REPEATS}, alternated)"
+        for s in (spread, baseline)
+    )
     if spread.current_seconds is not None and baseline.current_seconds is not None:
         details.append(
             f"{what} again, summaries current (nothing to write): {spread.current_seconds * 1000:,.0f} ms "

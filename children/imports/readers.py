@@ -77,7 +77,7 @@ def batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
 
 def _binary(source: str | os.PathLike[str] | IO[Any]) -> tuple[IO[bytes], bool]:
     if isinstance(source, str | os.PathLike):
-        return open(source, "rb"), True  # noqa: SIM115 - closed by the caller's context
+        return open(source, "rb"), True
     if hasattr(source, "seek"):
         source.seek(0)
     return source, False  # type: ignore[return-value]

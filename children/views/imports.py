@@ -33,8 +33,8 @@ from children.imports.services import (
 from children.models import ImportJob, ImportRowIssue, RecordAccess
 from convergence import selectors as convergence_selectors
 from convergence import spreadsheets
-from convergence.db_router import replica_safe
 from convergence.choices import form_choices_limit
+from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Posyandu, Region, User
 from convergence.scoping import restrict, scope_for_user

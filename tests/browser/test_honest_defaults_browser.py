@@ -84,7 +84,8 @@ def test_the_bupati_opens_on_the_latest_complete_month(
     # The first screen: the headline against its targets, the eight actions and PMT absorption.
     for selector in ("[data-headline]", "[data-target=national]", "[data-action='8']", "[data-absorption]"):
         box = page.locator(selector).bounding_box()
-        assert box is not None and box["y"] + box["height"] <= 900, selector
+        assert box is not None, selector
+        assert box["y"] + box["height"] <= 900, selector
     ranked = page.locator("[data-ranking=kecamatan][data-part=top] tbody tr")
     expect(ranked).to_have_count(1)
     expect(ranked.first).to_have_attribute("data-unit", district.kecamatan_a.code)
@@ -107,7 +108,7 @@ def test_the_bupati_opens_on_the_latest_complete_month(
 def test_the_public_page_passes_axe(
     new_context: NewContext, district: DistrictFixture, screenshot: Screenshot, axe_source: str
 ) -> None:
-    last_complete, current = _weighing_in_progress(district)
+    _last_complete, current = _weighing_in_progress(district)
     page = new_context(bypass_csp=True, **LAPTOP).new_page()
 
     page.goto("/publikasi/")

@@ -138,8 +138,14 @@ def test_a_nik_registered_outside_the_scope_is_refused_without_a_name_and_queued
     assert Child.objects.count() == 1
     queue = _api(district, "bappeda_admin").get("/api/v1/duplicates/").json()["results"]
     assert [
-        (row["kind"], row["reason"], row["child_a"]["id"], row["child_b"], row["reported_by"])
-        + (row["reported_by_name"],)
+        (
+            row["kind"],
+            row["reason"],
+            row["child_a"]["id"],
+            row["child_b"],
+            row["reported_by"],
+            row["reported_by_name"],
+        )
         for row in queue
     ] == [("anak", "nik_luar_wilayah", bunga.pk, None, district.users["kader"].pk, "kader_mawar")]
 

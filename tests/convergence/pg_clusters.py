@@ -7,6 +7,7 @@ is off (fsync): the clusters are deleted at the end anyway.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -26,7 +27,8 @@ def server_bindir() -> Path | None:
     """The directory holding initdb, pg_ctl and pg_basebackup: pg_config's, else the newest Debian one."""
     candidates = []
     try:
-        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)
+        # pg_config from PATH on purpose: it names the server the machine's PostgreSQL client belongs to.
+        found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True)  # noqa: S607
         candidates.append(found.stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         pass
@@ -131,8 +133,7 @@ class StreamingPair:
     def stop(self) -> None:
         for data_dir in (self.replica_dir, self.primary_dir):
             if (data_dir / "postmaster.pid").exists():
-                try:
+                # Already gone is fine: the directory goes below either way.
+                with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
                     self._run("pg_ctl", "-D", str(data_dir), "-m", "immediate", "-w", "stop")
-                except (RuntimeError, subprocess.TimeoutExpired):
-                    pass  # already gone; the directory goes below either way
         shutil.rmtree(self.root, ignore_errors=True)
