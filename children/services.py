@@ -302,7 +302,8 @@ def measurement_record_batch(
         for child_id, day, height in Measurement.objects.filter(
             child_id__in=child_ids, measured_on__lt=max(days), adjusted_height_cm__isnull=False
         ).values_list("child_id", "measured_on", "adjusted_height_cm"):
-            heights[child_id][day] = float(height)
+            if height is not None:  # always (the filter): said again for the type checker
+                heights[child_id][day] = float(height)
 
         errors = [_entry_errors(entry, child=children[entry.child.pk], today=today) for entry in entries]
         valid = [i for i in range(n) if not errors[i]]

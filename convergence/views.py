@@ -89,7 +89,7 @@ def posyandu_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "posyandu": posyandu,
         "breadcrumbs": [*selectors.region_breadcrumbs(region=posyandu.desa), posyandu.desa],
-        "can_enrol_pmt": _enrols_pmt(request.user),  # type: ignore[arg-type]
+        "can_enrol_pmt": _enrols_pmt(request.user),
     }
     return render(request, "convergence/posyandu_detail.html", context)
 

@@ -48,7 +48,7 @@ def picked(label: Any, *, required: bool = True) -> forms.IntegerField:
 
 
 def set_options(field: forms.Field, options: list[tuple[Any, str]], empty: Any = None) -> None:
-    field.widget.choices = [("", empty), *options] if empty is not None else options  # type: ignore[attr-defined]
+    field.widget.choices = [("", empty), *options] if empty is not None else options
 
 
 class TokenForm(forms.Form):

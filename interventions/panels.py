@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from children.models import Child, Person
 from children.panels import ChildPanel
 from convergence.models import User
@@ -22,11 +24,9 @@ def child_deliveries_panel(user: User, child: Child) -> ChildPanel:
     return ChildPanel("interventions/_child_deliveries.html", {"deliveries": list(rows[:100])})
 
 
-def _pmt_panel(user: User, episodes: object, query: str) -> ChildPanel | None:
+def _pmt_panel(user: User, episodes: QuerySet[PMTEnrolment], query: str) -> ChildPanel | None:
     """PMT episodes of a recipient `user` may see, and the enrolment link for roles that enrol."""
-    rows = list(
-        restrict(episodes, user).select_related("programme").order_by("-start_date", "-pk")[:20]  # type: ignore[arg-type]
-    )
+    rows = list(restrict(episodes, user).select_related("programme").order_by("-start_date", "-pk")[:20])
     may_enrol = services_pmt.can_see_pmt_money(user) and services_pmt.may_enrol(user)
     if not rows and not may_enrol:
         return None

@@ -390,7 +390,7 @@ class LineLedger:
         return (self.disbursed * 100 / self.allocated).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _by_line(queryset: QuerySet, value: Any) -> dict[int, Decimal]:  # type: ignore[type-arg]
+def _by_line(queryset: QuerySet, value: Any) -> dict[int, Decimal]:
     return dict(
         queryset.values("budget_line_id").annotate(total=Sum(value)).values_list("budget_line_id", "total")
     )

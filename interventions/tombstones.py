@@ -18,7 +18,7 @@ def _enrolment_place(enrolment: PMTEnrolment) -> Place:
     # their programmes' episodes (PMTEnrolment.scope_q).
     return Place(
         region_id=enrolment.desa_id,
-        posyandu_id=enrolment.child.posyandu_id if enrolment.child_id else None,
+        posyandu_id=enrolment.child.posyandu_id if enrolment.child is not None else None,
         opd_id=enrolment.programme.opd_id,
     )
 

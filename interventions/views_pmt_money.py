@@ -18,13 +18,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from convergence.http import AuthenticatedHttpRequest
 from convergence.models import OPD, Region, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import desa_list_for_user
@@ -50,16 +51,12 @@ DEFAULT_PAGE_SIZE = 25
 # --- helpers shared by the PMT pages -------------------------------------------------------------------
 
 
-def user_of(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def require_money(request: HttpRequest) -> None:
-    if not svc.can_see_pmt_money(user_of(request)):
+def require_money(request: AuthenticatedHttpRequest) -> None:
+    if not svc.can_see_pmt_money(request.user):
         raise PermissionDenied
 
 
-def paged(request: HttpRequest, rows: QuerySet[Any] | list[Any]) -> tuple[Page, str, int]:
+def paged(request: AuthenticatedHttpRequest, rows: QuerySet[Any] | list[Any]) -> tuple[Page, str, int]:
     """The page asked for by `halaman` and `per_halaman` (server side), and the query string of the
     other parameters for the page links."""
     size_text = request.GET.get("per_halaman", "")
@@ -70,7 +67,7 @@ def paged(request: HttpRequest, rows: QuerySet[Any] | list[Any]) -> tuple[Page, 
     return page, params.urlencode(), size
 
 
-def search_text(request: HttpRequest, name: str) -> str:
+def search_text(request: AuthenticatedHttpRequest, name: str) -> str:
     return request.GET.get(name, "").strip()[:80]
 
 
@@ -84,7 +81,7 @@ def form_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 def send_once(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: forms.Form,
     *,
     operation: str,
@@ -96,7 +93,7 @@ def send_once(
     has errors to show (the token was not used, the corrected form may be sent again)."""
     try:
         done = submission_run(
-            user=user_of(request),
+            user=request.user,
             channel=PMTSubmission.Channel.PAGE,
             key=form.cleaned_data["token"],
             operation=operation,
@@ -130,19 +127,23 @@ def desa_choices(user: User, search: str, selected: int | None = None) -> list[t
     picked = list(found.order_by("name", "code")[: sel.CHOICES_LIMIT])
     if selected and all(d.pk != selected for d in picked):
         picked += list(rows.filter(pk=selected))
-    return [(d.pk, _("%(desa)s, Kec. %(kec)s") % {"desa": d, "kec": d.parent.name}) for d in picked]
+    return [
+        (d.pk, _("%(desa)s, Kec. %(kec)s") % {"desa": d, "kec": d.parent.name if d.parent else ""})
+        for d in picked
+    ]
 
 
 def line_label(line: BudgetLine) -> str:
-    holder = line.opd.short_name if line.opd_id else line.desa.name  # type: ignore[union-attr]
+    # A line belongs to an OPD or to a desa (a constraint): one of the two is set.
+    holder = line.opd.short_name if line.opd is not None else line.desa.name if line.desa is not None else ""
     return f"{line.year} · {line.name} · {holder} · {line.get_source_display()}"
 
 
 # --- budget lines --------------------------------------------------------------------------------------
 
 
-def _line_list_filters(request: HttpRequest) -> tuple[QuerySet[BudgetLine], dict[str, Any]]:
-    lines = sel.budget_line_list_for_user(user=user_of(request))
+def _line_list_filters(request: AuthenticatedHttpRequest) -> tuple[QuerySet[BudgetLine], dict[str, Any]]:
+    lines = sel.budget_line_list_for_user(user=request.user)
     year_text = request.GET.get("tahun", "")
     year = int(year_text) if year_text.isdigit() else timezone.localdate().year
     lines = lines.filter(year=year)
@@ -162,7 +163,7 @@ def _line_list_filters(request: HttpRequest) -> tuple[QuerySet[BudgetLine], dict
 
 @login_required
 @require_http_methods(["GET"])
-def budget_line_list(request: HttpRequest) -> HttpResponse:
+def budget_line_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_money(request)
     lines, filters = _line_list_filters(request)
     page, params, size = paged(request, lines)
@@ -177,7 +178,7 @@ def budget_line_list(request: HttpRequest) -> HttpResponse:
         "rows": [(line, ledgers[line.pk]) for line in rows],
         "total": sel.budget_line_ledger_total(lines=lines),
         "sources": FundingSource.choices,
-        "can_create": svc.may_create_budget_lines(user_of(request)),
+        "can_create": svc.may_create_budget_lines(request.user),
     }
     return render(request, "interventions/pmt/budget_line_list.html", context)
 
@@ -198,8 +199,8 @@ def _holder(user: User, form: BudgetLineForm) -> tuple[OPD | None, Region | None
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def budget_line_create(request: HttpRequest) -> HttpResponse:
-    user = user_of(request)
+def budget_line_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if not svc.can_see_pmt_money(user) or not svc.may_create_budget_lines(user):
         raise PermissionDenied
     scope = scope_for_user(user)
@@ -245,8 +246,8 @@ def budget_line_create(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/pmt/budget_line_form.html", {"form": form, "search": search})
 
 
-def _line_for(request: HttpRequest, pk: int) -> BudgetLine:
-    line = sel.budget_line_list_for_user(user=user_of(request)).filter(pk=pk).first()
+def _line_for(request: AuthenticatedHttpRequest, pk: int) -> BudgetLine:
+    line = sel.budget_line_list_for_user(user=request.user).filter(pk=pk).first()
     if line is None:
         raise Http404
     return line
@@ -271,13 +272,13 @@ def enrolment_choices(line: BudgetLine, search: str, selected: int | None = None
 
 
 def _line_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     line: BudgetLine,
     *,
     revision_form: RevisionForm | None = None,
     disbursement_form: DisbursementForm | None = None,
 ) -> HttpResponse:
-    user = user_of(request)
+    user = request.user
     can_manage = svc.can_manage_line(user, line) and not scope_for_user(user).is_read_only
     today = timezone.localdate()
     search = search_text(request, "cari_episode")
@@ -316,20 +317,20 @@ def _line_page(
 
 @login_required
 @require_http_methods(["GET"])
-def budget_line_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def budget_line_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_money(request)
     return _line_page(request, _line_for(request, pk))
 
 
-def _check_manage(request: HttpRequest, line: BudgetLine) -> None:
-    user = user_of(request)
+def _check_manage(request: AuthenticatedHttpRequest, line: BudgetLine) -> None:
+    user = request.user
     if scope_for_user(user).is_read_only or not svc.can_manage_line(user, line):
         raise PermissionDenied
 
 
 @login_required
 @require_POST
-def budget_line_revise(request: HttpRequest, pk: int) -> HttpResponse:
+def budget_line_revise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_money(request)
     line = _line_for(request, pk)
     _check_manage(request, line)
@@ -340,7 +341,7 @@ def budget_line_revise(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             operation="budget_line_revise",
             run=lambda: svc.budget_line_revise(
-                user=user_of(request),
+                user=request.user,
                 line=line,
                 new_allocated=form.cleaned_data["new_allocated"],
                 reason=form.cleaned_data["reason"],
@@ -357,7 +358,7 @@ def budget_line_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def disbursement_create(request: HttpRequest, pk: int) -> HttpResponse:
+def disbursement_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_money(request)
     line = _line_for(request, pk)
     _check_manage(request, line)
@@ -372,7 +373,7 @@ def disbursement_create(request: HttpRequest, pk: int) -> HttpResponse:
         enrolment = None
         if data.get("enrolment"):
             enrolment = (
-                sel.pmt_enrolment_list_for_user(user=user_of(request)).filter(pk=data["enrolment"]).first()
+                sel.pmt_enrolment_list_for_user(user=request.user).filter(pk=data["enrolment"]).first()
             )
             if enrolment is None:
                 form.add_error("enrolment", _("Episode tidak ditemukan."))
@@ -382,7 +383,7 @@ def disbursement_create(request: HttpRequest, pk: int) -> HttpResponse:
                 form,
                 operation="disbursement_record",
                 run=lambda: svc.disbursement_record(
-                    user=user_of(request),
+                    user=request.user,
                     budget_line=line,
                     amount=data["amount"],
                     payee=data["payee"],
@@ -404,9 +405,9 @@ def disbursement_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- disbursements: the approval queue, decisions, reversal --------------------------------------------
 
 
-def _disbursement_for(request: HttpRequest, pk: int) -> Disbursement:
+def _disbursement_for(request: AuthenticatedHttpRequest, pk: int) -> Disbursement:
     row = (
-        sel.disbursement_list_for_user(user=user_of(request))
+        sel.disbursement_list_for_user(user=request.user)
         .select_related("budget_line__kabupaten", "budget_line__opd", "budget_line__desa")
         .filter(pk=pk)
         .first()
@@ -421,10 +422,10 @@ STATUS_FILTERS = dict(Disbursement.Status.choices)
 
 @login_required
 @require_http_methods(["GET"])
-def disbursement_list(request: HttpRequest) -> HttpResponse:
+def disbursement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Disbursements in the user's scope, waiting ones first by default (the approval queue)."""
     require_money(request)
-    user = user_of(request)
+    user = request.user
     status = request.GET.get("status", Disbursement.Status.PENDING)
     rows = sel.disbursement_list_for_user(user=user).select_related(
         "budget_line__opd", "budget_line__desa", "enrolment__child", "enrolment__person", "recorded_by"
@@ -457,7 +458,7 @@ def disbursement_list(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/pmt/disbursement_list.html", context)
 
 
-def _back(request: HttpRequest, row: Disbursement) -> str:
+def _back(request: AuthenticatedHttpRequest, row: Disbursement) -> str:
     target = request.POST.get("next", "")
     allowed = (reverse("interventions:pmt-disbursement-list"), reverse("interventions:pmt-budget-lines"))
     if target.startswith(allowed) and "//" not in target:
@@ -465,7 +466,7 @@ def _back(request: HttpRequest, row: Disbursement) -> str:
     return reverse("interventions:pmt-budget-line", args=[row.budget_line_id])
 
 
-def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+def _decide(request: AuthenticatedHttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     require_money(request)
     row = _disbursement_for(request, pk)
     _check_manage(request, row.budget_line)
@@ -483,7 +484,7 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
         request,
         form,
         operation="disbursement_approve" if approve else "disbursement_reject",
-        run=lambda: decide(user=user_of(request), disbursement=row),
+        run=lambda: decide(user=request.user, disbursement=row),
         result_url=lambda _r: back,
         success=lambda r: (
             (_("Pencairan %(n)s disetujui.") if approve else _("Pencairan %(n)s ditolak."))
@@ -502,19 +503,19 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
 
 @login_required
 @require_POST
-def disbursement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def disbursement_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, approve=True)
 
 
 @login_required
 @require_POST
-def disbursement_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def disbursement_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, approve=False)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def disbursement_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+def disbursement_reverse(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_money(request)
     row = _disbursement_for(request, pk)
     _check_manage(request, row.budget_line)
@@ -525,7 +526,7 @@ def disbursement_reverse(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             operation="disbursement_reverse",
             run=lambda: svc.disbursement_reverse(
-                user=user_of(request),
+                user=request.user,
                 disbursement=row,
                 paid_on=form.cleaned_data["paid_on"],
                 note=form.cleaned_data["note"],

@@ -8,11 +8,12 @@ Same services and rules as the API (interventions.services_pmt); every form is s
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from children.models import Child, Person, RecordAccess
+from convergence.http import AuthenticatedHttpRequest
 from convergence.models import OPD, Region
 from convergence.scoping import restrict, scope_for_user
 from interventions import selectors_pmt as sel
@@ -43,11 +45,10 @@ from interventions.views_pmt_money import (
     require_money,
     search_text,
     send_once,
-    user_of,
 )
 
 
-def _kabupaten(request: HttpRequest) -> Region:
+def _kabupaten(request: AuthenticatedHttpRequest) -> Region:
     kabupaten = Region.objects.filter(code=scope_for_user(request.user).kabupaten_prefix or "").first()
     if kabupaten is None:
         raise Http404
@@ -59,10 +60,10 @@ def _kabupaten(request: HttpRequest) -> Region:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rate_list(request: HttpRequest) -> HttpResponse:
+def rate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The dated rates (defaults and the kabupaten's own); Bappeda adds a new dated row."""
     require_money(request)
-    user = user_of(request)
+    user = request.user
     scope = scope_for_user(user)
     kabupaten = Region.objects.filter(code=scope.kabupaten_prefix or "").first()
     can_add = kabupaten is not None and svc.can_manage_rates(user, kabupaten)
@@ -102,10 +103,10 @@ def rate_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def rate_update(request: HttpRequest, pk: int) -> HttpResponse:
+def rate_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Correct a rate row no episode used yet (a used one is superseded by a new dated row instead)."""
     require_money(request)
-    user = user_of(request)
+    user = request.user
     rate = sel.pmt_rate_list_for_user(user=user).filter(pk=pk).first()
     if rate is None:
         raise Http404
@@ -134,10 +135,12 @@ def rate_update(request: HttpRequest, pk: int) -> HttpResponse:
 # --- programmes ----------------------------------------------------------------------------------------
 
 
-def _line_choices(request: HttpRequest, search: str, selected: list[int]) -> list[tuple[int, str]]:
+def _line_choices(
+    request: AuthenticatedHttpRequest, search: str, selected: list[int]
+) -> list[tuple[int, str]]:
     """Lines the user manages (of this year and the next) matching `search`, at most 50, plus the
     ones already picked."""
-    user = user_of(request)
+    user = request.user
     year = timezone.localdate().year
     rows = sel.budget_line_list_for_user(user=user).filter(year__in=[year, year + 1])
     found = rows.filter(name__icontains=search) if search else rows
@@ -146,20 +149,20 @@ def _line_choices(request: HttpRequest, search: str, selected: list[int]) -> lis
     return [(line.pk, line_label(line)) for line in picked if svc.can_manage_line(user, line)]
 
 
-def _opd_options(request: HttpRequest) -> list[tuple[int, str]]:
-    user = user_of(request)
+def _opd_options(request: AuthenticatedHttpRequest) -> list[tuple[int, str]]:
+    user = request.user
     scope = scope_for_user(user)
     opds = restrict(OPD.objects.order_by("short_name"), user)
     if scope.role != "bappeda_admin" and not scope.is_superuser:
-        opds = opds.filter(pk=scope.opd_id)
+        opds = opds.filter(pk=scope.opd_id) if scope.opd_id is not None else opds.none()
     return [(o.pk, str(o)) for o in opds]
 
 
 @login_required
 @require_http_methods(["GET"])
-def programme_list(request: HttpRequest) -> HttpResponse:
+def programme_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_money(request)
-    user = user_of(request)
+    user = request.user
     programmes = sel.pmt_programme_list_for_user(user=user)
     year_text = request.GET.get("tahun", "")
     year = int(year_text) if year_text.isdigit() else timezone.localdate().year
@@ -177,8 +180,8 @@ def programme_list(request: HttpRequest) -> HttpResponse:
     return render(request, "interventions/pmt/programme_list.html", context)
 
 
-def _fundings(request: HttpRequest, form: ProgrammeForm) -> list[tuple[BudgetLine, Decimal]]:
-    lines = sel.budget_line_list_for_user(user=user_of(request))
+def _fundings(request: AuthenticatedHttpRequest, form: ProgrammeForm) -> list[tuple[BudgetLine, Decimal]]:
+    lines = sel.budget_line_list_for_user(user=request.user)
     fundings = []
     for line_id, share in form.fundings():
         line = lines.filter(pk=line_id).first()
@@ -190,8 +193,8 @@ def _fundings(request: HttpRequest, form: ProgrammeForm) -> list[tuple[BudgetLin
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def programme_create(request: HttpRequest) -> HttpResponse:
-    user = user_of(request)
+def programme_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    user = request.user
     if not svc.can_see_pmt_money(user) or not svc.may_create_programmes(user):
         raise PermissionDenied
     kabupaten = _kabupaten(request)
@@ -240,10 +243,10 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def programme_active(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Open or close a programme to new episodes (the one change allowed once it has episodes)."""
     require_money(request)
-    user = user_of(request)
+    user = request.user
     programme = _programme_for(request, pk)
     if scope_for_user(user).is_read_only or not svc.can_manage_programme(
         user, kabupaten=programme.kabupaten, opd=programme.opd
@@ -274,8 +277,8 @@ def programme_active(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(page)
 
 
-def _programme_for(request: HttpRequest, pk: int) -> PMTProgramme:
-    programme = sel.pmt_programme_list_for_user(user=user_of(request)).filter(pk=pk).first()
+def _programme_for(request: AuthenticatedHttpRequest, pk: int) -> PMTProgramme:
+    programme = sel.pmt_programme_list_for_user(user=request.user).filter(pk=pk).first()
     if programme is None:
         raise Http404
     return programme
@@ -283,9 +286,9 @@ def _programme_for(request: HttpRequest, pk: int) -> PMTProgramme:
 
 @login_required
 @require_http_methods(["GET"])
-def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_money(request)
-    user = user_of(request)
+    user = request.user
     programme = _programme_for(request, pk)
     fundings = sel.programme_fundings(programme=programme)
     lines = [f.budget_line for f in fundings]
@@ -315,17 +318,17 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- enrolment -----------------------------------------------------------------------------------------
 
 
-def _int(request: HttpRequest, name: str) -> int | None:
+def _int(request: AuthenticatedHttpRequest, name: str) -> int | None:
     value = request.GET.get(name, "") or request.POST.get(name, "")
     return int(value) if value.isdigit() else None
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def enrolment_create(request: HttpRequest) -> HttpResponse:
+def enrolment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enrol a child (`anak`) or a mother (`ibu`) in a programme; `posyandu` narrows the children, `cari`
     searches by name (at most 50 entries, each saying where the recipient lives)."""
-    user = user_of(request)
+    user = request.user
     if not svc.can_see_pmt_money(user) or not svc.may_enrol(user):
         raise PermissionDenied
     programmes = [
@@ -397,17 +400,20 @@ def enrolment_create(request: HttpRequest) -> HttpResponse:
 # --- one episode: deliveries, cancel, finish ------------------------------------------------------------
 
 
-def _episode_for(request: HttpRequest, pk: int) -> PMTEnrolment:
-    enrolment = sel.pmt_enrolment_list_for_user(user=user_of(request)).filter(pk=pk).first()
+def _episode_for(request: AuthenticatedHttpRequest, pk: int) -> PMTEnrolment:
+    enrolment = sel.pmt_enrolment_list_for_user(user=request.user).filter(pk=pk).first()
     if enrolment is None:
         raise Http404
     return enrolment
 
 
 def _episode_page(
-    request: HttpRequest, enrolment: PMTEnrolment, *, delivery_form: DeliveryLogForm | None = None
+    request: AuthenticatedHttpRequest,
+    enrolment: PMTEnrolment,
+    *,
+    delivery_form: DeliveryLogForm | None = None,
 ) -> HttpResponse:
-    user = user_of(request)
+    user = request.user
     scope = scope_for_user(user)
     may_deliver = not scope.is_read_only and enrolment.status == PMTEnrolment.Status.ACTIVE
     may_close = svc.can_enrol(user, enrolment.programme) and enrolment.status == PMTEnrolment.Status.ACTIVE
@@ -436,7 +442,7 @@ def _episode_page(
 
 @login_required
 @require_http_methods(["GET"])
-def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def episode_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An episode as everyone in its sight reads it (the kader who hands out the food included)."""
     if scope_for_user(request.user).is_empty:
         raise PermissionDenied
@@ -445,8 +451,8 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def episode_delivery(request: HttpRequest, pk: int) -> HttpResponse:
-    user = user_of(request)
+def episode_delivery(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
     scope = scope_for_user(user)
     if scope.is_empty or scope.is_read_only:
         raise PermissionDenied
@@ -470,14 +476,14 @@ def episode_delivery(request: HttpRequest, pk: int) -> HttpResponse:
     return _episode_page(request, enrolment, delivery_form=form)
 
 
-def data_without_token(data: dict[str, object]) -> dict[str, object]:
+def data_without_token(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key != "token"}
 
 
 @login_required
 @require_POST
-def episode_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    user = user_of(request)
+def episode_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
     if scope_for_user(user).is_empty:
         raise PermissionDenied
     enrolment = _episode_for(request, pk)

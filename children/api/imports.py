@@ -36,6 +36,7 @@ from children.views.imports import (
 )
 from convergence.api.conditional import ConditionalMixin
 from convergence.http import AuthenticatedRequest
+from convergence.models import User
 
 SUMMARY = inline_serializer(
     name="ImportSummary",
@@ -72,7 +73,7 @@ SUMMARY = inline_serializer(
 
 class ImportJobSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    uploaded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    uploaded_by: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(read_only=True)
     uploaded_by_name = serializers.CharField(source="uploaded_by.username", read_only=True)
     percent = serializers.IntegerField(source="progress_percent", read_only=True)
     issues_not_stored_text = serializers.SerializerMethodField(

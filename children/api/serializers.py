@@ -385,7 +385,8 @@ class MeasurementSyncResultSerializer(serializers.Serializer):
             "Pengukuran yang tercatat (created, duplicate) atau yang sudah ada (conflict)."
         ),
     )
-    errors = ProblemErrorSerializer(many=True, required=False)
+    # A field named like Serializer.errors: the declared field wins at run time, the stubs see the property.
+    errors = ProblemErrorSerializer(many=True, required=False)  # type: ignore[assignment]
 
 
 class MeasurementConflictSerializer(ProblemSerializer):

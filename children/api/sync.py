@@ -62,7 +62,7 @@ def measurements_sync(*, request: Request, raw_entries: list[Any]) -> list[dict[
             results[index] = _rejected(index, _client_id(raw), error.detail)
 
     child_ids = {data["child"] for data in parsed.values()}
-    children = restrict(Child.objects.filter(pk__in=child_ids), request.user).in_bulk()  # type: ignore[arg-type]
+    children = restrict(Child.objects.filter(pk__in=child_ids), request.user).in_bulk()
     entries: list[tuple[int, services.MeasurementEntry]] = []
     for index, data in parsed.items():
         child = children.get(data.pop("child"))

@@ -391,7 +391,7 @@ def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "nik": nik_for_display(request.user, person.nik_encrypted),
         "record": record,
         "can_write": can_write_registry(request.user),
-        "panels": person_panels(user=request.user, person=person),  # type: ignore[arg-type]
+        "panels": person_panels(user=request.user, person=person),
     }
     return render(request, "children/registry/person_detail.html", context)
 

@@ -91,7 +91,9 @@ class TeamMemberSerializer(OPDLabels, serializers.ModelSerializer):
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     level = serializers.CharField(source="region.level", read_only=True)
     members = TeamMemberSerializer(many=True, read_only=True)
 
@@ -140,7 +142,9 @@ class _KindField(serializers.ChoiceField):
 
 class FieldWorkerSerializer(serializers.ModelSerializer):
     kind = _KindField(choices=FieldWorker.Kind.choices, read_only=True, help_text="kpm | tpk")
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = FieldWorker
@@ -161,7 +165,9 @@ class FieldWorkerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Base
 
 
 class ActionSerializer(serializers.ModelSerializer):
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     label_2018 = serializers.CharField(read_only=True)
     label_kemendagri = serializers.CharField(read_only=True)
     late = serializers.SerializerMethodField()
@@ -325,7 +331,9 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 
 
 class AssessmentGradeSerializer(serializers.ModelSerializer):
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = AssessmentGrade

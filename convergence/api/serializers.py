@@ -26,9 +26,14 @@ class RegionCodeField(serializers.SlugRelatedField):
         instance = getattr(self.parent, "instance", None)
         return getattr(instance, f"{self.source}_id", None) if isinstance(instance, models.Model) else None
 
-    def get_queryset(self) -> QuerySet[Any]:
-        request = self.context.get("request")
+    def _regions(self) -> QuerySet[Region]:
+        # Always set (the constructor defaults it); the stubs allow None for read-only fields.
         queryset = super().get_queryset()
+        return queryset if queryset is not None else Region.objects.none()
+
+    def get_queryset(self) -> QuerySet[Region]:
+        request = self.context.get("request")
+        queryset = self._regions()
         queryset = restrict(queryset, request.user) if request is not None else queryset.none()
         return queryset.filter(Q(retired_at__isnull=True) | Q(pk=self._current()))
 
@@ -37,7 +42,7 @@ class RegionCodeField(serializers.SlugRelatedField):
             return super().to_internal_value(data)
         except serializers.ValidationError:
             request = self.context.get("request")
-            retired = restrict(super().get_queryset(), request.user) if request is not None else None
+            retired = restrict(self._regions(), request.user) if request is not None else None
             if retired is not None and retired.filter(code=str(data), retired_at__isnull=False).exists():
                 raise serializers.ValidationError(
                     _("Wilayah %(code)s sudah tidak berlaku.") % {"code": data}, code="retired"
@@ -53,7 +58,10 @@ class OPDLabels(serializers.Serializer):
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    # A field named like Field.parent: the declared field wins at run time, the stubs see the attribute.
+    parent: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True, allow_null=True
+    )
     puskesmas = serializers.IntegerField(source="puskesmas_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -62,7 +70,9 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class PuskesmasSerializer(serializers.ModelSerializer):
-    kecamatan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kecamatan: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Puskesmas
@@ -70,7 +80,9 @@ class PuskesmasSerializer(serializers.ModelSerializer):
 
 
 class PosyanduSerializer(serializers.ModelSerializer):
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     puskesmas = serializers.IntegerField(source="desa.puskesmas_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -88,8 +100,12 @@ class OPDSerializer(serializers.ModelSerializer):
 
 class ProfileSerializer(OPDLabels, serializers.ModelSerializer):
     role_label = serializers.CharField(source="get_role_display", read_only=True)
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     puskesmas_name = serializers.CharField(source="puskesmas.name", read_only=True, allow_null=True)
     posyandu_name = serializers.CharField(source="posyandu.name", read_only=True, allow_null=True)
 

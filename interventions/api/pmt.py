@@ -10,7 +10,7 @@ row supersedes it; a programme is edited only before its first episode.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.db.models import QuerySet
@@ -111,7 +111,9 @@ class AbsorptionSerializer(serializers.Serializer):
 
 
 class PMTRateSerializer(serializers.ModelSerializer):
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     daily_rate = serializers.DecimalField(max_digits=15, decimal_places=0, min_value=1)
     used = serializers.SerializerMethodField()
 
@@ -194,7 +196,9 @@ class PMTEnrolmentSerializer(serializers.ModelSerializer):
     # The recipient child's posyandu (none for a mother's episode).
     posyandu = serializers.IntegerField(source="child.posyandu_id", read_only=True, allow_null=True)
     posyandu_name = serializers.CharField(source="child.posyandu.name", read_only=True, allow_null=True)
-    desa = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    desa: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     enrolment_status = serializers.CharField(source="status", read_only=True)
     reservations = PMTReservationSerializer(many=True, read_only=True)
     outcome = PMTOutcomeSerializer(read_only=True, allow_null=True)
@@ -678,7 +682,8 @@ class DisbursementViewSet(
         except KeyReused:
             raise Conflict(_("Idempotency-Key ini sudah dipakai untuk permintaan lain.")) from None
         if done.replayed:
-            row = self.get_queryset().get(pk=done.claim.object_id)
+            # Set in the transaction that wrote the row: a replayed claim always holds its id.
+            row = self.get_queryset().get(pk=cast(int, done.claim.object_id))
             return Response(self.get_serializer(row).data, status=status.HTTP_200_OK)
         return Response(self.get_serializer(done.result).data, status=status.HTTP_201_CREATED)
 

@@ -26,5 +26,6 @@ def rupiah(amount: Decimal | int | None) -> str:
     """Rp 1.500.000 in Indonesian (the active language's grouping); negative as -Rp 1.500.000."""
     if amount is None:
         return "-"
-    text = _("Rp %(n)s") % {"n": number_format(abs(amount), 0, force_grouping=True)}
+    magnitude = -amount if amount < 0 else amount
+    text = _("Rp %(n)s") % {"n": number_format(magnitude, 0, force_grouping=True)}
     return f"-{text}" if amount < 0 else text

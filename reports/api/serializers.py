@@ -137,7 +137,9 @@ class PrevalenceSerializer(_FigureFields):
 
 
 class TargetRuleSerializer(serializers.ModelSerializer):
-    kabupaten = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     baseline_year = serializers.IntegerField(
         min_value=YEAR_MIN, max_value=YEAR_MAX, allow_null=True, required=False
     )
@@ -331,7 +333,7 @@ class DashboardSerializer(serializers.Serializer):
     targets = DashboardTargetsSerializer(read_only=True)
     kecamatan_ranking = DashboardRankingSerializer(read_only=True)
     desa_ranking = DashboardRankingSerializer(read_only=True)
-    source = serializers.CharField(source="source_routine", read_only=True)
+    source = serializers.CharField(source="source_routine", read_only=True)  # type: ignore[assignment]  # a field named like Field.source
 
 
 class DashboardQuerySerializer(serializers.Serializer):
