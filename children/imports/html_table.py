@@ -193,7 +193,7 @@ def html_rows(handle: IO[bytes], limits: UploadLimits) -> Iterator[list[str]]:
     handle.seek(0)
     head = handle.read(1 << 16)
     handle.seek(0)
-    text = io.TextIOWrapper(handle, encoding=html_encoding(head), errors="replace", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(handle, encoding=html_encoding(head), errors="replace", newline="")
     parser = _TableRows(limits)
     # An unclosed tag or comment stays in the parser's buffer and is scanned again at every chunk:
     # bounded, so a hostile page cannot make the parse quadratic.

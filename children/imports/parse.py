@@ -57,7 +57,7 @@ def memo(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return parse
 
 
-class Memo(dict):  # type: ignore[type-arg]
+class Memo(dict):
     """`function` of each distinct cell, computed once: `column()` maps a whole column in one C loop."""
 
     __slots__ = ("function",)
@@ -78,7 +78,7 @@ class Memo(dict):  # type: ignore[type-arg]
         return [self[c] if type(c) is str else function(c) for c in cells]
 
 
-class NIKStems(dict):  # type: ignore[type-arg]
+class NIKStems(dict):
     """birth date -> the DDMMYY digits 7-12 of a NIK of that sex (women: day + 40)."""
 
     def __init__(self, offset: int) -> None:
@@ -294,11 +294,9 @@ class Parser:
         row = ImportRow(number, cells)
         row.name = check.name(cells[at["name"]])
         row.sex = check.sex(cells[at["sex"]])
-        row.birth_date = check.birth_date(cells[at["birth_date"]])
-        row.measured_on, row.age_days, day_missing = check.measured_on(
-            cells[at["measured_on"]], row.birth_date
-        )
-        row.nik = check.nik(cells[at["nik"]], row.sex, row.birth_date)
+        birth_date = check.birth_date(cells[at["birth_date"]])
+        row.measured_on, row.age_days, day_missing = check.measured_on(cells[at["measured_on"]], birth_date)
+        row.nik = check.nik(cells[at["nik"]], row.sex, birth_date)
         values = check.measures({key: cells[at[key]] for key in rules.MEASUREMENT_FIELDS}, self.decimal)
         row.blank = check.blank(values, day_missing, cells[at["position"]], cells[at["vitamin_a"]])
         if not row.blank:
@@ -306,9 +304,11 @@ class Parser:
         values["position"] = check.position(cells[at["position"]], values["height_cm"], row.age_days)
         values["vitamin_a"] = validate.vitamin(cells[at["vitamin_a"]])
         values["posyandu_id"] = self._checked_place(row, cells, at, check)
-        if check.errors:
+        # A missing or unreadable day of birth is one of the errors (check.birth_date).
+        if check.errors or birth_date is None:
             issues.reject(number, [(header.header_of(key), message) for key, message in check.errors])
             return None
+        row.birth_date = birth_date
         row.warnings = check.warnings
         child_cells = {key: cells[at[key]] for key in PARSED_KEYS}
         texts = [(name, child_cells[key], limit) for name, key, limit in CHILD_TEXTS]

@@ -59,7 +59,7 @@ def plan_measurements(rows: list[ImportRow], resolver: Resolver, report: ImportR
     summary = report.summary
     write: list[ImportRow] = []
     for row in rows:
-        old = stored.get((row.child_id, row.measured_on))
+        old = stored.get((row.child_id, row.day))
         if old is None:
             summary["create_measurement"] += 1
             write.append(row)
@@ -75,7 +75,7 @@ def plan_measurements(rows: list[ImportRow], resolver: Resolver, report: ImportR
         if row.child_action:
             summary[row.child_action] += 1
     for row in [*write, *(row for row in rows if row.child_action)]:
-        report.changed.add((row.desa_id, row.posyandu_id, row.measured_on.replace(day=1)))
+        report.changed.add((row.desa_id, row.posyandu_id, row.day.replace(day=1)))
     return write
 
 
@@ -122,8 +122,8 @@ def previous_weighing(rows: list[ImportRow], *, postgres: bool) -> dict[int, Pre
     for row in rows:
         if row.child_id > 0:
             day = cutoff.get(row.child_id)
-            if day is None or row.measured_on < day:
-                cutoff[row.child_id] = row.measured_on
+            if day is None or row.day < day:
+                cutoff[row.child_id] = row.day
     if not cutoff:
         return {}
     if postgres:

@@ -80,7 +80,7 @@ def _binary(source: str | os.PathLike[str] | IO[Any]) -> tuple[IO[bytes], bool]:
         return open(source, "rb"), True
     if hasattr(source, "seek"):
         source.seek(0)
-    return source, False  # type: ignore[return-value]
+    return source, False
 
 
 def _is_blank(cells: Sequence[Any]) -> bool:
@@ -126,13 +126,13 @@ def _delimiter(first_line: str) -> str:
     return delimiter
 
 
-class ShiftedCells(list):  # type: ignore[type-arg]
+class ShiftedCells(list):
     """A row read with its missing Total Pengukuran cell put back as a blank; `found`: the cells it had."""
 
     found = 0
 
 
-class RaggedCells(list):  # type: ignore[type-arg]
+class RaggedCells(list):
     """A row whose cells do not line up with the header's (CSV, HTML); `found`: the cells it has."""
 
     found = 0

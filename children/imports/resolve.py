@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from children import identity
@@ -34,6 +35,7 @@ from children.imports.rows import (
     contains,
     identity_key,
     key64,
+    model_field,
     place_key,
     rounded,
     sorted_keys,
@@ -52,13 +54,13 @@ def array_text(values: Sequence[Any]) -> str:
 
 
 def rows_matching(
-    model: type, load: Sequence[str], keys: tuple[str, str], pairs: set[tuple[Any, Any]]
+    model: type[Model], load: Sequence[str], keys: tuple[str, str], pairs: set[tuple[Any, Any]]
 ) -> list[dict[str, Any]]:
     """PostgreSQL: rows whose (keys) equal one of `pairs`, by index look-ups (a join to unnest())."""
     table = model._meta.db_table
-    fields = [model._meta.get_field(k) for k in keys]
+    fields = [model_field(model, k) for k in keys]
     first, second = zip(*pairs, strict=True) if pairs else ((), ())
-    columns = ", ".join(f"t.{model._meta.get_field(name).column}" for name in load)
+    columns = ", ".join(f"t.{model_field(model, name).column}" for name in load)
     types = [f.db_type(connection) if not f.is_relation else "bigint" for f in fields]
     with connection.cursor() as cursor:
         # Arrays sent as their text form ("{1,2,3}"): one string per array instead of psycopg
@@ -201,7 +203,7 @@ class Resolver:
         self.label = str
 
     @staticmethod
-    def _hashes(model: type) -> Any:
+    def _hashes(model: type[Child] | type[Person]) -> Any:
         return (
             model.objects.exclude(nik_hash="").order_by().values_list("nik_hash", flat=True).iterator(10_000)
         )
@@ -419,7 +421,7 @@ class Resolver:
         if not child_id:
             child_id = self._new_child(row, new_rows)
             action = "create_child"
-        seen_key = child_id * 1_000_000 + row.measured_on.toordinal()
+        seen_key = child_id * 1_000_000 + row.day.toordinal()
         first = self.seen.get(seen_key)
         if first is not None:
             message = _("Baris ganda untuk anak dan tanggal yang sama (baris %(row)s)") % {"row": first}

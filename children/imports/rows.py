@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.db.models import Field, Model
 
 from children import compute
 from children.imports import parsing
@@ -176,6 +177,23 @@ class ImportRow:
         "values",
         "warnings",
     )
+    # Set by the parse step (a row it keeps has a day of birth, a day and a place), the resolver
+    # (child_id, keys) and the pipeline (index: the row's place in the batch's growth columns).
+    name: str
+    sex: str
+    birth_date: datetime.date
+    measured_on: datetime.date | None  # None only on a register template row (`blank`)
+    age_days: int
+    nik: str
+    nik_hash: str
+    norm_name: str
+    posyandu_id: int
+    desa_id: int
+    values: dict[str, Any]
+    child_values: dict[str, Any]
+    child_id: int
+    index: int
+    keys: tuple[int, int]
 
     def __init__(self, number: int, cells: Sequence[Any]) -> None:
         self.number = number
@@ -185,6 +203,21 @@ class ImportRow:
         self.measurement_id: int | None = None
         self.existing: dict[str, Any] | None = None
         self.blank = False  # a register template row: a child and no measurement
+
+    @property
+    def day(self) -> datetime.date:
+        """The measurement day of a row that records one (every accepted row: blank ones never are)."""
+        if self.measured_on is None:
+            raise ValueError(f"row {self.number} has no measurement day")
+        return self.measured_on
+
+
+def model_field(model: type[Model], name: str) -> Field[Any, Any]:
+    """The column `name` of `model`: the bulk path writes and reads columns, never a reverse relation."""
+    found = model._meta.get_field(name)
+    if not isinstance(found, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return found
 
 
 def key64(nik_hash: str) -> int:

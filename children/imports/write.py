@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from django.db import connection
+from django.db.models import Model
 
 from children import compute, pii
 from children.imports import parsing
@@ -33,6 +34,7 @@ from children.imports.rows import (
     MEASUREMENT_INSERT,
     MEASUREMENT_UPDATE,
     ImportRow,
+    model_field,
 )
 from children.models import Child, ImportJob, ImportRowIssue, Measurement
 from convergence import pgcopy
@@ -48,8 +50,8 @@ def _python(values: Sequence[Any] | np.ndarray) -> list[Any]:
     return values.tolist()
 
 
-def _column_names(model: type, fields: Sequence[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in fields]
+def _column_names(model: type[Model], fields: Sequence[str]) -> list[str]:
+    return [model_field(model, name).column for name in fields]
 
 
 def raw_json(rows: list[ImportRow], header: HeaderMatch) -> list[str]:
@@ -95,7 +97,7 @@ class Writer:
     # The interface ----------------------------------------------------------------------------------------
 
     def insert(
-        self, model: type, columns: Sequence[str], values: Sequence[Sequence[Any] | np.ndarray]
+        self, model: type[Model], columns: Sequence[str], values: Sequence[Sequence[Any] | np.ndarray]
     ) -> None:
         """INSERT rows given column by column (float arrays may hold NaN for NULL)."""
         if not len(values[0]):
@@ -118,7 +120,7 @@ class Writer:
 
     def update(
         self,
-        model: type,
+        model: type[Model],
         columns: Sequence[str],
         values: Sequence[Sequence[Any] | np.ndarray],
         keep_when_null: Sequence[str] = (),
@@ -203,7 +205,7 @@ class Writer:
         seen = resolver.seen
         for row in rows:
             if row.child_id < 0:
-                day = row.measured_on.toordinal()
+                day = row.day.toordinal()
                 first = seen.pop(row.child_id * 1_000_000 + day)
                 row.child_id = mapping[row.child_id]
                 seen[row.child_id * 1_000_000 + day] = first
@@ -220,8 +222,8 @@ class Writer:
     ) -> None:
         """The batch's writes: new children, new and changed measurements, changed children."""
         if new_rows:
-            ids = [row.child_id for row in new_rows]
-            self.insert(Child, ("id", *CHILD_INSERT), [ids, *self._child_values(new_rows)])
+            child_ids = [row.child_id for row in new_rows]
+            self.insert(Child, ("id", *CHILD_INSERT), [child_ids, *self._child_values(new_rows)])
         # The raw row for those a reviewer reads again (a warning, or stored data changed).
         raw: list[str | None] = [None] * len(write)
         keep = [
@@ -246,7 +248,10 @@ class Writer:
             rows_ = [write[i] for i in updated]
             values = self._measurement_values(rows_, {k: v[take] for k, v in columns.items()}, insert=False)
             ids = [row.measurement_id for row in rows_]
-            found_ = [columns["weight_gain"][take], [raw[i] for i in updated]]
+            found_: list[Sequence[Any] | np.ndarray] = [
+                columns["weight_gain"][take],
+                [raw[i] for i in updated],
+            ]
             self.update(Measurement, (*FOUND_COLUMNS[1:], *MEASUREMENT_UPDATE), [*found_, *values, ids])
         self._update_children(rows)
 
@@ -325,6 +330,6 @@ class Writer:
             [self.stamp] * m,
         ]
         if insert:
-            days = [self._date(row.measured_on) for row in rows]
+            days = [self._date(row.day) for row in rows]
             out += [days, [False] * m, [False] * m, [self.user.pk] * m, [self.stamp] * m]
         return out
