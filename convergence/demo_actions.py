@@ -1,7 +1,7 @@
 """Demo data of the convergence actions: TPPS, KPM/TPK rosters, the eight actions of two years with
 outputs and evidence, assessment grades, a year of meetings with attendance and follow-ups.
 
-Registered as `seed_demo` steps from convergence/demo.py. The gaps are those the field studies report:
+Registered as `seed_demo` steps from the convergence.demo package. The gaps are those the field studies report:
 an action behind schedule, a done output without its document, Aksi 8 not started, two OPD often
 absent, one OPD sending a different person to each meeting, follow-ups past their due date.
 """
