@@ -333,7 +333,7 @@ class MeasurementViewSet(
         responses={200: serializers.MeasurementSyncResultSerializer(many=True)},
     )
     @action(detail=False, methods=["post"], url_path="sync", pagination_class=None, filterset_class=None)
-    def sync(self, request: Request) -> Response:
+    def sync(self, request: AuthenticatedRequest) -> Response:
         batch = serializers.MeasurementSyncSerializer(data=request.data)
         batch.is_valid(raise_exception=True)
         return Response(measurements_sync(request=request, raw_entries=batch.validated_data["entries"]))

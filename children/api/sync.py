@@ -14,12 +14,12 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
-from rest_framework.request import Request
 
 from children import services
 from children.api.serializers import MeasurementRecordSerializer, MeasurementSyncEntrySerializer
 from children.models import Child, Measurement
 from convergence.api.errors import NON_FIELD, field_errors, problem_errors
+from convergence.http import AuthenticatedRequest
 from convergence.scoping import restrict
 
 CREATED, DUPLICATE, CONFLICT, REJECTED = "created", "duplicate", "conflict", "rejected"
@@ -45,7 +45,7 @@ def _rejected(index: int, client_id: Any, detail: Any) -> dict[str, Any]:
     }
 
 
-def measurements_sync(*, request: Request, raw_entries: list[Any]) -> list[dict[str, Any]]:
+def measurements_sync(*, request: AuthenticatedRequest, raw_entries: list[Any]) -> list[dict[str, Any]]:
     """Parse, scope and record a batch; the answer of each entry in order (see the module docstring)."""
     parser = MeasurementSyncEntrySerializer(context={"request": request})
     results: list[dict[str, Any] | None] = [None] * len(raw_entries)
@@ -76,7 +76,7 @@ def measurements_sync(*, request: Request, raw_entries: list[Any]) -> list[dict[
         entries.append((index, services.MeasurementEntry(child=child, **data)))
 
     recorded = services.measurement_record_batch(
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         entries=[entry for _, entry in entries],
         source=Measurement.Source.API,
     )

@@ -151,9 +151,9 @@ def _is_count(cell: Any) -> bool:
     return isinstance(cell, str) and cell.strip().isdigit()
 
 
-def _marked(kind: type[list[Any]], cells: list[Any], found: int) -> list[Any]:
+def _marked(kind: type[ShiftedCells | RaggedCells], cells: list[Any], found: int) -> list[Any]:
     row = kind(cells)
-    row.found = found  # type: ignore[attr-defined]
+    row.found = found
     return row
 
 

@@ -116,8 +116,9 @@ def child_number_ok(key: str, low: float, high: float) -> Callable[[Any], Any]:
 def whole_number(low: int, high: int) -> Callable[[Any], int | None]:
     def check(value: Any) -> int | None:
         number, error = parsing.parse_decimal(value)
-        ok = not error and number is not None and low <= number <= high
-        return int(number) if ok else None  # type: ignore[arg-type]
+        if error or number is None or not low <= number <= high:
+            return None
+        return int(number)
 
     return check
 
