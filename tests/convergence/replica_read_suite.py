@@ -161,6 +161,13 @@ def main() -> dict[str, Any]:
 
     scalar(replica, "SELECT pg_wal_replay_resume()::text")
     wait_for_replay()
+    # The replay position can pass a commit a moment before the standby shows its rows: wait for them.
+    rates = "SELECT count(*) FROM interventions_pmtrate"
+    deadline = time.monotonic() + 30
+    while scalar(replica, rates) != scalar(primary, rates):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the replica did not show the new rate")
+        time.sleep(0.05)
     observed = observe(bupati, "get", "/api/v1/pmt-rates/")
     result["caught up"] = {
         "status": observed["status"],
