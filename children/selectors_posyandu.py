@@ -9,11 +9,13 @@ from __future__ import annotations
 import calendar
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +69,7 @@ def weight_gain_label(code: int) -> str:
 class IndexStatus:
     index: str
     label: str
-    z: str  # two decimals, or "-"
+    z: str  # two decimals in the active language ("-0,96" in Indonesian), or "-"
     category: str
     # "problem" below the normal band (or above it for BB/TB, IMT/U), "flag" for a WHO flag, else "".
     tone: str
@@ -105,7 +107,8 @@ def measurement_status(
             IndexStatus(
                 index=index,
                 label=str(label),
-                z="-" if z is None else f"{z:.2f}",
+                # Rounded as before, then localised: number_format alone would cut, not round.
+                z="-" if z is None else number_format(Decimal(f"{z:.2f}"), 2),
                 category=category_label(index, code),
                 tone=tone,
             )
