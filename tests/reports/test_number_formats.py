@@ -10,11 +10,14 @@ from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from children.models import Child
 from children.services import measurement_record
 from convergence.models import Region
 from convergence.navigation import MenuItem, menu_for_user
+from interventions.models import BudgetLine
 from reports.models import PrevalenceSummary
 from tests.factories import ChildFactory, DistrictFixture
 from tests.interventions.test_pmt import make_line
@@ -159,6 +162,14 @@ def busy_district(district: DistrictFixture) -> DistrictFixture:
     return d
 
 
+def _detail_pages() -> list[str]:
+    """Pages of one record, outside the menu: the weighed child and the PMT budget line."""
+    return [
+        reverse("children:child-detail", args=[Child.objects.get().pk]),
+        reverse("interventions:pmt-budget-line", args=[BudgetLine.objects.get().pk]),
+    ]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_the_main_pages_write_numbers_the_indonesian_way(busy_district: DistrictFixture, role: str) -> None:
     user = busy_district.users[role]
@@ -168,14 +179,23 @@ def test_the_main_pages_write_numbers_the_indonesian_way(busy_district: District
     codes = set(Region.objects.values_list("code", flat=True))
     codes |= {code.replace(".", "") for code in codes}
     found: dict[str, list[tuple[str, str, str]]] = {}
+    shown: list[str] = []
     pages = _pages(menu_for_user(user))
     assert len(pages) >= 5
-    for url in pages:
+    for url in [*pages, *_detail_pages()]:
         response = client.get(url, follow=True)
+        if url not in pages and response.status_code in (403, 404):
+            continue  # a record outside the role's scope or work
         assert response.status_code == 200, url
-        problems = misformatted(visible_text(response.content.decode()), codes)
+        text = visible_text(response.content.decode())
+        shown.append(text)
+        problems = misformatted(text, codes)
         if problems:
             found[url] = problems
+    if role in ("bappeda_admin", "pimpinan"):  # the figures were there to be checked
+        assert "17.030 dari 35.446" in " ".join(shown)
+    if role == "bappeda_admin":
+        assert "Rp 976.680.000" in " ".join(shown)
     if found:
         pytest.fail(
             "\n".join(
