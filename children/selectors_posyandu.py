@@ -9,13 +9,11 @@ from __future__ import annotations
 import calendar
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404
-from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +21,7 @@ from children import growth_charts, skdn
 from children.growth import classify, weight_gain
 from children.growth.weight_gain import completed_months
 from children.models import Child, Measurement
+from convergence.formatting import fixed
 from convergence.models import Posyandu, User
 from convergence.scoping import restrict
 
@@ -107,8 +106,7 @@ def measurement_status(
             IndexStatus(
                 index=index,
                 label=str(label),
-                # Rounded as before, then localised: number_format alone would cut, not round.
-                z="-" if z is None else number_format(Decimal(f"{z:.2f}"), 2),
+                z="-" if z is None else fixed(z, 2),
                 category=category_label(index, code),
                 tone=tone,
             )

@@ -7,8 +7,12 @@ needs nothing more; a character outside it prints as "?").
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+
+from convergence.formatting import count, fixed
 
 from .publication import Cell, Publication, notes, value_header
 
@@ -24,8 +28,10 @@ def latin1(text: object) -> str:
 def _shown(value: object) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:.2f}"
+    if isinstance(value, float | Decimal):
+        return fixed(value, 2)
+    if isinstance(value, int):
+        return count(value)
     return str(value)
 
 

@@ -23,6 +23,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from convergence.codes import DESA_LEVELS, KABUPATEN_LEVELS
+from convergence.formatting import count, fixed
 from convergence.models import Region
 
 from . import compute, disclosure
@@ -387,7 +388,7 @@ def notes(item: Publication) -> list[str]:
 
 
 def displayed(cells: list[Cell]) -> list[tuple[Cell, list[tuple[str, str]]]]:
-    """Each cell with its (header, text) pairs as the page prints them: "12.34%", "-", or the marker."""
+    """Each cell with its (header, text) pairs as the page prints them: "12,34%", "1.234", "-", the marker."""
     header = value_header()
     result = []
     for cell in cells:
@@ -396,7 +397,9 @@ def displayed(cells: list[Cell]) -> list[tuple[Cell, list[tuple[str, str]]]]:
             if value is None:
                 text = "-"
             elif isinstance(value, float):
-                text = f"{value:.2f}%"
+                text = f"{fixed(value, 2)}%"
+            elif isinstance(value, int):
+                text = count(value)
             else:
                 text = str(value)
             texts.append((header[i], text))

@@ -96,7 +96,7 @@ def test_the_page_needs_no_login_and_shows_the_suppressed_cells(published) -> No
     assert f'data-code="{d.desa_a1.code}" data-suppressed' in html
     assert f'data-code="{d.desa_a2.code}" data-suppressed' in html
     assert f'data-code="{d.desa_b1.code}">' in html
-    assert "20.00%" in html  # SAMBIMULYO's stunting
+    assert "20,00%" in html  # SAMBIMULYO's stunting
     assert "Data rutin posyandu (penimbangan), dihitung aplikasi ini" in html
     assert "01-01-2025" in html and "31-12-2025" in html
     assert "SSGI" in html and "Survei (dikutip dari laporan resmi survei" in html
@@ -150,7 +150,7 @@ def test_the_pdf_is_a_pdf_with_the_suppressed_table(published) -> None:
     assert content.startswith(b"%PDF-")
     assert content.rstrip().endswith(b"%%EOF")
     text = _pdf_text(content)
-    for expected in ("SAMBIMULYO", "SUMBERAGUNG", "Pesanggaran", "(*)", "(20.00)", "(63)", "BANYUWANGI"):
+    for expected in ("SAMBIMULYO", "SUMBERAGUNG", "Pesanggaran", "(*)", "(20,00)", "(63)", "BANYUWANGI"):
         assert expected in text
     assert "(23)" in text  # the Pesanggaran area total is published
     assert "(20)" not in text  # SILIRAGUNG's measured count is not
