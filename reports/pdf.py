@@ -21,6 +21,19 @@ LABEL_WIDTH_MM = 62
 VALUE_WIDTH_MM = 28
 
 
+class PublicationPDF(FPDF):
+    """Landscape A4 with "Halaman n dari N" in every page's footer (N filled in when the file is written)."""
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font(FONT, size=8)
+        page = _("Halaman %(page)s dari %(pages)s") % {
+            "page": self.page_no(),
+            "pages": self.str_alias_nb_pages,
+        }
+        self.cell(0, 5, latin1(page), align="C")
+
+
 def latin1(text: object) -> str:
     return str(text).encode("latin-1", "replace").decode("latin-1")
 
@@ -56,7 +69,7 @@ def _table(pdf: FPDF, title: str, label: str, cells: list[Cell]) -> None:
 
 def publication_pdf(item: Publication) -> bytes:
     """Title, the puskesmas and desa tables with the kabupaten total, the target table and the notes."""
-    pdf = FPDF(orientation="L", format="A4")
+    pdf = PublicationPDF(orientation="L", format="A4")
     pdf.set_title(
         latin1(
             _("Publikasi data stunting %(name)s %(year)s")

@@ -389,3 +389,47 @@ def test_field_roles_cannot_export_the_review(reviewed, role) -> None:
     client.force_login(reviewed.users[role])
     response = client.get(reverse("reports:performance-review-xlsx", kwargs={"year": 2025}))
     assert response.status_code == 403
+
+
+def _pdf_lines(content: bytes) -> list[str]:
+    """Each text object (BT ... ET) of the PDF as one line: its Tj strings joined, escapes undone."""
+    lines = []
+    for block in re.findall(r"BT (.*?) ET", _pdf_text(content), re.S):
+        strings = re.findall(r"\(((?:\\.|[^\\)])*)\) Tj", block)
+        lines.append("".join(re.sub(r"\\(.)", r"\1", part) for part in strings))
+    return lines
+
+
+def test_every_pdf_page_says_its_number_and_how_many_there_are(published) -> None:
+    content = Client().get(_url("publication-pdf", published)).content
+    pages = len(re.findall(rb"/Type /Page\b", content))
+    footers = [line for line in _pdf_lines(content) if line.startswith("Halaman ")]
+    assert pages >= 1
+    assert footers == [f"Halaman {n} dari {pages}" for n in range(1, pages + 1)]
+
+
+def test_a_past_year_runs_to_the_end_of_december(published) -> None:
+    item = publication(kabupaten=published.kabupaten, year=2025)
+    assert (item.period_start, item.period_end, item.running) == (Y2025, datetime.date(2025, 12, 31), False)
+    html = Client().get(_url("publication", published)).content.decode()
+    assert '<span data-testid="period">01-01-2025 – 31-12-2025</span>' in html
+
+
+def test_the_running_year_runs_to_the_day_its_figures_were_computed(published) -> None:
+    d = published
+    computed = datetime.datetime(2026, 12, 5, 9, 30, tzinfo=datetime.UTC)  # 16.30 in Jakarta
+    for level, region, measured in (("desa", d.desa_b1, 40), ("kabupaten", d.kabupaten, 40)):
+        row = _row(level, region, datetime.date(2026, 1, 1), measured, 6)
+        Row.objects.filter(pk=row.pk).update(computed_at=computed)  # auto_now sets it on save
+    item = publication(kabupaten=d.kabupaten, year=2026)
+    assert (item.period_end, item.running) == (datetime.date(2026, 12, 5), True)
+
+    html = Client().get(_url("publication", d, year=2026)).content.decode()
+    assert '<span data-testid="period">01-01-2026 s.d. 05-12-2026 (tahun berjalan)</span>' in html
+    assert "31-12-2026" not in html
+    lines = _pdf_lines(Client().get(_url("publication-pdf", d, year=2026)).content)
+    assert [line for line in lines if line.startswith("Periode:")] == [
+        "Periode: 01-01-2026 s.d. 05-12-2026 (tahun berjalan); tiap anak dihitung sekali (pengukuran sah "
+        "terakhir sampai tanggal itu)."
+    ]
+    assert not [line for line in lines if "31-12-2026" in line]
