@@ -149,6 +149,19 @@ def busy_district(district: DistrictFixture) -> DistrictFixture:
                 whz_gizi_baik=measured,
                 waz_normal=measured,
             )
+    for level, region in ((PrevalenceSummary.Level.KABUPATEN, d.kabupaten), ("desa", d.desa_a1)):
+        PrevalenceSummary.objects.create(
+            level=level,
+            region=region,
+            period_kind=PrevalenceSummary.PeriodKind.YEAR,
+            period=today.replace(month=1, day=1),
+            registered=35446,
+            measured=17030,
+            haz_pendek=2433,
+            haz_normal=17030 - 2433,
+            whz_gizi_baik=17030,
+            waz_normal=17030,
+        )
     child = ChildFactory(posyandu=d.posyandu_a1, birth_date=today - datetime.timedelta(days=400))
     measurement_record(
         user=None,
@@ -163,8 +176,11 @@ def busy_district(district: DistrictFixture) -> DistrictFixture:
 
 
 def _detail_pages() -> list[str]:
-    """Pages of one record, outside the menu: the weighed child and the PMT budget line."""
+    """Pages outside the menu: the weighed child, the PMT budget line and the public publication."""
+    kabupaten = Region.objects.get(code="35.10")
+    year = timezone.localdate().year
     return [
+        reverse("reports:publication", kwargs={"code": kabupaten.code, "year": year}),
         reverse("children:child-detail", args=[Child.objects.get().pk]),
         reverse("interventions:pmt-budget-line", args=[BudgetLine.objects.get().pk]),
     ]
