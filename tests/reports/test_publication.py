@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from convergence.models import Puskesmas, Region
 from interventions.models import BudgetLine, Delivery, Disbursement, Indicator, IndicatorTarget, Intervention
+from reports import pdf
 from reports.models import PrevalenceSummary, SurveyFigure, TargetRule
 from reports.publication import publication
 from tests.factories import ChildFactory
@@ -397,7 +398,7 @@ def _pdf_lines(content: bytes) -> list[str]:
     for block in re.findall(r"BT (.*?) ET", _pdf_text(content), re.S):
         strings = re.findall(r"\(((?:\\.|[^\\)])*)\) Tj", block)
         lines.append("".join(re.sub(r"\\(.)", r"\1", part) for part in strings))
-    return lines
+    return [line for line in lines if line]
 
 
 def test_every_pdf_page_says_its_number_and_how_many_there_are(published) -> None:
@@ -433,3 +434,30 @@ def test_the_running_year_runs_to_the_day_its_figures_were_computed(published) -
         "terakhir sampai tanggal itu)."
     ]
     assert not [line for line in lines if "31-12-2026" in line]
+
+
+def test_the_chart_scales_each_year_into_its_box() -> None:
+    assert pdf.chart_top([24.0, 20.63, None, 23.0]) == 25.0
+    assert pdf.chart_top([None, 3.2]) == 5.0
+    assert pdf.chart_points([25.0, None, 12.5, 0.0], top=25.0, width_mm=150, height_mm=50) == [
+        (0.0, 0.0),
+        None,
+        (100.0, 25.0),
+        (150.0, 50.0),
+    ]
+
+
+def test_the_pdf_draws_the_yearly_trend_with_its_values(published) -> None:
+    content = Client().get(_url("publication-pdf", published)).content
+    lines = _pdf_lines(content)
+    at = lines.index("Tren prevalensi stunting kabupaten (%)")
+    # Axis 0/12,5/25 (the top rounded up from 24,00), the years, the two values with decimal commas.
+    assert lines[at + 1 : at + 8] == ["0", "12,5", "25", "2024", "2025", "24,00", "20,63"]
+    assert "Garis penuh: prevalensi stunting; garis putus-putus: target daerah." in lines
+
+
+def test_one_year_draws_no_trend(published) -> None:
+    Row.objects.filter(region=published.kabupaten, period=Y2024).delete()
+    assert "Tren prevalensi stunting kabupaten (%)" not in _pdf_lines(
+        Client().get(_url("publication-pdf", published)).content
+    )
