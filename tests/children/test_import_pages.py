@@ -376,3 +376,20 @@ def test_a_failed_job_shows_its_error_and_no_contradicting_message(
     assert [str(m) for m in response.context["messages"]] == []
     assert _status_line(html) == "Gagal"
     assert 'class="message error" role="alert"' in html
+
+
+def test_the_job_page_groups_its_counts_the_indonesian_way(district: DistrictFixture) -> None:
+    job = ImportJob.objects.create(
+        original_name="besar.csv",
+        uploaded_by=district.users["kader"],
+        file="imports/besar.csv",
+        status=ImportJob.Status.CHECKED,
+        rows_total=16972,
+        rows_done=16972,
+        summary={**NOTHING, "create_measurement": 16970, "rejected": 2},
+    )
+    html = _client(district, "kader").get(f"/impor/{job.pk}/").content.decode()
+    assert '<span data-role="rows">16.972 / 16.972</span>' in html
+    assert (
+        '<tr data-key="create_measurement"><th scope="row">Pengukuran baru</th><td>16.970</td></tr>' in html
+    )
