@@ -21,6 +21,7 @@ from children import growth_charts, skdn
 from children.growth import classify, weight_gain
 from children.growth.weight_gain import completed_months
 from children.models import Child, Measurement
+from convergence.formatting import fixed
 from convergence.models import Posyandu, User
 from convergence.scoping import restrict
 
@@ -67,7 +68,7 @@ def weight_gain_label(code: int) -> str:
 class IndexStatus:
     index: str
     label: str
-    z: str  # two decimals, or "-"
+    z: str  # two decimals in the active language ("-0,96" in Indonesian), or "-"
     category: str
     # "problem" below the normal band (or above it for BB/TB, IMT/U), "flag" for a WHO flag, else "".
     tone: str
@@ -105,7 +106,7 @@ def measurement_status(
             IndexStatus(
                 index=index,
                 label=str(label),
-                z="-" if z is None else f"{z:.2f}",
+                z="-" if z is None else fixed(z, 2),
                 category=category_label(index, code),
                 tone=tone,
             )

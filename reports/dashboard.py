@@ -29,6 +29,7 @@ from children.access import can_write_registry
 from convergence.actions import ACTIONS
 from convergence.codes import DESA_LEVELS, KABUPATEN_LEVELS
 from convergence.db_router import replica_cache_scope
+from convergence.formatting import month_name
 from convergence.models import ConvergenceAction, Posyandu, Region, Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_breadcrumbs, region_home_for_user, region_list_for_user
@@ -127,6 +128,7 @@ def dashboard_kabupaten(*, user: User) -> Region:
 
 
 def month_label(day: datetime.date) -> str:
+    """The month as the `periode` parameter writes it ('2026-11'); pages show month_name."""
     return f"{day:%Y-%m}"
 
 
@@ -242,9 +244,9 @@ def trend_data(
 
 
 def series_period(trend: dict[str, Any]) -> str:
-    """'2024-01 – 2025-12': the months a trend covers."""
-    months = trend["months"]
-    return f"{months[0]['label']} – {months[-1]['label']}" if months else "–"
+    """'Januari 2024 – Desember 2025': the months a trend covers."""
+    days = [parse_month(m["label"]) for m in trend["months"]]
+    return f"{month_name(days[0])} – {month_name(days[-1])}" if days and days[0] and days[-1] else "–"
 
 
 def years_period(table: YearTable) -> str:
@@ -576,7 +578,7 @@ class HeadDashboard:
 
     @property
     def period_label(self) -> str:
-        return month_label(self.month) if self.month else "–"
+        return month_name(self.month) if self.month else "–"
 
     @property
     def trend_period(self) -> str:
@@ -697,7 +699,7 @@ class FullRanking:
 
     @property
     def period_label(self) -> str:
-        return month_label(self.month) if self.month else "–"
+        return month_name(self.month) if self.month else "–"
 
 
 def full_ranking(*, user: User, level: str, requested_month: str | None) -> FullRanking:
@@ -749,7 +751,7 @@ class RegionDashboard:
 
     @property
     def period_label(self) -> str:
-        return month_label(self.month) if self.month else "–"
+        return month_name(self.month) if self.month else "–"
 
     @property
     def trend_period(self) -> str:
@@ -832,7 +834,7 @@ class PosyanduDashboard:
 
     @property
     def period_label(self) -> str:
-        months = [month_label(f.row.period) for f in self.series]
+        months = [month_name(f.row.period) for f in self.series]
         return f"{months[0]} – {months[-1]}" if months else "–"
 
     @property

@@ -7,14 +7,108 @@ needs nothing more; a character outside it prints as "?").
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 from fpdf import FPDF
+
+from convergence.formatting import count, fixed
 
 from .publication import Cell, Publication, notes, value_header
 
 FONT = "Helvetica"
 LABEL_WIDTH_MM = 62
 VALUE_WIDTH_MM = 28
+
+
+class PublicationPDF(FPDF):
+    """Landscape A4 with "Halaman n dari N" in every page's footer (N filled in when the file is written)."""
+
+    def footer(self) -> None:
+        self.set_y(-10)
+        self.set_font(FONT, size=8)
+        page = _("Halaman %(page)s dari %(pages)s") % {
+            "page": self.page_no(),
+            "pages": self.str_alias_nb_pages,
+        }
+        self.cell(0, 5, latin1(page), align="C")
+
+
+# The yearly trend: a line per series over the years of the target table.
+CHART_WIDTH_MM = 150
+CHART_HEIGHT_MM = 45
+CHART_LEFT_MM = 14  # room for the axis labels
+
+
+def chart_top(values: list[float | None]) -> float:
+    """The top of the percentage axis: the highest value rounded up to a multiple of 5 (at least 5)."""
+    highest = max((v for v in values if v is not None), default=0.0)
+    return float(max(5, math.ceil(highest / 5) * 5))
+
+
+def chart_points(
+    values: list[float | None], *, top: float, width_mm: float, height_mm: float
+) -> list[tuple[float, float] | None]:
+    """(x, y) in mm from the chart's top-left corner, one per year (None without a value); y grows down."""
+    step = width_mm / max(len(values) - 1, 1)
+    return [None if v is None else (i * step, height_mm * (1 - v / top)) for i, v in enumerate(values)]
+
+
+def _polyline(pdf: FPDF, points: list[tuple[float, float] | None], x0: float, y0: float) -> None:
+    """Lines between consecutive years with values; a year without one breaks the line."""
+    for start, end in zip(points, points[1:], strict=False):
+        if start is not None and end is not None:
+            pdf.line(x0 + start[0], y0 + start[1], x0 + end[0], y0 + end[1])
+
+
+def _trend_chart(pdf: FPDF, item: Publication) -> None:
+    """Stunting % of the kabupaten per year (solid) and the district target path (dashed)."""
+    years = [row.year for row in item.targets]
+    actual = [None if row.suppressed else row.target.actual_pct for row in item.targets]
+    target = [row.target.target_pct for row in item.targets]
+    if sum(v is not None for v in actual) < 2:
+        return  # one point is no trend
+    top = chart_top(actual + target)
+    if pdf.will_page_break(CHART_HEIGHT_MM + 22):
+        pdf.add_page()
+    pdf.set_font(FONT, style="B", size=11)
+    pdf.cell(text=latin1(_("Tren prevalensi stunting kabupaten (%)")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=7)
+    x0, y0 = pdf.l_margin + CHART_LEFT_MM, pdf.get_y() + 4
+    pdf.set_draw_color(120)
+    pdf.line(x0, y0, x0, y0 + CHART_HEIGHT_MM)
+    pdf.line(x0, y0 + CHART_HEIGHT_MM, x0 + CHART_WIDTH_MM, y0 + CHART_HEIGHT_MM)
+    for share in (0.0, 0.5, 1.0):
+        y = y0 + CHART_HEIGHT_MM * (1 - share)
+        value = top * share
+        pdf.text(pdf.l_margin, y + 1, fixed(value, 0 if value.is_integer() else 1))
+    step = CHART_WIDTH_MM / max(len(years) - 1, 1)
+    for i, year in enumerate(years):
+        pdf.text(x0 + i * step - 3, y0 + CHART_HEIGHT_MM + 4, str(year))
+    actual_points = chart_points(actual, top=top, width_mm=CHART_WIDTH_MM, height_mm=CHART_HEIGHT_MM)
+    pdf.set_draw_color(170, 30, 30)
+    pdf.set_line_width(0.6)
+    _polyline(pdf, actual_points, x0, y0)
+    for point, value in zip(actual_points, actual, strict=True):
+        if point is not None and value is not None:
+            pdf.text(x0 + point[0] + 1, y0 + point[1] - 1.5, fixed(value, 2))
+    if any(v is not None for v in target):
+        pdf.set_draw_color(40, 90, 170)
+        pdf.set_dash_pattern(dash=1.5, gap=1)
+        _polyline(
+            pdf, chart_points(target, top=top, width_mm=CHART_WIDTH_MM, height_mm=CHART_HEIGHT_MM), x0, y0
+        )
+        pdf.set_dash_pattern()
+    pdf.set_line_width(0.2)
+    pdf.set_draw_color(0)
+    pdf.set_y(y0 + CHART_HEIGHT_MM + 7)
+    pdf.cell(
+        text=latin1(_("Garis penuh: prevalensi stunting; garis putus-putus: target daerah.")),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(4)
 
 
 def latin1(text: object) -> str:
@@ -24,8 +118,10 @@ def latin1(text: object) -> str:
 def _shown(value: object) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float):
-        return f"{value:.2f}"
+    if isinstance(value, float | Decimal):
+        return fixed(value, 2)
+    if isinstance(value, int):
+        return count(value)
     return str(value)
 
 
@@ -50,7 +146,7 @@ def _table(pdf: FPDF, title: str, label: str, cells: list[Cell]) -> None:
 
 def publication_pdf(item: Publication) -> bytes:
     """Title, the puskesmas and desa tables with the kabupaten total, the target table and the notes."""
-    pdf = FPDF(orientation="L", format="A4")
+    pdf = PublicationPDF(orientation="L", format="A4")
     pdf.set_title(
         latin1(
             _("Publikasi data stunting %(name)s %(year)s")
@@ -102,6 +198,7 @@ def publication_pdf(item: Publication) -> bytes:
                 ):
                     row.cell(latin1(value))
         pdf.ln(4)
+    _trend_chart(pdf, item)
     if item.surveys:
         pdf.set_font(FONT, style="B", size=11)
         pdf.cell(text=latin1(_("Angka survei (bukan data aplikasi ini)")), new_x="LMARGIN", new_y="NEXT")

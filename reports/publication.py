@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 from django.db.models import Max, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from convergence.codes import DESA_LEVELS, KABUPATEN_LEVELS
+from convergence.formatting import count, fixed
 from convergence.models import Region
 
 from . import compute, disclosure
@@ -164,6 +166,11 @@ class Publication:
     min_count: int = disclosure.MIN_COUNT
     source = SOURCE_ROUTINE
     survey_source = SOURCE_SURVEY
+
+    @property
+    def running(self) -> bool:
+        """The figures stop before the year's end: the running year, printed 's.d. <tanggal>'."""
+        return self.period_end < datetime.date(self.year, 12, 31)
 
     @property
     def suppressed_count(self) -> int:
@@ -311,11 +318,13 @@ def publication(*, kabupaten: Region, year: int) -> Publication:
     later = [y for y in national if y >= year]
     national_year = min(later) if later else None
     latest_complete = latest_complete_month(kabupaten=kabupaten).latest_complete
+    # The figures reach the day they were computed: within the running year that is not 31 December.
+    computed_on = timezone.localdate(total_row.computed_at) if total_row.computed_at else timezone.localdate()
     return Publication(
         kabupaten=kabupaten,
         year=year,
         period_start=start,
-        period_end=datetime.date(year, 12, 31),
+        period_end=min(datetime.date(year, 12, 31), computed_on),
         total=total,
         puskesmas=area_cells,
         desa=desa_cells,
@@ -351,14 +360,19 @@ def value_header() -> list[str]:
 
 def notes(item: Publication) -> list[str]:
     """Source, period, definitions and the suppression rule, as printed under every copy of the table."""
+    dates = {"start": item.period_start.strftime("%d-%m-%Y"), "end": item.period_end.strftime("%d-%m-%Y")}
+    if item.running:
+        period = _(
+            "Periode: %(start)s s.d. %(end)s (tahun berjalan); tiap anak dihitung sekali (pengukuran sah "
+            "terakhir sampai tanggal itu)."
+        )
+    else:
+        period = _(
+            "Periode: %(start)s s.d. %(end)s; tiap anak dihitung sekali (pengukuran sah terakhir tahun itu)."
+        )
     lines = [
         str(_("Sumber: %(source)s.") % {"source": item.source}),
-        str(
-            _(
-                "Periode: %(start)s s.d. %(end)s; tiap anak dihitung sekali (pengukuran sah terakhir tahun itu)."
-            )
-            % {"start": item.period_start.strftime("%d-%m-%Y"), "end": item.period_end.strftime("%d-%m-%Y")}
-        ),
+        str(period % dates),
         str(
             _(
                 "Stunting: TB/U atau PB/U < -2 SD; wasting: BB/TB atau BB/PB < -2 SD; underweight: "
@@ -387,7 +401,7 @@ def notes(item: Publication) -> list[str]:
 
 
 def displayed(cells: list[Cell]) -> list[tuple[Cell, list[tuple[str, str]]]]:
-    """Each cell with its (header, text) pairs as the page prints them: "12.34%", "-", or the marker."""
+    """Each cell with its (header, text) pairs as the page prints them: "12,34%", "1.234", "-", the marker."""
     header = value_header()
     result = []
     for cell in cells:
@@ -396,7 +410,9 @@ def displayed(cells: list[Cell]) -> list[tuple[Cell, list[tuple[str, str]]]]:
             if value is None:
                 text = "-"
             elif isinstance(value, float):
-                text = f"{value:.2f}%"
+                text = f"{fixed(value, 2)}%"
+            elif isinstance(value, int):
+                text = count(value)
             else:
                 text = str(value)
             texts.append((header[i], text))

@@ -50,7 +50,9 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
         requested_month=request.GET.get("periode"),
     )
     rows = Paginator(page.ranking.ranked, RANKING_PAGE_SIZE).get_page(request.GET.get("halaman"))
-    params = urlencode({"tingkat": page.level, **({"periode": page.period_label} if page.month else {})})
+    params = urlencode(
+        {"tingkat": page.level, **({"periode": dashboard.month_label(page.month)} if page.month else {})}
+    )
     context = {"page": page, "rows": rows, "start": max(rows.start_index() - 1, 0), "params": params}
     return render(request, "reports/dashboard_ranking.html", context)
 

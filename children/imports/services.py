@@ -228,7 +228,7 @@ def import_job_check(*, job_id: int) -> None:
 
 
 def import_job_apply_queue(*, job_id: int, user: User) -> None:
-    """Queue the apply of a checked job (after the current transaction commits)."""
+    """Mark a checked job APPLYING and queue its apply (after the current transaction commits)."""
     from children.tasks import import_apply
 
     job = ImportJob.objects.get(pk=job_id)
@@ -239,6 +239,12 @@ def import_job_apply_queue(*, job_id: int, user: User) -> None:
         raise ValidationError(
             _("Berkas impor ini sudah dihapus setelah masa simpannya; unggah ulang berkasnya.")
         )
+    # Marked at once, so the page says "Sedang diterapkan" and follows the progress while the task waits
+    # for a worker; the status condition lets only one of two quick clicks queue it.
+    if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED).update(
+        status=ImportJob.Status.APPLYING
+    ):
+        raise ValidationError(_("Hanya impor yang sudah diperiksa yang dapat diterapkan."))
     user_id = user.pk
     transaction.on_commit(lambda: import_apply.delay(job_id=job_id, user_id=user_id))
 

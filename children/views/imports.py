@@ -224,7 +224,7 @@ def import_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None if hasattr(error, "error_dict") else "file", error)
             else:
-                messages.success(request, _("Berkas diterima dan sedang diperiksa."))
+                _say_where_the_job_is(request, job)
                 return redirect("children:import-detail", pk=job.pk)
     context = {
         "jobs": import_job_list_for_user(user=request.user)[:100],
@@ -263,6 +263,29 @@ def import_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "children/imports/detail.html", context)
 
 
+# What the message after an upload or an apply says, by the job's status once the request queued it.
+_STATUS_MESSAGES = {
+    ImportJob.Status.QUEUED: _("Berkas diterima dan sedang diperiksa."),
+    ImportJob.Status.CHECKING: _("Berkas diterima dan sedang diperiksa."),
+    ImportJob.Status.CHECKED: _("Berkas sudah diperiksa; lihat hasil uji coba sebelum menerapkannya."),
+    ImportJob.Status.APPLYING: _("Impor sedang diterapkan."),
+    ImportJob.Status.APPLIED: _("Impor selesai diterapkan."),
+}
+
+
+def _say_where_the_job_is(request: HttpRequest, job: ImportJob) -> None:
+    """Tell where the job stands now, not where it stood when it was queued.
+
+    The embedded (eager) Celery and a quick worker may have finished it already: "sedang diterapkan"
+    above "Selesai diterapkan" would contradict the status line. A failed job says nothing here: the page
+    shows its error.
+    """
+    job.refresh_from_db(fields=["status"])
+    status = ImportJob.Status(job.status)
+    if status in _STATUS_MESSAGES:
+        messages.success(request, _STATUS_MESSAGES[status])
+
+
 @login_required
 @require_POST
 def import_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -272,7 +295,7 @@ def import_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Impor sedang diterapkan."))
+        _say_where_the_job_is(request, job)
     return redirect("children:import-detail", pk=job.pk)
 
 

@@ -7,6 +7,8 @@
   const bar = section.querySelector("[data-role=bar]");
   const rows = section.querySelector("[data-role=rows]");
   const active = new Set(["antre", "diperiksa", "diterapkan"]);
+  // Counts grouped as the page's language writes them (16.972 in Indonesian), like the server does.
+  const number = new Intl.NumberFormat(document.documentElement.lang || undefined);
 
   async function poll() {
     try {
@@ -15,7 +17,7 @@
       const progress = await response.json();
       bar.value = progress.percent;
       bar.textContent = `${progress.percent}%`;
-      rows.textContent = `${progress.rows_done} / ${progress.rows_total}`;
+      rows.textContent = `${number.format(progress.rows_done)} / ${number.format(progress.rows_total)}`;
       if (!active.has(progress.status)) {
         window.location.reload();
         return;

@@ -69,7 +69,7 @@ def test_a_kader_enters_a_measurement_on_a_phone_with_the_keyboard_only(
     row = page.locator(f"#anak-{ayu.pk}")
     expect(row.locator(".saved")).to_have_text("Tersimpan.")
     expect(row.locator("[data-category='haz']")).to_have_text(haz_label)
-    expect(row.locator("[data-z='haz']")).to_have_text(f"{float(expected['haz'][0]):.2f}")
+    expect(row.locator("[data-z='haz']")).to_have_text(f"{float(expected['haz'][0]):.2f}".replace(".", ","))
     expect(row.locator("[data-gain]")).to_have_text("B")
     expect(page.get_by_test_id("progress")).to_have_text("1 dari 2 anak sudah diukur bulan ini.")
     # The row was replaced in place: the page itself was not loaded again.

@@ -50,7 +50,7 @@ def test_a_visitor_reads_the_publication_without_logging_in(
     desa = page.get_by_test_id("desa")
     expect(desa).to_be_visible()
     expect(desa.locator(f'tr[data-code="{d.desa_b1.code}"]')).to_contain_text("SAMBIMULYO")
-    expect(desa.locator(f'tr[data-code="{d.desa_b1.code}"]')).to_contain_text("20.00%")
+    expect(desa.locator(f'tr[data-code="{d.desa_b1.code}"]')).to_contain_text("20,00%")
     suppressed = desa.locator(f'tr[data-code="{d.desa_a1.code}"]')
     expect(suppressed).to_contain_text("*")
     expect(suppressed).not_to_contain_text("%")

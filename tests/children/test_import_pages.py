@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -306,3 +307,89 @@ def test_apply_of_an_unchecked_job_is_refused_with_a_message(district: DistrictF
     ]
     job.refresh_from_db()
     assert job.status == ImportJob.Status.QUEUED
+
+
+def _status_line(html: str) -> str:
+    match = re.search(r'data-testid="job-status">([^<]*)<', html)
+    assert match is not None
+    return match.group(1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_messages_agree_with_a_job_done_before_the_page_shows(district: DistrictFixture) -> None:
+    # Committed requests, as in production: the embedded Celery runs the job before the redirect.
+    client = _client(district, "kader")
+    checked = client.post(
+        "/impor/",
+        {"file": SimpleUploadedFile("register.csv", register_csv([child_row()]), content_type="text/csv")},
+        follow=True,
+    )
+    assert [str(m) for m in checked.context["messages"]] == [
+        "Berkas sudah diperiksa; lihat hasil uji coba sebelum menerapkannya."
+    ]
+    assert _status_line(checked.content.decode()) == "Siap diterapkan"
+
+    job = ImportJob.objects.get()
+    applied = client.post(f"/impor/{job.pk}/terapkan/", follow=True)
+    html = applied.content.decode()
+    assert [str(m) for m in applied.context["messages"]] == ["Impor selesai diterapkan."]
+    assert _status_line(html) == "Selesai diterapkan"
+    assert "sedang diterapkan" not in html
+    assert list(Child.objects.values_list("name", flat=True)) == ["Eka Putri"]
+
+
+def test_a_queued_apply_shows_it_is_being_applied_and_follows_its_progress(
+    district: DistrictFixture, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    job = checked_job(district, django_capture_on_commit_callbacks)
+    client = _client(district, "kader")
+    with django_capture_on_commit_callbacks(execute=False) as queued:  # no worker has taken it yet
+        response = client.post(f"/impor/{job.pk}/terapkan/", follow=True)
+    html = response.content.decode()
+    assert [str(m) for m in response.context["messages"]] == ["Impor sedang diterapkan."]
+    assert _status_line(html) == "Sedang diterapkan"
+    assert 'data-active="1"' in html  # import_progress.js polls and reloads when it is done
+    assert 'data-testid="apply"' not in html
+    assert len(queued) == 1
+    # A second click before the worker starts queues nothing more.
+    with django_capture_on_commit_callbacks(execute=False) as again:
+        second = client.post(f"/impor/{job.pk}/terapkan/", follow=True)
+    assert [str(m) for m in second.context["messages"]] == [
+        "Hanya impor yang sudah diperiksa yang dapat diterapkan."
+    ]
+    assert (len(again), Child.objects.count()) == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_job_shows_its_error_and_no_contradicting_message(
+    district: DistrictFixture, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.IMPORT_MAX_ROWS = 1  # the file has two: the check fails on the limit
+    client = _client(district, "kader")
+    response = client.post(
+        "/impor/",
+        {"file": SimpleUploadedFile("register.csv", register_csv([child_row(), child_row("Fajar")]))},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert ImportJob.objects.get().status == ImportJob.Status.FAILED
+    assert [str(m) for m in response.context["messages"]] == []
+    assert _status_line(html) == "Gagal"
+    assert 'class="message error" role="alert"' in html
+
+
+def test_the_job_page_groups_its_counts_the_indonesian_way(district: DistrictFixture) -> None:
+    job = ImportJob.objects.create(
+        original_name="besar.csv",
+        uploaded_by=district.users["kader"],
+        file="imports/besar.csv",
+        status=ImportJob.Status.CHECKED,
+        rows_total=16972,
+        rows_done=16972,
+        summary={**NOTHING, "create_measurement": 16970, "rejected": 2},
+    )
+    html = _client(district, "kader").get(f"/impor/{job.pk}/").content.decode()
+    assert '<span data-role="rows">16.972 / 16.972</span>' in html
+    assert (
+        '<tr data-key="create_measurement"><th scope="row">Pengukuran baru</th><td>16.970</td></tr>' in html
+    )

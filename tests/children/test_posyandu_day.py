@@ -162,7 +162,8 @@ def test_it_saves_a_measurement_and_shows_the_z_scores_and_status(
 
     html = client.get(response["Location"]).content.decode()
     for index in ("waz", "haz", "whz", "baz"):
-        assert f'<span data-z="{index}">{float(expected[index][0]):.2f}</span>' in html
+        z = f"{float(expected[index][0]):.2f}".replace(".", ",")  # Indonesian decimal comma
+        assert f'<span data-z="{index}">{z}</span>' in html
     assert '<span data-category="haz">Pendek</span>' in html
     assert "<strong data-gain>B</strong> <span>Baru pertama kali ditimbang</span>" in html
     assert "Simpan koreksi" in html

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -337,3 +338,59 @@ def test_the_owner_opd_closes_its_follow_up_and_nobody_else_does(
     assert client.post(url, {"status": "selesai"}).status_code == 302
     follow_up.refresh_from_db()
     assert follow_up.status == "selesai"
+
+
+def _attendance_form_section(html: str) -> str:
+    start = html.index('action="/rapat/')
+    return html[html.rindex("<details", 0, start) : html.index("</details>", start)]
+
+
+@pytest.mark.parametrize("role", ["bappeda_admin", "opd_officer"])
+def test_a_present_opd_without_a_name_opens_the_form_on_its_error(
+    district: DistrictFixture, year: dict[str, object], role: str
+) -> None:
+    meeting: Meeting = year["meetings"][3]  # type: ignore[index]
+    before = list(Attendance.objects.order_by("pk").values_list("pk", "present", "attendee_name"))
+    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_login(district.users[role])
+    response = client.post(
+        reverse("convergence:attendance-record", args=[meeting.pk]),
+        {"opd": district.dinkes.pk, "present": "on", "attendee_name": ""},
+    )
+    assert response.status_code == 400
+    section = _attendance_form_section(response.content.decode())
+    # Open without a script, marked for app.js to move the focus, the field marked and its message shown.
+    assert section.startswith("<details open>")
+    assert "data-has-errors" in section
+    assert "Kehadiran belum tersimpan: periksa isian yang ditandai." in section
+    name_input = re.search(r'<input[^>]*name="attendee_name"[^>]*>', section)
+    assert name_input is not None and 'aria-invalid="true"' in name_input.group()
+    assert "Isi nama orang yang hadir." in section
+    assert list(Attendance.objects.order_by("pk").values_list("pk", "present", "attendee_name")) == before
+
+
+def test_the_attendance_form_stays_closed_until_something_is_wrong(
+    district: DistrictFixture, year: dict[str, object]
+) -> None:
+    meeting: Meeting = year["meetings"][3]  # type: ignore[index]
+    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_login(district.users["bappeda_admin"])
+    html = client.get(reverse("convergence:meeting-detail", args=[meeting.pk])).content.decode()
+    section = _attendance_form_section(html)
+    assert section.startswith("<details>")
+    assert "data-has-errors" not in section
+
+
+def test_the_head_cannot_record_attendance_and_nothing_changes(
+    district: DistrictFixture, year: dict[str, object]
+) -> None:
+    meeting: Meeting = year["meetings"][3]  # type: ignore[index]
+    before = list(Attendance.objects.order_by("pk").values_list("pk", "present", "attendee_name"))
+    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_login(district.users["pimpinan"])
+    response = client.post(
+        reverse("convergence:attendance-record", args=[meeting.pk]),
+        {"opd": district.dinkes.pk, "present": "on", "attendee_name": "X"},
+    )
+    assert response.status_code == 403
+    assert list(Attendance.objects.order_by("pk").values_list("pk", "present", "attendee_name")) == before

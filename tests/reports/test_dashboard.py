@@ -115,9 +115,10 @@ def test_it_shows_the_summaries_of_the_latest_month(measured: DistrictFixture) -
 def test_it_names_the_source_and_period_of_every_figure(measured: DistrictFixture) -> None:
     html = _client(measured.users["pimpinan"]).get(reverse("reports:dashboard")).content.decode()
     assert (
-        html.count("Sumber: Data rutin posyandu (penimbangan), dihitung aplikasi ini; periode: 2025-02") == 4
+        html.count("Sumber: Data rutin posyandu (penimbangan), dihitung aplikasi ini; periode: Februari 2025")
+        == 4
     )
-    assert "periode: 2025-01 – 2025-02" in html  # the trend
+    assert "periode: Januari 2025 – Februari 2025" in html  # the trend
     assert "Sumber: Aksi konvergensi yang dicatat Bappeda; periode: 2025" in html
     assert (
         "Sumber: Buku konvergensi (penyaluran intervensi per sasaran); diperbarui paling lama tiap 10 menit; periode: 2025-01-01 – 2025-02-28"
@@ -133,7 +134,7 @@ def test_it_shows_the_chosen_month(measured: DistrictFixture) -> None:
     response = _client(d.users["pimpinan"]).get(reverse("reports:dashboard"), {"periode": "2025-01"})
     assert response.context["page"].month == JAN
     assert f'data-headline="{_pct(_row(Row.Level.KABUPATEN, d.kabupaten, JAN))}"' in response.content.decode()
-    assert "periode: 2025-01</small>" in response.content.decode()
+    assert "periode: Januari 2025</small>" in response.content.decode()
 
 
 def test_it_falls_back_to_the_latest_month_for_an_unknown_period(measured: DistrictFixture) -> None:

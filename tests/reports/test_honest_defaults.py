@@ -166,7 +166,7 @@ def test_the_dashboard_opens_on_the_latest_complete_month(weighing: DistrictFixt
     assert (page.month, page.period.complete) == (NOV, True)
     html = response.content.decode()
     assert 'data-period-complete="2026-11"' in html
-    assert "Periode 2026-11 lengkap: diukur 76,5% (7932 dari 10369 balita terdaftar)." in html
+    assert "Periode November 2026 lengkap: diukur 76,5% (7.932 dari 10.369 balita terdaftar)." in html
     assert "data-period-incomplete" not in html
 
 
@@ -178,9 +178,9 @@ def test_a_chosen_incomplete_month_is_labelled_with_its_coverage(weighing: Distr
     html = response.content.decode()
     assert 'data-period-incomplete="2026-12"' in html
     assert "Periode belum lengkap: diukur 2,6%" in html
-    assert "Periode lengkap terakhir: 2026-11." in html
-    assert '<option value="2026-12" selected>2026-12 (belum lengkap)</option>' in html
-    assert '<option value="2026-11">2026-11</option>' in html
+    assert "Periode lengkap terakhir: November 2026." in html
+    assert '<option value="2026-12" selected>Desember 2026 (belum lengkap)</option>' in html
+    assert '<option value="2026-11">November 2026</option>' in html
 
 
 def test_the_region_page_opens_on_the_districts_complete_month(weighing: DistrictFixture) -> None:
@@ -440,4 +440,4 @@ def test_the_public_page_labels_the_running_year(published: DistrictFixture) -> 
     )
     assert 'data-period-incomplete="2026"' in html
     assert "Periode belum lengkap: diukur 91,6%" in html
-    assert "Periode lengkap terakhir: 2026-11." in html
+    assert "Periode lengkap terakhir: November 2026." in html

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from convergence.models import Puskesmas, Region
 from interventions.models import BudgetLine, Delivery, Disbursement, Indicator, IndicatorTarget, Intervention
+from reports import pdf
 from reports.models import PrevalenceSummary, SurveyFigure, TargetRule
 from reports.publication import publication
 from tests.factories import ChildFactory
@@ -96,7 +97,7 @@ def test_the_page_needs_no_login_and_shows_the_suppressed_cells(published) -> No
     assert f'data-code="{d.desa_a1.code}" data-suppressed' in html
     assert f'data-code="{d.desa_a2.code}" data-suppressed' in html
     assert f'data-code="{d.desa_b1.code}">' in html
-    assert "20.00%" in html  # SAMBIMULYO's stunting
+    assert "20,00%" in html  # SAMBIMULYO's stunting
     assert "Data rutin posyandu (penimbangan), dihitung aplikasi ini" in html
     assert "01-01-2025" in html
     assert "31-12-2025" in html
@@ -152,7 +153,7 @@ def test_the_pdf_is_a_pdf_with_the_suppressed_table(published) -> None:
     assert content.startswith(b"%PDF-")
     assert content.rstrip().endswith(b"%%EOF")
     text = _pdf_text(content)
-    for expected in ("SAMBIMULYO", "SUMBERAGUNG", "Pesanggaran", "(*)", "(20.00)", "(63)", "BANYUWANGI"):
+    for expected in ("SAMBIMULYO", "SUMBERAGUNG", "Pesanggaran", "(*)", "(20,00)", "(63)", "BANYUWANGI"):
         assert expected in text
     assert "(23)" in text  # the Pesanggaran area total is published
     assert "(20)" not in text  # SILIRAGUNG's measured count is not
@@ -391,3 +392,74 @@ def test_field_roles_cannot_export_the_review(reviewed, role) -> None:
     client.force_login(reviewed.users[role])
     response = client.get(reverse("reports:performance-review-xlsx", kwargs={"year": 2025}))
     assert response.status_code == 403
+
+
+def _pdf_lines(content: bytes) -> list[str]:
+    """Each text object (BT ... ET) of the PDF as one line: its Tj strings joined, escapes undone."""
+    lines = []
+    for block in re.findall(r"BT (.*?) ET", _pdf_text(content), re.S):
+        strings = re.findall(r"\(((?:\\.|[^\\)])*)\) Tj", block)
+        lines.append("".join(re.sub(r"\\(.)", r"\1", part) for part in strings))
+    return [line for line in lines if line]
+
+
+def test_every_pdf_page_says_its_number_and_how_many_there_are(published) -> None:
+    content = Client().get(_url("publication-pdf", published)).content
+    pages = len(re.findall(rb"/Type /Page\b", content))
+    footers = [line for line in _pdf_lines(content) if line.startswith("Halaman ")]
+    assert pages >= 1
+    assert footers == [f"Halaman {n} dari {pages}" for n in range(1, pages + 1)]
+
+
+def test_a_past_year_runs_to_the_end_of_december(published) -> None:
+    item = publication(kabupaten=published.kabupaten, year=2025)
+    assert (item.period_start, item.period_end, item.running) == (Y2025, datetime.date(2025, 12, 31), False)
+    html = Client().get(_url("publication", published)).content.decode()
+    assert '<span data-testid="period">01-01-2025 – 31-12-2025</span>' in html
+
+
+def test_the_running_year_runs_to_the_day_its_figures_were_computed(published) -> None:
+    d = published
+    computed = datetime.datetime(2026, 12, 5, 9, 30, tzinfo=datetime.UTC)  # 16.30 in Jakarta
+    for level, region, measured in (("desa", d.desa_b1, 40), ("kabupaten", d.kabupaten, 40)):
+        row = _row(level, region, datetime.date(2026, 1, 1), measured, 6)
+        Row.objects.filter(pk=row.pk).update(computed_at=computed)  # auto_now sets it on save
+    item = publication(kabupaten=d.kabupaten, year=2026)
+    assert (item.period_end, item.running) == (datetime.date(2026, 12, 5), True)
+
+    html = Client().get(_url("publication", d, year=2026)).content.decode()
+    assert '<span data-testid="period">01-01-2026 s.d. 05-12-2026 (tahun berjalan)</span>' in html
+    assert "31-12-2026" not in html
+    lines = _pdf_lines(Client().get(_url("publication-pdf", d, year=2026)).content)
+    assert [line for line in lines if line.startswith("Periode:")] == [
+        "Periode: 01-01-2026 s.d. 05-12-2026 (tahun berjalan); tiap anak dihitung sekali (pengukuran sah "
+        "terakhir sampai tanggal itu)."
+    ]
+    assert not [line for line in lines if "31-12-2026" in line]
+
+
+def test_the_chart_scales_each_year_into_its_box() -> None:
+    assert pdf.chart_top([24.0, 20.63, None, 23.0]) == 25.0
+    assert pdf.chart_top([None, 3.2]) == 5.0
+    assert pdf.chart_points([25.0, None, 12.5, 0.0], top=25.0, width_mm=150, height_mm=50) == [
+        (0.0, 0.0),
+        None,
+        (100.0, 25.0),
+        (150.0, 50.0),
+    ]
+
+
+def test_the_pdf_draws_the_yearly_trend_with_its_values(published) -> None:
+    content = Client().get(_url("publication-pdf", published)).content
+    lines = _pdf_lines(content)
+    at = lines.index("Tren prevalensi stunting kabupaten (%)")
+    # Axis 0/12,5/25 (the top rounded up from 24,00), the years, the two values with decimal commas.
+    assert lines[at + 1 : at + 8] == ["0", "12,5", "25", "2024", "2025", "24,00", "20,63"]
+    assert "Garis penuh: prevalensi stunting; garis putus-putus: target daerah." in lines
+
+
+def test_one_year_draws_no_trend(published) -> None:
+    Row.objects.filter(region=published.kabupaten, period=Y2024).delete()
+    assert "Tren prevalensi stunting kabupaten (%)" not in _pdf_lines(
+        Client().get(_url("publication-pdf", published)).content
+    )
