@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -113,8 +114,8 @@ def _conflict_form(
         )
         % {
             "day": existing.measured_on.strftime("%d-%m-%Y"),
-            "weight": existing.weight_kg if existing.weight_kg is not None else "-",
-            "height": existing.height_cm if existing.height_cm is not None else "-",
+            "weight": number_format(existing.weight_kg) if existing.weight_kg is not None else "-",
+            "height": number_format(existing.height_cm) if existing.height_cm is not None else "-",
             "position": existing.get_position_display() or "-",
         },
     )

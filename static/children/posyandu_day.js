@@ -3,6 +3,23 @@
 (function () {
   "use strict";
 
+  // Digits with at most one decimal separator, comma or point, as the server's LocalizedDecimalField reads them.
+  const DECIMAL = /^[0-9]+([,.][0-9]+)?$/;
+
+  // The number a kader typed ("8,9" or "8.9"), null when empty, NaN when it is not one number ("8,9,1").
+  function parseDecimal(text) {
+    const value = text.trim();
+    if (value === "") {
+      return null;
+    }
+    return DECIMAL.test(value) ? Number(value.replace(",", ".")) : NaN;
+  }
+
+  function checkDecimal(input) {
+    const parsed = parseDecimal(input.value);
+    input.setCustomValidity(Number.isNaN(parsed) ? input.dataset.decimalMessage : "");
+  }
+
   function weightInput(row) {
     return row ? row.querySelector("input[name$='-weight_kg']") : null;
   }
@@ -62,6 +79,12 @@
       }
     }
   }
+
+  document.addEventListener("input", (event) => {
+    if (event.target.matches("input[data-decimal]")) {
+      checkDecimal(event.target);
+    }
+  });
 
   document.addEventListener("submit", (event) => {
     const form = event.target.closest("form[data-row-form]");

@@ -155,7 +155,7 @@ def test_a_day_measured_meanwhile_on_another_phone_is_shown_and_replaced_only_wh
 
     row = page.locator(f"#anak-{ayu.pk}")
     expect(row.locator("[data-errors]")).to_contain_text(
-        f"Anak ini sudah diukur pada {today:%d-%m-%Y}: 8.70 kg, 70.0 cm (Telentang (panjang badan))."
+        f"Anak ini sudah diukur pada {today:%d-%m-%Y}: 8,70 kg, 70,0 cm (Telentang (panjang badan))."
     )
     expect(row.get_by_role("button", name="Ganti")).to_be_visible()
     assert Measurement.objects.get(child=ayu).weight_kg == Decimal("8.70")
@@ -168,3 +168,34 @@ def test_a_day_measured_meanwhile_on_another_phone_is_shown_and_replaced_only_wh
     assert list(Measurement.objects.filter(child=ayu).values_list("pk", "weight_kg")) == [
         (stored.pk, Decimal("8.90"))
     ]
+
+
+def test_a_weight_typed_with_a_comma_is_kept_and_two_separators_are_refused_in_the_row(
+    new_context: NewContext, district: DistrictFixture
+) -> None:
+    today = timezone.localdate()
+    born = today - datetime.timedelta(days=400)
+    ayu = ChildFactory(name="Ayu Lestari", sex="P", birth_date=born, posyandu=district.posyandu_a1)
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+    weight = page.locator(f"#id_c{ayu.pk}-weight_kg")
+    # A text input with the decimal keyboard: a number input would turn "8,9" into 89.
+    assert weight.get_attribute("type") == "text"
+    assert weight.get_attribute("inputmode") == "decimal"
+
+    weight.fill("8,9,1")
+    page.locator(f"#id_c{ayu.pk}-height_cm").fill("70,0")
+    page.locator(f"#anak-{ayu.pk} button[type=submit]").click()
+
+    message = weight.evaluate("input => input.validationMessage")
+    assert message == "Berat (kg): tulis angka dengan satu tanda desimal (koma atau titik), misalnya 8,9."
+    assert Measurement.objects.count() == 0
+
+    weight.fill("8,9")
+    page.locator(f"#anak-{ayu.pk} button[type=submit]").click()
+
+    expect(page.locator(f"#anak-{ayu.pk} .saved")).to_have_text("Tersimpan.")
+    expect(page.locator(f"#anak-{ayu.pk} .result")).to_contain_text("8,90 kg, 70,0 cm")
+    stored = Measurement.objects.get()
+    assert (stored.weight_kg, stored.height_cm) == (Decimal("8.90"), Decimal("70.0"))
