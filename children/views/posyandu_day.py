@@ -16,7 +16,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from children import skdn
+from children import rules, skdn
 from children.access import can_write_registry, check_registry_write
 from children.forms.measurement import MeasurementForm
 from children.models import Child, Measurement
@@ -94,8 +94,48 @@ def _form(
     return MeasurementForm(data, prefix=f"c{row.child.pk}", initial=initial, first_day=first, last_day=last)
 
 
+def _form_day(form: MeasurementForm) -> datetime.date | None:
+    """The measuring day the form holds: the cleaned one once checked, else its initial day."""
+    if form.is_bound:
+        return form.cleaned_data.get("measured_on") if hasattr(form, "cleaned_data") else None
+    day = form.initial.get("measured_on")
+    return day if isinstance(day, datetime.date) else None
+
+
+def _position_hint(row: DueRow, form: MeasurementForm | None) -> str:
+    """Under the position choice: the 0.7 cm WHO adds to a standing child under 24 months."""
+    if form is None:
+        return ""
+    day = _form_day(form)
+    position = form["position"].value() or ""
+    if day is None or not rules.POSITION_RULE.adjusts(
+        position=position, age_days=(day - row.child.birth_date).days
+    ):
+        return ""
+    return rules.POSITION_RULE.adjusted_text()
+
+
+def _result_note(row: DueRow) -> str:
+    """Next to a saved result: the same 0.7 cm, when the engine added it."""
+    current = row.current.measurement if row.current else None
+    if current is None or current.age_days is None or current.height_cm is None:
+        return ""
+    if not rules.POSITION_RULE.adjusts(position=current.position, age_days=current.age_days):
+        return ""
+    return rules.POSITION_RULE.adjusted_text()
+
+
 def _row_context(row: DueRow, form: MeasurementForm | None, **extra: Any) -> dict[str, Any]:
-    return {"row": row, "form": form, "needs_confirmation": False, "saved": False, "conflict": None, **extra}
+    return {
+        "row": row,
+        "form": form,
+        "needs_confirmation": False,
+        "saved": False,
+        "conflict": None,
+        "position_hint": _position_hint(row, form),
+        "result_note": _result_note(row),
+        **extra,
+    }
 
 
 def _conflict_form(
@@ -188,6 +228,7 @@ def _render_page(
         "form_action": _action(posyandu, first),
         "can_write": can_write,
         "measured_count": sum(1 for row in rows if row.current is not None),
+        "position_rule": rules.position_rule_as_data(),
         **_neighbours(first),
     }
     return render(request, "children/posyandu_day.html", context, status=status)

@@ -199,3 +199,46 @@ def test_a_weight_typed_with_a_comma_is_kept_and_two_separators_are_refused_in_t
     expect(page.locator(f"#anak-{ayu.pk} .result")).to_contain_text("8,90 kg, 70,0 cm")
     stored = Measurement.objects.get()
     assert (stored.weight_kg, stored.height_cm) == (Decimal("8.90"), Decimal("70.0"))
+
+
+def test_the_position_is_checked_at_entry_for_a_baby_and_a_toddler(
+    new_context: NewContext, district: DistrictFixture
+) -> None:
+    today = timezone.localdate()
+    baby = ChildFactory(
+        name="Bayi Kecil", birth_date=today - datetime.timedelta(days=150), posyandu=district.posyandu_a1
+    )
+    toddler = ChildFactory(
+        name="Balita", birth_date=today - datetime.timedelta(days=450), posyandu=district.posyandu_a1
+    )
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+
+    page.locator(f"#id_c{baby.pk}-weight_kg").fill("6,5")
+    page.locator(f"#id_c{baby.pk}-height_cm").fill("63,0")
+    page.locator(f"#id_c{baby.pk}-position_1").check()  # Berdiri
+
+    baby_hint = page.locator(f"#anak-{baby.pk} [data-position-hint]")
+    refused = "Bayi di bawah 9 bulan diukur telentang, bukan berdiri: pilih Telentang."
+    expect(baby_hint).to_have_text(refused)
+    expect(baby_hint).to_have_class("position-note refused")
+    page.locator(f"#anak-{baby.pk} button[type=submit]").click()
+    assert page.locator(f"#id_c{baby.pk}-position_1").evaluate("radio => radio.validationMessage") == refused
+    assert Measurement.objects.count() == 0
+    # Lying clears the refusal and the row saves.
+    page.locator(f"#id_c{baby.pk}-position_0").check()
+    expect(baby_hint).to_have_text("")
+    page.locator(f"#anak-{baby.pk} button[type=submit]").click()
+    expect(page.locator(f"#anak-{baby.pk} .saved")).to_have_text("Tersimpan.")
+
+    adjusted = "Anak di bawah 24 bulan diukur berdiri: 0,7 cm ditambahkan ke tingginya, seperti aturan WHO."
+    page.locator(f"#id_c{toddler.pk}-weight_kg").fill("9,6")
+    page.locator(f"#id_c{toddler.pk}-height_cm").fill("76,0")
+    page.locator(f"#id_c{toddler.pk}-position_1").check()
+    expect(page.locator(f"#anak-{toddler.pk} [data-position-hint]")).to_have_text(adjusted)
+    page.locator(f"#anak-{toddler.pk} button[type=submit]").click()
+
+    expect(page.locator(f"#anak-{toddler.pk} .saved")).to_have_text("Tersimpan.")
+    expect(page.locator(f"#anak-{toddler.pk} [data-result-note]")).to_have_text(adjusted)
+    assert Measurement.objects.get(child=toddler).adjusted_height_cm == Decimal("76.7")
