@@ -23,6 +23,7 @@ from children.models import Child, Measurement
 from children.selectors_posyandu import (
     DueRow,
     month_bounds,
+    not_weighed_rows,
     posyandu_child_for_user,
     posyandu_day,
     posyandu_day_rows,
@@ -312,6 +313,26 @@ def _saved(
 
 @login_required
 @require_GET
+def not_weighed_page(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    """The children of one posyandu not weighed yet in a month ("Belum ditimbang"), for the kader's
+    follow-up visits, each with its last weighing and a link to its row on the posyandu day."""
+    first, _last = _month(year, month)
+    posyandu = posyandu_get_for_user(user=request.user, pk=pk)
+    rows = posyandu_day_rows(
+        user=request.user, posyandu=posyandu, year=year, month=month, today=timezone.localdate()
+    )
+    context = {
+        "posyandu": posyandu,
+        "month_start": first,
+        "rows": not_weighed_rows(rows),
+        "total": len(rows),
+        **_neighbours(first),
+    }
+    return render(request, "children/not_weighed.html", context)
+
+
+@login_required
+@require_GET
 def skdn_page(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """The monthly SKDN report of one posyandu (Format F2), by age band and sex, with its ratios."""
     first, _last = _month(year, month)
@@ -334,4 +355,9 @@ urlpatterns = [
     path("posyandu/<int:pk>/penimbangan/", posyandu_day_current, name="posyandu-day-current"),
     path("posyandu/<int:pk>/penimbangan/<int:year>/<int:month>/", posyandu_day_page, name="posyandu-day"),
     path("posyandu/<int:pk>/skdn/<int:year>/<int:month>/", skdn_page, name="skdn"),
+    path(
+        "posyandu/<int:pk>/belum-ditimbang/<int:year>/<int:month>/",
+        not_weighed_page,
+        name="posyandu-not-weighed",
+    ),
 ]
