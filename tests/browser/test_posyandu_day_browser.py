@@ -242,3 +242,45 @@ def test_the_position_is_checked_at_entry_for_a_baby_and_a_toddler(
     expect(page.locator(f"#anak-{toddler.pk} .saved")).to_have_text("Tersimpan.")
     expect(page.locator(f"#anak-{toddler.pk} [data-result-note]")).to_have_text(adjusted)
     assert Measurement.objects.get(child=toddler).adjusted_height_cm == Decimal("76.7")
+
+
+def test_on_a_phone_the_menu_folds_and_the_first_weight_is_one_tab_and_enter_away(
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot
+) -> None:
+    born = timezone.localdate() - datetime.timedelta(days=400)
+    ayu = ChildFactory(name="Ayu Lestari", sex="P", birth_date=born, posyandu=district.posyandu_a1)
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+
+    toggle = page.get_by_role("button", name="Menu")
+    menu = page.locator("#menu-utama")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(menu).to_be_visible()
+    screenshot(page, "phone-menu-open")
+    toggle.click()
+    expect(menu).to_be_hidden()
+
+    # From the top of the page: the first Tab reaches the skip link, Enter lands on the first weight.
+    page.reload()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Langsung ke isi")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#id_c{ayu.pk}-weight_kg")).to_be_focused()
+
+
+def test_on_a_laptop_the_menu_stays_open_without_a_toggle(
+    new_context: NewContext, district: DistrictFixture
+) -> None:
+    page = new_context().new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+
+    expect(page.locator("#menu-utama")).to_be_visible()
+    expect(page.locator("button[data-menu-toggle]")).to_be_hidden()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Langsung ke isi")).to_be_focused()
