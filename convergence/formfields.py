@@ -56,7 +56,7 @@ class LocalizedDecimalField(forms.DecimalField):
     def _separators_message(self) -> str:
         return str(self.error_messages["separators"]) % {"field": self.label or ""}
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if value in self.empty_values:
             return None
         if isinstance(value, Decimal):
