@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from children.models import Child, Person
-from convergence.models import User
+from convergence.models import Posyandu, User
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,19 @@ def register_person_panel(provider: PersonPanelProvider) -> PersonPanelProvider:
 
 def person_panels(*, user: User, person: Person) -> list[ChildPanel]:
     return [panel for provider in _PERSON_PANELS if (panel := provider(user, person)) is not None]
+
+
+PosyanduPanelProvider = Callable[[User, Posyandu], ChildPanel | None]
+
+_POSYANDU_PANELS: list[PosyanduPanelProvider] = []
+
+
+def register_posyandu_panel(provider: PosyanduPanelProvider) -> PosyanduPanelProvider:
+    """A section of the kader's home page about her posyandu (the open referrals of its children)."""
+    if provider not in _POSYANDU_PANELS:
+        _POSYANDU_PANELS.append(provider)
+    return provider
+
+
+def posyandu_panels(*, user: User, posyandu: Posyandu) -> list[ChildPanel]:
+    return [panel for provider in _POSYANDU_PANELS if (panel := provider(user, posyandu)) is not None]

@@ -6,6 +6,9 @@ loads it as data (`rules_as_data`), and the database holds the same bounds as ch
 (`check_constraints`, used by Measurement.Meta). A bound changes here and nowhere else (then a
 migration carries it to the constraint).
 
+The position rule (`POSITION_RULE`) says how a length is taken at which age; the service applies it to every
+entry (`position_errors`) and the posyandu page reads it as data (`position_rule_as_data`).
+
 The bounds are physical possibility for a child under five, not growth judgement: the WHO flags of the
 growth engine (children.growth) ask for a re-measurement; these refuse the value.
 """
@@ -21,6 +24,8 @@ import numpy as np
 from django.db.models import CheckConstraint, Q
 from django.utils import formats
 from django.utils.translation import gettext, gettext_noop
+
+from children.growth import zscore
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,48 @@ MEASUREMENT_RULES: tuple[RangeRule, ...] = (
 MEASUREMENT_FIELDS = tuple(rule.field for rule in MEASUREMENT_RULES)
 
 
+@dataclass(frozen=True)
+class PositionRule:
+    """How a length or height is taken, by age in days on the measuring day. A standing height before
+    `standing_min_age_days` is refused (a baby cannot stand straight on the board); before
+    `length_until_age_days` a standing height is accepted and the growth engine adds `adjustment_cm`,
+    as WHO does. The ages and the adjustment are the engine's own (children.growth.zscore)."""
+
+    code: str
+    field: str
+    standing: str
+    standing_min_age_days: int
+    length_until_age_days: int
+    adjustment_cm: Decimal
+    message: str  # gettext_noop text: why a standing infant is refused
+    adjusted_message: str  # gettext_noop text with %(cm)s: what the engine does to a standing toddler
+
+    def refuses(self, *, position: str, age_days: int) -> bool:
+        return position == self.standing and age_days < self.standing_min_age_days
+
+    def adjusts(self, *, position: str, age_days: int) -> bool:
+        return (
+            position == self.standing and self.standing_min_age_days <= age_days < self.length_until_age_days
+        )
+
+    def adjusted_text(self) -> str:
+        return gettext(self.adjusted_message) % {"cm": number_text(self.adjustment_cm)}
+
+
+POSITION_RULE = PositionRule(
+    code="standing_under_9_months",
+    field="position",
+    standing="H",  # Measurement.Position.STANDING (this module sits below the models)
+    standing_min_age_days=zscore.STANDING_MIN_AGE_DAYS,
+    length_until_age_days=zscore.LENGTH_TO_HEIGHT_AGE_DAYS,
+    adjustment_cm=Decimal(zscore.POSITION_ADJUSTMENT_MM) / 10,
+    message=gettext_noop("Bayi di bawah 9 bulan diukur telentang, bukan berdiri: pilih Telentang."),
+    adjusted_message=gettext_noop(
+        "Anak di bawah 24 bulan diukur berdiri: %(cm)s cm ditambahkan ke tingginya, seperti aturan WHO."
+    ),
+)
+
+
 def number_text(value: Any) -> str:
     """A number as a message shows it in the active language: no trailing zeros, the decimal comma in
     Indonesian ("0,5", "50", "95")."""
@@ -115,6 +162,27 @@ def measurement_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
         if broken[0]:
             errors.setdefault(rule.field, []).append(rule.text(values[rule.field]))
     return errors
+
+
+def position_errors(*, position: str, age_days: int, has_height: bool) -> dict[str, list[str]]:
+    """{field: [translated message]} when a height was taken standing too young (empty otherwise)."""
+    rule = POSITION_RULE
+    if has_height and rule.refuses(position=position, age_days=age_days):
+        return {rule.field: [gettext(rule.message)]}
+    return {}
+
+
+def position_rule_as_data(rule: PositionRule = POSITION_RULE) -> dict[str, Any]:
+    """The position rule as data for a page that checks it in the browser, messages translated."""
+    return {
+        "code": rule.code,
+        "field": rule.field,
+        "standing": rule.standing,
+        "standing_min_age_days": rule.standing_min_age_days,
+        "length_until_age_days": rule.length_until_age_days,
+        "message": gettext(rule.message),
+        "adjusted_message": rule.adjusted_text(),
+    }
 
 
 def rules_as_data(rules: tuple[RangeRule, ...] = MEASUREMENT_RULES) -> list[dict[str, Any]]:

@@ -70,8 +70,17 @@ class IndexStatus:
     label: str
     z: str  # two decimals in the active language ("-0,96" in Indonesian), or "-"
     category: str
-    # "problem" below the normal band (or above it for BB/TB, IMT/U), "flag" for a WHO flag, else "".
+    # "problem" below the normal band (or above it for BB/TB, IMT/U), "problem severe" in the most severe
+    # band, "flag" for a WHO flag, else "".
     tone: str
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A result a kader must act on, said in words (the page adds colour, never colour alone)."""
+
+    code: str  # "2t", "bgm", "flag" or "severe-<index>"
+    text: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,7 @@ class MeasurementStatus:
     gain_code: str
     gain_label: str
     age_months: int | None = None  # completed months on the measuring day, when the birth date was given
+    alerts: tuple[Alert, ...] = ()
 
 
 _PROBLEM = {
@@ -93,6 +103,32 @@ _PROBLEM = {
 }
 
 
+# The most severe category of each index ("sangat pendek", "sangat kurang", "gizi buruk").
+_SEVERE = {
+    "waz": classify.BBU_SANGAT_KURANG,
+    "haz": classify.TBU_SANGAT_PENDEK,
+    "whz": classify.GIZI_BURUK,
+    "baz": classify.GIZI_BURUK,
+}
+
+
+def measurement_alerts(measurement: Measurement) -> tuple[Alert, ...]:
+    """What stands out in a result: 2T, BGM, a WHO flag and each index in its most severe category."""
+    alerts = []
+    if measurement.weight_gain == weight_gain.DUA_T:
+        alerts.append(Alert("2t", str(_("2T: berat tidak naik 2 kali berturut-turut"))))
+    # Below the KMS red line: BB/U under -3 SD, the "sangat kurang" band of Permenkes 2/2020.
+    if measurement.waz_category == classify.BBU_SANGAT_KURANG:
+        alerts.append(Alert("bgm", str(_("BGM: berat di bawah garis merah"))))
+    if any(getattr(measurement, f"{index}_category") == classify.FLAGGED for index, _label in INDICES):
+        alerts.append(Alert("flag", str(_("Nilai di luar batas WHO: periksa alat dan ukur ulang"))))
+    for index, label in INDICES:
+        code = getattr(measurement, f"{index}_category")
+        if code == _SEVERE[index] and not (index == "waz" and code == classify.BBU_SANGAT_KURANG):
+            alerts.append(Alert(f"severe-{index}", f"{label}: {category_label(index, code)}"))
+    return tuple(alerts)
+
+
 def measurement_status(
     measurement: Measurement, *, birth_date: datetime.date | None = None
 ) -> MeasurementStatus:
@@ -101,7 +137,15 @@ def measurement_status(
     for index, label in INDICES:
         z = getattr(measurement, index)
         code = getattr(measurement, f"{index}_category")
-        tone = "flag" if code == classify.FLAGGED else "problem" if code in _PROBLEM[index] else ""
+        tone = (
+            "flag"
+            if code == classify.FLAGGED
+            else "problem severe"
+            if code == _SEVERE[index]
+            else "problem"
+            if code in _PROBLEM[index]
+            else ""
+        )
         indices.append(
             IndexStatus(
                 index=index,
@@ -117,6 +161,7 @@ def measurement_status(
         gain_code=weight_gain.CODES.get(measurement.weight_gain, "-"),
         gain_label=weight_gain_label(measurement.weight_gain),
         age_months=None if birth_date is None else int(completed_months(birth_date, measurement.measured_on)),
+        alerts=measurement_alerts(measurement),
     )
 
 
@@ -194,6 +239,11 @@ def posyandu_day_rows(
         )
         for child, age in zip(child_list, ages, strict=True)
     ]
+
+
+def not_weighed_rows(rows: list[DueRow]) -> list[DueRow]:
+    """The children of a posyandu day not weighed yet this month (a length alone is not a weighing)."""
+    return [row for row in rows if row.current is None or row.current.measurement.weight_kg is None]
 
 
 def posyandu_child_for_user(*, user: User, posyandu: Posyandu, pk: int) -> Child:

@@ -150,6 +150,12 @@ def _entry_errors(entry: MeasurementEntry, *, child: Child, today: datetime.date
     }
     for name, messages in rules.measurement_errors(measures).items():
         errors.setdefault(name, []).extend(messages)
+    age_days = (entry.measured_on - child.birth_date).days
+    position = rules.position_errors(
+        position=entry.position, age_days=age_days, has_height=entry.height_cm is not None
+    )
+    for name, messages in position.items():
+        errors.setdefault(name, []).extend(messages)
     return errors
 
 

@@ -46,6 +46,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if scope.role == Role.PIMPINAN and scope.kabupaten_prefix and not scope.is_superuser:
         # The bupati's first screen is his dashboard, after login and from "Beranda" alike.
         return redirect("reports:dashboard")
+    if scope.is_kader:
+        # A kader starts from today's work at her posyandu.
+        return redirect("children:kader-home")
     region = selectors.region_home_for_user(user=request.user)
     context = {
         "scope": scope,

@@ -8,15 +8,21 @@ class InterventionsConfig(AppConfig):
     verbose_name = _("Intervensi")
 
     def ready(self) -> None:
-        from children.panels import register_child_panel, register_person_panel
+        from children.panels import register_child_panel, register_person_panel, register_posyandu_panel
         from children.pii_rotation import sealed_uploads_register
         from interventions.models import DeliveryImportJob
-        from interventions.panels import child_deliveries_panel, child_pmt_panel, person_pmt_panel
+        from interventions.panels import (
+            child_deliveries_panel,
+            child_pmt_panel,
+            person_pmt_panel,
+            posyandu_referrals_panel,
+        )
         from interventions.tombstones import register as register_tombstones
 
         register_child_panel(child_deliveries_panel)
         register_child_panel(child_pmt_panel)
         register_person_panel(person_pmt_panel)
+        register_posyandu_panel(posyandu_referrals_panel)
         register_tombstones()
         # The OPDs' delivery sheets are sealed like the registers: key rotation reseals them too.
         sealed_uploads_register(DeliveryImportJob)

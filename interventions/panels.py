@@ -6,10 +6,10 @@ from django.db.models import QuerySet
 
 from children.models import Child, Person
 from children.panels import ChildPanel
-from convergence.models import User
+from convergence.models import Posyandu, User
 from convergence.scoping import restrict
 from interventions import services_pmt
-from interventions.models import Delivery, PMTEnrolment
+from interventions.models import Delivery, PMTEnrolment, Referral
 
 
 def child_deliveries_panel(user: User, child: Child) -> ChildPanel:
@@ -42,3 +42,16 @@ def child_pmt_panel(user: User, child: Child) -> ChildPanel | None:
 
 def person_pmt_panel(user: User, person: Person) -> ChildPanel | None:
     return _pmt_panel(user, PMTEnrolment.objects.filter(person=person), f"sasaran=ibu&ibu={person.pk}")
+
+
+def posyandu_referrals_panel(user: User, posyandu: Posyandu) -> ChildPanel:
+    """The open referrals of the posyandu's children that `user` may see, soonest due first."""
+    rows = (
+        restrict(Referral.objects.filter(child__posyandu=posyandu, status__in=Referral.OPEN_STATUSES), user)
+        .select_related("intervention", "child")
+        .order_by("due_date", "pk")
+    )
+    return ChildPanel(
+        "interventions/_posyandu_referrals.html",
+        {"referral_count": rows.count(), "referrals": list(rows[:10])},
+    )

@@ -9,11 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from children.models import Measurement
-
-
-def _decimal_input(step: str = "0.1") -> forms.NumberInput:
-    # inputmode=decimal brings the numeric keyboard with a decimal separator on phones.
-    return forms.NumberInput(attrs={"step": step, "inputmode": "decimal", "min": "0"})
+from convergence.formfields import LocalizedDecimalField
 
 
 class MeasurementForm(forms.Form):
@@ -22,15 +18,12 @@ class MeasurementForm(forms.Form):
     measured_on = forms.DateField(
         label=_("Tanggal pengukuran"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    weight_kg = forms.DecimalField(
-        label=_("Berat (kg)"), required=False, max_digits=5, decimal_places=2, widget=_decimal_input()
-    )
-    height_cm = forms.DecimalField(
+    weight_kg = LocalizedDecimalField(label=_("Berat (kg)"), required=False, max_digits=5, decimal_places=2)
+    height_cm = LocalizedDecimalField(
         label=_("Panjang/tinggi (cm)"),
         required=False,
         max_digits=5,
         decimal_places=1,
-        widget=_decimal_input(),
     )
     position = forms.ChoiceField(
         label=_("Cara ukur"),
@@ -38,15 +31,12 @@ class MeasurementForm(forms.Form):
         choices=[(Measurement.Position.LYING, _("Telentang")), (Measurement.Position.STANDING, _("Berdiri"))],
         widget=forms.RadioSelect,
     )
-    lila_cm = forms.DecimalField(
-        label=_("LiLA (cm)"), required=False, max_digits=4, decimal_places=1, widget=_decimal_input()
-    )
-    head_circumference_cm = forms.DecimalField(
+    lila_cm = LocalizedDecimalField(label=_("LiLA (cm)"), required=False, max_digits=4, decimal_places=1)
+    head_circumference_cm = LocalizedDecimalField(
         label=_("Lingkar kepala (cm)"),
         required=False,
         max_digits=4,
         decimal_places=1,
-        widget=_decimal_input(),
     )
     oedema = forms.BooleanField(label=_("Edema"), required=False)
     vitamin_a = forms.BooleanField(label=_("Vitamin A"), required=False)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from children.models import AdolescentTTD, Child, Keluarga, Person, Pregnancy, PregnancyVisit
 from children.services import MAX_TABLETS_PER_WEEK
+from convergence.formfields import localized_decimals
 
 # Above this many rows a choice list is replaced by a number box (the record number shown on its page).
 SELECT_LIMIT = 300
@@ -151,6 +152,7 @@ class ChildForm(ParseOnlyModelForm):
             "status",
         ]
         widgets = {"birth_date": DATE}
+        formfield_callback = localized_decimals
 
     def __init__(
         self,
@@ -214,6 +216,7 @@ class PregnancyForm(ParseOnlyModelForm):
             "last_delivery_date": DATE,
             "delivery_date": DATE,
         }
+        formfield_callback = localized_decimals
 
     def __init__(
         self, *args: Any, mothers: QuerySet, posyandu: QuerySet, newborns: QuerySet, **kwargs: Any
@@ -241,6 +244,7 @@ class PregnancyVisitForm(ParseOnlyModelForm):
             "notes",
         ]
         widgets = {"visit_date": DATE, "notes": forms.Textarea(attrs={"rows": 2})}
+        formfield_callback = localized_decimals
 
 
 class AdolescentForm(forms.Form):

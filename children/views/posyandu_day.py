@@ -12,16 +12,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from children import skdn
+from children import rules, skdn
 from children.access import can_write_registry, check_registry_write
 from children.forms.measurement import MeasurementForm
 from children.models import Child, Measurement
 from children.selectors_posyandu import (
     DueRow,
     month_bounds,
+    not_weighed_rows,
     posyandu_child_for_user,
     posyandu_day,
     posyandu_day_rows,
@@ -94,8 +96,48 @@ def _form(
     return MeasurementForm(data, prefix=f"c{row.child.pk}", initial=initial, first_day=first, last_day=last)
 
 
+def _form_day(form: MeasurementForm) -> datetime.date | None:
+    """The measuring day the form holds: the cleaned one once checked, else its initial day."""
+    if form.is_bound:
+        return form.cleaned_data.get("measured_on") if hasattr(form, "cleaned_data") else None
+    day = form.initial.get("measured_on")
+    return day if isinstance(day, datetime.date) else None
+
+
+def _position_hint(row: DueRow, form: MeasurementForm | None) -> str:
+    """Under the position choice: the 0.7 cm WHO adds to a standing child under 24 months."""
+    if form is None:
+        return ""
+    day = _form_day(form)
+    position = form["position"].value() or ""
+    if day is None or not rules.POSITION_RULE.adjusts(
+        position=position, age_days=(day - row.child.birth_date).days
+    ):
+        return ""
+    return rules.POSITION_RULE.adjusted_text()
+
+
+def _result_note(row: DueRow) -> str:
+    """Next to a saved result: the same 0.7 cm, when the engine added it."""
+    current = row.current.measurement if row.current else None
+    if current is None or current.age_days is None or current.height_cm is None:
+        return ""
+    if not rules.POSITION_RULE.adjusts(position=current.position, age_days=current.age_days):
+        return ""
+    return rules.POSITION_RULE.adjusted_text()
+
+
 def _row_context(row: DueRow, form: MeasurementForm | None, **extra: Any) -> dict[str, Any]:
-    return {"row": row, "form": form, "needs_confirmation": False, "saved": False, "conflict": None, **extra}
+    return {
+        "row": row,
+        "form": form,
+        "needs_confirmation": False,
+        "saved": False,
+        "conflict": None,
+        "position_hint": _position_hint(row, form),
+        "result_note": _result_note(row),
+        **extra,
+    }
 
 
 def _conflict_form(
@@ -114,8 +156,8 @@ def _conflict_form(
         )
         % {
             "day": existing.measured_on.strftime("%d-%m-%Y"),
-            "weight": existing.weight_kg if existing.weight_kg is not None else "-",
-            "height": existing.height_cm if existing.height_cm is not None else "-",
+            "weight": number_format(existing.weight_kg) if existing.weight_kg is not None else "-",
+            "height": number_format(existing.height_cm) if existing.height_cm is not None else "-",
             "position": existing.get_position_display() or "-",
         },
     )
@@ -188,6 +230,7 @@ def _render_page(
         "form_action": _action(posyandu, first),
         "can_write": can_write,
         "measured_count": sum(1 for row in rows if row.current is not None),
+        "position_rule": rules.position_rule_as_data(),
         **_neighbours(first),
     }
     return render(request, "children/posyandu_day.html", context, status=status)
@@ -276,6 +319,26 @@ def _saved(
 
 @login_required
 @require_GET
+def not_weighed_page(request: AuthenticatedHttpRequest, pk: int, year: int, month: int) -> HttpResponse:
+    """The children of one posyandu not weighed yet in a month ("Belum ditimbang"), for the kader's
+    follow-up visits, each with its last weighing and a link to its row on the posyandu day."""
+    first, _last = _month(year, month)
+    posyandu = posyandu_get_for_user(user=request.user, pk=pk)
+    rows = posyandu_day_rows(
+        user=request.user, posyandu=posyandu, year=year, month=month, today=timezone.localdate()
+    )
+    context = {
+        "posyandu": posyandu,
+        "month_start": first,
+        "rows": not_weighed_rows(rows),
+        "total": len(rows),
+        **_neighbours(first),
+    }
+    return render(request, "children/not_weighed.html", context)
+
+
+@login_required
+@require_GET
 def skdn_page(request: AuthenticatedHttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """The monthly SKDN report of one posyandu (Format F2), by age band and sex, with its ratios."""
     first, _last = _month(year, month)
@@ -298,4 +361,9 @@ urlpatterns = [
     path("posyandu/<int:pk>/penimbangan/", posyandu_day_current, name="posyandu-day-current"),
     path("posyandu/<int:pk>/penimbangan/<int:year>/<int:month>/", posyandu_day_page, name="posyandu-day"),
     path("posyandu/<int:pk>/skdn/<int:year>/<int:month>/", skdn_page, name="skdn"),
+    path(
+        "posyandu/<int:pk>/belum-ditimbang/<int:year>/<int:month>/",
+        not_weighed_page,
+        name="posyandu-not-weighed",
+    ),
 ]

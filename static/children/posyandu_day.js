@@ -3,6 +3,60 @@
 (function () {
   "use strict";
 
+  // Digits with at most one decimal separator, comma or point, as the server's LocalizedDecimalField reads them.
+  const DECIMAL = /^[0-9]+([,.][0-9]+)?$/;
+
+  // The number a kader typed ("8,9" or "8.9"), null when empty, NaN when it is not one number ("8,9,1").
+  function parseDecimal(text) {
+    const value = text.trim();
+    if (value === "") {
+      return null;
+    }
+    return DECIMAL.test(value) ? Number(value.replace(",", ".")) : NaN;
+  }
+
+  function checkDecimal(input) {
+    const parsed = parseDecimal(input.value);
+    input.setCustomValidity(Number.isNaN(parsed) ? input.dataset.decimalMessage : "");
+  }
+
+  // The position rule of children/rules.py, as the page gives it (ages in days on the measuring day).
+  const ruleElement = document.getElementById("position-rule");
+  const positionRule = ruleElement ? JSON.parse(ruleElement.textContent) : null;
+  const DAY_MS = 24 * 60 * 60 * 1000;
+
+  function ageDays(form) {
+    const day = form.querySelector("input[name$='-measured_on']");
+    const born = Date.parse(form.dataset.birthDate);
+    const measured = day ? Date.parse(day.value) : NaN;
+    return Number.isNaN(born) || Number.isNaN(measured) ? null : Math.round((measured - born) / DAY_MS);
+  }
+
+  // A standing height under 9 months is stopped here already (the server refuses it too); between 9 and
+  // 24 months the kader reads that the engine adds 0.7 cm.
+  function checkPosition(form) {
+    const hint = form.querySelector("[data-position-hint]");
+    const standing = form.querySelector(`input[name$='-position'][value='${positionRule ? positionRule.standing : ""}']`);
+    if (!positionRule || !hint || !standing) {
+      return;
+    }
+    const age = ageDays(form);
+    const height = parseDecimal(form.querySelector("input[name$='-height_cm']").value);
+    let text = "";
+    let refused = false;
+    if (standing.checked && age !== null) {
+      if (age < positionRule.standing_min_age_days) {
+        refused = height !== null;
+        text = positionRule.message;
+      } else if (age < positionRule.length_until_age_days) {
+        text = positionRule.adjusted_message;
+      }
+    }
+    standing.setCustomValidity(refused ? positionRule.message : "");
+    hint.textContent = text;
+    hint.classList.toggle("refused", text === positionRule.message);
+  }
+
   function weightInput(row) {
     return row ? row.querySelector("input[name$='-weight_kg']") : null;
   }
@@ -62,6 +116,23 @@
       }
     }
   }
+
+  document.addEventListener("input", (event) => {
+    if (event.target.matches("input[data-decimal]")) {
+      checkDecimal(event.target);
+    }
+    const form = event.target.closest("form[data-row-form]");
+    if (form) {
+      checkPosition(form);
+    }
+  });
+
+  document.addEventListener("change", (event) => {
+    const form = event.target.closest("form[data-row-form]");
+    if (form) {
+      checkPosition(form);
+    }
+  });
 
   document.addEventListener("submit", (event) => {
     const form = event.target.closest("form[data-row-form]");

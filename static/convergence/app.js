@@ -17,3 +17,30 @@ if (formWithErrors) {
     target.focus();
   }
 }
+
+// The skip link moves the focus itself: to the main content, or on the posyandu day to the first weight.
+document.querySelectorAll("a[data-skip-link]").forEach((link) => {
+  link.addEventListener("click", (event) => {
+    const target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) {
+      return;
+    }
+    event.preventDefault();
+    target.focus();
+  });
+});
+
+// Narrow screens: the menu folds behind one button. Without JavaScript it simply stays open.
+document.querySelectorAll("button[data-menu-toggle]").forEach((button) => {
+  const menu = document.getElementById(button.getAttribute("aria-controls"));
+  if (!menu) {
+    return;
+  }
+  button.closest("nav").classList.add("menu-collapsible");
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("open", open);
+  });
+});

@@ -313,6 +313,7 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
     "children:posyandu-day-current": v.Posyandu,
     "children:posyandu-day": v.Posyandu,
     "children:skdn": v.Posyandu,
+    "children:posyandu-not-weighed": v.Posyandu,
     "children:child-detail": c.Child,
     "children:child-chart-data": c.Child,
     "children:child-update": c.Child,

@@ -34,6 +34,7 @@ def test_bappeda_opens_the_board_and_the_ledger_from_the_menu_on_a_phone(
     page = new_context(**PHONE).new_page()
     log_in(page, username="bappeda")
 
+    page.get_by_role("button", name="Menu").click()  # on a phone the menu folds behind one button
     page.get_by_text("Konvergensi", exact=True).click()
     page.get_by_role("link", name="Aksi konvergensi").click()
 
@@ -44,6 +45,7 @@ def test_bappeda_opens_the_board_and_the_ledger_from_the_menu_on_a_phone(
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
     screenshot(page, "phone-board")
 
+    page.get_by_role("button", name="Menu").click()  # on a phone the menu folds behind one button
     page.get_by_text("Konvergensi", exact=True).click()
     page.get_by_role("link", name="Buku konvergensi").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -155,7 +155,7 @@ def test_a_day_measured_meanwhile_on_another_phone_is_shown_and_replaced_only_wh
 
     row = page.locator(f"#anak-{ayu.pk}")
     expect(row.locator("[data-errors]")).to_contain_text(
-        f"Anak ini sudah diukur pada {today:%d-%m-%Y}: 8.70 kg, 70.0 cm (Telentang (panjang badan))."
+        f"Anak ini sudah diukur pada {today:%d-%m-%Y}: 8,70 kg, 70,0 cm (Telentang (panjang badan))."
     )
     expect(row.get_by_role("button", name="Ganti")).to_be_visible()
     assert Measurement.objects.get(child=ayu).weight_kg == Decimal("8.70")
@@ -168,3 +168,119 @@ def test_a_day_measured_meanwhile_on_another_phone_is_shown_and_replaced_only_wh
     assert list(Measurement.objects.filter(child=ayu).values_list("pk", "weight_kg")) == [
         (stored.pk, Decimal("8.90"))
     ]
+
+
+def test_a_weight_typed_with_a_comma_is_kept_and_two_separators_are_refused_in_the_row(
+    new_context: NewContext, district: DistrictFixture
+) -> None:
+    today = timezone.localdate()
+    born = today - datetime.timedelta(days=400)
+    ayu = ChildFactory(name="Ayu Lestari", sex="P", birth_date=born, posyandu=district.posyandu_a1)
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+    weight = page.locator(f"#id_c{ayu.pk}-weight_kg")
+    # A text input with the decimal keyboard: a number input would turn "8,9" into 89.
+    assert weight.get_attribute("type") == "text"
+    assert weight.get_attribute("inputmode") == "decimal"
+
+    weight.fill("8,9,1")
+    page.locator(f"#id_c{ayu.pk}-height_cm").fill("70,0")
+    page.locator(f"#anak-{ayu.pk} button[type=submit]").click()
+
+    message = weight.evaluate("input => input.validationMessage")
+    assert message == "Berat (kg): tulis angka dengan satu tanda desimal (koma atau titik), misalnya 8,9."
+    assert Measurement.objects.count() == 0
+
+    weight.fill("8,9")
+    page.locator(f"#anak-{ayu.pk} button[type=submit]").click()
+
+    expect(page.locator(f"#anak-{ayu.pk} .saved")).to_have_text("Tersimpan.")
+    expect(page.locator(f"#anak-{ayu.pk} .result")).to_contain_text("8,90 kg, 70,0 cm")
+    stored = Measurement.objects.get()
+    assert (stored.weight_kg, stored.height_cm) == (Decimal("8.90"), Decimal("70.0"))
+
+
+def test_the_position_is_checked_at_entry_for_a_baby_and_a_toddler(
+    new_context: NewContext, district: DistrictFixture
+) -> None:
+    today = timezone.localdate()
+    baby = ChildFactory(
+        name="Bayi Kecil", birth_date=today - datetime.timedelta(days=150), posyandu=district.posyandu_a1
+    )
+    toddler = ChildFactory(
+        name="Balita", birth_date=today - datetime.timedelta(days=450), posyandu=district.posyandu_a1
+    )
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+
+    page.locator(f"#id_c{baby.pk}-weight_kg").fill("6,5")
+    page.locator(f"#id_c{baby.pk}-height_cm").fill("63,0")
+    page.locator(f"#id_c{baby.pk}-position_1").check()  # Berdiri
+
+    baby_hint = page.locator(f"#anak-{baby.pk} [data-position-hint]")
+    refused = "Bayi di bawah 9 bulan diukur telentang, bukan berdiri: pilih Telentang."
+    expect(baby_hint).to_have_text(refused)
+    expect(baby_hint).to_have_class("position-note refused")
+    page.locator(f"#anak-{baby.pk} button[type=submit]").click()
+    assert page.locator(f"#id_c{baby.pk}-position_1").evaluate("radio => radio.validationMessage") == refused
+    assert Measurement.objects.count() == 0
+    # Lying clears the refusal and the row saves.
+    page.locator(f"#id_c{baby.pk}-position_0").check()
+    expect(baby_hint).to_have_text("")
+    page.locator(f"#anak-{baby.pk} button[type=submit]").click()
+    expect(page.locator(f"#anak-{baby.pk} .saved")).to_have_text("Tersimpan.")
+
+    adjusted = "Anak di bawah 24 bulan diukur berdiri: 0,7 cm ditambahkan ke tingginya, seperti aturan WHO."
+    page.locator(f"#id_c{toddler.pk}-weight_kg").fill("9,6")
+    page.locator(f"#id_c{toddler.pk}-height_cm").fill("76,0")
+    page.locator(f"#id_c{toddler.pk}-position_1").check()
+    expect(page.locator(f"#anak-{toddler.pk} [data-position-hint]")).to_have_text(adjusted)
+    page.locator(f"#anak-{toddler.pk} button[type=submit]").click()
+
+    expect(page.locator(f"#anak-{toddler.pk} .saved")).to_have_text("Tersimpan.")
+    expect(page.locator(f"#anak-{toddler.pk} [data-result-note]")).to_have_text(adjusted)
+    assert Measurement.objects.get(child=toddler).adjusted_height_cm == Decimal("76.7")
+
+
+def test_on_a_phone_the_menu_folds_and_the_first_weight_is_one_tab_and_enter_away(
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot
+) -> None:
+    born = timezone.localdate() - datetime.timedelta(days=400)
+    ayu = ChildFactory(name="Ayu Lestari", sex="P", birth_date=born, posyandu=district.posyandu_a1)
+    page = new_context(**PHONE).new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+
+    toggle = page.get_by_role("button", name="Menu")
+    menu = page.locator("#menu-utama")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_hidden()
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(menu).to_be_visible()
+    screenshot(page, "phone-menu-open")
+    toggle.click()
+    expect(menu).to_be_hidden()
+
+    # From the top of the page: the first Tab reaches the skip link, Enter lands on the first weight.
+    page.reload()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Langsung ke isi")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(f"#id_c{ayu.pk}-weight_kg")).to_be_focused()
+
+
+def test_on_a_laptop_the_menu_stays_open_without_a_toggle(
+    new_context: NewContext, district: DistrictFixture
+) -> None:
+    page = new_context().new_page()
+    log_in(page, username="kader_mawar")
+    page.goto(f"/posyandu/{district.posyandu_a1.pk}/penimbangan/")
+
+    expect(page.locator("#menu-utama")).to_be_visible()
+    expect(page.locator("button[data-menu-toggle]")).to_be_hidden()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Langsung ke isi")).to_be_focused()

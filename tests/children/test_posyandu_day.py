@@ -414,7 +414,7 @@ def test_other_values_for_a_measured_day_show_the_stored_ones_and_replace_them_o
     html = asked.content.decode()
     assert asked.status_code == 409
     assert (
-        "Anak ini sudah diukur pada 14-06-2025: 9.10 kg, 72.0 cm (Telentang (panjang badan)). Nilai di bawah "
+        "Anak ini sudah diukur pada 14-06-2025: 9,10 kg, 72,0 cm (Telentang (panjang badan)). Nilai di bawah "
         "belum disimpan: tekan Ganti untuk menggantinya, atau biarkan data yang tersimpan."
     ) in html
     assert f'name="c{budi.pk}-weight_kg" value="9.6"' in html

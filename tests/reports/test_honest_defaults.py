@@ -393,7 +393,7 @@ def test_the_bupati_lands_there_after_login(weighing: DistrictFixture) -> None:
     assert [url for url, _status in response.redirect_chain] == ["/", reverse("reports:dashboard")]
 
 
-@pytest.mark.parametrize("role", ["bappeda_admin", "opd_officer", "kader"])
+@pytest.mark.parametrize("role", ["bappeda_admin", "opd_officer"])
 def test_other_roles_keep_their_home_page(weighing: DistrictFixture, role: str) -> None:
     assert _client(weighing.users[role]).get("/").status_code == 200
 
