@@ -7,6 +7,7 @@ needs nothing more; a character outside it prints as "?").
 
 from __future__ import annotations
 
+import itertools
 import math
 from decimal import Decimal
 
@@ -57,7 +58,7 @@ def chart_points(
 
 def _polyline(pdf: FPDF, points: list[tuple[float, float] | None], x0: float, y0: float) -> None:
     """Lines between consecutive years with values; a year without one breaks the line."""
-    for start, end in zip(points, points[1:], strict=False):
+    for start, end in itertools.pairwise(points):
         if start is not None and end is not None:
             pdf.line(x0 + start[0], y0 + start[1], x0 + end[0], y0 + end[1])
 
@@ -90,9 +91,9 @@ def _trend_chart(pdf: FPDF, item: Publication) -> None:
     pdf.set_draw_color(170, 30, 30)
     pdf.set_line_width(0.6)
     _polyline(pdf, actual_points, x0, y0)
-    for point, value in zip(actual_points, actual, strict=True):
-        if point is not None and value is not None:
-            pdf.text(x0 + point[0] + 1, y0 + point[1] - 1.5, fixed(value, 2))
+    for point, pct in zip(actual_points, actual, strict=True):
+        if point is not None and pct is not None:
+            pdf.text(x0 + point[0] + 1, y0 + point[1] - 1.5, fixed(pct, 2))
     if any(v is not None for v in target):
         pdf.set_draw_color(40, 90, 170)
         pdf.set_dash_pattern(dash=1.5, gap=1)

@@ -273,7 +273,7 @@ _STATUS_MESSAGES = {
 }
 
 
-def _say_where_the_job_is(request: HttpRequest, job: ImportJob) -> None:
+def _say_where_the_job_is(request: AuthenticatedHttpRequest, job: ImportJob) -> None:
     """Tell where the job stands now, not where it stood when it was queued.
 
     The embedded (eager) Celery and a quick worker may have finished it already: "sedang diterapkan"

@@ -140,12 +140,18 @@ def test_it_shows_the_login_page_in_indonesian_and_refuses_a_wrong_password(
     expect(page.get_by_label("Nama pengguna")).to_be_visible()
     expect(page.get_by_label("Kata sandi")).to_be_visible()
     expect(page.get_by_role("button", name="Masuk")).to_be_visible()
-    # The live server serves the static files (pico and our own), so the page is styled.
+    # The live server serves the static files (pico and our own), so the page is styled. The browser
+    # fetches the favicon when it pleases: checked apart.
+    favicon = static_status.pop("/static/convergence/favicon.svg", None)
     assert static_status == {
         "/static/vendor/pico/pico.min.css": 200,
         "/static/convergence/app.css": 200,
         "/static/convergence/app.js": 200,
     }
+    assert favicon in (None, 200)
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert icon is not None
+    assert page.request.get(icon).status == 200
     assert page.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") != "none"
     screenshot(page, "login")
 

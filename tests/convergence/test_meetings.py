@@ -364,7 +364,8 @@ def test_a_present_opd_without_a_name_opens_the_form_on_its_error(
     assert "data-has-errors" in section
     assert "Kehadiran belum tersimpan: periksa isian yang ditandai." in section
     name_input = re.search(r'<input[^>]*name="attendee_name"[^>]*>', section)
-    assert name_input is not None and 'aria-invalid="true"' in name_input.group()
+    assert name_input is not None
+    assert 'aria-invalid="true"' in name_input.group()
     assert "Isi nama orang yang hadir." in section
     assert list(Attendance.objects.order_by("pk").values_list("pk", "present", "attendee_name")) == before
 

@@ -77,10 +77,11 @@ def misformatted(text: str, codes: set[str]) -> list[tuple[str, str, str]]:
     Refused: a decimal point (-0.14), a month as digits (2026-12, 03-2026), a number of five digits or
     more without its thousands dot (16972).
     """
-    found: list[tuple[str, str, str]] = []
-    for match in DATE_OR_MONTH.finditer(text):
-        if match.group().count("-") == 1:
-            found.append(("month", match.group(), _around(text, match)))
+    found: list[tuple[str, str, str]] = [
+        ("month", match.group(), _around(text, match))
+        for match in DATE_OR_MONTH.finditer(text)
+        if match.group().count("-") == 1
+    ]
     text = DATE_OR_MONTH.sub(" ", text)
     for match in NUMBER.finditer(text):
         token = match.group()
