@@ -32,7 +32,7 @@ class Persona:
     # Region codes answering 404, and posyandu (attribute names of the district fixture) answering 404.
     not_found: tuple[str, ...]
     posyandu_not_found: tuple[str, ...] = field(default=())
-    # Where the login leads: the home page, or the bupati's dashboard.
+    # Where the login leads: the home page, the kader's day or the bupati's dashboard.
     landing: str = "/"
 
 
@@ -98,6 +98,7 @@ PERSONAS = [
         listings={"35.10.01": ["SUMBERAGUNG"], "35.10.01.2001": ["Mawar"]},
         not_found=("35.10.02", "35.10.01.2002", *OTHER_KABUPATEN),
         posyandu_not_found=("posyandu_a1_second", "posyandu_a2", "other_posyandu"),
+        landing="/kader/",
     ),
     Persona(
         role="kpm",
@@ -181,6 +182,10 @@ def test_it_signs_each_role_in_and_shows_only_its_scope(
     if persona.landing == "/":
         expect(page.get_by_test_id("role")).to_have_text(persona.badge)
         expect(page.get_by_test_id("scope")).to_have_text(persona.home_region)
+    elif persona.landing == "/kader/":
+        # The kader's home is today's work at her posyandu.
+        expect(page.get_by_role("heading", level=1)).to_have_text("Kerja hari ini")
+        expect(page.get_by_test_id("posyandu-day")).to_be_visible()
     else:
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Dasbor pimpinan: {persona.home_region}")
     screenshot(page, "home")

@@ -315,7 +315,7 @@ def _status_line(html: str) -> str:
     return match.group(1)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_messages_agree_with_a_job_done_before_the_page_shows(district: DistrictFixture) -> None:
     # Committed requests, as in production: the embedded Celery runs the job before the redirect.
     client = _client(district, "kader")
@@ -360,7 +360,7 @@ def test_a_queued_apply_shows_it_is_being_applied_and_follows_its_progress(
     assert (len(again), Child.objects.count()) == (0, 0)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failed_job_shows_its_error_and_no_contradicting_message(
     district: DistrictFixture, settings
 ) -> None:  # type: ignore[no-untyped-def]

@@ -61,7 +61,7 @@ def test_it_reads_from_the_replica_only_inside_a_replica_context(one_replica: No
     assert router.db_for_read(Region) == DEFAULT_DB_ALIAS
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_writes_to_the_primary_and_then_reads_its_own_writes_there(one_replica: None) -> None:
     with replica_reads():
         assert router.db_for_read(SurveyFigure) == "replica_1"
@@ -98,7 +98,7 @@ def test_it_keeps_sign_in_sessions_users_tokens_and_lock_outs_on_the_primary(one
         }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_reads_the_primary_inside_a_transaction(one_replica: None) -> None:
     with replica_reads():
         with transaction.atomic():
@@ -106,7 +106,7 @@ def test_it_reads_the_primary_inside_a_transaction(one_replica: None) -> None:
         assert router.db_for_read(Region) == "replica_1"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_what_is_cached_from_a_replica_is_keyed_by_the_lag_window(one_replica: Any, settings: Any) -> None:
     settings.REPLICA_PIN_SECONDS = 10
     assert replica_cache_scope() == ""
@@ -202,7 +202,9 @@ class Spy:
 
 
 @pytest.fixture
-def replica(one_replica: None, settings: Any, transactional_db: None) -> Iterator[Spy]:
+def replica(
+    one_replica: None, settings: Any, django_db_serialized_rollback: None, transactional_db: None
+) -> Iterator[Spy]:
     primary = connections[DEFAULT_DB_ALIAS]
     # A connection of its own to the test database, made here rather than in DATABASES so that the
     # rest of the suite never sees the alias.
@@ -284,6 +286,7 @@ def test_a_token_client_is_pinned_by_its_token_and_a_refused_write_pins_nobody(
 ) -> None:
     token = Token.objects.create(user=district.users["bappeda_admin"])
     header = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    rates_before = PMTRate.objects.count()  # the default rates of the data migration
     refused = Client().post(
         "/api/v1/pmt-rates/", {"category": "?"}, content_type="application/json", **header
     )
@@ -292,7 +295,7 @@ def test_a_token_client_is_pinned_by_its_token_and_a_refused_write_pins_nobody(
     created = Client().post("/api/v1/pmt-rates/", RATE, content_type="application/json", **header)
     assert created.status_code == 201
     assert replica.get(Client(), "/api/v1/pmt-rates/", **header)[:2] == (200, 0)
-    assert PMTRate.objects.count() == 1
+    assert PMTRate.objects.count() == rates_before + 1
 
 
 def test_a_write_refused_as_stale_pins_the_client_so_its_re_read_sees_the_winner(
