@@ -473,7 +473,7 @@ def _measurements_insert(rows: list[Measurement], *, user: User | None) -> list[
             bulk_create_with_history(rows, Measurement, default_user=user)
         return rows
     except IntegrityError:
-        pass
+        pass  # another writer got there first for some row: find which, one row at a time
     landed = []
     for measurement in rows:
         measurement.pk = None

@@ -88,9 +88,11 @@ def send_once(
     run: Callable[[], Model],
     result_url: Callable[[Any], str],
     success: Callable[[Any], str],
+    denied: str | None = None,
 ) -> HttpResponse | None:
     """Run the form's operation once for its token and redirect to its result; None when the form
-    has errors to show (the token was not used, the corrected form may be sent again)."""
+    has errors to show (the token was not used, the corrected form may be sent again). With `denied`,
+    a refusal of what the form chose (a holder, a line) is shown on the form instead of a 403."""
     try:
         done = submission_run(
             user=request.user,
@@ -105,6 +107,11 @@ def send_once(
         return None
     except ValidationError as error:
         form_errors(form, error)
+        return None
+    except PermissionDenied:
+        if denied is None:
+            raise
+        form.add_error(None, denied)
         return None
     if done.replayed:
         messages.info(
@@ -229,18 +236,15 @@ def budget_line_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 **{k: form.cleaned_data[k] for k in codes},
             )
 
-        try:
-            response = send_once(
-                request,
-                form,
-                operation="budget_line_create",
-                run=create,
-                result_url=lambda line: reverse("interventions:pmt-budget-line", args=[line.pk]),
-                success=lambda line: _("Baris anggaran %(name)s tersimpan.") % {"name": line.name},
-            )
-        except PermissionDenied:
-            form.add_error(None, _("Anda tidak boleh mengelola baris anggaran pemegang ini."))
-            response = None
+        response = send_once(
+            request,
+            form,
+            operation="budget_line_create",
+            run=create,
+            result_url=lambda line: reverse("interventions:pmt-budget-line", args=[line.pk]),
+            success=lambda line: _("Baris anggaran %(name)s tersimpan.") % {"name": line.name},
+            denied=_("Anda tidak boleh mengelola baris anggaran pemegang ini."),
+        )
         if response is not None:
             return response
     return render(request, "interventions/pmt/budget_line_form.html", {"form": form, "search": search})

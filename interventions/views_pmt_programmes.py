@@ -224,18 +224,15 @@ def programme_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 fundings=_fundings(request, form),
             )
 
-        try:
-            response = send_once(
-                request,
-                form,
-                operation="pmt_programme_create",
-                run=create,
-                result_url=lambda p: reverse("interventions:pmt-programme", args=[p.pk]),
-                success=lambda p: _("Program %(name)s tersimpan.") % {"name": p.name},
-            )
-        except PermissionDenied:
-            form.add_error(None, _("Anda tidak boleh memakai baris anggaran atau OPD ini."))
-            response = None
+        response = send_once(
+            request,
+            form,
+            operation="pmt_programme_create",
+            run=create,
+            result_url=lambda p: reverse("interventions:pmt-programme", args=[p.pk]),
+            success=lambda p: _("Program %(name)s tersimpan.") % {"name": p.name},
+            denied=_("Anda tidak boleh memakai baris anggaran atau OPD ini."),
+        )
         if response is not None:
             return response
     return render(request, "interventions/pmt/programme_form.html", {"form": form, "search": search})

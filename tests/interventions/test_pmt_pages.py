@@ -119,6 +119,17 @@ def test_a_refused_form_keeps_its_token_and_shows_the_error_first(district: Dist
     assert BudgetLine.objects.get().desa_id == district.desa_a1.pk
 
 
+def test_a_holder_the_officer_may_not_manage_is_refused_on_the_form(district: DistrictFixture) -> None:
+    officer = client_for(district.users["opd_officer"])
+    url = reverse("interventions:pmt-budget-line-create")
+    body = {"token": TOKEN, "year": "2025", "source": "dak", "name": "PMT", "allocated": "1.000.000"}
+    response = officer.post(url, {**body, "desa": str(district.desa_a1.pk)})  # a desa's line, not his OPD's
+    assert response.status_code == 200
+    assert "Anda tidak boleh mengelola baris anggaran pemegang ini." in text(response)
+    assert BudgetLine.objects.count() == 0
+    assert PMTSubmission.objects.count() == 0
+
+
 def test_the_desa_holder_is_a_searched_field_naming_its_kecamatan(district: DistrictFixture) -> None:
     bappeda = client_for(district.users["bappeda_admin"])
     html = text(bappeda.get(reverse("interventions:pmt-budget-line-create"), {"cari_desa": "agung"}))
