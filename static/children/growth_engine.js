@@ -167,7 +167,8 @@
     if (x === null || x === undefined || Number.isNaN(x)) {
       return "-";
     }
-    const text = fixedText(x, places);
+    // A value that rounds to zero has no sign ("-0,00" reads as "0,00", as on the server).
+    const text = fixedText(x, places).replace(/^-(?=0(\.0*)?$)/, "");
     return language(lang).indexOf("en") === 0 ? text : text.replace(".", ",");
   }
 
