@@ -28,6 +28,7 @@ from children import rules
 from children.growth import classify, codes, tables, weight_gain, zscore
 from children.selectors import kbm_table_on, kbm_versions
 from children.selectors_posyandu import INDICES, category_label, weight_gain_label
+from children.services import MAX_HEIGHT_SHRINK_CM
 
 # Bumped when the shape of a document changes, so that a page can refuse a document it cannot read.
 DOCUMENT_FORMAT = 1
@@ -190,13 +191,16 @@ def _labels() -> dict[str, Any]:
 
 def rules_data() -> dict[str, Any]:
     """The rules the page applies, in the active language: range rules (children.rules.rules_as_data),
-    the position rule, the KBM table's versions (oldest first) and the labels of categories and N/T/2T."""
+    the position rule, the KBM table's versions (oldest first), the height drop that asks for a
+    re-measurement (as measurement_record asks) and the labels of categories and N/T/2T."""
     return {
         "format": DOCUMENT_FORMAT,
         "language": language_code(get_language()),
         "measurement_rules": rules.rules_as_data(),
         "position_rule": rules.position_rule_as_data(),
         "kbm": _kbm_data(),
+        # A height this much below the child's last adjusted height asks for a confirmed re-measurement.
+        "max_height_shrink_cm": MAX_HEIGHT_SHRINK_CM,
         "labels": _labels(),
     }
 

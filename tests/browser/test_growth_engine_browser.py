@@ -21,7 +21,7 @@ from playwright.sync_api import Page
 
 from children.growth import zscore
 from children.models import Child, Measurement, MinimumWeightGain
-from children.services import measurement_record
+from children.services import NeedsConfirmation, measurement_record
 from convergence.formatting import fixed
 from convergence.formfields import decimal_text_parse
 from tests.browser.conftest import NewContext
@@ -276,14 +276,30 @@ def test_a_measurement_recorded_by_the_server_is_what_the_phone_showed(
         "pmt_kg": None,
     }
     previous = [
-        {"measured_on": m.measured_on.isoformat(), "weight_kg": float(m.weight_kg or 0)} for m in stored
+        {
+            "measured_on": m.measured_on.isoformat(),
+            "weight_kg": float(m.weight_kg or 0),
+            "adjusted_height_cm": float(m.adjusted_height_cm or 0),
+        }
+        for m in stored
     ]
+    shrunk = {**entry, "height_cm": 70.0}  # 70.7 cm adjusted, 1.6 cm below October's 72.3
 
-    shown = page.evaluate(
-        "async ([entry, previous]) => { await GrowthEngine.loadFrom('/posyandu/offline/manifest.json');"
-        " return GrowthEngine.assess(entry, previous); }",
-        [entry, previous],
+    shown, shown_shrunk = page.evaluate(
+        "async ([entry, shrunk, previous]) => { await GrowthEngine.loadFrom('/posyandu/offline/manifest.json');"
+        " return [GrowthEngine.assess(entry, previous), GrowthEngine.assess(shrunk, previous)]; }",
+        [entry, shrunk, previous],
     )
+    with pytest.raises(NeedsConfirmation):
+        measurement_record(
+            user=None,
+            child=ayu,
+            measured_on=datetime.date(2025, 11, 20),
+            weight_kg=Decimal("8.75"),
+            height_cm=Decimal("70.0"),
+            position="H",
+            today=today,
+        )
     result = measurement_record(
         user=None,
         child=Child.objects.get(pk=ayu.pk),
@@ -309,3 +325,4 @@ def test_a_measurement_recorded_by_the_server_is_what_the_phone_showed(
         )
     assert [n["code"] for n in shown["notices"]] == ["standing_adjusted"]
     assert shown["violations"] == []
+    assert (shown["remeasure"], shown_shrunk["remeasure"]) == ([], ["height_shrink"])
