@@ -4,7 +4,8 @@ The engine is loaded in chromium from the served documents (manifest, WHO tables
 server, as the offline page loads it, and assesses 12,000 deterministic random rows in one call; the
 server's engine computes the same rows through the functions measurement_record and the weight-gain
 refresh use. Categories, flags, error bits, N/T/2T and the rules' verdicts must be equal; z-scores,
-BMI and the adjusted length within 0.001 (the largest difference found is far below: see the assertion).
+and the adjusted length within 0.001. The largest difference found is 3e-13 (BAZ): the same arithmetic on
+the same doubles, apart from the last bits of log and expm1; the test holds it under 1e-9.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _difference(phone: float | None, server: float) -> float:
 
 
 def _z_differences(results: list[list[Any]], columns: dict[str, np.ndarray]) -> dict[str, float]:
-    largest = dict.fromkeys([*Z_KEYS, "bmi", "adjusted_height_cm"], 0.0)
+    largest = dict.fromkeys([*Z_KEYS, "adjusted_height_cm"], 0.0)
     for i, result in enumerate(results):
         for k, key in enumerate(Z_KEYS):
             largest[key] = max(largest[key], _difference(result[4][k], float(columns[key][i])))
