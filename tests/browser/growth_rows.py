@@ -142,6 +142,10 @@ def _previous(
     stored = bool(weighings) and rng.random() < 0.5
     if stored:
         weighings[0]["weight_gain"] = int(rng.choice([0, 1, 2, 3, 4, -1]))
+    if rng.random() < 0.15:
+        # A later weighing: the entry corrects a past day. Its KBM version is the one of the last day.
+        later = day + int(rng.integers(1, 400)) * DAY
+        weighings.append({"measured_on": later.isoformat(), "weight_kg": round(weight + 0.3, 2)})
     rng.shuffle(weighings)  # the engine takes them in any order
     return weighings, stored
 
@@ -192,7 +196,8 @@ def _nan(values: list[float | None]) -> np.ndarray:
 
 
 def _weight_gain(rows: list[dict[str, Any]]) -> np.ndarray:
-    """The status the server's refresh gives each entry (compute.weight_gain_run, the KBM of the last day)."""
+    """The status the server's refresh gives each entry (compute.weight_gain_run, with the KBM version in
+    force on the child's last weighing, as children_weight_gain_refresh chooses it)."""
     status = np.full(len(rows), NOT_ASSESSED, dtype=np.int8)
     for version in KBM_VERSIONS:
         keys, births, days, weights, entry_at = [], [], [], [], []
@@ -200,12 +205,14 @@ def _weight_gain(rows: list[dict[str, Any]]) -> np.ndarray:
         rows_here = []
         for i, row in enumerate(rows):
             entry = row["entry"]
-            if (
-                entry["weight_kg"] is None
-                or kbm_in_force(datetime.date.fromisoformat(entry["measured_on"])) != version
-            ):
+            last_day = max(p["measured_on"] for p in [*row["previous"], entry])
+            if entry["weight_kg"] is None or kbm_in_force(datetime.date.fromisoformat(last_day)) != version:
                 continue
-            chain = sorted(row["previous"], key=lambda p: p["measured_on"])
+            # The server's refresh recomputes from the entry's day on, from the weighing before it.
+            chain = sorted(
+                (p for p in row["previous"] if p["measured_on"] < entry["measured_on"]),
+                key=lambda p: p["measured_on"],
+            )
             if chain and "weight_gain" in chain[-1]:
                 # The server keeps the stored status of the weighing before and computes the entry alone.
                 last = chain[-1]
