@@ -112,6 +112,9 @@
   async function loadFrom(manifestUrl) {
     const base = new URL(manifestUrl, global.location ? global.location.href : undefined);
     const manifest = await fetchJson(base.href);
+    if (manifest.format !== FORMAT) {
+      throw new Error("GrowthEngine: unknown manifest format");
+    }
     const documents = await Promise.all([
       fetchJson(new URL(manifest.growth_tables.url, base).href),
       fetchJson(new URL(manifest.rules.url, base).href),
