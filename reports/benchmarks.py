@@ -470,4 +470,5 @@ def run_api(
     )
 
 
-from reports import bench_prevalence  # noqa: E402, F401  (registers `bench prevalence`)
+# Registers `bench prevalence` and `bench refresh`.
+from reports import bench_prevalence, bench_refresh  # noqa: E402, F401

@@ -79,6 +79,15 @@ def _in_units(alias: str, posyandu_column: str, units: Units) -> str:
     return f"({alias}.desa_id IN ({desa}) OR {posyandu_column} IN ({posyandu}))"
 
 
+_MEASUREMENT_COLUMNS = (
+    f"SELECT {cast('m.child_id', 'i8')}, {cast(day_sql('m.measured_on'), 'i4')}, "
+    f"{cast('m.posyandu_id', 'i8', default='-1')}, {cast('c.desa_id', 'i8', default='-1')}, "
+    f"{cast('m.haz_category', 'i4')}, {cast('m.waz_category', 'i4')}, {cast('m.whz_category', 'i4')} "
+    f"FROM {Measurement._meta.db_table} m JOIN {Child._meta.db_table} c ON c.id = m.child_id "
+    f"WHERE m.measured_on >= %s AND m.measured_on <= %s AND m.age_days < %s AND "
+)
+
+
 def measurement_frame(
     *, units: Units, first_day: datetime.date, last_day: datetime.date, selective: bool = False
 ) -> MeasurementFrame:
@@ -88,14 +97,7 @@ def measurement_frame(
     index-friendly halves, the rows seen at the posyandu and the other rows of the desa's children,
     instead of one scan of the whole period filtered row by row.
     """
-    m, c = Measurement._meta.db_table, Child._meta.db_table
-    columns = (
-        f"SELECT {cast('m.child_id', 'i8')}, {cast(day_sql('m.measured_on'), 'i4')}, "
-        f"{cast('m.posyandu_id', 'i8', default='-1')}, {cast('c.desa_id', 'i8', default='-1')}, "
-        f"{cast('m.haz_category', 'i4')}, {cast('m.waz_category', 'i4')}, {cast('m.whz_category', 'i4')} "
-        f"FROM {m} m JOIN {c} c ON c.id = m.child_id "
-        f"WHERE m.measured_on >= %s AND m.measured_on <= %s AND m.age_days < %s AND "
-    )
+    columns = _MEASUREMENT_COLUMNS
     params = [first_day, last_day, AGE_LIMIT_DAYS]
     if selective:
         desa = ",".join(map(str, units.desa_ids.tolist())) or "NULL"
@@ -107,6 +109,10 @@ def measurement_frame(
         params = params * 2
     else:
         sql = columns + _in_units("c", "m.posyandu_id", units)
+    return _measurement_columns(sql, params)
+
+
+def _measurement_columns(sql: str, params: list[object]) -> MeasurementFrame:
     child, day, posyandu_of, desa_of, haz, waz, whz = fetch_columns(
         sql, params, ["i8", "i4", "i8", "i8", "i4", "i4", "i4"]
     )
@@ -123,8 +129,11 @@ def measurement_frame(
 
 def child_frame(*, units: Units, first_day: datetime.date, last_day: datetime.date) -> ChildFrame:
     """Children in or registered at `units` who are balita at some point between the two days."""
+    return _child_columns(_in_units("c", "c.posyandu_id", units), first_day, last_day)
+
+
+def _child_columns(where: str, first_day: datetime.date, last_day: datetime.date) -> ChildFrame:
     c = Child._meta.db_table
-    where = _in_units("c", "c.posyandu_id", units)
     oldest = first_day - datetime.timedelta(days=AGE_LIMIT_DAYS)
     sql = (
         f"SELECT {cast('c.id', 'i8')}, {cast(day_sql('c.birth_date'), 'i4')}, "
@@ -157,3 +166,77 @@ def measurement_months(*, kabupaten: Region) -> tuple[datetime.date, datetime.da
         return None
     last = inside.order_by("-measured_on").values_list("measured_on", flat=True).first()
     return first, last or first
+
+
+# The incremental refresh ----------------------------------------------------------------------------
+
+
+def units_of_places(*, desa_ids: set[int], posyandu_ids: set[int]) -> Units:
+    """The units an incremental refresh counts: these desa and posyandu only, with the kecamatan of
+    both (the chunks their rows are written in)."""
+    posyandu = sorted(Posyandu.objects.filter(id__in=posyandu_ids).values_list("id", "desa_id"))
+    desa = sorted(
+        Region.objects.filter(id__in=set(desa_ids) | {d for _, d in posyandu}).values_list("id", "parent_id")
+    )
+    kecamatan_of = dict(desa)
+    counted = sorted(d for d in kecamatan_of if d in desa_ids)
+    kecamatan_ids = sorted({k for k in kecamatan_of.values() if k is not None})
+    kecamatan_position = {k: i for i, k in enumerate(kecamatan_ids)}
+    posyandu_list = [p for p, _ in posyandu]
+    return Units(
+        kecamatan_ids=kecamatan_ids,
+        desa_ids=np.array(counted, dtype=np.int64),
+        posyandu_ids=np.array(posyandu_list, dtype=np.int64),
+        desa_of_posyandu=_lookup(posyandu_list, [d for _, d in posyandu]),
+        kecamatan_of_desa=_lookup(
+            list(kecamatan_of), [k if k is not None else -1 for k in kecamatan_of.values()]
+        ),
+        own_posyandu=_lookup(posyandu_list, posyandu_list),
+        own_desa=_lookup(counted, counted),
+        posyandu_index=_lookup(posyandu_list, list(range(len(posyandu_list)))),
+        desa_index=_lookup(counted, list(range(len(counted)))),
+        kecamatan_index_of_desa=_lookup(counted, [kecamatan_position[kecamatan_of[d]] for d in counted]),
+    )
+
+
+def posyandu_of_desa_children(
+    *, desa_ids: set[int], first_day: datetime.date, last_day: datetime.date
+) -> set[int]:
+    """Posyandu where children living in the desa were measured between the two days, or are
+    registered: the posyandu rows a change to those children can move."""
+    oldest = first_day - datetime.timedelta(days=AGE_LIMIT_DAYS)
+    measured = Measurement.objects.filter(
+        child__desa_id__in=desa_ids, measured_on__gte=first_day, measured_on__lte=last_day
+    ).values_list("posyandu_id", flat=True)
+    registered = Child.objects.filter(desa_id__in=desa_ids, birth_date__gt=oldest).values_list(
+        "posyandu_id", flat=True
+    )
+    return {p for p in (*measured.distinct(), *registered.distinct()) if p is not None}
+
+
+def children_of_units(*, units: Units, first_day: datetime.date, last_day: datetime.date) -> np.ndarray:
+    """Children whose place in `units` a count can depend on: living in its desa, registered at its
+    posyandu, or measured there between the two days (sorted ids)."""
+    m, c = Measurement._meta.db_table, Child._meta.db_table
+    desa = ",".join(map(str, units.desa_ids.tolist())) or "NULL"
+    posyandu = ",".join(map(str, units.posyandu_ids.tolist())) or "NULL"
+    sql = (
+        f"SELECT {cast('u.id', 'i8')} FROM ("
+        f"SELECT c.id AS id FROM {c} c WHERE c.desa_id IN ({desa}) UNION "
+        f"SELECT c.id AS id FROM {c} c WHERE c.posyandu_id IN ({posyandu}) UNION "
+        f"SELECT m.child_id AS id FROM {m} m WHERE m.posyandu_id IN ({posyandu}) "
+        f"AND m.measured_on >= %s AND m.measured_on <= %s) u"
+    )
+    (child,) = fetch_columns(sql, [first_day, last_day], ["i8"])
+    return np.sort(child)
+
+
+def frames_of_children(
+    *, child_ids: np.ndarray, first_day: datetime.date, last_day: datetime.date
+) -> tuple[MeasurementFrame, ChildFrame]:
+    """Every balita measurement of these children between the two days, and the children."""
+    ids = ",".join(map(str, child_ids.tolist())) or "NULL"
+    measurements = _measurement_columns(
+        f"{_MEASUREMENT_COLUMNS} m.child_id IN ({ids})", [first_day, last_day, AGE_LIMIT_DAYS]
+    )
+    return measurements, _child_columns(f"c.id IN ({ids})", first_day, last_day)

@@ -17,20 +17,20 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from children.changes import MeasurementChanges
 from convergence import pgcopy
 from convergence.codes import Level
-from convergence.models import Region
+from convergence.models import Posyandu, Region
 from convergence.tombstones import tombstones_record
 
-from . import compute, loaders, summary_rows
+from . import compute, loaders, refresh, summary_rows
 from .locks import lock as _lock
 from .locks import summaries_changed
 from .models import PrevalenceSummary, RecomputeChunk, RecomputeRun
-from .services_quality import quality_recompute_periods
+from .services_quality import quality_recompute_periods, quality_refresh_posyandu
 
 log = logging.getLogger(__name__)
 Row = PrevalenceSummary
@@ -155,7 +155,7 @@ def prevalence_recompute(
     for kecamatan_id in units.kecamatan_ids:
         w, d = _write_chunk(kecamatan_id, rows.get(kecamatan_id, summary_rows.empty()), periods, full=full)
         written, deleted = written + w, deleted + d
-    w, d = _rollup_kabupaten(kabupaten, periods, full=full)
+    w, d = refresh.kabupaten_write(kabupaten=kabupaten, periods=_stored_q(periods, full=full))
     written, deleted = written + w, deleted + d
     if written or deleted:
         summaries_changed(kabupaten.code)
@@ -166,21 +166,12 @@ def prevalence_recompute(
     return RecomputeResult(len(units.kecamatan_ids), len(periods), len(measurements), written, deleted)
 
 
-def _period_q(periods: compute.Periods) -> Q:
-    q = Q(pk__in=[])
-    for kind in ("M", "Y"):
-        days = [_date(d) for d, k in zip(periods.start_day, periods.kind, strict=True) if k == kind]
-        if days:
-            q |= Q(period_kind=kind, period__in=days)
-    return q
-
-
 def _stored_q(periods: compute.Periods, *, full: bool) -> Q:
     """The stored rows a recompute replaces: its periods, or with `full` every period from its first
     on (the full window starts at the first measurement, so that is every stored row)."""
     if full:
         return Q(period__gte=_date(periods.start_day.min()))
-    return _period_q(periods)
+    return refresh.periods_q(periods)
 
 
 def _write_chunk(
@@ -191,28 +182,6 @@ def _write_chunk(
         stored = Row.objects.filter(kecamatan_id=kecamatan_id)
         stored = stored.filter(_stored_q(periods, full=full))
         return summary_rows.rows_write(wanted, summary_rows.stored_rows(stored), kecamatan_id)
-
-
-def _rollup_kabupaten(kabupaten: Region, periods: compute.Periods, *, full: bool) -> tuple[int, int]:
-    """The kabupaten rows: the sum of its kecamatan rows, period by period."""
-    with transaction.atomic():
-        _lock(f"prevalence:{kabupaten.pk}")
-        kecamatan_rows = Row.objects.filter(level=Row.Level.KECAMATAN, region__parent=kabupaten)
-        stored = Row.objects.filter(level=Row.Level.KABUPATEN, region=kabupaten)
-        kecamatan_rows = kecamatan_rows.filter(_stored_q(periods, full=full))
-        stored = stored.filter(_stored_q(periods, full=full))
-        sums = list(kecamatan_rows.values_list("period_kind", "period").annotate(*(Sum(c) for c in COUNTS)))
-        n = len(sums)
-        wanted = summary_rows.SummaryRows(
-            level=np.full(n, summary_rows.KABUPATEN, dtype=np.int64),
-            region=np.full(n, kabupaten.pk, dtype=np.int64),
-            posyandu=np.full(n, -1, dtype=np.int64),
-            kind=np.array([summary_rows.KINDS.index(s[0]) for s in sums], dtype=np.int64),
-            day=np.array([pgcopy.day_number(s[1]) for s in sums], dtype=np.int64),
-            counts=np.array([s[2:] for s in sums], dtype=np.int64).reshape(n, len(COUNTS)),
-            pk=np.full(n, -1, dtype=np.int64),
-        )
-        return summary_rows.rows_write(wanted, summary_rows.stored_rows(stored), None)
 
 
 def _delete_all(kabupaten: Region) -> int:
@@ -230,33 +199,68 @@ def prevalence_refresh(
     months: Iterable[datetime.date],
     quality: bool = True,
 ) -> list[RecomputeResult]:
-    """Incremental refresh after measurements of these desa/posyandu and months changed."""
+    """Incremental refresh after measurements or children of these desa/posyandu and months changed:
+    only the rows they can move (reports/refresh.py), per kabupaten."""
     desa_ids, posyandu_ids = set(desa_ids), set(posyandu_ids)
     months = {m.replace(day=1) for m in months}
     if not months:
         return []
-    kecamatan = set(
-        Region.objects.filter(
-            Q(subregions__id__in=desa_ids) | Q(subregions__posyandu_set__id__in=posyandu_ids)
-        )
-        .filter(level=Level.KECAMATAN)
-        .values_list("id", "parent_id")
-        .distinct()
+    # Each desa and posyandu belongs to the kabupaten above its kecamatan.
+    desa_of_kabupaten = Region.objects.filter(id__in=desa_ids, parent__parent__isnull=False).values_list(
+        "parent__parent_id", "id"
     )
+    posyandu_of_kabupaten = Posyandu.objects.filter(
+        id__in=posyandu_ids, desa__parent__parent__isnull=False
+    ).values_list("desa__parent__parent_id", "id")
+    places: dict[int, tuple[set[int], set[int]]] = {}
+    for kabupaten_id, desa_id in desa_of_kabupaten:
+        if kabupaten_id is not None:
+            places.setdefault(kabupaten_id, (set(), set()))[0].add(desa_id)
+    for kabupaten_id, posyandu_id in posyandu_of_kabupaten:
+        if kabupaten_id is not None:
+            places.setdefault(kabupaten_id, (set(), set()))[1].add(posyandu_id)
     results = []
-    for kabupaten_id in sorted({k for _, k in kecamatan}):
+    for kabupaten_id, (desa, posyandu) in sorted(places.items()):
         kabupaten = Region.objects.get(pk=kabupaten_id)
-        chunk = sorted(k for k, parent in kecamatan if parent == kabupaten_id)
         span = window(kabupaten=kabupaten)
         inside = [m for m in months if span is not None and span[0] <= m <= span[1]]
         if inside:
-            periods = periods_for_months(inside)
             results.append(
-                prevalence_recompute(
-                    kabupaten=kabupaten, kecamatan_ids=chunk, periods=periods, quality=quality
+                _refresh_kabupaten(
+                    kabupaten=kabupaten,
+                    desa_ids=desa,
+                    posyandu_ids=posyandu,
+                    periods=periods_for_months(inside),
+                    quality=quality,
                 )
             )
     return results
+
+
+def _refresh_kabupaten(
+    *, kabupaten: Region, desa_ids: set[int], posyandu_ids: set[int], periods: compute.Periods, quality: bool
+) -> RecomputeResult:
+    first_day, last_day = _date(periods.start_day.min()), _date(periods.end_day.max())
+    units = refresh.refresh_units(
+        desa_ids=desa_ids, posyandu_ids=posyandu_ids, first_day=first_day, last_day=last_day
+    )
+    rows, measurements = refresh.places_recompute(units=units, periods=periods)
+    written = deleted = 0
+    for kecamatan_id in units.kecamatan_ids:
+        w, d = refresh.places_write(
+            kecamatan_id=kecamatan_id,
+            wanted=rows.get(kecamatan_id, summary_rows.empty()),
+            units=units,
+            periods=periods,
+        )
+        written, deleted = written + w, deleted + d
+    w, d = refresh.kabupaten_write(kabupaten=kabupaten, periods=refresh.periods_q(periods))
+    written, deleted = written + w, deleted + d
+    if written or deleted:
+        summaries_changed(kabupaten.code)
+    if quality:
+        quality_refresh_posyandu(posyandu_ids=units.posyandu_ids.tolist(), periods=periods)
+    return RecomputeResult(len(units.kecamatan_ids), len(periods), measurements, written, deleted)
 
 
 def measurements_changed_queue(changes: MeasurementChanges) -> None:

@@ -132,14 +132,14 @@ def _wanted(
 
 
 def _children(
-    kecamatan_ids: list[int], first_month: datetime.date, last_day: datetime.date
+    places: Q, first_month: datetime.date, last_day: datetime.date
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(posyandu, first day of the month, [registered, measured]) of the posyandu-months of the
-    prevalence summaries, as columns."""
+    prevalence summaries of `places` (a condition on their rows), as columns."""
     rows = PrevalenceSummary.objects.filter(
+        places,
         level=PrevalenceSummary.Level.POSYANDU,
         period_kind=PrevalenceSummary.PeriodKind.MONTH,
-        kecamatan_id__in=kecamatan_ids,
         period__gte=first_month,
         period__lte=last_day,
     ).values_list("posyandu_id", "period", "registered", "measured")
@@ -167,13 +167,17 @@ def _write_chunk(
     last_day: datetime.date,
     *,
     full: bool,
+    posyandu_ids: list[int] | None = None,
 ) -> tuple[int, int]:
-    """Make the chunk's stored rows equal `wanted`: delete the stale and changed rows, insert the new."""
+    """Make the chunk's stored rows (of these posyandu only, when given) equal `wanted`: delete the
+    stale and changed rows, insert the new."""
     with transaction.atomic():
         _lock(f"quality:{kecamatan_id}")
         stored = Row.objects.filter(kecamatan_id=kecamatan_id).filter(
             _stored_q(first_month, last_day, full=full)
         )
+        if posyandu_ids is not None:
+            stored = stored.filter(posyandu_id__in=posyandu_ids)
         return quality_rows.rows_write(wanted, quality_rows.stored_rows(stored), kecamatan_id)
 
 
@@ -186,7 +190,7 @@ def quality_recompute(
     first_month = first_day.replace(day=1)
     units = loaders.units_of(kecamatan_ids)
     frame = quality_frame(units=units, first_day=first_month, last_day=last_day)
-    children = _children(units.kecamatan_ids, first_month, last_day)
+    children = _children(Q(kecamatan_id__in=units.kecamatan_ids), first_month, last_day)
     wanted = _wanted(frame, units, first_month, last_day, children)
     written = deleted = 0
     for kecamatan_id in units.kecamatan_ids:
@@ -207,3 +211,30 @@ def quality_recompute_periods(
     first = pgcopy.day_of(periods.start_day[months].min())
     last = pgcopy.day_of(periods.end_day[months].max())
     return quality_recompute(kecamatan_ids=kecamatan_ids, first_day=first, last_day=last, full=full)
+
+
+def quality_refresh_posyandu(*, posyandu_ids: list[int], periods: compute.Periods) -> QualityResult | None:
+    """The data-quality rows of these posyandu for the months of `periods` alone (the incremental
+    refresh: a posyandu's rows count the measurements made there and its prevalence rows). Run after
+    the prevalence refresh of the same posyandu."""
+    months = periods.kind == "M"
+    if not months.any() or not posyandu_ids:
+        return None
+    first_month = pgcopy.day_of(periods.start_day[months].min())
+    last_day = pgcopy.day_of(periods.end_day[months].max())
+    units = loaders.units_of_places(desa_ids=set(), posyandu_ids=set(posyandu_ids))
+    frame = quality_frame(units=units, first_day=first_month, last_day=last_day)
+    children = _children(Q(posyandu_id__in=posyandu_ids), first_month, last_day)
+    wanted = _wanted(frame, units, first_month, last_day, children)
+    written = deleted = 0
+    for kecamatan_id in units.kecamatan_ids:
+        w, d = _write_chunk(
+            kecamatan_id,
+            wanted.get(kecamatan_id, quality_rows.empty()),
+            first_month,
+            last_day,
+            full=False,
+            posyandu_ids=posyandu_ids,
+        )
+        written, deleted = written + w, deleted + d
+    return QualityResult(len(units.kecamatan_ids), len(frame), written, deleted)
