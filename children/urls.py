@@ -1,6 +1,16 @@
 """Pages of the registries; each module of children/views declares its own urlpatterns."""
 
-from children.views import child, duplicates, guide, imports, kader_home, lookup, posyandu_day, registry
+from children.views import (
+    child,
+    duplicates,
+    guide,
+    imports,
+    kader_home,
+    lookup,
+    posyandu_day,
+    registry,
+    registry_children,
+)
 
 app_name = "children"
 
@@ -10,6 +20,7 @@ urlpatterns = [
     *kader_home.urlpatterns,
     *child.urlpatterns,
     *registry.urlpatterns,
+    *registry_children.urlpatterns,
     *lookup.urlpatterns,
     *duplicates.urlpatterns,
     *imports.urlpatterns,
