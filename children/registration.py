@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from children import identity
 from children.duplicates import ChildKey, _child_keys, child_pair
@@ -107,3 +108,21 @@ def registration_token_child(*, user: User, token: str) -> int | None:
     """The child a used token saved (None while it is being saved, or when unknown)."""
     value = cache.get(_token_key(user, token) + ":child") if token else None
     return value if isinstance(value, int) else None
+
+
+def child_matches_warnings(matches: ChildMatches) -> list[str]:
+    """The likely duplicates as warnings for an API client: the ids it may read, a count of the others."""
+    warnings = []
+    if matches.in_scope:
+        warnings.append(
+            _("Kemungkinan duplikat, dikirim ke antrean tinjauan: anak nomor data %(ids)s.")
+            % {"ids": ", ".join(str(child.pk) for child in matches.in_scope)}
+        )
+    if matches.outside_scope:
+        warnings.append(
+            _(
+                "Ada data anak yang mirip di luar wilayah Anda; kasus ini dikirim ke antrean tinjauan "
+                "duplikat."
+            )
+        )
+    return warnings
