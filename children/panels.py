@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from children.models import Child, Person
+from children.models import Child, Measurement, Person
 from convergence.models import Posyandu, User
 
 
@@ -66,3 +66,19 @@ def register_posyandu_panel(provider: PosyanduPanelProvider) -> PosyanduPanelPro
 
 def posyandu_panels(*, user: User, posyandu: Posyandu) -> list[ChildPanel]:
     return [panel for provider in _POSYANDU_PANELS if (panel := provider(user, posyandu)) is not None]
+
+
+ResultActionProvider = Callable[[User, Measurement], ChildPanel | None]
+
+_RESULT_ACTIONS: list[ResultActionProvider] = []
+
+
+def register_result_action(provider: ResultActionProvider) -> ResultActionProvider:
+    """An action under a measurement result (the referral of a result with alerts), on the same terms."""
+    if provider not in _RESULT_ACTIONS:
+        _RESULT_ACTIONS.append(provider)
+    return provider
+
+
+def result_actions(*, user: User, measurement: Measurement) -> list[ChildPanel]:
+    return [panel for provider in _RESULT_ACTIONS if (panel := provider(user, measurement)) is not None]

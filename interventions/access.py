@@ -2,7 +2,9 @@
 
 Deliveries are the OPD's own records: an OPD officer records (and sees) only his agency's, Bappeda
 any of the kabupaten's. Referrals come from the field or the planners (Bappeda, the owner OPD,
-puskesmas officers, KPM) and are moved along by the owner OPD or Bappeda. Pimpinan and kader read.
+puskesmas officers, KPM) and are moved along by the owner OPD or Bappeda. Pimpinan read. A kader
+creates one kind only: the referral of a measurement result of a child of her posyandu to the
+puskesmas (can_refer_measurement); otherwise she reads.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
+from children.models import Measurement
 from convergence.models import Role, User
-from convergence.scoping import scope_for_user
+from convergence.scoping import can_read, scope_for_user
 from interventions.models import Intervention, Referral
 
 REFERRAL_CREATORS = frozenset({Role.BAPPEDA_ADMIN, Role.OPD_OFFICER, Role.PUSKESMAS_OFFICER, Role.KPM})
@@ -68,4 +71,25 @@ def can_manage_referral(user: User | AnonymousUser, referral: Referral) -> bool:
 
 def check_referral_manage(user: User | AnonymousUser, referral: Referral) -> None:
     if not can_manage_referral(user, referral):
+        raise PermissionDenied
+
+
+def can_refer_measurement(
+    user: User | AnonymousUser, measurement: Measurement, intervention: Intervention
+) -> bool:
+    """Whether `user` may refer the child of `measurement` to the puskesmas through `intervention`.
+
+    A kader: only a child of her own posyandu (the measurement's child, wherever it was weighed). Other
+    roles: as for any referral of this intervention, with the child in their scope.
+    """
+    scope = scope_for_user(user)
+    if scope.is_kader:
+        return measurement.child.posyandu_id == scope.posyandu_id and _in_kabupaten(user, intervention)
+    return can_create_referral(user, intervention) and can_read(user, measurement.child)
+
+
+def check_refer_measurement(
+    user: User | AnonymousUser, measurement: Measurement, intervention: Intervention
+) -> None:
+    if not can_refer_measurement(user, measurement, intervention):
         raise PermissionDenied

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from children.models import Child, Person
+from children.models import Child, Measurement, Person
 from children.panels import ChildPanel
+from children.selectors_posyandu import measurement_alerts
 from convergence.models import Posyandu, User
 from convergence.scoping import restrict
-from interventions import services_pmt
+from interventions import access, services_pmt, services_referral
 from interventions.models import Delivery, PMTEnrolment, Referral
 
 
@@ -54,4 +55,17 @@ def posyandu_referrals_panel(user: User, posyandu: Posyandu) -> ChildPanel:
     return ChildPanel(
         "interventions/_posyandu_referrals.html",
         {"referral_count": rows.count(), "referrals": list(rows[:10])},
+    )
+
+
+def measurement_referral_action(user: User, measurement: Measurement) -> ChildPanel | None:
+    """The "Rujuk" button under a result with alerts, or a link to the child's open referral."""
+    if not measurement_alerts(measurement):
+        return None
+    intervention = services_referral.growth_referral_intervention(child=measurement.child)
+    if intervention is None or not access.can_refer_measurement(user, measurement, intervention):
+        return None
+    existing = services_referral.growth_referral_open(child=measurement.child, intervention=intervention)
+    return ChildPanel(
+        "interventions/_result_referral.html", {"measurement": measurement, "existing": existing}
     )
