@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from children.models import Measurement
+from children.models import Child, DuplicateCandidate, Measurement
 from children.services import measurement_record
 from interventions.catalogue import catalogue_load
 from interventions.models import Referral
@@ -118,6 +118,11 @@ def test_the_kader_pages_have_no_serious_or_critical_violation(
     screenshot(page, f"duplicate-step-{size}")
 
     assert audited == {"posyandu day": [], "child page": [], "kader home": [], "duplicate step": []}
+    # Saved as new from the button next to the match, at the top of the form: one more child, one pair queued.
+    page.get_by_role("button", name="Simpan sebagai anak baru").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Raka Pratama")
+    assert Child.objects.filter(name="Raka Pratama").count() == 2
+    assert DuplicateCandidate.objects.filter(child_a=measurement.child).count() == 1
 
 
 def test_a_kader_refers_a_result_from_the_child_page_and_finds_it_at_home(
