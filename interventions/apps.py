@@ -19,7 +19,7 @@ class InterventionsConfig(AppConfig):
         from interventions.panels import (
             child_deliveries_panel,
             child_pmt_panel,
-            measurement_referral_action,
+            measurement_referral_actions,
             person_pmt_panel,
             posyandu_referrals_panel,
         )
@@ -29,7 +29,7 @@ class InterventionsConfig(AppConfig):
         register_child_panel(child_pmt_panel)
         register_person_panel(person_pmt_panel)
         register_posyandu_panel(posyandu_referrals_panel)
-        register_result_action(measurement_referral_action)
+        register_result_action(measurement_referral_actions)
         register_tombstones()
         # The OPDs' delivery sheets are sealed like the registers: key rotation reseals them too.
         sealed_uploads_register(DeliveryImportJob)

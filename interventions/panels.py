@@ -58,14 +58,20 @@ def posyandu_referrals_panel(user: User, posyandu: Posyandu) -> ChildPanel:
     )
 
 
-def measurement_referral_action(user: User, measurement: Measurement) -> ChildPanel | None:
-    """The "Rujuk" button under a result with alerts, or a link to the child's open referral."""
-    if not measurement_alerts(measurement):
-        return None
-    intervention = services_referral.growth_referral_intervention(child=measurement.child)
-    if intervention is None or not access.can_refer_measurement(user, measurement, intervention):
-        return None
-    existing = services_referral.growth_referral_open(child=measurement.child, intervention=intervention)
-    return ChildPanel(
-        "interventions/_result_referral.html", {"measurement": measurement, "existing": existing}
-    )
+def measurement_referral_actions(user: User, measurements: list[Measurement]) -> dict[int, ChildPanel]:
+    """The "Rujuk" button under each result with alerts that `user` may refer, or a link to the child's
+    open referral; a fixed number of queries for any number of results."""
+    alerted = [m for m in measurements if measurement_alerts(m)]
+    if not alerted:
+        return {}
+    children = Child.objects.select_related("desa").in_bulk({m.child_id for m in alerted})
+    by_child = services_referral.growth_referral_interventions(children=children.values())
+    referable = access.referable_children(user, children.values(), by_child)
+    existing = services_referral.growth_referrals_open(child_ids=referable, interventions=by_child)
+    return {
+        m.pk: ChildPanel(
+            "interventions/_result_referral.html", {"measurement": m, "existing": existing.get(m.child_id)}
+        )
+        for m in alerted
+        if m.child_id in referable
+    }

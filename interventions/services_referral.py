@@ -11,6 +11,7 @@ per child: a second press finds the first.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -44,6 +45,38 @@ def growth_referral_intervention(*, child: Child) -> Intervention | None:
         .select_related("opd", "kabupaten")
         .first()
     )
+
+
+def growth_referral_interventions(*, children: Iterable[Child]) -> dict[int, Intervention]:
+    """growth_referral_intervention of each child (desa loaded), by child id, in one query; a child
+    whose kabupaten lacks it is left out."""
+    children = list(children)
+    found = {
+        item.kabupaten.code: item
+        for item in Intervention.objects.filter(
+            code=GROWTH_REFERRAL_CODE, kabupaten__code__in={child.desa.code[:5] for child in children}
+        ).select_related("opd", "kabupaten")
+    }
+    return {child.pk: found[child.desa.code[:5]] for child in children if child.desa.code[:5] in found}
+
+
+def growth_referrals_open(
+    *, child_ids: Iterable[int], interventions: Mapping[int, Intervention]
+) -> dict[int, Referral]:
+    """The open growth referral of each child that has one, by child id, in one query."""
+    child_ids = set(child_ids)
+    if not child_ids:
+        return {}
+    rows = Referral.objects.filter(
+        child_id__in=child_ids,
+        intervention__in={interventions[pk].pk for pk in child_ids},
+        status__in=Referral.OPEN_STATUSES,
+    ).order_by("pk")
+    found: dict[int, Referral] = {}
+    for referral in rows:
+        if referral.child_id is not None and referral.intervention_id == interventions[referral.child_id].pk:
+            found.setdefault(referral.child_id, referral)
+    return found
 
 
 def _z_text(measurement: Measurement, index: str) -> str:

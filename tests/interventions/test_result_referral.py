@@ -6,7 +6,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -243,3 +245,39 @@ def test_without_the_catalogue_entry_the_kader_is_told(district: DistrictFixture
     assert Referral.objects.count() == 0
     page = client.get(response["Location"]).content.decode()
     assert "Katalog intervensi kabupaten belum memuat tata laksana balita gizi buruk (TL-GIZI-BURUK)." in page
+
+
+def test_the_posyandu_day_reads_the_buttons_in_the_same_queries_for_one_and_three_alerts(
+    district: DistrictFixture, intervention: Intervention, django_assert_num_queries: object
+) -> None:
+    today = timezone.localdate()
+    client = client_for(district, "kader")
+    url = reverse(
+        "children:posyandu-day",
+        kwargs={"pk": district.posyandu_a1.pk, "year": today.year, "month": today.month},
+    )
+
+    def add_stunted(n: int) -> Measurement:
+        child = ChildFactory(
+            name=f"Anak {n}", birth_date=today - datetime.timedelta(days=400), posyandu=district.posyandu_a1
+        )
+        return measurement_record(
+            user=None,
+            child=child,
+            measured_on=today,
+            weight_kg=Decimal("8.5"),
+            height_cm=Decimal("65.0"),
+            position="L",
+        ).measurement
+
+    first = add_stunted(1)
+    refer(client, first)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    add_stunted(2)
+    add_stunted(3)
+    with django_assert_num_queries(len(one)):  # type: ignore[operator]
+        html = client.get(url).content.decode()
+    assert html.count("Rujuk ke puskesmas") == 2
+    assert html.count("Sudah dirujuk ke puskesmas (Terbuka): lihat rujukan") == 1
