@@ -7,11 +7,11 @@ A provider takes (user, child) and returns a ChildPanel or None; it must scope i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from children.models import Child, Person
+from children.models import Child, Measurement, Person
 from convergence.models import Posyandu, User
 
 
@@ -66,3 +66,26 @@ def register_posyandu_panel(provider: PosyanduPanelProvider) -> PosyanduPanelPro
 
 def posyandu_panels(*, user: User, posyandu: Posyandu) -> list[ChildPanel]:
     return [panel for provider in _POSYANDU_PANELS if (panel := provider(user, posyandu)) is not None]
+
+
+# (user, results) -> {measurement id: panel}: one call per page, so a provider reads all rows at once.
+ResultActionProvider = Callable[[User, list[Measurement]], dict[int, ChildPanel]]
+
+_RESULT_ACTIONS: list[ResultActionProvider] = []
+
+
+def register_result_action(provider: ResultActionProvider) -> ResultActionProvider:
+    """Actions under measurement results (the referral of a result with alerts), on the same terms."""
+    if provider not in _RESULT_ACTIONS:
+        _RESULT_ACTIONS.append(provider)
+    return provider
+
+
+def result_actions(*, user: User, measurements: Iterable[Measurement]) -> dict[int, list[ChildPanel]]:
+    """The actions `user` may take under each of `measurements`, by measurement id."""
+    measurements = list(measurements)
+    found: dict[int, list[ChildPanel]] = {}
+    for provider in _RESULT_ACTIONS:
+        for pk, panel in provider(user, measurements).items():
+            found.setdefault(pk, []).append(panel)
+    return found

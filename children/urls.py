@@ -10,6 +10,7 @@ from children.views import (
     offline,
     posyandu_day,
     registry,
+    registry_children,
 )
 
 app_name = "children"
@@ -21,6 +22,7 @@ urlpatterns = [
     *kader_home.urlpatterns,
     *child.urlpatterns,
     *registry.urlpatterns,
+    *registry_children.urlpatterns,
     *lookup.urlpatterns,
     *duplicates.urlpatterns,
     *imports.urlpatterns,

@@ -8,12 +8,18 @@ class InterventionsConfig(AppConfig):
     verbose_name = _("Intervensi")
 
     def ready(self) -> None:
-        from children.panels import register_child_panel, register_person_panel, register_posyandu_panel
+        from children.panels import (
+            register_child_panel,
+            register_person_panel,
+            register_posyandu_panel,
+            register_result_action,
+        )
         from children.pii_rotation import sealed_uploads_register
         from interventions.models import DeliveryImportJob
         from interventions.panels import (
             child_deliveries_panel,
             child_pmt_panel,
+            measurement_referral_actions,
             person_pmt_panel,
             posyandu_referrals_panel,
         )
@@ -23,6 +29,7 @@ class InterventionsConfig(AppConfig):
         register_child_panel(child_pmt_panel)
         register_person_panel(person_pmt_panel)
         register_posyandu_panel(posyandu_referrals_panel)
+        register_result_action(measurement_referral_actions)
         register_tombstones()
         # The OPDs' delivery sheets are sealed like the registers: key rotation reseals them too.
         sealed_uploads_register(DeliveryImportJob)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from children.models import Child, Person
+from children.models import Child, Measurement, Person
 from children.panels import ChildPanel
+from children.selectors_posyandu import measurement_alerts
 from convergence.models import Posyandu, User
 from convergence.scoping import restrict
-from interventions import services_pmt
+from interventions import access, services_pmt, services_referral
 from interventions.models import Delivery, PMTEnrolment, Referral
 
 
@@ -55,3 +56,22 @@ def posyandu_referrals_panel(user: User, posyandu: Posyandu) -> ChildPanel:
         "interventions/_posyandu_referrals.html",
         {"referral_count": rows.count(), "referrals": list(rows[:10])},
     )
+
+
+def measurement_referral_actions(user: User, measurements: list[Measurement]) -> dict[int, ChildPanel]:
+    """The "Rujuk" button under each result with alerts that `user` may refer, or a link to the child's
+    open referral; a fixed number of queries for any number of results."""
+    alerted = [m for m in measurements if measurement_alerts(m)]
+    if not alerted:
+        return {}
+    children = Child.objects.select_related("desa").in_bulk({m.child_id for m in alerted})
+    by_child = services_referral.growth_referral_interventions(children=children.values())
+    referable = access.referable_children(user, children.values(), by_child)
+    existing = services_referral.growth_referrals_open(child_ids=referable, interventions=by_child)
+    return {
+        m.pk: ChildPanel(
+            "interventions/_result_referral.html", {"measurement": m, "existing": existing.get(m.child_id)}
+        )
+        for m in alerted
+        if m.child_id in referable
+    }

@@ -157,6 +157,31 @@ def referral_create(
 ) -> Referral:
     """Refer `subject` to the OPD responsible for `intervention`; one open referral per intervention and subject."""
     access.check_referral_create(user, intervention)
+    return referral_insert(
+        user=user,
+        intervention=intervention,
+        subject=subject,
+        reason=reason,
+        due_date=due_date,
+        assigned_to=assigned_to,
+        note=note,
+        today=today,
+    )
+
+
+def referral_insert(
+    *,
+    user: User,
+    intervention: Intervention,
+    subject: Model,
+    reason: str,
+    due_date: datetime.date,
+    assigned_to: User | None = None,
+    note: str = "",
+    today: datetime.date | None = None,
+) -> Referral:
+    """referral_create once the caller has checked that `user` may create this referral (the role rule
+    differs by entry point: interventions.access); the subject is still checked against `user`'s scope."""
     today = today or timezone.localdate()
     _check_subject(user=user, intervention=intervention, subject=subject)
     if due_date < today:

@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from interventions import views, views_pmt, views_pmt_money, views_pmt_programmes, views_situation
+from interventions import (
+    views,
+    views_pmt,
+    views_pmt_money,
+    views_pmt_programmes,
+    views_referral,
+    views_situation,
+)
 
 app_name = "interventions"
 
@@ -24,6 +31,7 @@ urlpatterns = [
     path("intervensi/rujukan/", views.referral_list, name="referral-list"),
     path("intervensi/rujukan/baru/", views.referral_create, name="referral-create"),
     path("intervensi/rujukan/<int:pk>/", views.referral_detail, name="referral-detail"),
+    *views_referral.urlpatterns,
     *views_situation.urlpatterns,
     *views_pmt.urlpatterns,
     *views_pmt_money.urlpatterns,

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import ValidationError
 
-from children import duplicates, identity, pii, services
+from children import duplicates, identity, pii, registration, services
 from children.access import can_merge, can_write_registry, lookup_allow, lookup_refused_message
 from children.api import filters, serializers
 from children.api.sync import measurements_sync, service_error_detail
@@ -150,6 +150,19 @@ def _with_warnings(obj: _M, warnings: list[str]) -> _M:
     return obj
 
 
+def _registration_matches(user: Any, data: dict[str, Any]) -> registration.ChildMatches:
+    desa = data.get("desa") or data["posyandu"].desa
+    return registration.child_registration_matches(
+        user=user,
+        name=data.get("name", ""),
+        sex=data.get("sex", ""),
+        birth_date=data["birth_date"],
+        desa_id=desa.pk,
+        mother=data.get("mother"),
+        mother_name=data.get("mother_name") or "",
+    )
+
+
 def _nik_lookup(request: Request, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """The records with this NIK among `queryset` (already scoped): empty when none is visible, whether or
     not the NIK exists elsewhere, so the answer tells nothing outside the caller's scope."""
@@ -239,7 +252,8 @@ class PersonViewSet(_NIKRecordViewSet[Person]):
 
 @extend_schema_view(lookup=extend_schema(responses=serializers.ChildSerializer(many=True)))
 class ChildViewSet(_NIKRecordViewSet[Child]):
-    """Children 0-59 months. An exact NIK match is refused; likely duplicates go to duplicates/."""
+    """Children 0-59 months. An exact NIK match is refused; likely duplicates go to duplicates/ and,
+    on creation, come back in `warnings` (the ids the caller may read; the others only counted)."""
 
     request: AuthenticatedRequest
 
@@ -252,8 +266,12 @@ class ChildViewSet(_NIKRecordViewSet[Child]):
 
     def save(self, *, instance: Child | None, data: dict[str, Any]) -> Child:
         nik = data.pop("nik_encrypted", None)
+        # A new child: its likely duplicates (queued for review as it is saved) come back as warnings.
+        matches: list[str] = []
+        if instance is None and data.get("posyandu") is not None and data.get("birth_date") is not None:
+            matches = registration.child_matches_warnings(_registration_matches(self.request.user, data))
         result = services.child_save(user=self.request.user, child=instance, nik=nik, **data)
-        return _with_warnings(result.obj, result.warnings)
+        return _with_warnings(result.obj, [*result.warnings, *matches])
 
 
 # --- measurements -------------------------------------------------------------------------------------

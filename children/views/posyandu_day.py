@@ -20,6 +20,7 @@ from children import rules, skdn
 from children.access import can_write_registry, check_registry_write
 from children.forms.measurement import MeasurementForm
 from children.models import Child, Measurement
+from children.panels import result_actions
 from children.selectors_posyandu import (
     DueRow,
     month_bounds,
@@ -231,6 +232,11 @@ def _render_page(
         "can_write": can_write,
         "measured_count": sum(1 for row in rows if row.current is not None),
         "position_rule": rules.position_rule_as_data(),
+        # The actions under the results with alerts (the referral), read for all rows at once.
+        "result_actions": result_actions(
+            user=request.user,
+            measurements=[row.current.measurement for row in rows if row.current and row.current.alerts],
+        ),
         **_neighbours(first),
     }
     return render(request, "children/posyandu_day.html", context, status=status)

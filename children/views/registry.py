@@ -1,4 +1,4 @@
-"""Registry pages: families, children (list and forms), persons, pregnancies, adolescent girls, NIK search.
+"""Registry pages: families, persons, pregnancies, adolescent girls, NIK search.
 
 Reads go through children.selectors_registry (scoped: out of scope is a 404), writes through
 children.services (read-only roles get a 403). Every detail page logs
@@ -8,15 +8,12 @@ point to the NIK search (children.views.lookup), a POST form.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,23 +24,30 @@ from django.views.decorators.http import require_http_methods, require_POST
 from children import compute, services
 from children import selectors_registry as selectors
 from children.access import can_write_registry, kk_for_display, nik_for_display
-from children.audit import record_access
 from children.forms.registry import (
     AdolescentForm,
     AdolescentTTDForm,
-    ChildForm,
     KeluargaForm,
     PersonForm,
     PregnancyForm,
     PregnancyVisitForm,
     apply_service_errors,
 )
-from children.models import Child, Keluarga, Person, Pregnancy, RecordAccess
+from children.models import Keluarga, Person, Pregnancy, RecordAccess
 from children.panels import person_panels
+from children.views.registry_common import (
+    form_page,
+    int_param,
+    list_context,
+    log_access,
+    page_of,
+    refuse_number_search,
+    require_scope,
+    require_writer,
+    warn_nik,
+)
 from convergence.http import AuthenticatedHttpRequest
-from convergence.scoping import scope_for_user
 
-FORM_TEMPLATE = "children/registry/form.html"
 # What a visit usually gives: a month of tablets.
 TTD_PER_VISIT = 30
 
@@ -60,98 +64,22 @@ RISK_FLAG_LABELS = {
 }
 
 
-# Helpers ---------------------------------------------------------------------------------------------
-
-
-def _require_scope(request: HttpRequest) -> None:
-    if scope_for_user(request.user).is_empty:
-        raise PermissionDenied
-
-
-def _require_writer(request: HttpRequest) -> None:
-    if not can_write_registry(request.user):
-        raise PermissionDenied
-
-
-def _refuse_number_search(request: HttpRequest) -> HttpResponse | None:
-    """A number in a name search (a NIK or KK number) is never searched from a URL, where it would stay
-    in access logs and browser history: drop it from the address and point to the NIK search (POST)."""
-    if not any(ch.isdigit() for ch in request.GET.get("q", "")):
-        return None
-    messages.warning(
-        request,
-        _("Nomor tidak dicari lewat kotak nama. Cari NIK atau nomor KK di halaman Cari NIK."),
-    )
-    params = request.GET.copy()
-    params.pop("q")
-    params.pop("halaman", None)
-    return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
-
-
-def _int(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _page(request: HttpRequest, queryset: QuerySet) -> Page:
-    return Paginator(queryset, selectors.PAGE_SIZE).get_page(request.GET.get("halaman"))
-
-
-def _other_params(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("halaman", None)
-    return params.urlencode()
-
-
-def _log(request: AuthenticatedHttpRequest, kind: str, ids: Iterable[int] = (), count: int = 0) -> None:
-    record_access(
-        user=request.user,
-        kind=kind,
-        object_ids=list(ids),
-        count=count,
-        channel=RecordAccess.Channel.PAGE,
-        path=request.path,
-    )
-
-
-def _warn(request: HttpRequest, warnings: list[str]) -> None:
-    for warning in warnings:
-        messages.warning(request, _("Periksa NIK: %(warning)s.") % {"warning": warning})
-
-
-def _form_page(
-    request: HttpRequest, form: Any, *, title: str, cancel: str, status: int = 200
-) -> HttpResponse:
-    return render(request, FORM_TEMPLATE, {"form": form, "title": title, "cancel_url": cancel}, status=status)
-
-
-def _list_context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, Any]:
-    return {
-        "page": page,
-        "rows": page.object_list,
-        "params": _other_params(request),
-        "q": request.GET.get("q", ""),
-        "can_write": can_write_registry(request.user),
-        **extra,
-    }
-
-
 # Families --------------------------------------------------------------------------------------------
 
 
 @login_required
 @require_http_methods(["GET"])
 def keluarga_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_scope(request)
-    if (refused := _refuse_number_search(request)) is not None:
+    require_scope(request)
+    if (refused := refuse_number_search(request)) is not None:
         return refused
     families = selectors.keluarga_list_for_user(
-        user=request.user, q=request.GET.get("q", ""), desa_id=_int(request, "desa")
+        user=request.user, q=request.GET.get("q", ""), desa_id=int_param(request, "desa")
     )
-    page = _page(request, families)
-    _log(request, RecordAccess.Kind.KELUARGA, count=len(page.object_list))
-    context = _list_context(request, page, desa_list=selectors.desa_choices_for_user(user=request.user))
-    context["desa_selected"] = _int(request, "desa")
+    page = page_of(request, families)
+    log_access(request, RecordAccess.Kind.KELUARGA, count=len(page.object_list))
+    context = list_context(request, page, desa_list=selectors.desa_choices_for_user(user=request.user))
+    context["desa_selected"] = int_param(request, "desa")
     return render(request, "children/registry/keluarga_list.html", context)
 
 
@@ -174,7 +102,7 @@ def _keluarga_fields(form: KeluargaForm) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def keluarga_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_writer(request)
+    require_writer(request)
     form = _keluarga_form(request, None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -184,14 +112,14 @@ def keluarga_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Keluarga tersimpan."))
             return redirect("children:keluarga-detail", pk=result.obj.pk)
-    return _form_page(request, form, title=_("Keluarga baru"), cancel=reverse("children:keluarga-list"))
+    return form_page(request, form, title=_("Keluarga baru"), cancel=reverse("children:keluarga-list"))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def keluarga_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     keluarga = selectors.keluarga_get_for_user(user=request.user, pk=pk)
-    _require_writer(request)
+    require_writer(request)
     form = _keluarga_form(request, keluarga)
     if request.method == "POST" and form.is_valid():
         try:
@@ -202,7 +130,7 @@ def keluarga_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Keluarga tersimpan."))
             return redirect("children:keluarga-detail", pk=keluarga.pk)
     cancel = reverse("children:keluarga-detail", kwargs={"pk": keluarga.pk})
-    return _form_page(
+    return form_page(
         request, form, title=_("Ubah keluarga %(name)s") % {"name": keluarga.head_name}, cancel=cancel
     )
 
@@ -212,7 +140,7 @@ def keluarga_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def keluarga_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     keluarga = selectors.keluarga_get_for_user(user=request.user, pk=pk)
     persons, children = selectors.keluarga_members(user=request.user, keluarga=keluarga)
-    _log(request, RecordAccess.Kind.KELUARGA, ids=[keluarga.pk])
+    log_access(request, RecordAccess.Kind.KELUARGA, ids=[keluarga.pk])
     context = {
         "keluarga": keluarga,
         "kk_number": kk_for_display(request.user, keluarga.kk_encrypted),
@@ -224,110 +152,21 @@ def keluarga_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "children/registry/keluarga_detail.html", context)
 
 
-# Children --------------------------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET"])
-def child_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_scope(request)
-    if (refused := _refuse_number_search(request)) is not None:
-        return refused
-    filters = selectors.ChildFilters(
-        q=request.GET.get("q", ""),
-        posyandu_id=_int(request, "posyandu"),
-        desa_id=_int(request, "desa"),
-        status=request.GET.get("status", "") if request.GET.get("status") in Child.Status.values else "",
-        sex=request.GET.get("jk", "") if request.GET.get("jk") in ("L", "P") else "",
-        age_band=request.GET.get("umur", ""),
-    )
-    page = _page(
-        request, selectors.child_list_for_user(user=request.user, filters=filters, today=timezone.localdate())
-    )
-    _log(request, RecordAccess.Kind.CHILD, count=len(page.object_list))
-    context = _list_context(
-        request,
-        page,
-        filters=filters,
-        posyandu_list=selectors.posyandu_choices_for_user(user=request.user),
-        desa_list=selectors.desa_choices_for_user(user=request.user),
-        status_choices=Child.Status.choices,
-        age_bands=list(selectors.AGE_BANDS),
-    )
-    return render(request, "children/registry/child_list.html", context)
-
-
-def _child_form(request: AuthenticatedHttpRequest, child: Child | None) -> ChildForm:
-    return ChildForm(
-        request.POST or None,
-        instance=child,
-        posyandu=selectors.posyandu_choices_for_user(user=request.user),
-        mothers=selectors.mother_choices_for_user(user=request.user),
-        keluarga=selectors.keluarga_choices_for_user(user=request.user),
-        editing=child is not None,
-    )
-
-
-def _child_fields(form: ChildForm) -> tuple[str, dict[str, Any]]:
-    fields = dict(form.cleaned_data)
-    nik = fields.pop("nik")
-    fields["desa"] = fields["posyandu"].desa
-    return nik, fields
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def child_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_writer(request)
-    form = _child_form(request, None)
-    if request.method == "POST" and form.is_valid():
-        nik, fields = _child_fields(form)
-        try:
-            result = services.child_save(user=request.user, nik=nik, **fields)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            _warn(request, result.warnings)
-            messages.success(request, _("Anak tersimpan."))
-            return redirect("children:child-detail", pk=result.obj.pk)
-    return _form_page(request, form, title=_("Daftarkan anak"), cancel=reverse("children:child-list"))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def child_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    child = selectors.child_get_for_user(user=request.user, pk=pk)
-    _require_writer(request)
-    form = _child_form(request, child)
-    if request.method == "POST" and form.is_valid():
-        nik, fields = _child_fields(form)
-        try:
-            result = services.child_save(user=request.user, child=child, nik=nik or None, **fields)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            _warn(request, result.warnings)
-            messages.success(request, _("Anak tersimpan."))
-            return redirect("children:child-detail", pk=child.pk)
-    cancel = reverse("children:child-detail", kwargs={"pk": child.pk})
-    return _form_page(request, form, title=_("Ubah data %(name)s") % {"name": child.name}, cancel=cancel)
-
-
 # Persons ---------------------------------------------------------------------------------------------
 
 
 @login_required
 @require_http_methods(["GET"])
 def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_scope(request)
-    if (refused := _refuse_number_search(request)) is not None:
+    require_scope(request)
+    if (refused := refuse_number_search(request)) is not None:
         return refused
     persons = selectors.person_list_for_user(
-        user=request.user, q=request.GET.get("q", ""), desa_id=_int(request, "desa")
+        user=request.user, q=request.GET.get("q", ""), desa_id=int_param(request, "desa")
     )
-    page = _page(request, persons)
-    _log(request, RecordAccess.Kind.PERSON, count=len(page.object_list))
-    return render(request, "children/registry/person_list.html", _list_context(request, page))
+    page = page_of(request, persons)
+    log_access(request, RecordAccess.Kind.PERSON, count=len(page.object_list))
+    return render(request, "children/registry/person_list.html", list_context(request, page))
 
 
 def _person_form(request: AuthenticatedHttpRequest, person: Person | None) -> PersonForm:
@@ -343,7 +182,7 @@ def _person_form(request: AuthenticatedHttpRequest, person: Person | None) -> Pe
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_writer(request)
+    require_writer(request)
     form = _person_form(request, None)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -353,17 +192,17 @@ def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            _warn(request, result.warnings)
+            warn_nik(request, result.warnings)
             messages.success(request, _("Penduduk tersimpan."))
             return redirect("children:person-detail", pk=result.obj.pk)
-    return _form_page(request, form, title=_("Penduduk baru"), cancel=reverse("children:person-list"))
+    return form_page(request, form, title=_("Penduduk baru"), cancel=reverse("children:person-list"))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk)
-    _require_writer(request)
+    require_writer(request)
     form = _person_form(request, person)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -373,11 +212,11 @@ def person_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            _warn(request, result.warnings)
+            warn_nik(request, result.warnings)
             messages.success(request, _("Penduduk tersimpan."))
             return redirect("children:person-detail", pk=person.pk)
     cancel = reverse("children:person-detail", kwargs={"pk": person.pk})
-    return _form_page(request, form, title=_("Ubah data %(name)s") % {"name": person.name}, cancel=cancel)
+    return form_page(request, form, title=_("Ubah data %(name)s") % {"name": person.name}, cancel=cancel)
 
 
 @login_required
@@ -385,7 +224,7 @@ def person_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get_for_user(user=request.user, pk=pk)
     record = selectors.person_record(user=request.user, person=person)
-    _log(request, RecordAccess.Kind.PERSON, ids=[person.pk])
+    log_access(request, RecordAccess.Kind.PERSON, ids=[person.pk])
     context = {
         "person": person,
         "nik": nik_for_display(request.user, person.nik_encrypted),
@@ -402,21 +241,21 @@ def person_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def pregnancy_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_scope(request)
-    if (refused := _refuse_number_search(request)) is not None:
+    require_scope(request)
+    if (refused := refuse_number_search(request)) is not None:
         return refused
     outcome = request.GET.get("hasil", "")
     filters = selectors.PregnancyFilters(
         q=request.GET.get("q", ""),
-        desa_id=_int(request, "desa"),
+        desa_id=int_param(request, "desa"),
         outcome=outcome if outcome in Pregnancy.Outcome.values else "",
         kek=request.GET.get("kek") == "1",
         anaemia=request.GET.get("anemia") == "1",
         high_risk=request.GET.get("resti") == "1",
     )
-    page = _page(request, selectors.pregnancy_list_for_user(user=request.user, filters=filters))
-    _log(request, RecordAccess.Kind.PREGNANCY, count=len(page.object_list))
-    context = _list_context(
+    page = page_of(request, selectors.pregnancy_list_for_user(user=request.user, filters=filters))
+    log_access(request, RecordAccess.Kind.PREGNANCY, count=len(page.object_list))
+    context = list_context(
         request,
         page,
         filters=filters,
@@ -439,7 +278,7 @@ def _pregnancy_form(request: AuthenticatedHttpRequest, pregnancy: Pregnancy | No
 @login_required
 @require_http_methods(["GET", "POST"])
 def pregnancy_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_writer(request)
+    require_writer(request)
     form = _pregnancy_form(request, None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -449,14 +288,14 @@ def pregnancy_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Kehamilan tersimpan."))
             return redirect("children:pregnancy-detail", pk=pregnancy.pk)
-    return _form_page(request, form, title=_("Kehamilan baru"), cancel=reverse("children:pregnancy-list"))
+    return form_page(request, form, title=_("Kehamilan baru"), cancel=reverse("children:pregnancy-list"))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pregnancy_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pregnancy = selectors.pregnancy_get_for_user(user=request.user, pk=pk)
-    _require_writer(request)
+    require_writer(request)
     form = _pregnancy_form(request, pregnancy)
     if request.method == "POST" and form.is_valid():
         try:
@@ -467,7 +306,7 @@ def pregnancy_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             messages.success(request, _("Kehamilan tersimpan."))
             return redirect("children:pregnancy-detail", pk=pregnancy.pk)
     cancel = reverse("children:pregnancy-detail", kwargs={"pk": pregnancy.pk})
-    return _form_page(
+    return form_page(
         request, form, title=_("Ubah kehamilan %(name)s") % {"name": pregnancy.mother.name}, cancel=cancel
     )
 
@@ -475,9 +314,9 @@ def pregnancy_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def _pregnancy_page(
     request: AuthenticatedHttpRequest, pregnancy: Pregnancy, form: PregnancyVisitForm, status: int = 200
 ) -> HttpResponse:
-    _log(request, RecordAccess.Kind.PREGNANCY, ids=[pregnancy.pk])
+    log_access(request, RecordAccess.Kind.PREGNANCY, ids=[pregnancy.pk])
     # The page shows the mother's registry record (her name): a read of her record too.
-    _log(request, RecordAccess.Kind.PERSON, ids=[pregnancy.mother_id])
+    log_access(request, RecordAccess.Kind.PERSON, ids=[pregnancy.mother_id])
     context = {
         "pregnancy": pregnancy,
         "visits": selectors.pregnancy_visits(pregnancy=pregnancy),
@@ -507,7 +346,7 @@ def pregnancy_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @require_POST
 def pregnancy_visit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     pregnancy = selectors.pregnancy_get_for_user(user=request.user, pk=pk)
-    _require_writer(request)
+    require_writer(request)
     form = PregnancyVisitForm(request.POST)
     if form.is_valid():
         fields = dict(form.cleaned_data)
@@ -530,22 +369,22 @@ def pregnancy_visit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def adolescent_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_scope(request)
-    if (refused := _refuse_number_search(request)) is not None:
+    require_scope(request)
+    if (refused := refuse_number_search(request)) is not None:
         return refused
     girls = selectors.adolescent_list_for_user(
         user=request.user, q=request.GET.get("q", ""), today=timezone.localdate()
     )
-    page = _page(request, girls)
-    _log(request, RecordAccess.Kind.PERSON, count=len(page.object_list))
-    context = _list_context(request, page, weeks=selectors.TTD_WINDOW_WEEKS)
+    page = page_of(request, girls)
+    log_access(request, RecordAccess.Kind.PERSON, count=len(page.object_list))
+    context = list_context(request, page, weeks=selectors.TTD_WINDOW_WEEKS)
     return render(request, "children/registry/adolescent_list.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def adolescent_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_writer(request)
+    require_writer(request)
     form = AdolescentForm(
         request.POST or None,
         persons=selectors.adolescent_person_choices_for_user(user=request.user),
@@ -571,10 +410,10 @@ def adolescent_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            _warn(request, warnings)
+            warn_nik(request, warnings)
             messages.success(request, _("Remaja putri tersimpan."))
             return redirect("children:adolescent-detail", pk=girl.pk)
-    return _form_page(
+    return form_page(
         request, form, title=_("Daftarkan remaja putri"), cancel=reverse("children:adolescent-list")
     )
 
@@ -583,7 +422,7 @@ def _adolescent_page(
     request: AuthenticatedHttpRequest, pk: int, form: AdolescentTTDForm, status: int = 200
 ) -> HttpResponse:
     girl = selectors.adolescent_get_for_user(user=request.user, pk=pk)
-    _log(request, RecordAccess.Kind.PERSON, ids=[girl.person_id])
+    log_access(request, RecordAccess.Kind.PERSON, ids=[girl.person_id])
     grid = selectors.adolescent_ttd_grid(girl=girl, today=timezone.localdate())
     context = {
         "girl": girl,
@@ -608,7 +447,7 @@ def adolescent_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @require_POST
 def adolescent_ttd(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     girl = selectors.adolescent_get_for_user(user=request.user, pk=pk)
-    _require_writer(request)
+    require_writer(request)
     form = AdolescentTTDForm(request.POST)
     if form.is_valid():
         try:
@@ -626,9 +465,6 @@ urlpatterns = [
     path("keluarga/baru/", keluarga_create, name="keluarga-create"),
     path("keluarga/<int:pk>/", keluarga_detail, name="keluarga-detail"),
     path("keluarga/<int:pk>/ubah/", keluarga_update, name="keluarga-update"),
-    path("anak/", child_list, name="child-list"),
-    path("anak/baru/", child_create, name="child-create"),
-    path("anak/<int:pk>/ubah/", child_update, name="child-update"),
     path("penduduk/", person_list, name="person-list"),
     path("penduduk/baru/", person_create, name="person-create"),
     path("penduduk/<int:pk>/", person_detail, name="person-detail"),

@@ -279,23 +279,29 @@ def test_a_single_entry_without_client_id_answers_the_same_day_as_stored_or_conf
 # --- concurrency: real connections, PostgreSQL only ----------------------------------------------------
 
 
-def _post_at_once(district: DistrictFixture, url: str, body: dict[str, Any], n: int = 20) -> Counter[int]:
-    barrier = threading.Barrier(n)
-    statuses: list[int] = []
+def _post_each_at_once(district: DistrictFixture, url: str, bodies: list[dict[str, Any]]) -> list[Any]:
+    """POST each body from its own thread (its own database connection), all released together;
+    returns the responses."""
+    barrier = threading.Barrier(len(bodies))
+    responses: list[Any] = []
 
-    def post() -> None:
+    def post(body: dict[str, Any]) -> None:
         try:
             barrier.wait(timeout=30)
-            statuses.append(_api(district).post(url, body, format="json").status_code)
+            responses.append(_api(district).post(url, body, format="json"))
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=post) for _ in range(n)]
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    return Counter(statuses)
+    return responses
+
+
+def _post_at_once(district: DistrictFixture, url: str, body: dict[str, Any], n: int = 20) -> Counter[int]:
+    return Counter(response.status_code for response in _post_each_at_once(district, url, [body] * n))
 
 
 postgresql_only = pytest.mark.skipif(
@@ -325,3 +331,33 @@ def test_twenty_identical_batches_at_once_make_each_row_once() -> None:
     statuses = _post_at_once(district, SYNC, {"entries": entries})
     assert statuses == Counter({200: 20})
     assert Measurement.objects.count() == 5
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_identical_batches_at_once_create_each_entry_in_one_answer_only() -> None:
+    district = build_district()
+    entries = [_entry(child) for child in _children(district, 3)]
+    responses = _post_each_at_once(district, SYNC, [{"entries": entries}] * 20)
+    assert Counter(response.status_code for response in responses) == Counter({200: 20})
+    per_entry = [Counter(response.json()[i]["status"] for response in responses) for i in range(3)]
+    assert per_entry == [Counter({"created": 1, "duplicate": 19})] * 3
+    ids = {response.json()[i]["measurement"]["id"] for response in responses for i in range(3)}
+    assert ids == set(Measurement.objects.values_list("pk", flat=True))
+    assert Measurement.objects.count() == 3
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_twenty_different_values_for_one_day_at_once_keep_the_first_and_conflict_the_rest() -> None:
+    district = build_district()
+    (child,) = _children(district, 1)
+    bodies = [_entry(child, weight_kg=f"9.{i:02d}") for i in range(20)]
+    responses = _post_each_at_once(district, SINGLE, bodies)
+    assert Counter(response.status_code for response in responses) == Counter({201: 1, 409: 19})
+    (created,) = [response.json() for response in responses if response.status_code == 201]
+    stored = Measurement.objects.get(child=child)
+    assert created["id"] == stored.pk
+    assert {response.json()["existing"]["id"] for response in responses if response.status_code == 409} == {
+        stored.pk
+    }

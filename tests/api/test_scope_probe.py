@@ -336,6 +336,7 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
     "children:register-template": v.Posyandu,
     "children:register-template-csv": v.Posyandu,
     "interventions:referral-detail": i.Referral,
+    "interventions:referral-from-measurement": c.Measurement,
     "interventions:delivery-import-detail": i.DeliveryImportJob,
     "interventions:delivery-import-apply": i.DeliveryImportJob,
     "interventions:pmt-enrolment-finish": i.PMTEnrolment,
