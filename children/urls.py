@@ -1,12 +1,23 @@
 """Pages of the registries; each module of children/views declares its own urlpatterns."""
 
-from children.views import child, duplicates, guide, imports, kader_home, lookup, posyandu_day, registry
+from children.views import (
+    child,
+    duplicates,
+    guide,
+    imports,
+    kader_home,
+    lookup,
+    posyandu_day,
+    pwa,
+    registry,
+)
 
 app_name = "children"
 
 urlpatterns = [
     *guide.urlpatterns,
     *posyandu_day.urlpatterns,
+    *pwa.urlpatterns,
     *kader_home.urlpatterns,
     *child.urlpatterns,
     *registry.urlpatterns,

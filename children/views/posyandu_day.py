@@ -31,6 +31,7 @@ from children.selectors_posyandu import (
     skdn_reference_day,
 )
 from children.services import MeasurementOutcome, NeedsConfirmation, measurement_record
+from children.views.pwa import offline_page_context
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Posyandu
 from convergence.selectors import posyandu_get_for_user
@@ -232,6 +233,7 @@ def _render_page(
         "measured_count": sum(1 for row in rows if row.current is not None),
         "position_rule": rules.position_rule_as_data(),
         **_neighbours(first),
+        **(offline_page_context(posyandu=posyandu, first=first) if can_write else {}),
     }
     return render(request, "children/posyandu_day.html", context, status=status)
 
