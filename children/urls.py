@@ -7,6 +7,7 @@ from children.views import (
     imports,
     kader_home,
     lookup,
+    offline,
     posyandu_day,
     pwa,
     registry,
@@ -17,6 +18,7 @@ app_name = "children"
 urlpatterns = [
     *guide.urlpatterns,
     *posyandu_day.urlpatterns,
+    *offline.urlpatterns,
     *pwa.urlpatterns,
     *kader_home.urlpatterns,
     *child.urlpatterns,

@@ -25,6 +25,12 @@ TBU_SANGAT_PENDEK, TBU_PENDEK, TBU_NORMAL, TBU_TINGGI = 0, 1, 2, 3
 # BB/PB or BB/TB, weight-for-length/height; IMT/U (BMI-for-age, 0-60 months) uses the same six
 GIZI_BURUK, GIZI_KURANG, GIZI_BAIK, BERISIKO_GIZI_LEBIH, GIZI_LEBIH, OBESITAS = 0, 1, 2, 3, 4, 5
 
+# Band edges in order, each (limit, inclusive): a code is the number of edges a z reaches, where an
+# inclusive limit is reached by z >= limit and the other by z > limit. The offline page reads them as data.
+BBU_EDGES = ((-3.0, True), (-2.0, True), (1.0, False))
+TBU_EDGES = ((-3.0, True), (-2.0, True), (3.0, False))
+GIZI_EDGES = ((-3.0, True), (-2.0, True), (1.0, False), (2.0, False), (3.0, False))
+
 _COMMON_ID = {NO_VALUE: "Tidak dihitung", FLAGGED: "Nilai di luar batas WHO (flag)"}
 _COMMON_EN = {NO_VALUE: "Not computed", FLAGGED: "Implausible value (WHO flag)"}
 
@@ -131,17 +137,17 @@ def _bands(z: np.ndarray, flag: np.ndarray, *edges: tuple[float, bool]) -> np.nd
 
 def bbu_category(waz: np.ndarray, flag: np.ndarray) -> np.ndarray:
     """BB/U codes (int8): < -3 sangat kurang, -3 to < -2 kurang, -2 to +1 normal, > +1 risiko lebih."""
-    return _bands(waz, flag, (-3.0, True), (-2.0, True), (1.0, False))
+    return _bands(waz, flag, *BBU_EDGES)
 
 
 def tbu_category(haz: np.ndarray, flag: np.ndarray) -> np.ndarray:
     """PB/U or TB/U codes (int8): < -3 sangat pendek, -3 to < -2 pendek, -2 to +3 normal, > +3 tinggi."""
-    return _bands(haz, flag, (-3.0, True), (-2.0, True), (3.0, False))
+    return _bands(haz, flag, *TBU_EDGES)
 
 
 def gizi_category(z: np.ndarray, flag: np.ndarray) -> np.ndarray:
     """BB/PB-BB/TB or IMT/U codes (int8): buruk < -3 <= kurang < -2 <= baik <= +1 < risiko <= +2 < lebih <= +3 < obes."""
-    return _bands(z, flag, (-3.0, True), (-2.0, True), (1.0, False), (2.0, False), (3.0, False))
+    return _bands(z, flag, *GIZI_EDGES)
 
 
 def is_stunted(haz_category: np.ndarray) -> np.ndarray:
