@@ -373,7 +373,8 @@ def _offline_measurement(status: MeasurementStatus | None) -> dict[str, Any] | N
         "height_cm": None if m.height_cm is None else str(m.height_cm),
         "position": m.position,
         "oedema": m.oedema,
-        "weight_gain": status.gain_code,
+        "weight_gain": m.weight_gain,  # the stored code (static/children/growth_engine.js reads it)
+        "weight_gain_letter": status.gain_code,
         "indices": {i.index: {"z": i.z, "category": i.category, "tone": i.tone} for i in status.indices},
     }
 

@@ -42,6 +42,7 @@ SHELL = (
     "convergence/favicon.svg",
     "children/children.css",
     "children/offline_store.js",
+    "children/growth_engine.js",
     "children/posyandu_offline.js",
     "children/posyandu_day.js",
 )
@@ -52,7 +53,6 @@ ENGINE_DOCUMENTS = r"^/posyandu/offline/(tabel-who|aturan)/"
 # The pages kept for use without a connection (anything else is never stored on the phone): the
 # kader's home and the posyandu day of a month.
 OFFLINE_PAGES = (r"^/kader/$", r"^/posyandu/\d+/penimbangan/\d+/\d+/$")
-ENGINE_MANIFEST_URL = "/posyandu/offline/manifest.json"
 THEME_COLOUR = "#1d6b4f"  # the favicon's green
 BACKGROUND_COLOUR = "#ffffff"
 
@@ -86,7 +86,7 @@ def offline_page_context(*, posyandu: Posyandu, first: datetime.date) -> dict[st
             "service_worker": reverse("children:service-worker"),
             "data": reverse("children:posyandu-offline-data", args=[posyandu.pk, first.year, first.month]),
             "sync": reverse("measurement-sync"),
-            "engine": ENGINE_MANIFEST_URL,
+            "engine": reverse("children:offline-manifest"),
         },
         "offline_messages": {
             "offline": _("Tanpa sinyal: pengukuran disimpan di HP ini dan dikirim saat sinyal kembali."),

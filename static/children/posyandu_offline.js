@@ -126,21 +126,23 @@
       return statusList(indices, measurement.weight_gain.code);
     }
 
-    function phoneStatus(entry) {
+    // The engine's result for an entry, against the child's earlier weighings kept on the phone.
+    function assessed(entry) {
       const child = scope && scope.children.find((item) => item.id === entry.child);
       if (!engineLoaded || !child) {
         return null;
       }
-      const result = window.GrowthEngine.assess(
-        { ...entry, sex: child.sex, birth_date: child.birth_date },
-        child.previous,
-      );
+      const previous = [child.previous, child.current].filter((m) => m && m.measured_on !== entry.measured_on);
+      return window.GrowthEngine.assess({ ...entry, sex: child.sex, birth_date: child.birth_date }, previous);
+    }
+
+    function phoneStatus(result) {
       const indices = INDICES.map((index) => ({
         index,
         z: number(result.zscores[index], 2),
-        category: result.statuses[index] ? result.statuses[index].label : "-",
+        category: window.GrowthEngine.categoryLabel(index, result.categories[`${index}_category`]),
       }));
-      return statusList(indices, result.weight_gain ? result.weight_gain.code : "-");
+      return statusList(indices, result.weight_gain_letter || "-");
     }
 
     // --- an entry in its child's row -----------------------------------------------------------------
@@ -184,9 +186,13 @@
         section.append(serverStatus(measurement));
         return;
       }
-      const status = entry.state === "unsent" ? phoneStatus(entry) : null;
-      if (status) {
-        section.append(status, element("p", { class: "position-note" }, M.phone_status));
+      const result = entry.state === "unsent" ? assessed(entry) : null;
+      if (result) {
+        section.append(phoneStatus(result), element("p", { class: "position-note" }, M.phone_status));
+        // What the server will refuse, said now (the entry still waits: the kader may discard it).
+        result.violations.forEach((violation) => {
+          section.append(element("p", { class: "entry-errors", "data-entry-message": "" }, violation.message));
+        });
       } else if (entry.state === "unsent") {
         section.append(element("p", { class: "position-note" }, M.no_engine));
       }
@@ -420,6 +426,7 @@
       const entries = await store.outboxOf(user).catch(() => []);
       entries.forEach((entry) => show(entry));
       await refreshCount();
+      bar.dataset.ready = "true";
       if (navigator.onLine !== false) {
         sync();
       }

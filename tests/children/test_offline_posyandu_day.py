@@ -81,12 +81,13 @@ def test_it_gives_the_kader_her_childrens_minimum_with_their_last_measurement(
         ayu.birth_date.isoformat(),
     )
     previous = child["previous"]
-    assert (previous["weight_kg"], previous["height_cm"], previous["position"], previous["weight_gain"]) == (
-        "8.60",
-        "68.8",
-        "L",
-        "B",
-    )
+    assert (
+        previous["weight_kg"],
+        previous["height_cm"],
+        previous["position"],
+        previous["weight_gain"],
+        previous["weight_gain_letter"],
+    ) == ("8.60", "68.8", "L", 4, "B")
     assert set(previous["indices"]) == {"waz", "haz", "whz", "baz"}
     assert child["current"] is None
     text = response.content.decode()
