@@ -5,6 +5,7 @@ also when the connection is cut in the middle of a sync."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 from children import compute
 from children.growth import classify
 from children.models import Child, Measurement
+from children.services import measurement_record
 from convergence.formatting import fixed
 from tests.browser.conftest import NewContext, Screenshot, log_in
 from tests.factories import ChildFactory, DistrictFixture
@@ -238,3 +240,53 @@ def test_logout_warns_of_unsent_entries_keeps_them_and_clears_the_childrens_data
     log_in(page, username="kader_mawar")
     expect(page.get_by_test_id("unsent")).to_contain_text("1 pengukuran belum terkirim dari HP ini.")
     screenshot(page, "home-unsent")
+
+
+def test_a_conflict_is_shown_with_both_values_and_replaced_only_when_chosen_and_a_refused_entry_discarded(
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot
+) -> None:
+    ayu, bima = _children(district)[:2]
+    context = new_context(**PHONE, service_workers="block")
+    page = context.new_page()
+    _open_day(page, district, worker=False)
+    context.set_offline(True)
+    page.locator(f"#id_c{ayu.pk}-weight_kg").fill("8,9")
+    page.locator(f"#id_c{ayu.pk}-height_cm").fill("70,5")
+    page.locator(f"#id_c{ayu.pk}-height_cm").press("Enter")
+    page.locator(f"#id_c{bima.pk}-weight_kg").fill("90")
+    page.locator(f"#id_c{bima.pk}-weight_kg").press("Enter")
+    refused = page.locator(f"#anak-{bima.pk} [data-outbox-entry]")
+    # The rule the server applies is said at once, before sending.
+    expect(refused.locator("[data-entry-message]")).to_have_text(
+        "Berat 90 kg di luar rentang yang mungkin (0,5-50 kg)"
+    )
+    # Meanwhile another kader records Ayu's day with other values.
+    stored = measurement_record(
+        user=None,
+        child=ayu,
+        measured_on=timezone.localdate(),
+        weight_kg=Decimal("8.7"),
+        height_cm=Decimal("70.0"),
+        position="L",
+    ).measurement
+
+    context.set_offline(False)
+    conflict = page.locator(f"#anak-{ayu.pk} [data-outbox-entry]")
+    expect(conflict.locator("[data-entry-message]")).to_contain_text("8,70 kg, 70,0 cm")
+    expect(conflict).to_contain_text("8,90 kg, 70,5 cm")
+    expect(refused.locator("[data-entry-message]")).to_have_text(
+        "Berat 90 kg di luar rentang yang mungkin (0,5-50 kg)"
+    )
+    expect(page.locator("[data-outbox-count]")).to_have_text("2")
+    assert list(Measurement.objects.values_list("pk", "weight_kg")) == [(stored.pk, Decimal("8.70"))]
+    screenshot(page, "conflict-and-refused")
+
+    conflict.get_by_role("button", name="Ganti").click()
+    expect(page.locator(f"#anak-{ayu.pk} .saved")).to_have_text("Tersimpan.")
+    page.once("dialog", lambda dialog: dialog.accept())
+    refused.get_by_role("button", name="Buang").click()
+    expect(page.locator("[data-outbox-entry]")).to_have_count(0)
+    expect(page.locator("[data-outbox-summary]")).to_be_hidden()
+    assert list(Measurement.objects.values_list("pk", "weight_kg", "height_cm")) == [
+        (stored.pk, Decimal("8.90"), Decimal("70.5"))
+    ]
