@@ -105,6 +105,9 @@ def test_a_kader_enters_five_measurements_offline_reloads_and_sends_them_once(
     context = new_context(**PHONE)
     page = context.new_page()
     _open_day(page, district, worker=True)
+    # Chromium finds the app installable (manifest, icon, service worker); a test profile is incognito.
+    errors = context.new_cdp_session(page).send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [error["errorId"] for error in errors] == ["in-incognito"]
 
     context.set_offline(True)
     _enter_offline(page, children)
