@@ -100,6 +100,12 @@
       }
       return null;
     }
+    // A proxy's 502-504 or a failing server: the entry waits on the phone like one made offline.
+    if (response.status >= 500 && offline.keep(form)) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      return null;
+    }
     // 422: refused values; 409: the day holds other values, shown in the row for the kader to choose.
     if (response.status !== 200 && response.status !== 422 && response.status !== 409) {
       form.submit();

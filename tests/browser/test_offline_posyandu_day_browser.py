@@ -131,6 +131,15 @@ def test_a_kader_enters_five_measurements_offline_reloads_and_sends_them_once(
     assert Measurement.objects.count() == 5
     screenshot(page, "sent")
 
+    # Nothing waits: logout asks nothing and leaves none of the children's data on the phone.
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    page.get_by_role("button", name="Menu").click()
+    with page.expect_navigation():
+        page.get_by_test_id("logout").click()
+    assert dialogs == []
+    assert _phone_store(page) == {"outbox": [], "scope": 0, "pages": False}
+
 
 def test_a_sync_cut_off_after_the_server_recorded_it_is_resent_without_doubling(
     new_context: NewContext, district: DistrictFixture
