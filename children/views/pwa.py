@@ -33,8 +33,8 @@ from convergence.models import Posyandu
 from convergence.selectors import posyandu_get_for_user
 
 SERVICE_WORKER_SOURCE = "children/service_worker.js"
-# The static files the posyandu day needs without a connection (the engine's tables come from its
-# own manifest, which the page hands to the worker).
+# The static files the posyandu day needs without a connection, fetched when the worker installs (the
+# engine's documents are kept by the worker when the page first loads them).
 SHELL = (
     "vendor/pico/pico.min.css",
     "convergence/app.css",

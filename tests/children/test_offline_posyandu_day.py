@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -159,7 +160,18 @@ def test_the_service_worker_is_served_from_the_root_uncached_with_the_shell(clie
     config = json.loads(first_line.removeprefix(prefix).removesuffix(";"))
     assert "/static/children/posyandu_day.js" in config["shell"]
     assert "/static/children/offline_store.js" in config["shell"]
-    assert config["pages"] == [r"^/kader/$", r"^/posyandu/\d+/penimbangan/\d+/\d+/$"]
+    # The worker's patterns name the pages and documents of the URL conf, and nothing else.
+    day = reverse("children:posyandu-day", args=[12, 2026, 3])
+    pages = [re.compile(pattern) for pattern in config["pages"]]
+    kept = [
+        url
+        for url in (reverse("children:kader-home"), day, day + "x", "/anak/12/")
+        if any(p.match(url) for p in pages)
+    ]
+    assert kept == ["/kader/", day]
+    assert re.match(config["engine_manifest"], reverse("children:offline-manifest"))
+    assert re.match(config["engine_documents"], reverse("children:offline-growth-tables", args=["abc"]))
+    assert re.match(config["engine_documents"], reverse("children:offline-rules", args=["id", "abc"]))
     assert len(config["version"]) == 16
     assert 'self.addEventListener("fetch"' in rest
     # Every file of the shell exists: one missing file would stop the worker from installing.
