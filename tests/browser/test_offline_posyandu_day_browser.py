@@ -18,6 +18,7 @@ from children.growth import classify
 from children.models import Child, Measurement
 from children.services import measurement_record
 from convergence.formatting import fixed
+from tests.browser.axe import severe_violations
 from tests.browser.conftest import NewContext, Screenshot, log_in
 from tests.factories import ChildFactory, DistrictFixture
 
@@ -255,10 +256,11 @@ def test_logout_warns_of_unsent_entries_keeps_them_and_clears_the_childrens_data
 
 
 def test_a_conflict_is_shown_with_both_values_and_replaced_only_when_chosen_and_a_refused_entry_discarded(
-    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot, axe_source: str
 ) -> None:
     ayu, bima = _children(district)[:2]
-    context = new_context(**PHONE, service_workers="block")
+    # bypass_csp: axe-core is injected into the page (the other tests of this module keep the policy).
+    context = new_context(**PHONE, service_workers="block", bypass_csp=True)
     page = context.new_page()
     _open_day(page, district, worker=False)
     context.set_offline(True)
@@ -292,6 +294,7 @@ def test_a_conflict_is_shown_with_both_values_and_replaced_only_when_chosen_and_
     expect(page.locator("[data-outbox-count]")).to_have_text("2")
     assert list(Measurement.objects.values_list("pk", "weight_kg")) == [(stored.pk, Decimal("8.70"))]
     screenshot(page, "conflict-and-refused")
+    assert severe_violations(page, axe_source) == []
 
     conflict.get_by_role("button", name="Ganti").click()
     expect(page.locator(f"#anak-{ayu.pk} .saved")).to_have_text("Tersimpan.")
