@@ -40,14 +40,6 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// The page asks for more static files (the growth engine's tables) to be kept.
-self.addEventListener("message", (event) => {
-  const data = event.data || {};
-  if (data.type === "precache" && Array.isArray(data.urls)) {
-    event.waitUntil(caches.open(STATIC_CACHE).then((cache) => cache.addAll(data.urls)));
-  }
-});
-
 function isOfflinePage(url) {
   return url.origin === self.location.origin && PAGES.some((pattern) => pattern.test(url.pathname));
 }
