@@ -12,7 +12,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -203,3 +205,31 @@ def test_a_read_only_role_gets_no_offline_bar(district: DistrictFixture) -> None
     assert response.status_code == 200
     assert "data-offline" not in response.content.decode()
     assert "offline-messages" not in response.content.decode()
+
+
+def _data_queries(district: DistrictFixture, n: int) -> int:
+    today = timezone.localdate()
+    ChildFactory.reset_sequence()
+    for child in ChildFactory.create_batch(
+        n, posyandu=district.posyandu_a1, birth_date=today - datetime.timedelta(days=400)
+    ):
+        measurement_record(
+            user=None,
+            child=child,
+            measured_on=today - datetime.timedelta(days=35),
+            weight_kg=Decimal("8.6"),
+            height_cm=Decimal("68.8"),
+            position="L",
+        )
+    Child.objects.exclude(pk__in=Child.objects.order_by("-pk")[:n].values("pk")).delete()
+    client = _client(district.users["kader"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(_data_url(district))
+    assert len(response.json()["children"]) == n
+    return len(queries)
+
+
+def test_the_data_takes_the_same_number_of_queries_for_one_or_three_children(
+    district: DistrictFixture,
+) -> None:
+    assert _data_queries(district, 1) == _data_queries(district, 3)
