@@ -28,6 +28,7 @@ from children import rules
 from children.growth import classify, codes, tables, weight_gain, zscore
 from children.selectors import kbm_table_on, kbm_versions
 from children.selectors_posyandu import INDICES, category_label, weight_gain_label
+from children.services import MAX_HEIGHT_SHRINK_CM
 
 # Bumped when the shape of a document changes, so that a page can refuse a document it cannot read.
 DOCUMENT_FORMAT = 1
@@ -72,41 +73,9 @@ def _table_data(table: tables.LMSTable) -> dict[str, Any]:
     }
 
 
-def growth_tables_data() -> dict[str, Any]:
-    """The growth engine's LMS tables and constants as JSON-serialisable data (no language, no database).
-
-    Each table's l, m and s hold 2 * rows values, boys then girls, at index (sex - 1) * rows + key -
-    key_min, the key being the age in days or the length in whole millimetres (tables.LMSTable).
-    """
+def _codes_data() -> dict[str, Any]:
+    """The engine's codes: category bands and their edges, error bits, weight-gain codes and letters."""
     return {
-        "format": DOCUMENT_FORMAT,
-        "tables": {name: _table_data(table) for name, table in tables.all_tables().items()},
-        "constants": {
-            "sex_male": tables.SEX_MALE,
-            "sex_female": tables.SEX_FEMALE,
-            "age_days_max": tables.AGE_DAYS_MAX,
-            "acfa_age_days_min": tables.ACFA_AGE_DAYS_MIN,
-            "wfl_length_mm": [tables.WFL_LENGTH_MM_MIN, tables.WFL_LENGTH_MM_MAX],
-            "wfh_height_mm": [tables.WFH_HEIGHT_MM_MIN, tables.WFH_HEIGHT_MM_MAX],
-            "length_to_height_age_days": zscore.LENGTH_TO_HEIGHT_AGE_DAYS,
-            "standing_min_age_days": zscore.STANDING_MIN_AGE_DAYS,
-            "position_adjustment_mm": zscore.POSITION_ADJUSTMENT_MM,
-        },
-        "positions": POSITION_CODES,
-        "measured": {
-            "unknown": codes.MEASURED_UNKNOWN,
-            "lying": codes.MEASURED_LYING,
-            "standing": codes.MEASURED_STANDING,
-        },
-        # [low, high]: a z below low or above high is flagged (WHO implausible values).
-        "flags": {
-            "waz": [zscore.WAZ_FLAG_LOW, zscore.WAZ_FLAG_HIGH],
-            "haz": [-zscore.HAZ_FLAG_ABS, zscore.HAZ_FLAG_ABS],
-            "whz": [-zscore.WHZ_FLAG_ABS, zscore.WHZ_FLAG_ABS],
-            "baz": [-zscore.BAZ_FLAG_ABS, zscore.BAZ_FLAG_ABS],
-            "hcz": [-zscore.HCZ_FLAG_ABS, zscore.HCZ_FLAG_ABS],
-            "acz": [-zscore.ACZ_FLAG_ABS, zscore.ACZ_FLAG_ABS],
-        },
         "categories": {
             "no_value": classify.NO_VALUE,
             "flagged": classify.FLAGGED,
@@ -150,6 +119,45 @@ def growth_tables_data() -> dict[str, Any]:
     }
 
 
+def growth_tables_data() -> dict[str, Any]:
+    """The growth engine's LMS tables and constants as JSON-serialisable data (no language, no database).
+
+    Each table's l, m and s hold 2 * rows values, boys then girls, at index (sex - 1) * rows + key -
+    key_min, the key being the age in days or the length in whole millimetres (tables.LMSTable).
+    """
+    return {
+        "format": DOCUMENT_FORMAT,
+        "tables": {name: _table_data(table) for name, table in tables.all_tables().items()},
+        "constants": {
+            "sex_male": tables.SEX_MALE,
+            "sex_female": tables.SEX_FEMALE,
+            "age_days_max": tables.AGE_DAYS_MAX,
+            "acfa_age_days_min": tables.ACFA_AGE_DAYS_MIN,
+            "wfl_length_mm": [tables.WFL_LENGTH_MM_MIN, tables.WFL_LENGTH_MM_MAX],
+            "wfh_height_mm": [tables.WFH_HEIGHT_MM_MIN, tables.WFH_HEIGHT_MM_MAX],
+            "length_to_height_age_days": zscore.LENGTH_TO_HEIGHT_AGE_DAYS,
+            "standing_min_age_days": zscore.STANDING_MIN_AGE_DAYS,
+            "position_adjustment_mm": zscore.POSITION_ADJUSTMENT_MM,
+        },
+        "positions": POSITION_CODES,
+        "measured": {
+            "unknown": codes.MEASURED_UNKNOWN,
+            "lying": codes.MEASURED_LYING,
+            "standing": codes.MEASURED_STANDING,
+        },
+        # [low, high]: a z below low or above high is flagged (WHO implausible values).
+        "flags": {
+            "waz": [zscore.WAZ_FLAG_LOW, zscore.WAZ_FLAG_HIGH],
+            "haz": [-zscore.HAZ_FLAG_ABS, zscore.HAZ_FLAG_ABS],
+            "whz": [-zscore.WHZ_FLAG_ABS, zscore.WHZ_FLAG_ABS],
+            "baz": [-zscore.BAZ_FLAG_ABS, zscore.BAZ_FLAG_ABS],
+            "hcz": [-zscore.HCZ_FLAG_ABS, zscore.HCZ_FLAG_ABS],
+            "acz": [-zscore.ACZ_FLAG_ABS, zscore.ACZ_FLAG_ABS],
+        },
+        **_codes_data(),
+    }
+
+
 @cache
 def growth_tables_document() -> Document:
     """The growth document, built once per process (the tables do not change while it runs)."""
@@ -183,13 +191,16 @@ def _labels() -> dict[str, Any]:
 
 def rules_data() -> dict[str, Any]:
     """The rules the page applies, in the active language: range rules (children.rules.rules_as_data),
-    the position rule, the KBM table's versions (oldest first) and the labels of categories and N/T/2T."""
+    the position rule, the KBM table's versions (oldest first), the height drop that asks for a
+    re-measurement (as measurement_record asks) and the labels of categories and N/T/2T."""
     return {
         "format": DOCUMENT_FORMAT,
         "language": language_code(get_language()),
         "measurement_rules": rules.rules_as_data(),
         "position_rule": rules.position_rule_as_data(),
         "kbm": _kbm_data(),
+        # A height this much below the child's last adjusted height asks for a confirmed re-measurement.
+        "max_height_shrink_cm": MAX_HEIGHT_SHRINK_CM,
         "labels": _labels(),
     }
 

@@ -210,29 +210,22 @@ def _lms(ln_x: np.ndarray, rows: np.ndarray, table: _Gather) -> np.ndarray:
     return z
 
 
-def zscores(
-    *,
-    sex: ArrayLike,
-    age_days: ArrayLike,
-    weight_kg: ArrayLike | None,
-    height_cm: ArrayLike | None,
-    measured: ArrayLike | None = None,
-    oedema: ArrayLike | None = None,
-    head_circumference_cm: ArrayLike | None = None,
-    arm_circumference_cm: ArrayLike | None = None,
-) -> GrowthArrays:
-    """WAZ, HAZ, WHZ, BAZ (and head/arm circumference-for-age) for n measurements, shape (n,) each.
+@dataclass(frozen=True, eq=False)
+class _Ages:
+    """Each row's sex and age as the tables take them; rows without a usable sex or age have age_ok False
+    and rows_age pointing at the NaN row past the end of the age tables."""
 
-    sex: 1 boys / 2 girls (or text, parsed); age_days: whole days (int, or float with NaN = unknown);
-    weight_kg, height_cm: float, NaN = not measured; measured: 1 lying / 2 standing / 0 not given (or
-    text: L/H, telentang/berdiri); oedema: bool. Bad values set error bits and blank only the indices
-    that depend on them.
-    """
-    t = _engine_tables()
+    girl_i: np.ndarray  # intp: 0 boys, 1 girls
+    age: np.ndarray  # intp, whole days (-1 for a missing age)
+    age_ok: np.ndarray
+    rows_age: np.ndarray
+
+
+def _ages(sex: ArrayLike, age_days: ArrayLike, t: _EngineTables) -> tuple[_Ages, np.ndarray]:
+    """The rows' sex and age, and the error codes (uint16) their values raise."""
     sex_codes = np.asarray(sex)
     if sex_codes.dtype.kind in "USO":
         sex_codes = codes.parse_sex(sex_codes)
-    n = sex_codes.shape[0]
     girl = sex_codes == SEX_FEMALE
     sex_ok = girl | (sex_codes == SEX_MALE)
     error = (~sex_ok).view(np.uint8).astype(np.uint16)  # codes.ERROR_SEX == 1
@@ -256,7 +249,11 @@ def zscores(
     girl_i = girl.view(np.int8).astype(np.intp)
     # Rows without a usable sex or age point at the NaN row past the end of the table.
     rows_age = np.where(age_ok, girl_i * t.age_rows + age, 2 * t.age_rows)
+    return _Ages(girl_i=girl_i, age=age, age_ok=age_ok, rows_age=rows_age), error
 
+
+def _positions(measured: ArrayLike | None, n: int, error: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lying, standing) bool arrays; an unreadable position sets codes.ERROR_MEASURED in `error`."""
     position = np.zeros(n, dtype=np.int8) if measured is None else np.asarray(measured)
     if position.dtype.kind in "USO":
         position = codes.parse_measured(position)
@@ -265,58 +262,120 @@ def zscores(
     error |= (~(lying | standing | (position == codes.MEASURED_UNKNOWN))).view(np.uint8) * np.uint16(
         codes.ERROR_MEASURED
     )
+    return lying, standing
+
+
+def _positive(values: ArrayLike | None, n: int, error: np.ndarray, bit: int) -> np.ndarray:
+    """The values as float64 with NaN for missing or unusable ones; a given value that is not a positive
+    finite number sets `bit` in `error`."""
+    x = _float_array(values, n)
+    ok = (x > 0.0) & (x < np.inf)
+    error |= ((x == x) & ~ok).view(np.uint8) * np.uint16(bit)
+    return np.where(ok, x, _NAN)
+
+
+def _adjusted_mm(
+    height_cm: ArrayLike | None,
+    ages: _Ages,
+    young: np.ndarray,
+    positions: tuple[np.ndarray, np.ndarray],
+    error: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(measured_mm, length_mm): the length/height with the position adjustment at the precision measured,
+    and to the nearest whole mm (the key of the weight-for-length/height table); NaN when none.
+
+    The adjustment is decided by age alone and added in whole mm (7 mm) before anything else. HAZ and BMI
+    use it at the precision measured, as WHO does; the table is looked up at its nearest whole mm, where
+    44.3 cm standing + 7 mm is exactly row 450 (not 449.99999999999994).
+    """
+    lying, standing = positions
+    measured_mm = _positive(height_cm, young.shape[0], error, codes.ERROR_HEIGHT)
+    h_ok = measured_mm == measured_mm
+    adjustment = (standing & young).view(np.int8) - (lying & ~young).view(np.int8)
+    measured_mm *= 10.0
+    measured_mm += adjustment * np.float64(POSITION_ADJUSTMENT_MM)
+    infant_standing = np.flatnonzero(standing & (ages.age < STANDING_MIN_AGE_DAYS) & h_ok & ages.age_ok)
+    if infant_standing.size:
+        error[infant_standing] |= np.uint16(codes.ERROR_STANDING_UNDER_9_MONTHS)
+        measured_mm[infant_standing] = np.nan
+    length_mm = measured_mm + (0.5 + 1e-6)
+    np.floor(length_mm, out=length_mm)
+    return measured_mm, length_mm
+
+
+def _whz(
+    ln_w: np.ndarray, w: np.ndarray, length_mm: np.ndarray, young: np.ndarray, ages: _Ages, t: _EngineTables
+) -> np.ndarray:
+    """Weight-for-length under 731 days (45.0-110.0 cm), weight-for-height from 731 days (65.0-120.0 cm),
+    chosen by age; an adjusted length outside the range of that table has no WHZ."""
+    young_i = young.view(np.int8)
+    low_mm = _WFH_WFL_LOW_MM.take(young_i)
+    high_mm = _WFH_WFL_HIGH_MM.take(young_i)
+    in_range = (length_mm >= low_mm) & (length_mm <= high_mm) & ages.age_ok
+    first_row = np.where(
+        young,
+        ages.girl_i * t.wfl_rows - WFL_LENGTH_MM_MIN,
+        ages.girl_i * t.wfh_rows + (2 * t.wfl_rows - WFH_HEIGHT_MM_MIN),
+    )
+    rows_wflh = np.where(in_range, length_mm, 2 * (t.wfl_rows + t.wfh_rows)).astype(np.intp)
+    rows_wflh += first_row * in_range
+    whz = _lms(ln_w, rows_wflh, t.wflh)
+    _restricted(whz, w, rows_wflh, t.wflh)
+    return whz
+
+
+def _oedema_rows(oedema: ArrayLike | None, age_ok: np.ndarray, z: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Blanks the weight-based z-scores `z` of the rows with oedema; returns those of them with a usable
+    age, which take the lowest category."""
+    if oedema is None:
+        return np.zeros(0, dtype=np.intp)
+    oedema_all = np.flatnonzero(np.asarray(oedema, dtype=bool))
+    if not oedema_all.size:
+        return np.zeros(0, dtype=np.intp)
+    for values in z:
+        values[oedema_all] = np.nan
+    return oedema_all[age_ok[oedema_all]]
+
+
+def zscores(
+    *,
+    sex: ArrayLike,
+    age_days: ArrayLike,
+    weight_kg: ArrayLike | None,
+    height_cm: ArrayLike | None,
+    measured: ArrayLike | None = None,
+    oedema: ArrayLike | None = None,
+    head_circumference_cm: ArrayLike | None = None,
+    arm_circumference_cm: ArrayLike | None = None,
+) -> GrowthArrays:
+    """WAZ, HAZ, WHZ, BAZ (and head/arm circumference-for-age) for n measurements, shape (n,) each.
+
+    sex: 1 boys / 2 girls (or text, parsed); age_days: whole days (int, or float with NaN = unknown);
+    weight_kg, height_cm: float, NaN = not measured; measured: 1 lying / 2 standing / 0 not given (or
+    text: L/H, telentang/berdiri); oedema: bool. Bad values set error bits and blank only the indices
+    that depend on them.
+    """
+    t = _engine_tables()
+    ages, error = _ages(sex, age_days, t)
+    n = ages.girl_i.shape[0]
+    positions = _positions(measured, n, error)
+    rows_age = ages.rows_age
 
     with np.errstate(invalid="ignore", divide="ignore"):
         # Weight: ln w once, shared by WAZ and WHZ.
-        w = _float_array(weight_kg, n)
-        w_ok = (w > 0.0) & (w < np.inf)
-        error |= ((w == w) & ~w_ok).view(np.uint8) * np.uint16(codes.ERROR_WEIGHT)
-        w = np.where(w_ok, w, _NAN)
+        w = _positive(weight_kg, n, error, codes.ERROR_WEIGHT)
         ln_w = np.log(w)
-
-        # Length/height in mm with the position adjustment, decided by age alone, added in whole mm
-        # (7 mm) before anything else. HAZ and BMI use it at the precision measured, as WHO does;
-        # the weight-for-length/height table is looked up at its nearest whole mm, where
-        # 44.3 cm standing + 7 mm is exactly row 450 (not 449.99999999999994).
-        h = _float_array(height_cm, n)
-        h_ok = (h > 0.0) & (h < np.inf)
-        error |= ((h == h) & ~h_ok).view(np.uint8) * np.uint16(codes.ERROR_HEIGHT)
-        young = age < LENGTH_TO_HEIGHT_AGE_DAYS
-        adjustment = (standing & young).view(np.int8) - (lying & ~young).view(np.int8)
-        measured_mm = np.where(h_ok, h, _NAN)
-        measured_mm *= 10.0
-        measured_mm += adjustment * np.float64(POSITION_ADJUSTMENT_MM)
-        infant_standing = np.flatnonzero(standing & (age < STANDING_MIN_AGE_DAYS) & h_ok & age_ok)
-        if infant_standing.size:
-            error[infant_standing] |= np.uint16(codes.ERROR_STANDING_UNDER_9_MONTHS)
-            measured_mm[infant_standing] = np.nan
-        length_mm = measured_mm + (0.5 + 1e-6)
-        np.floor(length_mm, out=length_mm)
+        young = ages.age < LENGTH_TO_HEIGHT_AGE_DAYS
+        measured_mm, length_mm = _adjusted_mm(height_cm, ages, young, positions, error)
 
         # HAZ: L == 1, so plain LMS is (x / M - 1) / S.
         haz = measured_mm * t.lhfa_inv_m_mm.take(rows_age)
         haz -= 1.0
         haz *= t.lhfa_inv_s.take(rows_age)
 
-        # WAZ
         waz = _lms(ln_w, rows_age, t.wfa)
         _restricted(waz, w, rows_age, t.wfa)
-
-        # WHZ: weight-for-length under 731 days (45.0-110.0 cm), weight-for-height from 731 days
-        # (65.0-120.0 cm), chosen by age; an adjusted length outside the range of that table has no WHZ.
-        young_i = young.view(np.int8)
-        low_mm = _WFH_WFL_LOW_MM.take(young_i)
-        high_mm = _WFH_WFL_HIGH_MM.take(young_i)
-        in_range = (length_mm >= low_mm) & (length_mm <= high_mm) & age_ok
-        first_row = np.where(
-            young,
-            girl_i * t.wfl_rows - WFL_LENGTH_MM_MIN,
-            girl_i * t.wfh_rows + (2 * t.wfl_rows - WFH_HEIGHT_MM_MIN),
-        )
-        rows_wflh = np.where(in_range, length_mm, 2 * (t.wfl_rows + t.wfh_rows)).astype(np.intp)
-        rows_wflh += first_row * in_range
-        whz = _lms(ln_w, rows_wflh, t.wflh)
-        _restricted(whz, w, rows_wflh, t.wflh)
+        whz = _whz(ln_w, w, length_mm, young, ages, t)
 
         # BAZ on the BMI of the adjusted length.
         bmi = measured_mm * measured_mm
@@ -325,18 +384,31 @@ def zscores(
         _restricted(baz, bmi, rows_age, t.bfa)
 
         hcz = _head_circumference(head_circumference_cm, n, rows_age, error)
-        acz = _arm_circumference(arm_circumference_cm, n, age, girl_i, age_ok, error)
+        acz = _arm_circumference(arm_circumference_cm, n, ages.age, ages.girl_i, ages.age_ok, error)
 
-    oedema_rows = np.zeros(0, dtype=np.intp)
-    if oedema is not None:
-        oedema_b = np.asarray(oedema, dtype=bool)
-        oedema_all = np.flatnonzero(oedema_b)
-        if oedema_all.size:
-            waz[oedema_all] = np.nan
-            whz[oedema_all] = np.nan
-            baz[oedema_all] = np.nan
-            oedema_rows = oedema_all[age_ok[oedema_all]]
+    oedema_rows = _oedema_rows(oedema, ages.age_ok, (waz, whz, baz))
+    return _classified(
+        length_mm=length_mm,
+        bmi=bmi,
+        z={"waz": waz, "haz": haz, "whz": whz, "baz": baz, "hcz": hcz, "acz": acz},
+        oedema_rows=oedema_rows,
+        circumferences=(head_circumference_cm is not None, arm_circumference_cm is not None),
+        error=error,
+    )
 
+
+def _classified(
+    *,
+    length_mm: np.ndarray,
+    bmi: np.ndarray,
+    z: dict[str, np.ndarray],
+    oedema_rows: np.ndarray,
+    circumferences: tuple[bool, bool],
+    error: np.ndarray,
+) -> GrowthArrays:
+    """The WHO flags and Permenkes categories of the z-scores, with the results in one GrowthArrays."""
+    waz, haz, whz, baz, hcz, acz = (z[name] for name in ("waz", "haz", "whz", "baz", "hcz", "acz"))
+    n = error.shape[0]
     waz_flag = (waz < WAZ_FLAG_LOW) | (waz > WAZ_FLAG_HIGH)
     haz_flag = np.abs(haz) > HAZ_FLAG_ABS
     whz_flag = np.abs(whz) > WHZ_FLAG_ABS
@@ -350,7 +422,7 @@ def zscores(
         waz_category[oedema_rows] = classify.BBU_SANGAT_KURANG
         whz_category[oedema_rows] = classify.GIZI_BURUK
         baz_category[oedema_rows] = classify.GIZI_BURUK
-
+    has_head, has_arm = circumferences
     return GrowthArrays(
         length_mm=length_mm,
         bmi=bmi,
@@ -364,8 +436,8 @@ def zscores(
         haz_flag=haz_flag,
         whz_flag=whz_flag,
         baz_flag=baz_flag,
-        hcz_flag=np.abs(hcz) > HCZ_FLAG_ABS if head_circumference_cm is not None else np.zeros(n, dtype=bool),
-        acz_flag=np.abs(acz) > ACZ_FLAG_ABS if arm_circumference_cm is not None else np.zeros(n, dtype=bool),
+        hcz_flag=np.abs(hcz) > HCZ_FLAG_ABS if has_head else np.zeros(n, dtype=bool),
+        acz_flag=np.abs(acz) > ACZ_FLAG_ABS if has_arm else np.zeros(n, dtype=bool),
         waz_category=waz_category,
         haz_category=haz_category,
         whz_category=whz_category,

@@ -12,8 +12,9 @@
 //       entry = {sex: "L"|"P", birth_date: "YYYY-MM-DD", measured_on: "YYYY-MM-DD", weight_kg, height_cm,
 //                position: "L" (lying) | "H" (standing) | "", oedema: bool, lila_cm, head_circumference_cm,
 //                pmt_kg} (numbers, null when not measured; text such as "8,9" is read as parseDecimal does);
-//       previous = the child's other weighings [{measured_on, weight_kg, weight_gain?}], any order; weight_gain
-//                is the server's stored code of that weighing, when known (otherwise it is computed here).
+//       previous = the child's other measurements [{measured_on, weight_kg, weight_gain?, adjusted_height_cm?}],
+//                any order; weight_gain is the server's stored code of that weighing, when known (otherwise it
+//                is computed here); adjusted_height_cm the stored adjusted length/height, when known.
 //       result = {age_days, age_months, adjusted_height_cm, bmi,
 //                 zscores: {waz, haz, whz, baz, hcz, acz} (null when not computed),
 //                 categories: {waz_category, haz_category, whz_category, baz_category} (the server's codes:
@@ -23,7 +24,10 @@
 //                 assessed), weight_gain_letter ("N", "T", "2T", "O", "B", "-"),
 //                 violations: [{field, code, message}] (the entry is refused: the range rules and the
 //                     standing-under-9-months rule), notices: [{field, code, message}] (the 0.7 cm the
-//                     engine adds to a standing child under 24 months)}.
+//                     engine adds to a standing child under 24 months),
+//                 remeasure: the reasons the server asks for a confirmed re-measurement before it stores the
+//                     entry: "who_flag" (a WHO flag) and "height_shrink" (the adjusted height is more than
+//                     max_height_shrink_cm below the last one before it)}.
 //   GrowthEngine.categoryLabel("waz"|"haz"|"whz"|"baz", code), GrowthEngine.weightGainLabel(code),
 //       GrowthEngine.indexLabel(index): the labels in the rules document's language.
 //   GrowthEngine.parseDecimal(text) -> number, null when empty, NaN when not one number ("8,9" and "8.9" are
@@ -108,6 +112,9 @@
   async function loadFrom(manifestUrl) {
     const base = new URL(manifestUrl, global.location ? global.location.href : undefined);
     const manifest = await fetchJson(base.href);
+    if (manifest.format !== FORMAT) {
+      throw new Error("GrowthEngine: unknown manifest format");
+    }
     const documents = await Promise.all([
       fetchJson(new URL(manifest.growth_tables.url, base).href),
       fetchJson(new URL(manifest.rules.url, base).href),
@@ -167,7 +174,8 @@
     if (x === null || x === undefined || Number.isNaN(x)) {
       return "-";
     }
-    const text = fixedText(x, places);
+    // A value that rounds to zero has no sign ("-0,00" reads as "0,00", as on the server).
+    const text = fixedText(x, places).replace(/^-(?=0(\.0*)?$)/, "");
     return language(lang).indexOf("en") === 0 ? text : text.replace(".", ",");
   }
 
@@ -454,6 +462,22 @@
     return { violations: violations, notices: notices };
   }
 
+  // Why the server would ask for a confirmed re-measurement (measurement_record's NeedsConfirmation).
+  function remeasure(entry, flagged, adjustedCm, previous) {
+    const reasons = flagged ? ["who_flag"] : [];
+    let last = null;
+    (previous || []).forEach((p) => {
+      const height = number(p.adjusted_height_cm);
+      if (p.measured_on < entry.measured_on && !Number.isNaN(height) && (!last || p.measured_on > last.day)) {
+        last = { day: p.measured_on, height: height };
+      }
+    });
+    if (last && adjustedCm !== null && last.height - adjustedCm > R.max_height_shrink_cm) {
+      reasons.push("height_shrink");
+    }
+    return reasons;
+  }
+
   function orNull(x) {
     return Number.isNaN(x) ? null : x;
   }
@@ -491,10 +515,11 @@
     });
     const gain = Number.isNaN(age) ? T.doc.weight_gain.codes.not_assessed : weightGain(entry, previous);
     const checks = ruleChecks(entry, age);
+    const adjustedCm = Number.isNaN(computed.lengthMm) ? null : computed.lengthMm / 10;
     return {
       age_days: orNull(age),
       age_months: Number.isNaN(age) ? null : completedMonths(entry.birth_date, entry.measured_on),
-      adjusted_height_cm: Number.isNaN(computed.lengthMm) ? null : computed.lengthMm / 10,
+      adjusted_height_cm: adjustedCm,
       bmi: orNull(computed.bmi),
       zscores: zscoresOut,
       categories: categories,
@@ -505,6 +530,7 @@
       weight_gain_letter: T.doc.weight_gain.letters[String(gain)],
       violations: checks.violations,
       notices: checks.notices,
+      remeasure: remeasure(entry, flagged, adjustedCm, previous),
     };
   }
 

@@ -24,10 +24,12 @@ from django.db import models, transaction
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import translation
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from children import models as c
+from children import offline
 from convergence import models as v
 from interventions import models as i
 from reports import models as r
@@ -355,8 +357,11 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
 }
 # Public pages (the Aksi 7 publication, counts under 5 suppressed): every kabupaten's may be read.
 PUBLIC = {"reports:publication", "reports:publication-pdf", "reports:publication-xlsx"}
-# Kwargs that address no stored object: the period or the action number of the user's own kabupaten.
-CONSTANTS = {"year": 2025, "month": 8, "number": 1}
+# The offline page's documents (WHO tables, rules, their manifest): public, no personal data.
+PUBLIC |= {"children:offline-manifest", "children:offline-growth-tables", "children:offline-rules"}
+# Kwargs that address no stored object: the period or the action number of the user's own kabupaten,
+# the language of an offline document.
+CONSTANTS = {"year": 2025, "month": 8, "number": 1, "language": "id"}
 OBJECT_KWARGS = {"pk", "code", "posyandu_pk"}
 NOT_APP_PAGES = ("admin/", "api/", "i18n/", "masuk/", "keluar/", "healthz")
 
@@ -395,11 +400,21 @@ def _text(response: Any) -> str:
     return body.decode(errors="replace")
 
 
+def _document_version(name: str) -> str:
+    """The current version of an offline document, so that the probe reads the document itself."""
+    if name == "children:offline-growth-tables":
+        return offline.growth_tables_document().version
+    with translation.override(CONSTANTS["language"]):
+        return offline.rules_document().version
+
+
 def _page_kwargs(name: str, kwargs: list[str], obj: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in kwargs:
         if key in CONSTANTS:
             values[key] = CONSTANTS[key]
+        elif key == "version":
+            values[key] = _document_version(name)
         elif key == "code":
             values[key] = obj.model.objects.get(pk=obj.pk).code if obj else "35.10"
         else:
