@@ -372,6 +372,7 @@ def _offline_measurement(status: MeasurementStatus | None) -> dict[str, Any] | N
         "weight_kg": None if m.weight_kg is None else str(m.weight_kg),
         "height_cm": None if m.height_cm is None else str(m.height_cm),
         "position": m.position,
+        "adjusted_height_cm": None if m.adjusted_height_cm is None else str(m.adjusted_height_cm),
         "oedema": m.oedema,
         "weight_gain": m.weight_gain,  # the stored code (static/children/growth_engine.js reads it)
         "weight_gain_letter": status.gain_code,

@@ -106,6 +106,9 @@ def offline_page_context(*, posyandu: Posyandu, first: datetime.date) -> dict[st
             "keep": _("Biarkan data tersimpan"),
             "replace": _("Ganti"),
             "confirm_remeasure": _("Sudah diukur ulang, kirim lagi"),
+            "remeasure": _(
+                "Nilai tidak wajar: periksa alat dan ukur ulang. Bila nilainya benar, tekan tombol di bawah."
+            ),
             "gain": _("Naik BB"),
             "indices": {index: str(label) for index, label in INDICES},
         },

@@ -145,6 +145,11 @@
       return statusList(indices, result.weight_gain_letter || "-");
     }
 
+    // A value out of range is refused whatever is confirmed: only a possible one asks for a re-measurement.
+    function needsConfirmation(result, entry) {
+      return result.violations.length === 0 && result.remeasure.length > 0 && !entry.remeasure_confirmed;
+    }
+
     // --- an entry in its child's row -----------------------------------------------------------------
 
     function sectionOf(entry) {
@@ -193,6 +198,10 @@
         result.violations.forEach((violation) => {
           section.append(element("p", { class: "entry-errors", "data-entry-message": "" }, violation.message));
         });
+        if (needsConfirmation(result, entry)) {
+          // The server will ask for a confirmed re-measurement: asked here already.
+          section.append(element("p", { class: "entry-errors", "data-entry-message": "" }, M.remeasure));
+        }
       } else if (entry.state === "unsent") {
         section.append(element("p", { class: "position-note" }, M.no_engine));
       }
@@ -207,6 +216,9 @@
         section.append(element("p", { class: "entry-errors", role: "alert", "data-entry-message": "" }, M.conflict.replace("{values}", stored)));
         actions.append(button(M.replace, () => replace(entry)), " ", button(M.keep, () => discard(entry, false), true));
       } else {
+        if (result && needsConfirmation(result, entry)) {
+          actions.append(button(M.confirm_remeasure, () => confirmRemeasure(entry)), " ");
+        }
         if (entry.state === "rejected") {
           section.append(element("p", { class: "entry-errors", role: "alert", "data-entry-message": "" }, entry.errors.join(" ")));
           if (entry.needs_confirmation) {

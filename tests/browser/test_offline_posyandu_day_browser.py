@@ -272,6 +272,9 @@ def test_a_conflict_is_shown_with_both_values_and_replaced_only_when_chosen_and_
     # 25 kg at 13 months: possible on the scale, a WHO flag: the server asks for a re-measurement.
     page.locator(f"#id_c{citra.pk}-weight_kg").fill("25")
     page.locator(f"#id_c{citra.pk}-weight_kg").press("Enter")
+    expect(page.locator(f"#anak-{citra.pk} [data-entry-message]")).to_have_text(
+        "Nilai tidak wajar: periksa alat dan ukur ulang. Bila nilainya benar, tekan tombol di bawah."
+    )
     refused = page.locator(f"#anak-{bima.pk} [data-outbox-entry]")
     # The rule the server applies is said at once, before sending.
     expect(refused.locator("[data-entry-message]")).to_have_text(
