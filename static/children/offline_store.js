@@ -80,9 +80,12 @@
       }
       // An ended session answers with the login page (a redirect): never kept in the page's place.
       return fetch(url, { credentials: "same-origin" })
-        .then((response) =>
-          response.ok && !response.redirected ? caches.open(PAGE_CACHE).then((cache) => cache.put(url, response)) : null,
-        )
+        .then((response) => {
+          if (!response.ok || response.redirected) {
+            return null;
+          }
+          return caches.open(PAGE_CACHE).then((cache) => cache.put(url, response));
+        })
         .catch(() => {});
     },
     // Logout: the children's data and the pages holding names go; unsent entries stay.

@@ -166,6 +166,24 @@
       return section;
     }
 
+    function valuesText(values, position) {
+      return M.values
+        .replace("{day}", day(values.measured_on))
+        .replace("{weight}", number(values.weight_kg, 2))
+        .replace("{height}", number(values.height_cm, 1))
+        .replace("{position}", position || "-");
+    }
+
+    // A position code in the words of the row's own form ("Telentang").
+    function positionLabel(childId, code) {
+      const radio = document.querySelector(`#anak-${childId} input[name$='-position'][value='${code}']`);
+      return radio ? radio.closest("label").textContent.trim() : code;
+    }
+
+    function problem(text) {
+      return element("p", { class: "entry-errors", role: "alert", "data-entry-message": "" }, text);
+    }
+
     function button(text, action, secondary) {
       const node = element("button", { type: "button", class: secondary ? "secondary outline" : "" }, text);
       node.addEventListener("click", action);
@@ -179,13 +197,10 @@
       }
       section.replaceChildren();
       section.dataset.state = measurement ? "sent" : entry.state;
-      const values = M.values
-        .replace("{day}", day(entry.measured_on))
-        .replace("{weight}", number(entry.weight_kg, 2))
-        .replace("{height}", number(entry.height_cm, 1))
-        .replace("{position}", entry.position_label);
+      const values = valuesText(entry, entry.position_label);
       const head = element("p");
-      head.append(element("mark", { class: "badge", "data-entry-state": "" }, measurement ? M.sent : M.unsent), " ", values);
+      const state = element("mark", { class: "badge", "data-entry-state": "" }, measurement ? M.sent : M.unsent);
+      head.append(state, " ", values);
       section.append(head);
       if (measurement) {
         section.append(serverStatus(measurement));
@@ -208,19 +223,16 @@
       const actions = element("p", { class: "entry-actions" });
       if (entry.state === "conflict") {
         const existing = entry.existing;
-        const stored = M.values
-          .replace("{day}", day(existing.measured_on))
-          .replace("{weight}", number(existing.weight_kg, 2))
-          .replace("{height}", number(existing.height_cm, 1))
-          .replace("{position}", existing.position || "-");
-        section.append(element("p", { class: "entry-errors", role: "alert", "data-entry-message": "" }, M.conflict.replace("{values}", stored)));
-        actions.append(button(M.replace, () => replace(entry)), " ", button(M.keep, () => discard(entry, false), true));
+        const stored = valuesText(existing, positionLabel(entry.child, existing.position));
+        section.append(problem(M.conflict.replace("{values}", stored)));
+        actions.append(button(M.replace, () => replace(entry)), " ");
+        actions.append(button(M.keep, () => discard(entry, false), true));
       } else {
         if (result && needsConfirmation(result, entry)) {
           actions.append(button(M.confirm_remeasure, () => confirmRemeasure(entry)), " ");
         }
         if (entry.state === "rejected") {
-          section.append(element("p", { class: "entry-errors", role: "alert", "data-entry-message": "" }, entry.errors.join(" ")));
+          section.append(problem(entry.errors.join(" ")));
           if (entry.needs_confirmation) {
             actions.append(button(M.confirm_remeasure, () => confirmRemeasure(entry)), " ");
           }
@@ -313,7 +325,13 @@
       if (result.status === "conflict") {
         const m = result.measurement;
         entry.state = "conflict";
-        entry.existing = { id: m.id, measured_on: m.measured_on, weight_kg: m.weight_kg, height_cm: m.height_cm, position: m.position };
+        entry.existing = {
+          id: m.id,
+          measured_on: m.measured_on,
+          weight_kg: m.weight_kg,
+          height_cm: m.height_cm,
+          position: m.position,
+        };
       } else {
         entry.state = "rejected";
         entry.errors = (result.errors || []).map((error) => error.detail);
