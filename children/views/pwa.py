@@ -57,8 +57,18 @@ THEME_COLOUR = "#1d6b4f"  # the favicon's green
 BACKGROUND_COLOUR = "#ffffff"
 
 
-@functools.cache
 def _worker_source() -> str:
+    # Read once per process in production; on every request while developing (DEBUG), so that an edit
+    # of the script or the shell reaches the browser without a restart.
+    return _read_worker_source() if settings.DEBUG else _cached_worker_source()
+
+
+@functools.cache
+def _cached_worker_source() -> str:
+    return _read_worker_source()
+
+
+def _read_worker_source() -> str:
     found = finders.find(SERVICE_WORKER_SOURCE)
     if not found or isinstance(found, list):
         raise LookupError(SERVICE_WORKER_SOURCE)
@@ -66,8 +76,16 @@ def _worker_source() -> str:
         return source.read()
 
 
-@functools.cache
 def _shell_version() -> str:
+    return _read_shell_version() if settings.DEBUG else _cached_shell_version()
+
+
+@functools.cache
+def _cached_shell_version() -> str:
+    return _read_shell_version()
+
+
+def _read_shell_version() -> str:
     """Changes with any file of the shell (also without hashed names, as in development)."""
     digest = hashlib.sha256(_worker_source().encode())
     for name in SHELL:
