@@ -356,3 +356,51 @@ def skdn_for_posyandu(*, user: User, posyandu: Posyandu, year: int, month: int) 
         haz_category=haz,
         whz_category=whz,
     )
+
+
+# The offline posyandu day ------------------------------------------------------------------------
+
+
+def _offline_measurement(status: MeasurementStatus | None) -> dict[str, Any] | None:
+    """A stored measurement as the phone keeps it: its values and the server's statuses, nothing else."""
+    if status is None:
+        return None
+    m = status.measurement
+    return {
+        "id": m.pk,
+        "measured_on": m.measured_on.isoformat(),
+        "weight_kg": None if m.weight_kg is None else str(m.weight_kg),
+        "height_cm": None if m.height_cm is None else str(m.height_cm),
+        "position": m.position,
+        "adjusted_height_cm": None if m.adjusted_height_cm is None else str(m.adjusted_height_cm),
+        "oedema": m.oedema,
+        "weight_gain": m.weight_gain,  # the stored code (static/children/growth_engine.js reads it)
+        "weight_gain_letter": status.gain_code,
+        "indices": {i.index: {"z": i.z, "category": i.category, "tone": i.tone} for i in status.indices},
+    }
+
+
+def posyandu_offline_data(
+    *, user: User, posyandu: Posyandu, year: int, month: int, today: datetime.date
+) -> dict[str, Any]:
+    """What the phone keeps for the offline posyandu day of a month: the posyandu, its children due
+    (id, name, sex, birth date: no NIK, no address) and their last measurements with the server's
+    statuses. Scoped like the page (posyandu_day_rows); two queries."""
+    rows = posyandu_day_rows(user=user, posyandu=posyandu, year=year, month=month, today=today)
+    return {
+        "posyandu": {"id": posyandu.pk, "name": posyandu.name},
+        "month": f"{year:04d}-{month:02d}",
+        "posyandu_day": posyandu_day(year=year, month=month, today=today).isoformat(),
+        "children": [
+            {
+                "id": row.child.pk,
+                "name": row.child.name,
+                "sex": row.child.sex,
+                "birth_date": row.child.birth_date.isoformat(),
+                "posyandu": posyandu.pk,
+                "previous": _offline_measurement(row.previous),
+                "current": _offline_measurement(row.current),
+            }
+            for row in rows
+        ],
+    }

@@ -9,6 +9,7 @@ from children.views import (
     lookup,
     offline,
     posyandu_day,
+    pwa,
     registry,
     registry_children,
 )
@@ -19,6 +20,7 @@ urlpatterns = [
     *guide.urlpatterns,
     *posyandu_day.urlpatterns,
     *offline.urlpatterns,
+    *pwa.urlpatterns,
     *kader_home.urlpatterns,
     *child.urlpatterns,
     *registry.urlpatterns,

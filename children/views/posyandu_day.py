@@ -32,6 +32,7 @@ from children.selectors_posyandu import (
     skdn_reference_day,
 )
 from children.services import MeasurementOutcome, NeedsConfirmation, measurement_record
+from children.views.pwa import offline_page_context
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Posyandu
 from convergence.selectors import posyandu_get_for_user
@@ -238,6 +239,7 @@ def _render_page(
             measurements=[row.current.measurement for row in rows if row.current and row.current.alerts],
         ),
         **_neighbours(first),
+        **(offline_page_context(posyandu=posyandu, first=first) if can_write else {}),
     }
     return render(request, "children/posyandu_day.html", context, status=status)
 

@@ -1,5 +1,8 @@
 // Posyandu day: submit one child's form with fetch and put the server-rendered row in its place.
 // Without JavaScript the forms post normally and the page comes back (progressive enhancement).
+// Without a connection the entry waits on the phone (window.OfflineStore, static/children/offline_store.js),
+// shown as "belum terkirim" with the statuses the growth engine computes here, and is sent to the sync
+// endpoint when the connection returns, on page load, or with "Kirim sekarang".
 (function () {
   "use strict";
 
@@ -72,6 +75,9 @@
   async function submitRow(form) {
     const row = form.closest("[data-child-row]");
     const button = form.querySelector("button[type=submit]");
+    if (navigator.onLine === false && offline.keep(form)) {
+      return null;
+    }
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     let response;
@@ -86,14 +92,24 @@
         },
       });
     } catch (error) {
-      // Offline or the server is unreachable: fall back to a normal post, which shows the browser's error.
-      form.submit();
-      return;
+      // Offline or the server is unreachable: the entry waits on the phone.
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      if (!offline.keep(form)) {
+        form.submit();
+      }
+      return null;
+    }
+    // A proxy's 502-504 or a failing server: the entry waits on the phone like one made offline.
+    if (response.status >= 500 && offline.keep(form)) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      return null;
     }
     // 422: refused values; 409: the day holds other values, shown in the row for the kader to choose.
     if (response.status !== 200 && response.status !== 422 && response.status !== 409) {
       form.submit();
-      return;
+      return null;
     }
     const template = document.createElement("template");
     template.innerHTML = (await response.text()).trim();
@@ -115,7 +131,12 @@
         target.focus();
       }
     }
+    return response.status;
   }
+
+  const offline = window.PosyanduOffline
+    ? window.PosyanduOffline.start({ parseDecimal, weightInput, nextRow, submitRow })
+    : { keep: () => false };
 
   document.addEventListener("input", (event) => {
     if (event.target.matches("input[data-decimal]")) {

@@ -316,6 +316,7 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
     "children:posyandu-day": v.Posyandu,
     "children:skdn": v.Posyandu,
     "children:posyandu-not-weighed": v.Posyandu,
+    "children:posyandu-offline-data": v.Posyandu,
     "children:child-detail": c.Child,
     "children:child-chart-data": c.Child,
     "children:child-update": c.Child,
