@@ -9,35 +9,72 @@ surveys disagree (domain brief 4.6) and a reader must know which one he is looki
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from children.access import can_write_registry
-from convergence.actions import ACTIONS
 from convergence.codes import DESA_LEVELS, KABUPATEN_LEVELS
-from convergence.db_router import replica_cache_scope
 from convergence.formatting import month_name
-from convergence.models import ConvergenceAction, Posyandu, Region, Role, User
+from convergence.models import Posyandu, Region, Role, User
 from convergence.scoping import restrict, scope_for_user
 from convergence.selectors import region_breadcrumbs, region_home_for_user, region_list_for_user
-from convergence.selectors_actions import action_is_late, action_list_for_user, kabupaten_for_user
-from convergence.uploads import text_encoding
-from interventions.pmt_reports import pmt_absorption
-from interventions.selectors import Period, ledger_for_user
+from interventions.selectors import Period
 
+from .dashboard_access import (  # noqa: F401  (public names of the dashboards, imported from here)
+    DASHBOARD_ROLES,
+    DRILLDOWN_ROLES,
+    MAP_ROLES,
+    can_see_names,
+    check_dashboard_access,
+    check_drilldown_access,
+    check_map_upload,
+    dashboard_kabupaten,
+)
+from .dashboard_figures import (  # noqa: F401
+    ACTION_STATES,
+    LIVE_FIGURES_CACHE_S,
+    ActionRow,
+    ConvergenceRate,
+    HeadlineTargets,
+    Money,
+    _cache_key,
+    action_rows,
+    budget_absorption,
+    convergence_rate,
+    headline_targets,
+)
+from .dashboard_map import (  # noqa: F401
+    CODE_PROPERTIES,
+    COORDINATE_DECIMALS,
+    POLYGONS,
+    MapCheck,
+    code_digits,
+    geojson_check,
+    map_data,
+    map_desa,
+    region_map_for,
+    region_map_save,
+)
+from .dashboard_rankings import (  # noqa: F401
+    NO_DATA_CLASS,
+    PREVALENCE_CLASSES,
+    RANKING_SHOWN,
+    GridGroup,
+    Ranking,
+    RankRow,
+    grid_groups,
+    legend,
+    prevalence_class,
+    ranking_split,
+    unit_ranking,
+)
 from .locks import summaries_version
 from .models import NationalTarget, PrevalenceSummary, RegionMap
 from .selectors import (
@@ -58,71 +95,6 @@ from .selectors import (
 )
 
 Row = PrevalenceSummary
-
-# Who opens which page. The district head's page is for the bupati (pimpinan) and Bappeda; the
-# drill-down also for a puskesmas officer, inside his working area.
-DASHBOARD_ROLES = frozenset({Role.PIMPINAN, Role.BAPPEDA_ADMIN})
-DRILLDOWN_ROLES = frozenset({Role.PIMPINAN, Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER})
-MAP_ROLES = frozenset({Role.BAPPEDA_ADMIN})
-
-# Public-health significance of a stunting prevalence (WHO/UNICEF thresholds, de Onis et al. 2019,
-# Public Health Nutrition 22(1)): the map and grid colour classes, lowest first.
-PREVALENCE_CLASSES: tuple[tuple[float, str, Any], ...] = (
-    (2.5, "prev-0", gettext_lazy("sangat rendah (< 2,5%)")),
-    (10.0, "prev-1", gettext_lazy("rendah (2,5–< 10%)")),
-    (20.0, "prev-2", gettext_lazy("sedang (10–< 20%)")),
-    (30.0, "prev-3", gettext_lazy("tinggi (20–< 30%)")),
-    (float("inf"), "prev-4", gettext_lazy("sangat tinggi (≥ 30%)")),
-)
-NO_DATA_CLASS = "prev-none"
-
-
-def prevalence_class(pct: float | None) -> str:
-    if pct is None:
-        return NO_DATA_CLASS
-    return next(css for upper, css, _label in PREVALENCE_CLASSES if pct < upper)
-
-
-def legend() -> list[tuple[str, str]]:
-    return [(css, str(label)) for _upper, css, label in PREVALENCE_CLASSES] + [
-        (NO_DATA_CLASS, _("tanpa data"))
-    ]
-
-
-# --- access -----------------------------------------------------------------------------------------
-
-
-def _role_in(user: User, roles: frozenset[str]) -> bool:
-    scope = scope_for_user(user)
-    return scope.is_superuser or scope.role in roles
-
-
-def check_dashboard_access(user: User) -> None:
-    if not _role_in(user, DASHBOARD_ROLES):
-        raise PermissionDenied
-
-
-def check_drilldown_access(user: User) -> None:
-    if not _role_in(user, DRILLDOWN_ROLES):
-        raise PermissionDenied
-
-
-def check_map_upload(user: User) -> None:
-    if not _role_in(user, MAP_ROLES):
-        raise PermissionDenied
-
-
-def can_see_names(user: User) -> bool:
-    """Links to named lists only for roles that keep the by-name registries; the bupati sees counts."""
-    return can_write_registry(user)
-
-
-def dashboard_kabupaten(*, user: User) -> Region:
-    kabupaten = kabupaten_for_user(user=user)
-    if kabupaten is None:
-        raise Http404
-    return kabupaten
-
 
 # --- periods ----------------------------------------------------------------------------------------
 
@@ -252,296 +224,6 @@ def series_period(trend: dict[str, Any]) -> str:
 def years_period(table: YearTable) -> str:
     years = [row.target.year for row in table.rows]
     return f"{years[0]} – {years[-1]}" if years else "–"
-
-
-# --- rankings and the map ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RankRow:
-    name: str
-    code: str
-    figure: Figure | None
-    css: str
-    url_code: str = ""  # the region page to drill into ("" for a posyandu)
-    posyandu_id: int | None = None
-    region_id: int | None = None
-
-    @property
-    def pct(self) -> float | None:
-        return self.figure.stunting.pct if self.figure else None
-
-    @property
-    def measured(self) -> int:
-        return self.figure.row.measured if self.figure else 0
-
-
-# The first screen shows the highest and the lowest few; the whole list is one link away.
-RANKING_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """Units ranked by prevalence, and apart those with too few children measured to be ranked.
-
-    A desa at 66.67% from 3 children is noise, not the district's worst desa: below the district's
-    DashboardRule.min_measured_to_rank a unit is listed under "data belum cukup", by code.
-    """
-
-    level: str
-    ranked: list[RankRow]
-    insufficient: list[RankRow]
-    min_measured: int
-    shown: int = RANKING_SHOWN
-
-    @property
-    def is_cut(self) -> bool:
-        return len(self.ranked) > 2 * self.shown
-
-    @property
-    def top(self) -> list[RankRow]:
-        return self.ranked[: self.shown] if self.is_cut else self.ranked
-
-    @property
-    def bottom_start(self) -> int:
-        """Rows ranked above the first of `bottom` (its rank minus one)."""
-        return max(self.shown, len(self.ranked) - self.shown)
-
-    @property
-    def bottom(self) -> list[RankRow]:
-        return self.ranked[self.bottom_start :] if self.is_cut else []
-
-
-def ranking_split(rows: list[RankRow], *, level: str, min_measured: int) -> Ranking:
-    """Split an ordered ranking: units with at least `min_measured` children measured keep their order."""
-    return Ranking(
-        level=level,
-        ranked=[row for row in rows if row.pct is not None and row.measured >= min_measured],
-        insufficient=sorted(
-            (row for row in rows if row.pct is None or row.measured < min_measured), key=lambda r: r.code
-        ),
-        min_measured=min_measured,
-    )
-
-
-def _ranked(rows: list[RankRow]) -> list[RankRow]:
-    """Highest prevalence first; units without a figure last, by code."""
-    return sorted(rows, key=lambda r: (r.pct is None, -(r.pct or 0.0), r.code))
-
-
-def unit_ranking(*, user: User, within: Region, level: str, month: datetime.date | None) -> list[RankRow]:
-    """Every visible unit of `level` inside `within` with its figure of `month` (or none), ranked.
-
-    Two queries whatever the number of units: the units, then their summary rows of the month.
-    """
-    figures: dict[tuple[int, int | None], Figure] = {}
-    if month is not None:
-        rows = summary_list(user=user, level=level, within=within, period_from=month, period_to=month)
-        figures = {(row.region_id, row.posyandu_id): figure_of(row) for row in rows}
-    units: list[RankRow] = []
-    if level == Row.Level.POSYANDU:
-        posyandu_qs = restrict(Posyandu.objects.filter(desa=within), user).order_by("code")
-        for posyandu in posyandu_qs:
-            figure = figures.get((within.pk, posyandu.pk))
-            units.append(
-                RankRow(
-                    name=posyandu.name,
-                    code=posyandu.code,
-                    figure=figure,
-                    css=prevalence_class(figure.stunting.pct if figure else None),
-                    posyandu_id=posyandu.pk,
-                    region_id=within.pk,
-                )
-            )
-        return _ranked(units)
-    levels = [lv.value for lv in DESA_LEVELS] if level == Row.Level.DESA else [level]
-    # Retired regions are ranked no more; their measurements still count in the totals above them.
-    regions = (
-        region_list_for_user(user=user).active().filter(code__startswith=f"{within.code}.", level__in=levels)
-    )
-    for region in regions.order_by("code"):
-        figure = figures.get((region.pk, None))
-        units.append(
-            RankRow(
-                name=region.name,
-                code=region.code,
-                figure=figure,
-                css=prevalence_class(figure.stunting.pct if figure else None),
-                url_code=region.code,
-                region_id=region.pk,
-            )
-        )
-    return _ranked(units)
-
-
-@dataclass(frozen=True)
-class GridGroup:
-    """One kecamatan of the schematic map: its desa tiles, by code."""
-
-    name: str
-    code: str
-    tiles: list[RankRow]
-
-
-def grid_groups(*, desa_rows: list[RankRow], kecamatan_rows: list[RankRow]) -> list[GridGroup]:
-    by_kecamatan: dict[str, list[RankRow]] = {}
-    for row in desa_rows:
-        by_kecamatan.setdefault(row.code.rsplit(".", 1)[0], []).append(row)
-    names = {row.code: row.name for row in kecamatan_rows}
-    return [
-        GridGroup(name=names.get(code, code), code=code, tiles=sorted(tiles, key=lambda r: r.code))
-        for code, tiles in sorted(by_kecamatan.items())
-    ]
-
-
-def map_data(*, region_map: RegionMap | None, desa_rows: list[RankRow]) -> dict[str, Any] | None:
-    """The uploaded polygons with each desa's colour class and title, or None without a map."""
-    if region_map is None:
-        return None
-    by_code = {row.code: row for row in desa_rows}
-    units = {}
-    for code, row in by_code.items():
-        pct = row.pct
-        value = _("tanpa data") if pct is None else f"{pct:.2f}%"
-        units[code] = {
-            "css": row.css,
-            "title": f"{row.name}: {value}",
-            "href": reverse("reports:region-dashboard", args=[row.url_code]),
-        }
-    return {"features": region_map.geojson.get("features", []), "units": units}
-
-
-# --- convergence actions, budget, convergence rate ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActionRow:
-    number: int
-    label: str
-    state: str
-    state_label: str
-
-
-ACTION_STATES = {
-    "belum_dibuat": gettext_lazy("Belum dibuat"),
-    "terlambat": gettext_lazy("Terlambat"),
-    **dict(ConvergenceAction.Status.choices),
-}
-
-
-def action_rows(*, user: User, kabupaten: Region, year: int, today: datetime.date) -> list[ActionRow]:
-    """The eight actions of `year` with their state (one query)."""
-    actions = {a.number: a for a in action_list_for_user(user=user, year=year).filter(kabupaten=kabupaten)}
-    rows = []
-    for definition in ACTIONS:
-        action = actions.get(definition.number)
-        if action is None:
-            state = "belum_dibuat"
-        elif action_is_late(action, today=today):
-            state = "terlambat"
-        else:
-            state = action.status
-        rows.append(
-            ActionRow(definition.number, _(definition.label_kemendagri), state, str(ACTION_STATES[state]))
-        )
-    return rows
-
-
-@dataclass(frozen=True)
-class Money:
-    allocated: Decimal
-    disbursed: Decimal
-    absorption_percent: Decimal | None
-
-
-# The absorption and the convergence rate are read live from the ledgers, which costs far more than
-# the prevalence summaries; under a room of dashboard readers they are served from the cache for a
-# few minutes (the page says so). Both pages that show them are district-wide, so the key is the
-# kabupaten and the period (superusers see every district's money: their own key).
-LIVE_FIGURES_CACHE_S = 600
-
-
-def _cache_key(user: User, *parts: object) -> str:
-    reach = "all" if user.is_superuser else "district"
-    # Read from a replica: a key of its own that lapses with the replica's possible lag.
-    replica = replica_cache_scope()
-    return ":".join(["dashboard", reach, *map(str, parts), *([replica] if replica else [])])
-
-
-def budget_absorption(*, user: User, year: int) -> Money:
-    scope = scope_for_user(user)
-
-    def compute() -> Money:
-        total = pmt_absorption(user=user, year=year).total
-        return Money(total.allocated, total.disbursed, total.absorption_percent)
-
-    if not (scope.is_superuser or scope.is_district_wide):
-        return compute()
-    # The cache holds what compute() returned.
-    return cast(
-        Money,
-        cache.get_or_set(
-            _cache_key(user, "absorption", scope.kabupaten_prefix, year), compute, LIVE_FIGURES_CACHE_S
-        ),
-    )
-
-
-@dataclass(frozen=True)
-class ConvergenceRate:
-    due: int
-    received: int
-    rate: float | None
-
-
-def convergence_rate(
-    *, user: User, kabupaten: Region, period: Period, today: datetime.date
-) -> ConvergenceRate:
-    scope = scope_for_user(user)
-
-    def compute() -> ConvergenceRate:
-        total = ledger_for_user(user=user, region_code=kabupaten.code, period=period, today=today).total
-        return ConvergenceRate(total.due_total, total.received_total, total.rate())
-
-    if not (scope.is_superuser or scope.is_district_wide):
-        return compute()
-    key = _cache_key(user, "convergence", kabupaten.code, period.start, period.end, today)
-    return cast(ConvergenceRate, cache.get_or_set(key, compute, LIVE_FIGURES_CACHE_S))
-
-
-# --- the targets beside the headline ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HeadlineTargets:
-    """The district's target for the figure's year and the national target (RPJMN), as numbers."""
-
-    district_year: int | None
-    district_pct: float | None
-    national_year: int | None
-    national_pct: float | None
-    regulation: str
-
-
-def headline_targets(*, table: YearTable, national: dict[int, float], year: int) -> HeadlineTargets:
-    """The district path's value for `year` (else the regulation's own target and year), and the
-    national path's value for `year` (else its next year, e.g. 2029, else its last)."""
-    row = next((r.target for r in table.rows if r.target.year == year), None)
-    district_year: int | None = year
-    district_pct = row.target_pct if row else None
-    rule = table.rule
-    if district_pct is None:
-        district_year = None
-        if rule is not None and rule.target_year is not None and rule.target_pct is not None:
-            district_year, district_pct = rule.target_year, float(rule.target_pct)
-    later = [y for y in national if y >= year]
-    national_year = min(later) if later else (max(national) if national else None)
-    return HeadlineTargets(
-        district_year=district_year,
-        district_pct=district_pct,
-        national_year=national_year,
-        national_pct=national.get(national_year) if national_year is not None else None,
-        regulation=rule.regulation if rule else "",
-    )
 
 
 # --- the pages --------------------------------------------------------------------------------------
@@ -867,169 +549,3 @@ def posyandu_dashboard(*, user: User, pk: int) -> PosyanduDashboard:
         years=[YearTableRow(figure=f, target=by_year[f.row.period.year]) for f in year_figures],
         show_names=can_see_names(user),
     )
-
-
-# --- the uploaded map --------------------------------------------------------------------------------
-
-CODE_PROPERTIES = ("kode", "KDEPUM", "kode_desa", "code", "KODE", "kd_desa")
-POLYGONS = ("Polygon", "MultiPolygon")
-# Coordinates are kept to 5 decimals (about 1 m): finer than any desa boundary drawn at this scale,
-# and it keeps the page's map data small.
-COORDINATE_DECIMALS = 5
-
-
-def code_digits(value: object) -> str:
-    """A Kemendagri code in any common spelling ('35.10.01.2001', '3510012001', 3510012001) as digits."""
-    return re.sub(r"\D", "", str(value)) if value is not None else ""
-
-
-@dataclass
-class MapCheck:
-    """What an uploaded GeoJSON holds for the kabupaten: matched features, and what did not match."""
-
-    code_property: str = ""
-    features: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    unmatched_features: list[str] = field(default_factory=list)  # "fitur ke-3 (kode 3510099999)"
-    missing_desa: list[str] = field(default_factory=list)  # "35.10.02.2001 SAMBIMULYO"
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.errors
-
-
-def _round_coordinates(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_round_coordinates(item) for item in value]
-    return round(float(value), COORDINATE_DECIMALS)
-
-
-def _positions_ok(value: Any, depth: int) -> bool:
-    """Polygon coordinates nest 3 deep (rings of [lon, lat]), MultiPolygon 4."""
-    if not isinstance(value, list) or not value:
-        return False
-    if depth == 1:
-        return (
-            len(value) >= 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value[:2])
-            and -180 <= value[0] <= 180
-            and -90 <= value[1] <= 90
-        )
-    return all(_positions_ok(item, depth - 1) for item in value)
-
-
-def geojson_check(*, raw: bytes, code_property: str, desa: dict[str, tuple[str, str]]) -> MapCheck:
-    """Check an uploaded file against the kabupaten's desa (`desa`: code digits -> (code, name)).
-
-    Errors stop the upload: not a GeoJSON FeatureCollection, a geometry other than a polygon, no code
-    property, a code twice, or no feature matching a desa. Features outside the kabupaten and desa
-    without a feature are reported but do not stop it (a map may lag a new desa).
-    """
-    check = MapCheck()
-    try:
-        # GIS tools write UTF-8, some with a BOM; a few Windows tools UTF-16 (convergence.uploads).
-        data = json.loads(raw.decode(text_encoding(raw[: 1 << 16]), "replace"))
-    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-        check.errors.append(_("Berkas bukan JSON yang sah."))
-        return check
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        check.errors.append(_('Berkas harus berupa GeoJSON dengan type "FeatureCollection".'))
-        return check
-    features = data.get("features")
-    if not isinstance(features, list) or not features:
-        check.errors.append(_("FeatureCollection tidak berisi fitur."))
-        return check
-    properties = [f.get("properties") or {} if isinstance(f, dict) else {} for f in features]
-    if not code_property:
-        code_property = next(
-            (name for name in CODE_PROPERTIES if any(name in props for props in properties)), ""
-        )
-        if not code_property:
-            check.errors.append(
-                _("Tidak ada properti kode wilayah (dicoba: %(names)s). Isikan nama propertinya.")
-                % {"names": ", ".join(CODE_PROPERTIES)}
-            )
-            return check
-    check.code_property = code_property
-    seen: dict[str, int] = {}
-    for number, (feature, props) in enumerate(zip(features, properties, strict=True), start=1):
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        kind = geometry.get("type") if isinstance(geometry, dict) else None
-        if kind not in POLYGONS:
-            check.errors.append(
-                _("Fitur ke-%(n)s: geometri %(kind)s; harus Polygon atau MultiPolygon.")
-                % {"n": number, "kind": kind or _("kosong")}
-            )
-            continue
-        depth = 3 if kind == "Polygon" else 4
-        if not _positions_ok(geometry.get("coordinates"), depth):  # type: ignore[union-attr]
-            check.errors.append(
-                _("Fitur ke-%(n)s: koordinat tidak sah (harus bujur, lintang dalam derajat).") % {"n": number}
-            )
-            continue
-        if code_property not in props:
-            check.errors.append(
-                _('Fitur ke-%(n)s: tidak punya properti "%(property)s".')
-                % {"n": number, "property": code_property}
-            )
-            continue
-        digits = code_digits(props[code_property])
-        if digits not in desa:
-            check.unmatched_features.append(
-                _("fitur ke-%(n)s (kode %(code)s)") % {"n": number, "code": props[code_property]}
-            )
-            continue
-        if digits in seen:
-            check.errors.append(
-                _("Kode %(code)s muncul di fitur ke-%(first)s dan ke-%(n)s.")
-                % {"code": desa[digits][0], "first": seen[digits], "n": number}
-            )
-            continue
-        seen[digits] = number
-        code, name = desa[digits]
-        check.features.append(
-            {
-                "type": "Feature",
-                "properties": {"code": code, "name": name},
-                "geometry": {"type": kind, "coordinates": _round_coordinates(geometry["coordinates"])},  # type: ignore[index]
-            }
-        )
-    check.missing_desa = [
-        f"{code} {name}" for digits, (code, name) in sorted(desa.items()) if digits not in seen
-    ]
-    if not check.errors and not check.features:
-        check.errors.append(
-            _('Tidak satu pun fitur cocok dengan desa/kelurahan kabupaten ini (properti "%(property)s").')
-            % {"property": code_property}
-        )
-    return check
-
-
-def map_desa(*, kabupaten: Region) -> dict[str, tuple[str, str]]:
-    """The kabupaten's desa/kelurahan by code digits (one query)."""
-    desa: QuerySet[Region] = Region.objects.filter(
-        code__startswith=f"{kabupaten.code}.", level__in=[lv.value for lv in DESA_LEVELS]
-    )
-    return {code_digits(code): (code, name) for code, name in desa.values_list("code", "name")}
-
-
-def region_map_save(*, user: User, kabupaten: Region, check: MapCheck) -> RegionMap:
-    """Store a checked map as the kabupaten's (replacing the previous one)."""
-    check_map_upload(user)
-    if not check.is_valid:
-        raise ValueError("the map did not pass geojson_check")
-    with transaction.atomic():
-        region_map, _created = RegionMap.objects.update_or_create(
-            kabupaten=kabupaten,
-            defaults={
-                "geojson": {"type": "FeatureCollection", "features": check.features},
-                "code_property": check.code_property,
-                "feature_count": len(check.features),
-                "uploaded_by": user,
-            },
-        )
-    return region_map
-
-
-def region_map_for(*, user: User, kabupaten: Region) -> RegionMap | None:
-    return restrict(RegionMap.objects.filter(kabupaten=kabupaten), user).first()
