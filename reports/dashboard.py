@@ -53,13 +53,18 @@ from .dashboard_figures import (  # noqa: F401
 from .dashboard_map import (  # noqa: F401
     CODE_PROPERTIES,
     COORDINATE_DECIMALS,
+    GEOMETRY_MAX_AGE_S,
     POLYGONS,
     MapCheck,
+    MapGeometry,
     code_digits,
     geojson_check,
     map_data,
     map_desa,
+    map_geometry,
+    map_geometry_url,
     region_map_for,
+    region_map_meta,
     region_map_save,
 )
 from .dashboard_rankings import (  # noqa: F401
@@ -76,7 +81,7 @@ from .dashboard_rankings import (  # noqa: F401
     unit_ranking,
 )
 from .locks import summaries_version
-from .models import NationalTarget, PrevalenceSummary, RegionMap
+from .models import NationalTarget, PrevalenceSummary
 from .selectors import (
     SOURCE_ROUTINE,
     Figure,
@@ -326,7 +331,7 @@ def _head_dashboard(
     national = national_path()
     kecamatan = unit_ranking(user=user, within=kabupaten, level=Row.Level.KECAMATAN, month=month)
     desa = unit_ranking(user=user, within=kabupaten, level=Row.Level.DESA, month=month)
-    region_map = restrict(RegionMap.objects.filter(kabupaten=kabupaten), user).first()
+    region_map = region_map_meta(user=user, kabupaten=kabupaten)
     year = month.year if month else today.year
     # The ledger counts January to the chosen month; with no data yet, the running year.
     convergence_period = Period(year=year, month=month.month if month else None)

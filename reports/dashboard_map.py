@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from convergence.codes import DESA_LEVELS
+from convergence.formatting import fixed
 from convergence.models import Region, User
 from convergence.scoping import restrict
 from convergence.uploads import text_encoding
@@ -23,20 +27,93 @@ from .models import RegionMap
 
 
 def map_data(*, region_map: RegionMap | None, desa_rows: list[RankRow]) -> dict[str, Any] | None:
-    """The uploaded polygons with each desa's colour class and title, or None without a map."""
+    """Each desa's colour class, title and link, and the URL of the map's geometry; None without a map.
+
+    The polygons are not in the page: the browser fetches them once per map version and keeps them.
+    """
     if region_map is None:
         return None
-    by_code = {row.code: row for row in desa_rows}
     units = {}
-    for code, row in by_code.items():
+    for row in desa_rows:
         pct = row.pct
-        value = _("tanpa data") if pct is None else f"{pct:.2f}%"
-        units[code] = {
+        value = _("tanpa data") if pct is None else f"{fixed(pct, 2)}%"
+        units[row.code] = {
             "css": row.css,
             "title": f"{row.name}: {value}",
             "href": reverse("reports:region-dashboard", args=[row.url_code]),
         }
-    return {"features": region_map.geojson.get("features", []), "units": units}
+    return {"geometry": map_geometry_url(region_map), "units": units}
+
+
+# --- the map's geometry, served apart -----------------------------------------------------------------
+
+# The geometry of one upload never changes under its version: a browser or proxy keeps it for a year.
+GEOMETRY_MAX_AGE_S = 365 * 24 * 3600
+# The serialised and compressed file is kept in the cache for a day after last use (a few hundred KB).
+GEOMETRY_CACHE_S = 24 * 3600
+
+
+@dataclass(frozen=True)
+class MapGeometry:
+    """One upload's polygons as the page fetches them: GeoJSON text, gzipped too, and its version."""
+
+    version: str
+    body: bytes
+    gzipped: bytes
+
+
+def _geometry_cache_key(region_map: RegionMap) -> str:
+    # uploaded_at changes on every save of the row (auto_now): a new upload, a new key.
+    return f"reports:map-geometry:{region_map.pk}:{region_map.uploaded_at.isoformat()}"
+
+
+def map_geometry(region_map: RegionMap) -> MapGeometry:
+    """The map's polygons (properties: the desa code and name only) and a version that is the hash of
+    the kabupaten, the region set (codes, names) and the coordinates: a changed map, a new version.
+
+    Built once per upload and cached; reads the row's geojson only on a cache miss.
+    """
+    key = _geometry_cache_key(region_map)
+    found = cache.get(key)
+    if isinstance(found, MapGeometry):
+        return found
+    geojson = RegionMap.objects.values_list("geojson", flat=True).get(pk=region_map.pk)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": f["properties"]["code"], "name": f["properties"]["name"]},
+            "geometry": f["geometry"],
+        }
+        for f in geojson.get("features", [])
+    ]
+    body = json.dumps(
+        {"type": "FeatureCollection", "kabupaten": region_map.kabupaten.code, "features": features},
+        separators=(",", ":"),
+        sort_keys=True,
+        ensure_ascii=False,
+    ).encode()
+    geometry = MapGeometry(
+        version=hashlib.sha256(body).hexdigest()[:20],
+        body=body,
+        # mtime=0: the same geometry compresses to the same bytes on every worker.
+        gzipped=gzip.compress(body, compresslevel=9, mtime=0),
+    )
+    cache.set(key, geometry, GEOMETRY_CACHE_S)
+    return geometry
+
+
+def map_geometry_url(region_map: RegionMap) -> str:
+    return reverse("reports:map-geometry", args=[map_geometry(region_map).version])
+
+
+def region_map_meta(*, user: User, kabupaten: Region) -> RegionMap | None:
+    """The kabupaten's map row without its (large) geojson column, for the page and the version."""
+    return (
+        restrict(RegionMap.objects.filter(kabupaten=kabupaten), user)
+        .select_related("kabupaten")
+        .defer("geojson")
+        .first()
+    )
 
 
 # --- the uploaded map --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Dashboards: the prevalence trend (Chart.js) and the desa map (inline SVG, our own projection: no tiles,
-// no network). Data come from the page's json_script block "dashboard-data".
+// no outside network). Figures come from the page's json_script block "dashboard-data"; the map's
+// polygons from their own versioned URL, which the browser keeps, joined to the figures by desa code.
 (function () {
   "use strict";
 
@@ -131,8 +132,8 @@
     return geometry.type === "Polygon" ? geometry.coordinates : [].concat.apply([], geometry.coordinates);
   }
 
-  function drawMap(container, map) {
-    const features = map.features || [];
+  function drawMap(container, map, geometry) {
+    const features = geometry.features || [];
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     features.forEach((feature) => {
       rings(feature.geometry).forEach((ring) => {
@@ -190,7 +191,15 @@
     drawTrend(canvas, data.trend);
   }
   const mapContainer = document.getElementById("desa-map");
-  if (mapContainer && data.map) {
-    drawMap(mapContainer, data.map);
+  if (mapContainer && data.map && data.map.geometry) {
+    fetch(data.map.geometry, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(response.statusText))))
+      .then((geometry) => drawMap(mapContainer, data.map, geometry))
+      .catch(() => {
+        const failed = document.querySelector("[data-map-failed]");
+        if (failed) {
+          failed.hidden = false;
+        }
+      });
   }
 })();

@@ -488,10 +488,11 @@ def test_an_uploaded_map_colours_the_desa_on_the_dashboard(measured: DistrictFix
     units = dash.context["data"]["map"]["units"]
     assert units["35.10.01.2001"] == {
         "css": "prev-4",
-        "title": "SUMBERAGUNG: 66.67%",
+        "title": "SUMBERAGUNG: 66,67%",
         "href": reverse("reports:region-dashboard", args=["35.10.01.2001"]),
     }
-    assert [f["properties"]["code"] for f in dash.context["data"]["map"]["features"]] == [
+    geometry = _client(d.users["pimpinan"]).get(dash.context["data"]["map"]["geometry"])
+    assert [f["properties"]["code"] for f in json.loads(geometry.content)["features"]] == [
         "35.10.01.2001",
         "35.10.02.2001",
     ]
