@@ -9,16 +9,16 @@ surveys disagree (domain brief 4.6) and a reader must know which one he is looki
 from __future__ import annotations
 
 import datetime
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 
 from convergence.codes import DESA_LEVELS, KABUPATEN_LEVELS
 from convergence.formatting import month_name
@@ -80,6 +80,18 @@ from .dashboard_rankings import (  # noqa: F401
     ranking_split,
     unit_ranking,
 )
+from .dashboard_trend import (  # noqa: F401
+    TICK_MONTHS,
+    _measured_series,
+    chosen_month,
+    month_label,
+    month_ticks,
+    months_with_data,
+    parse_month,
+    series_period,
+    trend_data,
+    years_period,
+)
 from .locks import summaries_version
 from .models import NationalTarget, PrevalenceSummary
 from .selectors import (
@@ -100,136 +112,6 @@ from .selectors import (
 )
 
 Row = PrevalenceSummary
-
-# --- periods ----------------------------------------------------------------------------------------
-
-
-def month_label(day: datetime.date) -> str:
-    """The month as the `periode` parameter writes it ('2026-11'); pages show month_name."""
-    return f"{day:%Y-%m}"
-
-
-def parse_month(value: str | None) -> datetime.date | None:
-    """'2025-03' -> 2025-03-01; None when malformed."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", value or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        return None
-    return datetime.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def months_with_data(*, user: User, region: Region) -> list[datetime.date]:
-    """The months in which children of `region` were measured, latest first.
-
-    A full recompute writes every month up to today, also the ones nobody was weighed in yet.
-    """
-    rows = summary_list(user=user, region=region, level=level_of_region(region)).filter(measured__gt=0)
-    return sorted(set(rows.values_list("period", flat=True)), reverse=True)
-
-
-def _measured_series(*, user: User, region: Region) -> list[Figure]:
-    """The region's monthly figures, months without any child measured left out."""
-    rows = summary_list(user=user, region=region, level=level_of_region(region)).filter(measured__gt=0)
-    return [figure_of(row) for row in rows]
-
-
-def chosen_month(months: list[datetime.date], requested: str | None) -> datetime.date | None:
-    """The requested month when it has data, else the latest month with data."""
-    wanted = parse_month(requested)
-    if wanted in months:
-        return wanted
-    return months[0] if months else None
-
-
-# --- the trend --------------------------------------------------------------------------------------
-
-
-def _x(day: datetime.date) -> float:
-    """A month on the chart's linear axis: year + (month - 1) / 12."""
-    return round(day.year + (day.month - 1) / 12, 4)
-
-
-def _year_x(year: int) -> float:
-    # Yearly targets and survey figures sit on August, the national weighing month (bulan timbang).
-    return round(year + 7 / 12, 4)
-
-
-def _num(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def _month_complete(figure: Figure, threshold_pct: float | None) -> bool:
-    if threshold_pct is None:
-        return True
-    return figure.coverage.pct is not None and figure.coverage.pct >= threshold_pct - 1e-9
-
-
-def trend_data(
-    *,
-    series: list[Figure],
-    table: YearTable,
-    national: dict[int, float],
-    threshold_pct: float | None = None,
-) -> dict[str, Any]:
-    """The chart's points: monthly prevalence with its 95% band, the district and national paths
-    (yearly) and the survey figures, as plain numbers for the page's JSON block. A month whose
-    coverage is under `threshold_pct` is marked incomplete: the chart draws it apart, unjoined."""
-    months = [
-        {
-            "x": _x(f.row.period),
-            "label": month_label(f.row.period),
-            "pct": _num(f.stunting.pct),
-            "low": _num(f.stunting.low),
-            "high": _num(f.stunting.high),
-            "measured": f.row.measured,
-            "complete": _month_complete(f, threshold_pct),
-        }
-        for f in series
-    ]
-    district = {
-        row.target.year: row.target.target_pct for row in table.rows if row.target.target_pct is not None
-    }
-    rule = table.rule
-    if rule is not None and rule.target_year is not None and rule.target_pct is not None:
-        district.setdefault(rule.target_year, float(rule.target_pct))
-    years = [f.row.period.year for f in series] + list(district)
-    first, last = (min(years), max(years)) if years else (None, None)
-    national_points = [
-        {"x": _year_x(year), "y": _num(pct), "label": str(year)}
-        for year, pct in sorted(national.items())
-        if first is not None and last is not None and first <= year <= last
-    ]
-    return {
-        "months": months,
-        "district": [
-            {"x": _year_x(year), "y": _num(pct), "label": str(year)} for year, pct in sorted(district.items())
-        ],
-        "national": national_points,
-        "surveys": [
-            {"x": _year_x(s.year), "y": float(s.stunting_pct), "label": f"{s.source} {s.year}"}
-            for s in table.surveys
-        ],
-        "labels": {
-            "routine": _("Prevalensi stunting (data rutin)"),
-            "incomplete": _("Bulan belum lengkap (cakupan di bawah ambang)"),
-            "band": _("Selang kepercayaan 95%"),
-            "district": _("Target daerah"),
-            "national": _("Target nasional (RPJMN)"),
-            "surveys": _("Survei (SSGI/SKI)"),
-            "axis": _("Stunting (%)"),
-        },
-    }
-
-
-def series_period(trend: dict[str, Any]) -> str:
-    """'Januari 2024 – Desember 2025': the months a trend covers."""
-    days = [parse_month(m["label"]) for m in trend["months"]]
-    return f"{month_name(days[0])} – {month_name(days[-1])}" if days and days[0] and days[-1] else "–"
-
-
-def years_period(table: YearTable) -> str:
-    years = [row.target.year for row in table.rows]
-    return f"{years[0]} – {years[-1]}" if years else "–"
-
 
 # --- the pages --------------------------------------------------------------------------------------
 
@@ -285,23 +167,44 @@ class HeadDashboard:
 
     @property
     def convergence_label(self) -> str:
-        return f"{self.convergence_period.start:%Y-%m-%d} – {self.convergence_period.end:%Y-%m-%d}"
+        """'Januari 2026 – Agustus 2026': the ledger counts whole months."""
+        return f"{month_name(self.convergence_period.start)} – {month_name(self.convergence_period.end)}"
 
 
 # Part of the page's cache key: a release that changes HeadDashboard's fields must not unpickle the
 # previous release's pages (up to LIVE_FIGURES_CACHE_S old) from a shared cache.
-HEAD_LAYOUT = "v2"
+HEAD_LAYOUT = "v3"
+
+
+def _head_key(*, user: User, kabupaten: Region, asked: datetime.date | None, today: datetime.date) -> str:
+    """The page's cache key: the summaries' version in it, so a recompute makes the next reader
+    assemble the page again (never a stale page after a recompute)."""
+    return _cache_key(
+        user,
+        "head",
+        HEAD_LAYOUT,
+        get_language(),
+        kabupaten.code,
+        asked or "",
+        today,
+        summaries_version(kabupaten.code),
+    )
 
 
 def head_dashboard(*, user: User, requested_month: str | None, today: datetime.date) -> HeadDashboard:
     """Everything of the district head's page, cached until the kabupaten's summaries change (or for
     LIVE_FIGURES_CACHE_S, the age the ledger figures may have): a room of readers costs one assembly.
-    The page is the same for every district-wide reader (pimpinan, Bappeda)."""
+    The page is the same for every district-wide reader (pimpinan, Bappeda) of one language: its
+    labels and the chart's month names are translated when it is assembled."""
     kabupaten = dashboard_kabupaten(user=user)
-    asked = parse_month(requested_month)  # the key holds a parsed month, never the raw parameter
-    key = _cache_key(
-        user, "head", HEAD_LAYOUT, kabupaten.code, asked or "", today, summaries_version(kabupaten.code)
-    )
+    # The key holds a parsed month, never the raw parameter.
+    return _head_page(user=user, kabupaten=kabupaten, asked=parse_month(requested_month), today=today)
+
+
+def _head_page(
+    *, user: User, kabupaten: Region, asked: datetime.date | None, today: datetime.date
+) -> HeadDashboard:
+    key = _head_key(user=user, kabupaten=kabupaten, asked=asked, today=today)
     page = cache.get(key)
     if page is None:
         page = _head_dashboard(
@@ -312,7 +215,31 @@ def head_dashboard(*, user: User, requested_month: str | None, today: datetime.d
         )
         page.cache_key = key
         cache.set(key, page, LIVE_FIGURES_CACHE_S)
-    return page
+    return cast(HeadDashboard, page)
+
+
+T = TypeVar("T")
+
+
+def head_dashboard_part(
+    *,
+    user: User,
+    requested_month: str | None,
+    today: datetime.date,
+    part: str,
+    build: Callable[[HeadDashboard], T],
+) -> T:
+    """One rendering of the head page (`part`: its HTML body, the API's JSON), cached under the page's
+    key. A hit reads one small value: no assembly, and no unpickling of the page's model rows, which
+    under a room of readers cost more than the rest of the request."""
+    kabupaten = dashboard_kabupaten(user=user)
+    asked = parse_month(requested_month)
+    key = f"{_head_key(user=user, kabupaten=kabupaten, asked=asked, today=today)}:{part}"
+    found = cache.get(key)
+    if found is None:
+        found = build(_head_page(user=user, kabupaten=kabupaten, asked=asked, today=today))
+        cache.set(key, found, LIVE_FIGURES_CACHE_S)
+    return cast(T, found)
 
 
 def _head_dashboard(

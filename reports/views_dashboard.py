@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import parse_etags
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -28,12 +30,21 @@ from reports.forms import RegionMapForm
 @require_http_methods(["GET"])
 def head_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     dashboard.check_dashboard_access(request.user)
-    page = dashboard.head_dashboard(
+
+    def body(page: dashboard.HeadDashboard) -> dict[str, str]:
+        context = {"page": page, "data": page.data(), "legend": dashboard.legend()}
+        # The body has no form token and nothing of the reader: the same for every reader of the page.
+        html = render_to_string("reports/_dashboard_body.html", context, request=request)
+        return {"title": page.kabupaten.display_name, "body": html}
+
+    head = dashboard.head_dashboard_part(
         user=request.user,
         requested_month=request.GET.get("periode"),
         today=timezone.localdate(),
+        part="html",
+        build=body,
     )
-    context = {"page": page, "data": page.data(), "legend": dashboard.legend()}
+    context = {"head": {"title": head["title"], "body": mark_safe(head["body"])}}  # noqa: S308 (our own render)
     return render(request, "reports/dashboard.html", context)
 
 

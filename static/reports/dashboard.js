@@ -18,10 +18,15 @@
     surveys: "#ef6c00",
   };
 
-  function monthTick(value) {
-    // The axis is year + (month - 1) / 12: label whole years only.
-    return Math.abs(value - Math.round(value)) < 1e-6 ? String(Math.round(value)) : "";
+  // Month ticks named by the server in the page's language ("Jan 2025", "Apr", ...): no month name is
+  // written here. Keyed by the axis value, year + (month - 1) / 12, to 4 decimals as sent.
+  function tickNamer(ticks) {
+    const names = new Map((ticks || []).map((t) => [t.x.toFixed(4), t.label]));
+    return (value) => names.get(Number(value).toFixed(4)) || "";
   }
+
+  // Numbers the browser itself draws (the y axis) in the page's language: 2,5 in Indonesian.
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || "id", { maximumFractionDigits: 2 });
 
   function drawTrend(canvas, trend) {
     if (!window.Chart || !trend) {
@@ -33,7 +38,7 @@
     const measured = trend.months.filter((m) => m.pct !== null);
     const months = measured.filter((m) => m.complete !== false);
     const incomplete = measured.filter((m) => m.complete === false);
-    const point = (key) => (m) => ({ x: m.x, y: m[key], label: m.label });
+    const point = (key) => (m) => ({ x: m.x, y: m[key], label: m.label, text: key === "pct" ? m.text : null });
     const datasets = [
       {
         label: labels.band,
@@ -116,13 +121,24 @@
           },
           tooltip: {
             callbacks: {
-              label: (context) => context.dataset.label + " " + context.raw.label + ": " + context.raw.y + "%",
+              label: (context) =>
+                context.dataset.label +
+                " " +
+                context.raw.label +
+                ": " +
+                (context.raw.text || numbers.format(context.raw.y)) +
+                "%",
             },
           },
         },
         scales: {
-          x: { type: "linear", ticks: { stepSize: 1 / 12, autoSkip: false, callback: monthTick } },
-          y: { type: "linear", beginAtZero: true, title: { display: true, text: labels.axis } },
+          x: { type: "linear", ticks: { stepSize: 1 / 12, autoSkip: false, callback: tickNamer(trend.ticks) } },
+          y: {
+            type: "linear",
+            beginAtZero: true,
+            title: { display: true, text: labels.axis },
+            ticks: { callback: (value) => numbers.format(value) },
+          },
         },
       },
     });
