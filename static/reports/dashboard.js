@@ -191,8 +191,10 @@
       title.textContent = unit.title;
       path.appendChild(title);
       if (unit.href) {
+        // The link carries the desa's name and figure itself: a link inside the drawing, to its page.
         const link = document.createElementNS(SVG, "a");
         link.setAttribute("href", unit.href);
+        link.setAttribute("aria-label", unit.title);
         link.appendChild(path);
         svg.appendChild(link);
       } else {
