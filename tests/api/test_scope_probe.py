@@ -354,8 +354,9 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
 }
 # Public pages (the Aksi 7 publication, counts under 5 suppressed): every kabupaten's may be read.
 PUBLIC = {"reports:publication", "reports:publication-pdf", "reports:publication-xlsx"}
-# Kwargs that address no stored object: the period or the action number of the user's own kabupaten.
-CONSTANTS = {"year": 2025, "month": 8, "number": 1}
+# Kwargs that address no stored object: the period or the action number of the user's own kabupaten,
+# the version of its map's geometry (an old version is sent on to the current one).
+CONSTANTS = {"year": 2025, "month": 8, "number": 1, "version": "0"}
 OBJECT_KWARGS = {"pk", "code", "posyandu_pk"}
 NOT_APP_PAGES = ("admin/", "api/", "i18n/", "masuk/", "keluar/", "healthz")
 
