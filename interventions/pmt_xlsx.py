@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from convergence.formatting import month_name
 from convergence.spreadsheets import xlsx_append, xlsx_bytes
 from interventions.pmt_reports import Absorption, ProgrammeRow, RecipientRow
 
@@ -79,7 +80,7 @@ def workbook_bytes(
     months = book.create_sheet("Per bulan")
     xlsx_append(months, [_("Bulan"), _("Dicairkan (Rp)")])
     for month in absorption.by_month:
-        _append(months, [month.month.strftime("%Y-%m"), month.disbursed], rupiah=frozenset({1}))
+        _append(months, [month_name(month.month), month.disbursed], rupiah=frozenset({1}))
     program = book.create_sheet("Program")
     xlsx_append(
         program,

@@ -7,10 +7,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import parse_etags
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -26,12 +30,21 @@ from reports.forms import RegionMapForm
 @require_http_methods(["GET"])
 def head_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     dashboard.check_dashboard_access(request.user)
-    page = dashboard.head_dashboard(
+
+    def body(page: dashboard.HeadDashboard) -> dict[str, str]:
+        context = {"page": page, "data": page.data(), "legend": dashboard.legend()}
+        # The body has no form token and nothing of the reader: the same for every reader of the page.
+        html = render_to_string("reports/_dashboard_body.html", context, request=request)
+        return {"title": page.kabupaten.display_name, "body": html}
+
+    head = dashboard.head_dashboard_part(
         user=request.user,
         requested_month=request.GET.get("periode"),
         today=timezone.localdate(),
+        part="html",
+        build=body,
     )
-    context = {"page": page, "data": page.data(), "legend": dashboard.legend()}
+    context = {"head": {"title": head["title"], "body": mark_safe(head["body"])}}  # noqa: S308 (our own render)
     return render(request, "reports/dashboard.html", context)
 
 
@@ -94,6 +107,36 @@ def posyandu_dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     return render(request, "reports/dashboard_posyandu.html", {"page": page, "data": page.data()})
 
 
+@replica_safe
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def map_geometry(request: AuthenticatedHttpRequest, version: str) -> HttpResponse:
+    """The dashboard map's polygons under their version: kept by the browser, revalidated by ETag."""
+    dashboard.check_dashboard_access(request.user)
+    kabupaten = dashboard.dashboard_kabupaten(user=request.user)
+    region_map = dashboard.region_map_meta(user=request.user, kabupaten=kabupaten)
+    if region_map is None:
+        raise Http404
+    geometry = dashboard.map_geometry(region_map)
+    if version != geometry.version:
+        # A page assembled before the last upload: send it to the current map, without caching that.
+        moved = redirect("reports:map-geometry", geometry.version)
+        add_never_cache_headers(moved)
+        return moved
+    etag = f'"{geometry.version}"'
+    if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        response: HttpResponse = HttpResponseNotModified()
+    elif "gzip" in request.headers.get("Accept-Encoding", ""):
+        response = HttpResponse(geometry.gzipped, content_type="application/geo+json")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(geometry.body, content_type="application/geo+json")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={dashboard.GEOMETRY_MAX_AGE_S}, immutable"
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def map_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -138,4 +181,5 @@ urlpatterns: list[URLPattern] = [
     path("dasbor/wilayah/<str:code>/", region_dashboard, name="region-dashboard"),
     path("dasbor/posyandu/<int:pk>/", posyandu_dashboard, name="posyandu-dashboard"),
     path("dasbor/peta/", map_upload, name="map-upload"),
+    path("dasbor/peta/geometri/<str:version>.geojson", map_geometry, name="map-geometry"),
 ]

@@ -1,5 +1,6 @@
 // Dashboards: the prevalence trend (Chart.js) and the desa map (inline SVG, our own projection: no tiles,
-// no network). Data come from the page's json_script block "dashboard-data".
+// no outside network). Figures come from the page's json_script block "dashboard-data"; the map's
+// polygons from their own versioned URL, which the browser keeps, joined to the figures by desa code.
 (function () {
   "use strict";
 
@@ -17,10 +18,15 @@
     surveys: "#ef6c00",
   };
 
-  function monthTick(value) {
-    // The axis is year + (month - 1) / 12: label whole years only.
-    return Math.abs(value - Math.round(value)) < 1e-6 ? String(Math.round(value)) : "";
+  // Month ticks named by the server in the page's language ("Jan 2025", "Apr", ...): no month name is
+  // written here. Keyed by the axis value, year + (month - 1) / 12, to 4 decimals as sent.
+  function tickNamer(ticks) {
+    const names = new Map((ticks || []).map((t) => [t.x.toFixed(4), t.label]));
+    return (value) => names.get(Number(value).toFixed(4)) || "";
   }
+
+  // Numbers the browser itself draws (the y axis) in the page's language: 2,5 in Indonesian.
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || "id", { maximumFractionDigits: 2 });
 
   function drawTrend(canvas, trend) {
     if (!window.Chart || !trend) {
@@ -32,7 +38,7 @@
     const measured = trend.months.filter((m) => m.pct !== null);
     const months = measured.filter((m) => m.complete !== false);
     const incomplete = measured.filter((m) => m.complete === false);
-    const point = (key) => (m) => ({ x: m.x, y: m[key], label: m.label });
+    const point = (key) => (m) => ({ x: m.x, y: m[key], label: m.label, text: key === "pct" ? m.text : null });
     const datasets = [
       {
         label: labels.band,
@@ -115,13 +121,24 @@
           },
           tooltip: {
             callbacks: {
-              label: (context) => context.dataset.label + " " + context.raw.label + ": " + context.raw.y + "%",
+              label: (context) =>
+                context.dataset.label +
+                " " +
+                context.raw.label +
+                ": " +
+                (context.raw.text || numbers.format(context.raw.y)) +
+                "%",
             },
           },
         },
         scales: {
-          x: { type: "linear", ticks: { stepSize: 1 / 12, autoSkip: false, callback: monthTick } },
-          y: { type: "linear", beginAtZero: true, title: { display: true, text: labels.axis } },
+          x: { type: "linear", ticks: { stepSize: 1 / 12, autoSkip: false, callback: tickNamer(trend.ticks) } },
+          y: {
+            type: "linear",
+            beginAtZero: true,
+            title: { display: true, text: labels.axis },
+            ticks: { callback: (value) => numbers.format(value) },
+          },
         },
       },
     });
@@ -131,8 +148,8 @@
     return geometry.type === "Polygon" ? geometry.coordinates : [].concat.apply([], geometry.coordinates);
   }
 
-  function drawMap(container, map) {
-    const features = map.features || [];
+  function drawMap(container, map, geometry) {
+    const features = geometry.features || [];
     let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
     features.forEach((feature) => {
       rings(feature.geometry).forEach((ring) => {
@@ -174,8 +191,10 @@
       title.textContent = unit.title;
       path.appendChild(title);
       if (unit.href) {
+        // The link carries the desa's name and figure itself: a link inside the drawing, to its page.
         const link = document.createElementNS(SVG, "a");
         link.setAttribute("href", unit.href);
+        link.setAttribute("aria-label", unit.title);
         link.appendChild(path);
         svg.appendChild(link);
       } else {
@@ -190,7 +209,15 @@
     drawTrend(canvas, data.trend);
   }
   const mapContainer = document.getElementById("desa-map");
-  if (mapContainer && data.map) {
-    drawMap(mapContainer, data.map);
+  if (mapContainer && data.map && data.map.geometry) {
+    fetch(data.map.geometry, { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(new Error(response.statusText))))
+      .then((geometry) => drawMap(mapContainer, data.map, geometry))
+      .catch(() => {
+        const failed = document.querySelector("[data-map-failed]");
+        if (failed) {
+          failed.hidden = false;
+        }
+      });
   }
 })();

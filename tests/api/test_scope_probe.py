@@ -361,8 +361,9 @@ PUBLIC = {"reports:publication", "reports:publication-pdf", "reports:publication
 # The offline page's documents (WHO tables, rules, their manifest): public, no personal data.
 PUBLIC |= {"children:offline-manifest", "children:offline-growth-tables", "children:offline-rules"}
 # Kwargs that address no stored object: the period or the action number of the user's own kabupaten,
-# the language of an offline document.
-CONSTANTS = {"year": 2025, "month": 8, "number": 1, "language": "id"}
+# the language of an offline document, the version of the map's geometry (an old version is sent on
+# to the current one).
+CONSTANTS = {"year": 2025, "month": 8, "number": 1, "language": "id", "version": "0"}
 OBJECT_KWARGS = {"pk", "code", "posyandu_pk"}
 NOT_APP_PAGES = ("admin/", "api/", "i18n/", "masuk/", "keluar/", "healthz")
 

@@ -193,7 +193,7 @@ def test_the_xlsx_has_the_sheets_and_exact_rows(case: Case) -> None:
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Serapan", "Per bulan", "Program", "Penerima"]
     months = [[c.value for c in row] for row in book["Per bulan"].iter_rows(min_row=2)]
-    assert months == [["2025-03", 600_000], ["2025-04", 200_000]]
+    assert months == [["Maret 2025", 600_000], ["April 2025", 200_000]]
     assert book["Per bulan"]["B2"].number_format == "#,##0"
     people = [[c.value for c in row] for row in book["Penerima"].iter_rows(min_row=2)]
     ayu = next(row for row in people if row[1] == "Ayu")

@@ -121,7 +121,7 @@ def test_it_names_the_source_and_period_of_every_figure(measured: DistrictFixtur
     assert "periode: Januari 2025 – Februari 2025" in html  # the trend
     assert "Sumber: Aksi konvergensi yang dicatat Bappeda; periode: 2025" in html
     assert (
-        "Sumber: Buku konvergensi (penyaluran intervensi per sasaran); diperbarui paling lama tiap 10 menit; periode: 2025-01-01 – 2025-02-28"
+        "Sumber: Buku konvergensi (penyaluran intervensi per sasaran); diperbarui paling lama tiap 10 menit; periode: Januari 2025 – Februari 2025"
         in html
     )
     assert "Pagu dan pencairan PMT" in html
@@ -147,17 +147,24 @@ def test_it_gives_the_chart_the_summary_figures_and_the_paths(measured: District
     data = _client(d.users["pimpinan"]).get(reverse("reports:dashboard")).context["data"]
     jan, feb = _row(Row.Level.KABUPATEN, d.kabupaten, JAN), _row(Row.Level.KABUPATEN, d.kabupaten)
     months = data["trend"]["months"]
-    assert [(m["label"], m["pct"], m["measured"]) for m in months] == [
-        ("2025-01", round(figure_of(jan).stunting.pct, 2), 3),
-        ("2025-02", round(figure_of(feb).stunting.pct, 2), 6),
+    assert [(m["month"], m["label"], m["pct"], m["measured"]) for m in months] == [
+        ("2025-01", "Januari 2025", round(figure_of(jan).stunting.pct, 2), 3),
+        ("2025-02", "Februari 2025", round(figure_of(feb).stunting.pct, 2), 6),
     ]
+    assert months[1]["text"] == f"{figure_of(feb).stunting.pct:.2f}".replace(".", ",")
+    assert data["trend"]["ticks"] == [{"x": 2025.0, "label": "Jan 2025"}]
     assert months[1]["low"] == round(figure_of(feb).stunting.low, 2)
     assert months[1]["high"] == round(figure_of(feb).stunting.high, 2)
     year = Row.objects.get(level=Row.Level.KABUPATEN, period_kind=Row.PeriodKind.YEAR, period=JAN)
     assert data["trend"]["district"] == [
-        {"x": 2025.5833, "y": round(figure_of(year).stunting.pct, 2), "label": "2025"}
+        {
+            "x": 2025.5833,
+            "y": round(figure_of(year).stunting.pct, 2),
+            "label": "2025",
+            "text": f"{figure_of(year).stunting.pct:.2f}".replace(".", ","),
+        }
     ]
-    assert data["trend"]["surveys"] == [{"x": 2024.5833, "y": 21.5, "label": "SSGI 2024"}]
+    assert data["trend"]["surveys"] == [{"x": 2024.5833, "y": 21.5, "label": "SSGI 2024", "text": "21,50"}]
     assert data["trend"]["national"] == []  # the national path of 2025 and before ends with 2024
     assert data["map"] is None
 
@@ -488,10 +495,11 @@ def test_an_uploaded_map_colours_the_desa_on_the_dashboard(measured: DistrictFix
     units = dash.context["data"]["map"]["units"]
     assert units["35.10.01.2001"] == {
         "css": "prev-4",
-        "title": "SUMBERAGUNG: 66.67%",
+        "title": "SUMBERAGUNG: 66,67%",
         "href": reverse("reports:region-dashboard", args=["35.10.01.2001"]),
     }
-    assert [f["properties"]["code"] for f in dash.context["data"]["map"]["features"]] == [
+    geometry = _client(d.users["pimpinan"]).get(dash.context["data"]["map"]["geometry"])
+    assert [f["properties"]["code"] for f in json.loads(geometry.content)["features"]] == [
         "35.10.01.2001",
         "35.10.02.2001",
     ]

@@ -265,7 +265,7 @@ def test_the_targets_stand_beside_the_headline(weighing: DistrictFixture) -> Non
 
 def test_the_trend_marks_incomplete_months(weighing: DistrictFixture) -> None:
     data = _client(weighing.users["pimpinan"]).get(reverse("reports:dashboard")).context["data"]
-    assert [(m["label"], m["complete"]) for m in data["trend"]["months"]] == [
+    assert [(m["month"], m["complete"]) for m in data["trend"]["months"]] == [
         ("2026-09", True),
         ("2026-10", True),
         ("2026-11", True),

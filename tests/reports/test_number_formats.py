@@ -15,12 +15,13 @@ from django.utils import timezone
 
 from children.models import Child
 from children.services import measurement_record
-from convergence.models import Region
+from convergence.models import Posyandu, Region
 from convergence.navigation import MenuItem, menu_for_user
 from interventions.models import BudgetLine
+from interventions.services_pmt import disbursement_approve, disbursement_record
 from reports.models import PrevalenceSummary
 from tests.factories import ChildFactory, DistrictFixture
-from tests.interventions.test_pmt import make_line
+from tests.interventions.test_pmt import make_line, second_bappeda
 
 ROLES = ["bappeda_admin", "pimpinan", "opd_officer", "puskesmas_officer", "kader", "kpm"]
 # Pages that are not ours to format: Django's admin and the API reference.
@@ -30,6 +31,7 @@ FOREIGN_PAGES = ("/admin/", "/api/")
 DATE_OR_MONTH = re.compile(
     r"(?<![\w.,-])(?:\d{2}-\d{2}-\d{4}|\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|\d{2}-\d{4})(?![\w-])"
 )
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A number with the dots and commas inside it, whole; a minus sign may lead.
 NUMBER = re.compile(r"(?<![\w.,])-?\d+(?:[.,]\d+)*")
 THOUSANDS = re.compile(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
@@ -74,13 +76,13 @@ def misformatted(text: str, codes: set[str]) -> list[tuple[str, str, str]]:
 
     Allowed: thousands groups (16.972), decimal commas (11,30), region codes (35.10, 35.10.01.2001: any
     run of two or more dots is a code), dates (05-12-2026), times after a date or "pukul" (14.30).
-    Refused: a decimal point (-0.14), a month as digits (2026-12, 03-2026), a number of five digits or
-    more without its thousands dot (16972).
+    Refused: a decimal point (-0.14), a month as digits (2026-12, 03-2026), a date in ISO order
+    (2026-01-01), a number of five digits or more without its thousands dot (16972).
     """
     found: list[tuple[str, str, str]] = [
-        ("month", match.group(), _around(text, match))
+        ("month" if match.group().count("-") == 1 else "ISO date", match.group(), _around(text, match))
         for match in DATE_OR_MONTH.finditer(text)
-        if match.group().count("-") == 1
+        if match.group().count("-") == 1 or ISO_DATE.fullmatch(match.group())
     ]
     text = DATE_OR_MONTH.sub(" ", text)
     for match in NUMBER.finditer(text):
@@ -102,10 +104,15 @@ def misformatted(text: str, codes: set[str]) -> list[tuple[str, str, str]]:
 
 
 def test_the_rule_refuses_what_the_issue_saw_and_keeps_codes_dates_and_times() -> None:
-    seen = "z -0.14; BB 11,30 (0.5-50) 16972 dari 35446 Rp 976.680.000 bulan 2026-12 dan 03-2026"
+    seen = (
+        "z -0.14; BB 11,30 (0.5-50) 16972 dari 35446 Rp 976.680.000 bulan 2026-12 dan 03-2026"
+        " periode 2026-01-01 – 2026-08-31"
+    )
     assert [(kind, token) for kind, token, _ in misformatted(seen, set())] == [
         ("month", "2026-12"),
         ("month", "03-2026"),
+        ("ISO date", "2026-01-01"),
+        ("ISO date", "2026-08-31"),
         ("decimal point", "-0.14"),
         ("decimal point", "0.5"),
         ("no thousands dot", "16972"),
@@ -172,18 +179,36 @@ def busy_district(district: DistrictFixture) -> DistrictFixture:
         height_cm=Decimal("74.3"),
         position="L",
     )
-    make_line(d, Decimal("976680000"))
+    line = make_line(d, Decimal("976680000"))
+    payment = disbursement_record(
+        user=d.users["opd_officer"],
+        budget_line=line,
+        amount=Decimal("12500000"),
+        payee="Kader",
+        paid_on=datetime.date(line.year, 3, 14),
+    )
+    disbursement_approve(user=second_bappeda(d), disbursement=payment)
     return d
 
 
 def _detail_pages() -> list[str]:
-    """Pages outside the menu: the weighed child, the PMT budget line and the public publication."""
+    """Pages outside the menu: the weighed child, the PMT budget line and its year's report, the
+    public publication, the drill-down at every level, the full rankings and the data quality page."""
     kabupaten = Region.objects.get(code="35.10")
     year = timezone.localdate().year
+    line = BudgetLine.objects.get()
     return [
         reverse("reports:publication", kwargs={"code": kabupaten.code, "year": year}),
         reverse("children:child-detail", args=[Child.objects.get().pk]),
-        reverse("interventions:pmt-budget-line", args=[BudgetLine.objects.get().pk]),
+        reverse("interventions:pmt-budget-line", args=[line.pk]),
+        reverse("interventions:pmt-report", args=[line.year]),
+        reverse("reports:region-dashboard", args=["35.10"]),
+        reverse("reports:region-dashboard", args=["35.10.01"]),
+        reverse("reports:region-dashboard", args=["35.10.01.2001"]),
+        reverse("reports:posyandu-dashboard", args=[Posyandu.objects.order_by("pk").first().pk]),  # type: ignore[union-attr]
+        f"{reverse('reports:ranking')}?tingkat=kecamatan",
+        f"{reverse('reports:ranking')}?tingkat=desa",
+        reverse("reports:data-quality"),
     ]
 
 
@@ -221,3 +246,50 @@ def test_the_main_pages_write_numbers_the_indonesian_way(busy_district: District
                 for kind, token, context in rows
             )
         )
+
+
+@pytest.mark.parametrize(
+    ("language", "month_word", "tick_word", "figure"),
+    [("id", "Agustus", "Okt", "15,65"), ("en", "August", "Oct", "15.65")],
+)
+def test_the_chart_and_the_period_speak_the_reader_language(
+    busy_district: DistrictFixture, language: str, month_word: str, tick_word: str, figure: str
+) -> None:
+    """The trend's month names, axis ticks and tooltip figures come from the server in the reader's
+    language, and the convergence period reads as months, not ISO dates."""
+    today = timezone.localdate()
+    PrevalenceSummary.objects.create(
+        level=PrevalenceSummary.Level.KABUPATEN,
+        region=busy_district.kabupaten,
+        period_kind=PrevalenceSummary.PeriodKind.MONTH,
+        period=datetime.date(today.year - 1, 8, 1),
+        registered=35446,
+        measured=17030,
+        haz_pendek=2665,
+        haz_normal=17030 - 2665,
+        whz_gizi_baik=17030,
+        waz_normal=17030,
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(busy_district.users["pimpinan"])
+    response = client.get(reverse("reports:dashboard"))
+    trend = response.context["data"]["trend"]
+    august = trend["months"][0]
+    assert (august["month"], august["label"], august["text"]) == (
+        f"{today.year - 1}-08",
+        f"{month_word} {today.year - 1}",
+        figure,
+    )
+    # August is the first month: the first tick is October (every third month is named).
+    assert trend["ticks"][0] == {"x": round(today.year - 1 + 9 / 12, 4), "label": tick_word}
+    assert all(t["label"].split()[0] in MONTH_ABBREVIATIONS[language] for t in trend["ticks"])
+    page = response.context["page"]
+    text = visible_text(response.content.decode())
+    assert page.convergence_label in text
+    assert not ISO_DATE.search(page.convergence_label)
+
+
+MONTH_ABBREVIATIONS = {
+    "id": {"Jan", "Apr", "Jul", "Okt"},
+    "en": {"Jan", "Apr", "Jul", "Oct"},
+}
