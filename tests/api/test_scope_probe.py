@@ -413,10 +413,10 @@ def _document_version(name: str) -> str:
 def _page_kwargs(name: str, kwargs: list[str], obj: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in kwargs:
-        if key in CONSTANTS:
-            values[key] = CONSTANTS[key]
-        elif key == "version":
+        if key == "version" and name.startswith("children:offline-"):
             values[key] = _document_version(name)
+        elif key in CONSTANTS:
+            values[key] = CONSTANTS[key]
         elif key == "code":
             values[key] = obj.model.objects.get(pk=obj.pk).code if obj else "35.10"
         else:
