@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from interventions import views, views_pmt, views_pmt_money, views_pmt_programmes, views_situation
+from interventions import (
+    views,
+    views_pmt,
+    views_pmt_money,
+    views_pmt_programme_edit,
+    views_pmt_programmes,
+    views_situation,
+)
 
 app_name = "interventions"
 
@@ -28,4 +35,5 @@ urlpatterns = [
     *views_pmt.urlpatterns,
     *views_pmt_money.urlpatterns,
     *views_pmt_programmes.urlpatterns,
+    *views_pmt_programme_edit.urlpatterns,
 ]
