@@ -242,8 +242,9 @@ def import_job_apply_queue(*, job_id: int, user: User) -> None:
         )
     # Marked at once, so the page says "Sedang diterapkan" and follows the progress while the task waits
     # for a worker; the status condition lets only one of two quick clicks queue it.
+    # rows_done restarts at 0: until the job reports, the page shows the apply's progress, not the check's.
     if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.APPLYING
+        status=ImportJob.Status.APPLYING, rows_done=0
     ):
         raise ValidationError(_("Hanya impor yang sudah diperiksa yang dapat diterapkan."))
     user_id = user.pk

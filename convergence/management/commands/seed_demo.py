@@ -77,7 +77,8 @@ class Command(BaseCommand):
             self.stdout.write("")
             for name, seconds, cpu_seconds in district.timings:
                 self.stdout.write(
-                    _("  langkah %(name)s: %(seconds).1f detik (CPU %(cpu).1f detik)")
+                    "  "
+                    + _("langkah %(name)s: %(seconds).1f detik (CPU %(cpu).1f detik)")
                     % {"name": name, "seconds": seconds, "cpu": cpu_seconds}
                 )
         self._print_logins(district.logins, district.api_token or None)
