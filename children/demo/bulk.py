@@ -7,7 +7,8 @@ rows (executemany). Like bulk_create, this bypasses `save()` and the signals, so
 no historical rows for demo rows (it never did: the demo always used bulk_create).
 
 Columns not given take the field's default (auto_now/auto_now_add fields the time of the insert);
-ids are reserved first when the caller needs them to point other rows at.
+ids are reserved first when the caller needs them to point other rows at. `insert_objects` does the
+same for unsaved model instances and sets their primary keys, as bulk_create does.
 """
 
 from __future__ import annotations
@@ -30,15 +31,16 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """`count` new primary keys of `model`'s table, in increasing order; inside the caller's transaction."""
     if count == 0:
         return []
-    table = model._meta.db_table
+    table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
             )
             return [row[0] for row in cursor.fetchall()]
         # A SQLite writer holds the database's lock until it commits: max(id) + n cannot be taken twice.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 (a model's own table)
+        cursor.execute(f"SELECT COALESCE(MAX({pk}), 0) FROM {table}")  # noqa: S608 (a model's own table)
         start = int(cursor.fetchone()[0]) + 1
         return list(range(start, start + count))
 
@@ -78,17 +80,17 @@ def insert_columns(model: type[models.Model], columns: dict[str, Column]) -> Non
     for field in model._meta.local_concrete_fields:
         given = columns.get(field.attname, columns.get(field.name))
         if given is not None:
-            values = _python(given)
+            values = _adapted(field, _python(given))
         elif field.primary_key:
             continue
         elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            values = [now] * count
+            values = _adapted(field, [now]) * count  # adapted once: a constant column
         else:
-            values = [field.get_default()] * count
+            values = _adapted(field, [field.get_default()]) * count
         if len(values) != count:
             raise ValueError(f"{model.__name__}.{field.name}: {len(values)} values for {count} rows")
         names.append(field.column)
-        data.append(_adapted(field, values))
+        data.append(values)
     table = model._meta.db_table
     if connection.vendor == "postgresql":
         pgcopy.copy_rows(table, names, data)
@@ -104,3 +106,21 @@ def insert_columns(model: type[models.Model], columns: dict[str, Column]) -> Non
 def days(values: Sequence[datetime.date] | np.ndarray) -> np.ndarray:
     """Dates as a datetime64[D] column."""
     return np.asarray(values, dtype="datetime64[D]")
+
+
+def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -> None:
+    """INSERT unsaved instances of `model` column by column and set their primary keys (no save(),
+    no signals; auto_now/auto_now_add fields get the time of the insert)."""
+    if not objects:
+        return
+    columns: dict[str, Column] = {}
+    for field in model._meta.local_concrete_fields:
+        if field.primary_key or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            continue
+        columns[field.attname] = [getattr(obj, field.attname) for obj in objects]
+    ids = reserve_ids(model, len(objects))
+    insert_columns(model, {model._meta.pk.attname: ids, **columns})
+    for obj, pk in zip(objects, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias

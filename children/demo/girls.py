@@ -9,13 +9,12 @@ from django.core.management.base import OutputWrapper
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from children.demo.bulk import insert_columns
+from children.demo.bulk import insert_columns, insert_objects
 from children.demo.common import (
     ADULT_NIK_SHARE,
     DUSUN,
     FIRST_NAMES_P,
     GIRLS_PER_CHILD,
-    INSERT_BATCH,
     MONTHS_OF_AGE,
     SECOND_NAMES,
     SERIAL_GIRLS,
@@ -158,10 +157,10 @@ def _insert_girls(
                 school_class=str(school_class[i]) if in_school[i] else "",
             )
         )
-    Person.objects.bulk_create(persons, batch_size=INSERT_BATCH)
+    insert_objects(Person, persons)
     for person, girl in zip(persons, girls, strict=True):
         girl.person = person
-    AdolescentGirl.objects.bulk_create(girls, batch_size=INSERT_BATCH)
+    insert_objects(AdolescentGirl, girls)
     return girls
 
 

@@ -11,6 +11,7 @@ from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext as _
 
 from children.compute import keluarga_is_at_risk, pregnancy_status
+from children.demo.bulk import insert_objects
 from children.demo.common import (
     ADULT_NIK_SHARE,
     DUSUN,
@@ -18,7 +19,6 @@ from children.demo.common import (
     FATHER_SECOND,
     HB_MEAN_G_DL,
     HB_SD_G_DL,
-    INSERT_BATCH,
     LILA_MEAN_CM,
     LILA_SD_CM,
     MONTHS_OF_AGE,
@@ -388,10 +388,10 @@ def _insert_new_families(
             }
         )[0]
         keluarga.at_risk = keluarga_is_at_risk(keluarga.at_risk_reasons)
-    Keluarga.objects.bulk_create(new_keluarga, batch_size=INSERT_BATCH)
+    insert_objects(Keluarga, new_keluarga)
     for keluarga, woman in zip(new_keluarga, new_women, strict=True):
         woman.keluarga = keluarga
-    Person.objects.bulk_create(new_women, batch_size=INSERT_BATCH)
+    insert_objects(Person, new_women)
     for woman, pregnancy in zip(new_women, new_pregnancies, strict=True):
         pregnancy.mother = woman
 
@@ -456,13 +456,13 @@ def seed_pregnancies(*, rng_seed: int, scale: DemoScale, district: DemoDistrict,
     _insert_new_families(plan, new_keluarga, new_women, household)
     _flag_pregnant_families(plan.pregnancies[finished : finished + len(pregnant_mothers)])
     pregnancies, visits = plan.pregnancies, plan.visits
-    Pregnancy.objects.bulk_create(pregnancies, batch_size=INSERT_BATCH)
+    insert_objects(Pregnancy, pregnancies)
     rows_visits = []
     for pregnancy, planned in zip(pregnancies, visits, strict=True):
         for visit in planned:
             visit.pregnancy = pregnancy
             rows_visits.append(visit)
-    PregnancyVisit.objects.bulk_create(rows_visits, batch_size=INSERT_BATCH)
+    insert_objects(PregnancyVisit, rows_visits)
     ongoing = pregnancies[finished:]
     district.count(_("Kehamilan berlangsung"), len(ongoing))
     district.count(_("Kehamilan selesai (bayi tercatat)"), finished)

@@ -12,11 +12,10 @@ from django.utils.translation import gettext as _
 
 from children import growth
 from children.compute import GROWTH_FIELDS, measurement_growth_columns
-from children.demo.bulk import insert_columns, reserve_ids
+from children.demo.bulk import insert_columns, insert_objects, reserve_ids
 from children.demo.common import (
     FIRST_NAMES_L,
     FIRST_NAMES_P,
-    INSERT_BATCH,
     MONTHS_OF_AGE,
     PARTICIPATION,
     SECOND_NAMES,
@@ -90,10 +89,10 @@ def _draw_births(rng: np.random.Generator, scale: DemoScale, district: DemoDistr
 
 def _insert_children(births: _Births, families: _Families, posyandu: list[Posyandu]) -> np.ndarray:
     """Insert the families, their mothers and the children; returns the children's ids."""
-    Keluarga.objects.bulk_create(families.keluarga, batch_size=INSERT_BATCH)
+    insert_objects(Keluarga, families.keluarga)
     for card, mother in zip(families.keluarga, families.mothers, strict=True):
         mother.keluarga = card
-    Person.objects.bulk_create(families.mothers, batch_size=INSERT_BATCH)
+    insert_objects(Person, families.mothers)
     nik_encrypted, nik_hash = _encrypted(list(families.child_nik))
     n = births.owner.size
     family = families.family_of_child
