@@ -207,7 +207,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "db.sqlite3"),
-            "OPTIONS": {"timeout": 20},
+            "OPTIONS": {
+                "timeout": 20,
+                # WAL: pages keep reading while a background job (an import being applied) writes, and
+                # a commit appends to the log instead of rewriting the file; synchronous=NORMAL syncs
+                # at checkpoints only (a power cut may lose the last commits, never corrupt the file).
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DATABASES["default"].setdefault("TEST", {})
@@ -300,6 +306,9 @@ CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", schemes={"redis", "rediss", "am
 CELERY_RESULT_BACKEND = env_url("CELERY_RESULT_BACKEND", schemes={"redis", "rediss"}) or REDIS_URL
 # Without a broker the tasks run in-process, so the embedded default needs no worker.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
+# Without a broker, jobs whose page shows their progress (imports) run in a thread of the serving
+# process, so the request that queued them answers at once (convergence.jobs).
+JOBS_IN_THREAD = env_bool("JOBS_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged when it ends: a worker that dies mid-way leaves it unacknowledged, and Redis
 # hands it to another worker once the visibility timeout has passed (longer than any task runs).

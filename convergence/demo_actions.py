@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from convergence.actions import ACTIONS
 from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
 from convergence.models import (
+    OPD,
     ActionOutput,
     AssessmentGrade,
     Attendance,
@@ -125,9 +126,19 @@ def _date(year: int, month_day: tuple[int, int]) -> datetime.date:
 def seed_teams(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: OutputWrapper) -> None:
     """TPPS of the kabupaten, of each kecamatan and of this year's lokus desa; a KPM and a TPK per desa."""
     rng = step_rng(rng_seed, "tpps")
+    teams = _teams(rng, district)
+    Team.objects.bulk_create(teams)
+    TeamMember.objects.bulk_create(_team_members(rng, district, teams))
+    workers = _field_workers(rng, district)
+    FieldWorker.objects.bulk_create(workers, batch_size=1000)
+    district.count(_("TPPS"), len(teams))
+    district.count(_("KPM dan TPK"), len(workers))
+
+
+def _teams(rng: random.Random, district: DemoDistrict) -> list[Team]:
+    """The kabupaten's TPPS, each kecamatan's and each of this year's lokus desa's (not yet saved)."""
     year = district.today.year
     start, end = datetime.date(year - 1, 1, 1), datetime.date(year + 1, 12, 31)
-    opd = district.opd
     teams = [
         Team(
             region=district.kabupaten,
@@ -161,7 +172,12 @@ def seed_teams(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
         )
         for desa in lokus
     ]
-    Team.objects.bulk_create(teams)
+    return teams
+
+
+def _team_members(rng: random.Random, district: DemoDistrict, teams: list[Team]) -> list[TeamMember]:
+    """The kabupaten team's heads of OPD, and four members of every other team (not yet saved)."""
+    opd = district.opd
     kabupaten_members = [
         ("ketua", "Wakil Bupati", None),
         ("sekretaris", "Kepala Bappeda", "BAPPEDA"),
@@ -193,7 +209,12 @@ def seed_teams(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
             ),
             TeamMember(team=team, name=_name(rng), position_in_team="anggota", jabatan="Penyuluh KB"),
         ]
-    TeamMember.objects.bulk_create(members)
+    return members
+
+
+def _field_workers(rng: random.Random, district: DemoDistrict) -> list[FieldWorker]:
+    """A KPM (the demo KPM user in her desa) and three TPK per desa (not yet saved)."""
+    year = district.today.year
     kpm_user = district.users.get("kpm")
     workers = []
     for desa in district.desa:
@@ -215,9 +236,7 @@ def seed_teams(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
             )
             for _member in range(3)
         ]
-    FieldWorker.objects.bulk_create(workers, batch_size=1000)
-    district.count(_("TPPS"), len(teams))
-    district.count(_("KPM dan TPK"), len(workers))
+    return workers
 
 
 def _progress(number: int, year: int, today: datetime.date, rng: random.Random) -> dict[str, object]:
@@ -326,6 +345,27 @@ def seed_meetings(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, ou
     """Twelve meetings over the last eleven months with attendance and follow-ups."""
     rng = step_rng(rng_seed, "rapat")
     today = district.today
+    meetings = _meetings(rng, district)
+    Meeting.objects.bulk_create([meeting for meeting, _invited in meetings])
+    through = Meeting.invited.through
+    through.objects.bulk_create(
+        through(meeting_id=meeting.pk, opd_id=agency.pk)
+        for meeting, invited in meetings
+        for agency in invited
+    )
+    rows, follow_ups = _attendance_and_follow_ups(rng, district, meetings)
+    Attendance.objects.bulk_create(rows)
+    FollowUp.objects.bulk_create(follow_ups)
+    district.count(_("Rapat"), len(meetings))
+    district.count(
+        _("Tindak lanjut terlambat"),
+        sum(1 for row in follow_ups if row.status == FollowUp.Status.TERBUKA and row.due_date < today),
+    )
+
+
+def _meetings(rng: random.Random, district: DemoDistrict) -> list[tuple[Meeting, list[OPD]]]:
+    """Twelve meetings (not yet saved), each with the OPD invited to it."""
+    today = district.today
     opd = district.opd
     everyone = list(opd.values())
     local = [opd[code] for code in ("BAPPEDA", "DINKES", "DPMD", "DP3AP2KB", "DLH", "PERIKANAN", "DINSOS")]
@@ -334,7 +374,7 @@ def seed_meetings(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, ou
         for action in ConvergenceAction.objects.filter(kabupaten=district.kabupaten)
     }
     bappeda = district.users.get("bappeda")
-    meetings: list[tuple[Meeting, list]] = []
+    meetings: list[tuple[Meeting, list[OPD]]] = []
     for index in range(12):
         held_on = today - datetime.timedelta(days=330 - index * 28 + rng.randint(0, 5))
         number = (index % 8) + 1
@@ -368,16 +408,19 @@ def seed_meetings(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, ou
             created_by=bappeda,
         )
         meetings.append((meeting, invited))
-    Meeting.objects.bulk_create([meeting for meeting, _invited in meetings])
-    through = Meeting.invited.through
-    through.objects.bulk_create(
-        through(meeting_id=meeting.pk, opd_id=agency.pk)
-        for meeting, invited in meetings
-        for agency in invited
-    )
+    return meetings
+
+
+def _attendance_and_follow_ups(
+    rng: random.Random, district: DemoDistrict, meetings: list[tuple[Meeting, list[OPD]]]
+) -> tuple[list[Attendance], list[FollowUp]]:
+    """Who came to each meeting (some absences not even written down) and its follow-ups."""
+    today = district.today
+    opd = district.opd
     # The usual delegate of each OPD; DINSOS sends whoever is free.
     delegate = {code: (_name(rng), f"Kepala Bidang {agency.short_name}") for code, agency in opd.items()}
-    rows, follow_ups = [], []
+    rows: list[Attendance] = []
+    follow_ups: list[FollowUp] = []
     for meeting, invited in meetings:
         for agency in invited:
             absent_chance = 0.7 if agency.code in OFTEN_ABSENT else 0.1
@@ -415,13 +458,7 @@ def seed_meetings(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, ou
                     done_on=min(today, due + datetime.timedelta(days=rng.randint(-10, 10))) if done else None,
                 )
             )
-    Attendance.objects.bulk_create(rows)
-    FollowUp.objects.bulk_create(follow_ups)
-    district.count(_("Rapat"), len(meetings))
-    district.count(
-        _("Tindak lanjut terlambat"),
-        sum(1 for row in follow_ups if row.status == FollowUp.Status.TERBUKA and row.due_date < today),
-    )
+    return rows, follow_ups
 
 
 @demo_cleanup(50, "aksi")

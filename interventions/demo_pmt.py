@@ -75,6 +75,45 @@ def _millions(amount: Decimal) -> Decimal:
 def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: OutputWrapper) -> None:
     """Budget lines, PMT programmes, episodes, delivery logs and disbursements of the current year."""
     rng = step_rng(rng_seed, "pmt")
+    today = district.today
+    maker, checker = district.users["dinkes"], district.users["bappeda"]
+    enrolments, lines_of = _child_episodes(rng, district)
+    pregnancy_of = _mother_episodes(rng, district, enrolments, lines_of)
+    for enrolment in enrolments:
+        if enrolment.end_date < today:
+            # Delivered in full (the weekly logs below): finished on its planned last day.
+            enrolment.status = PMTEnrolment.Status.FINISHED
+            enrolment.finished_on = enrolment.end_date
+            enrolment.days_delivered = enrolment.days
+    PMTEnrolment.objects.bulk_create(enrolments, batch_size=2000)
+    PMTReservation.objects.bulk_create(
+        (
+            PMTReservation(enrolment=e, budget_line=line, amount=amount)
+            for e in enrolments
+            for line, amount in lines_of[id(e)]
+        ),
+        batch_size=5000,
+    )
+    logs, payments = _deliveries_and_payments(enrolments, lines_of, today, maker, checker)
+    PMTDeliveryLog.objects.bulk_create(logs, batch_size=5000)
+    Disbursement.objects.bulk_create(payments, batch_size=2000)
+    _one_reversal(maker, checker, today)
+    finished = [e for e in enrolments if e.status == PMTEnrolment.Status.FINISHED]
+    _evaluation_visits(rng, finished, pregnancy_of, today)
+    pmt_outcomes_store(enrolments=finished, today=today)
+    _dana_desa(district)
+    district.count(_("Episode PMT"), len(enrolments))
+    district.count(
+        _("Pencairan PMT"), Disbursement.objects.filter(budget_line__kabupaten=district.kabupaten).count()
+    )
+
+
+Lines = dict[int, list[tuple[BudgetLine, Decimal]]]  # by id() of the enrolment
+
+
+def _child_episodes(rng: random.Random, district: DemoDistrict) -> tuple[list[PMTEnrolment], Lines]:
+    """The DAK line (revised in June) and the programme for wasted children, with their episodes (not
+    yet saved) and the line each episode draws on."""
     today, year = district.today, district.today.year
     dinkes = district.opd["DINKES"]
     maker, checker = district.users["dinkes"], district.users["bappeda"]
@@ -125,7 +164,7 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
     )
     PMTFunding.objects.create(programme=gk, budget_line=dak)
     enrolments: list[PMTEnrolment] = []
-    lines_of: dict[int, list[tuple[BudgetLine, Decimal]]] = {}  # by id() of the enrolment
+    lines_of: Lines = {}
     left = revised
     for child_id, (day, desa_id) in sorted(found.items(), key=lambda item: (item[1][0], item[0])):
         if rng.random() >= ENROL_SHARE or child_cost > left:
@@ -144,6 +183,18 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
         )
         enrolments.append(enrolment)
         lines_of[id(enrolment)] = [(dak, child_cost)]
+    return enrolments, lines_of
+
+
+def _mother_episodes(
+    rng: random.Random, district: DemoDistrict, enrolments: list[PMTEnrolment], lines_of: Lines
+) -> dict[int, int]:
+    """The two lines and the programme for KEK pregnant women, whose episodes (not yet saved) are added
+    to `enrolments`; returns each enrolled mother's KEK pregnancy."""
+    today, year = district.today, district.today.year
+    dinkes = district.opd["DINKES"]
+    maker = district.users["dinkes"]
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     # Ibu hamil KEK: ongoing KEK pregnancies, enrolled the day after the first visit of the year that
     # found the LiLA under 23.5 cm (or on a day of the year so far when no visit recorded it).
     kek = list(
@@ -155,18 +206,7 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
         .order_by("pk")
         .values_list("pk", "mother_id", "desa_id")
     )
-    found_kek: dict[int, datetime.date] = {}
-    for pregnancy_id, visit_date in (
-        PregnancyVisit.objects.filter(
-            pregnancy_id__in=[row[0] for row in kek],
-            visit_date__gte=start,
-            visit_date__lte=today - datetime.timedelta(days=2),
-            lila_cm__lt=pmt.KEK_LILA_CM,
-        )
-        .order_by("visit_date", "pk")
-        .values_list("pregnancy_id", "visit_date")
-    ):
-        found_kek.setdefault(pregnancy_id, visit_date + datetime.timedelta(days=1))
+    found_kek = _kek_found([row[0] for row in kek], start, today)
     mother_cost = pmt.episode_cost(days=MOTHER_DAYS, daily_rate=MOTHER_RATE)
     mother_total = mother_cost * len(kek)
     apbd = _line(
@@ -216,29 +256,33 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
         )
         enrolments.append(enrolment)
         lines_of[id(enrolment)] = list(zip((apbd, dak_bumil), mother_parts, strict=True))
-    for enrolment in enrolments:
-        if enrolment.end_date < today:
-            # Delivered in full (the weekly logs below): finished on its planned last day.
-            enrolment.status = PMTEnrolment.Status.FINISHED
-            enrolment.finished_on = enrolment.end_date
-            enrolment.days_delivered = enrolment.days
-    PMTEnrolment.objects.bulk_create(enrolments, batch_size=2000)
-    PMTReservation.objects.bulk_create(
-        (
-            PMTReservation(enrolment=e, budget_line=line, amount=amount)
-            for e in enrolments
-            for line, amount in lines_of[id(e)]
-        ),
-        batch_size=5000,
-    )
-    logs, payments = _deliveries_and_payments(enrolments, lines_of, today, maker, checker)
-    PMTDeliveryLog.objects.bulk_create(logs, batch_size=5000)
-    Disbursement.objects.bulk_create(payments, batch_size=2000)
-    _one_reversal(maker, checker, today)
-    finished = [e for e in enrolments if e.status == PMTEnrolment.Status.FINISHED]
-    _evaluation_visits(rng, finished, pregnancy_of, today)
-    pmt_outcomes_store(enrolments=finished, today=today)
-    # Dana Desa of the first desa: cooking classes and local-food PMT, half spent.
+    return pregnancy_of
+
+
+def _kek_found(
+    pregnancy_ids: list[int], start: datetime.date, today: datetime.date
+) -> dict[int, datetime.date]:
+    """The day after the first visit since `start` (up to two days ago) that measured a LiLA under
+    23.5 cm, by pregnancy."""
+    found_kek: dict[int, datetime.date] = {}
+    for pregnancy_id, visit_date in (
+        PregnancyVisit.objects.filter(
+            pregnancy_id__in=pregnancy_ids,
+            visit_date__gte=start,
+            visit_date__lte=today - datetime.timedelta(days=2),
+            lila_cm__lt=pmt.KEK_LILA_CM,
+        )
+        .order_by("visit_date", "pk")
+        .values_list("pregnancy_id", "visit_date")
+    ):
+        found_kek.setdefault(pregnancy_id, visit_date + datetime.timedelta(days=1))
+    return found_kek
+
+
+def _dana_desa(district: DemoDistrict) -> None:
+    """Dana Desa lines of the first three desa, half spent on cooking classes and local-food PMT."""
+    today, year = district.today, district.today.year
+    maker, checker = district.users["dinkes"], district.users["bappeda"]
     desa_list = list(
         Region.objects.filter(code__startswith=f"{district.kabupaten.code}.", level="desa").order_by("code")[
             :3
@@ -263,10 +307,6 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
             approved_by=checker,
             decided_at=timezone.now(),
         )
-    district.count(_("Episode PMT"), len(enrolments))
-    district.count(
-        _("Pencairan PMT"), Disbursement.objects.filter(budget_line__kabupaten=district.kabupaten).count()
-    )
 
 
 def _default_rate(category: str, days: int, daily_rate: Decimal) -> PMTRate | None:

@@ -22,6 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from convergence.jobs import job_dispatch
 from convergence.models import User
 from convergence.scoping import restrict, scope_for_user
 from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal_text
@@ -90,7 +91,7 @@ def delivery_import_job_create(*, user: User, uploaded_file: UploadedFile) -> De
         job.file.save(name, uploaded_file, save=False)
         job.save()
         job_id = job.pk
-        transaction.on_commit(lambda: delivery_import_check.delay(job_id=job_id))
+        job_dispatch(delivery_import_check, job_id=job_id)
     return job
 
 
@@ -189,7 +190,7 @@ def delivery_import_job_apply_queue(*, user: User, job: DeliveryImportJob) -> No
         if not moved:
             raise ValidationError(_(NOT_CHECKED))
         job_id, user_id = job.pk, user.pk
-        transaction.on_commit(lambda: delivery_import_apply.delay(job_id=job_id, user_id=user_id))
+        job_dispatch(delivery_import_apply, job_id=job_id, user_id=user_id)
 
 
 def delivery_import_job_apply(*, job_id: int, user: User) -> None:

@@ -6,6 +6,7 @@ from interventions import (
     views,
     views_pmt,
     views_pmt_money,
+    views_pmt_programme_edit,
     views_pmt_programmes,
     views_referral,
     views_situation,
@@ -36,4 +37,5 @@ urlpatterns = [
     *views_pmt.urlpatterns,
     *views_pmt_money.urlpatterns,
     *views_pmt_programmes.urlpatterns,
+    *views_pmt_programme_edit.urlpatterns,
 ]

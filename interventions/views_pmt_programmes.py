@@ -308,6 +308,8 @@ def programme_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         "can_enrol": svc.can_enrol(user, programme),
         "can_manage": not scope_for_user(user).is_read_only
         and svc.can_manage_programme(user, kabupaten=programme.kabupaten, opd=programme.opd),
+        # Edited only before its first episode (interventions:pmt-programme-update).
+        "can_edit": not programme.enrolments.exists(),
     }
     return render(request, "interventions/pmt/programme_detail.html", context)
 

@@ -18,6 +18,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.WHITENOISE_AUTOREFRESH = True
     # Hashing passwords at full strength would dominate the suite's run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Jobs run inside the test's request and transaction; tests of the threaded dispatch turn it on.
+    settings.JOBS_IN_THREAD = False
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from children.changes import measurements_changed
 from children.imports.pipeline import ACTIONS, ImportReport, import_rows
 from children.imports.readers import EXTENSIONS, UnreadableFile, extension
 from children.models import ImportJob
+from convergence.jobs import job_dispatch
 from convergence.models import User
 from convergence.scoping import scope_for_user
 from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal_text
@@ -133,7 +134,7 @@ def import_job_create(*, user: User, uploaded_file: UploadedFile, create_places:
         job.file.save(name, uploaded_file, save=False)
         job.save()
         job_id = job.pk
-        transaction.on_commit(lambda: import_check.delay(job_id=job_id))
+        job_dispatch(import_check, job_id=job_id)
     return job
 
 
@@ -241,12 +242,13 @@ def import_job_apply_queue(*, job_id: int, user: User) -> None:
         )
     # Marked at once, so the page says "Sedang diterapkan" and follows the progress while the task waits
     # for a worker; the status condition lets only one of two quick clicks queue it.
+    # rows_done restarts at 0: until the job reports, the page shows the apply's progress, not the check's.
     if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKED).update(
-        status=ImportJob.Status.APPLYING
+        status=ImportJob.Status.APPLYING, rows_done=0
     ):
         raise ValidationError(_("Hanya impor yang sudah diperiksa yang dapat diterapkan."))
     user_id = user.pk
-    transaction.on_commit(lambda: import_apply.delay(job_id=job_id, user_id=user_id))
+    job_dispatch(import_apply, job_id=job_id, user_id=user_id)
 
 
 def import_job_apply(*, job_id: int, user: User) -> None:

@@ -14,6 +14,7 @@ others generate.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -107,6 +108,8 @@ class DemoDistrict:
     logins: list[DemoLogin] = field(default_factory=list)
     api_token: str = ""
     summary: list[tuple[str, str]] = field(default_factory=list)
+    # (step name, wall seconds, CPU seconds of this process) in the order the steps ran.
+    timings: list[tuple[str, float, float]] = field(default_factory=list)
 
     def count(self, label: str, value: int) -> None:
         """Add a line `label: value` to the summary printed after seeding."""
@@ -163,7 +166,9 @@ def district_seed(*, seed: int, scale: DemoScale, today: date, out: OutputWrappe
     """Run every registered step in order; the caller holds the transaction."""
     district = DemoDistrict(today=today)
     for step in sorted(_STEPS.values(), key=lambda s: (s.order, s.name)):
+        started, started_cpu = time.monotonic(), time.process_time()
         step.function(rng_seed=seed, scale=scale, district=district, out=out)
+        district.timings.append((step.name, time.monotonic() - started, time.process_time() - started_cpu))
     return district
 
 

@@ -25,7 +25,9 @@ class Command(BaseCommand):
             "--reset", action="store_true", help="delete the demo kabupaten and seed it again"
         )
 
-    def handle(self, *args: Any, seed: int, scale: str, reset: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, seed: int, scale: str, reset: bool, verbosity: int = 1, **options: Any
+    ) -> None:
         autodiscover_modules("demo")
         kabupaten = demo.district_kabupaten()
         if kabupaten is not None and not reset:
@@ -71,6 +73,14 @@ class Command(BaseCommand):
         width = max(len(label) for label, _value in district.summary)
         for label, value in district.summary:
             self.stdout.write(f"  {label.ljust(width)}  {value:>8}")
+        if verbosity >= 2:
+            self.stdout.write("")
+            for name, seconds, cpu_seconds in district.timings:
+                self.stdout.write(
+                    "  "
+                    + _("langkah %(name)s: %(seconds).1f detik (CPU %(cpu).1f detik)")
+                    % {"name": name, "seconds": seconds, "cpu": cpu_seconds}
+                )
         self._print_logins(district.logins, district.api_token or None)
 
     def _print_logins(self, logins: list[demo.DemoLogin], api_token: str | None) -> None:
