@@ -17,7 +17,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from children.models import Measurement
+from django.db import connection
+
+from children.models import Child, Measurement
 from convergence.benchmarking import BenchResult, benchmark, rolled_back
 from convergence.models import Region
 
@@ -68,6 +70,10 @@ def run_refresh(*, out: Any, seed: int, rows: int | None = None, **options: Any)
     kabupaten = district_kabupaten()
     if kabupaten is None:
         raise RuntimeError("seed the demo district first: python manage.py seed_demo --scale large")
+    if connection.vendor == "postgresql":
+        # The planner's statistics as autovacuum leaves them after a seed or an import.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Measurement._meta.db_table}, {Child._meta.db_table}")
     inside = Measurement.objects.filter(posyandu__desa__parent__parent=kabupaten)
     last = inside.order_by("-measured_on").values_list("measured_on", flat=True).first()
     if last is None:

@@ -236,7 +236,9 @@ def frames_of_children(
 ) -> tuple[MeasurementFrame, ChildFrame]:
     """Every balita measurement of these children between the two days, and the children."""
     ids = ",".join(map(str, child_ids.tolist())) or "NULL"
+    # Both sides named: the planner then reads both tables by their keys.
     measurements = _measurement_columns(
-        f"{_MEASUREMENT_COLUMNS} m.child_id IN ({ids})", [first_day, last_day, AGE_LIMIT_DAYS]
+        f"{_MEASUREMENT_COLUMNS} m.child_id IN ({ids}) AND c.id IN ({ids})",
+        [first_day, last_day, AGE_LIMIT_DAYS],
     )
     return measurements, _child_columns(f"c.id IN ({ids})", first_day, last_day)
