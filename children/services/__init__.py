@@ -31,8 +31,6 @@ from children.services.measurements import (
     _measurements_insert,
     _nan,
     _none,
-    child_weight_gain_refresh,
-    children_weight_gain_refresh,
     measurement_delete,
     measurement_record,
     measurement_record_batch,
@@ -55,6 +53,7 @@ from children.services.registry import (
     person_save,
     refuse_taken_number,
 )
+from children.services.weight_gain import child_weight_gain_refresh, children_weight_gain_refresh
 
 __all__ = [
     "ADOLESCENT_AGE_YEARS",

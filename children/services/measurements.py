@@ -1,5 +1,5 @@
-"""Writes of growth measurements: one entry from a form, a batch from the sync API or an import, and
-the weight-gain flags they refresh.
+"""Writes of growth measurements: one entry from a form, a batch from the sync API or an import
+(the weight-gain statuses they change are refreshed by children.services.weight_gain).
 
 Z-scores always come from the one vectorised engine (children.compute).
 """
@@ -25,12 +25,11 @@ from children import compute, rules
 from children.access import can_write_registry, check_registry_write
 from children.changes import measurements_changed
 from children.growth import classify
-from children.growth.weight_gain import NOT_ASSESSED
 from children.models import (
     Child,
     Measurement,
 )
-from children.selectors import kbm_table_on, kbm_versions
+from children.services.weight_gain import child_weight_gain_refresh, children_weight_gain_refresh
 from convergence.models import User
 from convergence.scoping import check_can_edit, restrict
 from convergence.tombstones import records_delete
@@ -261,6 +260,21 @@ def _earlier_height(
     return heights[last], last
 
 
+@dataclass
+class _Batch:
+    """What a batch reads once under its children's locks, and the rows its entries stage."""
+
+    children: dict[int, Child]
+    by_client_id: dict[uuid.UUID | None, Measurement]
+    by_day: dict[tuple[int, datetime.date], Measurement]
+    heights: dict[int, dict[datetime.date, float]]
+    new: dict[int, Measurement] = field(default_factory=dict)
+    corrected: dict[int, Measurement] = field(default_factory=dict)
+    corrected_from: dict[int, int] = field(
+        default_factory=dict
+    )  # the posyandu a corrected row counted in before
+
+
 def measurement_record_batch(
     *,
     user: User | None,
@@ -285,135 +299,161 @@ def measurement_record_batch(
     n = len(entries)
     results: list[MeasurementResult | ValidationError | None] = [None] * n
     with transaction.atomic():
-        # Locking the children (in pk order: no deadlock between two batches) serialises the weighings
-        # of a child: a concurrent resend waits here, then reads the row the first one made.
-        children = {
-            c.pk: c for c in Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk")
-        }
-        client_ids = [entry.client_id for entry in entries if entry.client_id is not None]
-        by_client_id = {m.client_id: m for m in Measurement.objects.filter(client_id__in=client_ids)}
-        days = {entry.measured_on for entry in entries}
-        by_day = {
-            (m.child_id, m.measured_on): m
-            for m in Measurement.objects.filter(child_id__in=child_ids, measured_on__in=days)
-        }
-        heights: dict[int, dict[datetime.date, float]] = {pk: {} for pk in child_ids}
-        for child_id, day, height in Measurement.objects.filter(
-            child_id__in=child_ids, measured_on__lt=max(days), adjusted_height_cm__isnull=False
-        ).values_list("child_id", "measured_on", "adjusted_height_cm"):
-            if height is not None:  # always (the filter): said again for the type checker
-                heights[child_id][day] = float(height)
-
+        batch = _batch_read(entries=entries, child_ids=child_ids)
+        children = batch.children
         errors = [_entry_errors(entry, child=children[entry.child.pk], today=today) for entry in entries]
         valid = [i for i in range(n) if not errors[i]]
         columns = _growth_columns([entries[i] for i in valid], children)
         row_of = {i: row for row, i in enumerate(valid)}
-
-        new: dict[int, Measurement] = {}
-        corrected: dict[int, Measurement] = {}
-        corrected_from: dict[int, int] = {}  # the posyandu a corrected row counted in before
         for i, entry in enumerate(entries):
-            child = children[entry.child.pk]
-            known = by_client_id.get(entry.client_id) if entry.client_id is not None else None
-            if known is not None:
-                results[i] = (
-                    MeasurementResult(measurement=known, outcome=MeasurementOutcome.DUPLICATE)
-                    if known.child_id == child.pk
-                    else ValidationError(
-                        {"client_id": [_("client_id ini sudah dipakai untuk pengukuran anak lain.")]}
-                    )
-                )
-                continue
-            if errors[i]:
-                results[i] = ValidationError(errors[i])
-                continue
-            row = row_of[i]
-            existing = by_day.get((child.pk, entry.measured_on))
-            correcting = existing is not None and entry.corrects is not None and entry.corrects == existing.pk
-            if existing is not None and not correcting:
-                same = measurement_same_values(existing, entry)
-                outcome = MeasurementOutcome.DUPLICATE if same else MeasurementOutcome.CONFLICT
-                results[i] = MeasurementResult(measurement=existing, outcome=outcome)
-                continue
-            adjusted = _none(columns["adjusted_height_cm"][row])
-            adjusted = None if adjusted is None else round(adjusted, 1)
-            if not entry.remeasure_confirmed:
-                problems = _implausible(
-                    columns=columns,
-                    row=row,
-                    adjusted_height_cm=adjusted,
-                    earlier=_earlier_height(heights[child.pk], entry.measured_on),
-                )
-                if problems:
-                    results[i] = NeedsConfirmation(problems, code="needs_confirmation")
-                    continue
-            if correcting and existing is not None:
-                corrected_from[i] = existing.posyandu_id
-                measurement = existing
-            else:
-                measurement = Measurement(child=child, measured_on=entry.measured_on)
-            _measurement_fill(
-                measurement,
-                entry=entry,
-                child=child,
+            results[i] = _entry_stage(
+                i,
+                entry,
+                batch=batch,
+                errors=errors[i],
                 columns=columns,
-                row=row,
-                adjusted=adjusted,
+                row_of=row_of,
+                user=user,
                 source=source,
             )
-            if correcting:
-                corrected[i] = measurement
-            else:
-                measurement.measured_by = user
-                measurement.client_id = entry.client_id
-                new[i] = measurement
-                by_day[(child.pk, entry.measured_on)] = measurement
-                if entry.client_id is not None:
-                    by_client_id[entry.client_id] = measurement
-            if adjusted is not None:
-                heights[child.pk][entry.measured_on] = adjusted
-            else:
-                heights[child.pk].pop(entry.measured_on, None)
-
-        for measurement in corrected.values():
-            if user is not None:
-                measurement._history_user = user  # type: ignore[attr-defined]
-            measurement.save()
-        pending = list(new.items())
-        landed = _measurements_insert([m for _, m in pending], user=user)
-        written = dict(corrected)
-        final: dict[int, Measurement] = {}  # id() of a row made here -> the row that stands for it
-        for (i, measurement), stored in zip(pending, landed, strict=True):
-            if stored is measurement:
-                written[i] = measurement
-            else:
-                # Another writer (one that does not lock the child) recorded this entry or day first.
-                final[id(measurement)] = stored
-                same = stored.client_id == entries[i].client_id or measurement_same_values(stored, entries[i])
-                outcome = MeasurementOutcome.DUPLICATE if same else MeasurementOutcome.CONFLICT
-                results[i] = MeasurementResult(measurement=stored, outcome=outcome)
-        since: dict[int, datetime.date] = {}
-        for measurement in written.values():
-            day = measurement.measured_on
-            since[measurement.child_id] = min(day, since.get(measurement.child_id, day))
-        children_weight_gain_refresh(since_by_child=since)
-        fresh = Measurement.objects.in_bulk([m.pk for m in written.values()])
-        for i, measurement in written.items():
-            final[id(measurement)] = fresh[measurement.pk]
-            outcome = MeasurementOutcome.CORRECTED if i in corrected else MeasurementOutcome.CREATED
-            results[i] = MeasurementResult(measurement=fresh[measurement.pk], outcome=outcome)
-        for result in results:
-            # An entry repeating one made earlier in this batch answers that row as stored.
-            if isinstance(result, MeasurementResult) and id(result.measurement) in final:
-                result.measurement = final[id(result.measurement)]
-        if written:
-            measurements_changed(
-                desa_ids={children[m.child_id].desa_id for m in written.values()},
-                posyandu_ids={m.posyandu_id for m in written.values()} | set(corrected_from.values()),
-                days={m.measured_on for m in written.values()},
-            )
+        _batch_write(entries=entries, batch=batch, results=results, user=user)
     # Every entry ended in exactly one branch above: a result or an error each.
     return [result for result in results if result is not None]
+
+
+def _batch_read(*, entries: Sequence[MeasurementEntry], child_ids: set[int]) -> _Batch:
+    """Lock the batch's children and read the rows its entries may meet (inside the batch's transaction)."""
+    # Locking the children (in pk order: no deadlock between two batches) serialises the weighings
+    # of a child: a concurrent resend waits here, then reads the row the first one made.
+    children = {c.pk: c for c in Child.objects.select_for_update().filter(pk__in=child_ids).order_by("pk")}
+    client_ids = [entry.client_id for entry in entries if entry.client_id is not None]
+    by_client_id = {m.client_id: m for m in Measurement.objects.filter(client_id__in=client_ids)}
+    days = {entry.measured_on for entry in entries}
+    by_day = {
+        (m.child_id, m.measured_on): m
+        for m in Measurement.objects.filter(child_id__in=child_ids, measured_on__in=days)
+    }
+    heights: dict[int, dict[datetime.date, float]] = {pk: {} for pk in child_ids}
+    for child_id, day, height in Measurement.objects.filter(
+        child_id__in=child_ids, measured_on__lt=max(days), adjusted_height_cm__isnull=False
+    ).values_list("child_id", "measured_on", "adjusted_height_cm"):
+        if height is not None:  # always (the filter): said again for the type checker
+            heights[child_id][day] = float(height)
+    return _Batch(children=children, by_client_id=by_client_id, by_day=by_day, heights=heights)
+
+
+def _entry_stage(
+    i: int,
+    entry: MeasurementEntry,
+    *,
+    batch: _Batch,
+    errors: dict[str, list[str]],
+    columns: dict[str, np.ndarray],
+    row_of: dict[int, int],
+    user: User | None,
+    source: str,
+) -> MeasurementResult | ValidationError | None:
+    """The result of entry `i` when it ends without a write; None when its row is staged in `batch`."""
+    child = batch.children[entry.child.pk]
+    known = batch.by_client_id.get(entry.client_id) if entry.client_id is not None else None
+    if known is not None:
+        return (
+            MeasurementResult(measurement=known, outcome=MeasurementOutcome.DUPLICATE)
+            if known.child_id == child.pk
+            else ValidationError(
+                {"client_id": [_("client_id ini sudah dipakai untuk pengukuran anak lain.")]}
+            )
+        )
+    if errors:
+        return ValidationError(errors)
+    row = row_of[i]
+    existing = batch.by_day.get((child.pk, entry.measured_on))
+    correcting = existing is not None and entry.corrects is not None and entry.corrects == existing.pk
+    if existing is not None and not correcting:
+        same = measurement_same_values(existing, entry)
+        outcome = MeasurementOutcome.DUPLICATE if same else MeasurementOutcome.CONFLICT
+        return MeasurementResult(measurement=existing, outcome=outcome)
+    adjusted = _none(columns["adjusted_height_cm"][row])
+    adjusted = None if adjusted is None else round(adjusted, 1)
+    if not entry.remeasure_confirmed:
+        problems = _implausible(
+            columns=columns,
+            row=row,
+            adjusted_height_cm=adjusted,
+            earlier=_earlier_height(batch.heights[child.pk], entry.measured_on),
+        )
+        if problems:
+            return NeedsConfirmation(problems, code="needs_confirmation")
+    if correcting and existing is not None:
+        batch.corrected_from[i] = existing.posyandu_id
+        measurement = existing
+    else:
+        measurement = Measurement(child=child, measured_on=entry.measured_on)
+    _measurement_fill(
+        measurement, entry=entry, child=child, columns=columns, row=row, adjusted=adjusted, source=source
+    )
+    if correcting:
+        batch.corrected[i] = measurement
+    else:
+        measurement.measured_by = user
+        measurement.client_id = entry.client_id
+        batch.new[i] = measurement
+        batch.by_day[(child.pk, entry.measured_on)] = measurement
+        if entry.client_id is not None:
+            batch.by_client_id[entry.client_id] = measurement
+    if adjusted is not None:
+        batch.heights[child.pk][entry.measured_on] = adjusted
+    else:
+        batch.heights[child.pk].pop(entry.measured_on, None)
+    return None
+
+
+def _batch_write(
+    *,
+    entries: Sequence[MeasurementEntry],
+    batch: _Batch,
+    results: list[MeasurementResult | ValidationError | None],
+    user: User | None,
+) -> None:
+    """Write the staged rows, refresh N/T/2T, announce the change, and fill the results of the written."""
+    corrected = batch.corrected
+    for measurement in corrected.values():
+        if user is not None:
+            measurement._history_user = user  # type: ignore[attr-defined]
+        measurement.save()
+    pending = list(batch.new.items())
+    landed = _measurements_insert([m for _, m in pending], user=user)
+    written = dict(corrected)
+    final: dict[int, Measurement] = {}  # id() of a row made here -> the row that stands for it
+    for (i, measurement), stored in zip(pending, landed, strict=True):
+        if stored is measurement:
+            written[i] = measurement
+        else:
+            # Another writer (one that does not lock the child) recorded this entry or day first.
+            final[id(measurement)] = stored
+            same = stored.client_id == entries[i].client_id or measurement_same_values(stored, entries[i])
+            outcome = MeasurementOutcome.DUPLICATE if same else MeasurementOutcome.CONFLICT
+            results[i] = MeasurementResult(measurement=stored, outcome=outcome)
+    since: dict[int, datetime.date] = {}
+    for measurement in written.values():
+        day = measurement.measured_on
+        since[measurement.child_id] = min(day, since.get(measurement.child_id, day))
+    children_weight_gain_refresh(since_by_child=since)
+    fresh = Measurement.objects.in_bulk([m.pk for m in written.values()])
+    for i, measurement in written.items():
+        final[id(measurement)] = fresh[measurement.pk]
+        outcome = MeasurementOutcome.CORRECTED if i in corrected else MeasurementOutcome.CREATED
+        results[i] = MeasurementResult(measurement=fresh[measurement.pk], outcome=outcome)
+    for result in results:
+        # An entry repeating one made earlier in this batch answers that row as stored.
+        if isinstance(result, MeasurementResult) and id(result.measurement) in final:
+            result.measurement = final[id(result.measurement)]
+    if written:
+        measurements_changed(
+            desa_ids={batch.children[m.child_id].desa_id for m in written.values()},
+            posyandu_ids={m.posyandu_id for m in written.values()} | set(batch.corrected_from.values()),
+            days={m.measured_on for m in written.values()},
+        )
 
 
 def _growth_columns(entries: list[MeasurementEntry], children: dict[int, Child]) -> dict[str, np.ndarray]:
@@ -501,70 +541,3 @@ def measurement_delete(*, user: User | None, measurement: Measurement) -> None:
         records_delete([measurement])
         child_weight_gain_refresh(child=child, since=measured_on)
         measurements_changed(desa_ids=[child.desa_id], posyandu_ids=[posyandu_id], days=[measured_on])
-
-
-def child_weight_gain_refresh(*, child: Child, since: datetime.date) -> None:
-    """Recompute N/T/2T/O/B of the child's weighings from `since` on (each depends on the one before)."""
-    children_weight_gain_refresh(since_by_child={child.pk: since})
-
-
-def children_weight_gain_refresh(*, since_by_child: dict[int, datetime.date]) -> None:
-    """Recompute N/T/2T/O/B of each child's weighings from its `since` day on, for many children at once.
-
-    Each child's run uses the KBM table in force on its last weighing, as for one child alone; the
-    children sharing a table are computed in one vectorised call.
-    """
-    if not since_by_child:
-        return
-    rows = list(
-        Measurement.objects.filter(child_id__in=since_by_child, weight_kg__isnull=False)
-        .order_by("child_id", "measured_on")
-        .values_list("pk", "child_id", "measured_on", "weight_kg", "weight_gain", "child__birth_date")
-    )
-    todo_by_version: dict[datetime.date | None, list[tuple[Any, ...]]] = {}
-    last_day_of_version: dict[datetime.date | None, datetime.date] = {}
-    versions = kbm_versions()
-    start = 0
-    while start < len(rows):
-        child_id = rows[start][1]
-        end = start
-        while end < len(rows) and rows[end][1] == child_id:
-            end += 1
-        weighings = rows[start:end]
-        first = next((k for k, row in enumerate(weighings) if row[2] >= since_by_child[child_id]), None)
-        if first is not None:
-            before = weighings[first - 1] if first > 0 else None
-            last_day = weighings[-1][2]
-            in_force = [version for version in versions if version <= last_day]
-            version = in_force[-1] if in_force else None
-            todo_by_version.setdefault(version, []).extend((row, before) for row in weighings[first:])
-            last_day_of_version[version] = last_day
-        start = end
-    changed: dict[int, list[int]] = {}  # status code -> pks of the weighings that take it
-    for version, todo in todo_by_version.items():
-        befores = [before for _, before in todo]
-        has_before = np.array([b is not None for b in befores])
-        before_day = np.array(
-            [b[2] if b else datetime.date(1970, 1, 1) for b in befores], dtype="datetime64[D]"
-        )
-        previous = compute.PreviousWeighing(
-            weight_kg=np.array([float(b[3]) if b else np.nan for b in befores]),
-            month_index=np.where(has_before, compute.month_index(before_day), -1).astype(np.int64),
-            status=np.array([b[4] if b else NOT_ASSESSED for b in befores], dtype=np.int8),
-        )
-        status = compute.weight_gain_run(
-            child_key=np.array([row[1] for row, _ in todo], dtype=np.int64),
-            birth_date=np.array([row[5] for row, _ in todo], dtype="datetime64[D]"),
-            measured_on=np.array([row[2] for row, _ in todo], dtype="datetime64[D]"),
-            weight_kg=np.array([float(row[3]) for row, _ in todo]),
-            previous=previous,
-            kbm=kbm_table_on(day=last_day_of_version[version]),
-        )
-        for (row, _before), code in zip(todo, status, strict=True):
-            if row[4] != code:
-                changed.setdefault(int(code), []).append(row[0])
-    # One UPDATE per status (a handful): bulk_update's CASE over a thousand ids cost seconds in Python.
-    # updated_at set by hand (update() skips auto_now): it is what API clients sync by.
-    now = timezone.now()
-    for code, pks in changed.items():
-        Measurement.objects.filter(pk__in=pks).update(weight_gain=code, updated_at=now)
