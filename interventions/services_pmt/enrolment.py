@@ -115,20 +115,10 @@ def _shares_error(fundings: list[PMTFunding]) -> str | None:
     return None
 
 
-def pmt_enrol(
-    *,
-    user: User,
-    programme: PMTProgramme,
-    recipient: Child | Person,
-    start_date: datetime.date,
-) -> PMTEnrolment:
-    """Enrol a named recipient in a programme, reserving days x rate on the lines funding it.
-
-    The cost is split over the programme's lines by their shares (pmt.split_cost, remainder to the
-    last line). Refused (ValidationError naming the field) when the recipient is not eligible on
-    `start_date`, already has an overlapping episode of the category, or any line has not enough left
-    for its part (each such line named); then nothing is reserved anywhere.
-    """
+def _check_enrolment(
+    *, user: User, programme: PMTProgramme, recipient: Child | Person, start_date: datetime.date
+) -> None:
+    """PermissionDenied, or a ValidationError naming the field, unless `user` may enrol `recipient` then."""
     if not can_enrol(user, programme):
         raise PermissionDenied
     wants_person = programme.category in PMT_PERSON_CATEGORIES
@@ -143,6 +133,40 @@ def pmt_enrol(
     reason = _eligibility(programme, recipient, start_date)
     if reason:
         raise ValidationError({"recipient": [reason]})
+
+
+def _check_room_for_parts(
+    *, locked: dict[int, BudgetLine], fundings: list[PMTFunding], parts: list[Decimal]
+) -> None:
+    """ValidationError naming each locked line with less left than its part of the cost."""
+    short = []
+    for funding, part in zip(fundings, parts, strict=True):
+        line = locked[funding.budget_line_id]
+        available = sel.budget_line_totals(line=line).available
+        if part > available:
+            short.append(
+                _("Sisa anggaran %(line)s tidak cukup: perlu %(need)s, tersisa %(left)s.")
+                % {"line": line.name, "need": rupiah(part), "left": rupiah(available)}
+            )
+    if short:
+        raise ValidationError({"budget_line": short})
+
+
+def pmt_enrol(
+    *,
+    user: User,
+    programme: PMTProgramme,
+    recipient: Child | Person,
+    start_date: datetime.date,
+) -> PMTEnrolment:
+    """Enrol a named recipient in a programme, reserving days x rate on the lines funding it.
+
+    The cost is split over the programme's lines by their shares (pmt.split_cost, remainder to the
+    last line). Refused (ValidationError naming the field) when the recipient is not eligible on
+    `start_date`, already has an overlapping episode of the category, or any line has not enough left
+    for its part (each such line named); then nothing is reserved anywhere.
+    """
+    _check_enrolment(user=user, programme=programme, recipient=recipient, start_date=start_date)
     child = recipient if isinstance(recipient, Child) else None
     person = recipient if isinstance(recipient, Person) else None
     with transaction.atomic():
@@ -172,17 +196,7 @@ def pmt_enrol(
         if PMTEnrolment.objects.filter(programme=programme, child=child, person=person).exists():
             raise ValidationError({"recipient": [_("Sasaran sudah terdaftar pada program ini.")]})
         locked = _lock_lines([f.budget_line_id for f in fundings])
-        short = []
-        for funding, part in zip(fundings, parts, strict=True):
-            line = locked[funding.budget_line_id]
-            available = sel.budget_line_totals(line=line).available
-            if part > available:
-                short.append(
-                    _("Sisa anggaran %(line)s tidak cukup: perlu %(need)s, tersisa %(left)s.")
-                    % {"line": line.name, "need": rupiah(part), "left": rupiah(available)}
-                )
-        if short:
-            raise ValidationError({"budget_line": short})
+        _check_room_for_parts(locked=locked, fundings=fundings, parts=parts)
         try:
             with transaction.atomic():
                 enrolment = PMTEnrolment.objects.create(
