@@ -221,7 +221,13 @@ def eppgbm_rows_for_user(
     qs = measurement_list_for_export(
         user=user, posyandu=posyandu, desa=desa, date_from=date_from, date_to=date_to
     )
-    for (
+    for values in qs.values_list(*_EPPGBM_FIELDS).iterator(chunk_size=CHUNK_SIZE):
+        yield _eppgbm_row(values, full_nik=full_nik)
+
+
+def _eppgbm_row(values: tuple[Any, ...], *, full_nik: bool) -> list[Any]:
+    """One row in the order of EPPGBM_HEADERS from one measurement's values of _EPPGBM_FIELDS."""
+    (
         nik_encrypted,
         name,
         sex,
@@ -255,43 +261,43 @@ def eppgbm_rows_for_user(
         pmt_kg,
         vitamin_a,
         has_kia_book,
-    ) in qs.values_list(*_EPPGBM_FIELDS).iterator(chunk_size=CHUNK_SIZE):
-        nik = pii.decrypt(nik_encrypted)
-        yield [
-            nik if full_nik else pii.mask_identifier(nik),
-            name,
-            sex,
-            birth_date,
-            _blank(birth_weight_kg),
-            _blank(birth_length_cm),
-            mother or mother_name or father_name,
-            prov or "",
-            kab or "",
-            kec or "",
-            puskesmas or "",
-            desa_name,
-            posyandu_name,
-            rt,
-            rw,
-            address,
-            age_text(birth_date, measured_on),
-            measured_on,
-            _blank(weight_kg),
-            _blank(height_cm),
-            POSITION_WORDS.get(position, ""),
-            _blank(lila_cm),
-            _category(classify.BBU_LABELS_ID, waz_category),
-            _z(waz),
-            _category(classify.TBU_LABELS_ID, haz_category),
-            _z(haz),
-            _category(classify.GIZI_LABELS_ID, whz_category),
-            _z(whz),
-            "" if weight_gain == NOT_ASSESSED else WEIGHT_GAIN_CODES[weight_gain],
-            _blank(pmt_kg),
-            1 if vitamin_a else 0,
-            "",  # KPSP: developmental screening is not recorded in this application.
-            YES if has_kia_book else NO,
-        ]
+    ) = values
+    nik = pii.decrypt(nik_encrypted)
+    return [
+        nik if full_nik else pii.mask_identifier(nik),
+        name,
+        sex,
+        birth_date,
+        _blank(birth_weight_kg),
+        _blank(birth_length_cm),
+        mother or mother_name or father_name,
+        prov or "",
+        kab or "",
+        kec or "",
+        puskesmas or "",
+        desa_name,
+        posyandu_name,
+        rt,
+        rw,
+        address,
+        age_text(birth_date, measured_on),
+        measured_on,
+        _blank(weight_kg),
+        _blank(height_cm),
+        POSITION_WORDS.get(position, ""),
+        _blank(lila_cm),
+        _category(classify.BBU_LABELS_ID, waz_category),
+        _z(waz),
+        _category(classify.TBU_LABELS_ID, haz_category),
+        _z(haz),
+        _category(classify.GIZI_LABELS_ID, whz_category),
+        _z(whz),
+        "" if weight_gain == NOT_ASSESSED else WEIGHT_GAIN_CODES[weight_gain],
+        _blank(pmt_kg),
+        1 if vitamin_a else 0,
+        "",  # KPSP: developmental screening is not recorded in this application.
+        YES if has_kia_book else NO,
+    ]
 
 
 def register_template_rows(*, user: User, posyandu: Posyandu) -> list[list[Any]]:

@@ -277,33 +277,8 @@ def delivery_import(
             result.messages.append(gettext_noop("Intervensi ini bukan milik OPD Anda."))
             continue
         kind = rules.SUBJECT_KIND[intervention.target_group]
-        subject: Any = None
-        if kind == rules.FAMILY:
-            kk, error = recover_digits(cells.get("kk"))
-            if error or not kk:
-                result.messages.append(error or gettext_noop("Nomor KK wajib untuk intervensi keluarga."))
-            else:
-                subject = by_kk.get(pii.nik_hash(kk))
-                if subject is None:
-                    result.messages.append(gettext_noop("Nomor KK tidak ditemukan di wilayah kerja Anda."))
-        else:
-            nik, error = recover_digits(cells.get("nik"))
-            if error or not nik:
-                result.messages.append(error or gettext_noop("NIK wajib untuk intervensi ini."))
-            else:
-                subject = by_hash.get(pii.nik_hash(nik))
-                if subject is None:
-                    result.messages.append(gettext_noop("NIK tidak ditemukan di wilayah kerja Anda."))
-                elif (kind == rules.CHILD) != isinstance(subject, Child):
-                    result.messages.append(gettext_noop("NIK ini bukan milik kelompok sasaran intervensi."))
-                    subject = None
-        delivered_on, date_error = parse_date(cells.get("date"))
-        if date_error or delivered_on is None:
-            result.messages.append(date_error or gettext_noop("Tanggal wajib diisi."))
-        elif delivered_on > today:
-            result.messages.append(gettext_noop("Tanggal penyaluran tidak boleh di masa depan."))
-        elif not intervention.is_valid_between(delivered_on, delivered_on):
-            result.messages.append(gettext_noop("Intervensi tidak berlaku pada tanggal ini."))
+        subject = _row_subject(cells, kind, by_hash=by_hash, by_kk=by_kk, messages=result.messages)
+        delivered_on = _row_date(cells, intervention, today=today, messages=result.messages)
         quantity, quantity_error = _quantity(cells.get("quantity"))
         if quantity_error:
             result.messages.append(quantity_error)
@@ -343,6 +318,52 @@ def delivery_import(
             _close_referrals(created)
         report.applied = True
     return report
+
+
+def _row_subject(
+    cells: dict[str, Any],
+    kind: str,
+    *,
+    by_hash: dict[str, Any],
+    by_kk: dict[str, Any],
+    messages: list[Message],
+) -> Any:
+    """The row's child, person or family found by its NIK or KK number; None (with a message) when not."""
+    subject: Any = None
+    if kind == rules.FAMILY:
+        kk, error = recover_digits(cells.get("kk"))
+        if error or not kk:
+            messages.append(error or gettext_noop("Nomor KK wajib untuk intervensi keluarga."))
+        else:
+            subject = by_kk.get(pii.nik_hash(kk))
+            if subject is None:
+                messages.append(gettext_noop("Nomor KK tidak ditemukan di wilayah kerja Anda."))
+    else:
+        nik, error = recover_digits(cells.get("nik"))
+        if error or not nik:
+            messages.append(error or gettext_noop("NIK wajib untuk intervensi ini."))
+        else:
+            subject = by_hash.get(pii.nik_hash(nik))
+            if subject is None:
+                messages.append(gettext_noop("NIK tidak ditemukan di wilayah kerja Anda."))
+            elif (kind == rules.CHILD) != isinstance(subject, Child):
+                messages.append(gettext_noop("NIK ini bukan milik kelompok sasaran intervensi."))
+                subject = None
+    return subject
+
+
+def _row_date(
+    cells: dict[str, Any], intervention: Intervention, *, today: datetime.date, messages: list[Message]
+) -> datetime.date | None:
+    """The row's delivery day; a message when it is missing, in the future or outside the intervention's validity."""
+    delivered_on, date_error = parse_date(cells.get("date"))
+    if date_error or delivered_on is None:
+        messages.append(date_error or gettext_noop("Tanggal wajib diisi."))
+    elif delivered_on > today:
+        messages.append(gettext_noop("Tanggal penyaluran tidak boleh di masa depan."))
+    elif not intervention.is_valid_between(delivered_on, delivered_on):
+        messages.append(gettext_noop("Intervensi tidak berlaku pada tanggal ini."))
+    return delivered_on
 
 
 def _key(delivery: Delivery) -> tuple[int, int | None, int | None, int | None, datetime.date]:

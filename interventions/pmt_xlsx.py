@@ -43,6 +43,14 @@ def workbook_bytes(
     absorption: Absorption, programmes: list[ProgrammeRow], recipients: list[RecipientRow]
 ) -> bytes:
     book = Workbook()
+    _absorption_sheets(book, absorption)
+    _programme_sheet(book, programmes)
+    _recipient_sheet(book, recipients)
+    return xlsx_bytes(book)
+
+
+def _absorption_sheets(book: Workbook, absorption: Absorption) -> None:
+    """Sheets Serapan (one row per budget line; the workbook's first sheet) and Per bulan."""
     lines = book.active
     lines.title = "Serapan"
     xlsx_append(
@@ -81,6 +89,10 @@ def workbook_bytes(
     xlsx_append(months, [_("Bulan"), _("Dicairkan (Rp)")])
     for month in absorption.by_month:
         _append(months, [month_name(month.month), month.disbursed], rupiah=frozenset({1}))
+
+
+def _programme_sheet(book: Workbook, programmes: list[ProgrammeRow]) -> None:
+    """Sheet Program: one row per programme with its cost and outcome."""
     program = book.create_sheet("Program")
     xlsx_append(
         program,
@@ -114,6 +126,10 @@ def workbook_bytes(
             rupiah=frozenset({3, 4, 8}),
             percent=frozenset({7}),
         )
+
+
+def _recipient_sheet(book: Workbook, recipients: list[RecipientRow]) -> None:
+    """Sheet Penerima: one row per episode."""
     people = book.create_sheet("Penerima")
     xlsx_append(
         people,
@@ -153,4 +169,3 @@ def workbook_bytes(
             ],
             rupiah=frozenset({6, 10}),
         )
-    return xlsx_bytes(book)

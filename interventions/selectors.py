@@ -168,6 +168,16 @@ def population_load(*, desa: QuerySet[Region], on: datetime.date) -> rules.Popul
     measurement of the last 12 months. Pregnancies: ongoing. Families: all, `poor` when BKKBN's
     "miskin" reason is recorded or the family holds JKN PBI (enrolled as poor in DTKS).
     """
+    return rules.Population(
+        children=_children_load(desa=desa, on=on),
+        pregnancies=_pregnancies_load(desa=desa, on=on),
+        girls=_girls_load(desa=desa),
+        families=_families_load(desa=desa),
+    )
+
+
+def _children_load(*, desa: QuerySet[Region], on: datetime.date) -> rules.Children:
+    """Active children 0-59 months on `on`, with their latest valid TB/U and BB/TB categories (two queries)."""
     oldest = datetime.date(on.year - 5, on.month, 1)
     child_rows = list(
         Child.objects.filter(
@@ -204,7 +214,7 @@ def population_load(*, desa: QuerySet[Region], on: datetime.date) -> rules.Popul
         for child_id, category in mapping.items():
             if child_id in position:
                 target[position[child_id]] = category
-    children = rules.Children(
+    return rules.Children(
         id=child_ids,
         desa_id=np.array([row[1] for row in child_rows], dtype=np.int64),
         keluarga_id=np.array([row[2] or 0 for row in child_rows], dtype=np.int64),
@@ -214,6 +224,10 @@ def population_load(*, desa: QuerySet[Region], on: datetime.date) -> rules.Popul
         has_birth_certificate=np.array([row[4] for row in child_rows], dtype=bool),
         has_jkn=np.array([row[5] for row in child_rows], dtype=bool),
     )
+
+
+def _pregnancies_load(*, desa: QuerySet[Region], on: datetime.date) -> rules.Pregnancies:
+    """Ongoing pregnancies on `on`, one per mother (her latest)."""
     pregnancy_rows = {
         mother_id: (desa_id, kek, anaemic)
         for mother_id, desa_id, kek, anaemic in Pregnancy.objects.filter(
@@ -223,21 +237,29 @@ def population_load(*, desa: QuerySet[Region], on: datetime.date) -> rules.Popul
         .order_by("mother_id", "lmp_date")
         .values_list("mother_id", "desa_id", "is_kek", "is_anaemic")
     }
-    pregnancies = rules.Pregnancies(
+    return rules.Pregnancies(
         person_id=np.array(list(pregnancy_rows), dtype=np.int64),
         desa_id=np.array([row[0] for row in pregnancy_rows.values()], dtype=np.int64),
         is_kek=np.array([row[1] for row in pregnancy_rows.values()], dtype=bool),
         is_anaemic=np.array([row[2] for row in pregnancy_rows.values()], dtype=bool),
     )
+
+
+def _girls_load(*, desa: QuerySet[Region]) -> rules.Girls:
+    """Adolescent girls of the registry."""
     girl_rows = list(
         AdolescentGirl.objects.filter(person__desa__in=desa)
         .order_by("person_id")
         .values_list("person_id", "person__desa_id")
     )
-    girls = rules.Girls(
+    return rules.Girls(
         person_id=np.array([row[0] for row in girl_rows], dtype=np.int64),
         desa_id=np.array([row[1] for row in girl_rows], dtype=np.int64),
     )
+
+
+def _families_load(*, desa: QuerySet[Region]) -> rules.Families:
+    """All families, `poor` when BKKBN's "miskin" reason is recorded or the family holds JKN PBI."""
     family_rows = list(
         Keluarga.objects.filter(desa__in=desa)
         .order_by("pk")
@@ -253,7 +275,7 @@ def population_load(*, desa: QuerySet[Region], on: datetime.date) -> rules.Popul
             "at_risk_reasons",
         )
     )
-    families = rules.Families(
+    return rules.Families(
         id=np.array([row[0] for row in family_rows], dtype=np.int64),
         desa_id=np.array([row[1] for row in family_rows], dtype=np.int64),
         water=np.array([_water(row[2]) for row in family_rows], dtype=np.int64),
@@ -269,7 +291,6 @@ def population_load(*, desa: QuerySet[Region], on: datetime.date) -> rules.Popul
             dtype=bool,
         ),
     )
-    return rules.Population(children=children, pregnancies=pregnancies, girls=girls, families=families)
 
 
 def delivered_load(

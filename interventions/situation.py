@@ -35,6 +35,7 @@ from convergence.models import DesaLokus, Region, User
 from convergence.scoping import scope_for_user
 from convergence.selectors import desa_list_for_user
 from interventions import compute
+from interventions import eligibility as rules
 from interventions.models import Indicator, Intervention, LokusWeights
 from interventions.selectors import Period, delivered_load, interventions_in_force, population_load
 
@@ -223,6 +224,33 @@ def _measurements(
     }
 
 
+def _coverage_fill(
+    *,
+    rows: dict[int, DesaRow],
+    population: rules.Population,
+    desa: QuerySet[Region],
+    kabupaten: Region,
+    period: Period,
+) -> set[int]:
+    """Set each row's coverage of the indicators fed by the interventions in force; returns those indicators."""
+    interventions = interventions_in_force(kabupaten_code=kabupaten.code, period=period)
+    indicator_of = {item.pk: item.indicator_id for item in interventions if item.indicator_id}
+    fed = [item for item in interventions if item.pk in indicator_of]
+    if fed:
+        delivered = delivered_load(desa=desa, period=period, intervention_ids=[item.pk for item in fed])
+        services = compute.all_services(population, _specs(fed), delivered)
+        for (indicator_id, desa_id), (due, got) in compute.counts_by_group_and_desa(
+            services, indicator_of
+        ).items():
+            if desa_id in rows:
+                rows[desa_id].coverage[indicator_id] = Coverage(got, due)
+    indicators_with_data = set(indicator_of.values())
+    for row in rows.values():
+        for indicator_id in indicators_with_data:
+            row.coverage.setdefault(indicator_id, Coverage(0, 0))
+    return indicators_with_data
+
+
 def situation_analysis(*, kabupaten: Region, year: int, today: datetime.date) -> SituationAnalysis:
     """The analysis of every desa of `kabupaten` for `year`, ranked for lokus (about a dozen queries).
 
@@ -261,21 +289,9 @@ def situation_analysis(*, kabupaten: Region, year: int, today: datetime.date) ->
             if desa_id in rows:
                 setattr(rows[desa_id], name, count)
 
-    interventions = interventions_in_force(kabupaten_code=kabupaten.code, period=period)
-    indicator_of = {item.pk: item.indicator_id for item in interventions if item.indicator_id}
-    fed = [item for item in interventions if item.pk in indicator_of]
-    if fed:
-        delivered = delivered_load(desa=desa, period=period, intervention_ids=[item.pk for item in fed])
-        services = compute.all_services(population, _specs(fed), delivered)
-        for (indicator_id, desa_id), (due, got) in compute.counts_by_group_and_desa(
-            services, indicator_of
-        ).items():
-            if desa_id in rows:
-                rows[desa_id].coverage[indicator_id] = Coverage(got, due)
-    indicators_with_data = set(indicator_of.values())
-    for row in rows.values():
-        for indicator_id in indicators_with_data:
-            row.coverage.setdefault(indicator_id, Coverage(0, 0))
+    indicators_with_data = _coverage_fill(
+        rows=rows, population=population, desa=desa, kabupaten=kabupaten, period=period
+    )
 
     weights = lokus_weights_for(kabupaten=kabupaten, year=year)
     ordered = [rows[item.pk] for item in desa_list]

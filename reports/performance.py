@@ -127,6 +127,18 @@ def check_can_read_review(user: User) -> None:
         raise PermissionDenied
 
 
+def _delivery_counts(*, user: User, interventions: list[Intervention], period: Period) -> dict[int, int]:
+    """Deliveries of the period the user may see, counted per intervention (one query)."""
+    return dict(
+        restrict(Delivery.objects.all(), user)
+        .filter(intervention__in=[item.pk for item in interventions])
+        .filter(Q(delivered_on__gte=period.start) & Q(delivered_on__lte=period.end))
+        .values("intervention_id")
+        .annotate(n=Count("pk"))
+        .values_list("intervention_id", "n")
+    )
+
+
 def performance_review_for_user(
     *, user: User, year: int, today: datetime.date, kabupaten_code: str = ""
 ) -> PerformanceReview:
@@ -150,14 +162,7 @@ def performance_review_for_user(
     ]
     targets = targets_for_year(kabupaten=kabupaten, year=year)
     analysis = situation_analysis_for_user(user=user, year=year, today=today, kabupaten_code=kabupaten.code)
-    deliveries = dict(
-        restrict(Delivery.objects.all(), user)
-        .filter(intervention__in=[item.pk for item in interventions])
-        .filter(Q(delivered_on__gte=period.start) & Q(delivered_on__lte=period.end))
-        .values("intervention_id")
-        .annotate(n=Count("pk"))
-        .values_list("intervention_id", "n")
-    )
+    deliveries = _delivery_counts(user=user, interventions=interventions, period=period)
     lines = [
         row
         for row in pmt_absorption(user=user, year=year).lines

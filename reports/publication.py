@@ -234,30 +234,14 @@ def _targets(kabupaten: Region, year: int) -> tuple[list[TargetRow], str]:
     )
 
 
-def publication(*, kabupaten: Region, year: int) -> Publication:
-    """The published table of `kabupaten` for `year`, suppressed (a fixed number of queries).
-
-    404 when the kabupaten has no figure for the year.
-    """
-    start = datetime.date(year, 1, 1)
-    total_row = _year_rows(kabupaten).filter(period=start).first()
-    if total_row is None:
-        raise Http404
-    desa_list = list(
-        Region.objects.filter(level__in=DESA_LEVEL_VALUES, code__startswith=f"{kabupaten.code}.")
-        .select_related("puskesmas")
-        .order_by("code")
-    )
-    summaries = {
-        row.region_id: Counts.of_row(row)
-        for row in Row.objects.filter(
-            level=Row.Level.DESA,
-            region__in=[d.pk for d in desa_list],
-            period_kind=Row.PeriodKind.YEAR,
-            period=start,
-            posyandu__isnull=True,
-        )
-    }
+def _cells(
+    *,
+    kabupaten: Region,
+    desa_list: list[Region],
+    summaries: dict[int, Counts],
+    total_row: PrevalenceSummary,
+) -> tuple[list[Cell], list[Cell], Cell]:
+    """The desa, puskesmas-area and kabupaten cells, suppressed together (no query)."""
     areas: dict[int | None, list[int]] = {}
     for i, desa in enumerate(desa_list):
         areas.setdefault(desa.puskesmas_id, []).append(i)
@@ -312,6 +296,36 @@ def publication(*, kabupaten: Region, year: int) -> Publication:
         area="",
         counts=total_counts,
         suppressed=hidden[n + m],
+    )
+    return desa_cells, area_cells, total
+
+
+def publication(*, kabupaten: Region, year: int) -> Publication:
+    """The published table of `kabupaten` for `year`, suppressed (a fixed number of queries).
+
+    404 when the kabupaten has no figure for the year.
+    """
+    start = datetime.date(year, 1, 1)
+    total_row = _year_rows(kabupaten).filter(period=start).first()
+    if total_row is None:
+        raise Http404
+    desa_list = list(
+        Region.objects.filter(level__in=DESA_LEVEL_VALUES, code__startswith=f"{kabupaten.code}.")
+        .select_related("puskesmas")
+        .order_by("code")
+    )
+    summaries = {
+        row.region_id: Counts.of_row(row)
+        for row in Row.objects.filter(
+            level=Row.Level.DESA,
+            region__in=[d.pk for d in desa_list],
+            period_kind=Row.PeriodKind.YEAR,
+            period=start,
+            posyandu__isnull=True,
+        )
+    }
+    desa_cells, area_cells, total = _cells(
+        kabupaten=kabupaten, desa_list=desa_list, summaries=summaries, total_row=total_row
     )
     targets, regulation = _targets(kabupaten, year)
     national = national_path()

@@ -109,6 +109,14 @@ def publication_workbook(item: Publication) -> bytes:
 def performance_workbook(review: PerformanceReview) -> bytes:
     """Sheets: Ringkasan (per OPD), Intervensi, Anggaran."""
     book = Workbook()
+    _performance_summary_sheet(book, review)
+    _performance_interventions_sheet(book, review)
+    _performance_budget_sheet(book, review)
+    return xlsx_bytes(book)
+
+
+def _performance_summary_sheet(book: Workbook, review: PerformanceReview) -> None:
+    """Sheet Ringkasan (the workbook's first): prevalence against target, convergence, one row per OPD."""
     summary = book.active
     summary.title = "Ringkasan"
     prevalence = review.prevalence
@@ -162,6 +170,10 @@ def performance_workbook(review: PerformanceReview) -> bytes:
         )
         for column in (5, 6):
             summary.cell(row=summary.max_row, column=column).number_format = RUPIAH_FORMAT
+
+
+def _performance_interventions_sheet(book: Workbook, review: PerformanceReview) -> None:
+    """Sheet Intervensi: one row per intervention of each OPD, with its target and realisation."""
     interventions = book.create_sheet("Intervensi")
     xlsx_append(
         interventions,
@@ -194,6 +206,10 @@ def performance_workbook(review: PerformanceReview) -> bytes:
                     "" if row.achieved is None else (_("Ya") if row.achieved else _("Tidak")),
                 ],
             )
+
+
+def _performance_budget_sheet(book: Workbook, review: PerformanceReview) -> None:
+    """Sheet Anggaran: one row per budget line of each OPD."""
     budget = book.create_sheet("Anggaran")
     xlsx_append(
         budget,
@@ -214,4 +230,3 @@ def performance_workbook(review: PerformanceReview) -> bytes:
             )
             for column in (4, 5):
                 budget.cell(row=budget.max_row, column=column).number_format = RUPIAH_FORMAT
-    return xlsx_bytes(book)

@@ -23,6 +23,47 @@ def _p(value: float | None, sign: bool = False) -> str:
     return f"+{text}" if sign and value > 0 else text
 
 
+def _table_lines(rows: list[selectors.YearTableRow]) -> list[list[str]]:
+    """The header and one line of text cells per year."""
+    header = [
+        _("Tahun"),
+        _("Balita terdaftar"),
+        _("Diukur (TB/U)"),
+        _("Sgt pendek"),
+        _("Pendek"),
+        _("Normal"),
+        _("Tinggi"),
+        _("Stunting %"),
+        _("IK 95%"),
+        _("Perubahan"),
+        _("Status"),
+        _("Target %"),
+        _("Sesuai jalur"),
+    ]
+    lines = [header]
+    for r in rows:
+        row, stunting, target = r.figure.row, r.figure.stunting, r.target
+        on_course = {None: "-", True: _("ya"), False: _("tidak")}[target.on_course]
+        lines.append(
+            [
+                str(row.period.year),
+                _n(row.registered),
+                _n(row.haz_counted),
+                _n(row.haz_sangat_pendek),
+                _n(row.haz_pendek),
+                _n(row.haz_normal),
+                _n(row.haz_tinggi),
+                _p(stunting.pct),
+                f"{_p(stunting.low)}-{_p(stunting.high)}",
+                _p(target.change_points, sign=True),
+                _(target.status) if target.status else "-",
+                _p(target.target_pct),
+                on_course,
+            ]
+        )
+    return lines
+
+
 class Command(BaseCommand):
     help = _("Tabel stunting satu wilayah per tahun: jumlah per kategori TB/U, diukur, %, perubahan, target.")
 
@@ -49,43 +90,8 @@ class Command(BaseCommand):
             _("tahun") if options["month"] is None else _("bulan %(month)d") % {"month": options["month"]}
         )
         self.stdout.write(f"{region} ({region.code}), {period}; {selectors.SOURCE_ROUTINE}")
-        header = [
-            _("Tahun"),
-            _("Balita terdaftar"),
-            _("Diukur (TB/U)"),
-            _("Sgt pendek"),
-            _("Pendek"),
-            _("Normal"),
-            _("Tinggi"),
-            _("Stunting %"),
-            _("IK 95%"),
-            _("Perubahan"),
-            _("Status"),
-            _("Target %"),
-            _("Sesuai jalur"),
-        ]
-        lines = [header]
-        for r in rows:
-            row, stunting, target = r.figure.row, r.figure.stunting, r.target
-            on_course = {None: "-", True: _("ya"), False: _("tidak")}[target.on_course]
-            lines.append(
-                [
-                    str(row.period.year),
-                    _n(row.registered),
-                    _n(row.haz_counted),
-                    _n(row.haz_sangat_pendek),
-                    _n(row.haz_pendek),
-                    _n(row.haz_normal),
-                    _n(row.haz_tinggi),
-                    _p(stunting.pct),
-                    f"{_p(stunting.low)}-{_p(stunting.high)}",
-                    _p(target.change_points, sign=True),
-                    _(target.status) if target.status else "-",
-                    _p(target.target_pct),
-                    on_course,
-                ]
-            )
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+        lines = _table_lines(rows)
+        widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
         for line in lines:
             self.stdout.write("  ".join(cell.rjust(width) for cell, width in zip(line, widths, strict=True)))
         last = rows[-1]

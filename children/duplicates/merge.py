@@ -1,21 +1,9 @@
-"""The likely-duplicate queue and audited merges of the registries (one person, one record).
-
-Exact NIK/KK matches are refused at entry (children.services); what comes here is likely only: a child
-with the same mother, birth date and sex, or a similar name born the same day in the same desa; a
-person with a similar name born the same day in the same desa. One exception: when the record holding
-the number lies outside the scope of whoever tried to register it, that record alone is queued with
-who tried (the refusal does not name it), for someone who sees it to sort out. A puskesmas officer or Bappeda reviews
-each pair and either merges it (every row pointing at the removed record moves to the survivor, the
-removed record's fields are kept in a MergeLog) or dismisses it, and a dismissed pair is never queued
-again.
-"""
+"""Deciding on a queued pair: dismissing it, or merging the two records with an audit trail (MergeLog)."""
 
 from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,306 +12,34 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.db.models import (
-    Count,
     ForeignObjectRel,
-    IntegerField,
     Min,
-    OuterRef,
     Q,
-    QuerySet,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.models import HistoricalChanges
 
-from children import compute, identity
+from children import compute
 from children.access import can_merge, check_registry_write
 from children.changes import measurements_changed
+from children.duplicates.finding import Kind, Status
 from children.models import (
     AdolescentGirl,
     AdolescentTTD,
     Child,
     DuplicateCandidate,
-    Keluarga,
     Measurement,
     MergeLog,
     Person,
 )
 from convergence.models import User
-from convergence.scoping import check_can_edit, restrict
+from convergence.scoping import check_can_edit
 from convergence.tombstones import records_delete
-
-Kind = DuplicateCandidate.Kind
-Reason = DuplicateCandidate.Reason
-Status = DuplicateCandidate.Status
 
 # Fields a merge never copies from the removed record: identity, bookkeeping, and the NIK pair (moved
 # on its own because of the unique constraint).
 _NOT_FILLED = frozenset({"id", "nik_encrypted", "nik_hash", "created_at", "updated_at", "import_job"})
-
-
-# Finding -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChildKey:
-    """What the child rules compare; `mother_name` is normalised (the registry mother's name when linked)."""
-
-    pk: int
-    name: str
-    sex: str
-    birth_date: datetime.date
-    desa_id: int
-    mother_id: int | None
-    mother_name: str
-
-
-@dataclass(frozen=True)
-class PersonKey:
-    pk: int
-    name: str
-    birth_date: datetime.date
-    desa_id: int
-
-
-@dataclass(frozen=True)
-class Pair:
-    """A likely duplicate, lower id first."""
-
-    a: int
-    b: int
-    desa_id: int
-    reason: str
-    similarity: float
-
-
-def _child_keys(queryset: QuerySet[Child]) -> list[ChildKey]:
-    rows = queryset.values_list(
-        "pk", "name", "sex", "birth_date", "desa_id", "mother_id", "mother_name", "mother__name"
-    )
-    return [
-        ChildKey(pk, name, sex, birth_date, desa_id, mother_id, identity.normalise_name(linked or written))
-        for pk, name, sex, birth_date, desa_id, mother_id, written, linked in rows.iterator(chunk_size=2000)
-    ]
-
-
-def _same_mother(x: ChildKey, y: ChildKey) -> bool:
-    if x.mother_id is not None and y.mother_id is not None:
-        return x.mother_id == y.mother_id
-    # Without a registry mother on both sides, the name written on the register decides, within a desa.
-    return x.desa_id == y.desa_id and bool(x.mother_name) and x.mother_name == y.mother_name
-
-
-def child_pair(x: ChildKey, y: ChildKey) -> Pair | None:
-    """The pair of two children if a duplicate rule holds (same mother first), else None."""
-    if x.pk == y.pk or x.birth_date != y.birth_date:
-        return None
-    lo, hi = (x, y) if x.pk < y.pk else (y, x)
-    similarity = round(identity.name_similarity(x.name, y.name), 3)
-    if x.sex == y.sex and _same_mother(x, y):
-        return Pair(lo.pk, hi.pk, lo.desa_id, Reason.SAME_MOTHER_BIRTH_DATE_SEX, similarity)
-    if x.desa_id == y.desa_id and similarity >= identity.SIMILAR_NAME_THRESHOLD:
-        return Pair(lo.pk, hi.pk, lo.desa_id, Reason.SIMILAR_NAME_BIRTH_DATE, similarity)
-    return None
-
-
-def person_pair(x: PersonKey, y: PersonKey) -> Pair | None:
-    if x.pk == y.pk or x.birth_date != y.birth_date or x.desa_id != y.desa_id:
-        return None
-    similarity = round(identity.name_similarity(x.name, y.name), 3)
-    if similarity < identity.SIMILAR_NAME_THRESHOLD:
-        return None
-    return Pair(min(x.pk, y.pk), max(x.pk, y.pk), x.desa_id, Reason.SIMILAR_NAME_BIRTH_DATE, similarity)
-
-
-def _pairs_in_groups(groups: Iterable[list[Any]], match: Any) -> dict[tuple[int, int], Pair]:
-    found: dict[tuple[int, int], Pair] = {}
-    for group in groups:
-        for i, x in enumerate(group):
-            for y in group[i + 1 :]:
-                pair = match(x, y)
-                if pair is None:
-                    continue
-                known = found.get((pair.a, pair.b))
-                if known is None or pair.reason == Reason.SAME_MOTHER_BIRTH_DATE_SEX:
-                    found[(pair.a, pair.b)] = pair
-    return found
-
-
-def _queue(kind: str, pairs: Iterable[Pair]) -> int:
-    """Insert the pairs not queued before (in any status: a dismissed pair stays dismissed)."""
-    pairs = list(pairs)
-    if not pairs:
-        return 0
-    a_field, b_field = ("child_a_id", "child_b_id") if kind == Kind.CHILD else ("person_a_id", "person_b_id")
-    known = set(
-        DuplicateCandidate.objects.filter(
-            **{f"{a_field}__in": {p.a for p in pairs}, f"{b_field}__in": {p.b for p in pairs}}
-        ).values_list(a_field, b_field)
-    )
-    new = [
-        DuplicateCandidate(
-            kind=kind,
-            desa_id=p.desa_id,
-            reason=p.reason,
-            similarity=p.similarity,
-            **{a_field: p.a, b_field: p.b},
-        )
-        for p in pairs
-        if (p.a, p.b) not in known
-    ]
-    # A concurrent finder may insert the same pair: the unique constraint keeps one.
-    DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True)
-    return len(new)
-
-
-def duplicates_find_for_child(*, child: Child) -> None:
-    """Queue likely duplicates of `child` for review (children born the same day in its desa or to its mother)."""
-    if child.pk is None:
-        return
-    near = Q(desa_id=child.desa_id)
-    if child.mother_id is not None:
-        near |= Q(mother_id=child.mother_id)
-    keys = _child_keys(Child.objects.filter(near, birth_date=child.birth_date))
-    me = next((key for key in keys if key.pk == child.pk), None)
-    if me is None:
-        return
-    _queue(Kind.CHILD, [p for p in (child_pair(me, other) for other in keys) if p is not None])
-
-
-def duplicates_find_for_person(*, person: Person) -> None:
-    """Queue likely duplicates of `person` for review (similar name, same birth date, same desa)."""
-    if person.pk is None or person.birth_date is None:
-        return
-    rows = Person.objects.filter(desa_id=person.desa_id, birth_date=person.birth_date).values_list(
-        "pk", "name", "birth_date", "desa_id"
-    )
-    # Every row has the person's birth date (the filter above); it is passed as known, not as nullable.
-    keys = [PersonKey(pk, name, person.birth_date, desa_id) for pk, name, _born, desa_id in rows]
-    me = next((key for key in keys if key.pk == person.pk), None)
-    if me is None:
-        return
-    _queue(Kind.PERSON, [p for p in (person_pair(me, other) for other in keys) if p is not None])
-
-
-def duplicate_report_outside_scope(*, record: Child | Person | Keluarga, reporter: User) -> None:
-    """Queue `record` for review: `reporter`, whose scope does not hold it, tried to register its NIK
-    (child, person) or KK number (family) and was refused. The case sits in the record's desa, for its
-    puskesmas officer and Bappeda; one open case per record and reporter."""
-    if isinstance(record, Keluarga):
-        kind, field, reason = Kind.KELUARGA, "keluarga_a", Reason.KK_OUTSIDE_SCOPE
-    elif isinstance(record, Child):
-        kind, field, reason = Kind.CHILD, "child_a", Reason.NIK_OUTSIDE_SCOPE
-    else:
-        kind, field, reason = Kind.PERSON, "person_a", Reason.NIK_OUTSIDE_SCOPE
-    DuplicateCandidate.objects.get_or_create(
-        kind=kind,
-        reason=reason,
-        status=Status.OPEN,
-        reported_by=reporter,
-        **{field: record},
-        defaults={"desa_id": record.desa_id, "similarity": 1.0},
-    )
-
-
-def duplicates_report_from_import(*, child_ids: Iterable[int], reporter: User) -> int:
-    """Queue each child an import row of `reporter` matched only by identity at another posyandu (the
-    row was not imported); one open case per child and reporter. Returns the number of cases queued."""
-    child_ids = set(child_ids)
-    open_already = set(
-        DuplicateCandidate.objects.filter(
-            reason=Reason.IMPORT_OTHER_POSYANDU,
-            status=Status.OPEN,
-            reported_by=reporter,
-            child_a_id__in=child_ids,
-        ).values_list("child_a_id", flat=True)
-    )
-    new = [
-        DuplicateCandidate(
-            kind=Kind.CHILD,
-            reason=Reason.IMPORT_OTHER_POSYANDU,
-            child_a_id=pk,
-            desa_id=desa_id,
-            reported_by=reporter,
-            similarity=1.0,
-        )
-        for pk, desa_id in Child.objects.filter(pk__in=child_ids - open_already).values_list("pk", "desa_id")
-    ]
-    DuplicateCandidate.objects.bulk_create(new)
-    return len(new)
-
-
-# Reading the queue -------------------------------------------------------------------------------
-
-
-def _measurement_count(field: str) -> Coalesce:
-    counts = (
-        Measurement.objects.filter(child=OuterRef(field))
-        .order_by()
-        .values("child")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
-
-
-def duplicate_list_for_user(*, user: User, status: str | None = Status.OPEN) -> QuerySet[DuplicateCandidate]:
-    """Candidates in the user's scope whose both records the user may read, with what a review shows.
-
-    Each row carries the two records (with desa, posyandu and mother) and `child_a_measurements` /
-    `child_b_measurements` counts; a constant number of queries whatever the number of rows.
-    """
-    visible_children = restrict(Child.objects.all(), user).values("pk")
-    visible_persons = restrict(Person.objects.all(), user).values("pk")
-    visible_keluarga = restrict(Keluarga.objects.all(), user).values("pk")
-    both_visible = (
-        Q(kind=Kind.CHILD, child_a__in=visible_children)
-        & (Q(child_b__isnull=True) | Q(child_b__in=visible_children))
-        | Q(kind=Kind.PERSON, person_a__in=visible_persons)
-        & (Q(person_b__isnull=True) | Q(person_b__in=visible_persons))
-        | Q(kind=Kind.KELUARGA, keluarga_a__in=visible_keluarga)
-    )
-    candidates = restrict(DuplicateCandidate.objects.all(), user).filter(both_visible)
-    if status:
-        candidates = candidates.filter(status=status)
-    return (
-        candidates.select_related(
-            "desa",
-            "resolved_by",
-            "child_a__desa",
-            "child_a__posyandu",
-            "child_a__mother",
-            "child_b__desa",
-            "child_b__posyandu",
-            "child_b__mother",
-            "person_a__desa",
-            "person_a__keluarga",
-            "person_b__desa",
-            "person_b__keluarga",
-            "keluarga_a__desa",
-            "reported_by__posyandu",
-        )
-        .annotate(
-            child_a_measurements=_measurement_count("child_a"),
-            child_b_measurements=_measurement_count("child_b"),
-        )
-        .order_by("status", "-created_at", "-pk")
-    )
-
-
-def duplicate_get_for_user(*, user: User, pk: int) -> DuplicateCandidate:
-    """One candidate (any status) the user may review; DuplicateCandidate.DoesNotExist otherwise."""
-    return duplicate_list_for_user(user=user, status=None).get(pk=pk)
-
-
-def merge_log_list_for_user(*, user: User) -> QuerySet[MergeLog]:
-    return restrict(MergeLog.objects.select_related("desa", "merged_by"), user)
-
-
-# Deciding ----------------------------------------------------------------------------------------
 
 
 def _check_reviewer(user: User, candidate: DuplicateCandidate | None) -> None:
@@ -569,6 +285,49 @@ def _has_field(model: type[models.Model], name: str) -> bool:
     return any(field.name == name for field in model._meta.concrete_fields)
 
 
+def _measurements_move(
+    *, user: User, survivor: Child, removed: Child, snapshot: dict[str, Any]
+) -> tuple[dict[str, Any], datetime.date | None]:
+    """Move the removed child's measurements to the survivor (both locked by the caller's transaction).
+
+    On a day both have one, the survivor's stays and the removed one's values go to
+    snapshot["measurements_conflicting"]. Returns the counts for MergeLog.moved and the earliest day moved.
+    """
+    placed = list(
+        Measurement.objects.filter(child__in=[survivor, removed]).values_list("measured_on", "posyandu_id")
+    )
+    measurements_changed(
+        desa_ids=[survivor.desa_id, removed.desa_id],
+        posyandu_ids={posyandu for _, posyandu in placed},
+        days=[day for day, _ in placed],
+    )
+    survivor_days = set(Measurement.objects.filter(child=survivor).values_list("measured_on", flat=True))
+    conflicting = list(
+        Measurement.objects.filter(child=removed, measured_on__in=survivor_days).order_by("measured_on")
+    )
+    snapshot["measurements_conflicting"] = [_snapshot(m) for m in conflicting]
+    # A day both children were weighed keeps the survivor's measurement: the other merges into it.
+    kept = dict(
+        Measurement.objects.filter(
+            child=survivor, measured_on__in=[m.measured_on for m in conflicting]
+        ).values_list("measured_on", "pk")
+    )
+    for measurement in conflicting:
+        measurement._history_user = user  # type: ignore[attr-defined]
+    records_delete(conflicting, merged_into={(Measurement, m.pk): kept[m.measured_on] for m in conflicting})
+    to_move = Measurement.objects.filter(child=removed)
+    earliest = to_move.aggregate(day=Min("measured_on"))["day"]
+    moved_ids = list(to_move.values_list("pk", flat=True))
+    Measurement.objects.filter(pk__in=moved_ids).update(child=survivor, updated_at=timezone.now())
+    if (survivor.birth_date, survivor.sex) != (removed.birth_date, removed.sex):
+        _measurements_regrow(child=survivor, pks=moved_ids)
+    moved: dict[str, Any] = {
+        "measurements": len(moved_ids),
+        "measurements_conflicting": len(conflicting),
+    }
+    return moved, earliest
+
+
 def child_merge(
     *, user: User, survivor: Child, removed: Child, candidate: DuplicateCandidate | None = None
 ) -> MergeLog:
@@ -590,42 +349,7 @@ def child_merge(
         candidate = _lock_candidate(candidate, Kind.CHILD, {survivor.pk, removed.pk})
         snapshot = _snapshot(removed)
 
-        placed = list(
-            Measurement.objects.filter(child__in=[survivor, removed]).values_list(
-                "measured_on", "posyandu_id"
-            )
-        )
-        measurements_changed(
-            desa_ids=[survivor.desa_id, removed.desa_id],
-            posyandu_ids={posyandu for _, posyandu in placed},
-            days=[day for day, _ in placed],
-        )
-        survivor_days = set(Measurement.objects.filter(child=survivor).values_list("measured_on", flat=True))
-        conflicting = list(
-            Measurement.objects.filter(child=removed, measured_on__in=survivor_days).order_by("measured_on")
-        )
-        snapshot["measurements_conflicting"] = [_snapshot(m) for m in conflicting]
-        # A day both children were weighed keeps the survivor's measurement: the other merges into it.
-        kept = dict(
-            Measurement.objects.filter(
-                child=survivor, measured_on__in=[m.measured_on for m in conflicting]
-            ).values_list("measured_on", "pk")
-        )
-        for measurement in conflicting:
-            measurement._history_user = user  # type: ignore[attr-defined]
-        records_delete(
-            conflicting, merged_into={(Measurement, m.pk): kept[m.measured_on] for m in conflicting}
-        )
-        to_move = Measurement.objects.filter(child=removed)
-        earliest = to_move.aggregate(day=Min("measured_on"))["day"]
-        moved_ids = list(to_move.values_list("pk", flat=True))
-        Measurement.objects.filter(pk__in=moved_ids).update(child=survivor, updated_at=timezone.now())
-        if (survivor.birth_date, survivor.sex) != (removed.birth_date, removed.sex):
-            _measurements_regrow(child=survivor, pks=moved_ids)
-        moved: dict[str, Any] = {
-            "measurements": len(moved_ids),
-            "measurements_conflicting": len(conflicting),
-        }
+        moved, earliest = _measurements_move(user=user, survivor=survivor, removed=removed, snapshot=snapshot)
         moved.update(
             _repoint_relations(
                 Child,
