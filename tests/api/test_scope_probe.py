@@ -349,6 +349,7 @@ PAGE_MODELS: dict[str, type[models.Model]] = {
     "interventions:pmt-disbursement-reverse": i.Disbursement,
     "interventions:pmt-programme": i.PMTProgramme,
     "interventions:pmt-programme-active": i.PMTProgramme,
+    "interventions:pmt-programme-update": i.PMTProgramme,
     "interventions:pmt-rate-update": i.PMTRate,
     "interventions:pmt-episode": i.PMTEnrolment,
     "interventions:pmt-episode-delivery": i.PMTEnrolment,
