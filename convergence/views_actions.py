@@ -36,6 +36,7 @@ from convergence.models import (
     Region,
     User,
 )
+from convergence.paging import paginate
 from convergence.scoping import restrict, scope_for_user
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -422,12 +423,17 @@ def follow_up_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _kabupaten(request)
     kind = request.GET.get("jenis", "")
+    workers = selectors.field_worker_list_for_user(
+        user=request.user,
+        kind=kind if kind in FieldWorker.Kind.values else None,
+    )
+    teams = paginate(request, selectors.team_list_for_user(user=request.user), prefix="tim_")
+    worker_pages = paginate(request, workers)
     context = {
-        "teams": selectors.team_list_for_user(user=request.user),
-        "workers": selectors.field_worker_list_for_user(
-            user=request.user,
-            kind=kind if kind in FieldWorker.Kind.values else None,
-        )[:500],
+        "teams": teams.rows,
+        "team_pager": teams,
+        "workers": worker_pages.rows,
+        "worker_pager": worker_pages,
         "kind": kind,
         "kinds": FieldWorker.Kind.choices,
     }
