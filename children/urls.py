@@ -1,6 +1,16 @@
 """Pages of the registries; each module of children/views declares its own urlpatterns."""
 
-from children.views import child, duplicates, guide, imports, kader_home, lookup, posyandu_day, registry
+from children.views import (
+    child,
+    duplicates,
+    guide,
+    imports,
+    kader_home,
+    lookup,
+    posyandu_day,
+    registry,
+    search,
+)
 
 app_name = "children"
 
@@ -11,6 +21,7 @@ urlpatterns = [
     *child.urlpatterns,
     *registry.urlpatterns,
     *lookup.urlpatterns,
+    *search.urlpatterns,
     *duplicates.urlpatterns,
     *imports.urlpatterns,
 ]

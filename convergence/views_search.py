@@ -21,26 +21,27 @@ from convergence.models import User
 Search = Callable[..., search.ChoicePage]
 
 
-def _answer(request: AuthenticatedHttpRequest, find: Search) -> JsonResponse:
+def choices_answer(request: AuthenticatedHttpRequest, find: Search) -> tuple[JsonResponse, search.ChoicePage]:
+    """Run `find` for the request's `q` and `halaman`; its JSON answer, and what it found."""
     page_text = request.GET.get("halaman", "")
     page = int(page_text) if page_text.isdigit() and 0 < int(page_text) < 10_000 else 1
     user: User = request.user
     found = find(user=user, query=request.GET.get("q", ""), page=page)
     response = JsonResponse({"results": [asdict(choice) for choice in found.results], "more": found.more})
     response["Cache-Control"] = "private, no-store"
-    return response
+    return response, found
 
 
 @login_required
 @require_GET
 def posyandu_choices(request: AuthenticatedHttpRequest) -> JsonResponse:
-    return _answer(request, search.posyandu_search)
+    return choices_answer(request, search.posyandu_search)[0]
 
 
 @login_required
 @require_GET
 def desa_choices(request: AuthenticatedHttpRequest) -> JsonResponse:
-    return _answer(request, search.desa_search)
+    return choices_answer(request, search.desa_search)[0]
 
 
 urlpatterns: list[URLPattern] = [

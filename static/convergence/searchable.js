@@ -2,6 +2,23 @@
 // the server for the letters typed (convergence/views_search.py: only what the user may see, each entry
 // saying where it is; the first 20, so typing more narrows them). Without JavaScript the plain select
 // keeps working.
+
+// The texts of the dropdown, in the page's language, from this script's own tag.
+const texts = document.currentScript.dataset;
+
+// A list too long for a select comes as a number box (the record's number): with JavaScript it becomes a
+// select of the same name, holding the number typed so far, and is searched like the others.
+document.querySelectorAll("input[data-search-url]").forEach((input) => {
+  const select = document.createElement("select");
+  for (const attribute of input.attributes) {
+    if (!["type", "min", "value", "step"].includes(attribute.name)) {
+      select.setAttribute(attribute.name, attribute.value);
+    }
+  }
+  select.add(new Option(input.value || "", input.value || "", true, true));
+  input.replaceWith(select);
+});
+
 document.querySelectorAll("select[data-search-url]").forEach((select) => {
   const url = select.dataset.searchUrl;
   const minimum = Number(select.dataset.searchMin || "0");
@@ -25,7 +42,9 @@ document.querySelectorAll("select[data-search-url]").forEach((select) => {
         .catch(() => callback());
     },
     render: {
-      no_results: () => `<div class="no-results">${select.dataset.searchNone || "-"}</div>`,
+      no_results: () => `<div class="no-results">${texts.none}</div>`,
+      not_loading: (data) =>
+        data.input.length < minimum ? `<div class="no-results">${texts.short}</div>` : undefined,
     },
   });
 });
