@@ -1,14 +1,19 @@
-"""A searchable select in the browser: typing a few letters into the posyandu filter of the PMT recipients
-finds the posyandu of the user's scope, labelled with desa and kecamatan, and filters the list."""
+"""Searchable selects in the browser: typing a few letters into the posyandu filter of the PMT recipients
+finds the posyandu of the user's scope, labelled with desa and kecamatan, and filters the list; a registry
+form finds a mother among hundreds by her name, labelled with her desa and birth year."""
 
 from __future__ import annotations
+
+import datetime
 
 import pytest
 from playwright.sync_api import expect
 
+from children.forms.registry import SELECT_LIMIT
+from children.models import Person
 from tests.browser.conftest import NewContext, Screenshot, log_in
 from tests.browser.test_paging_browser import _names, _recipients
-from tests.factories import ChildFactory, DistrictFixture, PosyanduFactory
+from tests.factories import ChildFactory, DistrictFixture, PersonFactory, PosyanduFactory
 
 pytestmark = pytest.mark.browser
 
@@ -64,3 +69,29 @@ def test_a_puskesmas_officer_finds_no_posyandu_beyond_her_area(
     expect(page.locator(".ts-dropdown .option")).to_have_text(
         ["Posyandu Anggrek — Desa SILIRAGUNG, Kec. PESANGGARAN"]
     )
+
+
+def test_a_registry_form_finds_a_mother_among_hundreds_by_her_name(
+    new_context: NewContext, district: DistrictFixture
+) -> None:
+    d = district
+    # Past the number of entries a select may hold: without JavaScript the field is a number box.
+    Person.objects.bulk_create(
+        Person(name=f"Ibu Contoh {n:03d}", sex="P", desa=d.desa_a2, birth_date=datetime.date(1990, 1, 1))
+        for n in range(SELECT_LIMIT + 1)
+    )
+    aminah = PersonFactory(name="Siti Aminah", desa=d.desa_a1, birth_date=datetime.date(1995, 3, 1))
+    page = new_context().new_page()
+    log_in(page, username="bappeda")
+    page.goto("/remaja/baru/")
+
+    field = page.locator("#id_person")
+    expect(field).to_have_js_property("tagName", "SELECT")
+    page.locator("#id_person + .ts-wrapper .ts-control").click()
+    page.keyboard.type("s")
+    expect(page.locator("#id_person-ts-dropdown .no-results")).to_have_text("Ketik paling sedikit 2 huruf.")
+    page.keyboard.type("iti am")
+    option = page.locator("#id_person-ts-dropdown .option")
+    expect(option).to_have_text(["Siti Aminah — Desa SUMBERAGUNG, lahir 1995"])
+    option.click()
+    expect(field).to_have_value(str(aminah.pk))
