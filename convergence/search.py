@@ -15,8 +15,9 @@ from operator import and_
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from convergence.codes import DESA_LEVELS, KABUPATEN_LEVELS, Level
 from convergence.models import Posyandu, Region, User
-from convergence.selectors import desa_list_for_user, posyandu_list_for_user
+from convergence.selectors import desa_list_for_user, posyandu_list_for_user, region_list_for_user
 
 SEARCH_LIMIT = 20  # entries per answer: a phone screen of them
 QUERY_MAX_CHARS = 80
@@ -73,4 +74,29 @@ def desa_search(*, user: User, query: str, page: int = 1) -> ChoicePage:
         rows = rows.filter(reduce(and_, (Q(name__icontains=w) | Q(parent__name__icontains=w) for w in words)))
     start = (max(page, 1) - 1) * SEARCH_LIMIT
     found = [Choice(d.pk, desa_label(d)) for d in rows[start : start + SEARCH_LIMIT + 1]]
+    return _page(found, page)
+
+
+# The levels a region search offers: where a meeting is held (convergence.services_actions.MEETING_LEVELS).
+REGION_LEVELS = (*KABUPATEN_LEVELS, Level.KECAMATAN, *DESA_LEVELS)
+
+
+def region_label(region: Region) -> str:
+    """'Kabupaten Sukamaju', 'Kecamatan Sukamaju', or a desa with its kecamatan."""
+    return desa_label(region) if region.level in DESA_LEVELS else str(region)
+
+
+def region_search(*, user: User, query: str, page: int = 1) -> ChoicePage:
+    """The kabupaten, kecamatan and desa of the user's scope whose name or parent holds every word."""
+    words = _words(query)
+    rows = (
+        region_list_for_user(user=user)
+        .filter(level__in=[level.value for level in REGION_LEVELS])
+        .select_related("parent")
+        .order_by("code")
+    )
+    if words:
+        rows = rows.filter(reduce(and_, (Q(name__icontains=w) | Q(parent__name__icontains=w) for w in words)))
+    start = (max(page, 1) - 1) * SEARCH_LIMIT
+    found = [Choice(r.pk, region_label(r)) for r in rows[start : start + SEARCH_LIMIT + 1]]
     return _page(found, page)

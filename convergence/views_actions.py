@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -90,6 +90,8 @@ class MeetingForm(forms.Form):
         form_choices_limit(
             self, "region", regions.filter(level__in=list(services.MEETING_LEVELS)).order_by("code")
         )
+        # Every desa of the district is a choice: with JavaScript the select searches as one types.
+        self.fields["region"].widget.attrs["data-search-url"] = reverse("convergence:search-region")
         form_choices_limit(
             self, "action", selectors.action_list_for_user(user=user).filter(kabupaten=kabupaten)
         )

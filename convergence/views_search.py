@@ -44,7 +44,14 @@ def desa_choices(request: AuthenticatedHttpRequest) -> JsonResponse:
     return choices_answer(request, search.desa_search)[0]
 
 
+@login_required
+@require_GET
+def region_choices(request: AuthenticatedHttpRequest) -> JsonResponse:
+    return choices_answer(request, search.region_search)[0]
+
+
 urlpatterns: list[URLPattern] = [
     path("cari/posyandu/", posyandu_choices, name="search-posyandu"),
     path("cari/desa/", desa_choices, name="search-desa"),
+    path("cari/wilayah/", region_choices, name="search-region"),
 ]

@@ -108,3 +108,40 @@ def test_it_sends_a_visitor_to_the_login(district: DistrictFixture) -> None:
     response = Client().get(POSYANDU, {"q": "mawar"})
     assert response.status_code == 302
     assert response["Location"].startswith("/masuk/")
+
+
+REGION = reverse("convergence:search-region")
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (
+            "bappeda_admin",
+            [
+                "Kabupaten BANYUWANGI",
+                "Kecamatan PESANGGARAN",
+                "Desa SUMBERAGUNG, Kec. PESANGGARAN",
+                "Desa SILIRAGUNG, Kec. PESANGGARAN",
+                "Kecamatan BANGOREJO",
+                "Desa SAMBIMULYO, Kec. BANGOREJO",
+            ],
+        ),
+        # The regions above her desa too, as the meeting form offers them (the region scope's rule).
+        ("kpm", ["Kabupaten BANYUWANGI", "Kecamatan PESANGGARAN", "Desa SILIRAGUNG, Kec. PESANGGARAN"]),
+        ("no_role", []),
+    ],
+)
+def test_it_answers_the_meeting_regions_of_the_users_scope(
+    district: DistrictFixture, role: str, expected: list[str]
+) -> None:
+    assert _labels(_get(district, role, REGION)) == expected
+    assert _get(district, role, REGION, q="gambangan")["results"] == []
+
+
+def test_the_meeting_form_searches_its_region(district: DistrictFixture) -> None:
+    client = Client()
+    client.force_login(district.users["bappeda_admin"])
+    html = client.get(reverse("convergence:meeting-create")).content.decode()
+    assert f'data-search-url="{REGION}"' in html
+    assert "vendor/tom-select/tom-select.complete.min.js" in html
