@@ -12,6 +12,7 @@ from children.views import (
     pwa,
     registry,
     registry_children,
+    search,
 )
 
 app_name = "children"
@@ -26,6 +27,7 @@ urlpatterns = [
     *registry.urlpatterns,
     *registry_children.urlpatterns,
     *lookup.urlpatterns,
+    *search.urlpatterns,
     *duplicates.urlpatterns,
     *imports.urlpatterns,
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from convergence import views, views_actions
+from convergence import views, views_actions, views_search
 
 app_name = "convergence"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("wilayah/<str:code>/", views.region_detail, name="region-detail"),
     path("posyandu/<int:pk>/", views.posyandu_detail, name="posyandu-detail"),
     *views_actions.urlpatterns,
+    *views_search.urlpatterns,
 ]

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +36,7 @@ from convergence.models import (
     Region,
     User,
 )
+from convergence.paging import paginate
 from convergence.scoping import restrict, scope_for_user
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -89,6 +90,8 @@ class MeetingForm(forms.Form):
         form_choices_limit(
             self, "region", regions.filter(level__in=list(services.MEETING_LEVELS)).order_by("code")
         )
+        # Every desa of the district is a choice: with JavaScript the select searches as one types.
+        self.fields["region"].widget.attrs["data-search-url"] = reverse("convergence:search-region")
         form_choices_limit(
             self, "action", selectors.action_list_for_user(user=user).filter(kabupaten=kabupaten)
         )
@@ -422,12 +425,17 @@ def follow_up_update(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def team_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _kabupaten(request)
     kind = request.GET.get("jenis", "")
+    workers = selectors.field_worker_list_for_user(
+        user=request.user,
+        kind=kind if kind in FieldWorker.Kind.values else None,
+    )
+    teams = paginate(request, selectors.team_list_for_user(user=request.user), prefix="tim_")
+    worker_pages = paginate(request, workers)
     context = {
-        "teams": selectors.team_list_for_user(user=request.user),
-        "workers": selectors.field_worker_list_for_user(
-            user=request.user,
-            kind=kind if kind in FieldWorker.Kind.values else None,
-        )[:500],
+        "teams": teams.rows,
+        "team_pager": teams,
+        "workers": worker_pages.rows,
+        "worker_pager": worker_pages,
         "kind": kind,
         "kinds": FieldWorker.Kind.choices,
     }

@@ -27,6 +27,7 @@ from children.audit import record_lookup
 from children.models import RecordAccess
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import OPD
+from convergence.paging import paginate
 from convergence.scoping import scope_for_user
 from convergence.selectors import desa_list_for_user, region_home_for_user
 from convergence.uploads import UploadRefused, refusal_text
@@ -275,10 +276,14 @@ def ledger(request: AuthenticatedHttpRequest) -> HttpResponse:
     package = []
     if result.region.is_desa_level:
         package = selectors.ledger_package_rows(ledger=result)
-        _log(request, [_subject_kind(row.target) for row in package])
+    # A desa's package lists its people, a larger region its desa: either is paged.
+    pager = paginate(request, package if result.region.is_desa_level else result.rows)
+    if result.region.is_desa_level:
+        _log(request, [_subject_kind(row.target) for row in pager.rows])
     context = {
         "ledger": result,
         "package": package,
+        "pager": pager,
         "target_labels": TARGET_LABELS,
         "year": period.year,
         "month": period.month,
@@ -311,11 +316,15 @@ def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             today=timezone.localdate(),
             desa_id=_int(request, "desa"),
         )
-        _log(request, [row.kind for row in rows])
+    pager = paginate(request, rows)
+    if opd_choice is not None:
+        # Only the rows of the page shown are read.
+        _log(request, [row.kind for row in pager.rows])
     context = {
         "choices": choices,
         "opd": opd_choice,
-        "rows": rows,
+        "rows": pager.rows,
+        "pager": pager,
         "year": year,
         "desa_list": desa_list_for_user(user=request.user).order_by("code"),
         "desa_selected": _int(request, "desa"),

@@ -21,6 +21,7 @@ from children.audit import record_access
 from children.models import RecordAccess
 from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
+from convergence.paging import paginate
 from convergence.scoping import scope_for_user
 from interventions import pmt_reports, pmt_xlsx
 from interventions import selectors_pmt as sel
@@ -77,13 +78,15 @@ def pmt_recipients(request: AuthenticatedHttpRequest, year: int) -> HttpResponse
         year=year,
         posyandu_id=posyandu_id,
     )
-    _log(request, len(rows))
+    pager = paginate(request, rows)
+    _log(request, len(pager.rows))  # only the page shown is read
     # Programmes whose episodes the user may finish (few per year: one check each, not one per row).
-    programmes = {r.enrolment.programme_id: r.enrolment.programme for r in rows}
+    programmes = {r.enrolment.programme_id: r.enrolment.programme for r in pager.rows}
     finishable = {pk for pk, p in programmes.items() if svc.can_enrol(request.user, p)}
     context = {
         "year": year,
-        "rows": rows,
+        "rows": pager.rows,
+        "pager": pager,
         "choices": choices,
         "posyandu_id": posyandu_id,
         "finishable": finishable,

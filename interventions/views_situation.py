@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
+from convergence.paging import paginate
 from interventions import ansit, compute, situation
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -45,6 +46,7 @@ def situation_analysis(request: AuthenticatedHttpRequest, year: int) -> HttpResp
     labels = ansit.criterion_labels()
     context = {
         "analysis": analysis,
+        "ranking": paginate(request, analysis.rows),
         "year": year,
         "weights": [(labels[name], analysis.weights.values[name]) for name in compute.LOKUS_CRITERIA],
         "method": ansit.method_lines(analysis),

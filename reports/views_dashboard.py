@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -21,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Region
+from convergence.paging import paginate
 from reports import dashboard
 from reports.forms import RegionMapForm
 
@@ -62,11 +60,9 @@ def ranking(request: AuthenticatedHttpRequest) -> HttpResponse:
         level=request.GET.get("tingkat", "desa"),
         requested_month=request.GET.get("periode"),
     )
-    rows = Paginator(page.ranking.ranked, RANKING_PAGE_SIZE).get_page(request.GET.get("halaman"))
-    params = urlencode(
-        {"tingkat": page.level, **({"periode": dashboard.month_label(page.month)} if page.month else {})}
-    )
-    context = {"page": page, "rows": rows, "start": max(rows.start_index() - 1, 0), "params": params}
+    pager = paginate(request, page.ranking.ranked, default_size=RANKING_PAGE_SIZE)
+    rows = pager.page
+    context = {"page": page, "rows": rows, "pager": pager, "start": max(rows.start_index() - 1, 0)}
     return render(request, "reports/dashboard_ranking.html", context)
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
+from convergence.paging import paginate
 
 from . import pdf, performance, publication, xlsx
 from .selectors import SOURCE_ROUTINE
@@ -55,11 +56,14 @@ def publication_index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def publication_page(request: HttpRequest, code: str, year: int) -> HttpResponse:
     item = _publication(code, year)
+    # Suppression is decided over the whole district before paging (each cell carries it).
+    desa = paginate(request, item.desa)
     context = {
         "item": item,
         "header": publication.value_header(),
         "puskesmas_rows": publication.displayed([*item.puskesmas, item.total]),
-        "desa_rows": publication.displayed([*item.desa, item.total]),
+        "desa_rows": publication.displayed([*desa.rows, item.total]),
+        "desa_pager": desa,
         "notes": publication.notes(item),
         "years": publication.publication_years(kabupaten=item.kabupaten),
     }

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Region
+from convergence.paging import paginate
 
 from . import quality
 from .models_quality import DataQualitySummary
@@ -144,14 +145,19 @@ def _page_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
             month_to=month_to,
             kecamatan=kecamatan,
         )
-        tables[str(kind)] = [(line, _marks(line), explain(line)) for line in lines]
+        # Paged before the plain-words explanations are written: only the rows shown need them.
+        paged = paginate(request, lines, prefix="" if kind == Row.Kind.POSYANDU else "pencatat_")
+        paged.page.object_list = [(line, _marks(line), explain(line)) for line in paged.page.object_list]
+        tables[str(kind)] = paged
     return {
         "month_from": month_from,
         "month_to": month_to,
         "kecamatan_choices": choices,
         "kecamatan": kecamatan,
-        "posyandu_lines": tables[Row.Kind.POSYANDU],
-        "measurer_lines": tables[Row.Kind.MEASURER],
+        "posyandu_lines": list(tables[Row.Kind.POSYANDU].rows),
+        "posyandu_pager": tables[Row.Kind.POSYANDU],
+        "measurer_lines": list(tables[Row.Kind.MEASURER].rows),
+        "measurer_pager": tables[Row.Kind.MEASURER],
         "limits": quality.LIMITS,
     }
 

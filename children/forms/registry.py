@@ -10,12 +10,14 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from children.models import AdolescentTTD, Child, Keluarga, Person, Pregnancy, PregnancyVisit
 from children.services import MAX_TABLETS_PER_WEEK
 from convergence.formfields import localized_decimals
+from convergence.models import Posyandu, Region
 
 # Above this many rows a choice list is replaced by a number box (the record number shown on its page).
 SELECT_LIMIT = 300
@@ -30,6 +32,15 @@ def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+# The searchable choices of a model (URL name, letters before a search): places and people.
+SEARCHES: dict[type[Model], tuple[str, int]] = {
+    Posyandu: ("convergence:search-posyandu", 0),
+    Region: ("convergence:search-desa", 0),
+    Person: ("children:search-person", 2),
+    Keluarga: ("children:search-keluarga", 2),
+}
 
 
 def scoped_choice(field: forms.Field, queryset: QuerySet[Any], *, current: int | None = None) -> None:
@@ -48,6 +59,12 @@ def scoped_choice(field: forms.Field, queryset: QuerySet[Any], *, current: int |
     if queryset.count() > SELECT_LIMIT:
         field.widget = forms.NumberInput(attrs={"min": 1})
         field.help_text = _("Nomor data (lihat halaman datanya).")
+    search = SEARCHES.get(queryset.model)
+    if search is not None:
+        # With JavaScript the field searches the server (static/convergence/searchable.js); without
+        # it, the select or the number box stays as it is.
+        url_name, minimum = search
+        field.widget.attrs.update({"data-search-url": reverse(url_name), "data-search-min": str(minimum)})
 
 
 class ParseOnlyModelForm(forms.ModelForm):
