@@ -106,6 +106,7 @@ class _Importer:
                 self.report.seconds[step] += seconds
                 self.report.cpu_seconds[step] += done.cpu[step]
         self.report.write_database_seconds = self.writer.database_seconds
+        self.report.write_constraint_seconds = self.writer.constraint_seconds
 
     @staticmethod
     def _warnings(rows: list[ImportRow], issues: BatchIssues, header: HeaderMatch) -> None:

@@ -130,6 +130,8 @@ class ImportReport:
     waited_seconds: float = 0.0
     # Of the write step's seconds, those spent in the database's statements (COPY, UPDATE, checks).
     write_database_seconds: float = 0.0
+    # Of the latter, the deferred foreign-key checks run batch by batch (PostgreSQL).
+    write_constraint_seconds: float = 0.0
     # With create_places: the puskesmas and posyandu planned (dry run) or created (apply), with the
     # number of rows naming each (places.NewPlace.as_dict).
     places: list[dict[str, Any]] = field(default_factory=list)
