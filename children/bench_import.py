@@ -287,6 +287,8 @@ def _step_lines(timed: Timed) -> list[str]:
         f"{(database + max(resolve_wait, 0.0)) * per:.2f} s (the write statements' wall + resolve's wall "
         "minus its CPU: the importer thread waiting on its queries; on a loaded machine this includes "
         "waiting for a core)",
+        f"ceiling set by Python's CPU alone (both threads share one GIL): {rows / max(cpu_sum, 1e-9):,.0f} "
+        f"rows/s; the process had {100 * timed.cpu / max(timed.seconds, 1e-9):.0f}% of a core",
     ]
     for table, (copied, bare, indexed) in timed.copies.items():
         lines.append(

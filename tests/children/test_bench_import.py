@@ -77,3 +77,6 @@ def test_a_timed_import_prints_each_steps_wall_and_cpu_seconds(
     ]
     assert lines[7].startswith("  the importer waited for the worker's next batch: ")
     assert lines[9].startswith("per 100,000 rows: Python CPU ")
+    assert re.fullmatch(
+        r"ceiling set by Python's CPU alone .*: [\d,]+ rows/s; the process had \d+% of a core", lines[10]
+    )
