@@ -6,8 +6,8 @@ hash, identity candidates, the measurements already stored for the batch's days,
 weighing and height before the batch, then (commit) one id reservation and one COPY/executemany per
 table. Lookups built once per import (posyandu by name and desa code, the uploader's scope, the KBM
 table, the registry's NIK keys) are dicts and sorted arrays, never a query per row. The steps that need
-no database (read, parse, NIK hashes, growth) run a batch ahead in a worker thread (overlap.py); every
-query and write runs in the caller's thread, on its connection and inside its transaction. No
+no database (read, parse, NIK hashes, growth) can run a batch ahead in a worker thread (overlap.py,
+`overlap=True`); every query and write runs in the caller's thread, on its connection and inside its transaction. No
 process-wide setting is touched.
 """
 
@@ -146,6 +146,7 @@ def import_rows(
     today: datetime.date | None = None,
     batch_size: int = BATCH_SIZE,
     create_places: bool = False,
+    overlap: bool = False,
 ) -> ImportReport:
     """Run the pipeline over a file; writes only when `commit` (the caller holds the transaction).
 
@@ -164,8 +165,11 @@ def import_rows(
         if progress is not None:
             progress(0, table.estimated_rows)
         rows = batches(table.rows, batch_size)
+        # `overlap`: read, parse and the growth engine a batch ahead in a worker thread. Off by default:
+        # on two cores shared with PostgreSQL it cost more CPU (the threads contend for the GIL, and the
+        # importer's thread waits for it after each query) than it hid behind the database (bench import).
         # Creating places writes while parsing: then every step runs in this thread.
-        ahead = Ahead(rows, importer.prepare) if importer.places is None else None
+        ahead = Ahead(rows, importer.prepare) if overlap and importer.places is None else None
         started = time.perf_counter()
         try:
             for prepared in ahead if ahead is not None else prepared_here(rows, importer.prepare):

@@ -75,6 +75,7 @@ def import_file(
     job: ImportJob | None = None,
     progress: Any = None,
     create_places: bool = False,
+    overlap: bool = False,
 ) -> ImportReport:
     """Check (commit=False) or apply (commit=True) one register file for `user`; returns the report.
 
@@ -94,6 +95,7 @@ def import_file(
             job=job,
             progress=progress,
             create_places=create_places,
+            overlap=overlap,
         )
     except UnreadableFile as error:
         raise ValidationError({"file": [refusal_text(error)]}) from error

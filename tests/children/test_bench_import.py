@@ -58,7 +58,7 @@ def test_a_timed_import_prints_each_steps_wall_and_cpu_seconds(
     path = tmp_path / "register.csv"
     path.write_text(csv_text([row(), SITI, row(Berat="80", NIK="")]), encoding="utf-8")
 
-    timed = _timed_import(path, district.users["bappeda_admin"])
+    timed = _timed_import(path, district.users["bappeda_admin"], overlap=True)
     lines = _step_lines(timed)
 
     assert timed.report.rows_total == 3

@@ -124,6 +124,7 @@ def test_an_import_through_the_worker_reports_in_english_and_writes_on_the_calle
             user=district.users["bappeda_admin"],
             commit=True,
             batch_size=1,
+            overlap=True,
         )
 
     assert report.batches == 2
