@@ -166,8 +166,8 @@ def import_rows(
             progress(0, table.estimated_rows)
         rows = batches(table.rows, batch_size)
         # `overlap`: read, parse and the growth engine a batch ahead in a worker thread. Off by default:
-        # on two cores shared with PostgreSQL it cost more CPU (the threads contend for the GIL, and the
-        # importer's thread waits for it after each query) than it hid behind the database (bench import).
+        # on two cores shared with PostgreSQL it showed no consistent gain (the threads share one GIL,
+        # and the importer's thread waits for it after each query); bench import times both ways.
         # Creating places writes while parsing: then every step runs in this thread.
         ahead = Ahead(rows, importer.prepare) if overlap and importer.places is None else None
         started = time.perf_counter()
