@@ -5,8 +5,10 @@ Each batch costs a constant number of queries whatever its size: children by NIK
 hash, identity candidates, the measurements already stored for the batch's days, each child's last
 weighing and height before the batch, then (commit) one id reservation and one COPY/executemany per
 table. Lookups built once per import (posyandu by name and desa code, the uploader's scope, the KBM
-table, the registry's NIK keys) are dicts and sorted arrays, never a query per row. Everything runs in
-the caller's thread and transaction; no process-wide setting is touched.
+table, the registry's NIK keys) are dicts and sorted arrays, never a query per row. The steps that need
+no database (read, parse, NIK hashes, growth) can run a batch ahead in a worker thread (overlap.py,
+`overlap=True`); every query and write runs in the caller's thread, on its connection and inside its transaction. No
+process-wide setting is touched.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.utils import timezone
 
 from children.imports import compute
 from children.imports.layout import HeaderMatch
+from children.imports.overlap import Ahead, Lap, Prepared, prepared_here
 from children.imports.parse import Parser
 from children.imports.places import PlaceMaker
 from children.imports.plan import plan_measurements, previous_weighing
@@ -67,37 +70,43 @@ class _Importer:
         self.writer = Writer(user=user, job=job, now=timezone.now())
         self.kbm = kbm_table_on(day=today)
         self.postgres = postgres
+        self.header: HeaderMatch  # set when the file's table is open
 
-    def _lap(self, step: str, started: float) -> float:
-        now = time.perf_counter()
-        self.report.seconds[step] += now - started
-        return now
-
-    def run_batch(self, batch: list[Row], header: HeaderMatch) -> None:
+    def prepare(self, batch: list[Row], lap: Lap) -> Prepared:
+        """The steps of a batch that need no database: parse (and validate), NIK hashes, growth."""
         issues = BatchIssues()
-        started = time.perf_counter()
-        parsed, blank = self.parser.parse(batch, header, issues)
-        started = self._lap("parse", started)
+        parsed, blank = self.parser.parse(batch, self.header, issues)
+        lap("parse")
         compute.hash_niks(parsed + blank)
         for index, row in enumerate(parsed):
             row.index = index
         growth = compute.growth(parsed) if parsed else {}
-        started = self._lap("compute", started)
-        accepted, new_rows = self.resolver.resolve(parsed + blank, issues, header.header_of)
+        lap("compute")
+        return Prepared(batch, parsed, blank, growth, issues, lap)
+
+    def apply(self, prepared: Prepared) -> None:
+        """The steps of a batch that read or write the database: resolve, plan, N/T, write."""
+        header, issues, lap = self.header, prepared.issues, Lap()
+        accepted, new_rows = self.resolver.resolve(prepared.parsed + prepared.blank, issues, header.header_of)
         write = plan_measurements(accepted, self.resolver, self.report)
         if self.commit and new_rows:
             self.writer.assign_ids(new_rows, accepted, self.resolver)
-        started = self._lap("resolve", started)
+        lap("resolve")
         previous = previous_weighing(write, postgres=self.postgres)
-        columns = compute.written_columns(write, growth, previous, self.kbm) if write else {}
+        columns = compute.written_columns(write, prepared.growth, previous, self.kbm) if write else {}
         self._warnings(accepted, issues, header)
-        started = self._lap("compute", started)
+        lap("compute")
         if self.commit and (write or new_rows or any(row.existing for row in accepted)):
             self.writer.write(new_rows, accepted, write, columns, header)
             self.writer.check_constraints()
         self._keep_issues(issues)
-        self._lap("write", started)
+        lap("write")
+        for done in (prepared.lap, lap):
+            for step, seconds in done.wall.items():
+                self.report.seconds[step] += seconds
+                self.report.cpu_seconds[step] += done.cpu[step]
         self.report.write_database_seconds = self.writer.database_seconds
+        self.report.write_constraint_seconds = self.writer.constraint_seconds
 
     @staticmethod
     def _warnings(rows: list[ImportRow], issues: BatchIssues, header: HeaderMatch) -> None:
@@ -137,6 +146,7 @@ def import_rows(
     today: datetime.date | None = None,
     batch_size: int = BATCH_SIZE,
     create_places: bool = False,
+    overlap: bool = False,
 ) -> ImportReport:
     """Run the pipeline over a file; writes only when `commit` (the caller holds the transaction).
 
@@ -151,20 +161,29 @@ def import_rows(
     report = importer.report
     with open_table(source, file_name, UploadLimits.from_settings()) as table:
         report.ignored_columns = table.header.ignored
+        importer.header = table.header
         if progress is not None:
             progress(0, table.estimated_rows)
         rows = batches(table.rows, batch_size)
-        while True:
-            started = time.perf_counter()
-            batch = next(rows, None)
-            report.seconds["read"] += time.perf_counter() - started
-            if batch is None:
-                break
-            importer.run_batch(batch, table.header)
-            report.rows_total += len(batch)
-            report.batches += 1
-            if progress is not None:
-                progress(report.rows_total, max(table.estimated_rows, report.rows_total))
+        # `overlap`: read, parse and the growth engine a batch ahead in a worker thread. Off by default:
+        # on two cores shared with PostgreSQL it showed no consistent gain (the threads share one GIL,
+        # and the importer's thread waits for it after each query); bench import times both ways.
+        # Creating places writes while parsing: then every step runs in this thread.
+        ahead = Ahead(rows, importer.prepare) if overlap and importer.places is None else None
+        started = time.perf_counter()
+        try:
+            for prepared in ahead if ahead is not None else prepared_here(rows, importer.prepare):
+                if ahead is not None:  # this thread's wait for the worker (zero when it is ahead)
+                    report.waited_seconds += time.perf_counter() - started
+                importer.apply(prepared)
+                report.rows_total += len(prepared.batch)
+                report.batches += 1
+                if progress is not None:
+                    progress(report.rows_total, max(table.estimated_rows, report.rows_total))
+                started = time.perf_counter()
+        finally:
+            if ahead is not None:
+                ahead.close()
     if commit and report.review_child_ids:
         from children.duplicates import duplicates_report_from_import
 

@@ -98,6 +98,9 @@ CHILD_INSERT = (
 )  # fmt: skip
 
 
+STEPS = ("read", "parse", "resolve", "compute", "write")
+
+
 @dataclass
 class ImportReport:
     """Counts per action, the reported issues (row, action, column, message) and the rows read."""
@@ -117,12 +120,18 @@ class ImportReport:
     # Wall-clock seconds per step: read (the reader: CSV/xlsx into cells), parse (cells to typed values,
     # checked against the rule table), resolve (places are looked up while parsing; here identities and
     # the measurements already stored), compute (NIK hashes, z-scores, N/T), write (COPY text and the
-    # writes themselves).
-    seconds: dict[str, float] = field(
-        default_factory=lambda: dict.fromkeys(("read", "parse", "resolve", "compute", "write"), 0.0)
-    )
+    # writes themselves). Read, parse and the growth engine run in the worker thread (overlap.py), so
+    # the steps' seconds add up to more than the import's when they overlap.
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEPS, 0.0))
+    # CPU seconds per step, of the thread it ran in (time.thread_time): wall minus CPU is waiting (for
+    # the database in resolve and write; for the CPU itself on a loaded machine).
+    cpu_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEPS, 0.0))
+    # Seconds the importer's thread waited for the worker's next batch.
+    waited_seconds: float = 0.0
     # Of the write step's seconds, those spent in the database's statements (COPY, UPDATE, checks).
     write_database_seconds: float = 0.0
+    # Of the latter, the deferred foreign-key checks run batch by batch (PostgreSQL).
+    write_constraint_seconds: float = 0.0
     # With create_places: the puskesmas and posyandu planned (dry run) or created (apply), with the
     # number of rows naming each (places.NewPlace.as_dict).
     places: list[dict[str, Any]] = field(default_factory=list)

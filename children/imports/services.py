@@ -76,6 +76,7 @@ def import_file(
     job: ImportJob | None = None,
     progress: Any = None,
     create_places: bool = False,
+    overlap: bool = False,
 ) -> ImportReport:
     """Check (commit=False) or apply (commit=True) one register file for `user`; returns the report.
 
@@ -95,6 +96,7 @@ def import_file(
             job=job,
             progress=progress,
             create_places=create_places,
+            overlap=overlap,
         )
     except UnreadableFile as error:
         raise ValidationError({"file": [refusal_text(error)]}) from error

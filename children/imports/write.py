@@ -93,6 +93,8 @@ class Writer:
         self.child_sequence = ""
         # Seconds spent in the database's statements (the rest of the write step builds their data).
         self.database_seconds = 0.0
+        # Of those, the deferred foreign-key checks (check_constraints).
+        self.constraint_seconds = 0.0
 
     # The interface ----------------------------------------------------------------------------------------
 
@@ -167,7 +169,9 @@ class Writer:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-            self.database_seconds += time.perf_counter() - started
+            seconds = time.perf_counter() - started
+            self.database_seconds += seconds
+            self.constraint_seconds += seconds
 
     def store_issues(self, kept: list[tuple[int, str, str, str]]) -> None:
         columns = [[self.job_id] * len(kept), *(list(column) for column in zip(*kept, strict=True))]
