@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -24,10 +23,6 @@ from interventions.models import (
     PMTEnrolment,
 )
 from interventions.services_pmt.permissions import _check_line, rupiah
-
-if TYPE_CHECKING:
-    pass
-
 
 # --- budget lines ------------------------------------------------------------------------------------
 

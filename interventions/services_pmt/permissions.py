@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 
@@ -13,9 +12,6 @@ from interventions.models import (
     BudgetLine,
     PMTProgramme,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 def rupiah(amount: Decimal) -> str:

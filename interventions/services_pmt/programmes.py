@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -22,9 +21,6 @@ from interventions.models import (
 )
 from interventions.services_pmt.enrolment import _shares_error
 from interventions.services_pmt.permissions import can_manage_line
-
-if TYPE_CHECKING:
-    pass
 
 
 def can_manage_rates(user: User, kabupaten: Region | None) -> bool:
