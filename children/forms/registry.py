@@ -18,6 +18,7 @@ from children.models import AdolescentTTD, Child, Keluarga, Person, Pregnancy, P
 from children.services import MAX_TABLETS_PER_WEEK
 from convergence.formfields import localized_decimals
 from convergence.models import Posyandu, Region
+from convergence.search import desa_label
 
 # Above this many rows a choice list is replaced by a number box (the record number shown on its page).
 SELECT_LIMIT = 300
@@ -39,6 +40,7 @@ SEARCHES: dict[type[Model], tuple[str, int]] = {
     Posyandu: ("convergence:search-posyandu", 0),
     Region: ("convergence:search-desa", 0),
     Person: ("children:search-person", 2),
+    Child: ("children:search-child", 2),
     Keluarga: ("children:search-keluarga", 2),
 }
 
@@ -55,6 +57,10 @@ def scoped_choice(field: forms.Field, queryset: QuerySet[Any], *, current: int |
         queryset = queryset.model._default_manager.filter(
             Q(pk__in=queryset.values("pk")) | Q(pk=current)
         ).order_by(*queryset.query.order_by)
+    if queryset.model is Region:
+        # Without JavaScript the options say where each desa is, as the search answers do.
+        queryset = queryset.select_related("parent")
+        field.label_from_instance = desa_label  # type: ignore[method-assign,assignment]
     field.queryset = queryset
     if queryset.count() > SELECT_LIMIT:
         field.widget = forms.NumberInput(attrs={"min": 1})

@@ -38,6 +38,7 @@ from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Posyandu, Region, User
 from convergence.scoping import restrict, scope_for_user
+from convergence.search import desa_label
 from convergence.services import POSYANDU_LIST_EXAMPLE, REGION_CSV_COLUMNS
 from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal_text
 
@@ -177,7 +178,9 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Choices come from the user's scope: nothing outside it can even be named.
         form_choices_limit(self, "posyandu", convergence_selectors.posyandu_list_for_user(user=user))
-        form_choices_limit(self, "desa", convergence_selectors.desa_list_for_user(user=user).order_by("code"))
+        desa = convergence_selectors.desa_list_for_user(user=user).select_related("parent").order_by("code")
+        form_choices_limit(self, "desa", desa)
+        self.fields["desa"].label_from_instance = desa_label  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
