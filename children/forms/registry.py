@@ -11,11 +11,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from children.models import AdolescentTTD, Child, Keluarga, Person, Pregnancy, PregnancyVisit
 from children.services import MAX_TABLETS_PER_WEEK
+from convergence.choices import field_searchable
 from convergence.formfields import localized_decimals
 from convergence.models import Posyandu, Region
 from convergence.search import desa_label
@@ -67,10 +67,8 @@ def scoped_choice(field: forms.Field, queryset: QuerySet[Any], *, current: int |
         field.help_text = _("Nomor data (lihat halaman datanya).")
     search = SEARCHES.get(queryset.model)
     if search is not None:
-        # With JavaScript the field searches the server (static/convergence/searchable.js); without
-        # it, the select or the number box stays as it is.
         url_name, minimum = search
-        field.widget.attrs.update({"data-search-url": reverse(url_name), "data-search-min": str(minimum)})
+        field_searchable(field, url_name, minimum=minimum)
 
 
 class ParseOnlyModelForm(forms.ModelForm):
