@@ -249,3 +249,20 @@ def test_a_desa_option_says_its_kecamatan_without_javascript(district: DistrictF
         assert f'<option value="{d.desa_a1.pk}">Desa SUMBERAGUNG, Kec. PESANGGARAN</option>' in html
         assert f'<option value="{d.desa_a2.pk}">Desa SILIRAGUNG, Kec. PESANGGARAN</option>' in html
         assert "SAMBIMULYO" not in html
+
+
+def test_the_export_form_searches_its_posyandu_and_names_where_each_place_is(
+    district: DistrictFixture,
+) -> None:
+    d = district
+    client = Client()
+    client.force_login(d.users["puskesmas_officer"])
+    html = client.get(reverse("children:export")).content.decode()
+    assert 'name="posyandu" data-search-url="/cari/posyandu/" data-search-min="0"' in html
+    assert (
+        f'<option value="{d.posyandu_a2.pk}">Posyandu Anggrek — Desa SILIRAGUNG, Kec. PESANGGARAN</option>'
+        in html
+    )
+    assert f'<option value="{d.desa_a1.code}">Desa SUMBERAGUNG, Kec. PESANGGARAN</option>' in html
+    assert "Kenanga" not in html
+    assert "SAMBIMULYO" not in html
