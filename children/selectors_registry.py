@@ -172,7 +172,7 @@ def keluarga_choices_for_user(*, user: User) -> QuerySet[Keluarga]:
 
 def desa_choices_for_user(*, user: User) -> QuerySet[Region]:
     """The desa a record may be placed in: retired desa keep their records but are offered no more."""
-    return desa_list_for_user(user=user).active().order_by("code")
+    return desa_list_for_user(user=user).active().select_related("parent").order_by("code")
 
 
 def posyandu_choices_for_user(*, user: User) -> QuerySet[Posyandu]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Model, QuerySet
+from django.urls import reverse
 from rest_framework import serializers
 
 
@@ -19,6 +20,12 @@ def form_choices_limit(form: forms.BaseForm, name: str, queryset: QuerySet[Any])
     if not isinstance(field, forms.ModelChoiceField):
         raise TypeError(f"{type(form).__name__}.{name} is not a model choice field")
     field.queryset = queryset
+
+
+def field_searchable(field: forms.Field, url_name: str, *, minimum: int) -> None:
+    """Let `field` search the server with JavaScript (static/convergence/searchable.js): the JSON answers
+    of `url_name` once `minimum` letters are typed. Without JavaScript the select or number box stays."""
+    field.widget.attrs.update({"data-search-url": reverse(url_name), "data-search-min": str(minimum)})
 
 
 def serializer_choices_limit(

@@ -38,6 +38,7 @@ from convergence.models import (
 )
 from convergence.paging import paginate
 from convergence.scoping import restrict, scope_for_user
+from convergence.search import region_label
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -88,8 +89,12 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         regions = restrict(Region.objects.all(), user).filter(code__startswith=kabupaten.code)
         form_choices_limit(
-            self, "region", regions.filter(level__in=list(services.MEETING_LEVELS)).order_by("code")
+            self,
+            "region",
+            regions.filter(level__in=list(services.MEETING_LEVELS)).select_related("parent").order_by("code"),
         )
+        # Without JavaScript a desa option says its kecamatan, as the search answers do.
+        self.fields["region"].label_from_instance = region_label  # type: ignore[attr-defined]
         # Every desa of the district is a choice: with JavaScript the select searches as one types.
         self.fields["region"].widget.attrs["data-search-url"] = reverse("convergence:search-region")
         form_choices_limit(

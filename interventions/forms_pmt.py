@@ -14,6 +14,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from children.search import MIN_CHARS
+from convergence.choices import field_searchable
 from interventions.models import FundingSource, PMTCategory, PMTDeliveryLog
 from interventions.submissions import KEY_MAX_LENGTH, submission_token
 
@@ -83,6 +85,7 @@ class BudgetLineForm(TokenForm):
         super().__init__(*args, **kwargs)
         self.fields["opd"].choices = [("", _("(bukan OPD)")), *opd_choices]  # type: ignore[attr-defined]
         set_options(self.fields["desa"], desa_choices, _("(bukan desa)"))
+        field_searchable(self.fields["desa"], "convergence:search-desa", minimum=0)
         self.initial.setdefault("year", timezone.localdate().year)
 
 
@@ -176,11 +179,17 @@ class EnrolmentForm(TokenForm):
         *args: Any,
         programme_choices: list[tuple[int, str]],
         recipient_choices: list[tuple[int, str]],
+        mothers: bool,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].choices = programme_choices  # type: ignore[attr-defined]
         set_options(self.fields["recipient"], recipient_choices)
+        # With JavaScript the recipient is searched among all of the user's scope, not only the fifty
+        # listed; the view fetches the one chosen through its scoped selector, the service checks that
+        # she is eligible.
+        url_name = "children:search-person" if mothers else "children:search-child"
+        field_searchable(self.fields["recipient"], url_name, minimum=MIN_CHARS)
         self.initial.setdefault("start_date", timezone.localdate())
 
 

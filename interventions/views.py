@@ -326,7 +326,7 @@ def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "rows": pager.rows,
         "pager": pager,
         "year": year,
-        "desa_list": desa_list_for_user(user=request.user).order_by("code"),
+        "desa_list": desa_list_for_user(user=request.user).select_related("parent").order_by("code"),
         "desa_selected": _int(request, "desa"),
         "can_refer": access.can_create_referral(request.user),
         "can_record": access.can_record_delivery(request.user),

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import OPD, Region, User
 from convergence.scoping import restrict, scope_for_user
+from convergence.search import desa_label
 from convergence.selectors import desa_list_for_user
 from interventions import selectors_pmt as sel
 from interventions import services_pmt as svc
@@ -134,10 +135,7 @@ def desa_choices(user: User, search: str, selected: int | None = None) -> list[t
     picked = list(found.order_by("name", "code")[: sel.CHOICES_LIMIT])
     if selected and all(d.pk != selected for d in picked):
         picked += list(rows.filter(pk=selected))
-    return [
-        (d.pk, _("%(desa)s, Kec. %(kec)s") % {"desa": d, "kec": d.parent.name if d.parent else ""})
-        for d in picked
-    ]
+    return [(d.pk, desa_label(d)) for d in picked]
 
 
 def line_label(line: BudgetLine) -> str:

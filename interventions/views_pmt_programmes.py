@@ -355,6 +355,7 @@ def enrolment_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         initial={"recipient": chosen, "programme": _int(request, "program")},
         programme_choices=[(p.pk, f"{p.name} ({p.get_category_display()}, {p.year})") for p in wanted],
         recipient_choices=options,
+        mothers=mothers,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

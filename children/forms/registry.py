@@ -11,13 +11,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from children.models import AdolescentTTD, Child, Keluarga, Person, Pregnancy, PregnancyVisit
 from children.services import MAX_TABLETS_PER_WEEK
+from convergence.choices import field_searchable
 from convergence.formfields import localized_decimals
 from convergence.models import Posyandu, Region
+from convergence.search import desa_label
 
 # Above this many rows a choice list is replaced by a number box (the record number shown on its page).
 SELECT_LIMIT = 300
@@ -39,6 +40,7 @@ SEARCHES: dict[type[Model], tuple[str, int]] = {
     Posyandu: ("convergence:search-posyandu", 0),
     Region: ("convergence:search-desa", 0),
     Person: ("children:search-person", 2),
+    Child: ("children:search-child", 2),
     Keluarga: ("children:search-keluarga", 2),
 }
 
@@ -55,16 +57,18 @@ def scoped_choice(field: forms.Field, queryset: QuerySet[Any], *, current: int |
         queryset = queryset.model._default_manager.filter(
             Q(pk__in=queryset.values("pk")) | Q(pk=current)
         ).order_by(*queryset.query.order_by)
+    if queryset.model is Region:
+        # Without JavaScript the options say where each desa is, as the search answers do.
+        queryset = queryset.select_related("parent")
+        field.label_from_instance = desa_label  # type: ignore[method-assign,assignment]
     field.queryset = queryset
     if queryset.count() > SELECT_LIMIT:
         field.widget = forms.NumberInput(attrs={"min": 1})
         field.help_text = _("Nomor data (lihat halaman datanya).")
     search = SEARCHES.get(queryset.model)
     if search is not None:
-        # With JavaScript the field searches the server (static/convergence/searchable.js); without
-        # it, the select or the number box stays as it is.
         url_name, minimum = search
-        field.widget.attrs.update({"data-search-url": reverse(url_name), "data-search-min": str(minimum)})
+        field_searchable(field, url_name, minimum=minimum)
 
 
 class ParseOnlyModelForm(forms.ModelForm):

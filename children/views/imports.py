@@ -33,11 +33,12 @@ from children.imports.services import (
 from children.models import ImportJob, ImportRowIssue, RecordAccess
 from convergence import selectors as convergence_selectors
 from convergence import spreadsheets
-from convergence.choices import form_choices_limit
+from convergence.choices import field_searchable, form_choices_limit
 from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Posyandu, Region, User
 from convergence.scoping import restrict, scope_for_user
+from convergence.search import desa_label, posyandu_label
 from convergence.services import POSYANDU_LIST_EXAMPLE, REGION_CSV_COLUMNS
 from convergence.uploads import UploadLimits, UploadRefused, check_size, refusal_text
 
@@ -176,8 +177,15 @@ class ExportForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices come from the user's scope: nothing outside it can even be named.
-        form_choices_limit(self, "posyandu", convergence_selectors.posyandu_list_for_user(user=user))
-        form_choices_limit(self, "desa", convergence_selectors.desa_list_for_user(user=user).order_by("code"))
+        posyandu = convergence_selectors.posyandu_list_for_user(user=user).select_related("desa__parent")
+        form_choices_limit(self, "posyandu", posyandu)
+        self.fields["posyandu"].label_from_instance = posyandu_label  # type: ignore[attr-defined]
+        field_searchable(self.fields["posyandu"], "convergence:search-posyandu", minimum=0)
+        # The desa is chosen by its code (the export's link names it so), which the desa search, answering
+        # record numbers, cannot fill: it stays a plain select whose options say their kecamatan.
+        desa = convergence_selectors.desa_list_for_user(user=user).select_related("parent").order_by("code")
+        form_choices_limit(self, "desa", desa)
+        self.fields["desa"].label_from_instance = desa_label  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         super().clean()

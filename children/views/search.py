@@ -1,4 +1,4 @@
-"""JSON answers of the searchable person and family selects (convergence.views_search for the format).
+"""JSON answers of the searchable person, child and family selects (convergence.views_search for the format).
 
 Each answer names people: it is logged as a read of the records it lists, as the registry lists are.
 """
@@ -39,11 +39,18 @@ def person_choices(request: AuthenticatedHttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
+def child_choices(request: AuthenticatedHttpRequest) -> JsonResponse:
+    return _logged(request, search.child_search, RecordAccess.Kind.CHILD)
+
+
+@login_required
+@require_GET
 def keluarga_choices(request: AuthenticatedHttpRequest) -> JsonResponse:
     return _logged(request, search.keluarga_search, RecordAccess.Kind.KELUARGA)
 
 
 urlpatterns: list[URLPattern] = [
     path("cari/penduduk/", person_choices, name="search-person"),
+    path("cari/anak/", child_choices, name="search-child"),
     path("cari/keluarga/", keluarga_choices, name="search-keluarga"),
 ]

@@ -22,6 +22,13 @@ document.querySelectorAll("input[data-search-url]").forEach((input) => {
 document.querySelectorAll("select[data-search-url]").forEach((select) => {
   const url = select.dataset.searchUrl;
   const minimum = Number(select.dataset.searchMin || "0");
+  // Tom Select points the field's label at its own search box: the select it keeps (hidden, still in
+  // the accessibility tree) is named by the same label, so a screen reader never meets a nameless field.
+  const label = select.labels && select.labels[0];
+  if (label && !select.hasAttribute("aria-label")) {
+    label.id = label.id || `${select.id}-label`;
+    select.setAttribute("aria-labelledby", label.id);
+  }
   new TomSelect(select, {
     valueField: "value",
     labelField: "label",

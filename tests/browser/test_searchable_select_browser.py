@@ -1,6 +1,7 @@
 """Searchable selects in the browser: typing a few letters into the posyandu filter of the PMT recipients
 finds the posyandu of the user's scope, labelled with desa and kecamatan, and filters the list; a registry
-form finds a mother among hundreds by her name, labelled with her desa and birth year."""
+form finds a mother among hundreds by her name, labelled with her desa and birth year; the pregnancy form
+finds the newborn among the children of the user's area."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from children.forms.registry import SELECT_LIMIT
-from children.models import Person
+from children.models import Child, Person
+from tests.browser.axe import severe_violations
 from tests.browser.conftest import NewContext, Screenshot, log_in
 from tests.browser.test_paging_browser import _names, _recipients
 from tests.factories import ChildFactory, DistrictFixture, PersonFactory, PosyanduFactory
@@ -95,3 +97,42 @@ def test_a_registry_form_finds_a_mother_among_hundreds_by_her_name(
     expect(option).to_have_text(["Siti Aminah — Desa SUMBERAGUNG, lahir 1995"])
     option.click()
     expect(field).to_have_value(str(aminah.pk))
+
+
+def test_the_pregnancy_form_finds_the_newborn_by_her_name_with_her_desa(
+    new_context: NewContext, district: DistrictFixture, screenshot: Screenshot, axe_source: str
+) -> None:
+    d = district
+    Child.objects.bulk_create(
+        Child(
+            name=f"Anak Contoh {n:02d}",
+            sex="L",
+            birth_date=datetime.date(2024, 1, 1),
+            posyandu=d.posyandu_a2,
+            desa=d.desa_a2,
+        )
+        for n in range(60)
+    )
+    putri = ChildFactory(
+        posyandu=d.posyandu_a1, name="Putri Ayu Lestari", birth_date=datetime.date(2025, 2, 3)
+    )
+    ChildFactory(posyandu=d.posyandu_b1, name="Putri Ayuning", birth_date=datetime.date(2024, 8, 30))
+    ChildFactory(posyandu=d.other_posyandu, name="Putri Ayu Dahlia", birth_date=datetime.date(2024, 6, 1))
+    page = new_context(bypass_csp=True).new_page()
+    log_in(page, username="pkm_pesanggaran")
+    page.goto("/kehamilan/baru/")
+    # The searchable fields keep their labels for a screen reader.
+    expect(page.locator("#id_newborn + .ts-wrapper")).to_be_visible()
+    assert severe_violations(page, axe_source) == []
+
+    field = page.locator("#id_newborn")
+    page.locator("#id_newborn + .ts-wrapper .ts-control").click()
+    page.keyboard.type("p")
+    expect(page.locator("#id_newborn-ts-dropdown .no-results")).to_have_text("Ketik paling sedikit 2 huruf.")
+    page.keyboard.type("utri ayu")
+    option = page.locator("#id_newborn-ts-dropdown .option")
+    # Only the child of her area: not the one of kecamatan B, nor the one of the next kabupaten.
+    expect(option).to_have_text(["Putri Ayu Lestari — Desa SUMBERAGUNG, lahir 2025"])
+    screenshot(page, "newborn-found")
+    option.click()
+    expect(field).to_have_value(str(putri.pk))

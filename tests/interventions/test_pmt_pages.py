@@ -453,6 +453,23 @@ def test_the_posyandu_search_lists_its_children_with_their_place(district: Distr
     assert options == ["Bima (10-01-2024), Mawar, SUMBERAGUNG"]
 
 
+def test_the_recipient_and_the_desa_holder_search_the_whole_scope_with_javascript(
+    district: DistrictFixture,
+) -> None:
+    make_programme(district, make_line(district, Decimal(2_000_000)))
+    bappeda = client_for(district.users["bappeda_admin"])
+    url = reverse("interventions:pmt-enrolment-create")
+    children = text(bappeda.get(url))
+    mothers = text(bappeda.get(url, {"sasaran": "ibu"}))
+    line = text(bappeda.get(reverse("interventions:pmt-budget-line-create")))
+    child_search, person_search = reverse("children:search-child"), reverse("children:search-person")
+    assert f'name="recipient" data-search-url="{child_search}" data-search-min="2"' in children
+    assert f'name="recipient" data-search-url="{person_search}" data-search-min="2"' in mothers
+    assert f'name="desa" data-search-url="{reverse("convergence:search-desa")}" data-search-min="0"' in line
+    for html in (children, mothers, line):
+        assert "vendor/tom-select/tom-select.complete.min.js" in html
+
+
 def test_finishing_an_episode_from_the_programme_page(district: DistrictFixture) -> None:
     line = make_line(district, Decimal(2_000_000))
     programme = make_programme(district, line)
