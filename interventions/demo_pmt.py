@@ -97,7 +97,7 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
     logs, payments = _deliveries_and_payments(enrolments, lines_of, today, maker, checker)
     PMTDeliveryLog.objects.bulk_create(logs, batch_size=5000)
     Disbursement.objects.bulk_create(payments, batch_size=2000)
-    _one_reversal(maker, checker, today)
+    _one_reversal(district.kabupaten, maker, checker, today)
     finished = [e for e in enrolments if e.status == PMTEnrolment.Status.FINISHED]
     _evaluation_visits(rng, finished, pregnancy_of, today)
     pmt_outcomes_store(enrolments=finished, today=today)
@@ -397,10 +397,12 @@ def _deliveries_and_payments(
     return logs, payments
 
 
-def _one_reversal(maker: User, checker: User, today: datetime.date) -> None:
-    """Correct one approved payment (wrong provider): reverse it and pay again."""
+def _one_reversal(kabupaten: Region, maker: User, checker: User, today: datetime.date) -> None:
+    """Correct one approved payment of the kabupaten (wrong provider): reverse it and pay again."""
     original = (
-        Disbursement.objects.filter(status=Disbursement.Status.APPROVED, enrolment__isnull=False)
+        Disbursement.objects.filter(
+            budget_line__kabupaten=kabupaten, status=Disbursement.Status.APPROVED, enrolment__isnull=False
+        )
         .order_by("pk")
         .first()
     )

@@ -34,6 +34,33 @@ KABUPATEN_CODE = "35.60"
 KABUPATEN_NAME = "SUKAMAJU"
 # The capital kecamatan carries the kabupaten's name, as is usual.
 CAPITAL_NAME = "SUKAMAJU"
+# `--kabupaten N` seeds N fictional kabupaten of the province, 35.60 to 35.69 (still clear of the
+# official codes); none of these names can be drawn as a kecamatan or desa name.
+KABUPATEN_NAMES = (
+    KABUPATEN_NAME,
+    "MEKARSARI",
+    "BINANGUN",
+    "PAGERWANGI",
+    "TIRTAMULYA",
+    "SEKARWANGI",
+    "CAHAYAMUKTI",
+    "GIRIWANGI",
+    "LAMBANGSARI",
+    "MANGUNJAYA",
+)
+MAX_KABUPATEN = len(KABUPATEN_NAMES)
+
+
+def kabupaten_code(number: int) -> str:
+    """The code of the `number`-th demo kabupaten (1-based): 35.60, 35.61, ..."""
+    return f"{PROVINSI_CODE}.{int(KABUPATEN_CODE[3:]) + number - 1:02d}"
+
+
+def kabupaten_seed(seed: int, number: int) -> int:
+    """The seed of the `number`-th kabupaten's names: the run's seed for the first, derived for the others."""
+    if number == 1:
+        return seed
+    return random.Random(f"{seed}:kabupaten:{number}").getrandbits(48)
 
 
 class DemoError(Exception):
@@ -93,6 +120,9 @@ class DemoDistrict:
     """What the steps have created so far, for the steps after them; filled in step order."""
 
     today: date
+    number: int = 1  # 1-based position of this kabupaten in the province (`--kabupaten N`)
+    # Seed of what tells this kabupaten apart (place names, passwords, API token): `kabupaten_seed`.
+    name_seed: int = 0
     provinsi: Region = field(init=False)
     kabupaten: Region = field(init=False)
     kecamatan: list[Region] = field(default_factory=list)
@@ -110,6 +140,19 @@ class DemoDistrict:
     summary: list[tuple[str, str]] = field(default_factory=list)
     # (step name, wall seconds, CPU seconds of this process) in the order the steps ran.
     timings: list[tuple[str, float, float]] = field(default_factory=list)
+
+    @property
+    def kabupaten_code(self) -> str:
+        return kabupaten_code(self.number)
+
+    @property
+    def kabupaten_name(self) -> str:
+        return KABUPATEN_NAMES[self.number - 1]
+
+    @property
+    def username_suffix(self) -> str:
+        """ "" for the first kabupaten (today's demo logins), "_2", "_3", ... for the others."""
+        return "" if self.number == 1 else f"_{self.number}"
 
     def count(self, label: str, value: int) -> None:
         """Add a line `label: value` to the summary printed after seeding."""
@@ -158,18 +201,45 @@ def step_rng(rng_seed: int, name: str) -> random.Random:
 
 
 def district_kabupaten() -> Region | None:
-    """The demo kabupaten if it has been seeded."""
+    """The (first) demo kabupaten if it has been seeded."""
     return Region.objects.filter(code=KABUPATEN_CODE).first()
 
 
-def district_seed(*, seed: int, scale: DemoScale, today: date, out: OutputWrapper) -> DemoDistrict:
-    """Run every registered step in order; the caller holds the transaction."""
-    district = DemoDistrict(today=today)
+def district_kabupaten_all() -> list[Region]:
+    """Every seeded demo kabupaten of the province, by code."""
+    codes = [kabupaten_code(number) for number in range(1, MAX_KABUPATEN + 1)]
+    return list(Region.objects.filter(code__in=codes).order_by("code"))
+
+
+def district_seed(
+    *, seed: int, scale: DemoScale, today: date, out: OutputWrapper, number: int = 1
+) -> DemoDistrict:
+    """Run every registered step in order for the `number`-th kabupaten; the caller holds the transaction.
+
+    Every kabupaten has the same shape (the steps draw from `seed`: same desa and posyandu counts,
+    children and measurements, so that a province of N kabupaten is N times the work of one); its codes,
+    usernames and the names drawn from `district.name_seed` tell it apart. The first kabupaten is
+    exactly the one-kabupaten demo.
+    """
+    if not 1 <= number <= MAX_KABUPATEN:
+        raise ValueError(f"kabupaten number {number} outside 1..{MAX_KABUPATEN}")
+    district = DemoDistrict(today=today, number=number, name_seed=kabupaten_seed(seed, number))
     for step in sorted(_STEPS.values(), key=lambda s: (s.order, s.name)):
         started, started_cpu = time.monotonic(), time.process_time()
         step.function(rng_seed=seed, scale=scale, district=district, out=out)
         district.timings.append((step.name, time.monotonic() - started, time.process_time() - started_cpu))
     return district
+
+
+def province_seed(
+    *, seed: int, scale: DemoScale, today: date, out: OutputWrapper, kabupaten_count: int = 1
+) -> list[DemoDistrict]:
+    """Seed `kabupaten_count` demo kabupaten of the province, each a full demo district; the caller
+    holds the transaction."""
+    return [
+        district_seed(seed=seed, scale=scale, today=today, out=out, number=number)
+        for number in range(1, kabupaten_count + 1)
+    ]
 
 
 def district_delete(*, kabupaten: Region, out: OutputWrapper) -> None:

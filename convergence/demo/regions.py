@@ -11,8 +11,6 @@ from django.utils.translation import gettext as _
 from convergence.codes import Level
 from convergence.demo import (
     CAPITAL_NAME,
-    KABUPATEN_CODE,
-    KABUPATEN_NAME,
     PROVINSI_CODE,
     PROVINSI_NAME,
     DemoDistrict,
@@ -117,16 +115,23 @@ def seed_regions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
     """Kabupaten, kecamatan, desa/kelurahan, puskesmas (with their desa) and posyandu with sasaran balita."""
     rng = step_rng(rng_seed, "wilayah")
     names = _place_names(rng)
+    if district.number > 1:
+        # The shuffle above still consumes the same draws, so the shape stays that of the first
+        # kabupaten; the names come from this kabupaten's own seed.
+        names = _place_names(step_rng(district.name_seed, "wilayah"))
     provinsi, _created = Region.objects.get_or_create(
         code=PROVINSI_CODE, defaults={"name": PROVINSI_NAME, "level": Level.PROVINSI.value}
     )
     kabupaten = Region.objects.create(
-        code=KABUPATEN_CODE, name=KABUPATEN_NAME, level=Level.KABUPATEN.value, parent=provinsi
+        code=district.kabupaten_code,
+        name=district.kabupaten_name,
+        level=Level.KABUPATEN.value,
+        parent=provinsi,
     )
     kecamatan = Region.objects.bulk_create(
         Region(
-            code=f"{KABUPATEN_CODE}.{number:02d}",
-            name=CAPITAL_NAME if number == 1 else next(names),
+            code=f"{district.kabupaten_code}.{number:02d}",
+            name=district.kabupaten_name if number == 1 else next(names),
             level=Level.KECAMATAN.value,
             parent=kabupaten,
         )

@@ -74,8 +74,13 @@ def _login(user: User, password: str) -> DemoLogin:
 
 @demo_step(40, "pengguna")
 def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: OutputWrapper) -> None:
-    """One user per role (two OPD officers and an API client), passwords derived from the seed."""
-    taken = sorted(User.objects.filter(username__in=DEMO_USERNAMES).values_list("username", flat=True))
+    """One user per role (two OPD officers and an API client), passwords derived from the seed.
+
+    The first kabupaten's users are named as in `DEMO_USERNAMES`; those of the others carry the
+    kabupaten's suffix (`bappeda_2`); `district.users` is keyed by the unsuffixed name in both cases.
+    """
+    usernames = [username + district.username_suffix for username in DEMO_USERNAMES]
+    taken = sorted(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     if taken:
         raise DemoError(
             _("Nama pengguna demo sudah dipakai di luar kabupaten demo: %(names)s.")
@@ -100,20 +105,24 @@ def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
         "kpm": {"desa": desa},
         "api_dinkes": {"opd": district.opd["DINKES"]},
     }
-    passwords = [demo_password(seed=rng_seed, username=username) for username in DEMO_USERNAMES]
+    # The first kabupaten's logins are those of the one-kabupaten demo (and of `logins_refresh`).
+    own_seed = rng_seed if district.number == 1 else district.name_seed
+    passwords = [demo_password(seed=own_seed, username=username) for username in usernames]
     users = []
-    for (username, role, first_name, last_name), encoded in zip(_PERSONAS, _hash_all(passwords), strict=True):
+    for (persona, role, first_name, last_name), username, encoded in zip(
+        _PERSONAS, usernames, _hash_all(passwords), strict=True
+    ):
         user = User(
-            username=username, role=role, first_name=first_name, last_name=last_name, **units[username]
+            username=username, role=role, first_name=first_name, last_name=last_name, **units[persona]
         )
         user.password = encoded
         users.append(user)
     User.objects.bulk_create(users)
     token = Token.objects.create(
-        user=users[DEMO_USERNAMES.index(API_USERNAME)], key=demo_token(seed=rng_seed)
+        user=users[DEMO_USERNAMES.index(API_USERNAME)], key=demo_token(seed=own_seed)
     )
-    AccessAttempt.objects.filter(username__in=DEMO_USERNAMES).delete()
-    district.users = {user.username: user for user in users}
+    AccessAttempt.objects.filter(username__in=usernames).delete()
+    district.users = dict(zip(DEMO_USERNAMES, users, strict=True))
     district.logins = [_login(user, password) for user, password in zip(users, passwords, strict=True)]
     district.api_token = token.key
     district.count(_("Pengguna demo"), len(users))

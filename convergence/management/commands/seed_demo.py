@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -24,18 +23,33 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset", action="store_true", help="delete the demo kabupaten and seed it again"
         )
+        parser.add_argument(
+            "--kabupaten",
+            type=int,
+            default=1,
+            choices=range(1, demo.MAX_KABUPATEN + 1),
+            metavar=f"1..{demo.MAX_KABUPATEN}",
+            help="how many demo kabupaten of the province to seed (default 1; the first keeps the usual logins)",
+        )
 
     def handle(
-        self, *args: Any, seed: int, scale: str, reset: bool, verbosity: int = 1, **options: Any
+        self,
+        *args: Any,
+        seed: int,
+        scale: str,
+        reset: bool,
+        kabupaten: int = 1,
+        verbosity: int = 1,
+        **options: Any,
     ) -> None:
         autodiscover_modules("demo")
-        kabupaten = demo.district_kabupaten()
-        if kabupaten is not None and not reset:
+        existing = demo.district_kabupaten()
+        if existing is not None and not reset:
             self.stdout.write(
                 _(
                     "Kabupaten demo %(name)s (%(code)s) sudah ada; data tidak diubah (pakai --reset untuk membuat ulang)."
                 )
-                % {"name": kabupaten.name, "code": kabupaten.code}
+                % {"name": existing.name, "code": existing.code}
             )
             with transaction.atomic():
                 refreshed = demo.logins_refresh(seed=seed)
@@ -46,18 +60,30 @@ class Command(BaseCommand):
                 )
             self._print_logins(refreshed.logins, refreshed.api_token)
             return
-        started = time.monotonic()
         try:
             # All or nothing: a failing step leaves the database as it was, demo district included.
             with transaction.atomic():
-                if kabupaten is not None:
-                    demo.district_delete(kabupaten=kabupaten, out=self.stdout)
+                old = demo.district_kabupaten_all()
+                for region in old:
+                    demo.district_delete(kabupaten=region, out=self.stdout)
+                if old:
                     self.stdout.write(_("Kabupaten demo lama dihapus."))
-                district = demo.district_seed(
-                    seed=seed, scale=demo.SCALES[scale], today=timezone.localdate(), out=self.stdout
+                districts = demo.province_seed(
+                    seed=seed,
+                    scale=demo.SCALES[scale],
+                    today=timezone.localdate(),
+                    out=self.stdout,
+                    kabupaten_count=kabupaten,
                 )
         except demo.DemoError as error:
             raise CommandError(str(error)) from error
+        for district in districts:
+            self._print_district(district, seed=seed, scale=scale, verbosity=verbosity)
+        self._print_logins(
+            [login for district in districts for login in district.logins], districts[0].api_token or None
+        )
+
+    def _print_district(self, district: demo.DemoDistrict, *, seed: int, scale: str, verbosity: int) -> None:
         self.stdout.write(
             _(
                 "Kabupaten demo %(name)s (%(code)s) dibuat (seed %(seed)d, skala %(scale)s) dalam %(seconds).1f detik."
@@ -67,7 +93,7 @@ class Command(BaseCommand):
                 "code": district.kabupaten.code,
                 "seed": seed,
                 "scale": scale,
-                "seconds": time.monotonic() - started,
+                "seconds": sum(seconds for _name, seconds, _cpu in district.timings),
             }
         )
         width = max(len(label) for label, _value in district.summary)
@@ -81,7 +107,6 @@ class Command(BaseCommand):
                     + _("langkah %(name)s: %(seconds).1f detik (CPU %(cpu).1f detik)")
                     % {"name": name, "seconds": seconds, "cpu": cpu_seconds}
                 )
-        self._print_logins(district.logins, district.api_token or None)
 
     def _print_logins(self, logins: list[demo.DemoLogin], api_token: str | None) -> None:
         header = demo.DemoLogin(_("Pengguna"), _("Peran"), _("Unit"), _("Kata sandi"))
