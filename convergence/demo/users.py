@@ -17,7 +17,17 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from convergence.codes import Level
-from convergence.demo import DemoDistrict, DemoError, DemoLogin, DemoScale, demo_cleanup, demo_step
+from convergence.demo import (
+    MAX_KABUPATEN,
+    DemoDistrict,
+    DemoError,
+    DemoLogin,
+    DemoScale,
+    demo_cleanup,
+    demo_step,
+    kabupaten_code,
+    kabupaten_seed,
+)
 from convergence.models import OPD, DesaLokus, Posyandu, Puskesmas, Region, Role, User
 
 # --- Users -------------------------------------------------------------------------------------------
@@ -105,7 +115,8 @@ def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
         "kpm": {"desa": desa},
         "api_dinkes": {"opd": district.opd["DINKES"]},
     }
-    # The first kabupaten's logins are those of the one-kabupaten demo (and of `logins_refresh`).
+    # The first kabupaten's logins are those of the one-kabupaten demo; `logins_refresh` derives the
+    # same seeds.
     own_seed = rng_seed if district.number == 1 else district.name_seed
     passwords = [demo_password(seed=own_seed, username=username) for username in usernames]
     users = []
@@ -138,18 +149,37 @@ class DemoLogins:
 
 
 def logins_refresh(*, seed: int) -> DemoLogins:
-    """Make the demo users' passwords and token those of `seed` again, writing only what differs.
+    """Make the demo users' passwords and tokens those of `seed` again, writing only what differs.
 
-    Checks run in threads like the hashing; a user deleted since seeding is reported as missing.
+    Covers the users of every seeded demo kabupaten (`--kabupaten N`); the token returned is the first
+    kabupaten's. Checks run in threads like the hashing; a user deleted since seeding is reported as missing.
     """
+    numbers = [1] + [
+        number
+        for number in range(2, MAX_KABUPATEN + 1)
+        if Region.objects.filter(code=kabupaten_code(number)).exists()
+    ]
+    refreshed = [_logins_refresh_one(seed=seed, number=number) for number in numbers]
+    return DemoLogins(
+        logins=[login for one in refreshed for login in one.logins],
+        api_token=refreshed[0].api_token,
+        missing=[username for one in refreshed for username in one.missing],
+    )
+
+
+def _logins_refresh_one(*, seed: int, number: int) -> DemoLogins:
+    suffix = "" if number == 1 else f"_{number}"
+    own_seed = kabupaten_seed(seed, number)
+    usernames = [username + suffix for username in DEMO_USERNAMES]
+    api_username = API_USERNAME + suffix
     users = {
         user.username: user
-        for user in User.objects.filter(username__in=DEMO_USERNAMES).select_related(
+        for user in User.objects.filter(username__in=usernames).select_related(
             "kabupaten", "opd", "puskesmas", "desa", "posyandu__desa"
         )
     }
-    present = [username for username in DEMO_USERNAMES if username in users]
-    passwords = {username: demo_password(seed=seed, username=username) for username in present}
+    present = [username for username in usernames if username in users]
+    passwords = {username: demo_password(seed=own_seed, username=username) for username in present}
     with ThreadPoolExecutor(max_workers=len(present) or 1) as pool:
         valid = list(
             pool.map(lambda username: check_password(passwords[username], users[username].password), present)
@@ -164,14 +194,14 @@ def logins_refresh(*, seed: int) -> DemoLogins:
         User.objects.bulk_update([users[username] for username in changed], ["password", "is_active"])
     AccessAttempt.objects.filter(username__in=present).delete()
     api_token = None
-    if API_USERNAME in users:
-        key = demo_token(seed=seed)
-        Token.objects.filter(user=users[API_USERNAME]).exclude(key=key).delete()
-        api_token = Token.objects.get_or_create(user=users[API_USERNAME], defaults={"key": key})[0].key
+    if api_username in users:
+        key = demo_token(seed=own_seed)
+        Token.objects.filter(user=users[api_username]).exclude(key=key).delete()
+        api_token = Token.objects.get_or_create(user=users[api_username], defaults={"key": key})[0].key
     return DemoLogins(
         logins=[_login(users[username], passwords[username]) for username in present],
         api_token=api_token,
-        missing=[username for username in DEMO_USERNAMES if username not in users],
+        missing=[username for username in usernames if username not in users],
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils.module_loading import autodiscover_modules
+from rest_framework.authtoken.models import Token
 
 from children.models import Child, Measurement, Person
 from convergence import demo
@@ -185,3 +186,29 @@ def test_it_refuses_more_kabupaten_than_the_province_has_demo_codes_for() -> Non
             stderr=io.StringIO(),
         )
     assert Region.objects.filter(level="kabupaten").count() == 0
+
+
+def printed_passwords(output: str) -> dict[str, str]:
+    """Username -> password from the logins table (the password is the last column)."""
+    known = set(users_of(FIRST) + users_of(SECOND))
+    return {
+        line.split()[0]: line.split()[-1]
+        for line in output.splitlines()
+        if line.split()[:1] and line.split()[0] in known
+    }
+
+
+def test_it_prints_and_repairs_the_logins_of_every_kabupaten_when_the_province_exists() -> None:
+    seeded = printed_passwords(seed("--scale", "tiny", "--kabupaten", "2"))
+    assert sorted(seeded) == sorted(users_of(FIRST) + users_of(SECOND))
+    User.objects.filter(username="bappeda_2").update(is_active=False, password="!")
+    regions_before = Region.objects.count()
+    again = printed_passwords(seed("--scale", "tiny"))
+    assert again == seeded
+    bappeda_2 = User.objects.get(username="bappeda_2")
+    assert bappeda_2.is_active is True
+    assert bappeda_2.check_password(seeded["bappeda_2"]) is True
+    assert Region.objects.count() == regions_before
+    tokens = dict(Token.objects.values_list("user__username", "key"))
+    assert sorted(tokens) == ["api_dinkes", "api_dinkes_2"]
+    assert tokens["api_dinkes"] != tokens["api_dinkes_2"]
