@@ -15,10 +15,12 @@ from rest_framework.authtoken.models import Token
 from children.models import Child, Measurement, Person
 from convergence import demo
 from convergence.models import OPD, Posyandu, Puskesmas, Region, User
+from convergence.scoping import restrict
 
 pytestmark = pytest.mark.django_db
 
 FIRST, SECOND = "35.60", "35.61"
+DEMO_KADER = demo.DEMO_USERNAMES.index("kader")
 # A few kecamatan and desa: enough for every step (lokus, two-puskesmas kecamatan, PMT) to run, small
 # enough to seed a kabupaten in a few seconds.
 TINY = demo.DemoScale(
@@ -212,3 +214,17 @@ def test_it_prints_and_repairs_the_logins_of_every_kabupaten_when_the_province_e
     tokens = dict(Token.objects.values_list("user__username", "key"))
     assert sorted(tokens) == ["api_dinkes", "api_dinkes_2"]
     assert tokens["api_dinkes"] != tokens["api_dinkes_2"]
+
+
+def test_it_lets_each_kabupaten_s_users_read_only_their_own_kabupaten_s_registry() -> None:
+    seed("--scale", "tiny", "--kabupaten", "2")
+    for own, other in ((FIRST, SECOND), (SECOND, FIRST)):
+        for user in User.objects.filter(username__in=users_of(own)):
+            children = restrict(Child.objects.all(), user)
+            assert children.filter(desa__code__startswith=f"{other}.").count() == 0, user.username
+            measured = restrict(Measurement.objects.all(), user)
+            assert measured.filter(posyandu__desa__code__startswith=f"{other}.").count() == 0, user.username
+        bappeda = User.objects.get(username=users_of(own)[0])
+        assert restrict(Child.objects.all(), bappeda).count() == counts(own)["children"]
+        kader = User.objects.get(username=users_of(own)[DEMO_KADER])
+        assert restrict(Child.objects.all(), kader).count() > 0
