@@ -9,6 +9,9 @@ autodiscovers those modules, so no app imports upwards. Steps run in `order` (th
 later apps use 100 and above) inside one transaction. Each step draws from its own
 `random.Random(f"{seed}:{name}")` (`step_rng`), so adding or changing a step never changes what the
 others generate.
+
+`province_seed` runs the steps once per kabupaten of a province (`seed_demo --kabupaten N`): every
+kabupaten has the first one's shape, with its own codes (35.60, 35.61, ...), names and users.
 """
 
 from __future__ import annotations
@@ -151,7 +154,7 @@ class DemoDistrict:
 
     @property
     def username_suffix(self) -> str:
-        """ "" for the first kabupaten (today's demo logins), "_2", "_3", ... for the others."""
+        """Empty for the first kabupaten (the usual demo logins), `_2`, `_3`, ... for the others."""
         return "" if self.number == 1 else f"_{self.number}"
 
     def count(self, label: str, value: int) -> None:
