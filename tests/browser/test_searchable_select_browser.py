@@ -6,9 +6,10 @@ finds the newborn among the children of the user's area."""
 from __future__ import annotations
 
 import datetime
+from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from children.forms.registry import SELECT_LIMIT
 from children.models import Child, Person
@@ -18,6 +19,17 @@ from tests.browser.test_paging_browser import _names, _recipients
 from tests.factories import ChildFactory, DistrictFixture, PersonFactory, PosyanduFactory
 
 pytestmark = pytest.mark.browser
+
+
+def _search(page: Page, typed: str, *, query: str) -> None:
+    """Type into the searchable field once it has the focus (keys sent while it is still opening are
+    lost), and wait for the server's answer to the whole query."""
+    field = page.locator(".ts-control input")
+    if not field.evaluate("input => input === document.activeElement"):
+        page.locator(".ts-control").click()
+        expect(field).to_be_focused()
+    with page.expect_response(lambda response: f"q={quote(query)}" in response.url):
+        page.keyboard.type(typed, delay=20)
 
 
 def test_typing_into_the_posyandu_filter_finds_it_with_its_desa(
@@ -33,8 +45,7 @@ def test_typing_into_the_posyandu_filter_finds_it_with_its_desa(
     log_in(page, username="bappeda")
     page.goto("/pmt/2025/penerima/")
 
-    page.locator(".ts-control").click()
-    page.keyboard.type("mawa")
+    _search(page, "mawa", query="mawa")
     option = page.locator(".ts-dropdown .option", has_text="Posyandu Mawar")
     expect(option).to_have_text("Posyandu Mawar — Desa SUMBERAGUNG, Kec. PESANGGARAN")
     expect(page.locator(".ts-dropdown .option")).to_have_count(1)
@@ -46,10 +57,9 @@ def test_typing_into_the_posyandu_filter_finds_it_with_its_desa(
     assert len(_names(page)) == 25  # the first page of Mawar's thirty
 
     # The twenty first of sixty, narrowed by typing more.
-    page.locator(".ts-control").click()
-    page.keyboard.type("terat")
+    _search(page, "terat", query="terat")
     expect(page.locator(".ts-dropdown .option")).to_have_count(20)
-    page.keyboard.type(" 42")
+    _search(page, " 42", query="terat 42")
     expect(page.locator(".ts-dropdown .option")).to_have_text(
         ["Posyandu Teratai 42 — Desa SAMBIMULYO, Kec. BANGOREJO"]
     )
@@ -64,6 +74,7 @@ def test_a_puskesmas_officer_finds_no_posyandu_beyond_her_area(
     page.goto("/pmt/2025/penerima/")
 
     page.locator(".ts-control").click()
+    expect(page.locator(".ts-control input")).to_be_focused()
     page.keyboard.type("kenanga")
     expect(page.locator(".ts-dropdown .no-results")).to_have_text("Tidak ditemukan.")
     page.locator(".ts-control input").fill("")
@@ -90,6 +101,7 @@ def test_a_registry_form_finds_a_mother_among_hundreds_by_her_name(
     field = page.locator("#id_person")
     expect(field).to_have_js_property("tagName", "SELECT")
     page.locator("#id_person + .ts-wrapper .ts-control").click()
+    expect(page.locator("#id_person + .ts-wrapper .ts-control input")).to_be_focused()
     page.keyboard.type("s")
     expect(page.locator("#id_person-ts-dropdown .no-results")).to_have_text("Ketik paling sedikit 2 huruf.")
     page.keyboard.type("iti am")
@@ -127,6 +139,7 @@ def test_the_pregnancy_form_finds_the_newborn_by_her_name_with_her_desa(
 
     field = page.locator("#id_newborn")
     page.locator("#id_newborn + .ts-wrapper .ts-control").click()
+    expect(page.locator("#id_newborn + .ts-wrapper .ts-control input")).to_be_focused()
     page.keyboard.type("p")
     expect(page.locator("#id_newborn-ts-dropdown .no-results")).to_have_text("Ketik paling sedikit 2 huruf.")
     page.keyboard.type("utri ayu")
