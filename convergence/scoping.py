@@ -42,6 +42,8 @@ class Scope:
     desa_id: int | None = None
     desa_code: str | None = None
     posyandu_id: int | None = None
+    # The province of a Bappeda provinsi user; None for the national role (every province).
+    provinsi_code: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -55,7 +57,35 @@ class Scope:
 
     @property
     def is_read_only(self) -> bool:
-        return self.role == Role.PIMPINAN
+        """Roles that change nothing through the generic checks. The provincial role writes only its
+        grades and target paths, through services that check it by name (convergence.province)."""
+        return self.role in (Role.PIMPINAN, Role.BAPPEDA_PROVINSI, Role.NASIONAL)
+
+    @property
+    def is_aggregate_only(self) -> bool:
+        """Province and national roles: aggregates of many kabupaten, never a named record."""
+        return not self.is_superuser and self.role in (Role.BAPPEDA_PROVINSI, Role.NASIONAL)
+
+    @property
+    def is_national(self) -> bool:
+        return not self.is_superuser and self.role == Role.NASIONAL
+
+    def covers_code(self, code: str) -> bool:
+        """Whether a region code (provinsi, kabupaten or below) lies inside an aggregate role's area."""
+        if self.is_superuser or self.is_national:
+            return True
+        if self.role == Role.BAPPEDA_PROVINSI and self.provinsi_code:
+            return code == self.provinsi_code or code.startswith(f"{self.provinsi_code}.")
+        return False
+
+    def area_q(self, field: str = "code") -> Q:
+        """Q on a region code field for an aggregate role's area: its province, or every province."""
+        if self.is_superuser or self.is_national:
+            return Q()
+        if self.role == Role.BAPPEDA_PROVINSI and self.provinsi_code:
+            code = self.provinsi_code
+            return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})
+        return NOTHING
 
     @property
     def is_kader(self) -> bool:
@@ -132,6 +162,11 @@ def _build_scope(user: User | AnonymousUser) -> Scope:
     if role == Role.KPM and user.desa_id:
         code = Region.objects.values_list("code", flat=True).get(pk=user.desa_id)
         return Scope(role=role, user_id=user_id, desa_id=user.desa_id, desa_code=code)
+    if role == Role.BAPPEDA_PROVINSI and user.provinsi_id:
+        code = Region.objects.values_list("code", flat=True).get(pk=user.provinsi_id)
+        return Scope(role=role, user_id=user_id, provinsi_code=code)
+    if role == Role.NASIONAL:
+        return Scope(role=role, user_id=user_id)
     if role == Role.KADER and user.posyandu_id:
         desa_id, desa_code = Posyandu.objects.values_list("desa_id", "desa__code").get(pk=user.posyandu_id)
         return Scope(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -157,6 +158,9 @@ class PrevalenceSummary(models.Model):
             return Q()
         if scope.is_empty:
             return NOTHING
+        if scope.is_aggregate_only:
+            # The province sees kabupaten and kecamatan figures of its area, not a desa's small cells.
+            return scope.area_q("region__code") & Q(level__in=[cls.Level.KABUPATEN, cls.Level.KECAMATAN])
         kab = scope.kabupaten_prefix
         if scope.is_district_wide:
             return Q(region__code=kab) | Q(region__code__startswith=f"{kab}.")
@@ -248,6 +252,8 @@ class TargetRule(models.Model):
             return Q()
         if scope.is_empty:
             return NOTHING
+        if scope.is_aggregate_only:
+            return scope.area_q("kabupaten__code")
         return Q(kabupaten__code=scope.kabupaten_prefix)
 
 
@@ -315,6 +321,54 @@ class NationalTarget(models.Model):
         return f"{self.year}: {self.stunting_pct}%"
 
 
+class ProvincialTarget(models.Model):
+    """A province's own stunting path (its RPJMD figure per year), entered by the provincial Bappeda."""
+
+    provinsi = models.ForeignKey(
+        Region, verbose_name=_("provinsi"), on_delete=models.PROTECT, related_name="provincial_targets"
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    stunting_pct = models.DecimalField(
+        _("target stunting (%)"), max_digits=5, decimal_places=2, validators=PERCENT
+    )
+    source = models.CharField(_("sumber"), max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("diubah oleh"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("diubah pada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("target provinsi")
+        verbose_name_plural = _("target provinsi")
+        ordering = ["provinsi__code", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["provinsi", "year"], name="provincial_target_once_per_year"),
+            models.CheckConstraint(
+                condition=Q(stunting_pct__gte=0, stunting_pct__lte=100), name="provincial_target_pct_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provinsi} {self.year}: {self.stunting_pct}%"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> Q:
+        """Public inside the province: its kabupaten read the path they are held to."""
+        if scope.is_superuser:
+            return Q()
+        if scope.is_empty:
+            return NOTHING
+        if scope.is_aggregate_only:
+            return scope.area_q("provinsi__code")
+        kab = scope.kabupaten_prefix
+        return Q(provinsi__code=kab[:2]) if kab else NOTHING
+
+
 class SurveyFigure(models.Model):
     """A survey's prevalence for a region and year, shown beside the routine figures, labelled."""
 
@@ -356,6 +410,8 @@ class SurveyFigure(models.Model):
             return Q()
         if scope.is_empty:
             return NOTHING
+        if scope.is_aggregate_only:
+            return scope.area_q("region__code")
         kab = scope.kabupaten_prefix
         return Q(region__code=kab) | Q(region__code__startswith=f"{kab}.")
 

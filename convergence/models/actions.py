@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from convergence.models.regions import OPD, Region
-from convergence.models.teams import _in_kabupaten
+from convergence.models.teams import _in_kabupaten_or_area
 from convergence.models.users import User
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ class ConvergenceAction(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
-        return _in_kabupaten(scope, "kabupaten")
+        return _in_kabupaten_or_area(scope, "kabupaten")
 
 
 class ActionOutput(models.Model):
@@ -115,7 +115,7 @@ class ActionOutput(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
-        return _in_kabupaten(scope, "action__kabupaten")
+        return _in_kabupaten_or_area(scope, "action__kabupaten")
 
 
 def evidence_upload_to(instance: EvidenceDocument, filename: str) -> str:
@@ -164,7 +164,7 @@ class EvidenceDocument(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
-        return _in_kabupaten(scope, "output__action__kabupaten")
+        return _in_kabupaten_or_area(scope, "output__action__kabupaten")
 
 
 class AssessmentGrade(models.Model):
@@ -201,4 +201,4 @@ class AssessmentGrade(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
-        return _in_kabupaten(scope, "kabupaten")
+        return _in_kabupaten_or_area(scope, "kabupaten")

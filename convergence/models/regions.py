@@ -123,6 +123,9 @@ class Region(models.Model):
             return Q()
         if scope.is_empty:
             return NOTHING
+        if scope.is_aggregate_only:
+            # Names of places are public; the province's regions (or all, nationally) to navigate.
+            return scope.area_q() | Q(code__in=[c for c in [scope.provinsi_code] if c])
         if scope.is_district_wide:
             code = scope.kabupaten_code or ""
             return Q(code__startswith=f"{code}.") | Q(code__in=[*ancestor_codes(code), code])

@@ -29,6 +29,14 @@ def _in_kabupaten(scope: Scope, path: str) -> Q:
     return Q(**{f"{path}__code": code}) | Q(**{f"{path}__code__startswith": f"{code}."})
 
 
+def _in_kabupaten_or_area(scope: Scope, path: str) -> Q:
+    """As `_in_kabupaten`, and for the province and national roles every kabupaten of their area: the
+    eight actions, their outputs and evidence and the assessment grades are what the province grades."""
+    if scope.is_aggregate_only:
+        return scope.area_q(f"{path}__code")
+    return _in_kabupaten(scope, path)
+
+
 class Team(models.Model):
     """A TPPS (Tim Percepatan Penurunan Stunting) of a kabupaten, kecamatan or desa, set by decree."""
 

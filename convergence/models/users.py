@@ -22,6 +22,9 @@ class Role(models.TextChoices):
     PUSKESMAS_OFFICER = "puskesmas_officer", _("Petugas puskesmas")
     KADER = "kader", _("Kader posyandu")
     KPM = "kpm", _("Kader Pembangunan Manusia (KPM)")
+    # Above the kabupaten: aggregates only, never a named record (convergence.scoping.Scope).
+    BAPPEDA_PROVINSI = "bappeda_provinsi", _("Bappeda provinsi")
+    NASIONAL = "nasional", _("Pemantau nasional (baca saja)")
 
 
 class User(AbstractUser):
@@ -31,6 +34,14 @@ class User(AbstractUser):
     _scope: Scope
 
     role = models.CharField(_("peran"), max_length=20, choices=Role.choices, blank=True)
+    provinsi = models.ForeignKey(
+        Region,
+        verbose_name=_("provinsi"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     kabupaten = models.ForeignKey(
         Region,
         verbose_name=_("kabupaten/kota"),
@@ -78,7 +89,9 @@ class User(AbstractUser):
                 | Q(role="opd_officer", opd__isnull=False)
                 | Q(role="puskesmas_officer", puskesmas__isnull=False)
                 | Q(role="kader", posyandu__isnull=False)
-                | Q(role="kpm", desa__isnull=False),
+                | Q(role="kpm", desa__isnull=False)
+                | Q(role="bappeda_provinsi", provinsi__isnull=False)
+                | Q(role="nasional"),
                 name="user_role_has_org_unit",
             ),
         ]
