@@ -123,6 +123,85 @@ def action_definition(number: int) -> ActionDefinition:
 
 
 @dataclass(frozen=True)
+class AssessmentIndicator:
+    """An indicator of the province's penilaian kinerja of a kabupaten/kota, graded A-D per year."""
+
+    code: str
+    text: str
+    action: int
+
+
+# The indicators of the penilaian kinerja per aksi, worded after the Juknis Penilaian Kinerja (Kemendagri/
+# Bappenas; the 2019-2021 forms, e.g. Lampung 2020 for 1.1 and 1.2). Year I of the rotation grades Aksi 1-4,
+# year II Aksi 5-8 (domain 1.3); the codes are stored with each grade and never renumbered. The texts are
+# the official Indonesian wording, kept as data (stored with each grade), not as interface strings.
+ASSESSMENT_INDICATORS: tuple[AssessmentIndicator, ...] = (
+    AssessmentIndicator(
+        "1.1",
+        "Kabupaten/kota menggunakan data sebaran stunting dan cakupan layanan untuk menentukan lokasi "
+        "prioritas (desa lokus).",
+        1,
+    ),
+    AssessmentIndicator(
+        "1.2",
+        "Kabupaten/kota menggunakan data cakupan layanan, hasil, dan pemetaan program untuk menentukan "
+        "intervensi prioritas.",
+        1,
+    ),
+    AssessmentIndicator(
+        "2.1",
+        "Rencana kegiatan memuat intervensi prioritas di lokasi prioritas dan terintegrasi dalam RKPD dan "
+        "Renja OPD.",
+        2,
+    ),
+    AssessmentIndicator(
+        "2.2",
+        "Kegiatan penurunan stunting teranggarkan dalam KUA-PPAS dan APBD (matriks kendali integrasi "
+        "anggaran).",
+        2,
+    ),
+    AssessmentIndicator(
+        "3.1",
+        "Rembuk stunting dihadiri OPD, DPRD, camat, kepala desa, dan unsur non-pemerintah serta "
+        "menghasilkan komitmen publik yang ditandatangani.",
+        3,
+    ),
+    AssessmentIndicator(
+        "4.1",
+        "Peraturan Bupati/Wali Kota tentang peran desa dalam percepatan penurunan stunting telah ditetapkan.",
+        4,
+    ),
+    AssessmentIndicator(
+        "5.1",
+        "Kader Pembangunan Manusia (KPM) tersedia dan dibina di setiap desa/kelurahan, dan cakupan layanan "
+        "rumah tangga 1000 HPK dipantau dengan scorecard desa.",
+        5,
+    ),
+    AssessmentIndicator(
+        "6.1",
+        "Kabupaten/kota melakukan analisis kesenjangan data dan melaksanakan rencana perbaikan sistem "
+        "manajemen data stunting.",
+        6,
+    ),
+    AssessmentIndicator(
+        "7.1",
+        "Data hasil pengukuran pertumbuhan balita tersedia per desa dan puskesmas dan dipublikasikan.",
+        7,
+    ),
+    AssessmentIndicator(
+        "8.1",
+        "Reviu kinerja tahunan dilaksanakan dan hasilnya dipakai untuk perbaikan perencanaan tahun "
+        "berikutnya.",
+        8,
+    ),
+)
+
+ASSESSMENT_INDICATORS_BY_CODE: dict[str, AssessmentIndicator] = {
+    indicator.code: indicator for indicator in ASSESSMENT_INDICATORS
+}
+
+
+@dataclass(frozen=True)
 class OPDDefault:
     code: str
     name: str

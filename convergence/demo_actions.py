@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import random
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -18,7 +19,8 @@ from django.core.management.base import OutputWrapper
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from convergence.actions import ACTIONS
+from convergence import province
+from convergence.actions import ACTIONS, ASSESSMENT_INDICATORS
 from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
 from convergence.models import (
     OPD,
@@ -93,19 +95,9 @@ _PLAN = {
 OFTEN_ABSENT = ("DLH", "PERIKANAN")
 CHANGES_PERSON = "DINSOS"
 
-_GRADES = (
-    (
-        "1.1",
-        "Kabupaten menggunakan data sebaran stunting dan cakupan layanan untuk memilih lokasi prioritas.",
-    ),
-    (
-        "1.2",
-        "Kabupaten menggunakan data cakupan, hasil, dan pemetaan program untuk memilih intervensi prioritas.",
-    ),
-    ("2.1", "Rencana kegiatan terintegrasi dalam RKPD dan Renja OPD."),
-    ("3.1", "Rembuk stunting menghasilkan komitmen publik yang ditandatangani."),
-    ("4.1", "Perbup/Perwali tentang peran desa telah ditetapkan."),
-)
+# The province's target path (RPJMD), stunting % per year: from the 2024 baseline down towards the
+# national 14% and below, as East Java's RPJMD does (figures invented for the demo).
+_PROVINCE_TARGETS = ((2024, "18.00"), (2025, "16.00"), (2026, "14.00"), (2027, "13.00"), (2028, "12.00"))
 
 # A minimal valid PDF: the demo's evidence documents (about 300 bytes each).
 _PDF = (
@@ -325,19 +317,34 @@ def seed_actions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
     for document in documents:
         document.sha256 = digest
     EvidenceDocument.objects.bulk_create(documents)
-    AssessmentGrade.objects.bulk_create(
-        AssessmentGrade(
-            kabupaten=district.kabupaten,
-            year=today.year - 1,
-            indicator_code=code,
-            indicator_text=text,
-            grade=rng.choice("AABBC"),
-            assessed_on=datetime.date(today.year - 1, 11, rng.randint(1, 28)),
-        )
-        for code, text in _GRADES
-    )
+    _seed_assessment(rng, district)
     district.count(_("Aksi konvergensi"), len(actions))
     district.count(_("Dokumen bukti"), len(documents))
+
+
+def _seed_assessment(rng: random.Random, district: DemoDistrict) -> None:
+    """Last year's grades of every indicator, given by the province's demo user through the service as on
+    its page; with the first kabupaten, the province's target path."""
+    assessor = district.users["bappeda_provinsi"]
+    last_year = district.today.year - 1
+    for indicator in ASSESSMENT_INDICATORS:
+        province.assessment_grade_save(
+            user=assessor,
+            kabupaten=district.kabupaten,
+            year=last_year,
+            indicator_code=indicator.code,
+            grade=rng.choice("AABBC"),
+            assessed_on=datetime.date(last_year, 11, rng.randint(1, 28)),
+        )
+    if district.number == 1:
+        for year, pct in _PROVINCE_TARGETS:
+            province.provincial_target_save(
+                user=assessor,
+                provinsi=district.provinsi,
+                year=year,
+                stunting_pct=Decimal(pct),
+                source="RPJMD Provinsi 2025-2029 (demo)",
+            )
 
 
 @demo_step(60, "rapat")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from convergence.models import Role, User
-from convergence.scoping import scope_for_user
+from convergence.scoping import Scope, scope_for_user
 
 # Roles that enter registry data (children.access.REGISTRY_WRITERS; kept here to avoid an upward import).
 _REGISTRY_WRITERS = {Role.BAPPEDA_ADMIN, Role.PUSKESMAS_OFFICER, Role.KADER, Role.KPM}
@@ -29,11 +30,48 @@ class MenuItem:
     items: list[MenuItem] = field(default_factory=list)  # a dropdown group when not empty
 
 
+def province_work_url(scope: Scope) -> str:
+    """The assessment grid of the provincial role's province (this year), or the national role's list
+    of provinces."""
+    if scope.role == Role.BAPPEDA_PROVINSI and scope.provinsi_code:
+        return reverse(
+            "convergence:province-assessment", args=[scope.provinsi_code, timezone.localdate().year]
+        )
+    return reverse("convergence:province-index")
+
+
+def province_dashboard_url(scope: Scope) -> str | None:
+    """The province or national dashboard of an aggregate role; None while the reports app has none."""
+    try:
+        if scope.role == Role.BAPPEDA_PROVINSI and scope.provinsi_code:
+            return reverse("reports:province-dashboard", args=[scope.provinsi_code])
+        return reverse("reports:national-dashboard")
+    except NoReverseMatch:
+        return None
+
+
+def _province_menu(scope: Scope, items: list[MenuItem]) -> list[MenuItem]:
+    # Aggregates only: no registry, PMT or meeting entries (their pages hold named records).
+    dashboard = province_dashboard_url(scope)
+    if dashboard:
+        label = _("Dasbor nasional") if scope.is_national else _("Dasbor provinsi")
+        items.append(MenuItem(label, dashboard))
+    items.append(MenuItem(_("Penilaian kinerja"), province_work_url(scope)))
+    if scope.role == Role.BAPPEDA_PROVINSI and scope.provinsi_code:
+        targets = reverse("convergence:province-targets", args=[scope.provinsi_code])
+    else:
+        targets = reverse("convergence:province-index")
+    items.append(MenuItem(_("Target provinsi"), targets))
+    return items
+
+
 def menu_for_user(user: User) -> list[MenuItem]:
     scope = scope_for_user(user)
     items = [MenuItem(_("Beranda"), reverse("home"))]
     if scope.is_empty:
         return items
+    if scope.is_aggregate_only:
+        return _province_menu(scope, items)
     if scope.is_superuser or scope.role in _DASHBOARD_READERS:
         items.append(MenuItem(_("Dasbor pimpinan"), reverse("reports:dashboard")))
     if scope.role == Role.KADER and scope.posyandu_id:

@@ -4,7 +4,8 @@ Who may write (the rows themselves are readable by every role of the kabupaten):
 - Bappeda (bappeda_admin), the leading sector and secretariat, writes everything of its kabupaten;
 - an OPD officer writes only what belongs to his agency: the actions it is PIC of (status, dates,
   outputs, evidence), its own attendance rows and the follow-ups it owns;
-- the district head (pimpinan), puskesmas, kader and KPM read only.
+- the district head (pimpinan), puskesmas, kader and KPM read only;
+- the assessment grades are the province's: convergence.province writes them.
 Refusals raise PermissionDenied (403); callers fetch rows through the scoped selectors first, so a row of
 another kabupaten is a 404 before it gets here.
 """
@@ -28,7 +29,6 @@ from convergence.evidence import evidence_check, stored_name
 from convergence.models import (
     OPD,
     ActionOutput,
-    AssessmentGrade,
     Attendance,
     ConvergenceAction,
     EvidenceDocument,
@@ -242,29 +242,6 @@ def evidence_upload(
             document.file.delete(save=False)
             raise
     return document
-
-
-def assessment_grade_save(
-    *,
-    user: AnyUser,
-    kabupaten: Region,
-    year: int,
-    indicator_code: str,
-    indicator_text: str,
-    grade: str,
-    notes: str = "",
-    assessed_on: datetime.date | None = None,
-) -> AssessmentGrade:
-    """Record the province's grade of one indicator (Bappeda); one row per kabupaten, year and indicator."""
-    check_edit_convergence(user, kabupaten_code=kabupaten.code)
-    row = AssessmentGrade.objects.filter(
-        kabupaten=kabupaten, year=year, indicator_code=indicator_code
-    ).first()
-    row = row or AssessmentGrade(kabupaten=kabupaten, year=year, indicator_code=indicator_code)
-    row.indicator_text, row.grade, row.notes, row.assessed_on = indicator_text, grade, notes, assessed_on
-    _full_clean(row)
-    row.save()
-    return row
 
 
 # --- meetings -----------------------------------------------------------------------------------------

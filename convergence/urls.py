@@ -1,6 +1,6 @@
 from django.urls import path
 
-from convergence import views, views_actions, views_search
+from convergence import views, views_actions, views_province, views_search
 
 app_name = "convergence"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("posyandu/<int:pk>/", views.posyandu_detail, name="posyandu-detail"),
     *views_actions.urlpatterns,
     *views_search.urlpatterns,
+    *views_province.urlpatterns,
 ]

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from convergence import selectors
+from convergence import navigation, selectors
 from convergence.codes import Level
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import Role, User
@@ -49,6 +49,10 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if scope.is_kader:
         # A kader starts from today's work at her posyandu.
         return redirect("children:kader-home")
+    if scope.is_aggregate_only:
+        # The province and national roles start from their dashboard (their assessment work until the
+        # reports app has one); the district home lists places they do not work in.
+        return redirect(navigation.province_dashboard_url(scope) or navigation.province_work_url(scope))
     region = selectors.region_home_for_user(user=request.user)
     context = {
         "scope": scope,

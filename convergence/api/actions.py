@@ -1,4 +1,4 @@
-"""REST API of the eight actions, their outputs and evidence, assessment grades, TPPS, KPM/TPK rosters,
+"""REST API of the eight actions, their outputs and evidence, TPPS, KPM/TPK rosters,
 meetings, attendance and follow-ups.
 
 Querysets come from convergence.selectors_actions (a row of another kabupaten is a 404); writes go
@@ -17,7 +17,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -34,7 +33,6 @@ from convergence.http import AuthenticatedRequest
 from convergence.models import (
     OPD,
     ActionOutput,
-    AssessmentGrade,
     Attendance,
     ConvergenceAction,
     EvidenceDocument,
@@ -64,13 +62,6 @@ class ConvergenceWrite(BasePermission):
 class _Base(ConditionalMixin, viewsets.GenericViewSet):
     request: AuthenticatedRequest
     permission_classes = [IsAuthenticated, ConvergenceWrite]
-
-
-def _kabupaten(request: AuthenticatedRequest) -> Region:
-    kabupaten = selectors.kabupaten_for_user(user=request.user)
-    if kabupaten is None:
-        raise PermissionDenied
-    return kabupaten
 
 
 def _scoped_opd(request: Request) -> QuerySet[OPD]:
@@ -330,44 +321,6 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         )
 
 
-class AssessmentGradeSerializer(serializers.ModelSerializer):
-    kabupaten: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
-        slug_field="code", read_only=True
-    )
-
-    class Meta:
-        model = AssessmentGrade
-        fields = [
-            "id",
-            "kabupaten",
-            "year",
-            "indicator_code",
-            "indicator_text",
-            "grade",
-            "notes",
-            "assessed_on",
-        ]
-        # The service upserts on (kabupaten, year, indicator): no unique-together validator here.
-        validators: list[Any] = []
-
-
-class AssessmentGradeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, _Base
-):
-    """Provincial assessment grades per indicator; POST records (or replaces) one grade (Bappeda)."""
-
-    serializer_class = AssessmentGradeSerializer
-    filterset_fields = {"year": ["exact"], "indicator_code": ["exact"]}
-
-    def get_queryset(self) -> QuerySet[AssessmentGrade]:
-        return selectors.assessment_list_for_user(user=self.request.user)
-
-    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = services.assessment_grade_save(
-            user=self.request.user, kabupaten=_kabupaten(self.request), **serializer.validated_data
-        )
-
-
 # --- meetings -----------------------------------------------------------------------------------------
 
 
@@ -561,7 +514,6 @@ router.register("field-workers", FieldWorkerViewSet, basename="field-worker")
 router.register("actions", ActionViewSet, basename="action")
 router.register("action-outputs", ActionOutputViewSet, basename="action-output")
 router.register("evidence", EvidenceViewSet, basename="evidence")
-router.register("assessment-grades", AssessmentGradeViewSet, basename="assessment-grade")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("attendances", AttendanceViewSet, basename="attendance")
 router.register("follow-ups", FollowUpViewSet, basename="follow-up")

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from convergence.api import views
+from convergence.api import province, views
 
 router = DefaultRouter()
 router.include_root_view = False  # the root is APIRootView, which lists every app's endpoints
@@ -16,4 +16,5 @@ urlpatterns = [
     path("me/", views.ProfileView.as_view(), name="api-me"),
     path("", include(router.urls)),
     path("", include("convergence.api.actions")),
+    path("", include(province.router.urls)),
 ]

@@ -258,6 +258,7 @@ from convergence.demo import regions  # noqa: E402, F401
 from convergence.demo.users import (  # noqa: E402, F401
     API_USERNAME,
     DEMO_USERNAMES,
+    PROVINCE_USERNAMES,
     DemoLogins,
     demo_password,
     demo_token,

@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from convergence.codes import Level
 from convergence.demo import (
+    KABUPATEN_CODE,
     MAX_KABUPATEN,
     DemoDistrict,
     DemoError,
@@ -45,6 +46,13 @@ _PERSONAS = (
 )
 DEMO_USERNAMES = tuple(persona[0] for persona in _PERSONAS)
 API_USERNAME = "api_dinkes"
+# Above the kabupaten, seeded once with the first kabupaten: the province's Bappeda (bound to the demo
+# province) and the national read-only role (bound to nothing).
+_PROVINCE_PERSONAS = (
+    ("bappeda_provinsi", Role.BAPPEDA_PROVINSI, "Wahyu", "Hidayat"),
+    ("nasional", Role.NASIONAL, "Dewi", "Lestari"),
+)
+PROVINCE_USERNAMES = tuple(persona[0] for persona in _PROVINCE_PERSONAS)
 
 
 def demo_password(*, seed: int, username: str) -> str:
@@ -75,6 +83,10 @@ def _unit_label(user: User) -> str:
         return f"{user.posyandu}, {user.posyandu.desa.name}"
     if user.role == Role.KPM and user.desa is not None:
         return str(user.desa)
+    if user.role == Role.BAPPEDA_PROVINSI and user.provinsi is not None:
+        return user.provinsi.name
+    if user.role == Role.NASIONAL:
+        return _("Semua provinsi")
     return "-"
 
 
@@ -88,8 +100,12 @@ def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
 
     The first kabupaten's users are named as in `DEMO_USERNAMES`; those of the others carry the
     kabupaten's suffix (`bappeda_2`); `district.users` is keyed by the unsuffixed name in both cases.
+    The province's users (`PROVINCE_USERNAMES`) are made with the first kabupaten and found by the others.
     """
+    first = district.number == 1
+    personas = _PERSONAS + (_PROVINCE_PERSONAS if first else ())
     usernames = [username + district.username_suffix for username in DEMO_USERNAMES]
+    usernames += list(PROVINCE_USERNAMES) if first else []
     taken = sorted(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     if taken:
         raise DemoError(
@@ -114,6 +130,8 @@ def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
         "kader": {"posyandu": posyandu},
         "kpm": {"desa": desa},
         "api_dinkes": {"opd": district.opd["DINKES"]},
+        "bappeda_provinsi": {"provinsi": district.provinsi},
+        "nasional": {},
     }
     # The first kabupaten's logins are those of the one-kabupaten demo; `logins_refresh` derives the
     # same seeds.
@@ -121,7 +139,7 @@ def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
     passwords = [demo_password(seed=own_seed, username=username) for username in usernames]
     users = []
     for (persona, role, first_name, last_name), username, encoded in zip(
-        _PERSONAS, usernames, _hash_all(passwords), strict=True
+        personas, usernames, _hash_all(passwords), strict=True
     ):
         user = User(
             username=username, role=role, first_name=first_name, last_name=last_name, **units[persona]
@@ -133,7 +151,11 @@ def seed_users(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: 
         user=users[DEMO_USERNAMES.index(API_USERNAME)], key=demo_token(seed=own_seed)
     )
     AccessAttempt.objects.filter(username__in=usernames).delete()
-    district.users = dict(zip(DEMO_USERNAMES, users, strict=True))
+    district.users = dict(zip([persona[0] for persona in personas], users, strict=True))
+    if not first:
+        district.users |= {
+            user.username: user for user in User.objects.filter(username__in=PROVINCE_USERNAMES)
+        }
     district.logins = [_login(user, password) for user, password in zip(users, passwords, strict=True)]
     district.api_token = token.key
     district.count(_("Pengguna demo"), len(users))
@@ -171,11 +193,12 @@ def _logins_refresh_one(*, seed: int, number: int) -> DemoLogins:
     suffix = "" if number == 1 else f"_{number}"
     own_seed = kabupaten_seed(seed, number)
     usernames = [username + suffix for username in DEMO_USERNAMES]
+    usernames += list(PROVINCE_USERNAMES) if number == 1 else []
     api_username = API_USERNAME + suffix
     users = {
         user.username: user
         for user in User.objects.filter(username__in=usernames).select_related(
-            "kabupaten", "opd", "puskesmas", "desa", "posyandu__desa"
+            "provinsi", "kabupaten", "opd", "puskesmas", "desa", "posyandu__desa"
         )
     }
     present = [username for username in usernames if username in users]
@@ -207,8 +230,14 @@ def _logins_refresh_one(*, seed: int, number: int) -> DemoLogins:
 
 @demo_cleanup(10, "wilayah")
 def delete_convergence(*, kabupaten: Region, out: OutputWrapper) -> None:
-    """Delete the kabupaten's users, lokus, posyandu, OPD, desa, puskesmas, kecamatan and itself."""
+    """Delete the kabupaten's users, lokus, posyandu, OPD, desa, puskesmas, kecamatan and itself; with
+    the first kabupaten, the province's demo users too (they are seeded with it)."""
     inside = f"{kabupaten.code}."
+    if kabupaten.code == KABUPATEN_CODE:
+        User.objects.filter(
+            Q(role=Role.BAPPEDA_PROVINSI, username=PROVINCE_USERNAMES[0])
+            | Q(role=Role.NASIONAL, username=PROVINCE_USERNAMES[1])
+        ).delete()
     User.objects.filter(
         Q(kabupaten=kabupaten)
         | Q(opd__kabupaten=kabupaten)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django import template
 
@@ -21,3 +22,12 @@ def month(day: datetime.date | None) -> str:
 def count(value: int | None) -> str:
     """{{ measured|count }} -> '16.972'; an en dash for no value."""
     return "–" if value is None else formatting.count(value)
+
+
+@register.filter
+def fixed(value: float | Decimal | str | None, places: int = 1) -> str:
+    """{{ target.stunting_pct|fixed:2 }} -> '14,00' in Indonesian; an en dash for no value (a missing
+    row's field reaches the filter as an empty string)."""
+    if value is None or value == "":
+        return "–"
+    return formatting.fixed(Decimal(value) if isinstance(value, str) else value, int(places))

@@ -221,7 +221,7 @@ def test_outputs_are_marked_done_by_the_pic_opd(district: DistrictFixture, data:
 @pytest.mark.parametrize(
     ("role", "status"), [("bappeda_admin", 201), ("opd_officer", 403), ("pimpinan", 403), ("kpm", 403)]
 )
-def test_meetings_and_grades_are_created_by_bappeda_only(
+def test_meetings_are_created_by_bappeda_only(
     district: DistrictFixture, data: dict[str, object], role: str, status: int
 ) -> None:
     client = api(district, role)
@@ -237,17 +237,26 @@ def test_meetings_and_grades_are_created_by_bappeda_only(
         },
         format="json",
     )
-    grade = client.post(
-        "/api/v1/assessment-grades/",
-        {"year": 2025, "indicator_code": "1.1", "indicator_text": "Lokus", "grade": "A"},
-        format="json",
-    )
-    assert (meeting.status_code, grade.status_code) == (status, status)
+    assert meeting.status_code == status
     if status == 201:
         assert (meeting.json()["level"], meeting.json()["kind"]) == ("kecamatan", "mini_lokakarya")
-        assert list(AssessmentGrade.objects.values_list("indicator_code", "grade")) == [("1.1", "A")]
     else:
         assert state() == before
+
+
+@pytest.mark.parametrize("role", ["bappeda_admin", "opd_officer", "pimpinan", "kpm"])
+def test_grades_are_no_longer_written_by_any_role_of_the_kabupaten(
+    district: DistrictFixture, data: dict[str, object], role: str
+) -> None:
+    """The province grades (tests/convergence/test_province_grades.py); the kabupaten reads its grades."""
+    before = state()
+    grade = api(district, role).post(
+        "/api/v1/assessment-grades/",
+        {"kabupaten": "35.10", "year": 2025, "indicator_code": "1.1", "grade": "A"},
+        format="json",
+    )
+    assert grade.status_code == 403
+    assert state() == before
 
 
 def test_attendance_and_follow_ups_through_the_api(
