@@ -23,9 +23,10 @@ from convergence.models import AssessmentGrade, Region, Role
 from interventions.models import Disbursement
 from interventions.services_pmt import budget_line_create
 from reports import province
-from reports.locks import summaries_changed
 from reports.models import PrevalenceSummary, ProvincialTarget, RegionMap
+from reports.services import periods_for_months, prevalence_recompute
 from tests.factories import ChildFactory, DistrictFixture, RegionFactory, UserFactory
+from tests.reports.test_dashboard import _measure
 
 AUG, SEP, JUL = datetime.date(2025, 8, 1), datetime.date(2025, 9, 1), datetime.date(2025, 7, 1)
 Row = PrevalenceSummary
@@ -311,6 +312,8 @@ def test_a_recompute_shows_at_once_and_a_second_reader_costs_no_assembly(
     client = _client(d.users["bappeda_provinsi"])
     url = reverse("reports:province-dashboard", args=["35"])
     assert 'data-total-stunting="9.09"' in client.get(url).content.decode()
+    api_url = reverse("province-dashboard", args=["35"])
+    assert client.get(api_url).json()["total"]["figure"]["stunting"]["numerator"] == 50
     assemblies: list[object] = []
     real = province._area_dashboard
     monkeypatch.setattr(province, "_area_dashboard", lambda **kw: assemblies.append(kw) or real(**kw))
@@ -322,13 +325,17 @@ def test_a_recompute_shows_at_once_and_a_second_reader_costs_no_assembly(
     assert assemblies == []  # every reader of the province shares one assembly
     # The session, the user, its province, the province, its kabupaten: nothing of the page itself.
     assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
-    # A recompute of 35.11 writes 100 more stunted children into August: 150 of 550.
+    # Bondowoso's August recomputed from four children measured there, two of them stunted (pendek):
+    # the province is now 32 of 154.
+    for haz in (1, 1, 2, 2):
+        child = ChildFactory(posyandu=d.other_posyandu, birth_date=datetime.date(2023, 5, 1))
+        _measure(child, datetime.date(2025, 8, 12), haz)
     with django_capture_on_commit_callbacks(execute=True):
-        Row.objects.filter(region=d.other_kabupaten, period=AUG).update(haz_pendek=120, haz_normal=280)
-        summaries_changed(d.other_kabupaten.code)
-    assert 'data-total-stunting="27.27"' in client.get(url).content.decode()
-    api = client.get(reverse("province-dashboard", args=["35"])).json()
-    assert api["total"]["figure"]["stunting"]["numerator"] == 150
+        prevalence_recompute(kabupaten=d.other_kabupaten, periods=periods_for_months([AUG]))
+    assert 'data-total-stunting="20.78"' in client.get(url).content.decode()
+    api = client.get(api_url).json()
+    assert api["total"]["figure"]["stunting"]["numerator"] == 32
+    assert api["total"]["figure"]["measured"] == 154
 
 
 def test_the_assembly_takes_a_fixed_number_of_queries(provinces: DistrictFixture) -> None:
