@@ -476,3 +476,47 @@ def latest_complete(
     if found.size == 0:
         return CompleteMonth(index=latest, complete=False, threshold_pct=threshold)
     return CompleteMonth(index=int(found[-1]), complete=True, threshold_pct=threshold)
+
+
+# Provinces and the nation: sums of kabupaten, and a figure against a target path ------------------
+
+
+def sum_by_group(counts: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Counts (rows x columns, int64) summed per group (`group`: a dense index 0..n_groups-1 per row).
+
+    A province's figure is the sum of its kabupaten's counts, never the mean of their percentages.
+    """
+    out = np.zeros((n_groups, counts.shape[1]), dtype=np.int64)
+    np.add.at(out, group, counts)
+    return out
+
+
+def path_value(path: dict[int, float], year: int) -> float | None:
+    """A yearly target path's value for `year`: the year's own, else the straight line between the
+    entered years around it; None before the first or after the last entered year (none is invented)."""
+    if year in path:
+        return path[year]
+    before = [y for y in path if y < year]
+    after = [y for y in path if y > year]
+    if not before or not after:
+        return None
+    low, high = max(before), min(after)
+    return path[low] + (path[high] - path[low]) * (year - low) / (high - low)
+
+
+VERDICT_BELOW, VERDICT_UNSURE, VERDICT_ABOVE = "di_bawah", "belum_pasti", "di_atas"
+
+
+def path_verdict(share: Proportion, target_pct: float | None) -> str:
+    """A prevalence against a target: below when its whole 95% interval lies at or under the target,
+    above when it lies over it, unsure when the interval holds the target; '' without either figure.
+
+    The interval decides, not the point: a kabupaten of 40 children 0.3 points under the path is not
+    'on course'."""
+    if target_pct is None or share.pct is None or share.low is None or share.high is None:
+        return ""
+    if share.high <= target_pct + 1e-9:
+        return VERDICT_BELOW
+    if share.low > target_pct + 1e-9:
+        return VERDICT_ABOVE
+    return VERDICT_UNSURE

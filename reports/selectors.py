@@ -245,9 +245,26 @@ def latest_complete_month(
     district's DashboardRule); with no complete month, the latest month with data, not complete."""
     rule = rule or dashboard_rule_for(kabupaten)
     rows = _kabupaten_months(kabupaten=kabupaten, user=user)
-    months = [day for day, _measured, _registered in rows]
-    measured = np.array([m for _day, m, _r in rows], dtype=np.int64)
-    registered = np.array([r for _day, _m, r in rows], dtype=np.int64)
+    return period_choice(
+        months=[day for day, _measured, _registered in rows],
+        measured=np.array([m for _day, m, _r in rows], dtype=np.int64),
+        registered=np.array([r for _day, _m, r in rows], dtype=np.int64),
+        requested=requested,
+        rule=rule,
+    )
+
+
+def period_choice(
+    *,
+    months: list[datetime.date],
+    measured: np.ndarray,
+    registered: np.ndarray,
+    requested: datetime.date | None,
+    rule: DashboardRule,
+) -> PeriodChoice:
+    """The period of a series of monthly totals (`months` ascending, one count each) under `rule`:
+    `requested` when children were measured in it, else the latest complete month, else the latest
+    month with data (not complete). The kabupaten dashboards and the province dashboard share it."""
     found = compute.latest_complete(
         np.array([day.year * 12 + day.month - 1 for day in months], dtype=np.int64),
         measured,

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.http import parse_etags
@@ -114,9 +114,22 @@ def map_geometry(request: AuthenticatedHttpRequest, version: str) -> HttpRespons
     if region_map is None:
         raise Http404
     geometry = dashboard.map_geometry(region_map)
+    return geometry_response(
+        request,
+        geometry,
+        version=version,
+        current_url=reverse("reports:map-geometry", args=[geometry.version]),
+    )
+
+
+def geometry_response(
+    request: AuthenticatedHttpRequest, geometry: dashboard.MapGeometry, *, version: str, current_url: str
+) -> HttpResponse:
+    """A map's polygons under their version (immutable, gzipped when the browser takes it, ETag); an
+    older version asked for is sent to `current_url`, without caching the redirect."""
     if version != geometry.version:
         # A page assembled before the last upload: send it to the current map, without caching that.
-        moved = redirect("reports:map-geometry", geometry.version)
+        moved = redirect(current_url)
         add_never_cache_headers(moved)
         return moved
     etag = f'"{geometry.version}"'

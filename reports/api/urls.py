@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
 
-from reports.api import quality, views
+from reports.api import province, quality, views
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -25,5 +25,9 @@ router.register("data-quality", quality.DataQualityViewSet, basename="data-quali
 urlpatterns: list[URLPattern | URLResolver] = [
     path("prevalence/targets/", views.YearTableView.as_view(), name="prevalence-targets"),
     path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("province-dashboard/", province.ProvinceListView.as_view(), name="province-dashboard-list"),
+    path(
+        "province-dashboard/<str:code>/", province.ProvinceDashboardView.as_view(), name="province-dashboard"
+    ),
     path("", include(router.urls)),
 ]

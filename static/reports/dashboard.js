@@ -208,7 +208,8 @@
   if (canvas) {
     drawTrend(canvas, data.trend);
   }
-  const mapContainer = document.getElementById("desa-map");
+  // The kabupaten's desa map, or the province's map of kabupaten outlines: drawn the same way.
+  const mapContainer = document.getElementById("desa-map") || document.getElementById("kabupaten-map");
   if (mapContainer && data.map && data.map.geometry) {
     fetch(data.map.geometry, { credentials: "same-origin" })
       .then((response) => (response.ok ? response.json() : Promise.reject(new Error(response.statusText))))
