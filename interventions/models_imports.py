@@ -86,7 +86,8 @@ class DeliveryImportJob(models.Model):
     def scope_q(cls, scope: Scope) -> Q:
         if scope.is_superuser:
             return Q()
-        if scope.is_empty:
+        if scope.is_empty or scope.is_aggregate_only:
+            # A sheet names the people served: never the aggregate roles' (they upload none).
             return Q(pk__in=[])
         own = Q(uploaded_by_id=scope.user_id)
         if scope.role == Role.OPD_OFFICER and scope.opd_id:

@@ -298,8 +298,8 @@ class DashboardRule(models.Model):
     def scope_q(cls, scope: Scope) -> Q:
         if scope.is_superuser:
             return Q()
-        if scope.is_empty:
-            return NOTHING
+        if scope.is_empty or not scope.kabupaten_prefix:
+            return NOTHING  # a kabupaten's own dashboard rules; the aggregate roles have none
         return Q(kabupaten__code=scope.kabupaten_prefix)
 
 

@@ -49,6 +49,6 @@ class RegionMap(models.Model):
     def scope_q(cls, scope: Scope) -> Q:
         if scope.is_superuser:
             return Q()
-        if scope.is_empty:
-            return NOTHING
+        if scope.is_empty or not scope.kabupaten_prefix:
+            return NOTHING  # the aggregate roles draw no kabupaten's own map
         return Q(kabupaten__code=scope.kabupaten_prefix)

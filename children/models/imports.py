@@ -67,7 +67,8 @@ class ImportJob(models.Model):
     def scope_q(cls, scope: Scope) -> models.Q:
         if scope.is_superuser:
             return models.Q()
-        if scope.is_empty:
+        if scope.is_empty or scope.is_aggregate_only:
+            # A file names the people in it: never the aggregate roles' (they upload none).
             return models.Q(pk__in=[])
         if scope.is_district_wide and scope.kabupaten_code:
             return models.Q(scope_code__startswith=f"{scope.kabupaten_code}.")

@@ -124,8 +124,9 @@ class Region(models.Model):
         if scope.is_empty:
             return NOTHING
         if scope.is_aggregate_only:
-            # Names of places are public; the province's regions (or all, nationally) to navigate.
-            return scope.area_q() | Q(code__in=[c for c in [scope.provinsi_code] if c])
+            # Names of places are public; the province's regions (or all, nationally) to navigate. Its
+            # area_q holds the province itself (an OR with Q() would drop the national role's "all").
+            return scope.area_q()
         if scope.is_district_wide:
             code = scope.kabupaten_code or ""
             return Q(code__startswith=f"{code}.") | Q(code__in=[*ancestor_codes(code), code])
@@ -162,6 +163,9 @@ class Puskesmas(models.Model):
             return Q()
         if scope.is_empty:
             return NOTHING
+        if scope.is_aggregate_only:
+            # A puskesmas is a place, not a person: the aggregate roles read those of their area.
+            return scope.area_q("kecamatan__code")
         if scope.is_district_wide:
             return Q(kecamatan__code__startswith=f"{scope.kabupaten_code}.")
         if scope.puskesmas_id is not None:
@@ -245,9 +249,10 @@ class OPD(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> Q:
-        """Every role reads the agencies of its own kabupaten (their names are public)."""
+        """Every role reads the agencies of its own kabupaten (their names are public); the aggregate
+        roles, bound to no kabupaten, none."""
         if scope.is_superuser:
             return Q()
-        if scope.is_empty:
+        if scope.is_empty or not scope.kabupaten_prefix:
             return NOTHING
         return Q(kabupaten__code=scope.kabupaten_prefix)

@@ -35,8 +35,15 @@ from interventions.models import Delivery, IndicatorTarget, Intervention, Referr
 
 
 class HasScope(BasePermission):
+    """Every scoped role reads; the read-only roles (pimpinan, the province and national roles) write
+    nothing here, refused before the body is read: a body naming rows out of their sight would otherwise
+    answer 400 where the bupati's answers 403."""
+
     def has_permission(self, request: Request, view: Any) -> bool:
-        return not scope_for_user(request.user).is_empty
+        scope = scope_for_user(request.user)
+        if scope.is_empty:
+            return False
+        return request.method in SAFE_METHODS or not scope.is_read_only
 
 
 class IndicatorViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):

@@ -57,9 +57,10 @@ SUBJECT_KIND_OF_GROUP: dict[str, str] = {
 
 
 def _kabupaten_q(scope: Scope, field: str) -> Q:
+    """A kabupaten's own rows; none for the aggregate roles, bound to no kabupaten."""
     if scope.is_superuser:
         return Q()
-    if scope.is_empty:
+    if scope.is_empty or not scope.kabupaten_prefix:
         return NOTHING
     return Q(**{f"{field}__code": scope.kabupaten_prefix})
 
@@ -144,6 +145,8 @@ class IndicatorTarget(models.Model):
             return Q()
         if scope.is_empty:
             return NOTHING
+        if not scope.kabupaten_prefix:
+            return Q(kabupaten__isnull=True)  # the aggregate roles: the national targets only
         return Q(kabupaten__isnull=True) | Q(kabupaten__code=scope.kabupaten_prefix)
 
 

@@ -78,6 +78,8 @@ class PMTRate(models.Model):
             return Q()
         if scope.is_empty:
             return NOTHING
+        if not scope.kabupaten_prefix:
+            return Q(kabupaten__isnull=True)  # the aggregate roles: the national rates only
         return Q(kabupaten__isnull=True) | Q(kabupaten__code=scope.kabupaten_prefix)
 
 

@@ -1,13 +1,18 @@
-"""The district of the scope probe: one object of every scoped model at each of five places, and who may
-read it, written by hand (the oracle), never computed through convergence.scoping.
+"""The world of the scope probe: two kabupaten of province 35 fully loaded, and a kabupaten of a second
+province; one object of every scoped model at each of six places, and who may read it, written by hand
+(the oracle), never computed through convergence.scoping.
 
-Places are the posyandu of tests.factories.build_district:
+Places are the posyandu of tests.factories.build_district, and one of province 36:
 - Mawar: the kader's posyandu (desa SUMBERAGUNG, kecamatan A, puskesmas Pesanggaran);
 - Melati: the other posyandu of the same desa;
 - Anggrek: desa SILIRAGUNG, the KPM's desa, same kecamatan and puskesmas;
 - Kenanga: kecamatan B (another puskesmas);
-- Dahlia: the kabupaten beside (35.11).
+- Dahlia: the kabupaten beside (35.11), with a user of every role of its own (personas "<role>@35.11");
+- Cempaka: kabupaten 36.01 of province 36, read only by the aggregate roles (its own "bappeda_provinsi@36").
 Every label holds its place's name, so a page or an export showing another place's label is a leak.
+
+The aggregate roles (Bappeda provinsi, nasional) read the governance, targets and place names of their
+area (AGGREGATE_READ) and never a named record, a desa or posyandu figure, money by name or a job.
 """
 
 from __future__ import annotations
@@ -45,10 +50,12 @@ from convergence.models import (
     FollowUp,
     Meeting,
     Posyandu,
+    Puskesmas,
     Region,
     Role,
     Team,
     TeamMember,
+    User,
 )
 from interventions.models import (
     BudgetLine,
@@ -67,15 +74,34 @@ from interventions.models import (
     PMTReservation,
     Referral,
 )
-from reports.models import DashboardRule, PrevalenceSummary, SurveyFigure, TargetRule
+from reports.models import DashboardRule, PrevalenceSummary, ProvincialTarget, SurveyFigure, TargetRule
 from reports.models_maps import RegionMap
 from reports.models_quality import DataQualitySummary
-from tests.factories import DistrictFixture, OPDFactory, PuskesmasFactory, UserFactory
+from tests.factories import (
+    DistrictFixture,
+    OPDFactory,
+    PosyanduFactory,
+    PuskesmasFactory,
+    RegionFactory,
+    UserFactory,
+)
 
+OTHER = "@35.11"  # the personas of kabupaten 35.11
+# Personas: the users of kabupaten 35.10 and the aggregate roles by their role's name, those of 35.11
+# and the provincial role of province 36 by a suffix (role_of gives the role back).
 ROLES = [role.value for role in Role] + ["no_role"]
+ROLES += [f"{role}{OTHER}" for role in ("bappeda_admin", "pimpinan", "opd_officer")]
+ROLES += [f"{role}{OTHER}" for role in ("puskesmas_officer", "kader", "kpm")] + ["bappeda_provinsi@36"]
 DISTRICT = {Role.BAPPEDA_ADMIN.value, Role.PIMPINAN.value, Role.OPD_OFFICER.value}
 AREA = DISTRICT | {Role.PUSKESMAS_OFFICER.value, Role.KPM.value, Role.KADER.value}
-PLACES = ["Mawar", "Melati", "Anggrek", "Kenanga", "Dahlia"]
+OTHER_DISTRICT = {f"{role}{OTHER}" for role in DISTRICT}
+OTHER_AREA = {f"{role}{OTHER}" for role in AREA}
+OPD_OFFICERS = {"opd_officer", f"opd_officer{OTHER}"}
+PLACES = ["Mawar", "Melati", "Anggrek", "Kenanga", "Dahlia", "Cempaka"]
+# The place whose kabupaten rows (governance, catalogue, targets) stand for each place's kabupaten.
+HOME = {"Mawar": "Mawar", "Melati": "Mawar", "Anggrek": "Mawar", "Kenanga": "Mawar"}
+HOME |= {"Dahlia": "Dahlia", "Cempaka": "Cempaka"}
+PROVINCE_OF = {"Mawar": "35", "Dahlia": "35", "Cempaka": "36"}
 
 # Who sees a row bound to a posyandu (or to a child of it) at each place ...
 POSYANDU_SIGHT: dict[str, set[str]] = {
@@ -83,14 +109,27 @@ POSYANDU_SIGHT: dict[str, set[str]] = {
     "Melati": DISTRICT | {"puskesmas_officer"},
     "Anggrek": DISTRICT | {"puskesmas_officer", "kpm"},
     "Kenanga": set(DISTRICT),
-    "Dahlia": set(),
+    "Dahlia": set(OTHER_AREA),
+    "Cempaka": set(),
 }
 # ... and a row bound to the place's desa only (pregnancies, adolescent girls, desa lokus, KPM/TPK):
 # the kader keeps her whole desa for these (docs/privacy.md).
 DESA_SIGHT = {**POSYANDU_SIGHT, "Melati": POSYANDU_SIGHT["Melati"] | {"kader"}}
-# Convergence governance, catalogues and targets are public inside the kabupaten.
-KABUPATEN_SIGHT = {place: (set(AREA) if place != "Dahlia" else set()) for place in PLACES}
+# Convergence governance, catalogues and targets are public inside the kabupaten (by HOME).
+KABUPATEN_SIGHT: dict[str, set[str]] = {"Mawar": set(AREA), "Dahlia": set(OTHER_AREA), "Cempaka": set()}
+# The aggregate roles of each province: its Bappeda provinsi and the national role.
+AGGREGATE_SIGHT = {"35": {"bappeda_provinsi", "nasional"}, "36": {"bappeda_provinsi@36", "nasional"}}
 DAY = datetime.date(2025, 8, 10)
+
+
+def role_of(persona: str) -> str:
+    """The role of a persona ("kader@35.11" -> "kader")."""
+    return persona.split("@")[0]
+
+
+def aggregate(place: str) -> set[str]:
+    """The aggregate roles whose area holds `place`."""
+    return AGGREGATE_SIGHT[PROVINCE_OF[HOME[place]]]
 
 
 @dataclass(frozen=True)
@@ -102,10 +141,34 @@ class Obj:
     place: str
 
 
+@dataclass(frozen=True)
+class Home:
+    """A kabupaten of the probe: its region, its agency (owner of its catalogue) and its Bappeda user."""
+
+    region: Region
+    agency: OPD
+    admin: User
+    # The persona of the agency's officer (he reads its rows), or None when no persona works there.
+    officer: str | None
+
+
+@dataclass(frozen=True)
+class Area:
+    """A kabupaten and its province, as the pages above the kabupaten address them by code."""
+
+    provinsi: str
+    kabupaten: str
+    # The aggregate roles of its province, and the roles bound to the kabupaten's own units.
+    aggregate: frozenset[str]
+    local: frozenset[str]
+
+
 @dataclass
 class World:
     district: DistrictFixture
+    users: dict[str, User]
     objects: list[Obj] = field(default_factory=list)
+    areas: list[Area] = field(default_factory=list)
 
     def add(self, obj: models.Model, label: str, readers: Iterable[str], place: str) -> None:
         self.objects.append(Obj(type(obj), obj.pk, label, frozenset(readers), place))
@@ -127,72 +190,159 @@ class World:
 
 # Models whose label is a person's or a family's name: pages and exports must not show it out of sight.
 NAMED = {Keluarga, Person, Child}
+# What the aggregate roles read of their area (convergence.scoping.Scope.is_aggregate_only): the eight
+# actions as the province grades them, targets and survey figures, the names of places, and kabupaten
+# and kecamatan figures. Nothing else: no named record, no money row, no job, no meeting's attendance.
+AGGREGATE_READ = {ConvergenceAction, ActionOutput, EvidenceDocument, AssessmentGrade, TargetRule}
+AGGREGATE_READ |= {SurveyFigure, ProvincialTarget, Region, Puskesmas}
+
+
+def build_world(d: DistrictFixture) -> World:
+    """Six places' registries, interventions, PMT money, governance and summaries (see the docstring)."""
+    other_users, other_opd = _other_kabupaten_users(d)
+    far = _second_province()
+    world = World(d, users={**d.users, **other_users, **far.users})
+    homes = {
+        "Mawar": Home(d.kabupaten, d.dinkes, d.users["bappeda_admin"], "opd_officer"),
+        "Dahlia": Home(
+            d.other_kabupaten, other_opd, other_users[f"bappeda_admin{OTHER}"], f"opd_officer{OTHER}"
+        ),
+        "Cempaka": far.home,
+    }
+    catalogue = _kabupaten_rows(world, homes)
+    posyandu_of = _posyandu_of(d) | {"Cempaka": far.posyandu}
+    _backbone(world, posyandu_of, homes, far)
+    for place, posyandu in posyandu_of.items():
+        home = homes[HOME[place]]
+        subjects = _registry(world, place, posyandu, home.admin)
+        _interventions(world, place, posyandu, subjects, catalogue[HOME[place]], home)
+        _summaries(world, place, posyandu)
+    _area_rows(world, homes, {"35": d.provinsi, "36": far.provinsi})
+    _import_jobs(world, homes)
+    _delivery_import_jobs(world, homes)
+    for place, home in homes.items():
+        code = PROVINCE_OF[place]
+        world.areas.append(
+            Area(code, home.region.code, frozenset(AGGREGATE_SIGHT[code]), frozenset(KABUPATEN_SIGHT[place]))
+        )
+    return world
 
 
 def _posyandu_of(d: DistrictFixture) -> dict[str, Posyandu]:
     return dict(
         zip(
-            PLACES,
+            PLACES[:5],
             [d.posyandu_a1, d.posyandu_a1_second, d.posyandu_a2, d.posyandu_b1, d.other_posyandu],
             strict=True,
         )
     )
 
 
-def build_world(d: DistrictFixture) -> World:
-    """Five places' registries, interventions, PMT money, governance and summaries (see the docstring)."""
-    world = World(d)
-    other_opd = OPDFactory(kabupaten=d.other_kabupaten, code="DINKES", name="Dinkes Lain", short_name="DL")
-    other_admin = UserFactory(username="bappeda_lain", role=Role.BAPPEDA_ADMIN, kabupaten=d.other_kabupaten)
-    kabupaten = {"Mawar": d.kabupaten, "Dahlia": d.other_kabupaten}
-    agency = {"Mawar": d.dinkes, "Dahlia": other_opd}
-    catalogue = _kabupaten_rows(world, kabupaten, agency)
-    _backbone(world, other_opd)
-    for place, posyandu in _posyandu_of(d).items():
-        home = "Dahlia" if place == "Dahlia" else "Mawar"
-        admin = other_admin if place == "Dahlia" else d.users["bappeda_admin"]
-        subjects = _registry(world, place, posyandu, admin)
-        _interventions(world, place, posyandu, subjects, catalogue[home], admin)
-        _summaries(world, place, posyandu)
-    _import_jobs(world, other_admin)
-    _delivery_import_jobs(world, other_admin)
-    return world
+def _other_kabupaten_users(d: DistrictFixture) -> tuple[dict[str, User], OPD]:
+    """A user of every role bound to kabupaten 35.11's units (its desa served by puskesmas Maesan)."""
+    opd = OPDFactory(kabupaten=d.other_kabupaten, code="DINKES", name="Dinkes Lain", short_name="DL")
+    maesan = PuskesmasFactory(kecamatan=d.other_desa.parent, code="PKM09", name="Maesan")
+    Region.objects.filter(pk=d.other_desa.pk).update(puskesmas=maesan)
+    kab = d.other_kabupaten
+    users = {
+        "bappeda_admin": UserFactory(
+            username="bappeda_lain", role=Role.BAPPEDA_ADMIN, kabupaten=kab, is_staff=True
+        ),
+        "pimpinan": UserFactory(username="bupati_lain", role=Role.PIMPINAN, kabupaten=kab),
+        "opd_officer": UserFactory(username="dinkes_lain", role=Role.OPD_OFFICER, opd=opd),
+        "puskesmas_officer": UserFactory(
+            username="pkm_maesan", role=Role.PUSKESMAS_OFFICER, puskesmas=maesan
+        ),
+        "kader": UserFactory(username="kader_dahlia", role=Role.KADER, posyandu=d.other_posyandu),
+        "kpm": UserFactory(username="kpm_gambangan", role=Role.KPM, desa=d.other_desa),
+    }
+    return {f"{role}{OTHER}": user for role, user in users.items()}, opd
 
 
-def _backbone(world: World, other_opd: OPD) -> None:
+@dataclass(frozen=True)
+class FarProvince:
+    provinsi: Region
+    home: Home
+    puskesmas: Puskesmas
+    posyandu: Posyandu
+    users: dict[str, User]
+
+
+def _second_province() -> FarProvince:
+    """Province 36 with kabupaten 36.01, one desa and posyandu Cempaka, and its provincial role."""
+    provinsi = RegionFactory(code="36", name="BANTEN", level="provinsi")
+    kab = RegionFactory(code="36.01", name="PANDEGLANG", level="kabupaten", parent=provinsi)
+    kecamatan = RegionFactory(code="36.01.01", name="LABUAN", level="kecamatan", parent=kab)
+    puskesmas = PuskesmasFactory(kecamatan=kecamatan, code="PKM01", name="Labuan")
+    desa = RegionFactory(
+        code="36.01.01.2001", name="TERATAI", level="desa", parent=kecamatan, puskesmas=puskesmas
+    )
+    opd = OPDFactory(kabupaten=kab, code="DINKES", name="Dinkes Pandeglang", short_name="DP")
+    admin = UserFactory(username="bappeda_pandeglang", role=Role.BAPPEDA_ADMIN, kabupaten=kab)
+    provincial = UserFactory(username="bappeda_prov_banten", role=Role.BAPPEDA_PROVINSI, provinsi=provinsi)
+    return FarProvince(
+        provinsi,
+        Home(kab, opd, admin, None),
+        puskesmas,
+        PosyanduFactory(desa=desa, code="P01", name="Cempaka"),
+        {"bappeda_provinsi@36": provincial},
+    )
+
+
+def _backbone(
+    world: World, posyandu_of: dict[str, Posyandu], homes: dict[str, Home], far: FarProvince
+) -> None:
     d = world.district
-    for place, posyandu in _posyandu_of(d).items():
+    for place, posyandu in posyandu_of.items():
         world.add(posyandu, f"Posyandu {place}", POSYANDU_SIGHT[place], place)
     desa_sight = {
         "Mawar": DISTRICT | {"puskesmas_officer", "kader"},
         "Anggrek": DISTRICT | {"puskesmas_officer", "kpm"},
         "Kenanga": set(DISTRICT),
-        "Dahlia": set(),
+        "Dahlia": set(OTHER_AREA),
+        "Cempaka": set(),
     }
-    for place, desa in zip(desa_sight, [d.desa_a1, d.desa_a2, d.desa_b1, d.other_desa], strict=True):
-        world.add(desa, desa.name, desa_sight[place], place)
-    other_puskesmas = PuskesmasFactory(kecamatan=d.other_desa.parent, code="PKM09", name="Maesan")
-    world.add(d.puskesmas_a, "Puskesmas Pesanggaran", AREA, "Mawar")
-    world.add(d.puskesmas_b, "Puskesmas Bangorejo", DISTRICT, "Kenanga")
-    world.add(other_puskesmas, "Puskesmas Maesan", set(), "Dahlia")
-    world.add(d.dinkes, "Dinkes", AREA, "Mawar")
-    world.add(other_opd, "Dinkes Lain", set(), "Dahlia")
+    desa_list = [d.desa_a1, d.desa_a2, d.desa_b1, d.other_desa, far.posyandu.desa]
+    for place, desa in zip(desa_sight, desa_list, strict=True):
+        world.add(desa, desa.name, desa_sight[place] | aggregate(place), place)
+    maesan = Puskesmas.objects.get(kecamatan=d.other_desa.parent, code="PKM09")
+    for puskesmas, readers, place in [
+        (d.puskesmas_a, AREA, "Mawar"),
+        (d.puskesmas_b, DISTRICT, "Kenanga"),
+        (maesan, OTHER_AREA, "Dahlia"),
+        (far.puskesmas, set(), "Cempaka"),
+    ]:
+        world.add(puskesmas, f"Puskesmas {puskesmas.name}", readers | aggregate(place), place)
+    # An agency's name is its kabupaten's business: the aggregate roles read actions, not OPD rows.
+    for place, home in homes.items():
+        world.add(home.agency, home.agency.name, KABUPATEN_SIGHT[place], place)
 
 
-def _kabupaten_rows(
-    world: World, kabupaten: dict[str, Region], agency: dict[str, OPD]
-) -> dict[str, dict[str, models.Model]]:
+def _kabupaten_rows(world: World, homes: dict[str, Home]) -> dict[str, dict[str, models.Model]]:
     """Governance, catalogue and targets of each kabupaten; returns each one's intervention and programme."""
     indicator = Indicator.objects.create(
         code="PROBE-1", name="Indikator uji", kind="spesifik", target_group="balita"
     )
-    world.add(indicator, "Indikator uji", AREA, "Mawar")
+    # The national catalogue: every user with a role reads it.
+    everyone = set(ROLES) - {"no_role"}
+    world.add(indicator, "Indikator uji", everyone, "Mawar")
     catalogue: dict[str, dict[str, models.Model]] = {}
-    for place, kab in kabupaten.items():
-        rows = [*_governance(place, kab, agency[place]), *_catalogue(place, kab, agency[place], indicator)]
+    for place, home in homes.items():
+        kab, opd = home.region, home.agency
+        rows = [*_governance(place, kab, opd), *_catalogue(place, kab, opd, indicator)]
         for row in rows:
-            world.add(row, f"{type(row).__name__} {place}", KABUPATEN_SIGHT[place], place)
+            readers = KABUPATEN_SIGHT[place] | (aggregate(place) if type(row) in AGGREGATE_READ else set())
+            world.add(row, f"{type(row).__name__} {place}", readers, place)
         catalogue[place] = {type(row).__name__: row for row in rows}
+    # National targets and rates, after the kabupaten's own (the probe samples the first in sight).
+    national = [
+        IndicatorTarget.objects.create(indicator=indicator, kabupaten=None, year=2025, target_percent=80),
+        PMTRate.objects.create(
+            category="gizi_kurang", valid_from=datetime.date(2024, 1, 1), daily_rate=12000, duration_days=56
+        ),
+    ]
+    for row in national:
+        world.add(row, f"{type(row).__name__} nasional", everyone, "Mawar")
     return catalogue
 
 
@@ -331,16 +481,16 @@ def _interventions(
     posyandu: Posyandu,
     subjects: dict[str, models.Model],
     catalogue: dict[str, models.Model],
-    admin: models.Model,
+    home: Home,
 ) -> None:
     """Deliveries, referrals and PMT episodes (owned by an OPD) of the place's child and pregnant woman."""
     desa, child, pregnant = posyandu.desa, subjects["child"], subjects["pregnant"]
     intervention, programme = catalogue["Intervention"], catalogue["PMTProgramme"]
     assert isinstance(intervention, Intervention)
     # Rows owned by an OPD: its officer sees his agency's, the area roles the rows of their area's subjects.
-    dinkes = {"opd_officer"} if intervention.opd_id == world.district.dinkes.pk else set()
-    child_sight = (POSYANDU_SIGHT[place] - {"opd_officer"}) | dinkes
-    woman_sight = (DESA_SIGHT[place] - {"opd_officer"}) | dinkes
+    admin, officer = home.admin, {home.officer} if home.officer else set()
+    child_sight = (POSYANDU_SIGHT[place] - OPD_OFFICERS) | officer
+    woman_sight = (DESA_SIGHT[place] - OPD_OFFICERS) | officer
     subject = {"intervention": intervention, "opd": intervention.opd, "child": child, "desa": desa}
     delivery = Delivery.objects.create(**subject, delivered_on=DAY, quantity=Decimal(1), unit="paket")
     referral = Referral.objects.create(**subject, reason=f"Rujukan {place}", due_date=DAY, created_by=admin)
@@ -371,7 +521,7 @@ def _interventions(
         other = Delivery.objects.create(
             intervention=pupr, opd=pupr.opd, child=child, desa=desa, delivered_on=DAY, unit="paket"
         )
-        world.add(other, "Penyaluran PUPR", POSYANDU_SIGHT[place] - {"opd_officer"}, place)
+        world.add(other, "Penyaluran PUPR", POSYANDU_SIGHT[place] - OPD_OFFICERS, place)
 
 
 def _money(world: World, place: str, desa: Region, enrolment: PMTEnrolment, admin: models.Model) -> None:
@@ -403,7 +553,7 @@ def _money(world: World, place: str, desa: Region, enrolment: PMTEnrolment, admi
         recorded_by=admin,
     )
     # A desa's line is read by its area; OPD officers read their agency's lines only.
-    sight = DESA_SIGHT[place] - {"opd_officer"}
+    sight = DESA_SIGHT[place] - OPD_OFFICERS
     for row, label in [
         (line, line.name),
         (revision, f"Revisi {place}"),
@@ -431,23 +581,41 @@ def _summaries(world: World, place: str, posyandu: Posyandu) -> None:
     world.add(quality, f"Kualitas {place}", POSYANDU_SIGHT[place], place)
 
 
-def _import_jobs(world: World, other_admin: models.Model) -> None:
+def _area_rows(world: World, homes: dict[str, Home], provinces: dict[str, Region]) -> None:
+    """Each kabupaten's own prevalence figure and each province's target path: what the aggregate roles
+    are for. Every role of a kabupaten reads both (its figure, the path it is held to)."""
+    for place, home in homes.items():
+        figure = PrevalenceSummary.objects.create(
+            level="kabupaten", region=home.region, period_kind="M", period=datetime.date(2025, 8, 1)
+        )
+        world.add(figure, f"Prevalensi kabupaten {place}", KABUPATEN_SIGHT[place] | aggregate(place), place)
+    for code, provinsi in provinces.items():
+        place = next(place for place, province in PROVINCE_OF.items() if province == code)
+        kabupaten_roles = set().union(*(KABUPATEN_SIGHT[p] for p, c in PROVINCE_OF.items() if c == code))
+        target = ProvincialTarget.objects.create(
+            provinsi=provinsi, year=2026, stunting_pct=Decimal("18.00"), source="RPJMD"
+        )
+        world.add(target, f"Target provinsi {code}", kabupaten_roles | AGGREGATE_SIGHT[code], place)
+
+
+def _import_jobs(world: World, homes: dict[str, Home]) -> None:
     """A job is read by the district roles of its kabupaten and by its uploader."""
     d = world.district
-    for place, user, code in [
-        ("Mawar", d.users["kader"], d.desa_a1.code),
-        ("Anggrek", d.users["kpm"], d.desa_a2.code),
-        ("Dahlia", other_admin, f"{d.other_kabupaten.code}."),
+    for place, user, code, readers in [
+        ("Mawar", d.users["kader"], d.desa_a1.code, DISTRICT | {"kader"}),
+        ("Anggrek", d.users["kpm"], d.desa_a2.code, DISTRICT | {"kpm"}),
+        ("Dahlia", homes["Dahlia"].admin, f"{d.other_kabupaten.code}.", OTHER_DISTRICT),
+        ("Cempaka", homes["Cempaka"].admin, f"{homes['Cempaka'].region.code}.", set()),
     ]:
         job = ImportJob(original_name=f"impor-{place}.csv", uploaded_by=user, scope_code=code, status="siap")
         job.file.save(f"probe-{place}.csv", ContentFile(b"nama\n"), save=True)
-        readers = (DISTRICT | {user.role}) if place != "Dahlia" else set()
         world.add(job, job.original_name, readers, place)
 
 
-def _delivery_import_jobs(world: World, other_admin: models.Model) -> None:
+def _delivery_import_jobs(world: World, homes: dict[str, Home]) -> None:
     """A delivery sheet is read by its uploader, his OPD's officers and Bappeda/pimpinan of its kabupaten."""
     d = world.district
+    other_bappeda = {f"bappeda_admin{OTHER}", f"pimpinan{OTHER}"}
     for place, user, opd, code, readers in [
         (
             "Mawar",
@@ -457,7 +625,8 @@ def _delivery_import_jobs(world: World, other_admin: models.Model) -> None:
             {"bappeda_admin", "pimpinan", "opd_officer"},
         ),
         ("Anggrek", d.users["bappeda_admin"], None, d.kabupaten.code, {"bappeda_admin", "pimpinan"}),
-        ("Dahlia", other_admin, None, d.other_kabupaten.code, set()),
+        ("Dahlia", homes["Dahlia"].admin, None, d.other_kabupaten.code, other_bappeda),
+        ("Cempaka", homes["Cempaka"].admin, None, homes["Cempaka"].region.code, set()),
     ]:
         job = DeliveryImportJob(
             original_name=f"penyaluran-{place}.csv",

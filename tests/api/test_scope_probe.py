@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import openpyxl
@@ -35,7 +35,7 @@ from interventions import models as i
 from reports import models as r
 from reports.models_maps import RegionMap
 from tests.api.conftest import PROBES
-from tests.api.probe_world import ROLES, World, build_world
+from tests.api.probe_world import ROLES, Area, World, build_world, role_of
 from tests.factories import build_district
 
 # API operations that address no stored object, each with the reason.
@@ -56,6 +56,40 @@ AGGREGATES = {
     "/api/v1/prevalence/targets/",
     "/api/v1/pmt-outcomes/",
     "/api/v1/dashboard/",
+}
+
+
+# Pages and API operations above the kabupaten, addressed by region codes: the province and national
+# dashboards, the provincial assessment and the province's target path. Each maps its kwargs to the level
+# of the code it takes ("provinsi", "kabupaten") or to a CONSTANTS key, and says who may read an area
+# (probe_world.Area). They land with the province pages: until a name or path is in the URL conf its entry
+# is not requested; once it is, every role requests it on an area in its sight and one outside.
+def _aggregate(area: Area) -> frozenset[str]:
+    return area.aggregate
+
+
+def _province_public(area: Area) -> frozenset[str]:
+    """The aggregate roles and every role of the province's kabupaten (ProvincialTarget.scope_q)."""
+    return area.aggregate | area.local
+
+
+def _national(area: Area) -> frozenset[str]:
+    return frozenset({"nasional"})
+
+
+AreaEntry = tuple[dict[str, str], Callable[[Area], frozenset[str]]]
+AREA_PAGES: dict[str, AreaEntry] = {
+    "reports:province-dashboard": ({"code": "provinsi"}, _aggregate),
+    "reports:national-dashboard": ({}, _national),
+    "convergence:province-assessment": ({"code": "provinsi", "year": "year"}, _aggregate),
+    "convergence:province-assessment-kabupaten": (
+        {"code": "provinsi", "year": "year", "kab_code": "kabupaten"},
+        _aggregate,
+    ),
+    "convergence:province-targets": ({"code": "provinsi"}, _province_public),
+}
+AREA_API: dict[str, AreaEntry] = {
+    "/api/v1/province-dashboard/{code}/": ({"code": "provinsi"}, _aggregate),
 }
 
 REGISTRY = {c.Keluarga, c.Person, c.Child, c.Measurement, c.Pregnancy, c.PregnancyVisit}
@@ -86,6 +120,9 @@ WRITERS: dict[type[models.Model], set[str]] = {
     i.PMTEnrolment: {"bappeda_admin", "opd_officer", "puskesmas_officer"},
     # Food handed out is recorded by whoever hands it out, in sight of the episode.
     i.PMTDeliveryLog: {"bappeda_admin", "opd_officer", "puskesmas_officer", "kader", "kpm"},
+    # A province's target path, by its Bappeda provinsi only. Its API (/api/v1/provincial-targets/) lands
+    # with the province pages: until then no operation maps to the model and this entry is not used.
+    r.ProvincialTarget: {"bappeda_provinsi"},
 }
 # Operations moving a row along its workflow: fewer roles than the model's writers.
 ACTION_WRITERS = {"/api/v1/referrals/{id}/status/": {"bappeda_admin", "opd_officer"}}
@@ -126,13 +163,13 @@ class Probe:
 
     def api(self, role: str) -> APIClient:
         client = APIClient(HTTP_ACCEPT_LANGUAGE="id")
-        if role in self.world.district.users:
-            client.force_authenticate(self.world.district.users[role])
+        if role in self.world.users:
+            client.force_authenticate(self.world.users[role])
         return client
 
     def page(self, role: str) -> Client:
         client = Client(HTTP_ACCEPT_LANGUAGE="id")
-        client.force_login(self.world.district.users[role])
+        client.force_login(self.world.users[role])
         return client
 
     def send(self, client: Any, method: str, url: str, **kwargs: Any) -> Any:
@@ -242,7 +279,7 @@ def _write_probe(probe: Probe, path: str, method: str, model: type[models.Model]
     writers = ACTION_WRITERS.get(path, WRITERS.get(model, {"bappeda_admin"}))
     detail = _lookup(path) is not None
     targets = []
-    if role not in writers:
+    if role_of(role) not in writers:
         targets.append(probe.world.inside(model, role) or probe.world.of(model)[0])
     elif detail:
         targets.append(probe.world.outside(model, role))
@@ -262,13 +299,58 @@ def _write_probe(probe: Probe, path: str, method: str, model: type[models.Model]
 
 
 def _representation(probe: Probe, model: type[models.Model], obj: Any) -> dict[str, Any]:
-    """The object as Bappeda reads it through the API (a plausible body for a write), without its id."""
+    """The object as its kabupaten's Bappeda reads it through the API (a plausible body for a write),
+    without its id."""
     path = probe.detail_paths.get(model)
     if path is None:
         return {}
-    response = probe.api("bappeda_admin").get(_url(path, obj))
+    bappeda = next((r for r in sorted(obj.readers) if role_of(r) == "bappeda_admin"), "bappeda_admin")
+    response = probe.api(bappeda).get(_url(path, obj))
     body = response.json() if response.status_code == 200 else {}
     return {k: value for k, value in body.items() if k != "id"} if isinstance(body, dict) else {}
+
+
+def _area_targets(world: World, entry: AreaEntry) -> list[tuple[dict[str, Any], frozenset[str]]]:
+    """The kwargs of each distinct address of an area endpoint, with the roles that may read it."""
+    kwargs, readers = entry
+    found: dict[tuple[tuple[str, Any], ...], set[str]] = {}
+    for area in world.areas:
+        levels = {"provinsi": area.provinsi, "kabupaten": area.kabupaten}
+        values = {key: levels.get(level, CONSTANTS.get(level)) for key, level in kwargs.items()}
+        found.setdefault(tuple(values.items()), set()).update(readers(area))
+    return [(dict(key), frozenset(roles)) for key, roles in found.items()]
+
+
+def _area_probe(probe: Probe, entry: AreaEntry, role: str, url_of: Callable[[dict[str, Any]], str]) -> None:
+    """An area endpoint as `role`: an address in its sight, and one outside (refused, nothing shown)."""
+    targets = _area_targets(probe.world, entry)
+    inside = next((kwargs for kwargs, readers in targets if role in readers), None)
+    outside = next((kwargs for kwargs, readers in targets if role not in readers), None)
+    is_api = url_of(inside or outside or {}).startswith("/api/")
+    client = probe.api(role) if is_api else probe.page(role)
+    for kwargs, allowed in (
+        (inside, {200, 403} if is_api else {200, 302, 403, 405}),
+        (outside, {403, 404} if is_api else {302, 403, 404}),
+    ):
+        if kwargs is None:
+            continue
+        url = url_of(kwargs)
+        response = probe.send(client, "get", url)
+        if response.status_code not in allowed:
+            sight = "in" if 200 in allowed else "out of"
+            probe.leak(f"{role} GET {url} ({sight} sight): {response.status_code}")
+        if response.status_code == 200:
+            probe.names(role, f"GET {url}", _text(response))
+
+
+def _api_url(path: str) -> Callable[[dict[str, Any]], str]:
+    def url_of(kwargs: dict[str, Any]) -> str:
+        url = path
+        for key, value in kwargs.items():
+            url = url.replace(f"{{{key}}}", str(value))
+        return url
+
+    return url_of
 
 
 def test_every_api_operation_keeps_to_the_scope(world: World, db: None) -> None:
@@ -281,6 +363,10 @@ def test_every_api_operation_keeps_to_the_scope(world: World, db: None) -> None:
     for path, method in operations:
         model = models_of[path]
         if path in NON_OBJECT:
+            continue
+        if path in AREA_API:
+            for role in ROLES if method == "get" else ():
+                _area_probe(probe, AREA_API[path], role, _api_url(path))
             continue
         if model is None and path not in AGGREGATES:
             probe.leak(f"{method.upper()} {path}: no model to probe (map it or allow-list it)")
@@ -426,6 +512,13 @@ def _page_kwargs(name: str, kwargs: list[str], obj: Any) -> dict[str, Any]:
 
 
 def _page_probe(probe: Probe, name: str, kwargs: list[str], role: str) -> None:
+    if name in AREA_PAGES:
+        entry = AREA_PAGES[name]
+        if set(entry[0]) != set(kwargs):
+            probe.leak(f"page {name}: AREA_PAGES says {sorted(entry[0])}, the URL conf {kwargs}")
+        else:
+            _area_probe(probe, entry, role, lambda values: reverse(name, kwargs=values))
+        return
     model = PAGE_MODELS.get(name)
     if name in PUBLIC or not (set(kwargs) & OBJECT_KWARGS):
         targets = [(None, None)]
@@ -474,27 +567,27 @@ def test_exports_hold_only_rows_in_sight(world: World, db: None) -> None:
 
 
 def test_the_admin_keeps_to_the_scope(world: World, db: None) -> None:
-    """Bappeda's admin lists and change pages; every other role is turned away from it."""
+    """The admin lists and change pages of each kabupaten's Bappeda; every other role is turned away."""
     probe = Probe(world, "admin", [])
-    bappeda = probe.page("bappeda_admin")
+    admins = [role for role in ROLES if role_of(role) == "bappeda_admin"]
     for model in list(admin.site._registry):
         if not hasattr(model, "scope_q") or not world.of(model):
             continue
         info = (model._meta.app_label, model._meta.model_name)
-        changelist = probe.send(bappeda, "get", reverse("admin:{}_{}_changelist".format(*info)))
-        probe.names("bappeda_admin", f"admin {model.__name__} list", _text(changelist))
-        inside, outside = world.inside(model, "bappeda_admin"), world.outside(model, "bappeda_admin")
-        for obj, allowed in ((inside, {200}), (outside, {302, 404})):
-            if obj is None:
-                continue
-            url = reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
-            response = probe.send(bappeda, "get", url)
-            if response.status_code not in allowed:
-                probe.leak(f"bappeda_admin GET {url}: {response.status_code}")
+        changelist_url = reverse("admin:{}_{}_changelist".format(*info))
+        for bappeda in admins:
+            client = probe.page(bappeda)
+            changelist = probe.send(client, "get", changelist_url)
+            probe.names(bappeda, f"admin {model.__name__} list", _text(changelist))
+            inside, outside = world.inside(model, bappeda), world.outside(model, bappeda)
+            for obj, allowed in ((inside, {200}), (outside, {302, 404})):
+                if obj is None:
+                    continue
+                url = reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
+                response = probe.send(client, "get", url)
+                if response.status_code not in allowed:
+                    probe.leak(f"{bappeda} GET {url}: {response.status_code}")
         for role in ROLES:
-            if (
-                role != "bappeda_admin"
-                and probe.send(probe.page(role), "get", changelist.request["PATH_INFO"]).status_code == 200
-            ):
+            if role not in admins and probe.send(probe.page(role), "get", changelist_url).status_code == 200:
                 probe.leak(f"{role} reads the admin list of {model.__name__}")
     _fail_on(probe.leaks)
