@@ -49,3 +49,20 @@ def duplicates_scan(*, desa_ids: list[int] | None = None) -> int:
     found = scan(desa_ids=desa_ids)
     logger.info("duplicates_scan: %s new pairs", found)
     return found
+
+
+@shared_task(name="children.measurement_partitions_ahead", acks_late=True, time_limit=600)
+def measurement_partitions_ahead() -> list[int]:
+    """Create this year's and next year's measurement partitions (PostgreSQL) before any row needs them.
+
+    Daily and idempotent: a day with both years in place does nothing; the first run of December finds
+    next year missing months before 1 January. Returns the years created.
+    """
+    from django.utils import timezone
+
+    from children.partitions import ensure_measurement_partitions
+
+    year = timezone.localdate().year
+    created = ensure_measurement_partitions([year, year + 1])
+    logger.info("measurement_partitions_ahead: created %s", created or "none")
+    return created

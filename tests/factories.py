@@ -160,7 +160,9 @@ def build_district() -> DistrictFixture:
         ),
         "kader": UserFactory(username="kader_mawar", role=Role.KADER, posyandu=posyandu_a1),
         "kpm": UserFactory(username="kpm_siliragung", role=Role.KPM, desa=desa_a2),
-        "bappeda_provinsi": UserFactory(username="bappeda_prov", role=Role.BAPPEDA_PROVINSI, provinsi=provinsi),
+        "bappeda_provinsi": UserFactory(
+            username="bappeda_prov", role=Role.BAPPEDA_PROVINSI, provinsi=provinsi
+        ),
         "nasional": UserFactory(username="pemantau_nasional", role=Role.NASIONAL),
         "no_role": UserFactory(username="tanpa_peran"),
     }
