@@ -53,16 +53,17 @@ def duplicates_scan(*, desa_ids: list[int] | None = None) -> int:
 
 @shared_task(name="children.measurement_partitions_ahead", acks_late=True, time_limit=600)
 def measurement_partitions_ahead() -> list[int]:
-    """Create this year's and next year's measurement partitions (PostgreSQL) before any row needs them.
+    """Create this year's and next year's partitions of the per-visit tables (PostgreSQL: measurements,
+    pregnancy visits, weekly TTD) before any row needs them.
 
-    Daily and idempotent: a day with both years in place does nothing; the first run of December finds
-    next year missing months before 1 January. Returns the years created.
+    Daily and idempotent: a day with every year in place does nothing. Returns the years created in
+    the measurement table (the others follow the same years).
     """
     from django.utils import timezone
 
-    from children.partitions import ensure_measurement_partitions
+    from children.partitions import MEASUREMENT, TABLES, ensure_partitions
 
     year = timezone.localdate().year
-    created = ensure_measurement_partitions([year, year + 1])
-    logger.info("measurement_partitions_ahead: created %s", created or "none")
-    return created
+    created = {spec.table: ensure_partitions(spec, [year, year + 1]) for spec in TABLES}
+    logger.info("measurement_partitions_ahead: created %s", created)
+    return created[MEASUREMENT.table]

@@ -25,16 +25,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    """On PostgreSQL measurements are partitioned by year (children.partitions). Tests write rows of
-    many years directly (factories, Measurement.objects.create), past the services that make a year's
+    """On PostgreSQL the per-visit tables are partitioned by year (children.partitions). Tests write rows
+    of many years directly (factories, Measurement.objects.create), past the services that make a year's
     partition: the test database gets those years once, as an installation gets them from its history
     and the yearly job. Tests of on-demand creation drop a year inside their own transaction."""
     from django.utils import timezone
 
-    from children.partitions import ensure_measurement_partitions
+    from children.partitions import TABLES, ensure_partitions
 
     with django_db_blocker.unblock():
-        ensure_measurement_partitions(range(2000, timezone.localdate().year + 2))
+        for spec in TABLES:
+            ensure_partitions(spec, range(2000, timezone.localdate().year + 2))
 
 
 @pytest.fixture

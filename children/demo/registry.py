@@ -31,7 +31,6 @@ from children.models import (
     Measurement,
     Person,
 )
-from children.partitions import ensure_measurement_partitions
 from children.selectors import kbm_table_on
 from convergence.demo import DemoDistrict, DemoScale, demo_step
 from convergence.models import Posyandu
@@ -222,7 +221,6 @@ def _seed_measurements(
     )
     status = _weight_gain(child_index, month_index, birth[child_index], day, weight_kg, district.today)
     posyandu_ids = np.array([p.pk for p in district.posyandu], dtype=np.int64)
-    ensure_measurement_partitions(set((day.astype("datetime64[Y]").astype(np.int64) + 1970).tolist()))
     insert_columns(
         Measurement,
         {

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from children import partitions
@@ -24,12 +25,18 @@ from children.partitions import (
     ensure_measurement_partitions,
     partitions_status,
 )
-from children.services import measurement_record
+from children.services import (
+    adolescent_register,
+    adolescent_ttd_record,
+    measurement_record,
+    pregnancy_save,
+    pregnancy_visit_record,
+)
 from children.tasks import measurement_partitions_ahead
 from convergence.models import Region, Role
 from tests.children.test_import_end_to_end import REGION_LIST, SUKAMAJU, measured_row
 from tests.children.test_import_pages import register_csv
-from tests.factories import ChildFactory, DistrictFixture, UserFactory
+from tests.factories import ChildFactory, DistrictFixture, PersonFactory, UserFactory
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="only PostgreSQL partitions the measurement table"
@@ -53,21 +60,21 @@ def _fetch(sql: str, params: list[object] | None = None) -> list[tuple[object, .
         return list(cursor.fetchall())
 
 
-def _attached() -> set[int]:
-    return {info.year for info in partitions_status() if info.attached}
+def _attached(table: str = TABLE) -> set[int]:
+    return {info.year for info in partitions_status() if info.attached and info.table == table}
 
 
-def _drop(*years: int) -> None:
+def _drop(*years: int, table: str = TABLE) -> None:
     """Drop (empty) years inside the test's transaction: rolled back with it."""
     with connection.cursor() as cursor:
         for year in years:
-            cursor.execute(f"DROP TABLE {TABLE}_y{year}")
+            cursor.execute(f"DROP TABLE {table}_y{year}")
     partitions.partitions_forget()
 
 
-def _partition_of(measurement: Measurement) -> str:
-    sql = f"SELECT tableoid::regclass::text FROM {TABLE} WHERE id = %s"  # noqa: S608 - our table name
-    ((name,),) = _fetch(sql, [measurement.pk])
+def _partition_of(row: Model) -> str:
+    sql = f"SELECT tableoid::regclass::text FROM {row._meta.db_table} WHERE id = %s"  # noqa: S608 - ours
+    ((name,),) = _fetch(sql, [row.pk])
     return str(name)
 
 
@@ -180,6 +187,42 @@ def test_measurement_record_creates_the_partition_of_a_year_without_one(district
 
 @postgres_only
 @pytest.mark.django_db
+def test_pregnancy_visits_and_weekly_ttd_get_the_partition_of_their_year(district: DistrictFixture) -> None:
+    _drop(2018, table="children_pregnancyvisit")
+    _drop(2018, table="children_adolescentttd")
+    kader = district.users["kader"]
+    mother = PersonFactory(desa=district.desa_a1, registered_posyandu=district.posyandu_a1)
+    pregnancy = pregnancy_save(user=kader, mother=mother, lmp_date=datetime.date(2018, 1, 10))
+    girl = PersonFactory(
+        desa=district.desa_a1, registered_posyandu=district.posyandu_a1, birth_date=datetime.date(2005, 3, 1)
+    )
+    adolescent = adolescent_register(user=kader, person=girl, today=datetime.date(2018, 3, 1))
+
+    visit = pregnancy_visit_record(
+        user=kader, pregnancy=pregnancy, visit_date=datetime.date(2018, 3, 2), lila_cm=Decimal("23.0")
+    )
+    ttd = adolescent_ttd_record(user=kader, girl=adolescent, week_start=datetime.date(2018, 3, 7), tablets=1)
+
+    assert _partition_of(visit) == "children_pregnancyvisit_y2018"
+    assert _partition_of(ttd) == "children_adolescentttd_y2018"
+    assert (ttd.week_start, ttd.tablets) == (datetime.date(2018, 3, 5), 1)
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_the_visit_tables_were_rebuilt_by_year_with_their_keys() -> None:
+    for table, key, unique in (
+        ("children_pregnancyvisit", "visit_date", ("pregnancy_visit_once_per_day", "UNIQUE (pregnancy_id, visit_date)")),
+        ("children_adolescentttd", "week_start", ("adolescent_ttd_once_per_week", "UNIQUE (girl_id, week_start)")),
+    ):  # fmt: skip
+        assert _fetch("SELECT pg_get_partkeydef(%s::regclass)", [table]) == [(f"RANGE ({key})",)]
+        keys = set(_fetch("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                          "WHERE conrelid = %s::regclass AND contype IN ('p', 'u')", [table]))  # fmt: skip
+        assert keys == {(f"{table}_pkey", f"PRIMARY KEY (id, {key})"), unique}
+
+
+@postgres_only
+@pytest.mark.django_db
 def test_a_refused_entry_makes_no_partition(district: DistrictFixture) -> None:
     _drop(2019)
     child = ChildFactory(posyandu=district.posyandu_a1, birth_date=datetime.date(2018, 6, 1))
@@ -199,9 +242,12 @@ def test_the_daily_job_creates_next_years_partition_ahead_and_then_does_nothing(
     next_year = timezone.localdate().year + 1
     _drop(next_year)
 
+    _drop(next_year, table="children_adolescentttd")
+
     assert measurement_partitions_ahead.delay().get() == [next_year]
     assert measurement_partitions_ahead.delay().get() == []
     assert next_year in _attached()
+    assert next_year in _attached("children_adolescentttd")
 
 
 @postgres_only
@@ -281,17 +327,13 @@ def test_the_client_id_key_follows_a_row_moved_to_another_year_and_its_deletion(
     Measurement.objects.filter(pk=moved.pk).update(measured_on=datetime.date(2025, 1, 2))
 
     assert _partition_of(moved) == f"{TABLE}_y2025"
-    assert _fetch("SELECT client_id, measurement_id FROM children_measurement_client_id") == [
-        (client_id, moved.pk)
-    ]
+    assert _fetch("SELECT client_id, row_id FROM children_measurement_client_id") == [(client_id, moved.pk)]
     with pytest.raises(IntegrityError), transaction.atomic():
         _measurement(second, datetime.date(2024, 12, 30), weight_kg=Decimal("8.5"), client_id=client_id)
 
     Measurement.objects.filter(pk=moved.pk).delete()
     again = _measurement(second, datetime.date(2024, 12, 30), weight_kg=Decimal("8.5"), client_id=client_id)
-    assert _fetch("SELECT client_id, measurement_id FROM children_measurement_client_id") == [
-        (client_id, again.pk)
-    ]
+    assert _fetch("SELECT client_id, row_id FROM children_measurement_client_id") == [(client_id, again.pk)]
 
 
 @postgres_only
@@ -306,8 +348,8 @@ def test_detach_and_attach_keep_the_rows_readable(district: DistrictFixture) -> 
     assert list(Measurement.objects.filter(child=child).values_list("pk", flat=True)) == [recent.pk]
     archived = f"SELECT id, weight_kg FROM {TABLE}_y2016"  # noqa: S608 - our table name
     assert _fetch(archived) == [(old.pk, Decimal("9.00"))]
-    (info,) = [info for info in partitions_status() if info.year == 2016]
-    assert (info.table, info.attached) == (f"{TABLE}_y2016", False)
+    (info,) = [info for info in partitions_status() if info.year == 2016 and info.table == TABLE]
+    assert (info.partition, info.attached) == (f"{TABLE}_y2016", False)
     # A detached (archived) year takes no rows: writing into it fails loudly until it is back.
     with pytest.raises(PartitionError, match="detached"):
         ensure_measurement_partitions([2016])
@@ -335,13 +377,19 @@ def test_the_command_lists_ensures_detaches_and_attaches_years() -> None:
     out = StringIO()
     call_command("partitions", "--ensure", "2010..2011", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Partisi dibuat: 2010, 2011"
-    assert lines[1].split() == ["tahun", "status", "baris", "(perkiraan)", "ukuran"]
-    assert [line.split()[:2] for line in lines[2:4]] == [["2000", "terpasang"], ["2001", "terpasang"]]
+    assert lines[:4] == [
+        "children_measurement: partisi dibuat: 2010, 2011",
+        "children_pregnancyvisit: partisi dibuat: tidak ada (semua sudah ada)",
+        "children_adolescentttd: partisi dibuat: tidak ada (semua sudah ada)",
+        "tabel                    tahun  status     baris (perkiraan)     ukuran",
+    ]
+    listed = {tuple(line.split()[:3]) for line in lines[4:]}
+    assert {(TABLE, "2010", "terpasang"), ("children_adolescentttd", "2026", "terpasang")} <= listed
 
     out = StringIO()
     call_command("partitions", "--detach", "2010", stdout=out)
-    assert "2010   dilepas" in out.getvalue()
+    assert out.getvalue().splitlines()[0] == f"Partisi dilepas: {TABLE}_y2010"
+    assert (TABLE, "2010", "dilepas") in {tuple(line.split()[:3]) for line in out.getvalue().splitlines()}
     call_command("partitions", "--attach", "2010", stdout=StringIO())
     assert 2010 in _attached()
 
@@ -365,4 +413,4 @@ def test_sqlite_keeps_one_plain_table_and_every_partition_call_does_nothing(
     assert Measurement.objects.count() == 1
     out = StringIO()
     call_command("partitions", stdout=out)
-    assert out.getvalue() == "Tabel pengukuran hanya dipartisi di PostgreSQL; basis data ini tidak.\n"
+    assert out.getvalue() == "Tabel kunjungan hanya dipartisi di PostgreSQL; basis data ini tidak.\n"
