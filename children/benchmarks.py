@@ -173,6 +173,7 @@ def _sync_posyandu(n: int, seed: int) -> tuple[Any, list[Any], list[Any], Any]:
 
     from children.growth.weight_gain import B_BARU
     from children.models import Child, Measurement
+    from children.partitions import ensure_measurement_partitions
     from convergence.models import Posyandu, Region, Role, User
 
     rng = np.random.default_rng(seed)
@@ -200,6 +201,7 @@ def _sync_posyandu(n: int, seed: int) -> tuple[Any, list[Any], list[Any], Any]:
         )
         for i in range(2 * n)
     )
+    ensure_measurement_partitions({last_month.year, day.year})
     Measurement.objects.bulk_create(
         Measurement(
             child=child,

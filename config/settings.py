@@ -342,6 +342,7 @@ CELERY_TASK_ROUTES = {
     "interventions.delivery_import_files_expire": {"queue": CELERY_WORK_QUEUES["nightly"]},
     "interventions.pmt_finish_due": {"queue": CELERY_WORK_QUEUES["nightly"]},
     "interventions.pmt_submissions_expire": {"queue": CELERY_WORK_QUEUES["nightly"]},
+    "children.measurement_partitions_ahead": {"queue": CELERY_WORK_QUEUES["nightly"]},
 }
 # Uploaded registers (sealed at rest) are deleted this many days after upload, applied or not.
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=0)
@@ -478,4 +479,8 @@ CELERY_BEAT_SCHEDULE = {
     "prevalence-nightly": _nightly("reports.prevalence_recompute_all", "BEAT_PREVALENCE_AT", "02:00"),
     # PMT episodes past their planned last day are closed (unspent reservation back to the lines).
     "pmt-finish-nightly": _nightly("interventions.pmt_finish_due", "BEAT_PMT_FINISH_AT", "03:00"),
+    # Next year's measurement partitions (PostgreSQL) exist long before its first weighing.
+    "measurement-partitions-nightly": _nightly(
+        "children.measurement_partitions_ahead", "BEAT_MEASUREMENT_PARTITIONS_AT", "00:45"
+    ),
 }

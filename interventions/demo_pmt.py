@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from children.models import Measurement, Pregnancy, PregnancyVisit
+from children.partitions import PREGNANCY_VISIT, ensure_partitions
 from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step, step_rng
 from convergence.models import Region, User
 from interventions import pmt
@@ -349,6 +350,7 @@ def _evaluation_visits(
                 notes=_("Evaluasi akhir PMT"),
             )
         )
+    ensure_partitions(PREGNANCY_VISIT, {visit.visit_date.year for visit in visits})
     # A visit already recorded that day stays as it was (once per day per pregnancy).
     PregnancyVisit.objects.bulk_create(visits, ignore_conflicts=True)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -20,6 +21,21 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Jobs run inside the test's request and transaction; tests of the threaded dispatch turn it on.
     settings.JOBS_IN_THREAD = False
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """On PostgreSQL the per-visit tables are partitioned by year (children.partitions). Tests write rows
+    of many years directly (factories, Measurement.objects.create), past the services that make a year's
+    partition: the test database gets those years once, as an installation gets them from its history
+    and the yearly job. Tests of on-demand creation drop a year inside their own transaction."""
+    from django.utils import timezone
+
+    from children.partitions import TABLES, ensure_partitions
+
+    with django_db_blocker.unblock():
+        for spec in TABLES:
+            ensure_partitions(spec, range(2000, timezone.localdate().year + 2))
 
 
 @pytest.fixture

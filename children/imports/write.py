@@ -37,6 +37,7 @@ from children.imports.rows import (
     model_field,
 )
 from children.models import Child, ImportJob, ImportRowIssue, Measurement
+from children.partitions import ensure_measurement_partitions
 from convergence import pgcopy
 from convergence.models import User
 
@@ -225,6 +226,8 @@ class Writer:
         header: HeaderMatch,
     ) -> None:
         """The batch's writes: new children, new and changed measurements, changed children."""
+        # A history file brings years the measurement table may have no partition for yet (PostgreSQL).
+        ensure_measurement_partitions({row.day.year for row in write})
         if new_rows:
             child_ids = [row.child_id for row in new_rows]
             self.insert(Child, ("id", *CHILD_INSERT), [child_ids, *self._child_values(new_rows)])

@@ -19,6 +19,7 @@ from children.models import (
     Pregnancy,
     PregnancyVisit,
 )
+from children.partitions import ADOLESCENT_TTD, PREGNANCY_VISIT, ensure_partitions
 from children.services.registry import _save, nik_owner, person_save, refuse_taken_number
 from convergence.models import User
 
@@ -61,6 +62,7 @@ def pregnancy_visit_record(
         raise ValidationError({"visit_date": [_("Tanggal kunjungan tidak boleh di masa depan.")]})
     if pregnancy.lmp_date and visit_date < pregnancy.lmp_date:
         raise ValidationError({"visit_date": [_("Tanggal kunjungan sebelum HPHT.")]})
+    ensure_partitions(PREGNANCY_VISIT, [visit_date.year])
     with transaction.atomic():
         visit = PregnancyVisit.objects.filter(
             pregnancy=pregnancy, visit_date=visit_date
@@ -191,6 +193,7 @@ def adolescent_ttd_record(
         raise ValidationError(
             {"tablets": [_("Jumlah tablet seminggu 0-%(max)d.") % {"max": MAX_TABLETS_PER_WEEK}]}
         )
+    ensure_partitions(ADOLESCENT_TTD, [monday.year])
     with transaction.atomic():
         # The row of a week is unique (girl, week_start): lock it so two kader saving at once do not clash.
         record = AdolescentTTD.objects.select_for_update().filter(girl=girl, week_start=monday).first()

@@ -29,6 +29,7 @@ from children.models import (
     Child,
     Measurement,
 )
+from children.partitions import ensure_measurement_partitions
 from children.services.weight_gain import child_weight_gain_refresh, children_weight_gain_refresh
 from convergence.models import User
 from convergence.scoping import check_can_edit, restrict
@@ -422,6 +423,8 @@ def _batch_write(
             measurement._history_user = user  # type: ignore[attr-defined]
         measurement.save()
     pending = list(batch.new.items())
+    # Only the validated rows' years: a mistyped date never makes a partition.
+    ensure_measurement_partitions({m.measured_on.year for _, m in pending})
     landed = _measurements_insert([m for _, m in pending], user=user)
     written = dict(corrected)
     final: dict[int, Measurement] = {}  # id() of a row made here -> the row that stands for it

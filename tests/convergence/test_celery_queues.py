@@ -19,6 +19,7 @@ EXPECTED = {
     "interventions.delivery_import_files_expire": "nightly",
     "interventions.pmt_finish_due": "nightly",
     "interventions.pmt_submissions_expire": "nightly",
+    "children.measurement_partitions_ahead": "nightly",
 }
 
 

@@ -129,6 +129,7 @@ def test_it_runs_every_nightly_job_at_its_own_fixed_local_time() -> None:
         "duplicates-nightly": ("children.duplicates_scan", [1], [30]),
         "prevalence-nightly": ("reports.prevalence_recompute_all", [2], [0]),
         "pmt-finish-nightly": ("interventions.pmt_finish_due", [3], [0]),
+        "measurement-partitions-nightly": ("children.measurement_partitions_ahead", [0], [45]),
     }
     assert {type(entry["schedule"]) for entry in settings.CELERY_BEAT_SCHEDULE.values()} == {crontab}
     assert settings.CELERY_TIMEZONE == "Asia/Jakarta"
@@ -155,6 +156,7 @@ def test_every_nightly_time_is_documented_in_the_example_environment() -> None:
         "BEAT_DUPLICATES_SCAN_AT=01:30",
         "BEAT_PREVALENCE_AT=02:00",
         "BEAT_PMT_FINISH_AT=03:00",
+        "BEAT_MEASUREMENT_PARTITIONS_AT=00:45",
     }
     assert {line for line in documented.splitlines() if line.startswith("BEAT_")} == variables
 
