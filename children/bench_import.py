@@ -264,7 +264,15 @@ def _peer_rows_per_second_import(path: Any, sample: int) -> float:
 
 
 # Where each step runs: the worker thread prepares the next batch while the importer writes this one.
-_THREAD = {"read": "worker", "parse": "worker", "compute": "both", "resolve": "importer", "write": "importer"}
+_THREAD = {
+    "read": "worker",
+    "parse": "worker",
+    "validate": "worker",
+    "compute": "both",
+    "resolve": "importer",
+    "write": "importer",
+    "commit": "importer",
+}
 
 
 def _step_lines(timed: Timed) -> list[str]:
