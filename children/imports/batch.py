@@ -92,11 +92,11 @@ class Batch:
         )
 
 
-def as_arrow(cells: list[Any]) -> Column:
-    """A column as a pyarrow string array when every cell is text (or None), else the list itself."""
-    if all(type(cell) is str for cell in cells):
+def as_arrow(cells: Sequence[Any]) -> Column:
+    """A column as a pyarrow string array when every cell is text, else a list of the cells."""
+    if set(map(type, cells)) == {str}:
         return pa.array(cells, type=pa.string())
-    return cells
+    return list(cells)
 
 
 def rows_batch(rows: list[Row], width: int, kinds: tuple[type, ...]) -> Batch:
@@ -104,15 +104,14 @@ def rows_batch(rows: list[Row], width: int, kinds: tuple[type, ...]) -> Batch:
     mark classes of readers.align_rows."""
     marks: dict[int, tuple[type, int]] = {}
     ragged: dict[int, list[Any]] = {}
-    table: list[list[Any]] = []
     for k, (_number, cells) in enumerate(rows):
         if type(cells) in kinds:
             marks[k] = (type(cells), cells.found)  # type: ignore[attr-defined]
             ragged[k] = list(cells)
-        row = list(cells[:width])
-        row.extend([None] * (width - len(row)))
-        table.append(row)
-    columns = [as_arrow(list(column)) for column in zip(*table, strict=True)] if table else []
+    table = [cells for _number, cells in rows]
+    if any(len(cells) != width for cells in table):  # a sheet's rows are as wide as the sheet
+        table = [list(cells[:width]) + [None] * (width - len(cells)) for cells in table]
+    columns: list[Column] = [as_arrow(column) for column in zip(*table, strict=True)]
     if not table:
         columns = [[] for _ in range(width)]
     return Batch(numbers=[number for number, _cells in rows], columns=columns, marks=marks, ragged=ragged)
