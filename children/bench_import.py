@@ -7,9 +7,11 @@ the same rows' first 1,000 through a django-import-export ModelResource imported
 per row through children.compute with n = 1), scaled to rows per second. The csv import runs
 IMPORT_RUNS times, alternately in the importer's thread alone (the default) and with read, parse and
 the growth engine a batch ahead in a worker thread (the machine may be shared: each run prints the
-load average and its CPU seconds; the headline is the best one-thread run). Each run prints the steps' wall-clock and CPU seconds (read, parse
-and the growth engine run a batch ahead in the import's worker thread, the rest in the importer's), and
-on PostgreSQL what the constraints cost: the deferred foreign-key checks as timed by the writer, and the
+load average and its CPU seconds; the headline is the best one-thread run). Each run prints the wall-clock
+and CPU seconds of every step: read (pyarrow's CSV reader, python-calamine), parse (columns to typed
+arrays), validate (the rule table and every cell's check), resolve, compute, write and commit (the
+deferred foreign-key checks, batch by batch); read, parse, validate and the growth engine run a batch
+ahead in the worker thread when it is on, the rest in the importer's. On PostgreSQL it also prints what the constraints cost: the deferred foreign-key checks as timed by the writer, and the
 rows the import wrote copied again into a bare temporary table of the same shape and into one with the
 same indexes (the unique NIK hash among them). Also reads and imports the same rows as .xlsx, and with
 `--million` streams a million-row file in a fresh process (so its peak memory, ru_maxrss, is the
@@ -264,7 +266,15 @@ def _peer_rows_per_second_import(path: Any, sample: int) -> float:
 
 
 # Where each step runs: the worker thread prepares the next batch while the importer writes this one.
-_THREAD = {"read": "worker", "parse": "worker", "compute": "both", "resolve": "importer", "write": "importer"}
+_THREAD = {
+    "read": "worker",
+    "parse": "worker",
+    "validate": "worker",
+    "compute": "both",
+    "resolve": "importer",
+    "write": "importer",
+    "commit": "importer",
+}
 
 
 def _step_lines(timed: Timed) -> list[str]:
@@ -276,13 +286,13 @@ def _step_lines(timed: Timed) -> list[str]:
     lines = [
         f"steps (threads overlap: wall of the steps {wall_sum:.2f} s for {timed.seconds:.2f} s end to end; "
         f"CPU of the process {timed.cpu:.2f} s, of the steps {cpu_sum:.2f} s):",
-        "  step     thread      wall s  share   CPU s  wall-CPU s      rows/s (own wall)",
+        "  step      thread      wall s  share   CPU s  wall-CPU s      rows/s (own wall)",
     ]
     for step, seconds in report.seconds.items():
         cpu = report.cpu_seconds[step]
         rate = rows / seconds if seconds else float("inf")
         lines.append(
-            f"  {step:<8} {_THREAD[step] if timed.overlap else 'importer':<9} {seconds:7.2f}  {100 * seconds / max(wall_sum, 1e-9):4.1f}%"
+            f"  {step:<9} {_THREAD[step] if timed.overlap else 'importer':<9} {seconds:7.2f}  {100 * seconds / max(wall_sum, 1e-9):4.1f}%"
             f"  {cpu:6.2f}  {seconds - cpu:10.2f}  {rate:>12,.0f}"
         )
     database = report.write_database_seconds
@@ -290,9 +300,10 @@ def _step_lines(timed: Timed) -> list[str]:
     per = 100_000 / max(rows, 1)
     lines += [
         f"  the importer waited for the worker's next batch: {report.waited_seconds:.2f} s",
-        f"  of write, in the database's statements (COPY, UPDATE, foreign-key checks): {database:.2f} s, "
-        f"of which the deferred foreign-key checks {report.write_constraint_seconds:.2f} s; building their "
-        f"data: {report.seconds['write'] - database:.2f} s",
+        f"  of write and commit, in the database's statements (COPY, UPDATE, foreign-key checks): "
+        f"{database:.2f} s, of which the deferred foreign-key checks (commit) "
+        f"{report.write_constraint_seconds:.2f} s; building their data: "
+        f"{report.seconds['write'] + report.seconds['commit'] - database:.2f} s",
         f"per 100,000 rows: Python CPU {cpu_sum * per:.2f} s (all steps, both threads); PostgreSQL side "
         f"{(database + max(resolve_wait, 0.0)) * per:.2f} s (the write statements' wall + resolve's wall "
         "minus its CPU: the importer thread waiting on its queries; on a loaded machine this includes "

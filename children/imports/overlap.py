@@ -26,7 +26,7 @@ from typing import Any
 from django.db import connections
 from django.utils import translation
 
-from children.imports.readers import Row
+from children.imports.batch import Batch
 from children.imports.rows import BatchIssues, ImportRow
 
 
@@ -54,7 +54,7 @@ class Lap:
 class Prepared:
     """A batch after the steps that need no database."""
 
-    batch: list[Row]
+    batch: Batch
     parsed: list[ImportRow]
     blank: list[ImportRow]
     growth: dict[str, Any]
@@ -62,7 +62,7 @@ class Prepared:
     lap: Lap
 
 
-Prepare = Callable[[list[Row], Lap], Prepared]
+Prepare = Callable[[Batch, Lap], Prepared]
 _END = object()
 
 
@@ -74,7 +74,7 @@ def _refuse(execute: Any, sql: str, params: Any, many: bool, context: Any) -> An
     raise DatabaseRefused("the import's worker thread sent a query: " + sql[:60])
 
 
-def prepared_here(batches: Iterator[list[Row]], prepare: Prepare) -> Iterator[Prepared]:
+def prepared_here(batches: Iterator[Batch], prepare: Prepare) -> Iterator[Prepared]:
     """The batches prepared in the caller's thread, one at a time (when a step may write: places)."""
     while True:
         lap = Lap()
@@ -88,7 +88,7 @@ def prepared_here(batches: Iterator[list[Row]], prepare: Prepare) -> Iterator[Pr
 class Ahead:
     """Prepares the batches in a worker thread, `depth` ahead of the caller; iterate, then close()."""
 
-    def __init__(self, batches: Iterator[list[Row]], prepare: Prepare, depth: int = 1) -> None:
+    def __init__(self, batches: Iterator[Batch], prepare: Prepare, depth: int = 1) -> None:
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self.stop = threading.Event()
         self.thread = threading.Thread(
@@ -99,7 +99,7 @@ class Ahead:
         )
         self.thread.start()
 
-    def _run(self, batches: Iterator[list[Row]], prepare: Prepare, language: str | None) -> None:
+    def _run(self, batches: Iterator[Batch], prepare: Prepare, language: str | None) -> None:
         try:
             with translation.override(language), connections["default"].execute_wrapper(_refuse):
                 for prepared in prepared_here(batches, prepare):

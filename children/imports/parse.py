@@ -13,13 +13,16 @@ import datetime
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
 from django.utils.translation import gettext as _
 
 from children import identity, rules
-from children.imports import parsing, validate
+from children.imports import columns, parsing, validate
+from children.imports.batch import Batch, Column
 from children.imports.layout import HeaderMatch
 from children.imports.places import PlaceCells, PlaceMaker
-from children.imports.readers import RaggedCells, Row, ShiftedCells
+from children.imports.readers import RaggedCells, ShiftedCells
 from children.imports.resolve import PosyanduFinder
 from children.imports.rows import (
     CHILD_TEXTS,
@@ -90,55 +93,49 @@ class NIKStems(dict):
         return stem
 
 
-def aligned(batch: list[Row], header: HeaderMatch, issues: BatchIssues) -> list[Row]:
+def aligned(batch: Batch, header: HeaderMatch, issues: BatchIssues) -> Batch:
     """Reject the rows whose cells do not line up with the header; warn about the rows read with
     their missing Total Pengukuran cell put back (readers.align_rows marked both)."""
-    kinds = set(map(type, [cells for _number, cells in batch]))
-    if RaggedCells not in kinds and ShiftedCells not in kinds:
+    if not batch.marks:
         return batch
-    kept: list[Row] = []
+    keep = np.ones(len(batch), dtype=bool)
     expected = len(header.headers)
-    for number, cells in batch:
-        if type(cells) is RaggedCells:
+    for k, (kind, found) in sorted(batch.marks.items()):
+        number = batch.numbers[k]
+        if kind is RaggedCells:
             message = _("Jumlah kolom tidak cocok: baris ini berisi %(found)s sel, baris judul %(expected)s.")
-            issues.reject(number, [("", message % {"found": cells.found, "expected": expected})])
-            continue
-        if type(cells) is ShiftedCells:
+            issues.reject(number, [("", message % {"found": found, "expected": expected})])
+            keep[k] = False
+        elif kind is ShiftedCells:
             message = _(
                 "Sel %(column)s tidak ada di baris ini (%(found)s sel, baris judul %(expected)s): "
                 "sel sesudahnya dibaca bergeser satu kolom ke kanan."
             )
             column = header.header_of("total_measurements")
             issues.add(
-                number,
-                WARNING,
-                column,
-                message % {"column": column, "found": cells.found, "expected": expected},
+                number, WARNING, column, message % {"column": column, "found": found, "expected": expected}
             )
-        kept.append((number, cells))
-    return kept
+    return batch.select(keep)
 
 
-def without_control_characters(batch: list[Row], header: HeaderMatch, issues: BatchIssues) -> list[Row]:
+def without_control_characters(batch: Batch, header: HeaderMatch, issues: BatchIssues) -> Batch:
     """Reject the rows holding a control character (NUL...): PostgreSQL would refuse them at apply."""
-    try:
-        text = "".join([cell for _number, cells in batch for cell in cells])
-    except TypeError:  # .xlsx rows mix numbers and dates with text
-        text = "".join([cell for _number, cells in batch for cell in cells if type(cell) is str])
-    if CONTROL_CHARACTERS.search(text) is None:
+    found = columns.with_control_characters(batch.columns)
+    if not found.any():
         return batch
-    kept: list[Row] = []
-    for number, cells in batch:
-        for index, cell in enumerate(cells):
-            found = CONTROL_CHARACTERS.search(cell) if type(cell) is str else None
-            if found is not None:
+    for k in np.flatnonzero(found).tolist():
+        for index, cell in enumerate(batch.cells(k)):
+            hit = CONTROL_CHARACTERS.search(cell) if type(cell) is str else None
+            if hit is not None:
                 column = header.headers[index] if index < len(header.headers) else f"#{index + 1}"
                 message = _("Sel berisi karakter kontrol %(code)s; hapus karakter itu dari berkas.")
-                issues.reject(number, [(column, message % {"code": f"U+{ord(found[0]):04X}"})])
+                issues.reject(batch.numbers[k], [(column, message % {"code": f"U+{ord(hit[0]):04X}"})])
                 break
-        else:
-            kept.append((number, cells))
-    return kept
+    return batch.select(~found)
+
+
+def _no_lap(step: str) -> None:
+    """No timing (a parse outside the pipeline)."""
 
 
 class Parser:
@@ -150,63 +147,69 @@ class Parser:
         self.places = places
         self.parse_date = parsing.DateParser()
         self.decimal = memo(parsing.parse_decimal)
-        self.column_memo: dict[str, Memo] = {}
+        self.column_memo: dict[str, dict[Any, Any]] = {}
         self.nik_stems = {"L": NIKStems(0), "P": NIKStems(40)}
 
     def parse(
-        self, batch: list[Row], header: HeaderMatch, issues: BatchIssues
+        self, batch: Batch, header: HeaderMatch, issues: BatchIssues, lap: Callable[[str], None] = _no_lap
     ) -> tuple[list[ImportRow], list[ImportRow]]:
-        """(rows with a measurement, register template rows without one); rejected rows are reported."""
+        """(rows with a measurement, register template rows without one); rejected rows are reported.
+
+        Each row keeps where its cells are (`source`, `at`: raw values, write.raw_json). `lap(step)` is
+        called after the typed columns ("parse") and after the checks and the rows ("validate")."""
         batch = without_control_characters(aligned(batch, header, issues), header, issues)
-        if not batch:
+        if not len(batch):
             return [], []
         width = len(header.headers)
-        table: list[list[Any]] = []
-        for _number, raw_cells in batch:
-            cells = list(raw_cells[:width])
-            # Missing columns point at one extra None cell appended to every row.
-            cells.extend([None] * (width + 1 - len(cells)))
-            table.append(cells)
         at = {key: header.positions.get(key, width) for key in PARSED_KEYS}
-        parsed = self._columns(list(zip(*table, strict=True)), at)
+        c = self._columns(batch, at)
+        lap("parse")
+        fast = self._fast_rows(batch, c)
         good: list[ImportRow] = []
         blank: list[ImportRow] = []
-        for k, (number, _cells) in enumerate(batch):
-            row = self._fast_row(k, number, table[k], parsed)
-            if row is not None:
-                good.append(row)
-                continue
-            row = self._checked_row(number, table[k], at, header, issues)
-            if row is not None:
-                (blank if row.blank else good).append(row)
+        for k, number in enumerate(batch.numbers):
+            row = fast.get(k)
+            if row is None:
+                cells = list(batch.cells(k)[:width])
+                cells.extend([None] * (width + 1 - len(cells)))  # missing columns point at a None cell
+                row = self._checked_row(number, cells, at, header, issues)
+                if row is None:
+                    continue
+                row.source, row.at = batch, k
+            (blank if row.blank else good).append(row)
+        lap("validate")
         return good, blank
 
-    def _column(
-        self, columns: list[tuple[Any, ...]], index: int, key: str, parse: Callable[[Any], Any]
-    ) -> list:
-        cache = self.column_memo.setdefault(key, Memo(parse))
+    def _memo(self, key: str) -> dict[Any, Any]:
+        cache = self.column_memo.setdefault(key, {})
         if len(cache) > _MEMO_LIMIT:
             cache.clear()
-        return cache.column(columns[index])
+        return cache
 
-    def _columns(self, columns: list[tuple[Any, ...]], at: dict[str, int]) -> dict[str, Any]:
-        """Each column of the batch parsed once per distinct cell (BAD where the row needs checking)."""
+    def _columns(self, batch: Batch, at: dict[str, int]) -> dict[str, Any]:
+        """Each column of the batch parsed once per distinct cell, and the typed arrays of the checks."""
 
-        def column(key: str, parse: Callable[[Any], Any]) -> list[Any]:
-            return self._column(columns, at[key], key, parse)
+        def column(key: str, parse: Callable[[Any], Any]) -> columns.Parsed:
+            return columns.parsed(batch.column(at[key]), parse, self._memo(key))
 
+        today = self.today
+        birth = column("birth_date", validate.date_ok(self.parse_date, today))
+        measured = column("measured_on", validate.date_ok(self.parse_date, today))
         measures = {key: column(key, validate.measure_ok(key)) for key in rules.MEASUREMENT_FIELDS}
-        parsed = {
-            "name": Memo(validate.clean_name).column(columns[at["name"]]),  # free text: cached per batch
-            "sex": column("sex", validate.sex_ok),
-            "birth_date": column("birth_date", validate.date_ok(self.parse_date, self.today)),
-            "measured_on": column("measured_on", validate.date_ok(self.parse_date, self.today)),
-            "nik": columns[at["nik"]],
+        sex = column("sex", validate.sex_ok)
+        return {
+            "name": columns.parsed(batch.column(at["name"]), validate.clean_name),
+            "sex": sex,
+            "birth_date": birth,
+            "measured_on": measured,
+            "birth_day": birth.days(),
+            "measured_day": measured.days(),
+            "nik": batch.column(at["nik"]),
             "measures": measures,
-            "broken": validate.measure_violations(measures).tolist(),
+            "floats": {key: found.floats() for key, found in measures.items()},
             "position": column("position", validate.position_ok),
             "vitamin_a": column("vitamin_a", validate.vitamin),
-            "place": self._places([columns[at[key]] for key in PLACE_KEYS]),
+            "place": self._places([batch.column(at[key]) for key in PLACE_KEYS]),
             "texts": [(name, column(key, validate.clean_text(limit))) for name, key, limit in CHILD_TEXTS],
             "child_numbers": [
                 (key, column(key, validate.child_number_ok(key, low, high)))
@@ -219,21 +222,13 @@ class Parser:
             "early_breastfeeding": column("early_breastfeeding", parsing.parse_bool),
             "kia": column("kia", validate.kia),
         }
-        norm_cache = self.column_memo.setdefault("norm_name", Memo(identity.normalise_name))
-        if len(norm_cache) > _MEMO_LIMIT:
-            norm_cache.clear()
-        parsed["norm_name"] = norm_cache
-        return parsed
 
-    def _places(self, place_columns: list[tuple[Any, ...]]) -> list[Any]:
+    def _places(self, place_columns: list[Column]) -> columns.Parsed:
         """(posyandu id, desa id) of each row, BAD when its place is not found (checked row by row)."""
-        cache = self.column_memo.setdefault("place", Memo(self._place_ok))
-        if all(set(map(type, cells)) <= _MEMO_TYPES for cells in place_columns):
-            found = list(map(cache.__getitem__, zip(*place_columns, strict=True)))
-        else:
-            found = list(map(self._place_ok, zip(*place_columns, strict=True)))
+        found = columns.parsed_together(place_columns, self._place_ok)
         if self.places is not None:  # after the look-ups: they plan the new places the rows count for
-            self.places.count_rows(zip(*place_columns, strict=True), cell_text)
+            lists = [c.to_pylist() if isinstance(c, pa.Array) else c for c in place_columns]
+            self.places.count_rows(zip(*lists, strict=True), cell_text)
         return found
 
     def _place_ok(self, cells: tuple[Any, ...]) -> Any:
@@ -243,55 +238,102 @@ class Parser:
         found, _error, _column = self.finder.find(texts)
         return BAD if found is None else found
 
-    def _fast_row(self, k: int, number: int, cells: list[Any], c: dict[str, Any]) -> ImportRow | None:
-        """The row built from the column-wise results, or None when any of its cells needs checking."""
-        name, sex, birth_date, measured_on, place = (
-            c["name"][k], c["sex"][k], c["birth_date"][k], c["measured_on"][k], c["place"][k]
-        )  # fmt: skip
-        if name is BAD or sex is BAD or birth_date is BAD or measured_on is BAD or place is BAD:
-            return None
-        age_days = (measured_on - birth_date).days
-        nik = validate.nik_fast_ok(c["nik"][k], self.nik_stems, sex, birth_date)
-        if nik is BAD or not 0 <= age_days <= MAX_AGE_DAYS or c["broken"][k]:
-            return None
-        values = {key: found[k] for key, found in c["measures"].items()}
-        height = values["height_cm"]
-        position = c["position"][k] if height is not None else ""
-        if (
-            (values["weight_kg"] is None and height is None)
-            or position is BAD
-            or (height is not None and not position)
-        ):
-            return None
-        child = {name_: found[k] for name_, found in c["texts"]}
-        for key, found in c["child_numbers"]:
-            child[key] = found[k]
-        if BAD in child.values():
-            return None
-        for key, found in c["whole"]:
-            child[key] = found[k]
-        child["early_breastfeeding"] = c["early_breastfeeding"][k]
-        child["has_kia_book"] = c["kia"][k]
-        values["position"] = position
-        values["vitamin_a"] = c["vitamin_a"][k]
-        values["posyandu_id"] = place[0]
-        row = ImportRow(number, cells)
-        row.name, row.sex, row.birth_date, row.measured_on, row.age_days = (
-            name, sex, birth_date, measured_on, age_days
-        )  # fmt: skip
-        row.nik = nik
-        row.posyandu_id, row.desa_id = place
-        row.values = values
-        row.child_values = child
-        row.norm_name = c["norm_name"][name]
-        return row
+    def _ok(self, c: dict[str, Any]) -> tuple[np.ndarray, list[Any]]:
+        """Rows every cell of which is valid and raises no warning (bool), and each row's NIK."""
+        bad = lambda value: value is BAD  # noqa: E731
+        ok = ~(c["name"].where(bad) | c["sex"].where(bad) | c["place"].where(bad))
+        birth, measured = c["birth_day"], c["measured_day"]
+        ok &= (birth != columns.NO_DAY) & (measured != columns.NO_DAY)
+        age = np.where(ok, measured - birth, -1)
+        ok &= (age >= 0) & (age <= MAX_AGE_DAYS)
+        floats = c["floats"]
+        for found in c["measures"].values():
+            ok &= ~found.where(bad)
+        for broken in rules.violations(floats).values():
+            ok &= ~broken
+        has_height = ~np.isnan(floats["height_cm"])
+        ok &= has_height | ~np.isnan(floats["weight_kg"])
+        ok &= ~has_height | c["position"].where(lambda value: value is not BAD and value != "")
+        for _key, found in c["child_numbers"]:
+            ok &= ~found.where(bad)
+        return ok, self._niks(c, ok)
+
+    def _niks(self, c: dict[str, Any], ok: np.ndarray) -> list[Any]:
+        """Each row's NIK as the fast path keeps it ("" without one), BAD where it needs checking;
+        `ok` is narrowed to the rows whose NIK passes."""
+        column = c["nik"]
+        sex = c["sex"].values()
+        if isinstance(column, pa.Array):
+            stems = columns.nik_stems(np.array([s == "P" for s in sex], dtype=bool), c["birth_day"])
+            full, blank = columns.nik_ok(column, stems)
+            niks: list[Any] = [BAD] * len(column)
+            for k in np.flatnonzero(ok & full).tolist():
+                niks[k] = column[k].as_py()
+            for k in np.flatnonzero(blank).tolist():
+                niks[k] = ""
+        else:
+            births = c["birth_date"].values()
+            niks = [
+                validate.nik_fast_ok(nik, self.nik_stems, s, born) if good else BAD
+                for nik, s, born, good in zip(column, sex, births, ok.tolist(), strict=True)
+            ]
+        ok &= np.array([nik is not BAD for nik in niks], dtype=bool)
+        return niks
+
+    def _fast_rows(self, batch: Batch, c: dict[str, Any]) -> dict[int, ImportRow]:
+        """The rows built from the column-wise results, by position; the others need checking."""
+        ok, niks = self._ok(c)
+        if not ok.any():
+            return {}
+        take = np.flatnonzero(ok)
+        names = [c["name"].results[i] for i in c["name"].codes[take].tolist()]
+        norm = self._memo("norm_name")
+        fields = {key: _taken(found, take) for key, found in c["measures"].items()}
+        child_fields = {name: _taken(found, take) for name, found in c["texts"]}
+        child_fields.update((key, _taken(found, take)) for key, found in (*c["child_numbers"], *c["whole"]))
+        child_fields["early_breastfeeding"] = _taken(c["early_breastfeeding"], take)
+        child_fields["has_kia_book"] = _taken(c["kia"], take)
+        value_rows = [dict(zip(fields, values, strict=True)) for values in zip(*fields.values(), strict=True)]
+        child_rows = [
+            dict(zip(child_fields, values, strict=True))
+            for values in zip(*child_fields.values(), strict=True)
+        ]
+        height = c["floats"]["height_cm"][take]
+        positions = [
+            p if h == h else "" for p, h in zip(_taken(c["position"], take), height.tolist(), strict=True)
+        ]
+        ages = (c["measured_day"][take] - c["birth_day"][take]).tolist()
+        built: dict[int, ImportRow] = {}
+        for j, (k, name, sex, born, day, place, vitamin_a) in enumerate(
+            zip(
+                take.tolist(), names, _taken(c["sex"], take), _taken(c["birth_date"], take),
+                _taken(c["measured_on"], take), _taken(c["place"], take), _taken(c["vitamin_a"], take),
+                strict=True,
+            )
+        ):  # fmt: skip
+            values = value_rows[j]
+            values["position"] = positions[j]
+            values["vitamin_a"] = vitamin_a
+            values["posyandu_id"] = place[0]
+            row = ImportRow(batch.numbers[k], batch, k)
+            row.name, row.sex, row.birth_date, row.measured_on, row.age_days = name, sex, born, day, ages[j]
+            row.nik = niks[k]
+            row.posyandu_id, row.desa_id = place
+            row.values = values
+            row.child_values = child_rows[j]
+            found = norm.get(name)
+            if found is None:
+                found = norm[name] = identity.normalise_name(name)
+            row.norm_name = found
+            built[k] = row
+        return built
 
     def _checked_row(
         self, number: int, cells: list[Any], at: dict[str, int], header: HeaderMatch, issues: BatchIssues
     ) -> ImportRow | None:
         """The row checked cell by cell, or None when rejected (its errors are reported)."""
         check = RowCheck(today=self.today, parse_date=self.parse_date, label=header.header_of)
-        row = ImportRow(number, cells)
+        row = ImportRow(number)
         row.name = check.name(cells[at["name"]])
         row.sex = check.sex(cells[at["sex"]])
         birth_date = check.birth_date(cells[at["birth_date"]])
@@ -330,3 +372,9 @@ class Parser:
             return None
         row.posyandu_id, row.desa_id = found
         return row.posyandu_id
+
+
+def _taken(found: columns.Parsed, take: np.ndarray) -> list[Any]:
+    """The values of rows `take` of a parsed column, as Python objects."""
+    results = found.results
+    return [results[code] for code in found.codes[take].tolist()]

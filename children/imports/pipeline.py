@@ -24,12 +24,13 @@ from django.db import connection
 from django.utils import timezone
 
 from children.imports import compute
+from children.imports.batch import Batch
 from children.imports.layout import HeaderMatch
 from children.imports.overlap import Ahead, Lap, Prepared, prepared_here
 from children.imports.parse import Parser
 from children.imports.places import PlaceMaker
 from children.imports.plan import plan_measurements, previous_weighing
-from children.imports.readers import Row, batches, open_table
+from children.imports.readers import open_table
 from children.imports.resolve import PosyanduFinder, Resolver
 from children.imports.rows import ACTIONS, WARNING, BatchIssues, ImportReport, ImportRow
 from children.imports.write import Writer
@@ -72,11 +73,10 @@ class _Importer:
         self.postgres = postgres
         self.header: HeaderMatch  # set when the file's table is open
 
-    def prepare(self, batch: list[Row], lap: Lap) -> Prepared:
+    def prepare(self, batch: Batch, lap: Lap) -> Prepared:
         """The steps of a batch that need no database: parse (and validate), NIK hashes, growth."""
         issues = BatchIssues()
-        parsed, blank = self.parser.parse(batch, self.header, issues)
-        lap("parse")
+        parsed, blank = self.parser.parse(batch, self.header, issues, lap)
         compute.hash_niks(parsed + blank)
         for index, row in enumerate(parsed):
             row.index = index
@@ -98,7 +98,10 @@ class _Importer:
         lap("compute")
         if self.commit and (write or new_rows or any(row.existing for row in accepted)):
             self.writer.write(new_rows, accepted, write, columns, header)
+            lap("write")
+            # The deferred foreign-key checks, the work COMMIT would do, run batch by batch.
             self.writer.check_constraints()
+            lap("commit")
         self._keep_issues(issues)
         lap("write")
         for done in (prepared.lap, lap):
@@ -164,7 +167,7 @@ def import_rows(
         importer.header = table.header
         if progress is not None:
             progress(0, table.estimated_rows)
-        rows = batches(table.rows, batch_size)
+        rows = table.batches(batch_size)
         # `overlap`: read, parse and the growth engine a batch ahead in a worker thread. Off by default:
         # on two cores shared with PostgreSQL it showed no consistent gain (the threads share one GIL,
         # and the importer's thread waits for it after each query); bench import times both ways.

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
+import pyarrow as pa
+
+from children.imports.batch import Batch, CsvSource, csv_batches, row_batches
 from children.imports.html_table import html_rows, looks_like_html
 from children.imports.layout import MISSING_COLUMNS, HeaderMatch, looks_like_header, match_header
 from convergence import uploads, uploads_xls
@@ -62,17 +65,34 @@ Row = tuple[int, Sequence[Any]]  # (row number as a spreadsheet shows it, cells)
 class Table:
     header: HeaderMatch
     header_row: int
-    rows: Iterator[Row]
+    # The data rows in batches of up to `size` (columns: children.imports.batch).
+    batches: Callable[[int], Iterator[Batch]]
     estimated_rows: int  # data rows, for the progress bar (exact for sheets, lines for .csv, <tr> for HTML)
+
+    @property
+    def rows(self) -> Iterator[Row]:
+        """The data rows one by one, as Python cells (tests, tools; the import reads `batches`)."""
+        for batch in self.batches(ROWS_PER_READ):
+            for k, number in enumerate(batch.numbers):
+                yield number, batch.cells(k)
+
+
+# Rows per batch read when none is asked for (Table.rows).
+ROWS_PER_READ = 5_000
+
+
+def _rows_table(header: HeaderMatch, header_row: int, rows: Iterator[Row], estimated_rows: int) -> Table:
+    """A table whose rows come one by one (a sheet, an HTML table): batched, then made columns."""
+    width = len(header.headers)
+
+    def batches(size: int) -> Iterator[Batch]:
+        return row_batches(rows, size, width, (ShiftedCells, RaggedCells))
+
+    return Table(header=header, header_row=header_row, batches=batches, estimated_rows=estimated_rows)
 
 
 def extension(file_name: str) -> str:
     return Path(file_name).suffix.lower()
-
-
-def batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
-    while batch := list(islice(rows, size)):
-        yield batch
 
 
 def _binary(source: str | os.PathLike[str] | IO[Any]) -> tuple[IO[bytes], bool]:
@@ -197,23 +217,39 @@ def _csv_table(source: str | os.PathLike[str] | IO[Any], limits: UploadLimits) -
     try:
         if isinstance(handle.read(0), str):  # a text stream (tests, StringIO)
             text: IO[str] = handle  # type: ignore[assignment]
-            lines = text.read().count("\n")
+            lines_total = text.read().count("\n")
         else:
             uploads.check_size(uploads.source_size(handle), limits)
-            lines = _count_lines(handle)
+            lines_total = _count_lines(handle)
             text, _encoding = uploads.open_text(handle, limits)
         text.seek(0)
         first_line = next(uploads.bounded_lines(text, limits), "")
         text.seek(0)
-        reader = csv.reader(uploads.bounded_lines(text, limits), delimiter=_delimiter(first_line))
+        lines = uploads.bounded_lines(text, limits)
+        delimiter = _delimiter(first_line)
+        reader = csv.reader(lines, delimiter=delimiter)
         # Our own exports escape text a spreadsheet would run as a formula ("'=..."): read it back as
         # written, so a re-imported export changes nothing.
         numbered: Iterator[Row] = _checked(enumerate(map(spreadsheet_unescape_row, reader), start=1), limits)
         header, header_row = _find_header(numbered)
-        rows = align_rows((row for row in numbered if not _is_blank(row[1])), header, counted=True)
-        yield Table(
-            header=header, header_row=header_row, rows=rows, estimated_rows=max(0, lines - header_row)
+        # The reader stops at the header's last line: the data rows are the lines after it.
+        csv_source = CsvSource(
+            lines=lines,
+            first_number=header_row + 1,
+            delimiter=delimiter,
+            header=header,
+            limits=limits,
+            align=lambda rows: align_rows(rows, header, counted=True),
+            kinds=(ShiftedCells, RaggedCells),
         )
+        yield Table(
+            header=header,
+            header_row=header_row,
+            batches=lambda size: csv_batches(csv_source, size),
+            estimated_rows=max(0, lines_total - header_row),
+        )
+    except pa.ArrowInvalid as error:
+        raise UnreadableFile(UNREADABLE, {"kind": "CSV"}) from error
     except csv.Error as error:
         if "field larger than field limit" in str(error):
             raise UnreadableFile(
@@ -258,12 +294,7 @@ def _sheet_table(handle: IO[bytes], limits: UploadLimits, *, kind: str) -> Itera
         numbered = _long_text(numbered, limits)
     header, header_row = _find_header(numbered)
     rows = align_rows((row for row in numbered if not _is_blank(row[1])), header, counted=False)
-    yield Table(
-        header=header,
-        header_row=header_row,
-        rows=rows,
-        estimated_rows=max(0, start + sheet.height - header_row),
-    )
+    yield _rows_table(header, header_row, rows, max(0, start + sheet.height - header_row))
 
 
 def _count_table_rows(handle: IO[bytes]) -> int:
@@ -283,7 +314,7 @@ def _html_table(handle: IO[bytes], limits: UploadLimits) -> Iterator[Table]:
     numbered: Iterator[Row] = enumerate(rows_read, start=1)
     header, header_row = _find_header(numbered)
     rows = align_rows((row for row in numbered if not _is_blank(row[1])), header, counted=True)
-    yield Table(header=header, header_row=header_row, rows=rows, estimated_rows=max(0, estimate - header_row))
+    yield _rows_table(header, header_row, rows, max(0, estimate - header_row))
 
 
 def _workbook_kind(handle: IO[bytes], file_name: str) -> str:

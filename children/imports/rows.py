@@ -4,9 +4,9 @@ issues, the column tuples and the 64-bit keys that stand for NIK hashes and plac
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.db.models import Field, Model
@@ -14,6 +14,9 @@ from django.db.models import Field, Model
 from children import compute
 from children.imports import parsing
 from children.models import ImportRowIssue
+
+if TYPE_CHECKING:
+    from children.imports.batch import Batch
 
 ACTIONS = (
     "create_child",
@@ -98,7 +101,7 @@ CHILD_INSERT = (
 )  # fmt: skip
 
 
-STEPS = ("read", "parse", "resolve", "compute", "write")
+STEPS = ("read", "parse", "validate", "resolve", "compute", "write", "commit")
 
 
 @dataclass
@@ -117,10 +120,10 @@ class ImportReport:
     # (child's desa, posyandu, month) of every row that writes a measurement or changes a child: the
     # prevalence of those places and months follows the apply (children.changes).
     changed: set[tuple[int | None, int | None, datetime.date]] = field(default_factory=set)
-    # Wall-clock seconds per step: read (the reader: CSV/xlsx into cells), parse (cells to typed values,
-    # checked against the rule table), resolve (places are looked up while parsing; here identities and
-    # the measurements already stored), compute (NIK hashes, z-scores, N/T), write (COPY text and the
-    # writes themselves). Read, parse and the growth engine run in the worker thread (overlap.py), so
+    # Wall-clock seconds per step: read (the reader: CSV/xlsx into columns), parse (columns to typed
+    # arrays), validate (the rule table and every cell's check, then the rows), resolve (places are looked up while parsing; here identities and
+    # the measurements already stored), compute (NIK hashes, z-scores, N/T), write (COPY data and the
+    # writes themselves), commit (the deferred foreign-key checks, batch by batch). Read, parse and the growth engine run in the worker thread (overlap.py), so
     # the steps' seconds add up to more than the import's when they overlap.
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STEPS, 0.0))
     # CPU seconds per step, of the thread it ran in (time.thread_time): wall minus CPU is waiting (for
@@ -164,9 +167,9 @@ class ImportRow:
 
     __slots__ = (
         "age_days",
+        "at",
         "birth_date",
         "blank",
-        "cells",
         "child_action",
         "child_id",
         "child_values",
@@ -183,6 +186,7 @@ class ImportRow:
         "number",
         "posyandu_id",
         "sex",
+        "source",
         "values",
         "warnings",
     )
@@ -204,9 +208,11 @@ class ImportRow:
     index: int
     keys: tuple[int, int]
 
-    def __init__(self, number: int, cells: Sequence[Any]) -> None:
+    def __init__(self, number: int, source: Batch | None = None, at: int = 0) -> None:
         self.number = number
-        self.cells = cells
+        # Where the row's cells are: row `at` of the parse step's batch (its raw values, write.raw_json).
+        self.source = source
+        self.at = at
         self.warnings: list[tuple[str, str]] = []
         self.child_action = ""
         self.measurement_id: int | None = None

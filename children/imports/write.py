@@ -58,10 +58,22 @@ def _column_names(model: type[Model], fields: Sequence[str]) -> list[str]:
 def raw_json(rows: list[ImportRow], header: HeaderMatch) -> list[str]:
     """Measurement.raw of each row: {header: cell as written} over its non-blank cells, NIK and KK
     numbers masked. Built a column at a time: each distinct cell of a column is JSON-encoded once."""
-    if not rows:
-        return []
+    texts: list[str] = [""] * len(rows)
+    groups: dict[int, list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(id(row.source), []).append(i)
+    for members in groups.values():
+        source = rows[members[0]].source
+        if source is None:
+            raise ValueError("a row written without its cells")
+        columns = source.taken([rows[i].at for i in members])
+        for i, text in zip(members, _raw_texts(columns, header), strict=True):
+            texts[i] = text
+    return texts
+
+
+def _raw_texts(columns: list[list[Any]], header: HeaderMatch) -> list[str]:
     identifiers = {header.positions[k] for k in IDENTIFIER_KEYS if k in header.positions}
-    cells = list(zip(*(row.cells for row in rows), strict=True))
     pieces = []
     for index, title in enumerate(header.headers):
         key = _json_text(title) + ": "
@@ -78,7 +90,7 @@ def raw_json(rows: list[ImportRow], header: HeaderMatch) -> list[str]:
                     return ""
                 return key + _json_text(cell if type(cell) is str else parsing.cell_text(cell))
 
-        pieces.append(Memo(piece).column(cells[index]))
+        pieces.append(Memo(piece).column(columns[index]))
     return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*pieces, strict=True)]
 
 
@@ -108,9 +120,10 @@ class Writer:
         table = model._meta.db_table
         names = ", ".join(_column_names(model, columns))
         if self.postgres:
-            data = pgcopy.copy_data(values)
+            data = pgcopy.csv_data(values)
             started = time.perf_counter()
-            with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            copying = f"COPY {table} ({names}) FROM STDIN {pgcopy.CSV}"
+            with connection.cursor() as cursor, cursor.copy(copying) as copy:
                 copy.write(data)
             self.database_seconds += time.perf_counter() - started
             return
@@ -149,14 +162,14 @@ class Writer:
             return
         temp = f"import_update_{table}"
         listed = ", ".join(names)
-        data = pgcopy.copy_data(values)
+        data = pgcopy.csv_data(values)
         sets = ", ".join(target(n, f"v.{n}") for n in names)
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {listed}, id FROM {table} WITH NO DATA"
             )
-            with cursor.copy(f"COPY {temp} ({listed}, id) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {temp} ({listed}, id) FROM STDIN {pgcopy.CSV}") as copy:
                 copy.write(data)
             cursor.execute(f"UPDATE {table} SET {sets} FROM {temp} AS v WHERE {table}.id = v.id")
             cursor.execute(f"DROP TABLE {temp}")

@@ -67,16 +67,19 @@ def test_a_timed_import_prints_each_steps_wall_and_cpu_seconds(
     assert re.fullmatch(
         r"steps \(threads overlap: .* CPU of the process [\d.]+ s, of the steps [\d.]+ s\):", lines[0]
     )
-    steps = [line.split()[:2] for line in lines[2:7]]
+    steps = [line.split()[:2] for line in lines[2:9]]
     assert steps == [
         ["read", "worker"],
         ["parse", "worker"],
+        ["validate", "worker"],
         ["resolve", "importer"],
         ["compute", "both"],
         ["write", "importer"],
+        ["commit", "importer"],
     ]
-    assert lines[7].startswith("  the importer waited for the worker's next batch: ")
-    assert lines[9].startswith("per 100,000 rows: Python CPU ")
+    assert lines[9].startswith("  the importer waited for the worker's next batch: ")
+    assert lines[10].startswith("  of write and commit, in the database's statements ")
+    assert lines[11].startswith("per 100,000 rows: Python CPU ")
     assert re.fullmatch(
-        r"ceiling set by Python's CPU alone .*: [\d,]+ rows/s; the process had \d+% of a core", lines[10]
+        r"ceiling set by Python's CPU alone .*: [\d,]+ rows/s; the process had \d+% of a core", lines[12]
     )

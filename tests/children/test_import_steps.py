@@ -12,9 +12,11 @@ from django.utils import timezone
 from children import pii
 from children.growth.weight_gain import NOT_ASSESSED, KBMTable
 from children.imports import compute, parsing, validate
+from children.imports.batch import rows_batch
 from children.imports.layout import match_header
 from children.imports.parse import Parser
 from children.imports.plan import plan_measurements, previous_weighing
+from children.imports.readers import RaggedCells, ShiftedCells
 from children.imports.resolve import PosyanduFinder, Resolver
 from children.imports.rows import BatchIssues, ImportReport, ImportRow
 from children.imports.write import Writer
@@ -38,7 +40,8 @@ def parse(
     finder = PosyanduFinder(user=district.users["bappeda_admin"], places=None)
     issues = BatchIssues()
     parser = Parser(today=TODAY, finder=finder, places=None)
-    good, blank = parser.parse([(n, r) for n, r in enumerate(rows, start=2)], HEADER_MATCH, issues)
+    batch = rows_batch(list(enumerate(rows, start=2)), len(HEADER_MATCH.headers), (ShiftedCells, RaggedCells))
+    good, blank = parser.parse(batch, HEADER_MATCH, issues)
     return good, blank, issues
 
 
