@@ -39,6 +39,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -177,6 +179,19 @@ def _bench_kabupaten() -> Region:
     return Region.objects.get(pk=row["region_id"])
 
 
+def bench_session(user: User) -> Any:
+    """A saved session logged in as `user` (the caller deletes it after the load)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    # The first backend that loads users from the session (axes' comes first and does not).
+    store[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(path), "get_user")
+    )
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return store
+
+
 def _credentials(kabupaten: Region) -> tuple[str, str, list[Any]]:
     """(token key, session key, rows to delete afterwards): the demo API client's token when there is one."""
     from rest_framework.authtoken.models import Token
@@ -197,14 +212,7 @@ def _credentials(kabupaten: Region) -> tuple[str, str, list[Any]]:
     if token is None:
         token = Token.objects.create(user=admin)
         created.append(token)
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = str(admin.pk)
-    # The first backend that loads users from the session (axes' comes first and does not).
-    store[BACKEND_SESSION_KEY] = next(
-        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(path), "get_user")
-    )
-    store[HASH_SESSION_KEY] = admin.get_session_auth_hash()
-    store.save()
+    store = bench_session(admin)
     created.append(store)
     return token.key, str(store.session_key), created
 
@@ -270,9 +278,10 @@ def _warm_up(base: str, plan: dict[str, Any], workers: int) -> None:
             _get(f"{base}/api/v1/dashboard/", cookie)
 
 
-def _serve_and_load(
-    *, plan: dict[str, Any], users: int, seconds: int, folder: Path
-) -> tuple[dict[str, Stats], int]:
+@contextmanager
+def served() -> Iterator[tuple[str, int]]:
+    """gunicorn (sync workers, DEBUG off) on a free loopback port with this process's environment (its
+    DATABASE_URL): (base URL, workers) while the block runs."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     workers = 2 * (os.cpu_count() or 1) + 1
@@ -288,31 +297,48 @@ def _serve_and_load(
     server = subprocess.Popen(gunicorn, env=env, cwd=settings.BASE_DIR)  # noqa: S603 (argv built above, no shell)
     try:
         _wait_until_up(base, server)
-        # The dashboard may not exist in every build: probe it once and leave it out if it answers 404.
-        cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={plan['session']}"}
-        plan["dashboard"] = (
-            os.environ.get("BENCH_DASHBOARD", "1") != "0" and _get(f"{base}/dasbor/", cookie) != 404
-        )
-        _warm_up(base, plan, workers)
-        plan_path = folder / "plan.json"
-        plan_path.write_text(json.dumps(plan))
-        locustfile = folder / "locustfile.py"
-        locustfile.write_text(LOCUSTFILE)
-        prefix = folder / "run"
-        command = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--only-summary"]
-        command += ["-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s"]
-        command += ["--host", base, "--csv", str(prefix), "--loglevel", "ERROR", "--stop-timeout", "5"]
-        # locust exits 1 when a request failed: the stats say which
-        subprocess.run(  # noqa: S603 (argv built above, no shell)
-            command, env={**os.environ, "BENCH_API_PLAN": str(plan_path)}, check=False, capture_output=True
-        )
-        return _read_stats(prefix), workers
+        yield base, workers
     finally:
         server.terminate()
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def locust_load(
+    *, base: str, locustfile: str, plan: dict[str, Any], users: int, seconds: int, folder: Path
+) -> dict[str, Stats]:
+    """Run `locustfile` headless against `base` (the plan in BENCH_API_PLAN); its stats by name."""
+    plan_path = folder / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    path = folder / "locustfile.py"
+    path.write_text(locustfile)
+    prefix = folder / "run"
+    command = [sys.executable, "-m", "locust", "-f", str(path), "--headless", "--only-summary"]
+    command += ["-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s"]
+    command += ["--host", base, "--csv", str(prefix), "--loglevel", "ERROR", "--stop-timeout", "5"]
+    # locust exits 1 when a request failed: the stats say which
+    subprocess.run(  # noqa: S603 (argv built above, no shell)
+        command, env={**os.environ, "BENCH_API_PLAN": str(plan_path)}, check=False, capture_output=True
+    )
+    return _read_stats(prefix)
+
+
+def _serve_and_load(
+    *, plan: dict[str, Any], users: int, seconds: int, folder: Path
+) -> tuple[dict[str, Stats], int]:
+    with served() as (base, workers):
+        # The dashboard may not exist in every build: probe it once and leave it out if it answers 404.
+        cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={plan['session']}"}
+        plan["dashboard"] = (
+            os.environ.get("BENCH_DASHBOARD", "1") != "0" and _get(f"{base}/dasbor/", cookie) != 404
+        )
+        _warm_up(base, plan, workers)
+        stats = locust_load(
+            base=base, locustfile=LOCUSTFILE, plan=plan, users=users, seconds=seconds, folder=folder
+        )
+        return stats, workers
 
 
 # --- the baseline: the same figures from the measurements ------------------------------------------------
@@ -470,5 +496,5 @@ def run_api(
     )
 
 
-# Registers `bench prevalence` and `bench refresh`.
-from reports import bench_prevalence, bench_refresh  # noqa: E402, F401
+# Registers `bench prevalence`, `bench refresh` and `bench province`.
+from reports import bench_prevalence, bench_province, bench_refresh  # noqa: E402, F401

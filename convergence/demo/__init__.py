@@ -105,6 +105,27 @@ SCALES: dict[str, DemoScale] = {
         posyandu_per_desa=(5, 9),
         children_total=120_000,
     ),
+    # One kabupaten of `bench province`: about 500,000 measurements (18-19 a child over the 24 months),
+    # so that four of them seed in minutes and still weigh like a real district.
+    "province": DemoScale(
+        name="province",
+        kecamatan_count=18,
+        desa_total=220,
+        kelurahan_count=6,
+        posyandu_per_desa=(3, 6),
+        children_total=27_500,
+    ),
+    # A few kecamatan and desa: enough for every step (lokus, two-puskesmas kecamatan, PMT) to run, small
+    # enough to seed a kabupaten in seconds (tests that seed in a separate process, a quick look).
+    "tiny": DemoScale(
+        name="tiny",
+        kecamatan_count=4,
+        desa_total=30,
+        kelurahan_count=2,
+        posyandu_per_desa=(3, 5),
+        children_total=600,
+        months_of_history=13,
+    ),
 }
 
 
