@@ -61,12 +61,6 @@ def _scope(user: AnyUser) -> Scope:
     return scope
 
 
-def reads_provinces(user: AnyUser) -> bool:
-    """Whether `user` works on provinces (province or national role, or superuser)."""
-    scope = scope_for_user(user)
-    return scope.is_superuser or scope.is_aggregate_only
-
-
 def province_list_for_user(*, user: AnyUser) -> QuerySet[Region]:
     """The provinces of the user's area (one for the provincial role, every one nationally), by code."""
     scope = _scope(user)
