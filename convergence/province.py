@@ -50,6 +50,7 @@ AnyUser = User | AnonymousUser
 
 # A target year outside this range is a typing error (RPJMD paths run to 2029, the RPJPN to 2045).
 TARGET_YEARS = (2000, 2100)
+_KABUPATEN = [str(level) for level in KABUPATEN_LEVELS]
 
 # --- access -------------------------------------------------------------------------------------------
 
@@ -59,12 +60,6 @@ def _scope(user: AnyUser) -> Scope:
     if not (scope.is_superuser or scope.is_aggregate_only):
         raise PermissionDenied
     return scope
-
-
-def reads_provinces(user: AnyUser) -> bool:
-    """Whether `user` works on provinces (province or national role, or superuser)."""
-    scope = scope_for_user(user)
-    return scope.is_superuser or scope.is_aggregate_only
 
 
 def province_list_for_user(*, user: AnyUser) -> QuerySet[Region]:
@@ -83,20 +78,14 @@ def province_get_for_user(*, user: AnyUser, code: str) -> Region:
 
 def kabupaten_list(*, provinsi: Region) -> QuerySet[Region]:
     """The current kabupaten and kota of `provinsi`, by code."""
-    return (
-        Region.objects.active()
-        .filter(code__startswith=f"{provinsi.code}.", level__in=[str(level) for level in KABUPATEN_LEVELS])
-        .order_by("code")
-    )
+    return Region.objects.active().filter(parent=provinsi, level__in=_KABUPATEN).order_by("code")
 
 
 def kabupaten_by_province_for_user(*, user: AnyUser) -> list[tuple[Region, list[Region]]]:
     """Every kabupaten of the user's area grouped by province: its own province for the provincial role,
     all of them for the national role (two queries)."""
     provinces = list(province_list_for_user(user=user))
-    rows = Region.objects.active().filter(
-        level__in=[str(level) for level in KABUPATEN_LEVELS], parent__in=provinces
-    )
+    rows = Region.objects.active().filter(parent__in=provinces, level__in=_KABUPATEN)
     grouped: dict[int, list[Region]] = {province.pk: [] for province in provinces}
     for kabupaten in rows.order_by("code"):
         grouped[kabupaten.parent_id].append(kabupaten)  # type: ignore[index]

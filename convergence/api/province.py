@@ -7,6 +7,7 @@ Bappeda writes, and only for its own province; every other role gets a 403 befor
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -95,7 +96,10 @@ class ProvincialTargetSerializer(serializers.ModelSerializer):
     provinsi: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
         slug_field="code", queryset=_regions(Level.PROVINSI), help_text="Kode wilayah provinsi, e.g. 35"
     )
-    stunting_pct = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=True)
+    year = serializers.IntegerField(min_value=province.TARGET_YEARS[0], max_value=province.TARGET_YEARS[1])
+    stunting_pct = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), coerce_to_string=True
+    )
 
     class Meta:
         model = ProvincialTarget

@@ -56,8 +56,14 @@ PROVINCE_USERNAMES = tuple(persona[0] for persona in _PROVINCE_PERSONAS)
 
 
 def demo_password(*, seed: int, username: str) -> str:
-    """The demo password of `username` for `seed`: `<username>-<10 hex digits>`, always the same."""
-    return f"{username}-{random.Random(f'{seed}:password:{username}').getrandbits(40):010x}"
+    """The demo password of `username` for `seed`: `<username>-<10 hex digits>`, always the same.
+
+    A username of 16 characters or more (`bappeda_provinsi`) gets 16 digits: with 10, the password is
+    too similar to the username for Django's UserAttributeSimilarityValidator.
+    """
+    digits = 16 if len(username) >= 16 else 10
+    bits = random.Random(f"{seed}:password:{username}").getrandbits(4 * digits)
+    return f"{username}-{bits:0{digits}x}"
 
 
 def demo_token(*, seed: int) -> str:

@@ -118,8 +118,9 @@ def test_it_seeds_two_kabupaten_of_the_same_shape_with_their_own_codes_names_and
     second_names = set(Region.objects.filter(code__startswith=f"{SECOND}.").values_list("name", flat=True))
     first_names = set(Region.objects.filter(code__startswith=f"{FIRST}.").values_list("name", flat=True))
     assert second_names != first_names
+    # The province's users (Bappeda provinsi, national) are seeded once, with the first kabupaten.
     assert sorted(User.objects.values_list("username", flat=True)) == sorted(
-        users_of(FIRST) + users_of(SECOND)
+        users_of(FIRST) + users_of(SECOND) + list(demo.PROVINCE_USERNAMES)
     )
     assert "bappeda_2" in output
     assert demo.district_kabupaten() == Region.objects.get(code=FIRST)

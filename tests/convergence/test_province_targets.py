@@ -185,7 +185,7 @@ def test_the_api_refuses_a_figure_out_of_range_by_field(world: ProvinceWorld) ->
     )
     assert (response.status_code, field_errors(response)) == (
         400,
-        {"stunting_pct": ["Target stunting harus antara 0 dan 100 persen."]},
+        {"stunting_pct": ["Isi bidang ini harus kurang atau sama dengan 100."]},
     )
     assert targets() == []
 

@@ -81,7 +81,7 @@ def printed_passwords(output: str) -> dict[str, str]:
     passwords = {}
     for line in output.splitlines():
         words = line.split()
-        if words and words[0] in demo.DEMO_USERNAMES:
+        if words and words[0] in (*demo.DEMO_USERNAMES, *demo.PROVINCE_USERNAMES):
             passwords[words[0]] = words[-1]
     return passwords
 
@@ -159,7 +159,7 @@ def test_it_generates_only_valid_codes() -> None:
 
 def test_it_prints_a_working_login_for_every_role() -> None:
     passwords = printed_passwords(seed())
-    assert sorted(passwords) == sorted(demo.DEMO_USERNAMES)
+    assert sorted(passwords) == sorted(demo.DEMO_USERNAMES + demo.PROVINCE_USERNAMES)
     users = User.objects.in_bulk(list(passwords), field_name="username")
     assert {users[name].role for name in passwords} == set(Role.values)
     assert [name for name, user in users.items() if user.is_superuser] == []
