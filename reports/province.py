@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 
 from convergence.codes import KABUPATEN_LEVELS, Level
+from convergence.db_router import replica_cache_scope
 from convergence.models import AssessmentGrade, Region, User
 from convergence.scoping import restrict, scope_for_user
 from interventions.selectors_absorption import KabupatenAbsorption, pmt_absorption_by_kabupaten
@@ -432,7 +433,10 @@ LAYOUT = "v1"
 
 def _key(*, kind: str, code: str, asked: datetime.date | None, kabupaten_codes: list[str]) -> str:
     """The summaries' versions of every kabupaten in it: a recompute anywhere in the province makes
-    the next reader assemble the page again. Targets, grades and money live up to LIVE_FIGURES_CACHE_S."""
+    the next reader assemble the page again. Targets, grades and money live up to LIVE_FIGURES_CACHE_S.
+    Read from a replica, a key of its own that lapses with the replica's possible lag (as the
+    kabupaten pages do)."""
+    replica = replica_cache_scope()
     return ":".join(
         [
             "province",
@@ -442,6 +446,7 @@ def _key(*, kind: str, code: str, asked: datetime.date | None, kabupaten_codes: 
             code,
             month_label(asked) if asked else "",
             summaries_versions(kabupaten_codes),
+            *([replica] if replica else []),
         ]
     )
 
