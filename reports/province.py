@@ -39,8 +39,8 @@ from .dashboard_trend import month_label, parse_month
 from .locks import summaries_versions
 from .models import DashboardRule, PrevalenceSummary, ProvincialTarget
 from .province_figures import (
-    _I,
     COUNT_FIELDS,
+    COUNT_INDEX,
     NATIONAL,
     PROVINCE,
     AreaDashboard,
@@ -187,8 +187,8 @@ def _series(rows: MonthRows, group: np.ndarray, n_groups: int) -> dict[int, np.n
 def _complete(series: dict[int, np.ndarray], unit: int, number: int, rule: DashboardRule) -> bool | None:
     """Whether month `number` is complete for one unit under its rule (None: nobody measured)."""
     numbers = sorted(series)
-    measured = np.array([series[n][unit, _I["measured"]] for n in numbers], dtype=np.int64)
-    registered = np.array([series[n][unit, _I["registered"]] for n in numbers], dtype=np.int64)
+    measured = np.array([series[n][unit, COUNT_INDEX["measured"]] for n in numbers], dtype=np.int64)
+    registered = np.array([series[n][unit, COUNT_INDEX["registered"]] for n in numbers], dtype=np.int64)
     if number not in series or measured[numbers.index(number)] == 0:
         return None
     choice = period_choice(
@@ -276,7 +276,7 @@ def _counts(*, user: User, within: str | None, units: _Units) -> _Counts:
     keep = group >= 0
     rows = MonthRows(rows.unit[keep], rows.month[keep], rows.counts[keep])
     series = _series(rows, group[keep], len(units.codes))
-    numbers = [m for m in sorted(series) if series[m][:, _I["measured"]].sum() > 0]
+    numbers = [m for m in sorted(series) if series[m][:, COUNT_INDEX["measured"]].sum() > 0]
     return _Counts(series, numbers, {m: series[m].sum(axis=0) for m in numbers})
 
 
@@ -286,8 +286,8 @@ def _period(counts: _Counts, requested: datetime.date | None) -> PeriodChoice:
     numbers = counts.numbers
     return period_choice(
         months=[_month_of(m) for m in numbers],
-        measured=np.array([counts.totals[m][_I["measured"]] for m in numbers], dtype=np.int64),
-        registered=np.array([counts.totals[m][_I["registered"]] for m in numbers], dtype=np.int64),
+        measured=np.array([counts.totals[m][COUNT_INDEX["measured"]] for m in numbers], dtype=np.int64),
+        registered=np.array([counts.totals[m][COUNT_INDEX["registered"]] for m in numbers], dtype=np.int64),
         requested=requested,
         rule=DashboardRule(),
     )
