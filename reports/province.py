@@ -451,6 +451,18 @@ def _key(*, kind: str, code: str, asked: datetime.date | None, kabupaten_codes: 
     )
 
 
+def _area_codes(*, user: User, within: str | None) -> list[str]:
+    """The codes of the area's kabupaten for the cache key, kept LIVE_FIGURES_CACHE_S: the list follows
+    Kemendagri's code list, not the data, and a hit then reads no table of the page at all."""
+    key = f"province:kabupaten-codes:{within or NATIONAL}"
+    return cast(
+        list[str],
+        cache.get_or_set(
+            key, lambda: [k.code for k in _kabupaten(user=user, within=within)], LIVE_FIGURES_CACHE_S
+        ),
+    )
+
+
 T = TypeVar("T")
 
 
@@ -477,7 +489,7 @@ def area_dashboard_part(
         kind=kind,
         code=code,
         asked=asked,
-        kabupaten_codes=[k.code for k in _kabupaten(user=user, within=within)],
+        kabupaten_codes=_area_codes(user=user, within=within),
     )
     found = cache.get(f"{key}:{part}")
     if found is None:

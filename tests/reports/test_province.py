@@ -323,8 +323,8 @@ def test_a_recompute_shows_at_once_and_a_second_reader_costs_no_assembly(
         again = client.get(url)
     assert again.status_code == 200
     assert assemblies == []  # every reader of the province shares one assembly
-    # The session, the user, its province, the province, its kabupaten: nothing of the page itself.
-    assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
+    # The session, the user, its province, the province asked for: nothing of the page itself.
+    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
     # Bondowoso's August recomputed from four children measured there, two of them stunted (pendek):
     # the province is now 32 of 154.
     for haz in (1, 1, 2, 2):
