@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 
 from convergence.codes import KABUPATEN_LEVELS, Level
+from convergence.db_router import replica_cache_scope
 from convergence.models import AssessmentGrade, Region, User
 from convergence.scoping import restrict, scope_for_user
 from interventions.selectors_absorption import KabupatenAbsorption, pmt_absorption_by_kabupaten
@@ -38,8 +39,8 @@ from .dashboard_trend import month_label, parse_month
 from .locks import summaries_versions
 from .models import DashboardRule, PrevalenceSummary, ProvincialTarget
 from .province_figures import (
-    _I,
     COUNT_FIELDS,
+    COUNT_INDEX,
     NATIONAL,
     PROVINCE,
     AreaDashboard,
@@ -186,8 +187,8 @@ def _series(rows: MonthRows, group: np.ndarray, n_groups: int) -> dict[int, np.n
 def _complete(series: dict[int, np.ndarray], unit: int, number: int, rule: DashboardRule) -> bool | None:
     """Whether month `number` is complete for one unit under its rule (None: nobody measured)."""
     numbers = sorted(series)
-    measured = np.array([series[n][unit, _I["measured"]] for n in numbers], dtype=np.int64)
-    registered = np.array([series[n][unit, _I["registered"]] for n in numbers], dtype=np.int64)
+    measured = np.array([series[n][unit, COUNT_INDEX["measured"]] for n in numbers], dtype=np.int64)
+    registered = np.array([series[n][unit, COUNT_INDEX["registered"]] for n in numbers], dtype=np.int64)
     if number not in series or measured[numbers.index(number)] == 0:
         return None
     choice = period_choice(
@@ -275,7 +276,7 @@ def _counts(*, user: User, within: str | None, units: _Units) -> _Counts:
     keep = group >= 0
     rows = MonthRows(rows.unit[keep], rows.month[keep], rows.counts[keep])
     series = _series(rows, group[keep], len(units.codes))
-    numbers = [m for m in sorted(series) if series[m][:, _I["measured"]].sum() > 0]
+    numbers = [m for m in sorted(series) if series[m][:, COUNT_INDEX["measured"]].sum() > 0]
     return _Counts(series, numbers, {m: series[m].sum(axis=0) for m in numbers})
 
 
@@ -285,8 +286,8 @@ def _period(counts: _Counts, requested: datetime.date | None) -> PeriodChoice:
     numbers = counts.numbers
     return period_choice(
         months=[_month_of(m) for m in numbers],
-        measured=np.array([counts.totals[m][_I["measured"]] for m in numbers], dtype=np.int64),
-        registered=np.array([counts.totals[m][_I["registered"]] for m in numbers], dtype=np.int64),
+        measured=np.array([counts.totals[m][COUNT_INDEX["measured"]] for m in numbers], dtype=np.int64),
+        registered=np.array([counts.totals[m][COUNT_INDEX["registered"]] for m in numbers], dtype=np.int64),
         requested=requested,
         rule=DashboardRule(),
     )
@@ -432,7 +433,10 @@ LAYOUT = "v1"
 
 def _key(*, kind: str, code: str, asked: datetime.date | None, kabupaten_codes: list[str]) -> str:
     """The summaries' versions of every kabupaten in it: a recompute anywhere in the province makes
-    the next reader assemble the page again. Targets, grades and money live up to LIVE_FIGURES_CACHE_S."""
+    the next reader assemble the page again. Targets, grades and money live up to LIVE_FIGURES_CACHE_S.
+    Read from a replica, a key of its own that lapses with the replica's possible lag (as the
+    kabupaten pages do)."""
+    replica = replica_cache_scope()
     return ":".join(
         [
             "province",
@@ -442,7 +446,20 @@ def _key(*, kind: str, code: str, asked: datetime.date | None, kabupaten_codes: 
             code,
             month_label(asked) if asked else "",
             summaries_versions(kabupaten_codes),
+            *([replica] if replica else []),
         ]
+    )
+
+
+def _area_codes(*, user: User, within: str | None) -> list[str]:
+    """The codes of the area's kabupaten for the cache key, kept LIVE_FIGURES_CACHE_S: the list follows
+    Kemendagri's code list, not the data, and a hit then reads no table of the page at all."""
+    key = f"province:kabupaten-codes:{within or NATIONAL}"
+    return cast(
+        list[str],
+        cache.get_or_set(
+            key, lambda: [k.code for k in _kabupaten(user=user, within=within)], LIVE_FIGURES_CACHE_S
+        ),
     )
 
 
@@ -472,7 +489,7 @@ def area_dashboard_part(
         kind=kind,
         code=code,
         asked=asked,
-        kabupaten_codes=[k.code for k in _kabupaten(user=user, within=within)],
+        kabupaten_codes=_area_codes(user=user, within=within),
     )
     found = cache.get(f"{key}:{part}")
     if found is None:

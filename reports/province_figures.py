@@ -38,7 +38,7 @@ COUNT_FIELDS = (
     "whz_gizi_lebih",
     "whz_obesitas",
 )
-_I = {name: i for i, name in enumerate(COUNT_FIELDS)}
+COUNT_INDEX = {name: i for i, name in enumerate(COUNT_FIELDS)}
 
 # What a dashboard lists: the kabupaten of a province, or the provinces of the nation.
 PROVINCE, NATIONAL = "provinsi", "nasional"
@@ -68,16 +68,24 @@ class AreaFigure:
 def area_figure(counts: np.ndarray) -> AreaFigure:
     """The figure of one vector of COUNT_FIELDS counts."""
     c = [int(v) for v in counts]
-    haz = sum(c[_I[f]] for f in ("haz_sangat_pendek", "haz_pendek", "haz_normal", "haz_tinggi"))
-    waz = sum(c[_I[f]] for f in ("waz_sangat_kurang", "waz_kurang", "waz_normal", "waz_risiko_lebih"))
-    whz = sum(c[_I[f]] for f in COUNT_FIELDS if f.startswith("whz_"))
+    haz = sum(c[COUNT_INDEX[f]] for f in ("haz_sangat_pendek", "haz_pendek", "haz_normal", "haz_tinggi"))
+    waz = sum(
+        c[COUNT_INDEX[f]] for f in ("waz_sangat_kurang", "waz_kurang", "waz_normal", "waz_risiko_lebih")
+    )
+    whz = sum(c[COUNT_INDEX[f]] for f in COUNT_FIELDS if f.startswith("whz_"))
     return AreaFigure(
-        registered=c[_I["registered"]],
-        measured=c[_I["measured"]],
-        stunting=compute.wilson_interval(c[_I["haz_sangat_pendek"]] + c[_I["haz_pendek"]], haz),
-        wasting=compute.wilson_interval(c[_I["whz_gizi_buruk"]] + c[_I["whz_gizi_kurang"]], whz),
-        underweight=compute.wilson_interval(c[_I["waz_sangat_kurang"]] + c[_I["waz_kurang"]], waz),
-        coverage=compute.wilson_interval(c[_I["measured"]], c[_I["registered"]]),
+        registered=c[COUNT_INDEX["registered"]],
+        measured=c[COUNT_INDEX["measured"]],
+        stunting=compute.wilson_interval(
+            c[COUNT_INDEX["haz_sangat_pendek"]] + c[COUNT_INDEX["haz_pendek"]], haz
+        ),
+        wasting=compute.wilson_interval(
+            c[COUNT_INDEX["whz_gizi_buruk"]] + c[COUNT_INDEX["whz_gizi_kurang"]], whz
+        ),
+        underweight=compute.wilson_interval(
+            c[COUNT_INDEX["waz_sangat_kurang"]] + c[COUNT_INDEX["waz_kurang"]], waz
+        ),
+        coverage=compute.wilson_interval(c[COUNT_INDEX["measured"]], c[COUNT_INDEX["registered"]]),
     )
 
 

@@ -323,8 +323,8 @@ def test_a_recompute_shows_at_once_and_a_second_reader_costs_no_assembly(
         again = client.get(url)
     assert again.status_code == 200
     assert assemblies == []  # every reader of the province shares one assembly
-    # The session, the user, its province, the province, its kabupaten: nothing of the page itself.
-    assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
+    # The session, the user, its province, the province asked for: nothing of the page itself.
+    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
     # Bondowoso's August recomputed from four children measured there, two of them stunted (pendek):
     # the province is now 32 of 154.
     for haz in (1, 1, 2, 2):
@@ -434,3 +434,38 @@ def test_the_table_sorts_by_name_coverage_and_absorption(provinces: DistrictFixt
         _client(provinces.users["bappeda_provinsi"]).get("/dasbor/provinsi/35/?urut=cakupan").content.decode()
     )
     assert html.index('data-area="35.11"') < html.index('data-area="35.10"')
+
+
+def test_the_api_answers_its_documented_schema(provinces: DistrictFixture) -> None:
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework.test import APIClient
+
+    from convergence.models import User
+    from tests.api.test_response_schemas import Checker
+
+    checker = Checker(SchemaGenerator().get_schema(request=None, public=True))
+    detail, listing = "/api/v1/province-dashboard/{code}/", "/api/v1/province-dashboard/"
+    for username in ("bappeda_prov", "pemantau_nasional", "bappeda", "kader_mawar"):
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="id")
+        client.force_authenticate(User.objects.get(username=username))
+        for code in ("35", "36", "99"):
+            checker.check(
+                username,
+                detail,
+                detail.replace("{code}", code),
+                client.get(f"/api/v1/province-dashboard/{code}/"),
+            )
+        checker.check(username, listing, listing, client.get(listing))
+    # A province without any summary row (every figure null) answers its schema too.
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_authenticate(User.objects.get(username="pemantau_nasional"))
+    PrevalenceSummary.objects.all().delete()
+    checker.check(
+        "nasional",
+        detail,
+        "/api/v1/province-dashboard/35/",
+        client.get("/api/v1/province-dashboard/35/?period=2024-01"),
+    )
+    assert checker.mismatches == []
+    # 200s: bappeda_prov 35 + list; the national role 35, 36 + list; and the empty province.
+    assert checker.ok == 6
