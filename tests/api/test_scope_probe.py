@@ -591,3 +591,20 @@ def test_the_admin_keeps_to_the_scope(world: World, db: None) -> None:
             if role not in admins and probe.send(probe.page(role), "get", changelist_url).status_code == 200:
                 probe.leak(f"{role} reads the admin list of {model.__name__}")
     _fail_on(probe.leaks)
+
+
+def test_area_endpoints_address_each_province_for_its_readers(world: World, db: None) -> None:
+    """The oracle of the area table (requested once its pages land): each address and who reads it."""
+    national = AREA_PAGES["reports:national-dashboard"]
+    assert _area_targets(world, national) == [({}, frozenset({"nasional"}))]
+    dashboard = AREA_PAGES["reports:province-dashboard"]
+    assert _area_targets(world, dashboard) == [
+        ({"code": "35"}, frozenset({"bappeda_provinsi", "nasional"})),
+        ({"code": "36"}, frozenset({"bappeda_provinsi@36", "nasional"})),
+    ]
+    kabupaten = _area_targets(world, AREA_PAGES["convergence:province-assessment-kabupaten"])
+    assert [values["kab_code"] for values, _ in kabupaten] == ["35.10", "35.11", "36.01"]
+    path = _area_targets(world, AREA_PAGES["convergence:province-targets"])
+    targets = {values["code"]: readers for values, readers in path}
+    assert targets["35"] >= {"kader", "kader@35.11", "bappeda_provinsi"}
+    assert "bappeda_provinsi@36" not in targets["35"]

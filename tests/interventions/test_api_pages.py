@@ -74,6 +74,27 @@ def test_an_opd_officer_cannot_record_another_opds_delivery(delivered: Village) 
     assert list(Delivery.objects.order_by("pk").values_list("pk", flat=True)) == before
 
 
+@pytest.mark.parametrize("role", ["pimpinan", "bappeda_provinsi", "nasional"])
+def test_it_refuses_writes_by_read_only_roles_before_reading_the_body(delivered: Village, role: str) -> None:
+    """The bupati, the province and the nation: 403 even when the body names rows they cannot read."""
+    before = [list(m.objects.order_by("pk").values_list("pk", flat=True)) for m in (Delivery, Referral)]
+    body = {
+        "intervention": delivered.interventions["PMT-GK"].pk,
+        "subject_kind": "anak",
+        "subject_id": delivered.children["ayu"].pk,
+        "delivered_on": "2025-11-20",
+    }
+    client = _api(delivered.district.users[role])
+    assert client.post("/api/v1/deliveries/", body, format="json").status_code == 403
+    assert (
+        client.post("/api/v1/referrals/", {**body, "due_date": "2025-12-01"}, format="json").status_code
+        == 403
+    )
+    assert [
+        list(m.objects.order_by("pk").values_list("pk", flat=True)) for m in (Delivery, Referral)
+    ] == before
+
+
 def test_an_opd_officer_cannot_read_another_opds_delivery(delivered: Village) -> None:
     air = Delivery.objects.get(intervention__code="AIR")
     client = _api(delivered.district.users["opd_officer"])
