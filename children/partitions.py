@@ -1,7 +1,8 @@
 """Yearly partitions of the per-visit tables on PostgreSQL (declarative RANGE partitioning).
 
-Migrations 0018 and 0019 rebuilt children_measurement (by measured_on), children_pregnancyvisit (by
-visit_date) and children_adolescentttd (by week_start) as `PARTITION BY RANGE`, one partition a year
+Migrations rebuilt children_measurement (by measured_on), children_pregnancyvisit (by visit_date),
+children_adolescentttd (by week_start) and interventions_pmtdeliverylog (by delivered_on) as
+`PARTITION BY RANGE`, one partition a year
 named `<table>_y<year>`, so that a province's decade of visits stays fast to write and read and an old
 year can be detached, dumped and dropped. There is no DEFAULT partition, on purpose: a row for a year
 without its partition fails loudly instead of growing an unpartitioned heap that would block creating
@@ -64,7 +65,19 @@ MEASUREMENT = PartitionedTable(
 )
 PREGNANCY_VISIT = PartitionedTable(table="children_pregnancyvisit", column="visit_date")
 ADOLESCENT_TTD = PartitionedTable(table="children_adolescentttd", column="week_start")
-TABLES = (MEASUREMENT, PREGNANCY_VISIT, ADOLESCENT_TTD)
+# Upper apps add theirs from AppConfig.ready (partitioned_table_register): children never names them.
+_tables: list[PartitionedTable] = [MEASUREMENT, PREGNANCY_VISIT, ADOLESCENT_TTD]
+
+
+def partitioned_table_register(spec: PartitionedTable) -> None:
+    """Add an upper app's table partitioned by year (for the daily job, the command, bulk writers)."""
+    if spec not in _tables:
+        _tables.append(spec)
+
+
+def partitioned_tables() -> tuple[PartitionedTable, ...]:
+    """Every table partitioned by year, the measurement table first."""
+    return tuple(_tables)
 
 
 @dataclass(frozen=True)
@@ -94,7 +107,7 @@ def partitions_forget() -> None:
 
 def table_spec(table: str) -> PartitionedTable | None:
     """The partitioned table of this name, None for the others."""
-    return next((spec for spec in TABLES if spec.table == table), None)
+    return next((spec for spec in _tables if spec.table == table), None)
 
 
 def _is_partitioned(cursor: CursorWrapper, spec: PartitionedTable) -> bool:
@@ -210,7 +223,7 @@ def partitions_status() -> list[PartitionInfo]:
         return []
     infos = []
     with connection.cursor() as cursor:
-        for spec in TABLES:
+        for spec in partitioned_tables():
             cursor.execute(
                 "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid), "
                 "EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid "

@@ -54,16 +54,16 @@ def duplicates_scan(*, desa_ids: list[int] | None = None) -> int:
 @shared_task(name="children.measurement_partitions_ahead", acks_late=True, time_limit=600)
 def measurement_partitions_ahead() -> list[int]:
     """Create this year's and next year's partitions of the per-visit tables (PostgreSQL: measurements,
-    pregnancy visits, weekly TTD) before any row needs them.
+    pregnancy visits, weekly TTD, PMT deliveries) before any row needs them.
 
     Daily and idempotent: a day with every year in place does nothing. Returns the years created in
     the measurement table (the others follow the same years).
     """
     from django.utils import timezone
 
-    from children.partitions import MEASUREMENT, TABLES, ensure_partitions
+    from children.partitions import MEASUREMENT, ensure_partitions, partitioned_tables
 
     year = timezone.localdate().year
-    created = {spec.table: ensure_partitions(spec, [year, year + 1]) for spec in TABLES}
+    created = {spec.table: ensure_partitions(spec, [year, year + 1]) for spec in partitioned_tables()}
     logger.info("measurement_partitions_ahead: created %s", created)
     return created[MEASUREMENT.table]

@@ -14,6 +14,7 @@ class InterventionsConfig(AppConfig):
             register_posyandu_panel,
             register_result_action,
         )
+        from children.partitions import partitioned_table_register
         from children.pii_rotation import sealed_uploads_register
         from interventions.models import DeliveryImportJob
         from interventions.panels import (
@@ -23,6 +24,7 @@ class InterventionsConfig(AppConfig):
             person_pmt_panel,
             posyandu_referrals_panel,
         )
+        from interventions.partitions import PMT_DELIVERY_LOG
         from interventions.tombstones import register as register_tombstones
 
         register_child_panel(child_deliveries_panel)
@@ -33,3 +35,4 @@ class InterventionsConfig(AppConfig):
         register_tombstones()
         # The OPDs' delivery sheets are sealed like the registers: key rotation reseals them too.
         sealed_uploads_register(DeliveryImportJob)
+        partitioned_table_register(PMT_DELIVERY_LOG)

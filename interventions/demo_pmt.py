@@ -40,6 +40,7 @@ from interventions.models import (
     PMTRate,
     PMTReservation,
 )
+from interventions.partitions import PMT_DELIVERY_LOG
 from interventions.services_pmt import pmt_outcomes_store
 
 CHILD_RATE, MOTHER_RATE = Decimal(17_500), Decimal(21_500)
@@ -96,6 +97,7 @@ def seed_pmt(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out: Ou
         batch_size=5000,
     )
     logs, payments = _deliveries_and_payments(enrolments, lines_of, today, maker, checker)
+    ensure_partitions(PMT_DELIVERY_LOG, {log.delivered_on.year for log in logs})
     PMTDeliveryLog.objects.bulk_create(logs, batch_size=5000)
     Disbursement.objects.bulk_create(payments, batch_size=2000)
     _one_reversal(district.kabupaten, maker, checker, today)

@@ -31,10 +31,10 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     and the yearly job. Tests of on-demand creation drop a year inside their own transaction."""
     from django.utils import timezone
 
-    from children.partitions import TABLES, ensure_partitions
+    from children.partitions import ensure_partitions, partitioned_tables
 
     with django_db_blocker.unblock():
-        for spec in TABLES:
+        for spec in partitioned_tables():
             ensure_partitions(spec, range(2000, timezone.localdate().year + 2))
 
 

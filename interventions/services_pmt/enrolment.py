@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from children.models import Child, Person
+from children.partitions import ensure_partitions
 from convergence.models import User
 from convergence.scoping import can_read, scope_for_user
 from interventions import pmt
@@ -31,6 +32,7 @@ from interventions.models import (
     PMTRate,
     PMTReservation,
 )
+from interventions.partitions import PMT_DELIVERY_LOG
 from interventions.services_pmt.permissions import can_enrol, rupiah
 
 if TYPE_CHECKING:
@@ -380,6 +382,7 @@ def pmt_delivery_record(
         errors["days_delivered"] = [_("Jumlah hari paling sedikit 1.")]
     if errors:
         raise ValidationError(errors)
+    ensure_partitions(PMT_DELIVERY_LOG, [delivered_on.year])
     with transaction.atomic():
         status = (
             PMTEnrolment.objects.select_for_update()

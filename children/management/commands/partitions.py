@@ -15,11 +15,11 @@ from django.db import connection
 
 from children.partitions import (
     MEASUREMENT,
-    TABLES,
     PartitionError,
     attach_partition,
     detach_partition,
     ensure_partitions,
+    partitioned_tables,
     partitions_status,
     table_spec,
 )
@@ -48,7 +48,7 @@ def _size(size_bytes: int) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Partisi tahunan tabel kunjungan (PostgreSQL: pengukuran, kunjungan kehamilan, TTD remaja): "
+        "Partisi tahunan tabel kunjungan (PostgreSQL: pengukuran, kunjungan kehamilan, TTD remaja, PMT): "
         "daftar, buat, lepas (arsip) dan pasang kembali."
     )
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         action.add_argument("--attach", metavar="TAHUN", type=int, help="pasang kembali partisi satu tahun")
         parser.add_argument(
             "--table",
-            choices=[spec.table for spec in TABLES],
+            choices=[spec.table for spec in partitioned_tables()],
             help="tabel (bawaan: children_measurement; --ensure: semua tabel)",
         )
 
@@ -71,7 +71,7 @@ class Command(BaseCommand):
         try:
             if options["ensure"]:
                 years = _years(options["ensure"])
-                for spec in [chosen] if chosen else TABLES:
+                for spec in [chosen] if chosen else partitioned_tables():
                     created = ensure_partitions(spec, years)
                     made = ", ".join(str(year) for year in created) or "tidak ada (semua sudah ada)"
                     self.stdout.write(f"{spec.table}: partisi dibuat: {made}")
@@ -89,10 +89,10 @@ class Command(BaseCommand):
 
     def _list(self) -> None:
         self.stdout.write(
-            f"{'tabel':<24} {'tahun':<6} {'status':<9} {'baris (perkiraan)':>18} {'ukuran':>10}"
+            f"{'tabel':<30} {'tahun':<6} {'status':<9} {'baris (perkiraan)':>18} {'ukuran':>10}"
         )
         for info in partitions_status():
             rows = "-" if info.rows_estimate is None else f"{info.rows_estimate:,}".replace(",", ".")
             status = "terpasang" if info.attached else "dilepas"
-            line = f"{info.table:<24} {info.year:<6} {status:<9} {rows:>18} {_size(info.size_bytes):>10}"
+            line = f"{info.table:<30} {info.year:<6} {status:<9} {rows:>18} {_size(info.size_bytes):>10}"
             self.stdout.write(line)
