@@ -117,8 +117,18 @@ def nik_hash(nik: str) -> str:
 
 
 def nik_hash_many(values: Iterable[str]) -> list[str]:
-    key = _hash_key(settings.PII_HASH_KEY)
-    return [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() if v else "" for v in values]
+    """nik_hash() over a batch: the key is set up once and its HMAC state copied per value (the same
+    digest, a third of the work)."""
+    keyed = hmac.new(_hash_key(settings.PII_HASH_KEY), digestmod=hashlib.sha256)
+    out = []
+    for value in values:
+        if value:
+            mac = keyed.copy()
+            mac.update(value.encode())
+            out.append(mac.hexdigest())
+        else:
+            out.append("")
+    return out
 
 
 # The first six digits of a NIK or KK are the code of the kecamatan that issued it: a region these roles

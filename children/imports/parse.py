@@ -165,12 +165,15 @@ class Parser:
         c = self._columns(batch, at)
         lap("parse")
         fast = self._fast_rows(batch, c)
+        # The other rows' cells, taken from the columns at once (ragged rows never reach here).
+        checked = [k for k in range(len(batch)) if k not in fast]
+        cells_of = dict(zip(checked, zip(*batch.taken(checked), strict=True), strict=True)) if checked else {}
         good: list[ImportRow] = []
         blank: list[ImportRow] = []
         for k, number in enumerate(batch.numbers):
             row = fast.get(k)
             if row is None:
-                cells = list(batch.cells(k)[:width])
+                cells = list(cells_of[k])
                 cells.extend([None] * (width + 1 - len(cells)))  # missing columns point at a None cell
                 row = self._checked_row(number, cells, at, header, issues)
                 if row is None:
