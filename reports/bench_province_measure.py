@@ -77,15 +77,17 @@ class Figures:
     measurements: list[int]  # per kabupaten, by code
     recompute_all_s: float  # full recompute of every kabupaten, one after the other
     recompute_one_s: float  # the first kabupaten alone, the others loaded
-    refresh_s: list[float]  # one incremental refresh per sample
-    refresh_read: list[int]  # measurements each refresh read
-    import_rows: int
-    import_s: float
     load_before: list[float]
     load_after: list[float]
+    refresh_s: list[float] = field(default_factory=list)  # one incremental refresh per sample
+    refresh_read: list[int] = field(default_factory=list)  # measurements each refresh read
+    import_rows: int = 0
+    import_s: float = 0.0
     web: dict[str, dict[str, float]] = field(default_factory=dict)  # target name -> stats
     web_note: str = ""
     seed_s: float | None = None  # set by the caller when it seeded the database
+    # Per-kabupaten full recompute of every round (the caller's interleaved rounds; the figure is the best).
+    rounds_s: list[float] = field(default_factory=list)
 
     @property
     def recompute_per_kabupaten_s(self) -> float:
@@ -249,9 +251,17 @@ def web_load(
 
 
 def measure(
-    *, expected: int, seed: int, refresh_samples: int, import_rows: int, users: int, seconds: int
+    *,
+    expected: int,
+    seed: int,
+    refresh_samples: int,
+    import_rows: int,
+    users: int,
+    seconds: int,
+    recompute_only: bool = False,
 ) -> Figures:
-    """Every figure of `bench province` in this database, which must hold `expected` demo kabupaten."""
+    """Every figure of `bench province` in this database, which must hold `expected` demo kabupaten
+    (with `recompute_only`, the recomputes alone: one of the caller's interleaved rounds)."""
     if connection.vendor != "postgresql":
         raise RuntimeError("bench province measures PostgreSQL databases")
     kabupaten = district_kabupaten_all()
@@ -268,6 +278,15 @@ def measure(
         .values_list("posyandu__desa__parent__parent_id", "n")
     )
     all_s, one_s = recompute_times(kabupaten)
+    if recompute_only:
+        return Figures(
+            kabupaten=len(kabupaten),
+            measurements=[per.get(region.pk, 0) for region in kabupaten],
+            recompute_all_s=all_s,
+            recompute_one_s=one_s,
+            load_before=load_before,
+            load_after=list(os.getloadavg()),
+        )
     refresh_s, refresh_read = refresh_times(kabupaten, samples=refresh_samples, seed=seed)
     rows, import_s = import_time(rows=import_rows, seed=seed) if import_rows else (0, 0.0)
     web: dict[str, dict[str, float]] = {}

@@ -79,43 +79,127 @@ def _in_units(alias: str, posyandu_column: str, units: Units) -> str:
     return f"({alias}.desa_id IN ({desa}) OR {posyandu_column} IN ({posyandu}))"
 
 
-_MEASUREMENT_COLUMNS = (
+_SELECTED = (
     f"SELECT {cast('m.child_id', 'i8')}, {cast(day_sql('m.measured_on'), 'i4')}, "
     f"{cast('m.posyandu_id', 'i8', default='-1')}, {cast('c.desa_id', 'i8', default='-1')}, "
-    f"{cast('m.haz_category', 'i4')}, {cast('m.waz_category', 'i4')}, {cast('m.whz_category', 'i4')} "
-    f"FROM {Measurement._meta.db_table} m JOIN {Child._meta.db_table} c ON c.id = m.child_id "
-    f"WHERE m.measured_on >= %s AND m.measured_on <= %s AND m.age_days < %s AND "
+    f"{cast('m.haz_category', 'i4')}, {cast('m.waz_category', 'i4')}, {cast('m.whz_category', 'i4')}"
 )
+_FROM = (
+    f" FROM {Measurement._meta.db_table} m JOIN {Child._meta.db_table} c ON c.id = m.child_id "
+    f"WHERE m.measured_on >= %s AND m.measured_on <= %s AND "
+)
+_MEASUREMENT_COLUMNS = f"{_SELECTED}{_FROM}m.age_days < %s AND "
+_KINDS = ["i8", "i4", "i8", "i8", "i4", "i4", "i4"]
 
 
 def measurement_frame(
-    *, units: Units, first_day: datetime.date, last_day: datetime.date, selective: bool = False
+    *, units: Units, first_day: datetime.date, last_day: datetime.date, selective: bool | None = None
 ) -> MeasurementFrame:
     """Measurements of balita (0-59 months) between the two days of children in or seen in `units`.
 
-    `selective` (a few kecamatan of a large district, as an incremental refresh reads) asks for two
-    index-friendly halves, the rows seen at the posyandu and the other rows of the desa's children,
-    instead of one scan of the whole period filtered row by row.
+    Units holding most of the installation's posyandu (one kabupaten alone) read the period in one
+    scan filtered row by row. Otherwise (`selective`; the default below half of the posyandu: a
+    kabupaten of a province, the kecamatan of a chunk) the cost follows the units, not the table: the
+    rows seen at their posyandu by its index, then the rows of the desa's children taken elsewhere,
+    only for the children who have any (`_residents`).
     """
-    columns = _MEASUREMENT_COLUMNS
-    params = [first_day, last_day, AGE_LIMIT_DAYS]
-    if selective:
-        desa = ",".join(map(str, units.desa_ids.tolist())) or "NULL"
-        posyandu = ",".join(map(str, units.posyandu_ids.tolist())) or "NULL"
-        sql = (
-            f"{columns} m.posyandu_id IN ({posyandu}) UNION ALL "
-            f"{columns} c.desa_id IN ({desa}) AND (m.posyandu_id IS NULL OR m.posyandu_id NOT IN ({posyandu}))"
+    if selective is None:
+        selective = 2 * units.posyandu_ids.size < Posyandu.objects.count()
+    if not selective:
+        return _measurement_columns(
+            _MEASUREMENT_COLUMNS + _in_units("c", "m.posyandu_id", units),
+            [first_day, last_day, AGE_LIMIT_DAYS],
         )
-        params = params * 2
-    else:
-        sql = columns + _in_units("c", "m.posyandu_id", units)
-    return _measurement_columns(sql, params)
+    posyandu = ",".join(map(str, units.posyandu_ids.tolist())) or "NULL"
+    m = Measurement._meta.db_table
+    # Every age here (the counts below are of every row), balita kept after; the child's desa comes from
+    # the children read below, not a join (which would hash every child of the installation).
+    child, day, posyandu_of, haz, waz, whz, age_days = fetch_columns(
+        f"SELECT {cast('m.child_id', 'i8')}, {cast(day_sql('m.measured_on'), 'i4')}, "
+        f"{cast('m.posyandu_id', 'i8', default='-1')}, {cast('m.haz_category', 'i4')}, "
+        f"{cast('m.waz_category', 'i4')}, {cast('m.whz_category', 'i4')}, {cast('m.age_days', 'i4')} "
+        f"FROM {m} m WHERE m.measured_on >= %s AND m.measured_on <= %s AND m.posyandu_id IN ({posyandu})",
+        [first_day, last_day],
+        ["i8", "i4", "i8", "i4", "i4", "i4", "i4"],
+    )
+    residents, resident_desa, elsewhere = _residents(
+        units=units, seen=child, first_day=first_day, last_day=last_day
+    )
+    desa_of = _desa_of(child, residents, resident_desa)
+    balita = age_days < AGE_LIMIT_DAYS
+    columns = [column[balita] for column in (child, day, posyandu_of, desa_of, haz, waz, whz)]
+    if elsewhere.size:
+        ids = ",".join(map(str, elsewhere.tolist()))
+        others = fetch_columns(
+            f"{_MEASUREMENT_COLUMNS} m.child_id IN ({ids}) AND c.id IN ({ids}) "
+            f"AND (m.posyandu_id IS NULL OR m.posyandu_id NOT IN ({posyandu}))",
+            [first_day, last_day, AGE_LIMIT_DAYS],
+            _KINDS,
+        )
+        columns = [np.concatenate([a, b]) for a, b in zip(columns, others, strict=True)]
+    return _frame(columns)
+
+
+def _residents(
+    *, units: Units, seen: np.ndarray, first_day: datetime.date, last_day: datetime.date
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Children living in the units' desa (sorted ids) and their desa; and those of them with more
+    measurements between the two days than `seen` (the child ids of the rows at the units' posyandu)
+    holds: measured at another posyandu.
+
+    Each child's count walks the (child, day) unique index alone, without reading the table: a few
+    index pages a child, where reading their rows to check the posyandu would read them all again.
+    """
+    desa = ",".join(map(str, units.desa_ids.tolist())) or "NULL"
+    m, c = Measurement._meta.db_table, Child._meta.db_table
+    counted = f"(SELECT count(*) FROM {m} m WHERE m.child_id = c.id AND m.measured_on >= %s AND m.measured_on <= %s)"
+    child, desa_of, total = fetch_columns(
+        f"SELECT {cast('c.id', 'i8')}, {cast('c.desa_id', 'i8', default='-1')}, {cast(counted, 'i8')} "
+        f"FROM {c} c WHERE c.desa_id IN ({desa})",
+        [first_day, last_day],
+        ["i8", "i8", "i8"],
+    )
+    order = np.argsort(child)
+    child, desa_of, total = child[order], desa_of[order], total[order]
+    ids, counts = np.unique(seen, return_counts=True)
+    return child, desa_of, child[total > _lookup_sorted(ids, counts, child, 0)]
+
+
+def _lookup_sorted(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray, missing: int) -> np.ndarray:
+    """values[keys == w] for each w of `wanted` (`keys` sorted, unique), `missing` where absent."""
+    found = np.full(wanted.size, missing, dtype=np.int64)
+    if keys.size:
+        position = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+        hit = keys[position] == wanted
+        found[hit] = values[position[hit]]
+    return found
+
+
+def _desa_of(child: np.ndarray, residents: np.ndarray, resident_desa: np.ndarray) -> np.ndarray:
+    """The desa of each child of `child`: the residents' from their rows, the visitors' (living
+    outside the units) read by id."""
+    desa = _lookup_sorted(residents, resident_desa, child, -2)
+    visitors = np.unique(child[desa == -2])
+    if visitors.size:
+        ids = ",".join(map(str, visitors.tolist()))
+        found, found_desa = fetch_columns(
+            f"SELECT {cast('c.id', 'i8')}, {cast('c.desa_id', 'i8', default='-1')} "
+            f"FROM {Child._meta.db_table} c WHERE c.id IN ({ids})",
+            [],
+            ["i8", "i8"],
+        )
+        order = np.argsort(found)
+        outside = _lookup_sorted(found[order], found_desa[order], child, -1)
+        desa = np.where(desa == -2, outside, desa)
+    return desa
 
 
 def _measurement_columns(sql: str, params: list[object]) -> MeasurementFrame:
-    child, day, posyandu_of, desa_of, haz, waz, whz = fetch_columns(
-        sql, params, ["i8", "i4", "i8", "i8", "i4", "i4", "i4"]
-    )
+    return _frame(fetch_columns(sql, params, _KINDS))
+
+
+def _frame(columns: list[np.ndarray]) -> MeasurementFrame:
+    child, day, posyandu_of, desa_of, haz, waz, whz = columns
     return MeasurementFrame(
         child=child,
         day=day,
@@ -211,7 +295,8 @@ def posyandu_of_desa_children(
     registered = Child.objects.filter(desa_id__in=desa_ids, birth_date__gt=oldest).values_list(
         "posyandu_id", flat=True
     )
-    return {p for p in (*measured.distinct(), *registered.distinct()) if p is not None}
+    # order_by(): the models' default ordering would join DISTINCT (one row per child and day).
+    return {p for p in (*measured.order_by().distinct(), *registered.order_by().distinct()) if p is not None}
 
 
 def children_of_units(*, units: Units, first_day: datetime.date, last_day: datetime.date) -> np.ndarray:

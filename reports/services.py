@@ -142,8 +142,9 @@ def prevalence_recompute(
         return RecomputeResult(len(kecamatan_ids), 0, 0, 0, deleted)
     units = loaders.units_of(kecamatan_ids)
     first_day, last_day = _date(periods.start_day.min()), _date(periods.end_day.max())
+    # A full recompute reads as suits its share of the posyandu; a chunk of a few kecamatan by index.
     measurements = loaders.measurement_frame(
-        units=units, first_day=first_day, last_day=last_day, selective=not full
+        units=units, first_day=first_day, last_day=last_day, selective=None if full else True
     )
     children = loaders.child_frame(units=units, first_day=first_day, last_day=last_day)
     unit_of: dict[str, tuple[str, np.ndarray | None]] = {
