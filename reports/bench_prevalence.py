@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, Window
+from django.db.models import Count, F, Max, Min, Q, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.test.utils import CaptureQueriesContext
 
 from children.models import Measurement
+from children.partitions import ensure_measurement_partitions
 from convergence import pgcopy
 from convergence.benchmarking import BenchResult, benchmark, rolled_back
 from convergence.codes import Level
@@ -242,6 +243,10 @@ def _spread_history(years: int) -> None:
     if connection.vendor != "postgresql":
         raise RuntimeError("--history-years needs PostgreSQL")
     groups = max(1, -(-years // 2))
+    # Moved rows land in earlier years' partitions: they must exist first.
+    first, last = Measurement.objects.aggregate(first=Min("measured_on"), last=Max("measured_on")).values()
+    if first is not None and last is not None:
+        ensure_measurement_partitions(range(first.year - 2 * (groups - 1), last.year + 1))
     with connection.cursor() as cursor:
         for k in range(1, groups):
             cursor.execute(
