@@ -8,8 +8,8 @@ readers.align_rows marked (a missing Total Pengukuran cell put back, a ragged ro
 `csv_batches` parses the lines of a CSV with pyarrow's reader, a batch at a time: each line is one
 record there, so the rows' numbers are the lines'. A batch whose lines hold a quoted newline, and every
 line whose cell count differs from the header row's (a blank line, a ragged or shifted row), is read by
-Python's csv module as before and lined up by align_rows; the two agree on every cell (RFC 4180 quoting,
-the delimiter sniffed by the reader). Pure: no Django.
+Python's csv module as before and lined up by align_rows; both read RFC 4180 quoting with the delimiter
+the reader sniffed. Pure: no Django.
 """
 
 from __future__ import annotations

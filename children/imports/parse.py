@@ -1,10 +1,11 @@
-"""Parse step of the bulk import: a batch of cells to typed rows, checked (validate.py) as they are read.
+"""Parse and validate steps of the bulk import: a batch of columns to typed rows, checked as they are read.
 
-Column by column first: each distinct cell text of a column is parsed once (a register repeats its
-dates, weights, places) and the measurement columns go through the rule table at once; a row whose
-every cell is valid and raises no warning is built from those results. Any other row (an error or a
-warning, ~5% of a register) goes through `validate.RowCheck`, the cell-by-cell check that writes the
-messages, so both paths agree by design. No query: places come from resolve.PosyanduFinder's dicts.
+Column by column first (children.imports.columns): each distinct cell of a column is parsed once by the
+function the row-by-row check uses, spread back to the rows as typed numpy arrays (day numbers, float64
+measurements), and the rule table and every other check are applied to whole arrays; a row whose every
+cell is valid and raises no warning is built from those results. Any other row (an error or a warning,
+~5% of a register) goes through `validate.RowCheck`, the cell-by-cell check that writes the messages, so
+both paths agree by design. No query: places come from resolve.PosyanduFinder's dicts.
 """
 
 from __future__ import annotations
