@@ -3,17 +3,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from import_export.formats import base_formats
 from tablib import Dataset
 
-from convergence import province, spreadsheets
+from convergence import spreadsheets
 from convergence.models import (
     OPD,
     ActionOutput,
@@ -34,7 +32,6 @@ from convergence.models import (
 )
 from convergence.scoping import can_read, restrict
 from convergence.tombstones import records_delete
-from reports.models import ProvincialTarget
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -260,49 +257,3 @@ class MeetingAdmin(ScopedAdmin):
         if db_field.related_model is OPD:
             kwargs["queryset"] = restrict(OPD.objects.all(), request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-
-class ProvincialTargetForm(forms.ModelForm):
-    class Meta:
-        model = ProvincialTarget
-        fields = ["provinsi", "year", "stunting_pct", "source"]
-
-    def clean_year(self) -> int:
-        year: int = self.cleaned_data["year"]
-        first, last = province.TARGET_YEARS
-        if not first <= year <= last:
-            raise ValidationError(
-                _("Tahun target harus antara %(first)d dan %(last)d.") % {"first": first, "last": last}
-            )
-        return year
-
-
-@admin.register(ProvincialTarget)
-class ProvincialTargetAdmin(ScopedAdmin):
-    """A province's target path: its provincial Bappeda (staff) enters it, through the same service as the
-    target page; a superuser too. Other roles do not see it here."""
-
-    list_display = ["provinsi", "year", "stunting_pct", "source", "updated_at"]
-    list_filter = ["year"]
-    form = ProvincialTargetForm
-
-    def _is_admin(self, request: HttpRequest) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and (user.is_superuser or user.role == Role.BAPPEDA_PROVINSI)
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "provinsi":
-            field.queryset = province.province_list_for_user(user=request.user)
-        return field
-
-    def save_model(self, request: HttpRequest, obj: ProvincialTarget, form: Any, change: bool) -> None:
-        # The form has checked the values as the service does; the service checks who may write.
-        saved = province.provincial_target_save(
-            user=request.user,
-            provinsi=obj.provinsi,
-            year=obj.year,
-            stunting_pct=obj.stunting_pct,
-            source=obj.source,
-        )
-        obj.pk = saved.pk

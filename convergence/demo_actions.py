@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import random
-from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -94,10 +93,6 @@ _PLAN = {
 # The agencies the field studies describe as absent from coordination, and the one rotating its staff.
 OFTEN_ABSENT = ("DLH", "PERIKANAN")
 CHANGES_PERSON = "DINSOS"
-
-# The province's target path (RPJMD), stunting % per year: from the 2024 baseline down towards the
-# national 14% and below, as East Java's RPJMD does (figures invented for the demo).
-_PROVINCE_TARGETS = ((2024, "18.00"), (2025, "16.00"), (2026, "14.00"), (2027, "13.00"), (2028, "12.00"))
 
 # A minimal valid PDF: the demo's evidence documents (about 300 bytes each).
 _PDF = (
@@ -324,7 +319,7 @@ def seed_actions(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, out
 
 def _seed_assessment(rng: random.Random, district: DemoDistrict) -> None:
     """Last year's grades of every indicator, given by the province's demo user through the service as on
-    its page; with the first kabupaten, the province's target path."""
+    its page (the province's target path is seeded by reports/demo.py)."""
     assessor = district.users["bappeda_provinsi"]
     last_year = district.today.year - 1
     for indicator in ASSESSMENT_INDICATORS:
@@ -336,15 +331,6 @@ def _seed_assessment(rng: random.Random, district: DemoDistrict) -> None:
             grade=rng.choice("AABBC"),
             assessed_on=datetime.date(last_year, 11, rng.randint(1, 28)),
         )
-    if district.number == 1:
-        for year, pct in _PROVINCE_TARGETS:
-            province.provincial_target_save(
-                user=assessor,
-                provinsi=district.provinsi,
-                year=year,
-                stunting_pct=Decimal(pct),
-                source="RPJMD Provinsi 2025-2029 (demo)",
-            )
 
 
 @demo_step(60, "rapat")

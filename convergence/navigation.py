@@ -58,7 +58,7 @@ def _province_menu(scope: Scope, items: list[MenuItem]) -> list[MenuItem]:
         items.append(MenuItem(label, dashboard))
     items.append(MenuItem(_("Penilaian kinerja"), province_work_url(scope)))
     if scope.role == Role.BAPPEDA_PROVINSI and scope.provinsi_code:
-        targets = reverse("convergence:province-targets", args=[scope.provinsi_code])
+        targets = reverse("reports:province-targets", args=[scope.provinsi_code])
     else:
         targets = reverse("convergence:province-index")
     items.append(MenuItem(_("Target provinsi"), targets))

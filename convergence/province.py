@@ -1,12 +1,13 @@
-"""The province's work on its kabupaten: the penilaian kinerja (grid, evidence, grades) and its target path.
+"""The province's work on its kabupaten: the penilaian kinerja (grid, evidence, grades).
 
 Who may do what:
 - the provincial Bappeda (Role.BAPPEDA_PROVINSI) reads every kabupaten of its province in aggregate and is
-  the only role that writes their grades and its province's target path (RPJMD figures per year);
+  the only role that writes their grades;
 - the national role reads every province the same way and writes nothing;
 - a superuser does everything; every other role gets a 403 on these pages and writes.
 A province or kabupaten outside the user's area is a 404. Nothing here reads a named record: actions,
-outputs, evidence documents, grades and targets only.
+outputs, evidence documents and grades only. The province's target path is the reports app's
+(reports.province_targets): it sits with the other targets and the dashboards that compare with it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,14 +42,8 @@ from convergence.models import (
 from convergence.scoping import Scope, restrict, scope_for_user
 from convergence.selectors_actions import action_is_late
 
-# The target path is the province's, but its model sits with the other targets in reports (the province
-# dashboard compares prevalence with it); the pages that enter it are the province's work pages here.
-from reports.models import NationalTarget, ProvincialTarget
-
 AnyUser = User | AnonymousUser
 
-# A target year outside this range is a typing error (RPJMD paths run to 2029, the RPJPN to 2045).
-TARGET_YEARS = (2000, 2100)
 _KABUPATEN = [str(level) for level in KABUPATEN_LEVELS]
 
 # --- access -------------------------------------------------------------------------------------------
@@ -113,14 +107,6 @@ def can_grade(user: AnyUser, kabupaten: Region) -> bool:
     )
 
 
-def can_edit_targets(user: AnyUser, provinsi: Region) -> bool:
-    """Only the provincial Bappeda of `provinsi` (or a superuser) enters its target path."""
-    scope = scope_for_user(user)
-    if scope.is_superuser:
-        return True
-    return scope.role == Role.BAPPEDA_PROVINSI and scope.provinsi_code == provinsi.code
-
-
 # --- writes -------------------------------------------------------------------------------------------
 
 
@@ -163,38 +149,6 @@ def assessment_grade_save(
         notes.strip(),
         assessed_on,
     )
-    row.full_clean(validate_unique=False, validate_constraints=False)
-    row.save()
-    return row
-
-
-@transaction.atomic
-def provincial_target_save(
-    *, user: AnyUser, provinsi: Region, year: int, stunting_pct: Decimal, source: str = ""
-) -> ProvincialTarget:
-    """Set the stunting target (%) of `provinsi` for `year` (one figure per year: a second save changes
-    it). Only the provincial Bappeda of that province. ValidationError naming the field on a year outside
-    TARGET_YEARS or a percentage outside 0-100 or with more than two decimals."""
-    if provinsi.level != Level.PROVINSI or not can_edit_targets(user, provinsi):
-        raise PermissionDenied
-    if not isinstance(stunting_pct, Decimal):
-        raise TypeError("stunting_pct must be a Decimal")
-    errors: dict[str, list[str]] = {}
-    if not TARGET_YEARS[0] <= year <= TARGET_YEARS[1]:
-        errors["year"] = [
-            _("Tahun target harus antara %(first)d dan %(last)d.")
-            % {"first": TARGET_YEARS[0], "last": TARGET_YEARS[1]}
-        ]
-    if not stunting_pct.is_finite() or not Decimal(0) <= stunting_pct <= Decimal(100):
-        errors["stunting_pct"] = [_("Target stunting harus antara 0 dan 100 persen.")]
-    elif stunting_pct != stunting_pct.quantize(Decimal("0.01")):
-        errors["stunting_pct"] = [_("Target stunting paling banyak dua angka di belakang koma.")]
-    if errors:
-        raise ValidationError(errors)
-    row = ProvincialTarget.objects.select_for_update().filter(provinsi=provinsi, year=year).first()
-    row = row or ProvincialTarget(provinsi=provinsi, year=year)
-    row.stunting_pct, row.source = stunting_pct, source.strip()
-    row.updated_by = user if isinstance(user, User) else None
     row.full_clean(validate_unique=False, validate_constraints=False)
     row.save()
     return row
@@ -337,33 +291,3 @@ def assessment_kabupaten(
             )
         )
     return result
-
-
-# --- the target path ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TargetYear:
-    year: int
-    provincial: ProvincialTarget | None
-    national_pct: Decimal | None
-
-
-def provincial_target_list_for_user(*, user: AnyUser) -> QuerySet[ProvincialTarget]:
-    """The provincial targets the user may read (its province's, or every province's nationally)."""
-    return restrict(ProvincialTarget.objects.select_related("provinsi"), user).order_by(
-        "provinsi__code", "year"
-    )
-
-
-def target_path(*, user: AnyUser, provinsi: Region) -> list[TargetYear]:
-    """Every year with a provincial or a national figure, the national one beside the province's."""
-    _scope(user)
-    provincial = {
-        row.year: row for row in provincial_target_list_for_user(user=user).filter(provinsi=provinsi)
-    }
-    national = dict(NationalTarget.objects.values_list("year", "stunting_pct"))
-    return [
-        TargetYear(year=year, provincial=provincial.get(year), national_pct=national.get(year))
-        for year in sorted(set(provincial) | set(national))
-    ]

@@ -1,4 +1,4 @@
-"""The provincial role's work pages: the penilaian kinerja of its kabupaten and the province's target path.
+"""The provincial role's work pages: the penilaian kinerja of its kabupaten (its target path: reports).
 
 Reads and writes go through convergence.province: roles without provinces get a 403, a province or
 kabupaten outside the user's area a 404; the national role reads. Writes answer with a redirect (PRG).
@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods
 
 from convergence import province as service
 from convergence.actions import ASSESSMENT_INDICATORS
-from convergence.formfields import LocalizedDecimalField
 from convergence.http import AuthenticatedHttpRequest
 from convergence.models import AssessmentGrade, Region
 from convergence.paging import paginate
@@ -39,12 +38,6 @@ class GradeForm(forms.Form):
         label=gettext_lazy("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     assessed_on = forms.DateField(label=gettext_lazy("Tanggal penilaian"), widget=DATE_WIDGET)
-
-
-class TargetForm(forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("Tahun"))
-    stunting_pct = LocalizedDecimalField(label=gettext_lazy("Target stunting (%)"))
-    source = forms.CharField(label=gettext_lazy("Sumber"), max_length=200, required=False)
 
 
 def _apply_errors(form: forms.Form, error: ValidationError) -> None:
@@ -155,51 +148,6 @@ def province_assessment_kabupaten(
     return _kabupaten_page(request, provinsi, kabupaten, year, failed=(indicator_code, form))
 
 
-def _targets_page(
-    request: AuthenticatedHttpRequest, provinsi: Region, *, form: TargetForm | None = None
-) -> HttpResponse:
-    path = service.target_path(user=request.user, provinsi=provinsi)
-    if form is None:
-        # "Ubah" on a row opens the form with that year's figure (?tahun=2026).
-        chosen = next((row for row in path if str(row.year) == request.GET.get("tahun")), None)
-        initial: dict[str, Any] = {"year": chosen.year} if chosen else {}
-        if chosen and chosen.provincial:
-            initial |= {"stunting_pct": chosen.provincial.stunting_pct, "source": chosen.provincial.source}
-        form = TargetForm(initial=initial)
-        status = 200
-    else:
-        status = 400
-    context = {
-        "provinsi": provinsi,
-        "path": path,
-        "can_edit": service.can_edit_targets(request.user, provinsi),
-        "form": form,
-    }
-    return render(request, "convergence/province/targets.html", context, status=status)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def province_targets(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    provinsi = service.province_get_for_user(user=request.user, code=code)
-    if request.method == "GET":
-        return _targets_page(request, provinsi)
-    if not service.can_edit_targets(request.user, provinsi):
-        raise PermissionDenied
-    form = TargetForm(request.POST)
-    if form.is_valid():
-        try:
-            service.provincial_target_save(user=request.user, provinsi=provinsi, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(
-                request, _("Target tahun %(year)d tersimpan.") % {"year": form.cleaned_data["year"]}
-            )
-            return redirect("convergence:province-targets", code=code)
-    return _targets_page(request, provinsi, form=form)
-
-
 urlpatterns = [
     path("provinsi/", province_index, name="province-index"),
     path("provinsi/<str:code>/penilaian/<int:year>/", province_assessment, name="province-assessment"),
@@ -208,5 +156,4 @@ urlpatterns = [
         province_assessment_kabupaten,
         name="province-assessment-kabupaten",
     ),
-    path("provinsi/<str:code>/target/", province_targets, name="province-targets"),
 ]

@@ -1,4 +1,5 @@
-"""Demo data of the reports: the district's target rule, survey figures, and the first recompute."""
+"""Demo data of the reports: the district's target rule, survey figures, the first recompute, and the
+province's target path."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from convergence.demo import DemoDistrict, DemoScale, demo_cleanup, demo_step
 from convergence.models import Region
 
 from .models import PrevalenceSummary, RecomputeRun, SurveyFigure, TargetRule
+from .province_targets import provincial_target_save
 from .services import prevalence_recompute
 
 # Survey figures of the demo kabupaten, as a district would type them in from the SSGI/SKI reports.
@@ -17,6 +19,10 @@ DEMO_SURVEYS = [
     (2023, SurveyFigure.Source.SKI, "29.60", "7.70", "18.80"),
     (2024, SurveyFigure.Source.SSGI, "27.90", "7.20", "18.10"),
 ]
+
+# The province's target path (RPJMD), stunting % per year: from the 2024 baseline down towards the
+# national 14% and below, as East Java's RPJMD does (figures invented for the demo).
+PROVINCE_TARGETS = ((2024, "18.00"), (2025, "16.00"), (2026, "14.00"), (2027, "13.00"), (2028, "12.00"))
 
 
 @demo_step(300, "prevalensi")
@@ -43,6 +49,21 @@ def seed_prevalence(*, rng_seed: int, scale: DemoScale, district: DemoDistrict, 
     )
     result = prevalence_recompute(kabupaten=kabupaten)
     district.count("ringkasan prevalensi (baris)", result.written)
+    if district.number == 1:
+        _seed_province_targets(district)
+
+
+def _seed_province_targets(district: DemoDistrict) -> None:
+    """With the first kabupaten, the province's target path, entered by its demo Bappeda through the
+    service as on its page (a rerun changes the same years)."""
+    for year, pct in PROVINCE_TARGETS:
+        provincial_target_save(
+            user=district.users["bappeda_provinsi"],
+            provinsi=district.provinsi,
+            year=year,
+            stunting_pct=Decimal(pct),
+            source="RPJMD Provinsi 2025-2029 (demo)",
+        )
 
 
 @demo_cleanup(300, "prevalensi")

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from convergence.formfields import LocalizedDecimalField
+
 # A kabupaten's desa boundaries at ~1 m precision stay well under this; a larger file is usually a
 # province-wide or unsimplified export.
 MAX_MAP_BYTES = 10 * 1024 * 1024
@@ -38,3 +40,11 @@ class RegionMapForm(forms.Form):
                 params={"mb": MAX_MAP_BYTES // (1024 * 1024)},
             )
         return upload
+
+
+class TargetForm(forms.Form):
+    """One year of a province's target path (reports.province_targets checks the values)."""
+
+    year = forms.IntegerField(label=_("Tahun"))
+    stunting_pct = LocalizedDecimalField(label=_("Target stunting (%)"))
+    source = forms.CharField(label=_("Sumber"), max_length=200, required=False)

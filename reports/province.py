@@ -8,7 +8,8 @@ aggregates only: kabupaten summary rows, sums of money and grade counts; never a
 record or a budget line.
 
 A fixed number of queries whatever the number of kabupaten; the assembly is cached per province,
-period and language against the summaries' versions of all its kabupaten, like the kabupaten pages.
+period and language against the summaries' versions of all its kabupaten, like the kabupaten pages,
+and against its grades and target path (reports.locks.area_versions).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from . import compute
 from .dashboard_figures import LIVE_FIGURES_CACHE_S
 from .dashboard_map import MapGeometry
 from .dashboard_trend import month_label, parse_month
-from .locks import summaries_versions
+from .locks import area_versions
 from .models import DashboardRule, PrevalenceSummary, ProvincialTarget
 from .province_figures import (
     COUNT_FIELDS,
@@ -432,10 +433,10 @@ LAYOUT = "v1"
 
 
 def _key(*, kind: str, code: str, asked: datetime.date | None, kabupaten_codes: list[str]) -> str:
-    """The summaries' versions of every kabupaten in it: a recompute anywhere in the province makes
-    the next reader assemble the page again. Targets, grades and money live up to LIVE_FIGURES_CACHE_S.
-    Read from a replica, a key of its own that lapses with the replica's possible lag (as the
-    kabupaten pages do)."""
+    """The summaries' versions of every kabupaten in it and its provinces' figures' versions: a recompute
+    anywhere in the province, a grade or a target saved makes the next reader assemble the page again.
+    Money and the national path live up to LIVE_FIGURES_CACHE_S. Read from a replica, a key of its own
+    that lapses with the replica's possible lag (as the kabupaten pages do)."""
     replica = replica_cache_scope()
     return ":".join(
         [
@@ -445,7 +446,7 @@ def _key(*, kind: str, code: str, asked: datetime.date | None, kabupaten_codes: 
             get_language() or "",
             code,
             month_label(asked) if asked else "",
-            summaries_versions(kabupaten_codes),
+            area_versions(kabupaten_codes),
             *([replica] if replica else []),
         ]
     )

@@ -1,10 +1,15 @@
-"""The province dashboard, the national overview and the province map's outlines (aggregates only)."""
+"""The province dashboard, the national overview and the province map's outlines (aggregates only), and
+the page on which the provincial Bappeda enters its province's target path."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -14,8 +19,11 @@ from django.views.decorators.http import require_http_methods
 
 from convergence.db_router import replica_safe
 from convergence.http import AuthenticatedHttpRequest
-from reports import province
+from convergence.models import Region
+from convergence.province import province_get_for_user
+from reports import province, province_targets
 from reports.dashboard_rankings import legend
+from reports.forms import TargetForm
 from reports.views_dashboard import geometry_response
 
 
@@ -69,6 +77,54 @@ def province_map_geometry(request: AuthenticatedHttpRequest, code: str, version:
     return geometry_response(request, geometry, version=version, current_url=current)
 
 
+def _targets_page(
+    request: AuthenticatedHttpRequest, provinsi: Region, *, form: TargetForm | None = None
+) -> HttpResponse:
+    path = province_targets.target_path(user=request.user, provinsi=provinsi)
+    if form is None:
+        # "Ubah" on a row opens the form with that year's figure (?tahun=2026).
+        chosen = next((row for row in path if str(row.year) == request.GET.get("tahun")), None)
+        initial: dict[str, Any] = {"year": chosen.year} if chosen else {}
+        if chosen and chosen.provincial:
+            initial |= {"stunting_pct": chosen.provincial.stunting_pct, "source": chosen.provincial.source}
+        form = TargetForm(initial=initial)
+        status = 200
+    else:
+        status = 400
+    context = {
+        "provinsi": provinsi,
+        "path": path,
+        "can_edit": province_targets.can_edit_targets(request.user, provinsi),
+        "form": form,
+    }
+    return render(request, "reports/province_targets.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def province_target_path(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """The province's target path beside the national one; its provincial Bappeda enters a year (PRG).
+    Roles without provinces get a 403, a province outside the user's area a 404."""
+    provinsi = province_get_for_user(user=request.user, code=code)
+    if request.method == "GET":
+        return _targets_page(request, provinsi)
+    if not province_targets.can_edit_targets(request.user, provinsi):
+        raise PermissionDenied
+    form = TargetForm(request.POST)
+    if form.is_valid():
+        try:
+            province_targets.provincial_target_save(user=request.user, provinsi=provinsi, **form.cleaned_data)
+        except ValidationError as error:
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            messages.success(
+                request, _("Target tahun %(year)d tersimpan.") % {"year": form.cleaned_data["year"]}
+            )
+            return redirect("reports:province-targets", code=code)
+    return _targets_page(request, provinsi, form=form)
+
+
 urlpatterns: list[URLPattern] = [
     path("dasbor/provinsi/<str:code>/", province_dashboard, name="province-dashboard"),
     path(
@@ -77,4 +133,5 @@ urlpatterns: list[URLPattern] = [
         name="province-map-geometry",
     ),
     path("dasbor/nasional/", national_dashboard, name="national-dashboard"),
+    path("provinsi/<str:code>/target/", province_target_path, name="province-targets"),
 ]

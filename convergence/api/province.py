@@ -1,17 +1,16 @@
-"""REST API of the province's work: assessment grades (penilaian kinerja) and provincial target paths.
+"""REST API of the province's work: assessment grades (penilaian kinerja).
 
-Lists are scoped by convergence.scoping (a kabupaten reads its own grades and its province's path, the
-province and national roles their area). Writes go through convergence.province: only the provincial
-Bappeda writes, and only for its own province; every other role gets a 403 before its data is read.
+Lists are scoped by convergence.scoping (a kabupaten reads its own grades, the province and national roles
+their area). Writes go through convergence.province: only the provincial Bappeda writes, and only for its
+own province; every other role gets a 403 before its data is read. The provinces' target paths are served
+by reports.api.province_targets with the same permission (ProvinceWrite).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -21,11 +20,10 @@ from convergence import province
 from convergence import selectors_actions as selectors
 from convergence.actions import ASSESSMENT_INDICATORS
 from convergence.api.conditional import ConditionalMixin
-from convergence.codes import KABUPATEN_LEVELS, Level
+from convergence.codes import KABUPATEN_LEVELS
 from convergence.http import AuthenticatedRequest
 from convergence.models import AssessmentGrade, Region, Role
 from convergence.scoping import scope_for_user
-from reports.models import ProvincialTarget
 
 
 class ProvinceWrite(BasePermission):
@@ -92,63 +90,6 @@ class AssessmentGradeViewSet(
         )
 
 
-class ProvincialTargetSerializer(serializers.ModelSerializer):
-    provinsi: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
-        slug_field="code", queryset=_regions(Level.PROVINSI), help_text="Kode wilayah provinsi, e.g. 35"
-    )
-    year = serializers.IntegerField(min_value=province.TARGET_YEARS[0], max_value=province.TARGET_YEARS[1])
-    stunting_pct = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=Decimal(0), max_value=Decimal(100), coerce_to_string=True
-    )
-
-    class Meta:
-        model = ProvincialTarget
-        fields = ["id", "provinsi", "year", "stunting_pct", "source", "updated_at"]
-        read_only_fields = ["updated_at"]
-        # One figure per province and year: POST on an existing year changes it (service upsert).
-        validators: list[Any] = []
-
-
-class ProvincialTargetViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, _Base
-):
-    """The provinces' stunting target paths (RPJMD, % per year). POST sets a year's figure (creating or
-    changing it), PATCH changes one; the provincial Bappeda of that province only."""
-
-    serializer_class = ProvincialTargetSerializer
-    filterset_fields = {"year": ["exact"], "provinsi": ["exact"]}
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_queryset(self) -> QuerySet[ProvincialTarget]:
-        return province.provincial_target_list_for_user(user=self.request.user)
-
-    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        data = serializer.validated_data
-        serializer.instance = province.provincial_target_save(
-            user=self.request.user,
-            provinsi=data["provinsi"],
-            year=data["year"],
-            stunting_pct=data["stunting_pct"],
-            source=data.get("source", ""),
-        )
-
-    def perform_update(self, serializer: serializers.BaseSerializer[ProvincialTarget]) -> None:
-        row = serializer.instance
-        if row is None:  # UpdateModelMixin always passes the object
-            raise TypeError("an update without an instance")
-        data = serializer.validated_data
-        if data.get("provinsi", row.provinsi) != row.provinsi or data.get("year", row.year) != row.year:
-            raise serializers.ValidationError({"year": [_("Tahun dan provinsi target tidak dapat diubah.")]})
-        serializer.instance = province.provincial_target_save(
-            user=self.request.user,
-            provinsi=row.provinsi,
-            year=row.year,
-            stunting_pct=data.get("stunting_pct", row.stunting_pct),
-            source=data.get("source", row.source),
-        )
-
-
 router = DefaultRouter()
 router.include_root_view = False
 router.register("assessment-grades", AssessmentGradeViewSet, basename="assessment-grade")
-router.register("provincial-targets", ProvincialTargetViewSet, basename="provincial-target")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path
 from rest_framework.routers import DefaultRouter
 
-from reports.api import province, quality, views
+from reports.api import province, province_targets, quality, views
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -18,6 +18,7 @@ router.include_root_view = False
 router.register("prevalence", views.PrevalenceViewSet, basename="prevalence")
 router.register("survey-figures", views.SurveyFigureViewSet, basename="survey-figure")
 router.register("target-rules", views.TargetRuleViewSet, basename="target-rule")
+router.register("provincial-targets", province_targets.ProvincialTargetViewSet, basename="provincial-target")
 
 # Data quality: register its viewsets here.
 router.register("data-quality", quality.DataQualityViewSet, basename="data-quality")

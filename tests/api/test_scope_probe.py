@@ -86,7 +86,7 @@ AREA_PAGES: dict[str, AreaEntry] = {
         {"code": "provinsi", "year": "year", "kab_code": "kabupaten"},
         _aggregate,
     ),
-    "convergence:province-targets": ({"code": "provinsi"}, _province_public),
+    "reports:province-targets": ({"code": "provinsi"}, _province_public),
 }
 AREA_API: dict[str, AreaEntry] = {
     "/api/v1/province-dashboard/{code}/": ({"code": "provinsi"}, _aggregate),
@@ -604,7 +604,7 @@ def test_area_endpoints_address_each_province_for_its_readers(world: World, db: 
     ]
     kabupaten = _area_targets(world, AREA_PAGES["convergence:province-assessment-kabupaten"])
     assert [values["kab_code"] for values, _ in kabupaten] == ["35.10", "35.11", "36.01"]
-    path = _area_targets(world, AREA_PAGES["convergence:province-targets"])
+    path = _area_targets(world, AREA_PAGES["reports:province-targets"])
     targets = {values["code"]: readers for values, readers in path}
     assert targets["35"] >= {"kader", "kader@35.11", "bappeda_provinsi"}
     assert "bappeda_provinsi@36" not in targets["35"]

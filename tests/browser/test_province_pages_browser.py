@@ -1,5 +1,6 @@
 """The provincial Bappeda on a phone: from its home to the assessment grid, grades an indicator of a
-kabupaten, sees the grade on the grid, and enters a year of the province's target path."""
+kabupaten, sees the grade on the grid, enters a year of the province's target path, and finds both on its
+dashboard at once (the dashboard was read, hence cached, before)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ def test_the_provincial_bappeda_grades_a_kabupaten_and_enters_a_target(
 
     # Home is the province dashboard, or the assessment grid until the reports app has one.
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.goto("/dasbor/provinsi/35/")
+    expect(page.locator('tr[data-area="35.10"] [data-grades]')).to_have_attribute("data-grades", "0/0/0/0")
+    expect(page.locator('tr[data-area="total"] [data-target-pct]').first).to_have_attribute(
+        "data-target-pct", ""
+    )
     page.get_by_role("button", name="Menu").click()  # on a phone the menu folds behind one button
     page.locator("#menu-utama").get_by_role("link", name="Penilaian kinerja").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Penilaian kinerja {year}")
@@ -69,3 +75,9 @@ def test_the_provincial_bappeda_grades_a_kabupaten_and_enters_a_target(
     page.wait_for_load_state("load")
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 360
     screenshot(page, "province-targets")
+
+    page.goto("/dasbor/provinsi/35/")
+    expect(page.locator('tr[data-area="35.10"] [data-grades]')).to_have_attribute("data-grades", "1/0/0/0")
+    expect(page.locator('tr[data-area="total"] [data-target-pct]').first).to_have_attribute(
+        "data-target-pct", "14.50"
+    )

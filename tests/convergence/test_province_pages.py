@@ -112,7 +112,7 @@ def test_roles_without_provinces_get_403_on_every_province_page(world: ProvinceW
             "convergence:province-assessment-kabupaten",
             kwargs={"code": "35", "year": YEAR, "kab_code": "35.10"},
         ),
-        reverse("convergence:province-targets", kwargs={"code": "35"}),
+        reverse("reports:province-targets", kwargs={"code": "35"}),
     ]
     assert [client.get(url).status_code for url in urls] == [403, 403, 403, 403]
 
@@ -120,7 +120,7 @@ def test_roles_without_provinces_get_403_on_every_province_page(world: ProvinceW
 def test_a_province_or_kabupaten_outside_the_area_is_404(world: ProvinceWorld) -> None:
     client = client_for(world.users["bappeda_provinsi"])
     assert client.get(grid_url("36")).status_code == 404
-    assert client.get(reverse("convergence:province-targets", kwargs={"code": "36"})).status_code == 404
+    assert client.get(reverse("reports:province-targets", kwargs={"code": "36"})).status_code == 404
     assert client.get(grid_url("99")).status_code == 404
     # A kabupaten code of another province under its own province's address.
     wrong = reverse(

@@ -10,6 +10,7 @@ national path (migration 0002): 14% in 2024, 14.2% in 2029 (14.04% in 2025).
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -19,7 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from children import pii
-from convergence.models import AssessmentGrade, Region, Role
+from convergence.models import AssessmentGrade, Region, Role, User
+from convergence.province import assessment_grade_save
 from interventions.models import Disbursement
 from interventions.services_pmt import budget_line_create
 from reports import province
@@ -469,3 +471,142 @@ def test_the_api_answers_its_documented_schema(provinces: DistrictFixture) -> No
     assert checker.mismatches == []
     # 200s: bappeda_prov 35 + list; the national role 35, 36 + list; and the empty province.
     assert checker.ok == 6
+
+
+# --- grades and targets saved while the page is cached ----------------------------------------------
+
+
+def _cell(html: str, area: str, attribute: str) -> str:
+    """The `data-<attribute>` of the table row of `area` (a kabupaten or province code, or "total")."""
+    found = re.search(rf'<tr data-area="{re.escape(area)}">.*?data-{attribute}="([^"]*)"', html, re.DOTALL)
+    assert found is not None, (area, attribute)
+    return found.group(1)
+
+
+def _counting_assemblies(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    codes: list[str] = []
+    real = province._area_dashboard
+    monkeypatch.setattr(province, "_area_dashboard", lambda **kw: codes.append(kw["code"]) or real(**kw))
+    return codes
+
+
+def test_a_grade_saved_or_deleted_shows_at_once_and_only_its_province_assembles_again(
+    provinces: DistrictFixture, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks
+) -> None:
+    d = provinces
+    page = reverse("reports:province-dashboard", args=["35"])
+    national = reverse("reports:national-dashboard")
+    api = reverse("province-dashboard", args=["35"])
+    client, reader = _client(d.users["bappeda_provinsi"]), _client(d.users["nasional"])
+    # Bondowoso's latest grades are 2024's B and D; the province's, Banyuwangi's 2025 ones with them.
+    assert _cell(client.get(page).content.decode(), "35.11", "grades") == "0/1/0/1"
+    assert _cell(reader.get(national).content.decode(), "35", "grades") == "2/1/1/1"
+    assert client.get(api).json()["rows"][1]["grades"] == {"year": 2024, "a": 0, "b": 1, "c": 0, "d": 1}
+    assemblies = _counting_assemblies(monkeypatch)
+    # Banten grades its own kabupaten: province 35's page is still the cached one.
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_grade_save(
+            user=User.objects.get(username="bappeda_banten"),
+            kabupaten=Region.objects.get(code="36.01"),
+            year=2025,
+            indicator_code="1.1",
+            grade="B",
+        )
+    client.get(page)
+    assert assemblies == []
+    with django_capture_on_commit_callbacks(execute=True):
+        grade = assessment_grade_save(
+            user=d.users["bappeda_provinsi"],
+            kabupaten=d.other_kabupaten,
+            year=2025,
+            indicator_code="1.1",
+            grade="A",
+        )
+    assert _cell(client.get(page).content.decode(), "35.11", "grades") == "1/0/0/0"
+    assert client.get(api).json()["rows"][1]["grades"] == {"year": 2025, "a": 1, "b": 0, "c": 0, "d": 0}
+    assert _cell(reader.get(national).content.decode(), "35", "grades") == "3/0/1/0"
+    assert assemblies == ["35", "nasional"]
+    with django_capture_on_commit_callbacks(execute=True):
+        grade.delete()
+    assert _cell(client.get(page).content.decode(), "35.11", "grades") == "0/1/0/1"
+    assert _cell(reader.get(national).content.decode(), "35", "grades") == "2/1/1/1"
+
+
+def test_a_target_saved_on_its_page_shows_at_once_on_both_dashboards(
+    provinces: DistrictFixture, django_capture_on_commit_callbacks
+) -> None:
+    d = provinces
+    page = reverse("reports:province-dashboard", args=["35"])
+    national = reverse("reports:national-dashboard")
+    api = reverse("province-dashboard", args=["35"])
+    client, reader = _client(d.users["bappeda_provinsi"]), _client(d.users["nasional"])
+    # 2025 lies on the straight line between 20% (2024) and 16% (2026).
+    assert _cell(client.get(page).content.decode(), "total", "target-pct") == "18.00"
+    assert _cell(reader.get(national).content.decode(), "35", "target-pct") == "18.00"
+    assert client.get(api).json()["provincial_path"] == [
+        {"year": 2024, "pct": 20.0},
+        {"year": 2026, "pct": 16.0},
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = client.post(
+            reverse("reports:province-targets", args=["35"]),
+            {"year": "2025", "stunting_pct": "17,25", "source": "RPJMD"},
+        )
+    assert saved.status_code == 302
+    assert _cell(client.get(page).content.decode(), "total", "target-pct") == "17.25"
+    assert _cell(reader.get(national).content.decode(), "35", "target-pct") == "17.25"
+    assert client.get(api).json()["provincial_path"] == [
+        {"year": 2024, "pct": 20.0},
+        {"year": 2025, "pct": 17.25},
+        {"year": 2026, "pct": 16.0},
+    ]
+
+
+def test_a_target_deleted_in_the_admin_shows_at_once(
+    provinces: DistrictFixture, django_capture_on_commit_callbacks
+) -> None:
+    d = provinces
+    page = reverse("reports:province-dashboard", args=["35"])
+    staff = UserFactory(
+        username="bappeda_prov_staf", role=Role.BAPPEDA_PROVINSI, provinsi=d.provinsi, is_staff=True
+    )
+    client = _client(staff)
+    assert _cell(client.get(page).content.decode(), "total", "target-pct") == "18.00"
+    target = ProvincialTarget.objects.get(provinsi=d.provinsi, year=2024)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:reports_provincialtarget_delete", args=[target.pk]), {"post": "yes"}
+        )
+    assert response.status_code == 302
+    assert list(ProvincialTarget.objects.values_list("year", flat=True)) == [2026]
+    # Only 2026's 16% is left: the path is never extrapolated, so 2025 has no target.
+    assert _cell(client.get(page).content.decode(), "total", "target-pct") == ""
+
+
+def test_the_area_version_is_one_cache_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+
+    from reports import locks
+
+    calls: list[tuple[str, object]] = []
+
+    class Spy:
+        def __getattr__(self, name: str) -> object:
+            method = getattr(cache, name)
+            return lambda *args, **kwargs: calls.append((name, args[0])) or method(*args, **kwargs)
+
+    monkeypatch.setattr(locks, "cache", Spy())
+    before = locks.area_versions(["35.10", "35.11", "36.01"])
+    assert calls == [
+        (
+            "get_many",
+            [
+                "reports:summaries:35.10",
+                "reports:summaries:35.11",
+                "reports:summaries:36.01",
+                "reports:province-figures:35",
+                "reports:province-figures:36",
+            ],
+        )
+    ]
+    assert locks.area_versions(["35.10", "35.11", "36.01"]) == before

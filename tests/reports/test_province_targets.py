@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from convergence import province
 from convergence.models import Role
+from reports import province_targets
 from reports.models import NationalTarget, ProvincialTarget
 from tests.convergence.province_fixtures import ProvinceWorld, build_province_world, client_for
 from tests.factories import DistrictFixture, UserFactory
@@ -37,7 +37,7 @@ def targets() -> list[tuple[str, int, Decimal, str]]:
 def save(world: ProvinceWorld, role: str = "bappeda_provinsi", **fields: object) -> ProvincialTarget:
     values: dict[str, object] = {"year": 2025, "stunting_pct": Decimal("16.00"), "source": "RPJMD 2025-2029"}
     values.update(fields)
-    return province.provincial_target_save(
+    return province_targets.provincial_target_save(
         user=world.users[role],
         provinsi=world.district.provinsi,
         **values,  # type: ignore[arg-type]
@@ -205,7 +205,7 @@ def test_the_api_answers_403_to_every_other_role(world: ProvinceWorld, role: str
 
 def test_the_api_lists_the_paths_of_the_callers_area(world: ProvinceWorld) -> None:
     save(world, year=2025)
-    province.provincial_target_save(
+    province_targets.provincial_target_save(
         user=world.users["other_provinsi"],
         provinsi=world.other_provinsi,
         year=2025,
