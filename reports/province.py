@@ -23,11 +23,11 @@ from typing import TypeVar, cast
 import numpy as np
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import get_language
 
-from convergence.codes import KABUPATEN_LEVELS, Level
+from convergence import province as province_selectors
+from convergence.codes import KABUPATEN_LEVELS
 from convergence.db_router import replica_cache_scope
 from convergence.models import AssessmentGrade, Region, User
 from convergence.scoping import restrict, scope_for_user
@@ -65,9 +65,7 @@ ZERO = Decimal(0)
 
 def check_province_access(user: User) -> None:
     """The province and national roles and superusers; every kabupaten role is refused (403)."""
-    scope = scope_for_user(user)
-    if not (scope.is_superuser or scope.is_aggregate_only):
-        raise PermissionDenied
+    province_selectors.province_list_for_user(user=user)
 
 
 def check_national_access(user: User) -> None:
@@ -77,21 +75,13 @@ def check_national_access(user: User) -> None:
         raise PermissionDenied
 
 
-def province_for_user(*, user: User, code: str) -> Region:
-    """The province `code` when the user may read it; 404 for an unknown code or another province."""
-    check_province_access(user)
-    scope = scope_for_user(user)
-    region = Region.objects.filter(code=code, level=Level.PROVINSI).first()
-    if region is None or not scope.covers_code(region.code):
-        raise Http404
-    return region
+# One access rule for every province page (convergence.province): 403 for kabupaten roles, 404 outside.
+province_for_user = province_selectors.province_get_for_user
 
 
 def province_list_for_user(*, user: User) -> list[Region]:
     """The provinces the user may read: its own, or every one for the national role and superusers."""
-    check_province_access(user)
-    scope = scope_for_user(user)
-    return list(Region.objects.filter(scope.area_q(), level=Level.PROVINSI).order_by("code"))
+    return list(province_selectors.province_list_for_user(user=user))
 
 
 # --- reading the tables (one query each) ------------------------------------------------------------
