@@ -17,7 +17,6 @@ from django.db import transaction
 from django.test.utils import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft202012Validator
-from rest_framework.test import APIClient
 
 from tests.api.probe_world import ROLES, World, build_world
 from tests.api.test_scope_probe import AREA_API, Probe, _api_url, _area_targets, _lookup, _model_of, _url
@@ -91,9 +90,7 @@ def test_every_get_answers_its_documented_schema_for_every_role(world: World, db
     unmapped = []
     for path in gets:
         for role in ROLES:
-            client = APIClient(HTTP_ACCEPT_LANGUAGE="id")
-            if role in world.district.users:
-                client.force_authenticate(world.district.users[role])
+            client = probe.api(role)
             if _lookup(path) is None:
                 checker.check(role, path, path, client.get(path))
                 continue

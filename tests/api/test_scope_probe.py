@@ -130,9 +130,9 @@ WRITERS: dict[type[models.Model], set[str]] = {
     # The province grades its kabupaten (convergence.province.can_grade): its Bappeda provinsi only.
     v.AssessmentGrade: {"bappeda_provinsi"},
 }
-# Models whose create names its kabupaten in the body (a code), not in the URL: a writer's create is probed
-# with the representation of an object in its sight (accepted) and of one outside (refused).
-ADDRESSED_IN_BODY = {v.AssessmentGrade}
+# Models whose create names its kabupaten or province in the body (a code), not in the URL: a writer's create
+# is probed with the representation of an object in its sight (accepted) and of one outside (refused).
+ADDRESSED_IN_BODY = {v.AssessmentGrade, r.ProvincialTarget}
 # Operations moving a row along its workflow: fewer roles than the model's writers.
 ACTION_WRITERS = {"/api/v1/referrals/{id}/status/": {"bappeda_admin", "opd_officer"}}
 REFUSED = {403, 404, 405}
