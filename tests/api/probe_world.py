@@ -201,6 +201,9 @@ def build_world(d: DistrictFixture) -> World:
     """Six places' registries, interventions, PMT money, governance and summaries (see the docstring)."""
     other_users, other_opd = _other_kabupaten_users(d)
     far = _second_province()
+    # The provincial Bappeda enters its target path in the admin too: staff, as the kabupaten Bappeda are.
+    d.users["bappeda_provinsi"].is_staff = True
+    d.users["bappeda_provinsi"].save(update_fields=["is_staff"])
     world = World(d, users={**d.users, **other_users, **far.users})
     homes = {
         "Mawar": Home(d.kabupaten, d.dinkes, d.users["bappeda_admin"], "opd_officer"),
@@ -279,7 +282,9 @@ def _second_province() -> FarProvince:
     )
     opd = OPDFactory(kabupaten=kab, code="DINKES", name="Dinkes Pandeglang", short_name="DP")
     admin = UserFactory(username="bappeda_pandeglang", role=Role.BAPPEDA_ADMIN, kabupaten=kab)
-    provincial = UserFactory(username="bappeda_prov_banten", role=Role.BAPPEDA_PROVINSI, provinsi=provinsi)
+    provincial = UserFactory(
+        username="bappeda_prov_banten", role=Role.BAPPEDA_PROVINSI, provinsi=provinsi, is_staff=True
+    )
     return FarProvince(
         provinsi,
         Home(kab, opd, admin, None),

@@ -35,7 +35,7 @@ from interventions import models as i
 from reports import models as r
 from reports.models_maps import RegionMap
 from tests.api.conftest import PROBES
-from tests.api.probe_world import ROLES, Area, World, build_world, role_of
+from tests.api.probe_world import ROLES, Area, Obj, World, build_world, role_of
 from tests.factories import build_district
 
 # API operations that address no stored object, each with the reason.
@@ -87,15 +87,20 @@ AREA_PAGES: dict[str, AreaEntry] = {
         _aggregate,
     ),
     "reports:province-targets": ({"code": "provinsi"}, _province_public),
+    # The province map's outlines under a version, as reports:map-geometry for the kabupaten map: the
+    # version is a constant (an old one is sent on to the current one), the province its area's.
+    "reports:province-map-geometry": ({"code": "provinsi", "version": "version"}, _aggregate),
 }
 AREA_API: dict[str, AreaEntry] = {
+    # The provinces the caller may read: no code in the path, the codes in the answer.
+    "/api/v1/province-dashboard/": ({}, _aggregate),
     "/api/v1/province-dashboard/{code}/": ({"code": "provinsi"}, _aggregate),
 }
 
 REGISTRY = {c.Keluarga, c.Person, c.Child, c.Measurement, c.Pregnancy, c.PregnancyVisit}
 REGISTRY |= {c.AdolescentGirl, c.AdolescentTTD, c.ImportJob}
 GOVERNANCE = {v.Team, v.TeamMember, v.ConvergenceAction, v.ActionOutput, v.EvidenceDocument}
-GOVERNANCE |= {v.AssessmentGrade, v.Meeting, v.Attendance, v.FollowUp}
+GOVERNANCE |= {v.Meeting, v.Attendance, v.FollowUp}
 BAPPEDA_ONLY = {
     r.SurveyFigure,
     r.TargetRule,
@@ -120,10 +125,14 @@ WRITERS: dict[type[models.Model], set[str]] = {
     i.PMTEnrolment: {"bappeda_admin", "opd_officer", "puskesmas_officer"},
     # Food handed out is recorded by whoever hands it out, in sight of the episode.
     i.PMTDeliveryLog: {"bappeda_admin", "opd_officer", "puskesmas_officer", "kader", "kpm"},
-    # A province's target path, by its Bappeda provinsi only. Its API (/api/v1/provincial-targets/) lands
-    # with the province pages: until then no operation maps to the model and this entry is not used.
+    # A province's target path, by its Bappeda provinsi only (reports.province_targets).
     r.ProvincialTarget: {"bappeda_provinsi"},
+    # The province grades its kabupaten (convergence.province.can_grade): its Bappeda provinsi only.
+    v.AssessmentGrade: {"bappeda_provinsi"},
 }
+# Models whose create names its kabupaten or province in the body (a code), not in the URL: a writer's create
+# is probed with the representation of an object in its sight (accepted) and of one outside (refused).
+ADDRESSED_IN_BODY = {v.AssessmentGrade, r.ProvincialTarget}
 # Operations moving a row along its workflow: fewer roles than the model's writers.
 ACTION_WRITERS = {"/api/v1/referrals/{id}/status/": {"bappeda_admin", "opd_officer"}}
 REFUSED = {403, 404, 405}
@@ -275,15 +284,18 @@ def _snapshot(model: type[models.Model]) -> list[dict[str, Any]]:
 
 
 def _write_probe(probe: Probe, path: str, method: str, model: type[models.Model], role: str) -> None:
-    """A role that may not write, or a writer on an object out of its sight: refused, nothing changed."""
+    """A role that may not write, or a writer on an object out of its sight: refused, nothing changed. A
+    writer's create of a model addressed in the body: accepted in its sight."""
     writers = ACTION_WRITERS.get(path, WRITERS.get(model, {"bappeda_admin"}))
     detail = _lookup(path) is not None
-    targets = []
+    targets: list[tuple[Obj | None, bool]] = []
     if role_of(role) not in writers:
-        targets.append(probe.world.inside(model, role) or probe.world.of(model)[0])
+        targets.append((probe.world.inside(model, role) or probe.world.of(model)[0], False))
     elif detail:
-        targets.append(probe.world.outside(model, role))
-    for obj in targets:
+        targets.append((probe.world.outside(model, role), False))
+    elif model in ADDRESSED_IN_BODY and method == "post":
+        targets += [(probe.world.inside(model, role), True), (probe.world.outside(model, role), False)]
+    for obj, may in targets:
         if obj is None:
             continue
         url = _url(path, obj) if detail else path
@@ -294,18 +306,20 @@ def _write_probe(probe: Probe, path: str, method: str, model: type[models.Model]
             response = probe.send(probe.api(role), method, url, data=body, format="json")
             changed = _snapshot(model) != before
             transaction.set_rollback(True)
-        if response.status_code not in REFUSED or changed:
+        if may and response.status_code not in (200, 201):
+            probe.leak(f"{role} {method.upper()} {url} (in sight): {response.status_code}, refused")
+        elif not may and (response.status_code not in REFUSED or changed):
             probe.leak(f"{role} {method.upper()} {url}: {response.status_code}, changed={changed}")
 
 
 def _representation(probe: Probe, model: type[models.Model], obj: Any) -> dict[str, Any]:
     """The object as its kabupaten's Bappeda reads it through the API (a plausible body for a write),
-    without its id."""
+    without its id; as another of its readers when no kabupaten Bappeda reads it (a province's rows)."""
     path = probe.detail_paths.get(model)
     if path is None:
         return {}
-    bappeda = next((r for r in sorted(obj.readers) if role_of(r) == "bappeda_admin"), "bappeda_admin")
-    response = probe.api(bappeda).get(_url(path, obj))
+    readers = sorted(obj.readers, key=lambda r: (role_of(r) != "bappeda_admin", r)) or ["bappeda_admin"]
+    response = probe.api(readers[0]).get(_url(path, obj))
     body = response.json() if response.status_code == 200 else {}
     return {k: value for k, value in body.items() if k != "id"} if isinstance(body, dict) else {}
 
@@ -341,6 +355,22 @@ def _area_probe(probe: Probe, entry: AreaEntry, role: str, url_of: Callable[[dic
             probe.leak(f"{role} GET {url} ({sight} sight): {response.status_code}")
         if response.status_code == 200:
             probe.names(role, f"GET {url}", _text(response))
+        if response.status_code == 200 and is_api:
+            _area_codes(probe, entry, role, url, response.json())
+
+
+def _area_codes(probe: Probe, entry: AreaEntry, role: str, url: str, body: Any) -> None:
+    """The rows of an area answer (a list, or a dashboard's rows) name no province or kabupaten of an area
+    outside the role's sight."""
+    rows = body if isinstance(body, list) else body.get("rows", []) if isinstance(body, dict) else []
+    seen = {a.provinsi for a in probe.world.areas if role in entry[1](a)}
+    seen |= {a.kabupaten for a in probe.world.areas if role in entry[1](a)}
+    hidden = {code for a in probe.world.areas for code in (a.provinsi, a.kabupaten)} - seen
+    shown = sorted(
+        str(row.get("code")) for row in rows if isinstance(row, dict) and row.get("code") in hidden
+    )
+    if shown:
+        probe.leak(f"{role} GET {url}: out-of-sight areas {shown}")
 
 
 def _api_url(path: str) -> Callable[[dict[str, Any]], str]:
@@ -566,13 +596,19 @@ def test_exports_hold_only_rows_in_sight(world: World, db: None) -> None:
     _fail_on(probe.leaks)
 
 
+# The admin of a province's rows is its Bappeda provinsi (staff): the kabupaten Bappeda reads the target
+# path on its page (reports:province-targets) and does not open it in the admin (reports.admin).
+ADMIN_ROLE = {r.ProvincialTarget: "bappeda_provinsi"}
+
+
 def test_the_admin_keeps_to_the_scope(world: World, db: None) -> None:
-    """The admin lists and change pages of each kabupaten's Bappeda; every other role is turned away."""
+    """The admin lists and change pages of each kabupaten's Bappeda (of each province's Bappeda provinsi
+    for the models in ADMIN_ROLE); every other role is turned away."""
     probe = Probe(world, "admin", [])
-    admins = [role for role in ROLES if role_of(role) == "bappeda_admin"]
     for model in list(admin.site._registry):
         if not hasattr(model, "scope_q") or not world.of(model):
             continue
+        admins = [role for role in ROLES if role_of(role) == ADMIN_ROLE.get(model, "bappeda_admin")]
         info = (model._meta.app_label, model._meta.model_name)
         changelist_url = reverse("admin:{}_{}_changelist".format(*info))
         for bappeda in admins:
