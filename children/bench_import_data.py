@@ -193,5 +193,6 @@ def write_xlsx(path: Any, rows: list[list[str]]) -> None:
     sheet = workbook.create_sheet()
     sheet.append([c.header for c in EPPGBM_COLUMNS])
     for cells in rows:
-        sheet.append(cells)
+        # A blank is no cell in a workbook Excel saved (openpyxl would write "" as an empty text cell).
+        sheet.append([cell if cell != "" else None for cell in cells])
     workbook.save(path)

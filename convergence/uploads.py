@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import numpy as np
+
 
 def gettext_noop(message: str) -> str:
     return message
@@ -161,47 +163,73 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-# Every spreadsheet writer starts a cell with `<c r="B7"` and writes rows in order: the fast path then
-# costs a few C-level scans a chunk and no object per cell (the last cell gives the chunk's highest row;
-# a search for any reference beyond the highest row and column seen proves it). A chunk with a cell
-# written otherwise (a namespace prefix, r after other attributes, no r) or out of order is read cell by
-# cell instead.
-_CELL_AT = re.compile(rb'<c r="([A-Z]{1,4})0*([0-9]{1,9})"')
+# Every spreadsheet writer starts a cell with `<c r="B7"`: the fast path finds every such reference of a
+# chunk with numpy (positions of the tag, then its letters and digits gathered column-wise) and takes the
+# highest row and column over all of them, in any order, with no object per cell. A chunk with a cell
+# written otherwise (a namespace prefix, r after other attributes, no r, lower-case letters) is read
+# cell by cell instead.
 _CELL_ANY = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s/>])([^>]*)>")
 _REFERENCE = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]{1,4})([0-9]{1,12})["']""")
 # Control characters a cell may not hold (tab, line feed and carriage return are text): PostgreSQL refuses
 # NUL in text and JSON, and none of them belongs in a register.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A reference has at most 4 letters and 12 digits; a row number past 9 digits is refused anyway.
+_LETTERS, _DIGITS = 4, 12
 
 
-def _greater(text: str, low: str, high: str) -> str:
-    """A pattern for the strings over `low`..`high` of `text`'s length that sort after `text`, or longer."""
-    alternatives = [f"[{low}-{high}]{{{len(text) + 1},}}"]
-    for index, char in enumerate(text):
-        if char < high:
-            rest = len(text) - index - 1
-            following = f"[{low}-{high}]{{{rest}}}" if rest else ""
-            alternatives.append(f"{text[:index]}[{chr(ord(char) + 1)}-{high}]{following}")
-    return "|".join(alternatives)
+def _tag_starts(segment: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The segment as bytes (padded with zeros past its end) and the positions of its `<`."""
+    data = np.frombuffer(segment + bytes(_PADDING), dtype=np.uint8)
+    return data, np.flatnonzero(data[: len(segment)] == ord("<"))
 
 
-def _column_name(number: int) -> str:
-    name = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+_PADDING = 8 + _LETTERS + _DIGITS
+_SPACE = (ord(" "), ord("\t"), ord("\n"), ord("\r"))
 
 
-def _beyond(rows: int, columns: int) -> re.Pattern[bytes]:
-    """Any `<c r="..."` naming a row over `rows` or a column over `columns` (leading zeros allowed)."""
-    column = _greater(_column_name(columns), "A", "Z") if columns else "[A-Z]+"
-    row = (
-        "[1-9][0-9]*"
-        if not rows
-        else "|".join([f"[1-9][0-9]{{{len(str(rows))},}}", *_greater(str(rows), "0", "9").split("|")[1:]])
-    )
-    return re.compile(f'<c r="(?:(?:{column})[0-9]|[A-Z]{{1,4}}0*(?:{row})")'.encode())
+def _cell_extent(data: np.ndarray, tags: np.ndarray) -> tuple[int, int] | None:
+    """(highest row, highest column) of the cells among `tags`, or None when a cell is not written
+    `<c r="A1"` with upper-case letters, digits and a closing quote (the caller reads those one by one)."""
+    cells = tags[data[tags + 1] == ord("c")]
+    after = data[cells + 2]
+    cells = cells[np.isin(after, (*_SPACE, ord("/"), ord(">")))]
+    if not len(cells):
+        return 0, 0
+    for offset, expected in enumerate(b' r="', start=2):
+        if not (data[cells + offset] == expected).all():
+            return None
+    columns = _number_run(data, cells + 6, "AZ", 1, _LETTERS)  # A = 1, Z = 26, AA = 27
+    if columns is None:
+        return None
+    rows = _number_run(data, cells + 6 + columns[1], "09", 0, _DIGITS)
+    # Each reference ends at its first non-digit, which must close the attribute.
+    if rows is None or not (data[cells + 6 + columns[1] + rows[1]] == ord('"')).all():
+        return None
+    return int(rows[0].max()), int(columns[0].max())
+
+
+def _number_run(
+    data: np.ndarray, at: np.ndarray, span: str, first_value: int, most: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """At each position of `at`, the run of characters span[0]..span[1] read as a number (the first
+    character worth `first_value`, base the span's width) and the run's length; None when a run is
+    empty or longer than `most`."""
+    low, high = ord(span[0]), ord(span[1])
+    value = np.zeros(len(at), dtype=np.int64)
+    length = np.zeros(len(at), dtype=np.int64)
+    inside = np.ones(len(at), dtype=bool)
+    for offset in range(most + 1):
+        cell = data[at + offset].astype(np.int64)
+        inside &= (cell >= low) & (cell <= high)
+        if offset == 0 and not inside.all():
+            return None
+        if not inside.any():
+            return value, length
+        if offset == most:
+            return None
+        value = np.where(inside, value * (high - low + 1) + cell - low + first_value, value)
+        length += inside
+    return value, length
 
 
 class _SheetScan:
@@ -212,19 +240,12 @@ class _SheetScan:
         self.rows = 0
         self.columns = 0
 
-    def feed(self, segment: bytes) -> None:
-        if (
-            segment.count(b'<c r="') == segment.count(b"<c ")
-            and b"<c>" not in segment
-            and b"<c/>" not in segment
-            and b":c" not in segment
-        ):
-            last = segment.rfind(b'<c r="')
-            found = _CELL_AT.match(segment, last) if last >= 0 else None
-            if found is not None:
-                self.rows = max(self.rows, int(found[2]))
-            if last < 0 or _beyond(self.rows, self.columns).search(segment) is None:
-                return
+    def feed(self, segment: bytes, data: np.ndarray, tags: np.ndarray) -> None:
+        # A namespace prefix (`<x:c`) is rare: those chunks are read cell by cell.
+        found = None if b":c" in segment else _cell_extent(data, tags)
+        if found is not None:
+            self.rows, self.columns = max(self.rows, found[0]), max(self.columns, found[1])
+            return
         for attributes in _CELL_ANY.findall(segment):
             reference = _REFERENCE.search(attributes)
             if reference is None:
@@ -233,14 +254,20 @@ class _SheetScan:
             self.rows = max(self.rows, int(reference[2]))
 
 
-def _long_text(segment: bytes, limits: UploadLimits) -> None:
-    """Any text between two tags longer than the cell limit (bytes >= characters, so a quick scan)."""
-    for found in re.finditer(rb">([^<]{%d,})" % (limits.max_cell_chars + 1), segment):
+def _long_text(segment: bytes, tags: np.ndarray, limits: UploadLimits) -> None:
+    """Any text between two tags longer than the cell limit (bytes >= characters: only a gap between
+    two `<` that long is read again, by the exact pattern)."""
+    limit = limits.max_cell_chars
+    if len(segment) <= limit + 1:
+        return
+    if len(tags) and int(np.diff(tags, prepend=-1, append=len(segment)).max()) <= limit + 1:
+        return
+    for found in re.finditer(rb">([^<]{%d,})" % (limit + 1), segment):
         import html
 
         length = len(html.unescape(found[1].decode("utf-8", "replace")))
-        if length > limits.max_cell_chars:
-            raise UploadRefused(CELL_TOO_LONG, {"found": length, "limit": limits.max_cell_chars})
+        if length > limit:
+            raise UploadRefused(CELL_TOO_LONG, {"found": length, "limit": limit})
 
 
 def _member_chunks(handle: IO[bytes], info: Any) -> Iterator[bytes]:
@@ -289,17 +316,19 @@ def _scan_member(handle: IO[bytes], info: Any, limits: UploadLimits) -> _SheetSc
         if cut < 0:
             cut = len(buffer)
         segment, carry = buffer[:cut], buffer[cut:]
-        _long_text(segment, limits)
+        array, tags = _tag_starts(segment)
+        _long_text(segment, tags, limits)
         if sheet is not None:
-            sheet.feed(segment)
+            sheet.feed(segment, array, tags)
         # One tag or text longer than any cell may be (10 bytes for the longest XML escape of a
         # character): refused here rather than carried on growing.
         if len(carry) > 10 * limits.max_cell_chars + 4096:
             found = len(carry[carry.find(b">") + 1 :].decode("utf-8", "replace"))
             raise UploadRefused(CELL_TOO_LONG_AT_LEAST, {"found": found, "limit": limits.max_cell_chars})
-    _long_text(carry, limits)
+    array, tags = _tag_starts(carry)
+    _long_text(carry, tags, limits)
     if sheet is not None:
-        sheet.feed(carry)
+        sheet.feed(carry, array, tags)
     return sheet
 
 

@@ -260,3 +260,81 @@ def csv_batches(source: CsvSource, size: int) -> Iterator[Batch]:
             number += len(lines)
         if len(batch):
             yield batch
+
+
+# Sheets through python-calamine ---------------------------------------------------------------------------
+
+
+def _cells_filled(column: Column) -> np.ndarray:
+    """bool per row: the cell holds something (not None, not blank text)."""
+    if isinstance(column, pa.Array):
+        return _filled(column).to_numpy(zero_copy_only=False)
+    return np.fromiter(
+        (not (cell is None or (type(cell) is str and not cell.strip())) for cell in column),
+        dtype=bool,
+        count=len(column),
+    )
+
+
+def _column_unescaped(column: Column) -> Column:
+    if isinstance(column, pa.Array):
+        return _unescaped(column)
+    return [spreadsheet_unescape(cell) for cell in column]
+
+
+def _longest_text(column: Column) -> int:
+    if isinstance(column, pa.Array):
+        return pc.max(pc.utf8_length(column)).as_py() or 0
+    return max((len(cell) for cell in column if type(cell) is str), default=0)
+
+
+@dataclass
+class SheetSource:
+    """What sheet_batches needs of an open sheet: its rows after the header row and how to read them."""
+
+    rows: Iterator[Sequence[Any]]  # python-calamine's rows, each as wide as the sheet
+    first_number: int  # the number of the first of `rows`, as the spreadsheet shows it
+    header: HeaderMatch
+    # Python's path for the rows align_rows may change: (rows of (number, cells)) -> lined-up rows.
+    align: Callable[[Iterator[Row]], Iterator[Row]]
+    kinds: tuple[type, ...]
+    max_cell_chars: int | None = None  # a binary .xls holds up to 65,535 characters a cell: checked
+
+
+def sheet_batches(source: SheetSource, size: int) -> Iterator[Batch]:
+    """The data rows of a sheet in batches of up to `size` rows, made column by column: blank rows
+    dropped, cells our exports escaped read back, and only the rows align_rows may change (a blank last
+    column with text under Total Pengukuran) lined up by it in Python."""
+    width = len(source.header.headers)
+    number = source.first_number
+    while chunk := list(islice(source.rows, size)):
+        numbers = list(range(number, number + len(chunk)))
+        number += len(chunk)
+        every = [as_arrow(column) for column in zip(*chunk, strict=True)]
+        every += [[None] * len(chunk) for _ in range(width - len(every))]
+        if source.max_cell_chars is not None:
+            longest = max(map(_longest_text, every), default=0)
+            if longest > source.max_cell_chars:
+                raise UnreadableFile(
+                    uploads.CELL_TOO_LONG, {"found": longest, "limit": source.max_cell_chars}
+                )
+        filled = [_cells_filled(column) for column in every]
+        keep = np.logical_or.reduce(filled) if filled else np.zeros(len(chunk), dtype=bool)
+        columns = [_column_unescaped(column) for column in every[:width]]
+        to_align = np.zeros(len(chunk), dtype=bool)
+        gap = source.header.positions.get("total_measurements")
+        if gap is not None and gap < width - 1:
+            beyond = np.logical_or.reduce(filled[width:]) if len(filled) > width else to_align
+            to_align = keep & filled[gap] & ~filled[width - 1] & ~beyond
+        whole = Batch(numbers=numbers, columns=columns)
+        batch = whole.select(keep & ~to_align)
+        if to_align.any():
+            odd = [
+                (numbers[k], [*whole.cells(k), *(c[k] for c in every[width:])])
+                for k in np.flatnonzero(to_align)
+            ]
+            rows = [(n, batch.cells(k)) for k, n in enumerate(batch.numbers)]
+            aligned = list(source.align(iter(odd)))
+            batch = rows_batch(sorted([*rows, *aligned], key=lambda row: row[0]), width, source.kinds)
+        if len(batch):
+            yield batch

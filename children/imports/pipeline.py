@@ -87,6 +87,10 @@ class _Importer:
     def apply(self, prepared: Prepared) -> None:
         """The steps of a batch that read or write the database: resolve, plan, N/T, write."""
         header, issues, lap = self.header, prepared.issues, Lap()
+        # The last batch's UPDATE and foreign-key check ran while this batch was read and parsed: the
+        # wait left.
+        self.writer.settle()
+        lap("commit")
         accepted, new_rows = self.resolver.resolve(prepared.parsed + prepared.blank, issues, header.header_of)
         write = plan_measurements(accepted, self.resolver, self.report)
         if self.commit and new_rows:
@@ -96,18 +100,29 @@ class _Importer:
         columns = compute.written_columns(write, prepared.growth, previous, self.kbm) if write else {}
         self._warnings(accepted, issues, header)
         lap("compute")
-        if self.commit and (write or new_rows or any(row.existing for row in accepted)):
+        wrote = self.commit and (write or new_rows or any(row.existing for row in accepted))
+        self._keep_issues(issues)  # first: the writer's last statements are not waited for
+        if wrote:
             self.writer.write(new_rows, accepted, write, columns, header)
-            lap("write")
+        lap("write")
+        if wrote:
             # The deferred foreign-key checks, the work COMMIT would do, run batch by batch.
             self.writer.check_constraints()
             lap("commit")
-        self._keep_issues(issues)
-        lap("write")
         for done in (prepared.lap, lap):
             for step, seconds in done.wall.items():
                 self.report.seconds[step] += seconds
                 self.report.cpu_seconds[step] += done.cpu[step]
+        self.report.write_database_seconds = self.writer.database_seconds
+        self.report.write_constraint_seconds = self.writer.constraint_seconds
+
+    def finish(self) -> None:
+        """Wait for the last batch's foreign-key check; its wait is the commit step's."""
+        lap = Lap()
+        self.writer.settle()
+        lap("commit")
+        self.report.seconds["commit"] += lap.wall["commit"]
+        self.report.cpu_seconds["commit"] += lap.cpu["commit"]
         self.report.write_database_seconds = self.writer.database_seconds
         self.report.write_constraint_seconds = self.writer.constraint_seconds
 
@@ -138,6 +153,14 @@ class _Importer:
             self.writer.store_issues(kept)
 
 
+def _settled_first(writer: Writer) -> Callable[..., Any]:
+    def execute(run: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        writer.settle()
+        return run(sql, params, many, context)
+
+    return execute
+
+
 def import_rows(
     *,
     source: str | os.PathLike[str] | IO[Any],
@@ -150,10 +173,12 @@ def import_rows(
     batch_size: int = BATCH_SIZE,
     create_places: bool = False,
     overlap: bool = False,
+    pipelined: bool = True,
 ) -> ImportReport:
     """Run the pipeline over a file; writes only when `commit` (the caller holds the transaction).
 
-    `progress(rows_done, rows_total_estimate)` is called after every batch. `create_places`: the
+    `progress(rows_done, rows_total_estimate)` is called after every batch. `pipelined=False` waits for
+    every statement when it is sent (bench import measures what the overlap gains). `create_places`: the
     posyandu and puskesmas the file names and the district lacks are planned or created (places.py).
     Raises readers.UnreadableFile (convergence.uploads.UploadRefused) when the file is unreadable or over
     a limit of the settings.
@@ -161,6 +186,7 @@ def import_rows(
     importer = _Importer(
         user=user, commit=commit, job=job, today=today or timezone.localdate(), create_places=create_places
     )
+    importer.writer.pipelined = pipelined
     report = importer.report
     with open_table(source, file_name, UploadLimits.from_settings()) as table:
         report.ignored_columns = table.header.ignored
@@ -174,16 +200,23 @@ def import_rows(
         # Creating places writes while parsing: then every step runs in this thread.
         ahead = Ahead(rows, importer.prepare) if overlap and importer.places is None else None
         started = time.perf_counter()
+        # Any other query (a progress callback's, a place created while parsing) first waits for the
+        # foreign-key check in flight (Writer.check_constraints).
         try:
-            for prepared in ahead if ahead is not None else prepared_here(rows, importer.prepare):
-                if ahead is not None:  # this thread's wait for the worker (zero when it is ahead)
-                    report.waited_seconds += time.perf_counter() - started
-                importer.apply(prepared)
-                report.rows_total += len(prepared.batch)
-                report.batches += 1
-                if progress is not None:
-                    progress(report.rows_total, max(table.estimated_rows, report.rows_total))
-                started = time.perf_counter()
+            with connection.execute_wrapper(_settled_first(importer.writer)):
+                for prepared in ahead if ahead is not None else prepared_here(rows, importer.prepare):
+                    if ahead is not None:  # this thread's wait for the worker (zero when it is ahead)
+                        report.waited_seconds += time.perf_counter() - started
+                    importer.apply(prepared)
+                    report.rows_total += len(prepared.batch)
+                    report.batches += 1
+                    if progress is not None:
+                        progress(report.rows_total, max(table.estimated_rows, report.rows_total))
+                    started = time.perf_counter()
+                importer.finish()
+        except BaseException as error:
+            importer.writer.settle(error)
+            raise
         finally:
             if ahead is not None:
                 ahead.close()

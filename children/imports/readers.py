@@ -29,7 +29,7 @@ from typing import IO, Any
 
 import pyarrow as pa
 
-from children.imports.batch import Batch, CsvSource, csv_batches, row_batches
+from children.imports.batch import Batch, CsvSource, SheetSource, csv_batches, row_batches, sheet_batches
 from children.imports.html_table import html_rows, looks_like_html
 from children.imports.layout import MISSING_COLUMNS, HeaderMatch, looks_like_header, match_header
 from convergence import uploads, uploads_xls
@@ -288,13 +288,26 @@ def _sheet_table(handle: IO[bytes], limits: UploadLimits, *, kind: str) -> Itera
     start = sheet.start[0] if sheet.start else 0
     uploads.check_extent(rows=start + sheet.height, columns=sheet.width, limits=limits)
     # Escaped text also comes back from a CSV export that Excel saved as .xlsx.
-    rows_read = map(spreadsheet_unescape_row, sheet.iter_rows())
-    numbered: Iterator[Row] = enumerate(rows_read, start=start + 1)
+    sheet_rows = sheet.iter_rows()
+    numbered: Iterator[Row] = enumerate(map(spreadsheet_unescape_row, sheet_rows), start=start + 1)
     if kind == "xls":
         numbered = _long_text(numbered, limits)
     header, header_row = _find_header(numbered)
-    rows = align_rows((row for row in numbered if not _is_blank(row[1])), header, counted=False)
-    yield _rows_table(header, header_row, rows, max(0, start + sheet.height - header_row))
+    # The search stops at the header row: the data rows are the sheet's rows after it, read by column.
+    sheet_source = SheetSource(
+        rows=sheet_rows,
+        first_number=header_row + 1,
+        header=header,
+        align=lambda rows: align_rows(rows, header, counted=False),
+        kinds=(ShiftedCells, RaggedCells),
+        max_cell_chars=limits.max_cell_chars if kind == "xls" else None,
+    )
+    yield Table(
+        header=header,
+        header_row=header_row,
+        batches=lambda size: sheet_batches(sheet_source, size),
+        estimated_rows=max(0, start + sheet.height - header_row),
+    )
 
 
 def _count_table_rows(handle: IO[bytes]) -> int:

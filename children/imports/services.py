@@ -77,6 +77,7 @@ def import_file(
     progress: Any = None,
     create_places: bool = False,
     overlap: bool = False,
+    pipelined: bool = True,
 ) -> ImportReport:
     """Check (commit=False) or apply (commit=True) one register file for `user`; returns the report.
 
@@ -97,6 +98,7 @@ def import_file(
             progress=progress,
             create_places=create_places,
             overlap=overlap,
+            pipelined=pipelined,
         )
     except UnreadableFile as error:
         raise ValidationError({"file": [refusal_text(error)]}) from error

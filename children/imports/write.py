@@ -4,9 +4,12 @@ row issues, one statement per table and batch.
 One interface, two databases: on PostgreSQL an INSERT is one COPY and an UPDATE a COPY into a temporary
 table and one UPDATE ... FROM; on SQLite (development, tests) both are one executemany. The writer runs
 in the importer's own thread on that thread's connection, inside the caller's transaction, and no other
-thread ever touches it. Bulk writes bypass `save()`, so simple_history keeps no historical rows for
-them: the audit of a bulk change is the ImportJob together with Measurement.import_job /
-Child.import_job on every row it created or changed.
+thread ever touches it. On PostgreSQL a batch's last UPDATE ... FROM and its deferred foreign-key checks
+are sent in pipeline mode and not waited for: the server runs them on its own core while the importer
+reads and parses the next batch, and `settle()` collects their answers before any other statement.
+Bulk writes bypass `save()`, so simple_history keeps no historical rows for them: the audit of a bulk
+change is the ImportJob together with Measurement.import_job / Child.import_job on every row it created
+or changed.
 """
 
 from __future__ import annotations
@@ -106,8 +109,11 @@ class Writer:
         self.child_sequence = ""
         # Seconds spent in the database's statements (the rest of the write step builds their data).
         self.database_seconds = 0.0
-        # Of those, the deferred foreign-key checks (check_constraints).
+        # Of those, the wait for the statements not waited for when sent (the last UPDATE, the deferred
+        # foreign-key checks): what was left of them when the importer needed the connection again.
         self.constraint_seconds = 0.0
+        self._pending: Any = None  # psycopg's Pipeline of the statements in flight
+        self.pipelined = True  # False: wait for every statement when it is sent
 
     # The interface ----------------------------------------------------------------------------------------
 
@@ -117,6 +123,7 @@ class Writer:
         """INSERT rows given column by column (float arrays may hold NaN for NULL)."""
         if not len(values[0]):
             return
+        self.settle()
         table = model._meta.db_table
         names = ", ".join(_column_names(model, columns))
         if self.postgres:
@@ -145,6 +152,7 @@ class Writer:
         where given None."""
         if not len(values[0]):
             return
+        self.settle()
         table = model._meta.db_table
         names = _column_names(model, columns)
         keep = set(_column_names(model, keep_when_null))
@@ -171,18 +179,52 @@ class Writer:
             )
             with cursor.copy(f"COPY {temp} ({listed}, id) FROM STDIN {pgcopy.CSV}") as copy:
                 copy.write(data)
-            cursor.execute(f"UPDATE {table} SET {sets} FROM {temp} AS v WHERE {table}.id = v.id")
-            cursor.execute(f"DROP TABLE {temp}")
+        # The UPDATE itself is not waited for: it runs while the importer goes on (see settle).
+        self._send(
+            f"UPDATE {table} SET {sets} FROM {temp} AS v WHERE {table}.id = v.id", f"DROP TABLE {temp}"
+        )
         self.database_seconds += time.perf_counter() - started
 
     def check_constraints(self) -> None:
         """PostgreSQL: check the batch's deferred foreign keys now, batch by batch, instead of all at
-        COMMIT (which keeps the server's queue of pending checks to one batch)."""
+        COMMIT (which keeps the server's queue of pending checks to one batch).
+
+        The check is sent in pipeline mode and not waited for: the server checks on its own core while
+        the importer reads and parses the next batch. `settle()` waits for its answer (raising a
+        violation as IntegrityError) and runs before the writer's or the resolver's next statement."""
         if self.postgres:
-            started = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            self._send("SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL DEFERRED")
+
+    def _send(self, *statements: str) -> None:
+        """Send statements in pipeline mode without waiting for them (after those sent before)."""
+        pipeline = self._pending
+        if pipeline is None:
+            pipeline = self._pending = connection.connection.pipeline()
+            pipeline.__enter__()
+        try:
+            with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        except Exception as exc:  # a violation may already be back while the next one is sent
+            self._pending = None
+            pipeline.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        if not self.pipelined:
+            self.settle()
+
+    def settle(self, error: BaseException | None = None) -> None:
+        """Wait for the statements sent in pipeline mode (if any): an error of theirs is raised here as
+        Django's. With `error` (the import failed), end the pipeline without raising over it."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        started = time.perf_counter()
+        try:
+            with connection.wrap_database_errors:
+                pending.__exit__(
+                    type(error) if error else None, error, error.__traceback__ if error else None
+                )
+        finally:
             seconds = time.perf_counter() - started
             self.database_seconds += seconds
             self.constraint_seconds += seconds

@@ -174,3 +174,31 @@ def test_parse_of_a_sheet_batch_gives_the_rows_of_the_same_csv(parser: Parser) -
 
     assert results[0] == results[1]
     assert results[0][1] == [(3, "ditolak", "JK", "Jenis kelamin harus L atau P")]
+
+
+def test_a_sheet_is_read_by_column_with_its_blank_escaped_and_shifted_rows_as_row_by_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    header = [*HEADER, "Total Pengukuran", "Usia Saat Ukur"]
+    plain = [row().get(name, "") or None for name in HEADER]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    sheet.append([*plain, 3, "1 Tahun - 9 Bulan"])
+    sheet.append([None] * len(header))  # a blank row
+    escaped = [*plain, 2, "1 Tahun - 10 Bulan"]
+    escaped[HEADER.index("Nama")] = "'=SUM(1)"
+    sheet.append(escaped)
+    sheet.append([*plain, "1 Tahun - 11 Bulan", None])  # Total Pengukuran missing: cells moved left
+    path = tmp_path / "register.xlsx"
+    workbook.save(path)
+
+    with open_table(path, "register.xlsx") as table:
+        first, second = list(table.batches(2))
+
+    # Batches of up to 2 of the sheet's rows: the blank row is read, then dropped.
+    assert (first.numbers, second.numbers) == ([2], [4, 5])
+    assert second.cells(0)[HEADER.index("Nama")] == "=SUM(1)"
+    assert (first.marks, second.marks) == ({}, {1: (ShiftedCells, len(header) - 1)})
+    assert second.cells(1)[len(HEADER) :] == ["", "1 Tahun - 11 Bulan"]
+    assert first.cells(0)[len(HEADER) :] == [3, "1 Tahun - 9 Bulan"]

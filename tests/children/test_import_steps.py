@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import numpy as np
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from children import pii
@@ -22,7 +24,7 @@ from children.imports.rows import BatchIssues, ImportReport, ImportRow
 from children.imports.write import Writer
 from children.models import Child, ImportJob, ImportRowIssue, Measurement
 from children.services import measurement_record
-from tests.children.test_import_pipeline import HEADER, NIK_BUDI, row
+from tests.children.test_import_pipeline import HEADER, NIK_BUDI, csv_text, row
 from tests.factories import ChildFactory, DistrictFixture
 
 TODAY = datetime.date(2026, 1, 20)
@@ -208,3 +210,63 @@ def test_write_inserts_and_updates_through_one_interface(district: DistrictFixtu
     child.refresh_from_db()
     assert (child.mother_name, child.nik_encrypted) == ("Sri", "")
     assert Measurement.objects.count() == 0
+
+
+def _check_and_settle(writer: Writer) -> None:
+    writer.check_constraints()  # sent, not waited for (unless the violation is back at once)
+    writer.settle()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the check is sent in PostgreSQL's pipeline mode"
+)
+def test_the_foreign_key_check_runs_while_the_importer_goes_on_and_its_violation_is_raised(
+    district: DistrictFixture,
+) -> None:
+    user = district.users["bappeda_admin"]
+    writer = Writer(user=user, job=None, now=timezone.now())
+    child = ChildFactory(posyandu=district.posyandu_a1)
+    sid = transaction.savepoint()
+    writer.update(Child, ("posyandu",), [[999_999_999], [child.pk]])
+    with pytest.raises(IntegrityError):  # the server's answer: the posyandu does not exist
+        _check_and_settle(writer)
+    assert writer._pending is None
+    transaction.savepoint_rollback(sid)
+    child.refresh_from_db()
+    assert child.posyandu_id == district.posyandu_a1.pk
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the check is sent in PostgreSQL's pipeline mode"
+)
+def test_a_query_during_the_import_waits_for_the_check_in_flight(
+    district: DistrictFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from children.imports import pipeline
+
+    waited: list[bool] = []
+    settle = Writer.settle
+
+    def recorded(self: Writer, error: BaseException | None = None) -> None:
+        waited.append(self._pending is not None)
+        settle(self, error)
+
+    monkeypatch.setattr(Writer, "settle", recorded)
+    queried: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        queried.append(Child.objects.count())  # a query between batches
+
+    rows = [row(), row(**{"Tanggal Pengukuran": "05/02/2026"})]
+    with transaction.atomic():
+        report = pipeline.import_rows(
+            source=io.StringIO(csv_text(rows)),
+            file_name="a.csv",
+            user=district.users["bappeda_admin"],
+            commit=True,
+            progress=progress,
+            batch_size=1,
+        )
+    assert report.summary["create_measurement"] == 2
+    assert queried[-1] == 1  # one child, measured twice
+    assert any(waited)  # the progress query found a check in flight and waited for it first

@@ -149,3 +149,49 @@ def test_refusal_text_formats_sizes_and_counts_in_indonesian() -> None:
         uploads.TOO_LARGE, {"found_bytes": 60 * 1024 * 1024, "limit_bytes": 50 * 1024 * 1024}
     )
     assert uploads.refusal_text(size) == "Berkas berukuran 60,0\xa0MB; batasnya 50,0\xa0MB."
+
+
+def _cells_one_by_one(segment: bytes) -> tuple[int, int]:
+    """The extent as the cell-by-cell path reads it (the reference for the vectorised scan)."""
+    rows = columns = 0
+    for attributes in uploads._CELL_ANY.findall(segment):
+        reference = uploads._REFERENCE.search(attributes)
+        assert reference is not None
+        columns = max(columns, uploads._column_number(reference[1]))
+        rows = max(rows, int(reference[2]))
+    return rows, columns
+
+
+def test_the_vectorised_scan_finds_the_extent_the_cell_by_cell_reading_finds_in_any_order() -> None:
+    import random
+
+    generator = random.Random(20261205)
+    for _ in range(500):
+        cells = [
+            b'<c r="%s%d" t="s"><v>3</v></c>'
+            % (
+                "".join(generator.choice("ABXZ") for _ in range(generator.randint(1, 3))).encode(),
+                generator.randint(1, 10 ** generator.randint(1, 7)),
+            )
+            for _ in range(generator.randint(1, 40))
+        ]
+        segment = b"".join(cells)
+        data, tags = uploads._tag_starts(segment)
+        assert uploads._cell_extent(data, tags) == _cells_one_by_one(segment)
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [
+        b'<c r="a1"><v>1</v></c>',  # lower-case letters
+        b'<c r="A1 "><v>1</v></c>',  # no closing quote after the digits
+        b"<c><v>1</v></c>",  # no reference
+        b'<c  r="A1"/>',  # r after two spaces
+        b'<c r="ABCDE1"/>',  # five letters
+    ],
+)
+def test_the_vectorised_scan_leaves_a_cell_written_otherwise_to_the_cell_by_cell_reading(
+    segment: bytes,
+) -> None:
+    data, tags = uploads._tag_starts(segment)
+    assert uploads._cell_extent(data, tags) is None
