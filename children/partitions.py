@@ -28,16 +28,33 @@ import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Years a partition may be made for: a typo such as 0202 or 20225 is refused, not partitioned.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
-class PartitionError(Exception):
-    """A partition operation that cannot be done as asked (detached year, unknown year, bad range)."""
+class PartitionError(ValidationError):
+    """A partition operation that cannot be done as asked (detached year, unknown year, bad range).
+
+    A ValidationError: a write into an archived year is refused with its translated reason, as a form
+    error, a 400 of the API or a failed import, never as a server error."""
+
+    def __init__(self, message: StrOrPromise, *, field: str | None = None, **params: object) -> None:
+        error = ValidationError(message, code="partition", params=params)
+        # `field`: the date field of the row being written, so forms show the reason next to it.
+        super().__init__({field: [error]} if field else error)
+
+    def __str__(self) -> str:
+        return " ".join(self.messages)
 
 
 @dataclass(frozen=True)
@@ -132,9 +149,15 @@ def _table_exists(cursor: CursorWrapper, name: str) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def _bounds(year: int) -> tuple[str, str]:
+def _bounds(year: int, *, field: str | None = None) -> tuple[str, str]:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise PartitionError(f"year {year} outside {FIRST_YEAR}-{LAST_YEAR}")
+        raise PartitionError(
+            _("Tahun %(year)s di luar rentang %(first)s–%(last)s."),
+            field=field,
+            year=year,
+            first=FIRST_YEAR,
+            last=LAST_YEAR,
+        )
     return datetime.date(year, 1, 1).isoformat(), datetime.date(year + 1, 1, 1).isoformat()
 
 
@@ -165,12 +188,13 @@ def _create(cursor: CursorWrapper, spec: PartitionedTable, year: int) -> None:
     )
 
 
-def ensure_partitions(spec: PartitionedTable, years: Iterable[int]) -> list[int]:
+def ensure_partitions(spec: PartitionedTable, years: Iterable[int], *, field: str | None = None) -> list[int]:
     """Make sure `spec`'s table has a partition for each year; returns the years created.
 
     Idempotent; one set look-up when the years are known to this process, else one catalog query.
     Call it before writing rows of these years, inside or outside the writer's transaction.
-    Raises PartitionError for a year outside 1900-2999 or one detached for archiving.
+    Raises PartitionError for a year outside 1900-2999 or one detached for archiving (keyed by `field`,
+    the rows' date field, when given).
     """
     wanted = {int(year) for year in years}
     if connection.vendor != "postgresql" or not wanted:
@@ -179,7 +203,7 @@ def ensure_partitions(spec: PartitionedTable, years: Iterable[int]) -> list[int]
     if wanted <= _known.get(key, set()):
         return []
     for year in wanted:
-        _bounds(year)  # refuse a bad year before any lock is taken
+        _bounds(year, field=field)  # refuse a bad year before any lock is taken
     created: list[int] = []
     with transaction.atomic(), connection.cursor() as cursor:
         if not _is_partitioned(cursor, spec):
@@ -194,7 +218,14 @@ def ensure_partitions(spec: PartitionedTable, years: Iterable[int]) -> list[int]
         for year in sorted(wanted - attached):
             if _table_exists(cursor, spec.partition(year)):
                 raise PartitionError(
-                    f"{spec.partition(year)} is detached (archived): attach it before writing rows of {year}"
+                    _(
+                        "Data tahun %(year)s sedang diarsipkan (partisi %(partition)s dilepas); minta admin "
+                        "memasangnya kembali (python manage.py partitions --attach %(year)s) sebelum "
+                        "mencatat data tahun itu."
+                    ),
+                    field=field,
+                    year=year,
+                    partition=spec.partition(year),
                 )
             _create(cursor, spec, year)
             created.append(year)
@@ -204,9 +235,9 @@ def ensure_partitions(spec: PartitionedTable, years: Iterable[int]) -> list[int]
     return created
 
 
-def ensure_measurement_partitions(years: Iterable[int]) -> list[int]:
+def ensure_measurement_partitions(years: Iterable[int], *, field: str | None = None) -> list[int]:
     """ensure_partitions of children_measurement: call before writing measurements of these years."""
-    return ensure_partitions(MEASUREMENT, years)
+    return ensure_partitions(MEASUREMENT, years, field=field)
 
 
 def ensure_partitions_of_days(table: str, days: Iterable[datetime.date | None]) -> list[int]:
@@ -263,7 +294,7 @@ def detach_partition(
     name = spec.partition(year)
     with connection.cursor() as cursor:
         if year not in _attached_years(cursor, spec):
-            raise PartitionError(f"{name} is not an attached partition")
+            raise PartitionError(_("Partisi %(partition)s tidak sedang terpasang."), partition=name)
         # CONCURRENTLY lets reads and writes of the other years go on, but cannot run in a transaction.
         if concurrently is None:
             concurrently = not connection.in_atomic_block
@@ -287,9 +318,11 @@ def attach_partition(year: int, *, spec: PartitionedTable = MEASUREMENT) -> None
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [spec.lock_key])
         if year in _attached_years(cursor, spec):
-            raise PartitionError(f"{name} is attached already")
+            raise PartitionError(_("Partisi %(partition)s sudah terpasang."), partition=name)
         if not _table_exists(cursor, name):
-            raise PartitionError(f"{name} does not exist (restore it from its dump first)")
+            raise PartitionError(
+                _("Tabel %(partition)s tidak ada; pulihkan dulu dari dump-nya."), partition=name
+            )
         cursor.execute(
             f"ALTER TABLE \"{spec.table}\" ATTACH PARTITION \"{name}\" FOR VALUES FROM ('{start}') TO ('{end}')"
         )

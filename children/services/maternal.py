@@ -62,7 +62,7 @@ def pregnancy_visit_record(
         raise ValidationError({"visit_date": [_("Tanggal kunjungan tidak boleh di masa depan.")]})
     if pregnancy.lmp_date and visit_date < pregnancy.lmp_date:
         raise ValidationError({"visit_date": [_("Tanggal kunjungan sebelum HPHT.")]})
-    ensure_partitions(PREGNANCY_VISIT, [visit_date.year])
+    ensure_partitions(PREGNANCY_VISIT, [visit_date.year], field="visit_date")
     with transaction.atomic():
         visit = PregnancyVisit.objects.filter(
             pregnancy=pregnancy, visit_date=visit_date
@@ -193,7 +193,7 @@ def adolescent_ttd_record(
         raise ValidationError(
             {"tablets": [_("Jumlah tablet seminggu 0-%(max)d.") % {"max": MAX_TABLETS_PER_WEEK}]}
         )
-    ensure_partitions(ADOLESCENT_TTD, [monday.year])
+    ensure_partitions(ADOLESCENT_TTD, [monday.year], field="week_start")
     with transaction.atomic():
         # The row of a week is unique (girl, week_start): lock it so two kader saving at once do not clash.
         record = AdolescentTTD.objects.select_for_update().filter(girl=girl, week_start=monday).first()

@@ -424,7 +424,7 @@ def _batch_write(
         measurement.save()
     pending = list(batch.new.items())
     # Only the validated rows' years: a mistyped date never makes a partition.
-    ensure_measurement_partitions({m.measured_on.year for _, m in pending})
+    ensure_measurement_partitions({m.measured_on.year for _, m in pending}, field="measured_on")
     landed = _measurements_insert([m for _, m in pending], user=user)
     written = dict(corrected)
     final: dict[int, Measurement] = {}  # id() of a row made here -> the row that stands for it

@@ -382,7 +382,7 @@ def pmt_delivery_record(
         errors["days_delivered"] = [_("Jumlah hari paling sedikit 1.")]
     if errors:
         raise ValidationError(errors)
-    ensure_partitions(PMT_DELIVERY_LOG, [delivered_on.year])
+    ensure_partitions(PMT_DELIVERY_LOG, [delivered_on.year], field="delivered_on")
     with transaction.atomic():
         status = (
             PMTEnrolment.objects.select_for_update()

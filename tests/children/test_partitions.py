@@ -351,9 +351,9 @@ def test_detach_and_attach_keep_the_rows_readable(district: DistrictFixture) -> 
     (info,) = [info for info in partitions_status() if info.year == 2016 and info.table == TABLE]
     assert (info.partition, info.attached) == (f"{TABLE}_y2016", False)
     # A detached (archived) year takes no rows: writing into it fails loudly until it is back.
-    with pytest.raises(PartitionError, match="detached"):
+    with pytest.raises(PartitionError, match="sedang diarsipkan"):
         ensure_measurement_partitions([2016])
-    with pytest.raises(PartitionError, match="not an attached"):
+    with pytest.raises(PartitionError, match="tidak sedang terpasang"):
         detach_partition(2016)
 
     attach_partition(2016)
@@ -365,7 +365,7 @@ def test_detach_and_attach_keep_the_rows_readable(district: DistrictFixture) -> 
         recent.pk,
     ]
     assert 2016 in _attached()
-    with pytest.raises(PartitionError, match="attached already"):
+    with pytest.raises(PartitionError, match="sudah terpasang"):
         attach_partition(2016)
 
 
@@ -396,7 +396,7 @@ def test_the_command_lists_ensures_detaches_and_attaches_years() -> None:
 
     with pytest.raises(CommandError, match="terbalik"):
         call_command("partitions", "--ensure", "2011..2010", stdout=StringIO())
-    with pytest.raises(CommandError, match="is attached already"):
+    with pytest.raises(CommandError, match="sudah terpasang"):
         call_command("partitions", "--attach", "2010", stdout=StringIO())
 
 
@@ -415,3 +415,48 @@ def test_sqlite_keeps_one_plain_table_and_every_partition_call_does_nothing(
     out = StringIO()
     call_command("partitions", stdout=out)
     assert out.getvalue() == "Tabel kunjungan hanya dipartisi di PostgreSQL; basis data ini tidak.\n"
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_an_entry_into_an_archived_year_is_refused_with_its_reason_not_a_server_error(
+    district: DistrictFixture,
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    child = ChildFactory(posyandu=district.posyandu_a1, birth_date=datetime.date(2015, 6, 1))
+    _measurement(child, datetime.date(2016, 4, 2), weight_kg=Decimal("9.0"))
+    detach_partition(2016)
+    reason = "Data tahun 2016 sedang diarsipkan"
+
+    kader = Client()
+    kader.force_login(district.users["kader"])
+    page = reverse("children:posyandu-day", args=[district.posyandu_a1.pk, 2016, 4])
+    fields = {"measured_on": "2016-04-20", "weight_kg": "9,4", "height_cm": "80,0", "position": "H"}
+    response = kader.post(
+        page,
+        {"child": str(child.pk), **{f"c{child.pk}-{name}": value for name, value in fields.items()}},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 422
+    assert reason in response.content.decode()
+
+    api = APIClient()
+    api.force_authenticate(district.users["kader"])
+    answer = api.post(
+        "/api/v1/measurements/",
+        {
+            "child": child.pk,
+            "measured_on": "2016-04-21",
+            "weight_kg": "9.5",
+            "height_cm": "80.5",
+            "position": "H",
+        },
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert reason in str(answer.json())
+    attach_partition(2016)
+    assert Measurement.objects.filter(child=child).count() == 1
