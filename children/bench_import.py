@@ -16,9 +16,9 @@ for the statements sent in pipeline mode); read, parse, validate and the growth 
 ahead in the worker thread when it is on, the rest in the importer's. On PostgreSQL it also prints what
 the constraints cost: the foreign-key checks as the run that waits for every statement times them, and
 the rows the import wrote copied again into a bare temporary table of the same shape and into one with
-the same indexes (the unique NIK hash among them). Also reads and imports the same rows as .xlsx (a
-blank is no cell, as in a workbook Excel saved), best of XLSX_RUNS, with the workbook's opening timed
-apart, and with
+the same indexes (the unique NIK hash among them). Also reads and imports the same rows as .xlsx, written
+as Excel saves a workbook (shared strings, a blank no cell; XlsxWriter from requirements-bench.txt),
+best of XLSX_RUNS, with the workbook's opening timed apart, and with
 `--million` streams a million-row file in a fresh process (so its peak memory, ru_maxrss, is the
 import's own and not the benchmark's). Needs the demo district: run `python manage.py seed_demo` first.
 

@@ -185,14 +185,27 @@ def write_csv(path: Any, rows: list[list[str]]) -> None:
 
 
 def write_xlsx(path: Any, rows: list[list[str]]) -> None:
-    from openpyxl import Workbook
+    """The rows as a workbook saved the way Excel saves one: text in a shared strings table, a blank no
+    cell at all (XlsxWriter, from requirements-bench.txt). openpyxl would write every text inline and
+    every blank as an empty text cell, a sheet over half as large again."""
+    try:
+        import xlsxwriter
+    except ImportError as error:
+        from django.core.management.base import CommandError
+
+        raise CommandError(
+            "bench import writes its .xlsx with XlsxWriter: .venv/bin/pip install -r requirements-bench.txt"
+        ) from error
 
     from children.imports.layout import EPPGBM_COLUMNS
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append([c.header for c in EPPGBM_COLUMNS])
-    for cells in rows:
-        # A blank is no cell in a workbook Excel saved (openpyxl would write "" as an empty text cell).
-        sheet.append([cell if cell != "" else None for cell in cells])
-    workbook.save(path)
+    # Text stays text: no conversion of "003" or "16,6" to numbers, of "=..." to formulas.
+    options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    workbook = xlsxwriter.Workbook(str(path), options)
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, [c.header for c in EPPGBM_COLUMNS])
+    for number, cells in enumerate(rows, start=1):
+        for column, cell in enumerate(cells):
+            if cell != "":
+                sheet.write_string(number, column, cell)
+    workbook.close()
