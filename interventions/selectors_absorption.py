@@ -8,13 +8,14 @@ them every line). Money is Decimal rupiah.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
 
 from convergence.models import User
 from convergence.scoping import restrict, scope_for_user
 from interventions.models import BudgetLine, Disbursement
+from interventions.selectors_pmt import absorption_percent
 
 ZERO = Decimal(0)
 
@@ -28,10 +29,7 @@ class KabupatenAbsorption:
 
     @property
     def absorption_percent(self) -> Decimal | None:
-        """disbursed / allocated in percent, one decimal (as interventions.pmt_reports rounds it)."""
-        if not self.allocated:
-            return None
-        return (self.disbursed * 100 / self.allocated).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return absorption_percent(disbursed=self.disbursed, allocated=self.allocated)
 
 
 def _area_lines(user: User) -> QuerySet[BudgetLine]:

@@ -53,10 +53,14 @@ class LineTotals:
 
     @property
     def absorption_percent(self) -> Decimal | None:
-        """Disbursed / allocated x 100, one decimal (None for a zero allocation)."""
-        if not self.allocated:
-            return None
-        return (self.disbursed * 100 / self.allocated).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        return absorption_percent(disbursed=self.disbursed, allocated=self.allocated)
+
+
+def absorption_percent(*, disbursed: Decimal, allocated: Decimal) -> Decimal | None:
+    """Disbursed / allocated x 100, one decimal rounded half up (None for a zero allocation)."""
+    if not allocated:
+        return None
+    return (disbursed * 100 / allocated).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 HELD = F("amount") - F("released")

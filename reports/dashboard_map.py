@@ -86,20 +86,23 @@ def map_geometry(region_map: RegionMap) -> MapGeometry:
         }
         for f in geojson.get("features", [])
     ]
-    body = json.dumps(
-        {"type": "FeatureCollection", "kabupaten": region_map.kabupaten.code, "features": features},
-        separators=(",", ":"),
-        sort_keys=True,
-        ensure_ascii=False,
-    ).encode()
-    geometry = MapGeometry(
+    geometry = versioned_geometry(
+        {"type": "FeatureCollection", "kabupaten": region_map.kabupaten.code, "features": features}
+    )
+    cache.set(key, geometry, GEOMETRY_CACHE_S)
+    return geometry
+
+
+def versioned_geometry(collection: dict[str, Any]) -> MapGeometry:
+    """A FeatureCollection as the bytes served (compact JSON, keys sorted), gzipped, and their hash as
+    the version in the URL, so a changed map is a new URL and an unchanged one stays cached."""
+    body = json.dumps(collection, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+    return MapGeometry(
         version=hashlib.sha256(body).hexdigest()[:20],
         body=body,
         # mtime=0: the same geometry compresses to the same bytes on every worker.
         gzipped=gzip.compress(body, compresslevel=9, mtime=0),
     )
-    cache.set(key, geometry, GEOMETRY_CACHE_S)
-    return geometry
 
 
 def map_geometry_url(region_map: RegionMap) -> str:

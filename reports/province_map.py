@@ -7,9 +7,7 @@ Only the kabupaten outlines leave the server, with the kabupaten's code and name
 from __future__ import annotations
 
 import datetime
-import gzip
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from convergence.formatting import fixed
 
-from .dashboard_map import GEOMETRY_CACHE_S, MapGeometry
+from .dashboard_map import GEOMETRY_CACHE_S, MapGeometry, versioned_geometry
 from .dissolve import outline
 from .models import RegionMap
 
@@ -85,16 +83,8 @@ def province_geometry(*, province_code: str, uploads: dict[str, datetime.datetim
             features.append(
                 {"type": "Feature", "properties": {"code": code, "name": name}, "geometry": shape}
             )
-    body = json.dumps(
-        {"type": "FeatureCollection", "provinsi": province_code, "features": features},
-        separators=(",", ":"),
-        sort_keys=True,
-        ensure_ascii=False,
-    ).encode()
-    geometry = MapGeometry(
-        version=hashlib.sha256(body).hexdigest()[:20],
-        body=body,
-        gzipped=gzip.compress(body, compresslevel=9, mtime=0),
+    geometry = versioned_geometry(
+        {"type": "FeatureCollection", "provinsi": province_code, "features": features}
     )
     cache.set(key, geometry, GEOMETRY_CACHE_S)
     return geometry

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
-from django.utils.module_loading import autodiscover_modules
 from rest_framework.authtoken.models import Token
 
 from children.models import Child, Measurement, Person
@@ -21,23 +20,6 @@ pytestmark = pytest.mark.django_db
 
 FIRST, SECOND = "35.60", "35.61"
 DEMO_KADER = demo.DEMO_USERNAMES.index("kader")
-# A few kecamatan and desa: enough for every step (lokus, two-puskesmas kecamatan, PMT) to run, small
-# enough to seed a kabupaten in a few seconds.
-TINY = demo.DemoScale(
-    name="tiny",
-    kecamatan_count=4,
-    desa_total=30,
-    kelurahan_count=2,
-    posyandu_per_desa=(3, 5),
-    children_total=600,
-    months_of_history=13,
-)
-
-
-@pytest.fixture(autouse=True)
-def tiny_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    autodiscover_modules("demo")
-    monkeypatch.setitem(demo.SCALES, TINY.name, TINY)
 
 
 def seed(*args: str) -> str:

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
 
 from convergence import demo
 from convergence.actions import ASSESSMENT_INDICATORS
@@ -16,22 +15,6 @@ from convergence.models import AssessmentGrade, Role, User
 from reports.models import ProvincialTarget
 
 pytestmark = pytest.mark.django_db
-
-TINY = demo.DemoScale(
-    name="tiny",
-    kecamatan_count=4,
-    desa_total=30,
-    kelurahan_count=2,
-    posyandu_per_desa=(3, 5),
-    children_total=600,
-    months_of_history=13,
-)
-
-
-@pytest.fixture(autouse=True)
-def tiny_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    autodiscover_modules("demo")
-    monkeypatch.setitem(demo.SCALES, TINY.name, TINY)
 
 
 def seed(*args: str) -> str:
