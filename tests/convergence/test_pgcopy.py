@@ -1,8 +1,9 @@
-"""The shared bulk helpers: COPY text (NULLs, NaN, booleans, escapes, lines) and numpy columns read back."""
+"""The shared bulk helpers: COPY CSV data (NULLs, NaN, booleans, quoting) and numpy columns read back."""
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -15,43 +16,37 @@ from convergence.pgcopy import (
     BinaryColumn,
     cast,
     copy_binary,
-    copy_data,
-    copy_lines,
     copy_rows,
+    csv_data,
     day_number,
     day_of,
     day_sql,
     fetch_columns,
     microseconds,
-    text_column,
 )
 from tests.factories import ChildFactory, DistrictFixture
 
 
 def test_it_writes_floats_with_blank_cells_and_nan_as_null() -> None:
-    assert text_column([10.2, None, float("nan"), 0.1]) == ["10.2", "\\N", "\\N", "0.1"]
-    assert text_column(np.array([1.5, np.nan])) == ["1.5", "\\N"]
+    assert csv_data([[10.2, None, float("nan"), 0.1]]) == b"10.2\n\n\n0.1\n"
+    assert csv_data([np.array([1.5, np.nan])]) == b"1.5\n\n"
 
 
 def test_it_writes_booleans_ints_dates_and_constants() -> None:
-    assert text_column([True, False, True]) == ["t", "f", "t"]
-    assert text_column([3, 12]) == ["3", "12"]
-    assert text_column(np.array([-1, 2], dtype=np.int8)) == ["-1", "2"]
-    assert text_column([datetime.date(2026, 1, 5), datetime.date(2026, 2, 1)]) == ["2026-01-05", "2026-02-01"]
-    assert text_column([None, None]) == ["\\N", "\\N"]
+    assert csv_data([[True, False], [3, 12], [datetime.date(2026, 1, 5), datetime.date(2026, 2, 1)]]) == (
+        b"true,3,2026-01-05\nfalse,12,2026-02-01\n"
+    )
+    assert csv_data([np.array([-1, 2], dtype=np.int8)]) == b"-1\n2\n"
+    assert csv_data([[None, None]]) == b"\n\n"
+    # A constant column is formatted once, as text: still never a NULL.
+    assert csv_data([[False, False], [Decimal("9.10"), Decimal("9.10")]]) == b'"f","9.10"\n"f","9.10"\n'
 
 
-def test_it_escapes_text_and_leaves_raw_json_null_when_absent() -> None:
-    assert text_column(["a\tb", "c\\d"]) == ["a\\tb", "c\\\\d"]
-    assert text_column([None, '{"Berat": "10,2"}']) == ["\\N", '{"Berat": "10,2"}']
-
-
-def test_it_joins_columns_into_lines() -> None:
-    columns = [[1, 2], ["x", "y"], [None, 2.5]]
-
-    assert copy_lines(columns) == ["1\tx\t\\N", "2\ty\t2.5"]
-    assert copy_data(columns) == b"1\tx\t\\N\n2\ty\t2.5\n"
-    assert (copy_lines([[]]), copy_data([[]])) == ([], b"")
+def test_text_is_quoted_so_an_empty_text_is_no_null_and_tabs_and_quotes_survive() -> None:
+    assert csv_data([["a\tb", "", None, 'say "hi"'], [1, 2, 3, 4]]) == (
+        b'"a\tb",1\n"",2\n,3\n"say ""hi""",4\n'
+    )
+    assert csv_data([[]]) == b""
 
 
 def test_day_numbers_count_from_1970_both_ways() -> None:
@@ -107,10 +102,12 @@ def test_it_inserts_columns_with_one_copy() -> None:
             [datetime.date(2026, 1, 5), None],
         ],
     )
+    copy_rows(Region._meta.db_table, ["code", "name", "level"], [["93"], [""], ["provinsi"]])
     copy_rows(Region._meta.db_table, ["code", "name", "level"], [[], [], []])
     assert list(Region.objects.order_by("code").values_list("code", "name", "valid_from")) == [
         ("91", "PAPUA\tBARAT", datetime.date(2026, 1, 5)),
         ("92", "PAPUA", None),
+        ("93", "", None),  # an empty text stays text: no NULL in a NOT NULL column
     ]
 
 
