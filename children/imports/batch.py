@@ -329,10 +329,9 @@ def sheet_batches(source: SheetSource, size: int) -> Iterator[Batch]:
         whole = Batch(numbers=numbers, columns=columns)
         batch = whole.select(keep & ~to_align)
         if to_align.any():
-            odd = [
-                (numbers[k], [*whole.cells(k), *(c[k] for c in every[width:])])
-                for k in np.flatnonzero(to_align)
-            ]
+            # With the cells past the header's last title, which align_rows checks are blank.
+            sheet_wide = Batch(numbers=numbers, columns=[*columns, *every[width:]])
+            odd = [(numbers[k], sheet_wide.cells(k)) for k in np.flatnonzero(to_align).tolist()]
             rows = [(n, batch.cells(k)) for k, n in enumerate(batch.numbers)]
             aligned = list(source.align(iter(odd)))
             batch = rows_batch(sorted([*rows, *aligned], key=lambda row: row[0]), width, source.kinds)

@@ -202,3 +202,24 @@ def test_a_sheet_is_read_by_column_with_its_blank_escaped_and_shifted_rows_as_ro
     assert (first.marks, second.marks) == ({}, {1: (ShiftedCells, len(header) - 1)})
     assert second.cells(1)[len(HEADER) :] == ["", "1 Tahun - 11 Bulan"]
     assert first.cells(0)[len(HEADER) :] == [3, "1 Tahun - 9 Bulan"]
+
+
+def test_a_shifted_row_of_a_sheet_wider_than_its_header_is_still_lined_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    header = [*HEADER, "Total Pengukuran", "Usia Saat Ukur"]
+    plain = [row().get(name, "") or None for name in HEADER]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    sheet.append([*plain, 3, "1 Tahun - 9 Bulan", None, "catatan"])  # a note past the last title
+    sheet.append([*plain, "1 Tahun - 11 Bulan", None, None, None])  # Total Pengukuran missing
+    path = tmp_path / "register.xlsx"
+    workbook.save(path)
+
+    with open_table(path, "register.xlsx") as table:
+        [batch] = list(table.batches(10))
+
+    assert batch.numbers == [2, 3]
+    assert batch.marks == {1: (ShiftedCells, len(header) - 1)}
+    assert batch.cells(1)[len(HEADER) :] == ["", "1 Tahun - 11 Bulan"]
