@@ -42,6 +42,12 @@ if TYPE_CHECKING:
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
+ARCHIVED = _(
+    "Data tahun %(year)s sedang diarsipkan (partisi %(partition)s dilepas); minta admin memasangnya kembali "
+    "(python manage.py partitions --attach %(year)s) sebelum mencatat data tahun itu."
+)
+
+
 class PartitionError(ValidationError):
     """A partition operation that cannot be done as asked (detached year, unknown year, bad range).
 
@@ -217,16 +223,7 @@ def ensure_partitions(spec: PartitionedTable, years: Iterable[int], *, field: st
             attached = _attached_years(cursor, spec)
         for year in sorted(wanted - attached):
             if _table_exists(cursor, spec.partition(year)):
-                raise PartitionError(
-                    _(
-                        "Data tahun %(year)s sedang diarsipkan (partisi %(partition)s dilepas); minta admin "
-                        "memasangnya kembali (python manage.py partitions --attach %(year)s) sebelum "
-                        "mencatat data tahun itu."
-                    ),
-                    field=field,
-                    year=year,
-                    partition=spec.partition(year),
-                )
+                raise PartitionError(ARCHIVED, field=field, year=year, partition=spec.partition(year))
             _create(cursor, spec, year)
             created.append(year)
         attached |= set(created)
@@ -245,6 +242,17 @@ def ensure_partitions_of_days(table: str, days: Iterable[datetime.date | None]) 
     that is not partitioned): for bulk writers that handle many tables alike."""
     spec = table_spec(table)
     return [] if spec is None else ensure_partitions(spec, {day.year for day in days if day is not None})
+
+
+def archived_years(spec: PartitionedTable = MEASUREMENT) -> dict[int, str]:
+    """The years of `spec`'s table whose partition is detached (archived), with the reason a row of
+    such a year is refused (ARCHIVED): no row of them can be written until it is attached again. Empty
+    on SQLite."""
+    return {
+        info.year: ARCHIVED % {"year": info.year, "partition": info.partition}
+        for info in partitions_status()
+        if info.table == spec.table and not info.attached
+    }
 
 
 def partitions_status() -> list[PartitionInfo]:

@@ -41,6 +41,7 @@ from children.imports.rows import (
     sorted_keys,
 )
 from children.models import Child, Measurement, Person
+from children.partitions import archived_years
 from convergence.models import Posyandu, Region, User
 from convergence.names import place_name_key
 from convergence.scoping import restrict, scope_for_user
@@ -178,6 +179,8 @@ class Resolver:
         self.finder = finder
         self.report = report
         self.postgres = postgres
+        # Years archived (their partition detached): their rows are refused one by one, in the dry run too.
+        self.archived = archived_years()
         # The first 64 bits of every NIK hash in the registries, loaded once: a batch then queries only
         # the NIKs that may be there. Sorted numpy arrays: 8 bytes a child, 8 MB for a million.
         self.child_niks = sorted_keys(key64(h) for h in self._hashes(Child))
@@ -408,6 +411,8 @@ class Resolver:
     def _accept(self, row: ImportRow, match: _Match, issues: BatchIssues, new_rows: list[ImportRow]) -> bool:
         """Whether the row goes on to be written (else its issue is reported); sets its child."""
         child, child_id, action, problem = match.child, match.child_id, match.action, match.problem
+        if row.day.year in self.archived:
+            problem = (REJECTED, "measured_on", self.archived[row.day.year])
         if problem is None and child is not None:
             child_id = child["id"]
             if self.is_created(child_id):

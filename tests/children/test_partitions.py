@@ -4,6 +4,7 @@ entry, the daily job), the keys that must hold across years, and detaching a yea
 from __future__ import annotations
 
 import datetime
+import io
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -417,18 +418,26 @@ def test_sqlite_keeps_one_plain_table_and_every_partition_call_does_nothing(
     assert out.getvalue() == "Tabel kunjungan hanya dipartisi di PostgreSQL; basis data ini tidak.\n"
 
 
+@pytest.fixture
+def archived_2016(district: DistrictFixture) -> Iterator[Child]:
+    """A child measured in 2016, then 2016 detached (archived); attached again afterwards."""
+    child = ChildFactory(posyandu=district.posyandu_a1, birth_date=datetime.date(2015, 6, 1))
+    _measurement(child, datetime.date(2016, 4, 2), weight_kg=Decimal("9.0"))
+    detach_partition(2016)
+    yield child
+    attach_partition(2016)
+
+
 @postgres_only
 @pytest.mark.django_db
 def test_an_entry_into_an_archived_year_is_refused_with_its_reason_not_a_server_error(
-    district: DistrictFixture,
+    district: DistrictFixture, archived_2016: Child
 ) -> None:
     from django.test import Client
     from django.urls import reverse
     from rest_framework.test import APIClient
 
-    child = ChildFactory(posyandu=district.posyandu_a1, birth_date=datetime.date(2015, 6, 1))
-    _measurement(child, datetime.date(2016, 4, 2), weight_kg=Decimal("9.0"))
-    detach_partition(2016)
+    child = archived_2016
     reason = "Data tahun 2016 sedang diarsipkan"
 
     kader = Client()
@@ -458,5 +467,35 @@ def test_an_entry_into_an_archived_year_is_refused_with_its_reason_not_a_server_
     )
     assert answer.status_code == 400
     assert reason in str(answer.json())
-    attach_partition(2016)
-    assert Measurement.objects.filter(child=child).count() == 1
+    assert Measurement.objects.filter(child=child).count() == 0  # 2016 is archived: out of every query
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_an_import_refuses_the_rows_of_an_archived_year_one_by_one_and_keeps_the_others(
+    district: DistrictFixture, archived_2016: Child
+) -> None:
+    from children.imports.pipeline import import_rows
+    from tests.children.test_import_pipeline import csv_text, row
+
+    archived = row(
+        NIK="", Nama="Sari Dewi", JK="P", **{"Tgl Lahir": "10/03/2015", "Tanggal Pengukuran": "05/04/2016"}
+    )
+    text = csv_text([archived, row()])
+
+    reports = [
+        import_rows(
+            source=io.StringIO(text), file_name="r.csv", user=district.users["bappeda_admin"], commit=commit
+        )
+        for commit in (False, True)  # the dry run says it too
+    ]
+
+    for report in reports:
+        assert (report.summary["rejected"], report.summary["create_measurement"]) == (1, 1)
+        [(number, _action, column, message)] = [issue for issue in report.issues if issue[1] == "ditolak"]
+        assert (number, column) == (2, "Tanggal Pengukuran")
+        assert message.startswith(
+            "Data tahun 2016 sedang diarsipkan (partisi children_measurement_y2016 dilepas)"
+        )
+    assert not Child.objects.filter(name="Sari Dewi").exists()
+    assert Measurement.objects.filter(measured_on__year=2026).count() == 1
