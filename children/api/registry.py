@@ -43,7 +43,7 @@ from children.models import (
     Pregnancy,
     RecordAccess,
 )
-from convergence.api.conditional import ConditionalMixin
+from convergence.api.conditional import ConditionalMixin, NoDeleteViewSet
 from convergence.api.errors import Conflict, RateLimited
 from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
 from convergence.http import AuthenticatedRequest
@@ -85,15 +85,7 @@ class Reviewer(BasePermission):
 _M = TypeVar("_M", bound=Model)
 
 
-class RegistryViewSet(
-    ConditionalMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-    Generic[_M],
-):
+class RegistryViewSet(NoDeleteViewSet, Generic[_M]):
     """List/retrieve (read-logged for personal records), create and update through a service."""
 
     request: AuthenticatedRequest

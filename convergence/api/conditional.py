@@ -19,7 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseBase
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -108,3 +108,15 @@ class ConditionalMixin:
             etag = self.detail_etag(fresh)
         response["ETag"] = etag
         return response
+
+
+class NoDeleteViewSet(
+    ConditionalMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """List, read (with ETags), create and update; records that are kept, never deleted through the API
+    (targets, rates, programmes, agencies, the registry)."""

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from convergence import selectors, services_actions
 from convergence.api import serializers
-from convergence.api.conditional import ConditionalMixin
+from convergence.api.conditional import ConditionalMixin, NoDeleteViewSet
 from convergence.api.errors import RateLimited
 from convergence.api.filtering import FilterSet
 from convergence.api.throttling import RateLimitHeadersMixin, verdict_remember
@@ -154,14 +154,7 @@ class PosyanduViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.posyandu_list_for_user(user=self.request.user)
 
 
-class OPDViewSet(
-    ConditionalMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class OPDViewSet(NoDeleteViewSet):
     """The kabupaten's agencies; Bappeda adds agencies and edits their tasks (tupoksi)."""
 
     request: AuthenticatedRequest

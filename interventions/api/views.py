@@ -23,7 +23,7 @@ from rest_framework.serializers import ValidationError
 from rest_framework.views import APIView
 
 from children.models import RecordAccess
-from convergence.api.conditional import ConditionalMixin
+from convergence.api.conditional import ConditionalMixin, NoDeleteViewSet
 from convergence.api.errors import Conflict
 from convergence.http import AuthenticatedRequest
 from convergence.models import OPD, Region, Role
@@ -72,14 +72,7 @@ class TargetWrite(BasePermission):
         return request.method in SAFE_METHODS or obj.kabupaten_id is not None
 
 
-class IndicatorTargetViewSet(
-    ConditionalMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class IndicatorTargetViewSet(NoDeleteViewSet):
     """Yearly targets: national defaults and the kabupaten's own (which take precedence)."""
 
     request: AuthenticatedRequest

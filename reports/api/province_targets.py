@@ -13,10 +13,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 
-from convergence.api.conditional import ConditionalMixin
+from convergence.api.conditional import NoDeleteViewSet
 from convergence.api.province import ProvinceWrite
 from convergence.codes import Level
 from convergence.http import AuthenticatedRequest
@@ -46,14 +46,7 @@ class ProvincialTargetSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-class ProvincialTargetViewSet(
-    ConditionalMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ProvincialTargetViewSet(NoDeleteViewSet):
     """The provinces' stunting target paths (RPJMD, % per year). POST sets a year's figure (creating or
     changing it), PATCH changes one; the provincial Bappeda of that province only."""
 

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from children.models import RecordAccess
-from convergence.api.conditional import ConditionalMixin
+from convergence.api.conditional import ConditionalMixin, NoDeleteViewSet
 from convergence.api.errors import Conflict
 from convergence.api.filtering import FilterSet, IdFilter
 from convergence.http import AuthenticatedRequest
@@ -148,14 +148,7 @@ def _kabupaten_of(request: Request) -> Region:
     return kabupaten
 
 
-class PMTRateViewSet(
-    ConditionalMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class PMTRateViewSet(NoDeleteViewSet):
     """Dated daily rates and durations per category (defaults and the kabupaten's own).
 
     POST adds a row of the caller's kabupaten from its `valid_from` (Bappeda); PUT/PATCH correct a row
@@ -194,14 +187,7 @@ def _fundings(data: list[dict[str, Any]]) -> list[tuple[BudgetLine, Any]]:
     return [(row["budget_line"], row["share_percent"]) for row in data]
 
 
-class PMTProgrammeViewSet(
-    ConditionalMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class PMTProgrammeViewSet(NoDeleteViewSet):
     """The kabupaten's PMT programmes and the budget lines funding them, with each line's share (%).
 
     POST creates (Bappeda, or an OPD officer for his OPD with his own lines); the shares add up to
