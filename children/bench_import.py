@@ -313,8 +313,9 @@ def _step_lines(timed: Timed) -> list[str]:
         f"  the importer waited for the worker's next batch: {report.waited_seconds:.2f} s",
         f"  of write and commit, in the database's statements (COPY, UPDATE, foreign-key checks): "
         f"{database:.2f} s, of which waiting for the statements sent in pipeline mode (the last UPDATE "
-        f"and the deferred foreign-key checks; commit) {report.write_constraint_seconds:.2f} s; "
-        "building their data: "
+        f"and the deferred foreign-key checks; commit) {report.write_constraint_seconds:.2f} s, "
+        "waiting for a COPY's result (read once the next statement's data is built) "
+        f"{report.write_copy_seconds:.2f} s; building their data: "
         f"{report.seconds['write'] + report.seconds['commit'] - database:.2f} s",
         f"per 100,000 rows: Python CPU {cpu_sum * per:.2f} s (all steps, both threads); PostgreSQL side "
         f"{(database + max(resolve_wait, 0.0)) * per:.2f} s (the write statements' wall + resolve's wall "

@@ -22,6 +22,9 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 from django.db import connection
+from psycopg.copy import LibpqWriter
+from psycopg.pq import ExecStatus
+from psycopg.waiting import Wait
 
 # CSV COPY: the columns as one Arrow table written by Arrow's CSV writer (C++), no Python call per value.
 # Text is always quoted and NULL never is, so PostgreSQL tells an empty text from a NULL.
@@ -82,6 +85,65 @@ def copy_rows(table: str, names: Sequence[str], columns: Sequence[Sequence[Any] 
         cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN {CSV}") as copy,
     ):
         copy.write(data)
+
+
+# A COPY whose result is collected later ------------------------------------------------------------------
+
+
+def _end_sent(pgconn: Any) -> Any:
+    """psycopg generator: send CopyDone and flush it, without reading the COPY's result."""
+    while pgconn.put_copy_end(None) == 0:
+        while not (yield Wait.W):
+            continue
+    while pgconn.flush() != 0:
+        while not (yield Wait.W):
+            continue
+
+
+def _results(pgconn: Any) -> Any:
+    """psycopg generator: every result up to the server's ReadyForQuery."""
+    results: list[Any] = []
+    while True:
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            while not (yield Wait.R):
+                continue
+            pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:
+            return results
+        results.append(result)
+
+
+class _EndNotWaited(LibpqWriter):
+    """psycopg's COPY writer, except that the end of the data is sent and not waited for."""
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        if exc is not None:
+            super().finish(exc)
+        else:
+            self.connection.wait(_end_sent(self._pgconn))
+
+
+class SentCopy:
+    """A COPY ... FROM STDIN whose data and end are sent, its result not yet read.
+
+    The server goes on with the rows while the caller builds its next statement's data; `wait()` reads
+    the result (raising the COPY's error, such as a check or unique violation, as psycopg's) and must
+    come before the connection's next statement: libpq refuses a command while one is in progress."""
+
+    def __init__(self, cursor: Any, statement: str, data: bytes) -> None:
+        self._connection = cursor.connection
+        with cursor.copy(statement, writer=_EndNotWaited(cursor)) as copy:
+            copy.write(data)
+
+    def wait(self) -> None:
+        raw = self._connection
+        with raw.lock:
+            results = raw.wait(_results(raw.pgconn))
+        for result in results:
+            if result.status != ExecStatus.COMMAND_OK:
+                raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
 
 
 # Binary COPY: numpy columns written as PostgreSQL's own binary values, no text formatting on either

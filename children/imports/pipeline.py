@@ -113,8 +113,7 @@ class _Importer:
             for step, seconds in done.wall.items():
                 self.report.seconds[step] += seconds
                 self.report.cpu_seconds[step] += done.cpu[step]
-        self.report.write_database_seconds = self.writer.database_seconds
-        self.report.write_constraint_seconds = self.writer.constraint_seconds
+        self._database_seconds()
 
     def finish(self) -> None:
         """Wait for the last batch's foreign-key check; its wait is the commit step's."""
@@ -123,8 +122,13 @@ class _Importer:
         lap("commit")
         self.report.seconds["commit"] += lap.wall["commit"]
         self.report.cpu_seconds["commit"] += lap.cpu["commit"]
-        self.report.write_database_seconds = self.writer.database_seconds
-        self.report.write_constraint_seconds = self.writer.constraint_seconds
+        self._database_seconds()
+
+    def _database_seconds(self) -> None:
+        report, writer = self.report, self.writer
+        report.write_database_seconds = writer.database_seconds
+        report.write_constraint_seconds = writer.constraint_seconds
+        report.write_copy_seconds = writer.copy_seconds
 
     @staticmethod
     def _warnings(rows: list[ImportRow], issues: BatchIssues, header: HeaderMatch) -> None:
@@ -151,14 +155,6 @@ class _Importer:
             report.issues.extend(kept)
         else:
             self.writer.store_issues(kept)
-
-
-def _settled_first(writer: Writer) -> Callable[..., Any]:
-    def execute(run: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
-        writer.settle()
-        return run(sql, params, many, context)
-
-    return execute
 
 
 def import_rows(
@@ -201,9 +197,9 @@ def import_rows(
         ahead = Ahead(rows, importer.prepare) if overlap and importer.places is None else None
         started = time.perf_counter()
         # Any other query (a progress callback's, a place created while parsing) first waits for the
-        # foreign-key check in flight (Writer.check_constraints).
+        # writer's statements in flight (a COPY, the foreign-key check: Writer.in_use).
         try:
-            with connection.execute_wrapper(_settled_first(importer.writer)):
+            with importer.writer.in_use():
                 for prepared in ahead if ahead is not None else prepared_here(rows, importer.prepare):
                     if ahead is not None:  # this thread's wait for the worker (zero when it is ahead)
                         report.waited_seconds += time.perf_counter() - started

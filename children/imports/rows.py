@@ -135,6 +135,8 @@ class ImportReport:
     write_database_seconds: float = 0.0
     # Of the latter, the deferred foreign-key checks run batch by batch (PostgreSQL).
     write_constraint_seconds: float = 0.0
+    # Of the same, reading a COPY's result after the next statement's data was built (PostgreSQL).
+    write_copy_seconds: float = 0.0
     # With create_places: the puskesmas and posyandu planned (dry run) or created (apply), with the
     # number of rows naming each (places.NewPlace.as_dict).
     places: list[dict[str, Any]] = field(default_factory=list)

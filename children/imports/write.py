@@ -7,6 +7,8 @@ in the importer's own thread on that thread's connection, inside the caller's tr
 thread ever touches it. On PostgreSQL a batch's last UPDATE ... FROM and its deferred foreign-key checks
 are sent in pipeline mode and not waited for: the server runs them on its own core while the importer
 reads and parses the next batch, and `settle()` collects their answers before any other statement.
+A COPY's result is likewise read only when the connection is needed again, so the server stores one
+table's rows while the importer builds the next table's data.
 Bulk writes bypass `save()`, so simple_history keeps no historical rows for them: the audit of a bulk
 change is the ImportJob together with Measurement.import_job / Child.import_job on every row it created
 or changed.
@@ -16,7 +18,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from json.encoder import encode_basestring as _json_text
 from typing import Any
 
@@ -112,10 +115,25 @@ class Writer:
         # Of those, the wait for the statements not waited for when sent (the last UPDATE, the deferred
         # foreign-key checks): what was left of them when the importer needed the connection again.
         self.constraint_seconds = 0.0
+        # Of those, the wait for a COPY's result read after the next statement's data was built.
+        self.copy_seconds = 0.0
         self._pending: Any = None  # psycopg's Pipeline of the statements in flight
+        self._copy_sent: pgcopy.SentCopy | None = None  # a COPY whose result is not read yet
         self.pipelined = True  # False: wait for every statement when it is sent
 
     # The interface ----------------------------------------------------------------------------------------
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        """While the writer is in use, any query through Django's cursor (a look-up, a progress
+        callback's, a savepoint) first reads the answers of the writer's statements still in flight."""
+
+        def execute(run: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+            self.settle()
+            return run(sql, params, many, context)
+
+        with connection.execute_wrapper(execute):
+            yield
 
     def insert(
         self, model: type[Model], columns: Sequence[str], values: Sequence[Sequence[Any] | np.ndarray]
@@ -123,17 +141,14 @@ class Writer:
         """INSERT rows given column by column (float arrays may hold NaN for NULL)."""
         if not len(values[0]):
             return
-        self.settle()
         table = model._meta.db_table
         names = ", ".join(_column_names(model, columns))
         if self.postgres:
-            data = pgcopy.csv_data(values)
-            started = time.perf_counter()
-            copying = f"COPY {table} ({names}) FROM STDIN {pgcopy.CSV}"
-            with connection.cursor() as cursor, cursor.copy(copying) as copy:
-                copy.write(data)
-            self.database_seconds += time.perf_counter() - started
+            data = pgcopy.csv_data(values)  # built while the statement before may still run
+            self.settle()
+            self._copy(f"COPY {table} ({names}) FROM STDIN {pgcopy.CSV}", data)
             return
+        self.settle()
         marks = ", ".join(["%s"] * len(columns))
         rows = list(zip(*map(_python, values), strict=True))
         started = time.perf_counter()
@@ -152,7 +167,6 @@ class Writer:
         where given None."""
         if not len(values[0]):
             return
-        self.settle()
         table = model._meta.db_table
         names = _column_names(model, columns)
         keep = set(_column_names(model, keep_when_null))
@@ -161,6 +175,7 @@ class Writer:
             return f"{name} = COALESCE({value}, {table}.{name})" if name in keep else f"{name} = {value}"
 
         if not self.postgres:
+            self.settle()
             sets = ", ".join(target(n, "%s") for n in names)
             rows = list(zip(*map(_python, values), strict=True))
             started = time.perf_counter()
@@ -172,18 +187,18 @@ class Writer:
         listed = ", ".join(names)
         data = pgcopy.csv_data(values)
         sets = ", ".join(target(n, f"v.{n}") for n in names)
+        self.settle()
         started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT {listed}, id FROM {table} WITH NO DATA"
             )
-            with cursor.copy(f"COPY {temp} ({listed}, id) FROM STDIN {pgcopy.CSV}") as copy:
-                copy.write(data)
+        self.database_seconds += time.perf_counter() - started
+        self._copy(f"COPY {temp} ({listed}, id) FROM STDIN {pgcopy.CSV}", data)
         # The UPDATE itself is not waited for: it runs while the importer goes on (see settle).
         self._send(
             f"UPDATE {table} SET {sets} FROM {temp} AS v WHERE {table}.id = v.id", f"DROP TABLE {temp}"
         )
-        self.database_seconds += time.perf_counter() - started
 
     def check_constraints(self) -> None:
         """PostgreSQL: check the batch's deferred foreign keys now, batch by batch, instead of all at
@@ -195,8 +210,20 @@ class Writer:
         if self.postgres:
             self._send("SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL DEFERRED")
 
+    def _copy(self, statement: str, data: bytes) -> None:
+        """COPY FROM STDIN, its result read by `settle()`: the server goes on with the rows while the
+        importer builds the next statement's data."""
+        started = time.perf_counter()
+        with connection.wrap_database_errors, connection.cursor() as cursor:
+            self._copy_sent = pgcopy.SentCopy(cursor.cursor, statement, data)
+        self.database_seconds += time.perf_counter() - started
+        if not self.pipelined:
+            self.settle()
+
     def _send(self, *statements: str) -> None:
         """Send statements in pipeline mode without waiting for them (after those sent before)."""
+        self._settle_copy()
+        started = time.perf_counter()
         pipeline = self._pending
         if pipeline is None:
             pipeline = self._pending = connection.connection.pipeline()
@@ -209,25 +236,43 @@ class Writer:
             self._pending = None
             pipeline.__exit__(type(exc), exc, exc.__traceback__)
             raise
+        finally:
+            self.database_seconds += time.perf_counter() - started
         if not self.pipelined:
             self.settle()
 
     def settle(self, error: BaseException | None = None) -> None:
         """Wait for the statements sent in pipeline mode (if any): an error of theirs is raised here as
         Django's. With `error` (the import failed), end the pipeline without raising over it."""
+        self._settle_copy(error)
         pending, self._pending = self._pending, None
         if pending is None:
             return
+        with self._waiting("constraint_seconds"):
+            pending.__exit__(type(error) if error else None, error, error.__traceback__ if error else None)
+
+    def _settle_copy(self, error: BaseException | None = None) -> None:
+        sent, self._copy_sent = self._copy_sent, None
+        if sent is None:
+            return
+        try:
+            with self._waiting("copy_seconds"):
+                sent.wait()
+        except Exception:
+            if error is None:
+                raise  # with `error`, the import's own failure is the one reported
+
+    @contextmanager
+    def _waiting(self, kind: str) -> Iterator[None]:
+        """Time a wait for the server's answers (database seconds, and `kind`'s); errors as Django's."""
         started = time.perf_counter()
         try:
             with connection.wrap_database_errors:
-                pending.__exit__(
-                    type(error) if error else None, error, error.__traceback__ if error else None
-                )
+                yield
         finally:
             seconds = time.perf_counter() - started
             self.database_seconds += seconds
-            self.constraint_seconds += seconds
+            setattr(self, kind, getattr(self, kind) + seconds)
 
     def store_issues(self, kept: list[tuple[int, str, str, str]]) -> None:
         columns = [[self.job_id] * len(kept), *(list(column) for column in zip(*kept, strict=True))]

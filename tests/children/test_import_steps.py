@@ -24,6 +24,7 @@ from children.imports.rows import BatchIssues, ImportReport, ImportRow
 from children.imports.write import Writer
 from children.models import Child, ImportJob, ImportRowIssue, Measurement
 from children.services import measurement_record
+from convergence.models import Region
 from tests.children.test_import_pipeline import HEADER, NIK_BUDI, csv_text, row
 from tests.factories import ChildFactory, DistrictFixture
 
@@ -190,14 +191,16 @@ def test_write_inserts_and_updates_through_one_interface(district: DistrictFixtu
     job = ImportJob.objects.create(original_name="a.csv", uploaded_by=user, file="imports/a.csv")
     writer = Writer(user=user, job=job, now=timezone.now())
 
-    writer.store_issues([(2, "ditolak", "Berat", "a"), (3, "peringatan", "NIK", "b")])
-    child = ChildFactory(posyandu=district.posyandu_a1, mother_name="")
-    writer.update(
-        Child,
-        ("mother_name", "nik_encrypted"),
-        [["Sri"], [None], [child.pk]],
-        keep_when_null=("nik_encrypted",),
-    )
+    with writer.in_use():
+        writer.store_issues([(2, "ditolak", "Berat", "a"), (3, "peringatan", "NIK", "b")])
+        child = ChildFactory(posyandu=district.posyandu_a1, mother_name="")
+        writer.update(
+            Child,
+            ("mother_name", "nik_encrypted"),
+            [["Sri"], [None], [child.pk]],
+            keep_when_null=("nik_encrypted",),
+        )
+    writer.settle()
 
     assert list(
         ImportRowIssue.objects.order_by("row_number").values_list(
@@ -234,6 +237,27 @@ def test_the_foreign_key_check_runs_while_the_importer_goes_on_and_its_violation
     transaction.savepoint_rollback(sid)
     child.refresh_from_db()
     assert child.posyandu_id == district.posyandu_a1.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_a_copy_is_not_waited_for_and_its_violation_is_raised_before_the_next_statement(
+    district: DistrictFixture,
+) -> None:
+    writer = Writer(user=district.users["bappeda_admin"], job=None, now=timezone.now())
+    columns = ("code", "name", "level")
+    sid = transaction.savepoint()
+    writer.insert(Region, columns, [[district.desa_a1.code], ["AGAIN"], ["desa"]])  # a code taken
+    assert writer._copy_sent is not None  # sent, its result not read
+    with pytest.raises(IntegrityError):
+        writer.settle()
+    assert writer._copy_sent is None
+    transaction.savepoint_rollback(sid)
+
+    with writer.in_use():  # as during an import
+        writer.insert(Region, columns, [["99"], ["NEW"], ["provinsi"]])
+        assert writer._copy_sent is not None
+        assert Region.objects.filter(code="99").count() == 1  # the query read the COPY's result first
+    assert writer._copy_sent is None
 
 
 @pytest.mark.skipif(

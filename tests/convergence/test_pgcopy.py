@@ -7,13 +7,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from children.models import Child
 from convergence.models import Region
 from convergence.pgcopy import (
+    CSV,
     BinaryColumn,
+    SentCopy,
     cast,
     copy_binary,
     copy_rows,
@@ -133,6 +136,35 @@ def test_it_inserts_numpy_columns_with_one_binary_copy() -> None:
         ("92", "PAPUA", None, moment),
         ("93", "PAPUA", datetime.date(1969, 12, 30), None),
     ]
+
+
+_REGIONS = f"COPY {Region._meta.db_table} (code, name, level) FROM STDIN {CSV}"
+
+
+@pytest.mark.django_db
+def test_a_sent_copy_is_stored_by_the_server_and_its_result_read_later() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    with connection.cursor() as cursor:
+        sent = SentCopy(cursor.cursor, _REGIONS, csv_data([["91", "92"], ["A", "B"], ["provinsi"] * 2]))
+        assert cursor.connection.pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE
+        sent.wait()  # the result read: the connection takes statements again
+        assert cursor.connection.pgconn.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    assert list(Region.objects.order_by("code").values_list("code", flat=True)) == ["91", "92"]
+
+
+@pytest.mark.django_db
+def test_a_sent_copy_raises_the_servers_error_when_its_result_is_read() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    copy_rows(Region._meta.db_table, ["code", "name", "level"], [["91"], ["A"], ["provinsi"]])
+    with transaction.atomic(), connection.cursor() as cursor:
+        sid = transaction.savepoint()
+        sent = SentCopy(cursor.cursor, _REGIONS, csv_data([["91"], ["A again"], ["provinsi"]]))
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            sent.wait()
+        transaction.savepoint_rollback(sid)
+    assert list(Region.objects.values_list("code", "name")) == [("91", "A")]
 
 
 def test_reports_reach_the_bulk_helpers_through_convergence_only() -> None:
