@@ -363,16 +363,22 @@ class Writer:
         self._update_children(rows)
 
     def _update_children(self, rows: list[ImportRow]) -> None:
-        child_updates = []
+        """One UPDATE row per changed child: the changes of its rows folded in file order (a later row
+        wins a field both fill), as UPDATE ... FROM with two rows for one id keeps either."""
+        folded: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
         for row in rows:
-            if not row.existing:
-                continue
-            child, changes = row.existing["child"], row.existing["changes"]
-            merged = {name: changes.get(name, child[name]) for name in CHILD_UPDATE_FIELDS}
+            if row.existing:
+                child, changes = row.existing["child"], row.existing["changes"]
+                if child["id"] in folded:
+                    folded[child["id"]][1].update(changes)
+                else:
+                    folded[child["id"]] = (child, dict(changes))
+        child_updates = []
+        for child, changes in folded.values():
             nik = changes.get("nik")
             child_updates.append(
                 (
-                    *(merged[name] for name in CHILD_UPDATE_FIELDS),
+                    *(changes.get(name, child[name]) for name in CHILD_UPDATE_FIELDS),
                     pii.encrypt(nik) if nik else None,
                     pii.nik_hash(nik) if nik else child["nik_hash"],
                     self.job_id,

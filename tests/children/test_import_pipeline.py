@@ -389,6 +389,23 @@ def test_it_finds_a_merged_child_by_nik_in_later_batches(district: DistrictFixtu
     assert Child.objects.count() == 1
 
 
+def test_the_changes_of_a_childs_rows_in_one_batch_are_folded_in_file_order(
+    district: DistrictFixture,
+) -> None:
+    user = district.users["bappeda_admin"]
+    run(csv_text([row()]), user, commit=True)  # Budi, RT 001 and RW 002
+    rows = [
+        row(RT="003", RW="004", Alamat="Dusun Krajan", **{"Tanggal Pengukuran": "05/02/2026"}),
+        row(RT="005", **{"Tanggal Pengukuran": "05/03/2026"}),  # a later RT; RW 002 and no address
+    ]
+
+    report = run(csv_text(rows), user, commit=True)
+
+    assert report.summary == counts(update_child=1, create_measurement=2)
+    budi = Child.objects.get()
+    assert (budi.rt, budi.rw, budi.address) == ("005", "004", "Dusun Krajan")
+
+
 def test_it_finds_a_child_without_nik_by_identity(district: DistrictFixture) -> None:
     child = ChildFactory(
         posyandu=district.posyandu_a1, name="Budi Santoso", birth_date=datetime.date(2024, 3, 10)
