@@ -114,12 +114,28 @@ def parsed_together(columns: Sequence[Column], function: Callable[[tuple[Any, ..
     return Parsed(results, inverse.reshape(-1).astype(np.int64))
 
 
+# The bytes of CONTROL_CHARACTERS: in UTF-8 they stand only for themselves (a multibyte sequence's bytes
+# are all 0x80 or more), so a text buffer without them holds no such character.
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+
+
+def _may_hold_control_characters(column: pa.Array) -> bool:
+    """False when the column's text bytes hold no control character (most columns: no regex run)."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return True
+    data = column.buffers()[2]
+    return data is not None and bool(_CONTROL_BYTES[np.frombuffer(data, dtype=np.uint8)].any())
+
+
 def with_control_characters(columns: Sequence[Column]) -> np.ndarray:
     """Bool array: rows holding a control character (NUL...) in any cell."""
     n = len(columns[0]) if columns else 0
     found = np.zeros(n, dtype=bool)
     for column in columns:
         if isinstance(column, pa.Array):
+            if not _may_hold_control_characters(column):
+                continue
             hit = pc.match_substring_regex(column, CONTROL_CHARACTERS.pattern)
             if pc.any(hit).as_py():
                 found |= hit.to_numpy(zero_copy_only=False)

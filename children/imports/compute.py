@@ -3,6 +3,9 @@ child's previous weighing, and the warnings of WHO flags and shrinking lengths. 
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+
 import numpy as np
 from django.utils.translation import gettext as _
 
@@ -27,6 +30,15 @@ def _column(rows: list[ImportRow], name: str) -> np.ndarray:
     return np.array(
         [np.nan if row.values[name] is None else row.values[name] for row in rows], dtype=np.float64
     )
+
+
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+
+
+def _days(days: Iterable[datetime.date]) -> np.ndarray:
+    """Dates as datetime64[D], by their ordinals (numpy converts date objects one by one, slowly)."""
+    ordinals = np.fromiter((day.toordinal() for day in days), dtype=np.int64)
+    return (ordinals - _EPOCH_ORDINAL).astype("datetime64[D]")
 
 
 def growth(rows: list[ImportRow]) -> dict[str, np.ndarray]:
@@ -55,8 +67,8 @@ def weight_gain(rows: list[ImportRow], previous: dict[int, Previous], kbm: KBMTa
     before = [previous.get(rows[i].child_id, _MISSING) for i in weighed]
     gain[weighed] = compute.weight_gain_run(
         child_key=np.fromiter((rows[i].child_id for i in weighed), dtype=np.int64, count=weighed.size),
-        birth_date=np.array([rows[i].birth_date for i in weighed], dtype="datetime64[D]"),
-        measured_on=np.array([rows[i].measured_on for i in weighed], dtype="datetime64[D]"),
+        birth_date=_days(rows[i].birth_date for i in weighed),
+        measured_on=_days(rows[i].day for i in weighed),
         weight_kg=weight[weighed],
         previous=compute.PreviousWeighing(
             weight_kg=np.array([b[0] for b in before], dtype=np.float64),

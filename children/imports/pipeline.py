@@ -96,7 +96,8 @@ class _Importer:
         if self.commit and new_rows:
             self.writer.assign_ids(new_rows, accepted, self.resolver)
         lap("resolve")
-        previous = previous_weighing(write, postgres=self.postgres)
+        new_ids = frozenset(row.child_id for row in new_rows)
+        previous = previous_weighing(write, postgres=self.postgres, new_ids=new_ids)
         columns = compute.written_columns(write, prepared.growth, previous, self.kbm) if write else {}
         self._warnings(accepted, issues, header)
         lap("compute")

@@ -115,12 +115,15 @@ def _previous_sqlite(cutoff: dict[int, datetime.date]) -> list[tuple]:
     ]
 
 
-def previous_weighing(rows: list[ImportRow], *, postgres: bool) -> dict[int, Previous]:
+def previous_weighing(
+    rows: list[ImportRow], *, postgres: bool, new_ids: frozenset[int] = frozenset()
+) -> dict[int, Previous]:
     """Per child: (last weight, its month index, its N/T status, last adjusted height, its day): the
-    last weighing before the child's earliest day in the batch, in one query for the batch."""
+    last weighing before the child's earliest day in the batch, in one query for the batch. The
+    children the batch creates (`new_ids`) have none and are not looked up."""
     cutoff: dict[int, datetime.date] = {}
     for row in rows:
-        if row.child_id > 0:
+        if row.child_id > 0 and row.child_id not in new_ids:
             day = cutoff.get(row.child_id)
             if day is None or row.day < day:
                 cutoff[row.child_id] = row.day

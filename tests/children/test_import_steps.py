@@ -153,6 +153,8 @@ def test_plan_leaves_an_unchanged_measurement_and_finds_the_previous_weighing(
     previous = previous_weighing(accepted, postgres=False)
     assert previous[budi.pk][0] == pytest.approx(9.9)
     assert previous[budi.pk][4] == datetime.date(2025, 12, 5)
+    # A child the batch creates has no earlier weighing: not looked up.
+    assert previous_weighing(accepted, postgres=False, new_ids=frozenset({budi.pk})) == {}
 
 
 # compute: no query -----------------------------------------------------------------------------------------
