@@ -121,9 +121,10 @@ _CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = Tru
 
 
 def _may_hold_control_characters(column: pa.Array) -> bool:
-    """False when the column's text bytes hold no control character (most columns: no regex run)."""
+    """False when the column's text bytes hold no control character (most columns: no regex run);
+    a column of another type (numbers, all blank) holds no text."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        return True
+        return False
     data = column.buffers()[2]
     return data is not None and bool(_CONTROL_BYTES[np.frombuffer(data, dtype=np.uint8)].any())
 

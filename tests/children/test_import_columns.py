@@ -223,3 +223,17 @@ def test_a_shifted_row_of_a_sheet_wider_than_its_header_is_still_lined_up(tmp_pa
     assert batch.numbers == [2, 3]
     assert batch.marks == {1: (ShiftedCells, len(header) - 1)}
     assert batch.cells(1)[len(HEADER) :] == ["", "1 Tahun - 11 Bulan"]
+
+
+def test_control_characters_are_found_in_text_columns_and_only_there() -> None:
+    plain = pa.array(["Budi", "Ñoño", None, "Jl. Mawar\tNo. 2"])  # a tab is allowed
+    with_nul = pa.array(["Budi", "Si\x00ti", "Ani\x1f", "é\x7f"])
+    assert columns.with_control_characters([plain]).tolist() == [False] * 4
+    assert columns.with_control_characters([plain, with_nul]).tolist() == [False, True, True, True]
+    # A slice shares its parent's text buffer: a control byte outside the slice finds no row in it.
+    assert columns.with_control_characters([with_nul.slice(0, 1)]).tolist() == [False]
+    assert columns.with_control_characters([pa.array([1, 2]), pa.array([None, None])]).tolist() == [
+        False,
+        False,
+    ]
+    assert columns.with_control_characters([["Si\x00ti", 3, None]]).tolist() == [True, False, False]
