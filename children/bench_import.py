@@ -64,12 +64,11 @@ def _own_peak_mb() -> float:
     the larger across exec): a process spawned by the bench reported the bench's own size."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0  # kB
-    except OSError:
-        pass
-    return _peak_rss_mb()
+            lines = status.read().splitlines()
+    except OSError:  # not Linux
+        lines = []
+    peaks = [int(line.split()[1]) / 1024.0 for line in lines if line.startswith("VmHWM:")]  # kB
+    return peaks[0] if peaks else _peak_rss_mb()
 
 
 def _load() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -176,22 +177,35 @@ def test_parse_of_a_sheet_batch_gives_the_rows_of_the_same_csv(parser: Parser) -
     assert results[0][1] == [(3, "ditolak", "JK", "Jenis kelamin harus L atau P")]
 
 
-def test_a_sheet_is_read_by_column_with_its_blank_escaped_and_shifted_rows_as_row_by_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+# A register sheet with e-PPGBM's last two titles, and one valid row's cells under HEADER.
+SHEET_HEADER = [*HEADER, "Total Pengukuran", "Usia Saat Ukur"]
+PLAIN = [row().get(name, "") or None for name in HEADER]
+
+
+def _sheet(path: Path, rows: list[list[object]]) -> Path:
     from openpyxl import Workbook
 
-    header = [*HEADER, "Total Pengukuran", "Usia Saat Ukur"]
-    plain = [row().get(name, "") or None for name in HEADER]
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(header)
-    sheet.append([*plain, 3, "1 Tahun - 9 Bulan"])
-    sheet.append([None] * len(header))  # a blank row
+    for cells in [SHEET_HEADER, *rows]:
+        sheet.append(cells)
+    workbook.save(path)
+    return path
+
+
+def test_a_sheet_is_read_by_column_with_its_blank_escaped_and_shifted_rows_as_row_by_row(
+    tmp_path: Path,
+) -> None:
+    header, plain = SHEET_HEADER, PLAIN
     escaped = [*plain, 2, "1 Tahun - 10 Bulan"]
     escaped[HEADER.index("Nama")] = "'=SUM(1)"
-    sheet.append(escaped)
-    sheet.append([*plain, "1 Tahun - 11 Bulan", None])  # Total Pengukuran missing: cells moved left
-    path = tmp_path / "register.xlsx"
-    workbook.save(path)
+    rows: list[list[object]] = [
+        [*plain, 3, "1 Tahun - 9 Bulan"],
+        [None] * len(header),  # a blank row
+        escaped,
+        [*plain, "1 Tahun - 11 Bulan", None],  # Total Pengukuran missing: cells moved left
+    ]
+    path = _sheet(tmp_path / "register.xlsx", rows)
 
     with open_table(path, "register.xlsx") as table:
         first, second = list(table.batches(2))
@@ -204,18 +218,13 @@ def test_a_sheet_is_read_by_column_with_its_blank_escaped_and_shifted_rows_as_ro
     assert first.cells(0)[len(HEADER) :] == [3, "1 Tahun - 9 Bulan"]
 
 
-def test_a_shifted_row_of_a_sheet_wider_than_its_header_is_still_lined_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl import Workbook
-
-    header = [*HEADER, "Total Pengukuran", "Usia Saat Ukur"]
-    plain = [row().get(name, "") or None for name in HEADER]
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(header)
-    sheet.append([*plain, 3, "1 Tahun - 9 Bulan", None, "catatan"])  # a note past the last title
-    sheet.append([*plain, "1 Tahun - 11 Bulan", None, None, None])  # Total Pengukuran missing
-    path = tmp_path / "register.xlsx"
-    workbook.save(path)
+def test_a_shifted_row_of_a_sheet_wider_than_its_header_is_still_lined_up(tmp_path: Path) -> None:
+    header, plain = SHEET_HEADER, PLAIN
+    rows: list[list[object]] = [
+        [*plain, 3, "1 Tahun - 9 Bulan", None, "catatan"],  # a note past the last title
+        [*plain, "1 Tahun - 11 Bulan", None, None, None],  # Total Pengukuran missing
+    ]
+    path = _sheet(tmp_path / "register.xlsx", rows)
 
     with open_table(path, "register.xlsx") as table:
         [batch] = list(table.batches(10))
